@@ -1,0 +1,203 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* carbon.conf parsing with inih: every key validated, every error located. */
+#include "conf.h"
+
+#include <errno.h>
+#include <ini.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+struct parse_state {
+	struct carbon_conf *c;
+	char msg[512];		/* first error, without the file:line prefix */
+};
+
+bool conf_copy_str(char *dst, size_t n, const char *src)
+{
+	size_t len = strlen(src);
+
+	if (len >= n) {
+		memcpy(dst, src, n - 1);
+		dst[n - 1] = '\0';
+		return false;
+	}
+	memcpy(dst, src, len + 1);
+	return true;
+}
+
+void conf_defaults(struct carbon_conf *c)
+{
+	memset(c, 0, sizeof(*c));
+	c->pue = 1.0;
+	c->intensity_g_per_kwh = -1.0;
+	conf_copy_str(c->conninfo, sizeof(c->conninfo),
+		      "dbname=carbon user=carbon_writer");
+	c->connect_timeout_s = 3;
+	c->interval_s = 10;
+	conf_copy_str(c->spool_dir, sizeof(c->spool_dir),
+		      "/var/spool/slurm-carbon");
+}
+
+static bool parse_double(const char *s, double *out)
+{
+	char *end;
+
+	errno = 0;
+	*out = strtod(s, &end);
+	if (errno || end == s || !isfinite(*out))
+		return false;
+	while (*end == ' ' || *end == '\t')
+		end++;
+	return *end == '\0';
+}
+
+static bool parse_int(const char *s, long lo, long hi, int *out)
+{
+	char *end;
+	long v;
+
+	errno = 0;
+	v = strtol(s, &end, 10);
+	if (errno || end == s || v < lo || v > hi)
+		return false;
+	while (*end == ' ' || *end == '\t')
+		end++;
+	if (*end != '\0')
+		return false;
+	*out = (int)v;
+	return true;
+}
+
+static int set_str(struct parse_state *ps, char *dst, size_t n,
+		   const char *section, const char *key, const char *value)
+{
+	if (conf_copy_str(dst, n, value))
+		return 1;
+	snprintf(ps->msg, sizeof(ps->msg), "[%s] %s: value longer than %zu characters",
+		 section, key, n - 1);
+	return 0;
+}
+
+/* inih handler: returns 1 to go on, 0 to stop with the line number. */
+static int on_key(void *user, const char *section, const char *key,
+		  const char *value)
+{
+	struct parse_state *ps = user;
+	struct carbon_conf *c = ps->c;
+
+	if (!strcmp(section, "site")) {
+		if (!strcmp(key, "cluster"))
+			return set_str(ps, c->cluster, sizeof(c->cluster), section, key, value);
+		if (!strcmp(key, "zone"))
+			return set_str(ps, c->zone, sizeof(c->zone), section, key, value);
+		if (!strcmp(key, "pue")) {
+			if (parse_double(value, &c->pue) && c->pue >= 1.0 && c->pue <= 5.0)
+				return 1;
+			snprintf(ps->msg, sizeof(ps->msg),
+				 "[site] pue: '%s' is not a number between 1.0 and 5.0", value);
+			return 0;
+		}
+		if (!strcmp(key, "intensity")) {
+			if (value[0] == '\0') {
+				c->intensity_g_per_kwh = -1.0;
+				return 1;
+			}
+			if (parse_double(value, &c->intensity_g_per_kwh) &&
+			    c->intensity_g_per_kwh >= 0.0)
+				return 1;
+			snprintf(ps->msg, sizeof(ps->msg),
+				 "[site] intensity: '%s' is not a number of gCO2e/kWh >= 0 (leave it empty to use the zone's data)",
+				 value);
+			return 0;
+		}
+	} else if (!strcmp(section, "database")) {
+		if (!strcmp(key, "conninfo"))
+			return set_str(ps, c->conninfo, sizeof(c->conninfo), section, key, value);
+		if (!strcmp(key, "connect_timeout")) {
+			if (parse_int(value, 1, 60, &c->connect_timeout_s))
+				return 1;
+			snprintf(ps->msg, sizeof(ps->msg),
+				 "[database] connect_timeout: '%s' is not a whole number of seconds from 1 to 60",
+				 value);
+			return 0;
+		}
+	} else if (!strcmp(section, "sampling")) {
+		if (!strcmp(key, "interval")) {
+			if (parse_int(value, 1, 3600, &c->interval_s))
+				return 1;
+			snprintf(ps->msg, sizeof(ps->msg),
+				 "[sampling] interval: '%s' is not a whole number of seconds from 1 to 3600",
+				 value);
+			return 0;
+		}
+	} else if (!strcmp(section, "spool")) {
+		if (!strcmp(key, "dir"))
+			return set_str(ps, c->spool_dir, sizeof(c->spool_dir), section, key, value);
+	} else {
+		snprintf(ps->msg, sizeof(ps->msg),
+			 "unknown section [%s] (known: site, database, sampling, spool)",
+			 section);
+		return 0;
+	}
+	snprintf(ps->msg, sizeof(ps->msg), "unknown key '%s' in [%s]", key, section);
+	return 0;
+}
+
+/* A conninfo that carries a password must not be readable by other users. */
+static bool holds_password(const struct carbon_conf *c)
+{
+	return strstr(c->conninfo, "password") != NULL;
+}
+
+int conf_load(const char *path, enum conf_trust trust, struct carbon_conf *c,
+	      char *err, size_t errlen)
+{
+	int rc = -1;
+	FILE *fp = NULL;
+	struct stat st;
+	struct parse_state ps = { .c = c, .msg = "" };
+	int line;
+
+	fp = fopen(path, "r");
+	if (!fp) {
+		snprintf(err, errlen, "%s: cannot open: %s", path, strerror(errno));
+		goto out;
+	}
+	if (fstat(fileno(fp), &st) < 0) {
+		snprintf(err, errlen, "%s: cannot stat: %s", path, strerror(errno));
+		goto out;
+	}
+	if (trust == CONF_TRUST_ROOT_ONLY) {
+		if (st.st_uid != 0 || (st.st_mode & S_IWOTH) || (st.st_mode & S_IWGRP)) {
+			snprintf(err, errlen,
+				 "%s: refused: it must be owned by root and writable by root only (chown root: %s; chmod 0644 %s)",
+				 path, path, path);
+			goto out;
+		}
+	}
+	line = ini_parse_file(fp, on_key, &ps);
+	if (line < 0) {
+		snprintf(err, errlen, "%s: cannot read the file", path);
+		goto out;
+	}
+	if (line > 0) {
+		snprintf(err, errlen, "%s:%d: %s", path, line,
+			 ps.msg[0] ? ps.msg : "syntax error (expected [section] or key = value)");
+		goto out;
+	}
+	if (trust == CONF_TRUST_ROOT_ONLY && holds_password(c) &&
+	    (st.st_mode & S_IROTH)) {
+		snprintf(err, errlen,
+			 "%s: refused: [database] conninfo holds a password but the file is readable by all users (chmod 0600 %s)",
+			 path, path);
+		goto out;
+	}
+	rc = 0;
+out:
+	if (fp)
+		fclose(fp);
+	return rc;
+}

@@ -1,0 +1,47 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* carbon.conf: the site's settings, shared by the plugin and carbon-report. */
+#ifndef CARBON_CONF_H
+#define CARBON_CONF_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#define CONF_STR_MAX 256
+#define CONF_CONNINFO_MAX 1024
+
+struct carbon_conf {
+	/* [site] */
+	char cluster[CONF_STR_MAX];	/* empty: SLURM_CLUSTER_NAME of the step */
+	char zone[CONF_STR_MAX];	/* grid zone; empty: unknown */
+	double pue;			/* power usage effectiveness, >= 1.0 */
+	double intensity_g_per_kwh;	/* fixed intensity; < 0 when not set */
+	/* [database] */
+	char conninfo[CONF_CONNINFO_MAX];
+	int connect_timeout_s;
+	/* [sampling] */
+	int interval_s;
+	/* [spool] */
+	char spool_dir[CONF_STR_MAX];
+};
+
+/* Fill c with the documented defaults (see carbon.conf(5)). */
+void conf_defaults(struct carbon_conf *c);
+
+/* How strictly conf_load checks the file before trusting it. */
+enum conf_trust {
+	CONF_TRUST_ANY,		/* carbon-report: the caller chose the file */
+	CONF_TRUST_ROOT_ONLY,	/* plugin: root-owned, not world-writable, and
+				 * not world-readable when it holds a password */
+};
+
+/* Read path into c (which must hold defaults or earlier values).
+ * Returns 0, or -1 with a message in err naming the file, the line and the
+ * key, e.g. "carbon.conf:7: [site] pue: 'abc' is not a number >= 1.0".
+ * On error c keeps the values read before the bad line. */
+int conf_load(const char *path, enum conf_trust trust, struct carbon_conf *c,
+	      char *err, size_t errlen);
+
+/* Copy src to dst (capacity n), truncating. Returns true when it fitted. */
+bool conf_copy_str(char *dst, size_t n, const char *src);
+
+#endif

@@ -1,0 +1,121 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* PostgreSQL connection and the step record INSERT. */
+#include "db.h"
+
+#include <stdio.h>
+#include <string.h>
+
+static void drop_notice(void *arg, const char *message)
+{
+	(void)arg;
+	(void)message;
+}
+
+static void one_line(char *s)
+{
+	char *p;
+
+	for (p = s; *p; p++)
+		if (*p == '\n' || *p == '\r')
+			*p = ' ';
+	while (p > s && p[-1] == ' ')
+		*--p = '\0';
+}
+
+void db_error_line(PGconn *conn, char *err, size_t errlen)
+{
+	snprintf(err, errlen, "%s", conn ? PQerrorMessage(conn) : "out of memory");
+	one_line(err);
+}
+
+PGconn *db_connect(const char *conninfo, int timeout_s, const char *app_name,
+		   char *err, size_t errlen)
+{
+	char timeout[16], options[64];
+	const char *keys[5], *values[5];
+	int n = 0;
+	PGconn *conn;
+
+	keys[n] = "dbname";
+	values[n++] = conninfo;
+	keys[n] = "application_name";
+	values[n++] = app_name;
+	if (timeout_s > 0) {
+		snprintf(timeout, sizeof(timeout), "%d", timeout_s);
+		snprintf(options, sizeof(options), "-c statement_timeout=%d",
+			 timeout_s * 1000);
+		keys[n] = "connect_timeout";
+		values[n++] = timeout;
+		keys[n] = "options";
+		values[n++] = options;
+	}
+	keys[n] = NULL;
+	values[n] = NULL;
+
+	conn = PQconnectdbParams(keys, values, 1);
+	if (!conn || PQstatus(conn) != CONNECTION_OK) {
+		db_error_line(conn, err, errlen);
+		PQfinish(conn);
+		return NULL;
+	}
+	PQsetNoticeProcessor(conn, drop_notice, NULL);
+	return conn;
+}
+
+static const char insert_sql[] =
+	"INSERT INTO carbon.step_energy"
+	" (cluster, job_id, step, node, uid, user_name, account, project, tag,"
+	"  start_time, end_time, cpu_j, dram_j, gpu_j, other_j, samples, method)"
+	" VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9,"
+	"  to_timestamp($10::float8), to_timestamp($11::float8),"
+	"  $12, $13, $14, $15, $16, $17)"
+	" ON CONFLICT DO NOTHING";	/* no conflict target: that would need SELECT */
+
+int db_insert_record(PGconn *conn, const struct step_record *r, char *err,
+		     size_t errlen)
+{
+	enum { NPARAMS = 17 };
+	char job[16], uid[16], start[32], end[32], energy[DOMAIN_COUNT][32],
+		samples[16];
+	const char *v[NPARAMS];
+	PGresult *res = NULL;
+	int rc = -1;
+	int d;
+
+	snprintf(job, sizeof(job), "%u", r->job_id);
+	snprintf(uid, sizeof(uid), "%u", r->uid);
+	snprintf(start, sizeof(start), "%.6f", r->start_s);
+	snprintf(end, sizeof(end), "%.6f", r->end_s);
+	for (d = 0; d < DOMAIN_COUNT; d++)
+		snprintf(energy[d], sizeof(energy[d]), "%.6f", r->energy_j[d]);
+	snprintf(samples, sizeof(samples), "%u", r->samples);
+
+	v[0] = r->cluster;
+	v[1] = job;
+	v[2] = r->step;
+	v[3] = r->node;
+	v[4] = uid;
+	v[5] = r->user;
+	v[6] = r->account[0] ? r->account : NULL;
+	v[7] = r->project[0] ? r->project : NULL;
+	v[8] = r->tag[0] ? r->tag : NULL;
+	v[9] = start;
+	v[10] = end;
+	v[11] = energy[DOMAIN_CPU];
+	v[12] = energy[DOMAIN_DRAM];
+	v[13] = energy[DOMAIN_GPU];
+	v[14] = energy[DOMAIN_OTHER];
+	v[15] = samples;
+	v[16] = r->method;
+
+	res = PQexecParams(conn, insert_sql, NPARAMS, NULL, v, NULL, NULL, 0);
+	if (PQresultStatus(res) != PGRES_COMMAND_OK) {
+		snprintf(err, errlen, "%s", PQresultErrorMessage(res));
+		one_line(err);
+		goto out;
+	}
+	rc = 0;
+out:
+	PQclear(res);
+	return rc;
+}

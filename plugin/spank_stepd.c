@@ -1,0 +1,176 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* slurmstepd: measure one step on one node and store its record.
+ * Runs as root in every step (batch, extern, each srun step). Nothing here
+ * may fail or hang the step: every callback returns 0, errors are one line
+ * in slurmd's log. */
+#include <pwd.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <strings.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "carbon_plugin.h"
+#include "db.h"
+
+static void getenv_into(spank_t sp, const char *name, char *buf, size_t n)
+{
+	if (spank_getenv(sp, name, buf, (int)n) != ESPANK_SUCCESS)
+		buf[0] = '\0';
+}
+
+/* ClusterName= from slurm.conf, for steps whose environment lacks
+ * SLURM_CLUSTER_NAME (the extern step). Returns 0 when found. */
+static int slurm_conf_cluster_name(char *buf, size_t n)
+{
+	const char *path = getenv("SLURM_CONF");
+	char line[512];
+	FILE *fp;
+	int rc = -1;
+
+	fp = fopen(path && path[0] ? path : "/etc/slurm/slurm.conf", "r");
+	if (!fp)
+		return -1;
+	while (fgets(line, sizeof(line), fp)) {
+		char *p = line + strspn(line, " \t");
+
+		if (strncasecmp(p, "ClusterName=", 12) != 0)
+			continue;
+		p += 12;
+		p[strcspn(p, " \t#\r\n")] = '\0';
+		if (p[0] && conf_copy_str(buf, n, p))
+			rc = 0;
+		break;
+	}
+	fclose(fp);
+	return rc;
+}
+
+int carbon_stepd_init(spank_t sp)
+{
+	char err[1024];
+
+	conf_defaults(&carbon_ctx.conf);
+	carbon_ctx.conf_ok = conf_load(carbon_ctx.config_path, CONF_TRUST_ROOT_ONLY,
+				       &carbon_ctx.conf, err, sizeof(err)) == 0;
+	if (!carbon_ctx.conf_ok)
+		slurm_error("carbon: %s; this step is not measured (fix the file; see carbon.conf(5))",
+			    err);
+	return 0;
+}
+
+/* Who and what the step is, from Slurm and the job's environment. */
+static void fill_identity(spank_t sp, struct step_record *r)
+{
+	uint32_t job_id = 0, step_id = 0;
+	uid_t uid = (uid_t)-1;
+	char env_tag[RECORD_LABEL_MAX + 2];
+	struct passwd pw, *pwp = NULL;
+	char pwbuf[4096];
+
+	spank_get_item(sp, S_JOB_ID, &job_id);
+	spank_get_item(sp, S_JOB_STEPID, &step_id);
+	spank_get_item(sp, S_JOB_UID, &uid);
+	r->job_id = job_id;
+	r->uid = (uint32_t)uid;
+	step_id_name(step_id, r->step, sizeof(r->step));
+
+	if (carbon_ctx.conf.cluster[0])
+		conf_copy_str(r->cluster, sizeof(r->cluster), carbon_ctx.conf.cluster);
+	else
+		getenv_into(sp, "SLURM_CLUSTER_NAME", r->cluster, sizeof(r->cluster));
+	if (!r->cluster[0] && slurm_conf_cluster_name(r->cluster, sizeof(r->cluster)) < 0)
+		conf_copy_str(r->cluster, sizeof(r->cluster), "unknown");
+
+	getenv_into(sp, "SLURMD_NODENAME", r->node, sizeof(r->node));
+	if (!r->node[0] && gethostname(r->node, sizeof(r->node)) != 0)
+		conf_copy_str(r->node, sizeof(r->node), "unknown");
+	r->node[sizeof(r->node) - 1] = '\0';
+
+	if (getpwuid_r(uid, &pw, pwbuf, sizeof(pwbuf), &pwp) == 0 && pwp)
+		conf_copy_str(r->user, sizeof(r->user), pw.pw_name);
+	else
+		snprintf(r->user, sizeof(r->user), "%u", (unsigned)uid);
+
+	getenv_into(sp, "SLURM_JOB_ACCOUNT", r->account, sizeof(r->account));
+
+	if (carbon_ctx.opt_project[0])
+		conf_copy_str(r->project, sizeof(r->project), carbon_ctx.opt_project);
+	else if (label_is_valid(r->account, NULL))
+		conf_copy_str(r->project, sizeof(r->project), r->account);
+
+	if (carbon_ctx.opt_tag[0]) {
+		conf_copy_str(r->tag, sizeof(r->tag), carbon_ctx.opt_tag);
+	} else {
+		getenv_into(sp, "CARBON_TAG", env_tag, sizeof(env_tag));
+		if (label_is_valid(env_tag, NULL))
+			conf_copy_str(r->tag, sizeof(r->tag), env_tag);
+	}
+}
+
+int carbon_stepd_post_opt(spank_t sp)
+{
+	char err[512];
+	int n;
+
+	if (!carbon_ctx.conf_ok)
+		return 0;
+	memset(&carbon_ctx.rec, 0, sizeof(carbon_ctx.rec));
+	fill_identity(sp, &carbon_ctx.rec);
+	if (carbon_ctx.opt_bad)
+		slurm_error("carbon: job %u: an invalid --carbon-tag/--carbon-project reached the step and was ignored",
+			    carbon_ctx.rec.job_id);
+
+	/* Counters are root-only (since Linux 5.10): open them now, as root. */
+	n = rapl_open(&carbon_ctx.rapl, RAPL_DEFAULT_ROOT, err, sizeof(err));
+	if (n < 0) {
+		slurm_error("carbon: job %u step %s: RAPL not usable (%s); cpu and dram energy are not measured",
+			    carbon_ctx.rec.job_id, carbon_ctx.rec.step, err);
+		n = 0;
+	}
+	conf_copy_str(carbon_ctx.rec.method, sizeof(carbon_ctx.rec.method),
+		      n > 0 ? "rapl" : "none");
+	if (sampler_start(&carbon_ctx.sampler, &carbon_ctx.rapl,
+			  carbon_ctx.conf.interval_s) < 0)
+		slurm_error("carbon: job %u step %s: cannot start the sampler thread (%m); energy is taken from the first and last readings only",
+			    carbon_ctx.rec.job_id, carbon_ctx.rec.step);
+	carbon_ctx.measuring = true;
+	return 0;
+}
+
+int carbon_stepd_exit(spank_t sp)
+{
+	struct step_record *r = &carbon_ctx.rec;
+	uint32_t read_errors = 0;
+	char err[1024];
+	PGconn *conn = NULL;
+
+	if (!carbon_ctx.measuring)
+		return 0;
+	carbon_ctx.measuring = false;
+	sampler_stop(&carbon_ctx.sampler, r->energy_j, &r->samples, &r->start_s,
+		     &r->end_s, &read_errors);
+	rapl_close(&carbon_ctx.rapl);
+	if (read_errors)
+		slurm_error("carbon: job %u step %s: %u RAPL readings failed; their energy is counted at the next good reading",
+			    r->job_id, r->step, read_errors);
+
+	conn = db_connect(carbon_ctx.conf.conninfo, carbon_ctx.conf.connect_timeout_s,
+			  "spank_carbon", err, sizeof(err));
+	if (!conn) {
+		slurm_error("carbon: job %u step %s: record not stored: cannot connect to the database within %d s: %s",
+			    r->job_id, r->step, carbon_ctx.conf.connect_timeout_s, err);
+		goto out;
+	}
+	if (db_insert_record(conn, r, err, sizeof(err)) < 0) {
+		slurm_error("carbon: job %u step %s: record not stored: %s",
+			    r->job_id, r->step, err);
+		goto out;
+	}
+	slurm_debug("carbon: job %u step %s on %s: cpu %.1f J, dram %.1f J over %.1f s, %u samples, stored",
+		    r->job_id, r->step, r->node, r->energy_j[DOMAIN_CPU],
+		    r->energy_j[DOMAIN_DRAM], r->end_s - r->start_s, r->samples);
+out:
+	PQfinish(conn);
+	return 0;
+}

@@ -1,0 +1,421 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* carbon-report db init|upgrade|status: the compiled-in sql/ migrations. */
+#include "report.h"
+
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "db.h"
+#include "json.h"
+#include "record.h"
+#include "table.h"
+
+/* Key of the advisory lock that serialises concurrent `db init` runs: an
+ * arbitrary number, the same in every version of carbon-report. */
+#define MIGRATION_LOCK_KEY "6367826101"
+
+static const char bootstrap_sql[] =
+	"CREATE SCHEMA IF NOT EXISTS carbon;"
+	" CREATE TABLE IF NOT EXISTS carbon.schema_migrations ("
+	"  version int PRIMARY KEY,"
+	"  name text NOT NULL,"
+	"  applied_at timestamptz NOT NULL DEFAULT now())";
+
+static void usage(FILE *fp)
+{
+	fputs("Usage: carbon-report db init|upgrade|status\n"
+	      "  init, upgrade  apply every migration the database lacks, each in its\n"
+	      "                 own transaction (needs a role that may create roles)\n"
+	      "  status         list the migrations, applied or pending\n",
+	      fp);
+}
+
+/* Run sql (no parameters, may hold several statements). Returns 0, or -1
+ * with libpq's reason in err. */
+static int exec_sql(PGconn *conn, const char *sql, char *err, size_t errlen)
+{
+	int rc = -1;
+	PGresult *res = NULL;
+	ExecStatusType st;
+
+	res = PQexec(conn, sql);
+	st = PQresultStatus(res);
+	if (st != PGRES_COMMAND_OK && st != PGRES_TUPLES_OK) {
+		db_error_line(conn, err, errlen);
+		goto out;
+	}
+	rc = 0;
+out:
+	PQclear(res);
+	return rc;
+}
+
+/* Inside a transaction: wait for any other carbon-report migrating. */
+static int take_migration_lock(PGconn *conn, char *err, size_t errlen)
+{
+	int rc = -1;
+	PGresult *res = NULL;
+	const char *params[1] = { MIGRATION_LOCK_KEY };
+
+	res = PQexecParams(conn, "SELECT pg_advisory_xact_lock($1::bigint)", 1,
+			   NULL, params, NULL, NULL, 0);
+	if (PQresultStatus(res) != PGRES_TUPLES_OK) {
+		db_error_line(conn, err, errlen);
+		goto out;
+	}
+	rc = 0;
+out:
+	PQclear(res);
+	return rc;
+}
+
+static void rollback(PGconn *conn)
+{
+	PQclear(PQexec(conn, "ROLLBACK"));
+}
+
+/* Create carbon.schema_migrations when missing. */
+static int bootstrap(PGconn *conn)
+{
+	int rc = -1;
+	char err[1024];
+
+	if (exec_sql(conn, "BEGIN", err, sizeof(err)) < 0)
+		goto fail;
+	if (take_migration_lock(conn, err, sizeof(err)) < 0 ||
+	    exec_sql(conn, bootstrap_sql, err, sizeof(err)) < 0 ||
+	    exec_sql(conn, "COMMIT", err, sizeof(err)) < 0) {
+		rollback(conn);
+		goto fail;
+	}
+	rc = 0;
+	goto out;
+fail:
+	fprintf(stderr, "carbon-report: cannot create carbon.schema_migrations: %s\n",
+		err);
+out:
+	return rc;
+}
+
+/* Apply m in one transaction unless it is already recorded. Sets *applied.
+ * Returns 0, or -1 after printing why. */
+static int apply_migration(PGconn *conn, const struct migration *m,
+			   bool *applied)
+{
+	int rc = -1;
+	PGresult *res = NULL;
+	char err[1024], version[16];
+	const char *params[2];
+	bool in_tx = false;
+
+	*applied = false;
+	snprintf(version, sizeof(version), "%d", m->version);
+	params[0] = version;
+	params[1] = m->name;
+
+	if (exec_sql(conn, "BEGIN", err, sizeof(err)) < 0)
+		goto fail;
+	in_tx = true;
+	if (take_migration_lock(conn, err, sizeof(err)) < 0)
+		goto fail;
+	/* Checked under the lock: another run may have applied it meanwhile. */
+	res = PQexecParams(conn,
+			   "SELECT 1 FROM carbon.schema_migrations WHERE version = $1::int",
+			   1, NULL, params, NULL, NULL, 0);
+	if (PQresultStatus(res) != PGRES_TUPLES_OK) {
+		db_error_line(conn, err, sizeof(err));
+		goto fail;
+	}
+	if (PQntuples(res) == 0) {
+		if (exec_sql(conn, m->sql, err, sizeof(err)) < 0)
+			goto fail;
+		PQclear(res);
+		res = PQexecParams(conn,
+				   "INSERT INTO carbon.schema_migrations (version, name)"
+				   " VALUES ($1::int, $2::text)",
+				   2, NULL, params, NULL, NULL, 0);
+		if (PQresultStatus(res) != PGRES_COMMAND_OK) {
+			db_error_line(conn, err, sizeof(err));
+			goto fail;
+		}
+		*applied = true;
+	}
+	in_tx = false;
+	if (exec_sql(conn, "COMMIT", err, sizeof(err)) < 0)
+		goto fail;
+	rc = 0;
+	goto out;
+fail:
+	if (in_tx)
+		rollback(conn);
+	*applied = false;
+	fprintf(stderr, "carbon-report: migration %03d_%s failed: %s\n",
+		m->version, m->name, err);
+out:
+	PQclear(res);
+	return rc;
+}
+
+/* Highest applied version, or -1 after printing why. */
+static int applied_version(PGconn *conn)
+{
+	int version = -1;
+	PGresult *res = NULL;
+	char err[1024];
+
+	res = PQexec(conn, "SELECT coalesce(max(version), 0) AS version"
+			   " FROM carbon.schema_migrations");
+	if (PQresultStatus(res) != PGRES_TUPLES_OK || PQntuples(res) != 1) {
+		db_error_line(conn, err, sizeof(err));
+		fprintf(stderr, "carbon-report: cannot read carbon.schema_migrations: %s\n",
+			err);
+		goto out;
+	}
+	version = atoi(PQgetvalue(res, 0, PQfnumber(res, "version")));
+out:
+	PQclear(res);
+	return version;
+}
+
+static int db_upgrade(PGconn *conn)
+{
+	int rc = EXIT_NODATA;
+	const struct migration *m;
+	int n_applied = 0, version;
+	bool applied;
+
+	if (bootstrap(conn) < 0)
+		goto out;
+	for (m = carbon_migrations; m->version; m++) {
+		if (apply_migration(conn, m, &applied) < 0)
+			goto out;
+		if (applied) {
+			printf("applied %03d_%s\n", m->version, m->name);
+			n_applied++;
+		}
+	}
+	if (n_applied == 0) {
+		version = applied_version(conn);
+		if (version < 0)
+			goto out;
+		printf("database is up to date (version %d)\n", version);
+	}
+	rc = EXIT_OK;
+out:
+	return rc;
+}
+
+/* One line of `db status`: a migration this program knows, or one the
+ * database holds from a newer carbon-report. */
+struct migration_state {
+	int version;
+	const char *name;
+	bool applied;
+	double applied_s;	/* seconds since the epoch, when applied */
+	bool known;		/* compiled into this carbon-report */
+};
+
+static void print_status_json(const struct migration_state *st, size_t n)
+{
+	struct json_writer w;
+	char when[32];
+	size_t i;
+
+	json_init(&w, stdout);
+	json_begin_array(&w);
+	for (i = 0; i < n; i++) {
+		json_begin_object(&w);
+		json_kv_int(&w, "version", st[i].version);
+		json_kv_string(&w, "name", st[i].name);
+		if (st[i].applied)
+			json_kv_string(&w, "applied_at",
+				       utc_iso8601(st[i].applied_s, when, sizeof(when)));
+		else
+			json_kv_null(&w, "applied_at");
+		json_end_object(&w);
+	}
+	json_end_array(&w);
+	fputc('\n', stdout);
+}
+
+static void print_status_csv(const struct migration_state *st, size_t n)
+{
+	char when[32];
+	size_t i;
+
+	/* Names are sql/ file names: no comma, quote or newline to escape. */
+	printf("version,name,applied_at\n");
+	for (i = 0; i < n; i++)
+		printf("%d,%s,%s\n", st[i].version, st[i].name,
+		       st[i].applied ? utc_iso8601(st[i].applied_s, when, sizeof(when)) : "");
+}
+
+static int print_status_table(const struct migration_state *st, size_t n,
+			      bool markdown)
+{
+	static const struct table_column cols[] = {
+		{ "VERSION", false }, { "NAME", false }, { "STATE", false },
+	};
+	int rc = -1;
+	struct table t;
+	char when[32];
+	size_t i, pending = 0;
+
+	table_init(&t, cols, 3);
+	for (i = 0; i < n; i++) {
+		if (table_add_row(&t) < 0)
+			goto out;
+		table_cell(&t, 0, "%03d", st[i].version);
+		table_cell(&t, 1, "%s", st[i].name);
+		if (st[i].applied)
+			table_cell(&t, 2, "applied at %s%s",
+				   utc_iso8601(st[i].applied_s, when, sizeof(when)),
+				   st[i].known ? "" : " (newer than this carbon-report)");
+		else
+			table_cell(&t, 2, "pending");
+		if (!st[i].applied)
+			pending++;
+	}
+	if (t.failed)
+		goto out;
+	if (markdown)
+		table_print_markdown(&t, stdout);
+	else
+		table_print_text(&t, stdout);
+	if (pending && !markdown)
+		printf("%zu migration%s pending: run 'carbon-report db upgrade'\n",
+		       pending, pending == 1 ? "" : "s");
+	rc = 0;
+out:
+	if (rc < 0)
+		fputs("carbon-report: out of memory\n", stderr);
+	table_free(&t);
+	return rc;
+}
+
+static int db_status(const struct report_env *env, PGconn *conn)
+{
+	int rc = EXIT_NODATA;
+	PGresult *res = NULL;
+	struct migration_state *st = NULL;
+	size_t n_known = 0, n = 0, i, r, nrows = 0;
+	int col_version, col_name, col_applied;
+	char err[1024];
+
+	for (n_known = 0; carbon_migrations[n_known].version; n_known++)
+		;
+	res = PQexec(conn, "SELECT to_regclass('carbon.schema_migrations') IS NOT NULL AS present");
+	if (PQresultStatus(res) != PGRES_TUPLES_OK || PQntuples(res) != 1)
+		goto db_error;
+	if (strcmp(PQgetvalue(res, 0, PQfnumber(res, "present")), "t") == 0) {
+		PQclear(res);
+		res = PQexec(conn,
+			     "SELECT version, name,"
+			     " extract(epoch FROM applied_at)::float8 AS applied_epoch"
+			     " FROM carbon.schema_migrations ORDER BY version");
+		if (PQresultStatus(res) != PGRES_TUPLES_OK)
+			goto db_error;
+		nrows = (size_t)PQntuples(res);
+	}
+	st = calloc(n_known + nrows + 1, sizeof(*st));
+	if (!st) {
+		fputs("carbon-report: out of memory\n", stderr);
+		goto out;
+	}
+	for (i = 0; i < n_known; i++) {
+		st[n].version = carbon_migrations[i].version;
+		st[n].name = carbon_migrations[i].name;
+		st[n].known = true;
+		n++;
+	}
+	col_version = PQfnumber(res, "version");
+	col_name = PQfnumber(res, "name");
+	col_applied = PQfnumber(res, "applied_epoch");
+	for (r = 0; r < nrows; r++) {
+		int version = atoi(PQgetvalue(res, (int)r, col_version));
+
+		for (i = 0; i < n && st[i].version != version; i++)
+			;
+		if (i == n) {
+			st[n].version = version;
+			st[n].name = PQgetvalue(res, (int)r, col_name);
+			n++;
+		}
+		st[i].applied = true;
+		st[i].applied_s = strtod(PQgetvalue(res, (int)r, col_applied), NULL);
+	}
+
+	switch (env->format) {
+	case FMT_JSON:
+		print_status_json(st, n);
+		break;
+	case FMT_CSV:
+		print_status_csv(st, n);
+		break;
+	default:
+		if (print_status_table(st, n, env->format == FMT_MARKDOWN) < 0)
+			goto out;
+	}
+	rc = EXIT_OK;
+	goto out;
+db_error:
+	db_error_line(conn, err, sizeof(err));
+	fprintf(stderr, "carbon-report: cannot read carbon.schema_migrations: %s\n",
+		err);
+out:
+	free(st);
+	PQclear(res);
+	return rc;
+}
+
+int cmd_db(struct report_env *env, int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	int rc = EXIT_USAGE, c;
+	const char *action;
+	PGconn *conn = NULL;
+
+	optind = 1;
+	while ((c = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
+		switch (c) {
+		case 'h':
+			usage(stdout);
+			rc = EXIT_OK;
+			goto out;
+		default:
+			fputs("Try 'carbon-report db --help'.\n", stderr);
+			goto out;
+		}
+	}
+	if (argc - optind != 1) {
+		fprintf(stderr, "carbon-report db: %s; say what to do, e.g. 'carbon-report db status'\n",
+			argc - optind ? "too many arguments" : "missing action");
+		usage(stderr);
+		goto out;
+	}
+	action = argv[optind];
+	if (strcmp(action, "init") && strcmp(action, "upgrade") &&
+	    strcmp(action, "status")) {
+		fprintf(stderr, "carbon-report db: unknown action '%s'\n", action);
+		usage(stderr);
+		goto out;
+	}
+
+	/* No statement timeout: a migration may rewrite a large table. */
+	rc = EXIT_NODATA;
+	conn = report_connect_timeout(env, 0);
+	if (!conn)
+		goto out;
+	if (!strcmp(action, "status"))
+		rc = db_status(env, conn);
+	else
+		rc = db_upgrade(conn);
+out:
+	PQfinish(conn);
+	return rc;
+}

@@ -1,0 +1,260 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* carbon-report: global options, configuration, connection, command dispatch. */
+#include "report.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "db.h"
+
+#define PROGRAM "carbon-report"
+
+struct command {
+	const char *name;
+	int (*run)(struct report_env *env, int argc, char **argv);
+	const char *synopsis;
+	const char *summary;
+};
+
+static const struct command commands[] = {
+	{ "db", cmd_db, "db init|upgrade|status",
+	  "create or upgrade the database schema, or list its migrations" },
+	{ "job", cmd_job, "job JOBID... [-M CLUSTER]",
+	  "energy and CO2e of jobs: totals and one row per step per node" },
+};
+
+#define N_COMMANDS (sizeof(commands) / sizeof(commands[0]))
+
+static void print_commands(FILE *fp)
+{
+	size_t i;
+
+	fputs("Commands:\n", fp);
+	for (i = 0; i < N_COMMANDS; i++)
+		fprintf(fp, "  %-26s %s\n", commands[i].synopsis,
+			commands[i].summary);
+}
+
+static void usage(FILE *fp)
+{
+	fputs("Usage: " PROGRAM " [OPTIONS] COMMAND [ARGS]\n"
+	      "Energy and carbon reports from the records of spank_carbon.so.\n\n",
+	      fp);
+	print_commands(fp);
+	fputs("\nOptions (before or after the command):\n"
+	      "  -d, --db CONNINFO    libpq connection string or URI; default: [database]\n"
+	      "                       conninfo of the config file, else libpq's defaults\n"
+	      "                       (PGHOST, PGDATABASE, ~/.pgpass, ...)\n"
+	      "      --config FILE    site settings (PUE, intensity, database); default:\n"
+	      "                       " CARBON_DEFAULT_CONFIG " when readable\n"
+	      "      --format FORMAT  table (default), json, csv or markdown\n"
+	      "      --json           same as --format json\n"
+	      "  -h, --help           this help; '" PROGRAM " COMMAND --help' for a command\n"
+	      "  -V, --version        the version\n\n"
+	      "See carbon-report(1).\n",
+	      fp);
+}
+
+static const struct command *find_command(const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < N_COMMANDS; i++)
+		if (!strcmp(commands[i].name, name))
+			return &commands[i];
+	return NULL;
+}
+
+/* Does argv[*i] spell option lng ("--db") or shrt ("-d", may be NULL) with a
+ * value ("--db=X", "--db X", "-dX", "-d X")? Returns 1 and sets *value (and
+ * moves *i past a separate value), 0 when it is another option, -1 when the
+ * value is missing. */
+static int option_value(int argc, char **argv, int *i, const char *lng,
+			const char *shrt, const char **value)
+{
+	const char *arg = argv[*i];
+	size_t n = strlen(lng);
+	bool match = false;
+
+	if (!strncmp(arg, lng, n) && arg[n] == '=') {
+		*value = arg + n + 1;
+		return 1;
+	}
+	if (!strcmp(arg, lng))
+		match = true;
+	else if (shrt && !strncmp(arg, shrt, 2)) {
+		if (arg[2]) {
+			*value = arg + 2;
+			return 1;
+		}
+		match = true;
+	}
+	if (!match)
+		return 0;
+	if (*i + 1 >= argc)
+		return -1;
+	*value = argv[++*i];
+	return 1;
+}
+
+static int parse_format(const char *s, enum output_format *format)
+{
+	if (!strcmp(s, "table"))
+		*format = FMT_TABLE;
+	else if (!strcmp(s, "json"))
+		*format = FMT_JSON;
+	else if (!strcmp(s, "csv"))
+		*format = FMT_CSV;
+	else if (!strcmp(s, "markdown") || !strcmp(s, "md"))
+		*format = FMT_MARKDOWN;
+	else
+		return -1;
+	return 0;
+}
+
+PGconn *report_connect_timeout(const struct report_env *env, int timeout_s)
+{
+	char err[1024];
+	PGconn *conn;
+
+	conn = db_connect(env->conninfo, timeout_s, PROGRAM, err, sizeof(err));
+	if (!conn) {
+		fprintf(stderr, PROGRAM ": cannot connect to the database: %s\n", err);
+		if (!env->conninfo[0])
+			fputs(PROGRAM ": no -d/--db was given and no config file named a [database] conninfo,\n"
+			      PROGRAM ": so libpq's defaults were used (PGHOST, PGDATABASE, ~/.pgpass);\n"
+			      PROGRAM ": give one, e.g. -d 'host=db1 dbname=carbon'\n",
+			      stderr);
+	}
+	return conn;
+}
+
+PGconn *report_connect(const struct report_env *env)
+{
+	return report_connect_timeout(env, env->conf.connect_timeout_s);
+}
+
+/* Read --config FILE, else the default file when it can be read. The
+ * conninfo is cleared first: the built-in default names the plugin's role,
+ * which must not be used unless a file asks for it. */
+static int load_config(struct report_env *env, const char *path)
+{
+	char err[1024];
+
+	conf_defaults(&env->conf);
+	env->conf.conninfo[0] = '\0';
+	if (!path && access(CARBON_DEFAULT_CONFIG, R_OK) == 0)
+		path = CARBON_DEFAULT_CONFIG;
+	if (!path)
+		return 0;
+	if (conf_load(path, CONF_TRUST_ANY, &env->conf, err, sizeof(err)) < 0) {
+		fprintf(stderr, PROGRAM ": %s\n", err);
+		return -1;
+	}
+	env->have_config = true;
+	return 0;
+}
+
+int main(int argc, char **argv)
+{
+	struct report_env env = { .format = FMT_TABLE };
+	const struct command *cmd = NULL;
+	const char *db = NULL, *config = NULL, *format = NULL, *value;
+	char **cmd_argv = NULL;
+	char prog[64];
+	int cmd_argc = 0, rc = EXIT_USAGE, i, r;
+	bool help = false, version = false, positional = false;
+
+	cmd_argv = calloc((size_t)argc + 1, sizeof(*cmd_argv));
+	if (!cmd_argv) {
+		fputs(PROGRAM ": out of memory\n", stderr);
+		rc = EXIT_NODATA;
+		goto out;
+	}
+	/* Global options may come anywhere; the rest is the command's. */
+	for (i = 1; i < argc; i++) {
+		const char *arg = argv[i];
+
+		if (positional || arg[0] != '-' || !arg[1]) {
+			cmd_argv[cmd_argc++] = argv[i];
+			continue;
+		}
+		if (!strcmp(arg, "--")) {
+			positional = true;
+			if (cmd_argc)
+				cmd_argv[cmd_argc++] = argv[i];
+			continue;
+		}
+		if ((r = option_value(argc, argv, &i, "--db", "-d", &value)) ||
+		    (r = option_value(argc, argv, &i, "--config", NULL, &value)) ||
+		    (r = option_value(argc, argv, &i, "--format", NULL, &value))) {
+			if (r < 0) {
+				fprintf(stderr, PROGRAM ": option %s needs a value (see " PROGRAM " --help)\n",
+					arg);
+				goto out;
+			}
+			if (!strncmp(arg, "--config", 8))
+				config = value;
+			else if (!strncmp(arg, "--format", 8))
+				format = value;
+			else
+				db = value;
+		} else if (!strcmp(arg, "--json")) {
+			format = "json";
+		} else if (!strcmp(arg, "-V") || !strcmp(arg, "--version")) {
+			version = true;
+		} else if (!cmd_argc && (!strcmp(arg, "-h") || !strcmp(arg, "--help"))) {
+			help = true;
+		} else if (!cmd_argc) {
+			fprintf(stderr, PROGRAM ": unknown option '%s' (see " PROGRAM " --help)\n",
+				arg);
+			goto out;
+		} else {
+			cmd_argv[cmd_argc++] = argv[i];	/* the command's own */
+		}
+	}
+
+	if (version) {
+		printf(PROGRAM " " CARBON_VERSION "\n");
+		rc = EXIT_OK;
+		goto out;
+	}
+	if (help) {
+		usage(stdout);
+		rc = EXIT_OK;
+		goto out;
+	}
+	if (format && parse_format(format, &env.format) < 0) {
+		fprintf(stderr, PROGRAM ": --format '%s': expected table, json, csv or markdown\n",
+			format);
+		goto out;
+	}
+	if (!cmd_argc) {
+		fputs(PROGRAM ": no command given\n", stderr);
+		usage(stderr);
+		goto out;
+	}
+	cmd = find_command(cmd_argv[0]);
+	if (!cmd) {
+		fprintf(stderr, PROGRAM ": unknown command '%s'\n", cmd_argv[0]);
+		print_commands(stderr);
+		goto out;
+	}
+	if (load_config(&env, config) < 0)
+		goto out;
+	env.conninfo = db ? db : env.conf.conninfo;
+
+	/* getopt's messages then read "carbon-report job: ...". */
+	snprintf(prog, sizeof(prog), PROGRAM " %s", cmd->name);
+	cmd_argv[0] = prog;
+	rc = cmd->run(&env, cmd_argc, cmd_argv);
+out:
+	free(cmd_argv);
+	if (fflush(stdout) != 0 && rc == EXIT_OK) {
+		perror(PROGRAM ": stdout");
+		rc = EXIT_NODATA;
+	}
+	return rc;
+}

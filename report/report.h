@@ -1,0 +1,42 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* carbon-report: shared declarations of the commands. */
+#ifndef CARBON_REPORT_H
+#define CARBON_REPORT_H
+
+#include <libpq-fe.h>
+#include <stdbool.h>
+
+#include "conf.h"
+
+/* One numbered migration from sql/, compiled in (report/migrations.c). */
+struct migration {
+	int version;
+	const char *name;
+	const char *sql;
+};
+extern const struct migration carbon_migrations[];	/* ends with version 0 */
+
+/* Exit codes: the usual convention. */
+enum { EXIT_OK = 0, EXIT_NODATA = 1, EXIT_USAGE = 2 };
+
+enum output_format { FMT_TABLE, FMT_JSON, FMT_CSV, FMT_MARKDOWN };
+
+/* What every command gets: the site settings and how to connect. */
+struct report_env {
+	struct carbon_conf conf;	/* defaults, or read from --config */
+	bool have_config;
+	const char *conninfo;		/* -d/--db, else [database] conninfo, else "" */
+	enum output_format format;
+};
+
+/* Connect for env, or print why to stderr and return NULL. */
+PGconn *report_connect(const struct report_env *env);
+
+/* The same with a timeout of timeout_s seconds on connecting and on every
+ * statement; 0: none (db init, whose migrations may take long). */
+PGconn *report_connect_timeout(const struct report_env *env, int timeout_s);
+
+int cmd_db(struct report_env *env, int argc, char **argv);
+int cmd_job(struct report_env *env, int argc, char **argv);
+
+#endif

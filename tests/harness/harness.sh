@@ -1,0 +1,699 @@
+# shellcheck shell=bash
+#
+# tests/harness/harness.sh — throwaway PostgreSQL + munge + one-node Slurm cluster
+# with a simulated RAPL powercap tree, for the integration tests. Source it from a
+# bash test script (as root):
+#
+#   . "$(dirname "$0")/harness/harness.sh"
+#   harness_start [--plugstack FILE]      # exits (Bail out!) on failure
+#   jobid=$(harness_as_user sbatch --parsable --wrap 'srun -n1 true')
+#   read -r state exitcode < <(harness_wait_job "$jobid" 60)
+#   ...                                   # harness_stop runs on EXIT (trap)
+#
+# Call harness_start before printing the TAP plan: when a prerequisite is missing
+# (not root, no slurmd, ...) it prints "1..0 # SKIP reason" and exits 0.
+#
+# Settable before harness_start:
+#   SIM_SOCKETS (1) SIM_PACKAGE_W (40) SIM_DRAM_W (5) SIM_MAX_RANGE_UJ (200000000)
+#   SIM_PERIOD_MS (10) SIM_ENERGY_MODE (0444; the kernel's is 0400)
+#   POWERCAP_SIM      a prebuilt simulator binary (default: tests/powercap_sim, built
+#                     with cc when missing or older than tests/powercap_sim.c)
+#   HARNESS_SLURMD_ENV  VAR=VALUE words (or a bash array) put into slurmd's
+#                     environment, which slurmstepd and so the plugin inherit
+#   HARNESS_USER      the unprivileged job user (carbontest)
+#   HARNESS_PROCTRACK (proctrack/cgroup) HARNESS_TASK_PLUGIN (task/none)
+#   HARNESS_JOBACCT_GATHER (jobacct_gather/none)   slurm.conf choices; with the
+#                     defaults a step has only a freezer cgroup (no cpuacct one):
+#                     jobacct_gather/cgroup adds cpuacct+memory step cgroups
+#   HARNESS_SLURM_CONF_EXTRA  more slurm.conf lines (before NodeName=)
+#   HARNESS_SIM=0     no simulated powercap tree: slurmd sees the machine's own
+#                     /sys/class (tests/demo.sh uses this)
+#   HARNESS_KEEP=1    keep HARNESS_DIR after harness_stop (for debugging)
+#   HARNESS_LOCK_TIMEOUT  seconds to wait for another harness on this machine (1200)
+#
+# Exported by harness_start:
+#   HARNESS_DIR HARNESS_WORK HARNESS_LOGDIR HARNESS_USER HARNESS_NODE HARNESS_CLUSTER
+#   HARNESS_PLUGSTACK SLURM_CONF HARNESS_SLURMD_LOG HARNESS_SLURMCTLD_LOG
+#   HARNESS_PGHOST HARNESS_PGPORT HARNESS_PGUSER HARNESS_CONNINFO
+#   HARNESS_POWERCAP HARNESS_SIM_T0_FILE HARNESS_SOCKETS HARNESS_PKG_W HARNESS_DRAM_W
+#   HARNESS_MAX_RANGE_UJ
+#
+# Functions: harness_start harness_stop harness_pg_stop harness_pg_start
+#   harness_as_user harness_wait_job harness_slurmd_restart harness_dump_logs
+#   harness_sim_t0 harness_energy_uj harness_skip_all
+#
+# The daemons are background children of the test shell: do not use a bare
+# `wait` in a test (it would wait for them); wait for a pid (`wait $!`) instead.
+#
+# Only one harness runs at a time on a machine (they would share munged, cgroup
+# paths and job ids): harness_start waits on a lock file for the one before.
+
+HARNESS_SRC_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+HARNESS_TESTS_DIR=$(dirname "$HARNESS_SRC_DIR")
+
+_H_MUNGE_SOCKET=/run/munge/munge.socket.2
+_H_MUNGE_KEY=/etc/munge/munge.key
+
+_h_log() { echo "# harness: $*" >&2; }
+
+# Fatal error during harness_start: TAP "Bail out!", logs, exit (the EXIT trap
+# stops whatever was started).
+_h_bail() {
+	echo "Bail out! harness: $*"
+	echo "harness: ERROR: $*" >&2
+	_H_FAILED=1
+	exit 99
+}
+
+harness_skip_all() {
+	echo "1..0 # SKIP $*"
+	exit 0
+}
+
+# True while PID exists and is not a zombie.
+_h_alive() {
+	local pid=$1 stat
+	[[ -n $pid && -r /proc/$pid/stat ]] || return 1
+	stat=$(cat "/proc/$pid/stat" 2>/dev/null) || return 1
+	stat=${stat##*) }
+	[[ ${stat%% *} != Z ]]
+}
+
+# _h_stop_pid PID NAME [TIMEOUT_S] [SIGNAL]: SIGNAL (TERM), bounded wait, SIGKILL.
+_h_stop_pid() {
+	local pid=$1 name=$2 timeout=${3:-10} sig=${4:-TERM} i
+	[[ -n $pid ]] || return 0
+	if _h_alive "$pid"; then
+		kill "-$sig" "$pid" 2>/dev/null
+		for ((i = 0; i < timeout * 10; i++)); do
+			_h_alive "$pid" || break
+			sleep 0.1
+		done
+		if _h_alive "$pid"; then
+			_h_log "$name (pid $pid) did not stop in ${timeout}s; SIGKILL"
+			kill -KILL "$pid" 2>/dev/null
+			for ((i = 0; i < 50; i++)); do
+				_h_alive "$pid" || break
+				sleep 0.1
+			done
+		fi
+	fi
+	wait "$pid" 2>/dev/null || true	# reap it if it is our child
+	return 0
+}
+
+# Pids of every process in the mount namespace slurmd was started in (slurmd,
+# slurmstepd, job processes) — the harness's own cluster and nothing else.
+_h_ns_pids() {
+	local ns=$_H_SLURMD_MNTNS p
+	[[ -n $ns ]] || return 0
+	for p in /proc/[0-9]*; do
+		[[ $(readlink "$p/ns/mnt" 2>/dev/null) == "$ns" ]] && echo "${p#/proc/}"
+	done
+}
+
+_h_free_tcp_port() {
+	local p=$1
+	while ((p < 65000)); do
+		if [[ -z $(ss -Htan "( sport = :$p )" 2>/dev/null) ]]; then
+			echo "$p"
+			return 0
+		fi
+		((p++))
+	done
+	return 1
+}
+
+_h_pg_bindir() {
+	local d
+	if [[ -n ${HARNESS_PG_BINDIR:-} ]]; then
+		echo "$HARNESS_PG_BINDIR"
+		return
+	fi
+	for d in $(printf '%s\n' /usr/lib/postgresql/*/bin | sort -V -r); do
+		[[ -x $d/initdb && -x $d/pg_ctl ]] && { echo "$d"; return; }
+	done
+	d=$(command -v initdb 2>/dev/null) && { dirname "$(readlink -f "$d")"; return; }
+	return 1
+}
+
+_h_check_prereqs() {
+	local c
+	[[ $(id -u) == 0 ]] || harness_skip_all "the cluster harness needs root"
+	for c in slurmctld slurmd sinfo sbatch scontrol munged munge unmunge unshare \
+		runuser setpriv useradd ss psql cc flock mount; do
+		command -v "$c" >/dev/null 2>&1 || harness_skip_all "missing $c"
+	done
+	_H_PG_BINDIR=$(_h_pg_bindir) || harness_skip_all "no PostgreSQL initdb/pg_ctl"
+	id munge >/dev/null 2>&1 || harness_skip_all "no munge user"
+	id postgres >/dev/null 2>&1 || harness_skip_all "no postgres user"
+}
+
+# ---------------------------------------------------------------- powercap sim
+_h_build_sim() {
+	local src=$HARNESS_TESTS_DIR/powercap_sim.c bin=$HARNESS_TESTS_DIR/powercap_sim
+	if [[ -n ${POWERCAP_SIM:-} ]]; then
+		[[ -x $POWERCAP_SIM ]] || _h_bail "POWERCAP_SIM=$POWERCAP_SIM is not executable"
+		_H_SIM_BIN=$POWERCAP_SIM
+		return
+	fi
+	if [[ -x $bin && ! $bin -ot $src ]]; then
+		_H_SIM_BIN=$bin
+		return
+	fi
+	# Source tree not writable (distcheck): build into the harness dir.
+	[[ -w $HARNESS_TESTS_DIR ]] || bin=$HARNESS_DIR/powercap_sim
+	${CC:-cc} -std=c99 -O2 -Wall -Wextra -o "$bin.tmp.$$" "$src" \
+		>"$HARNESS_LOGDIR/powercap_sim.build" 2>&1 ||
+		{ cat "$HARNESS_LOGDIR/powercap_sim.build" >&2; _h_bail "cannot build $src"; }
+	mv -f "$bin.tmp.$$" "$bin"
+	_H_SIM_BIN=$bin
+}
+
+_h_start_sim() {
+	local i
+	_h_build_sim
+	export HARNESS_SOCKETS=${SIM_SOCKETS:-1}
+	export HARNESS_PKG_W=${SIM_PACKAGE_W:-40}
+	export HARNESS_DRAM_W=${SIM_DRAM_W:-5}
+	export HARNESS_MAX_RANGE_UJ=${SIM_MAX_RANGE_UJ:-200000000}
+	export HARNESS_POWERCAP=$HARNESS_DIR/powercap
+	export HARNESS_SIM_T0_FILE=$HARNESS_DIR/powercap_sim.t0
+	"$_H_SIM_BIN" --root "$HARNESS_POWERCAP" --sockets "$HARNESS_SOCKETS" \
+		--package-watts "$HARNESS_PKG_W" --dram-watts "$HARNESS_DRAM_W" \
+		--max-range-uj "$HARNESS_MAX_RANGE_UJ" --period-ms "${SIM_PERIOD_MS:-10}" \
+		--mode "${SIM_ENERGY_MODE:-0444}" \
+		--t0-file "$HARNESS_SIM_T0_FILE" --pidfile "$HARNESS_DIR/run/powercap_sim.pid" \
+		</dev/null >>"$HARNESS_LOGDIR/powercap_sim.log" 2>&1 {_H_LOCK_FD}>&- &
+	_H_SIM_PID=$!
+	for ((i = 0; i < 100; i++)); do
+		[[ -s $HARNESS_DIR/run/powercap_sim.pid ]] && return 0
+		_h_alive "$_H_SIM_PID" || break
+		sleep 0.05
+	done
+	cat "$HARNESS_LOGDIR/powercap_sim.log" >&2
+	_h_bail "powercap simulator did not start"
+}
+
+# Start time of the simulator (epoch seconds with microseconds).
+harness_sim_t0() { cat "$HARNESS_SIM_T0_FILE"; }
+
+# harness_energy_uj WATTS T1 T2: true energy in µJ between two epoch times.
+harness_energy_uj() {
+	awk -v w="$1" -v a="$2" -v b="$3" 'BEGIN { printf "%.0f\n", w * (b - a) * 1e6 }'
+}
+
+# ---------------------------------------------------------------- PostgreSQL
+_h_pg_ctl() {
+	(cd "$HARNESS_DIR" && runuser -u postgres -- "$_H_PG_BINDIR/pg_ctl" "$@")
+}
+
+harness_pg_start() {
+	local -
+	set +eu
+	_h_pg_ctl -w -t 60 -D "$HARNESS_DIR/pg" -l "$HARNESS_LOGDIR/postgresql.log" \
+		start >/dev/null {_H_LOCK_FD}>&- || {
+		tail -n 50 "$HARNESS_LOGDIR/postgresql.log" >&2
+		echo "harness: PostgreSQL did not start" >&2
+		return 1
+	}
+	_H_PG_PID=$(head -n 1 "$HARNESS_DIR/pg/postmaster.pid" 2>/dev/null)
+}
+
+harness_pg_stop() {
+	local -
+	set +eu
+	[[ -f $HARNESS_DIR/pg/postmaster.pid ]] || return 0
+	_h_pg_ctl -w -t 30 -D "$HARNESS_DIR/pg" -m fast stop >/dev/null 2>&1 ||
+		_h_stop_pid "$_H_PG_PID" postgres 5 QUIT
+	_H_PG_PID=
+}
+
+_h_start_pg() {
+	local port me
+	mkdir -p "$HARNESS_DIR/pg" "$HARNESS_DIR/pgsock"
+	chown postgres: "$HARNESS_DIR/pg" "$HARNESS_DIR/pgsock"
+	chmod 700 "$HARNESS_DIR/pg"
+	chmod 755 "$HARNESS_DIR/pgsock"
+	touch "$HARNESS_LOGDIR/postgresql.log"
+	chown postgres: "$HARNESS_LOGDIR/postgresql.log"
+	(cd "$HARNESS_DIR" && runuser -u postgres -- "$_H_PG_BINDIR/initdb" --nosync \
+		-A trust -U postgres -D "$HARNESS_DIR/pg") \
+		>"$HARNESS_LOGDIR/initdb.log" 2>&1 ||
+		{ tail -n 30 "$HARNESS_LOGDIR/initdb.log" >&2; _h_bail "initdb failed"; }
+	# The socket lives in a private directory, so the port only names the socket
+	# file and cannot collide with another server.
+	port=55432
+	cat >>"$HARNESS_DIR/pg/postgresql.conf" <<-EOF
+
+		# carbon test harness
+		listen_addresses = ''
+		unix_socket_directories = '$HARNESS_DIR/pgsock'
+		port = $port
+		fsync = off
+		synchronous_commit = off
+		full_page_writes = off
+		logging_collector = off
+	EOF
+	harness_pg_start || _h_bail "PostgreSQL did not start"
+	export HARNESS_PGHOST=$HARNESS_DIR/pgsock HARNESS_PGPORT=$port HARNESS_PGUSER=postgres
+	export HARNESS_CONNINFO="host=$HARNESS_PGHOST port=$HARNESS_PGPORT dbname=carbon"
+	me=$(id -un)
+	{
+		[[ $me != postgres ]] && echo "CREATE ROLE \"$me\" SUPERUSER LOGIN;"
+		echo "CREATE DATABASE carbon;"
+	} | psql -X -q -v ON_ERROR_STOP=1 \
+		"host=$HARNESS_PGHOST port=$HARNESS_PGPORT dbname=postgres user=postgres" \
+		>/dev/null || _h_bail "cannot create database carbon"
+}
+
+# ---------------------------------------------------------------- munge
+_h_munge_ok() { munge -n 2>/dev/null | unmunge >/dev/null 2>&1; }
+
+_h_start_munge() {
+	local i
+	if _h_munge_ok; then
+		_h_log "reusing the running munged"
+		return 0
+	fi
+	if [[ ! -s $_H_MUNGE_KEY ]]; then
+		mkdir -p "$(dirname "$_H_MUNGE_KEY")"
+		chown munge: "$(dirname "$_H_MUNGE_KEY")"
+		chmod 700 "$(dirname "$_H_MUNGE_KEY")"
+		if command -v mungekey >/dev/null 2>&1; then
+			mungekey --create --keyfile="$_H_MUNGE_KEY" ||
+				_h_bail "mungekey failed"
+		else
+			dd if=/dev/urandom of="$_H_MUNGE_KEY" bs=1 count=1024 2>/dev/null
+		fi
+		chown munge: "$_H_MUNGE_KEY"
+		chmod 600 "$_H_MUNGE_KEY"
+	fi
+	mkdir -p /run/munge
+	chown munge: /run/munge
+	chmod 755 /run/munge
+	# A stale socket or pid file of a dead munged would make munged refuse to start.
+	rm -f "$_H_MUNGE_SOCKET" "$_H_MUNGE_SOCKET.lock" /run/munge/munged.pid
+	# setpriv execs munged in place, so $! is munged's own pid (-F: no fork).
+	setpriv --reuid=munge --regid=munge --init-groups /usr/sbin/munged -F \
+		</dev/null >>"$HARNESS_LOGDIR/munged.stderr" 2>&1 {_H_LOCK_FD}>&- &
+	_H_MUNGED_PID=$!
+	for ((i = 0; i < 100; i++)); do
+		_h_munge_ok && return 0
+		_h_alive "$_H_MUNGED_PID" || break
+		sleep 0.1
+	done
+	cat "$HARNESS_LOGDIR/munged.stderr" >&2
+	_h_bail "munged did not start"
+}
+
+# ---------------------------------------------------------------- Slurm
+_h_write_slurm_conf() {
+	local etc=$HARNESS_DIR/etc cpus mem ctld_port slurmd_port
+	local hw topo=""
+	cpus=$(nproc)
+	mem=$(free -m | awk '/^Mem:/ { print $2 }')
+	# Take the socket/core/thread layout from slurmd -C when it agrees with nproc,
+	# so slurmd does not log "Node configuration differs from hardware".
+	hw=$(slurmd -C 2>/dev/null | head -n 1)
+	if [[ " $hw " == *" CPUs=$cpus "* ]]; then
+		topo=$(tr ' ' '\n' <<<"$hw" |
+			grep -E '^(Boards|SocketsPerBoard|CoresPerSocket|ThreadsPerCore)=' |
+			tr '\n' ' ')
+	fi
+	ctld_port=$(_h_free_tcp_port 16817) || _h_bail "no free port for slurmctld"
+	slurmd_port=$(_h_free_tcp_port $((ctld_port + 1))) || _h_bail "no free port for slurmd"
+	export HARNESS_NODE HARNESS_CLUSTER=carbontest
+	HARNESS_NODE=$(hostname -s 2>/dev/null || hostname)
+	mkdir -p "$etc" "$HARNESS_DIR/state" "$HARNESS_DIR/spool"
+	if [[ -z $HARNESS_PLUGSTACK ]]; then
+		HARNESS_PLUGSTACK=$etc/plugstack.conf
+		: >"$HARNESS_PLUGSTACK"
+	fi
+	export HARNESS_PLUGSTACK
+	# sbatch/srun read plugstack.conf (and load the plugins in it) as the job user.
+	runuser -u "$HARNESS_USER" -- test -r "$HARNESS_PLUGSTACK" ||
+		_h_log "warning: $HARNESS_USER cannot read $HARNESS_PLUGSTACK; sbatch will not see the plugin's options"
+	# proctrack/cgroup with cgroup/v1 works on this kind of machine (cgroup v1
+	# hierarchies mounted under /sys/fs/cgroup). Where it does not (no cgroup v1
+	# controllers), use proctrack/linuxproc: set HARNESS_PROCTRACK.
+	cat >"$etc/slurm.conf" <<-EOF
+		# written by tests/harness/harness.sh
+		ClusterName=$HARNESS_CLUSTER
+		SlurmctldHost=$HARNESS_NODE
+		SlurmUser=root
+		SlurmdUser=root
+		SlurmctldPort=$ctld_port
+		SlurmdPort=$slurmd_port
+		AuthType=auth/munge
+		CredType=cred/munge
+		StateSaveLocation=$HARNESS_DIR/state
+		SlurmdSpoolDir=$HARNESS_DIR/spool
+		SlurmctldPidFile=$HARNESS_DIR/run/slurmctld.pid
+		SlurmdPidFile=$HARNESS_DIR/run/slurmd.pid
+		SlurmctldLogFile=$HARNESS_LOGDIR/slurmctld.log
+		SlurmdLogFile=$HARNESS_LOGDIR/slurmd.log
+		SlurmctldDebug=info
+		SlurmdDebug=info
+		ProctrackType=${HARNESS_PROCTRACK:-proctrack/cgroup}
+		TaskPlugin=${HARNESS_TASK_PLUGIN:-task/none}
+		PrologFlags=Contain
+		JobAcctGatherType=${HARNESS_JOBACCT_GATHER:-jobacct_gather/none}
+		AccountingStorageType=accounting_storage/none
+		JobCompType=jobcomp/none
+		MpiDefault=none
+		SwitchType=switch/none
+		MinJobAge=3600
+		KillWait=5
+		ReturnToService=2
+		SelectType=select/cons_tres
+		SelectTypeParameters=CR_Core
+		SlurmdParameters=config_overrides
+		PlugStackConfig=$HARNESS_PLUGSTACK
+		${HARNESS_SLURM_CONF_EXTRA:-}
+		NodeName=$HARNESS_NODE CPUs=$cpus ${topo}RealMemory=$mem State=UNKNOWN
+		PartitionName=debug Nodes=ALL Default=YES MaxTime=INFINITE State=UP
+	EOF
+	cat >"$etc/cgroup.conf" <<-EOF
+		CgroupPlugin=cgroup/v1
+		CgroupAutomount=no
+	EOF
+	export SLURM_CONF=$etc/slurm.conf
+	export HARNESS_SLURMD_LOG=$HARNESS_LOGDIR/slurmd.log
+	export HARNESS_SLURMCTLD_LOG=$HARNESS_LOGDIR/slurmctld.log
+}
+
+_h_start_slurmctld() {
+	local i
+	slurmctld -D -i -f "$SLURM_CONF" </dev/null \
+		>>"$HARNESS_LOGDIR/slurmctld.stderr" 2>&1 {_H_LOCK_FD}>&- &
+	_H_SLURMCTLD_PID=$!
+	for ((i = 0; i < 300; i++)); do
+		scontrol ping 2>/dev/null | grep -q 'is UP' && return 0
+		_h_alive "$_H_SLURMCTLD_PID" || break
+		sleep 0.1
+	done
+	harness_dump_logs
+	_h_bail "slurmctld did not come up"
+}
+
+# slurmd runs in a private mount namespace in which a tmpfs covers /sys/class:
+# every original /sys/class/* entry is bind-mounted back, and /sys/class/powercap
+# is the simulator's tree, so the plugin reads its real default path.
+_h_start_slurmd() {
+	local -a envs
+	if [[ $(declare -p HARNESS_SLURMD_ENV 2>/dev/null) == "declare -a"* ]]; then
+		envs=("${HARNESS_SLURMD_ENV[@]}")
+	else
+		read -r -a envs <<<"${HARNESS_SLURMD_ENV:-}"
+	fi
+	mkdir -p "$HARNESS_DIR/sysclass.orig"
+	# shellcheck disable=SC2016
+	unshare -m --propagation private -- sh -c '
+		set -e
+		d=$1; sim=$2; shift 2
+		[ "$sim" = 0 ] && exec "$@"	# the machine'"'"'s own sensors
+		mount --bind /sys/class "$d/sysclass.orig"
+		mount -t tmpfs -o mode=755 carbon-harness /sys/class
+		for e in "$d"/sysclass.orig/*; do
+			n=${e##*/}
+			[ "$n" = powercap ] && continue
+			[ -e "$e" ] || continue
+			mkdir "/sys/class/$n"
+			mount --bind "$e" "/sys/class/$n" || echo "harness: cannot bind $e" >&2
+		done
+		umount -l "$d/sysclass.orig"
+		mkdir /sys/class/powercap
+		mount --bind "$d/powercap" /sys/class/powercap
+		exec "$@"
+	' harness-slurmd "$HARNESS_DIR" "${HARNESS_SIM:-1}" \
+		env SLURM_CONF="$SLURM_CONF" "${envs[@]}" \
+		/usr/sbin/slurmd -D -f "$SLURM_CONF" </dev/null \
+		>>"$HARNESS_LOGDIR/slurmd.stderr" 2>&1 {_H_LOCK_FD}>&- &
+	_H_SLURMD_PID=$!
+	_H_SLURMD_MNTNS=
+	local i
+	for ((i = 0; i < 50; i++)); do
+		# unshare → sh → env → slurmd all exec in place: same pid. Wait until
+		# it is slurmd, so we know the namespace is set up.
+		if [[ $(cat "/proc/$_H_SLURMD_PID/comm" 2>/dev/null) == slurmd ]]; then
+			_H_SLURMD_MNTNS=$(readlink "/proc/$_H_SLURMD_PID/ns/mnt")
+			break
+		fi
+		_h_alive "$_H_SLURMD_PID" || break
+		sleep 0.1
+	done
+	if [[ -z $_H_SLURMD_MNTNS ]]; then
+		cat "$HARNESS_LOGDIR/slurmd.stderr" >&2
+		_h_bail "slurmd did not start in its mount namespace"
+	fi
+	if [[ $_H_SLURMD_MNTNS == "$(readlink /proc/$$/ns/mnt)" ]]; then
+		_h_bail "slurmd is not in a private mount namespace"
+	fi
+	_h_wait_node_idle 60 || {
+		harness_dump_logs
+		_h_bail "node $HARNESS_NODE did not become idle"
+	}
+}
+
+_h_wait_node_idle() {
+	local timeout=${1:-60} i state
+	for ((i = 0; i < timeout * 5; i++)); do
+		state=$(sinfo -h -N -n "$HARNESS_NODE" -o '%t' 2>/dev/null)
+		[[ $state == idle ]] && return 0
+		_h_alive "$_H_SLURMD_PID" || { echo "harness: slurmd died" >&2; return 1; }
+		sleep 0.2
+	done
+	echo "harness: node state after ${timeout}s: '${state}'" >&2
+	sinfo -N -l >&2 2>&1
+	scontrol show node "$HARNESS_NODE" >&2 2>&1
+	return 1
+}
+
+# Restart slurmd (e.g. after changing HARNESS_SLURMD_ENV); jobs must be finished.
+harness_slurmd_restart() {
+	local -
+	set +eu
+	_h_kill_cluster_procs
+	_h_start_slurmd
+}
+
+# Stop slurmd, then anything left in its mount namespace (slurmstepd, job processes).
+_h_kill_cluster_procs() {
+	local pids p i
+	_h_stop_pid "$_H_SLURMD_PID" slurmd 15
+	_H_SLURMD_PID=
+	pids=$(_h_ns_pids)
+	if [[ -n $pids ]]; then
+		_h_log "stopping leftover cluster processes:" "${pids//$'\n'/ }"
+		# shellcheck disable=SC2086
+		kill -TERM $pids 2>/dev/null
+		for ((i = 0; i < 30; i++)); do
+			pids=$(_h_ns_pids)
+			[[ -z $pids ]] && break
+			sleep 0.1
+		done
+		for p in $pids; do
+			_h_alive "$p" && kill -KILL "$p" 2>/dev/null
+		done
+		for ((i = 0; i < 50; i++)); do
+			[[ -z $(_h_ns_pids) ]] && break
+			sleep 0.1
+		done
+	fi
+}
+
+# Remove the empty cgroup v1 directories of this cluster's jobs (if slurmstepd was
+# killed it cannot remove them itself). Only job_N directories of job ids this
+# controller handed out are touched.
+_h_cgroup_cleanup() {
+	local max_job d j
+	[[ -n $_H_MAX_JOBID ]] || return 0
+	max_job=$_H_MAX_JOBID
+	# The path is slurm/ or, with a multiple-slurmd build (Debian's), slurm_NODE/.
+	for d in /sys/fs/cgroup/*/slurm/uid_*/job_* \
+		/sys/fs/cgroup/*/slurm_"$HARNESS_NODE"/uid_*/job_*; do
+		[[ -d $d ]] || continue
+		j=${d##*/job_}
+		[[ $j =~ ^[0-9]+$ ]] || continue
+		((j <= max_job)) || continue
+		find "$d" -depth -type d -exec rmdir {} + 2>/dev/null
+	done
+	for d in /sys/fs/cgroup/*/slurm/uid_* /sys/fs/cgroup/*/slurm_"$HARNESS_NODE"/uid_*; do
+		[[ -d $d ]] && rmdir "$d" 2>/dev/null
+	done
+	return 0
+}
+
+# ---------------------------------------------------------------- user
+_h_setup_user() {
+	export HARNESS_USER=${HARNESS_USER:-carbontest}
+	if ! id "$HARNESS_USER" >/dev/null 2>&1; then
+		useradd -m -s /bin/bash "$HARNESS_USER" || _h_bail "useradd $HARNESS_USER failed"
+	fi
+	export HARNESS_WORK=$HARNESS_DIR/work
+	mkdir -p "$HARNESS_WORK"
+	chown "$HARNESS_USER": "$HARNESS_WORK"
+}
+
+# harness_as_user CMD...: run CMD as the unprivileged user, in $HARNESS_WORK.
+harness_as_user() {
+	(cd "$HARNESS_WORK" && runuser -u "$HARNESS_USER" -- \
+		env SLURM_CONF="$SLURM_CONF" "$@")
+}
+
+# ---------------------------------------------------------------- jobs
+# harness_wait_job JOBID [TIMEOUT_S]: wait until the job has finished; print
+# "STATE EXITCODE" (e.g. "COMPLETED 0:0"). Returns 1 on timeout (printing the
+# current state), 2 if the job is unknown.
+harness_wait_job() {
+	local -
+	set +eu
+	local job=$1 timeout=${2:-120} i out state code
+	for ((i = 0; i < timeout * 5; i++)); do
+		out=$(scontrol -o show job "$job" 2>/dev/null)
+		if [[ -z $out ]]; then
+			# Gone from the controller (MinJobAge is an hour, so unusual).
+			echo "UNKNOWN -"
+			return 2
+		fi
+		state=$(sed -n 's/.* JobState=\([^ ]*\).*/\1/p' <<<"$out")
+		code=$(sed -n 's/.* ExitCode=\([^ ]*\).*/\1/p' <<<"$out")
+		case $state in
+		PENDING | RUNNING | CONFIGURING | COMPLETING | SUSPENDED | RESIZING | \
+			REQUEUED | REQUEUE_FED | REQUEUE_HOLD | SIGNALING | STAGE_OUT | "") ;;
+		*)
+			_h_note_job "$job"
+			echo "$state $code"
+			return 0
+			;;
+		esac
+		sleep 0.2
+	done
+	_h_note_job "$job"
+	echo "$state $code"
+	return 1
+}
+
+_h_note_job() {
+	[[ $1 =~ ^[0-9]+ ]] || return 0
+	local j=${BASH_REMATCH[0]}
+	((j > ${_H_MAX_JOBID:-0})) && _H_MAX_JOBID=$j
+	return 0
+}
+
+# ---------------------------------------------------------------- logs
+harness_dump_logs() {
+	local -
+	set +eu
+	local f n=${1:-50} lines
+	[[ -n $HARNESS_LOGDIR && -d $HARNESS_LOGDIR ]] || return 0
+	for f in slurmctld.log slurmd.log slurmctld.stderr slurmd.stderr munged.stderr \
+		postgresql.log; do
+		[[ -s $HARNESS_LOGDIR/$f ]] || continue
+		lines=$n
+		case $f in
+		# The daemons' stderr repeats their log file; show it only without one.
+		slurm*.stderr) [[ -s $HARNESS_LOGDIR/${f%.stderr}.log ]] && continue ;;
+		munged.stderr | postgresql.log) lines=10 ;;
+		esac
+		echo "# ---- last $lines lines of $HARNESS_LOGDIR/$f" >&2
+		tail -n "$lines" "$HARNESS_LOGDIR/$f" | sed 's/^/# /' >&2
+	done
+}
+
+# ---------------------------------------------------------------- start / stop
+harness_start() {
+	local -
+	set +eu
+	local t_start=$SECONDS
+	HARNESS_PLUGSTACK=
+	while (($#)); do
+		case $1 in
+		--plugstack)
+			HARNESS_PLUGSTACK=$(readlink -f "$2") ||
+				_h_bail "no plugstack file $2"
+			shift 2
+			;;
+		*) _h_bail "harness_start: unknown argument $1" ;;
+		esac
+	done
+	_h_check_prereqs
+
+	# One harness at a time on this machine.
+	exec {_H_LOCK_FD}>/tmp/carbon-harness.lock
+	flock -w "${HARNESS_LOCK_TIMEOUT:-1200}" "$_H_LOCK_FD" ||
+		_h_bail "another harness holds /tmp/carbon-harness.lock"
+
+	trap harness_stop EXIT
+	trap 'exit 130' INT
+	trap 'exit 143' TERM
+	trap 'exit 129' HUP
+
+	HARNESS_DIR=$(mktemp -d /tmp/carbon-harness.XXXXXX) || _h_bail "mktemp failed"
+	chmod 755 "$HARNESS_DIR"
+	export HARNESS_DIR HARNESS_LOGDIR=$HARNESS_DIR/log
+	mkdir -p "$HARNESS_LOGDIR" "$HARNESS_DIR/run"
+	_h_log "HARNESS_DIR=$HARNESS_DIR"
+
+	_h_start_pg
+	[[ ${HARNESS_SIM:-1} == 0 ]] || _h_start_sim
+	_h_start_munge
+	_h_setup_user
+	_h_write_slurm_conf
+	_h_start_slurmctld
+	_h_start_slurmd
+	_h_log "cluster up in $((SECONDS - t_start))s (node $HARNESS_NODE)"
+}
+
+harness_stop() {
+	local rc=$?
+	local -
+	set +eu
+	trap - EXIT INT TERM HUP
+	[[ -n ${HARNESS_DIR:-} ]] || return "$rc"
+	if ((rc != 0)) || [[ -n ${_H_FAILED:-} ]]; then
+		harness_dump_logs 50
+	fi
+	# Let Slurm end running jobs itself first, so slurmstepd cleans up its cgroups.
+	if _h_alive "$_H_SLURMCTLD_PID" && _h_alive "$_H_SLURMD_PID"; then
+		local jobs i
+		jobs=$(squeue -h -o %i 2>/dev/null)
+		if [[ -n $jobs ]]; then
+			for j in $jobs; do _h_note_job "$j"; done
+			# shellcheck disable=SC2086
+			scancel $jobs 2>/dev/null
+			for ((i = 0; i < 50; i++)); do
+				[[ -z $(squeue -h -o %i 2>/dev/null) ]] && break
+				sleep 0.2
+			done
+		fi
+		_h_note_job "$(squeue -h -t all -o %i 2>/dev/null | sort -n | tail -n 1)"
+		local last
+		last=$(scontrol show jobs -o 2>/dev/null | sed -n 's/^JobId=\([0-9]*\).*/\1/p' |
+			sort -n | tail -n 1)
+		_h_note_job "$last"
+	fi
+	_h_kill_cluster_procs
+	_h_stop_pid "$_H_SLURMCTLD_PID" slurmctld 15
+	_H_SLURMCTLD_PID=
+	_h_cgroup_cleanup
+	_h_stop_pid "$_H_SIM_PID" powercap_sim 5
+	_H_SIM_PID=
+	harness_pg_stop
+	if [[ -n ${_H_MUNGED_PID:-} ]]; then
+		_h_stop_pid "$_H_MUNGED_PID" munged 10
+		_H_MUNGED_PID=
+	fi
+	if [[ ${HARNESS_KEEP:-0} == 1 ]]; then
+		_h_log "kept $HARNESS_DIR"
+	else
+		rm -rf "$HARNESS_DIR"
+	fi
+	HARNESS_DIR=
+	if [[ -n ${_H_LOCK_FD:-} ]]; then
+		exec {_H_LOCK_FD}>&-
+		_H_LOCK_FD=
+	fi
+	return "$rc"
+}

@@ -1,0 +1,149 @@
+#!/bin/bash
+# Self-test of the cluster harness (TAP). Needs root; skips otherwise.
+#   tests/harness/selftest.sh            HARNESS_KEEP=1 keeps the temp dir
+set -u
+
+here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+# shellcheck source=harness.sh
+. "$here/harness.sh"
+
+n=0
+failed=0
+ok() { n=$((n + 1)); echo "ok $n - $*"; }
+not_ok() { n=$((n + 1)); failed=$((failed + 1)); echo "not ok $n - $*"; }
+check() { # check DESCRIPTION CMD...
+	local d=$1
+	shift
+	if "$@"; then ok "$d"; else not_ok "$d"; fi
+}
+diag() { sed 's/^/# /'; }
+
+host_had_powercap=0
+[[ -e /sys/class/powercap ]] && host_had_powercap=1
+
+t0=$SECONDS
+HARNESS_SLURMD_ENV="CARBON_HARNESS_PROBE=42 CARBON_HARNESS_PROBE2=x"
+# shellcheck disable=SC2119
+harness_start
+ok "harness_start ($((SECONDS - t0))s, HARNESS_DIR=$HARNESS_DIR)"
+
+# --- PostgreSQL
+out=$(psql -X -At "$HARNESS_CONNINFO" -c 'select current_database()' 2>&1)
+check "psql on HARNESS_CONNINFO reaches database carbon" [ "$out" = carbon ]
+[[ $out == carbon ]] || echo "$out" | diag
+
+harness_pg_stop
+out=$(psql -X -At "$HARNESS_CONNINFO" -c 'select 1' 2>&1)
+check "harness_pg_stop: server refuses connections" [ "$out" != 1 ]
+harness_pg_start
+out=$(psql -X -At "$HARNESS_CONNINFO" -c 'select 1' 2>&1)
+check "harness_pg_start: server is back" [ "$out" = 1 ]
+
+# --- a plain job
+job=$(harness_as_user sbatch --parsable -o slurm-%j.out --wrap 'srun -n1 sleep 2' 2>&1)
+if [[ $job =~ ^[0-9]+$ ]]; then
+	ok "sbatch as $HARNESS_USER (job $job)"
+else
+	not_ok "sbatch as $HARNESS_USER"
+	echo "$job" | diag
+fi
+extern=no
+for ((i = 0; i < 50; i++)); do
+	steps=$(squeue -h -s -j "$job" -o %i 2>/dev/null)
+	if grep -qx "$job.extern" <<<"$steps"; then extern=yes; break; fi
+	sleep 0.1
+done
+check "job $job has an extern step (PrologFlags=Contain)" [ "$extern" = yes ]
+res=$(harness_wait_job "$job" 60)
+check "job $job COMPLETED with ExitCode 0:0 (got: $res)" [ "$res" = "COMPLETED 0:0" ]
+[[ $res == "COMPLETED 0:0" ]] || diag <"$HARNESS_WORK/slurm-$job.out"
+
+# --- the simulated powercap tree, seen from a job step
+script=$HARNESS_WORK/sample.sh
+cat >"$script" <<'EOF'
+#!/bin/sh
+p=/sys/class/powercap
+echo "ns $(readlink /proc/self/ns/mnt)"
+echo "name $(cat $p/intel-rapl:0/name)"
+echo "dramname $(cat $p/intel-rapl:0:0/name)"
+echo "max $(cat $p/intel-rapl:0/max_energy_range_uj)"
+[ -d /sys/class/net ] && echo "net yes"
+i=0
+while [ $i -lt 60 ]; do
+	read -r v < $p/intel-rapl:0/energy_uj
+	echo "e $v"
+	sleep 0.2
+	i=$((i + 1))
+done
+EOF
+chmod 755 "$script"
+chown "$HARNESS_USER": "$script"
+job2=$(harness_as_user sbatch --parsable -o sample-%j.out --wrap "srun -n1 $script" 2>&1)
+# slurmstepd inherits slurmd's environment, HARNESS_SLURMD_ENV included.
+stepd_env=no
+for ((i = 0; i < 50; i++)); do
+	[[ $stepd_env == yes ]] && break
+	for p in $(_h_ns_pids); do
+		[[ $(cat "/proc/$p/comm" 2>/dev/null) == slurmstepd ]] || continue
+		tr '\0' '\n' <"/proc/$p/environ" 2>/dev/null |
+			grep -qx CARBON_HARNESS_PROBE=42 && stepd_env=yes
+	done
+	sleep 0.1
+done
+check "slurmstepd has HARNESS_SLURMD_ENV in its environment" [ "$stepd_env" = yes ]
+res=$(harness_wait_job "$job2" 60)
+check "sampling job $job2 COMPLETED 0:0 (got: $res)" [ "$res" = "COMPLETED 0:0" ]
+out=$HARNESS_WORK/sample-$job2.out
+[[ -r $out ]] || : >"$out"
+check "step sees intel-rapl:0 named package-0" grep -qx 'name package-0' "$out"
+check "step sees intel-rapl:0:0 named dram" grep -qx 'dramname dram' "$out"
+check "step sees max_energy_range_uj = $HARNESS_MAX_RANGE_UJ" \
+	grep -qx "max $HARNESS_MAX_RANGE_UJ" "$out"
+check "step still sees the rest of /sys/class" grep -qx 'net yes' "$out"
+step_ns=$(sed -n 's/^ns //p' "$out")
+check "step runs in the private mount namespace" \
+	[ -n "$step_ns" ] && [ "$step_ns" != "$(readlink /proc/self/ns/mnt)" ]
+distinct=$(awk '$1 == "e" { print $2 }' "$out" | sort -u | wc -l)
+check "energy_uj changes while the step runs ($distinct distinct values)" \
+	[ "$distinct" -ge 10 ]
+wraps=$(awk '$1 == "e" { if (n++ && $2 < prev) w++; prev = $2 } END { print w + 0 }' "$out")
+check "energy_uj wraps within 12 s at ${HARNESS_PKG_W} W ($wraps wraps)" [ "$wraps" -ge 1 ]
+# Between samples without a wrap the counter grows at about HARNESS_PKG_W watts.
+rate=$(awk -v max="$HARNESS_MAX_RANGE_UJ" '$1 == "e" {
+	if (n++) { d = $2 - prev; if (d < 0) d += max; tot += d }
+	prev = $2 } END { print tot / 1e6 }' "$out")
+check "energy over the sampling is plausible (${rate} J in ~12 s at ${HARNESS_PKG_W} W)" \
+	awk -v r="$rate" -v w="$HARNESS_PKG_W" 'BEGIN { exit !(r > w * 11 && r < w * 30) }'
+if ((host_had_powercap == 0)); then
+	check "host /sys/class/powercap untouched" [ ! -e /sys/class/powercap ]
+fi
+
+# --- true energy from t0
+t_a=$(date +%s.%N)
+read -r e_a <"$HARNESS_POWERCAP/intel-rapl:0/intel-rapl:0:0/energy_uj"
+t_sim=$(harness_sim_t0)
+want=$(harness_energy_uj "$HARNESS_DRAM_W" "$t_sim" "$t_a")
+check "dram energy_uj matches watts x (t - t0) mod range" \
+	awk -v e="$e_a" -v w="$want" -v m="$HARNESS_MAX_RANGE_UJ" -v p="$HARNESS_DRAM_W" \
+	'BEGIN { d = (w % m) - e; if (d < 0) d = -d; if (d > m / 2) d = m - d;
+	         exit !(d <= p * 0.05 * 1e6) }'
+
+# --- stop: everything goes away
+pids="$_H_SLURMCTLD_PID $_H_SLURMD_PID $_H_SIM_PID $_H_PG_PID ${_H_MUNGED_PID:-}"
+ns=$_H_SLURMD_MNTNS
+dir=$HARNESS_DIR
+keep=${HARNESS_KEEP:-0}
+harness_stop
+alive=
+for p in $pids; do _h_alive "$p" && alive+=" $p"; done
+for p in /proc/[0-9]*; do
+	[[ $(readlink "$p/ns/mnt" 2>/dev/null) == "$ns" ]] && alive+=" ${p#/proc/}"
+done
+check "harness_stop leaves no daemon or cluster process${alive:+ (alive:$alive)}" \
+	[ -z "$alive" ]
+if [[ $keep != 1 ]]; then
+	check "harness_stop removes HARNESS_DIR" [ ! -e "$dir" ]
+fi
+
+echo "1..$n"
+exit $((failed > 0))

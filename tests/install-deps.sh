@@ -1,0 +1,38 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-or-later
+# Install, from Debian 12's archive, what building and testing slurm-carbon
+# needs. Idempotent: asks apt only for packages that are missing. Run as root.
+set -euo pipefail
+
+packages=(
+	build-essential autoconf automake autoconf-archive libtool pkg-config
+	libslurm-dev libpq-dev libinih-dev libcmocka-dev
+	slurm-wlm slurmd slurmctld slurm-client munge
+	postgresql postgresql-client
+	jq procps iproute2 util-linux
+)
+
+if [ "$(id -u)" != 0 ]; then
+	echo "install-deps: run as root (it installs Debian packages)" >&2
+	exit 1
+fi
+missing=()
+for p in "${packages[@]}"; do
+	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' ||
+		missing+=("$p")
+done
+if [ ${#missing[@]} -eq 0 ]; then
+	exit 0
+fi
+echo "install-deps: installing ${missing[*]}"
+# Keep the packages' own services from starting: the tests start their own.
+policy=/usr/sbin/policy-rc.d
+own_policy=no
+if [ ! -e "$policy" ]; then
+	printf '#!/bin/sh\nexit 101\n' > "$policy"
+	chmod 755 "$policy"
+	own_policy=yes
+fi
+trap '[ "$own_policy" = yes ] && rm -f "$policy"' EXIT
+apt-get update -q
+DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends "${missing[@]}"

@@ -1,0 +1,147 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-or-later
+# The walking skeleton end to end, on a real one-node Slurm cluster and a real
+# PostgreSQL, with RAPL simulated at the kernel's powercap interface:
+# sbatch -> spank_carbon.so in every step -> PostgreSQL -> carbon-report.
+# Output: TAP.
+set -uo pipefail
+here=$(cd "$(dirname "$0")" && pwd)
+top=$(cd "$here/../.." && pwd)
+builddir=${top_builddir:-$top}
+builddir=$(cd "$builddir" && pwd)
+plugin=$builddir/plugin/.libs/spank_carbon.so
+report=$builddir/report/carbon-report
+
+. "$top/tests/harness/harness.sh"
+
+# carbon.conf is read at every step start, so it can be written once the
+# harness knows the database's address. It lives outside HARNESS_DIR because
+# plugstack.conf must name it before the harness starts.
+confdir=$(mktemp -d /tmp/carbon-skeleton.XXXXXX)
+chmod 755 "$confdir"
+carbon_conf=$confdir/carbon.conf
+cat > "$confdir/plugstack.conf" <<PLUG
+required $plugin config=$carbon_conf
+PLUG
+
+harness_start --plugstack "$confdir/plugstack.conf"
+trap 'harness_stop; rm -rf "$confdir"' EXIT
+
+connect_timeout=3
+write_conf() {	# write_conf CONNINFO
+	cat > "$carbon_conf" <<CONF
+[site]
+pue       = 1.25
+intensity = 300
+[database]
+conninfo  = $1
+connect_timeout = $connect_timeout
+[sampling]
+interval  = 1
+CONF
+	chmod 0644 "$carbon_conf"
+}
+write_conf "$HARNESS_CONNINFO user=carbon_writer"
+admin_db="$HARNESS_CONNINFO user=$HARNESS_PGUSER"
+
+n=0
+ok() { n=$((n + 1)); echo "ok $n - $*"; }
+not_ok() { n=$((n + 1)); echo "not ok $n - $*"; }
+check() {	# check DESCRIPTION COMMAND...
+	local what=$1
+	shift
+	if "$@"; then ok "$what"; else not_ok "$what"; fi
+}
+# within PCT GOT WANT: |got - want| <= pct % of want
+within() { awk -v p="$1" -v g="$2" -v w="$3" 'BEGIN { d = g - w; if (d < 0) d = -d; exit !(w > 0 && d <= w * p / 100) }'; }
+
+echo "1..18"
+
+# --- database ---------------------------------------------------------------
+if "$report" -d "$admin_db" db init > "$confdir/init.out" 2>&1; then
+	ok "carbon-report db init applies the migrations"
+else
+	not_ok "carbon-report db init applies the migrations"
+	sed 's/^/# /' "$confdir/init.out"
+fi
+"$report" -d "$admin_db" db status > "$confdir/status.out" 2>&1
+check "carbon-report db status lists 001 as applied" grep -q -E '^0*1 +schema +applied at' "$confdir/status.out"
+
+# --- options refused at submission -------------------------------------------
+refused() {	# refused DESCRIPTION SBATCH_ARGS...
+	local what=$1 out
+	shift
+	if out=$(harness_as_user sbatch --parsable "$@" --wrap true 2>&1); then
+		not_ok "$what (sbatch accepted it: job $out)"
+	elif grep -q "carbon:.*refused" <<<"$out"; then
+		ok "$what"
+	else
+		not_ok "$what (no clear message: $out)"
+	fi
+}
+refused "sbatch --carbon-tag='x;drop table' is refused with a message" "--carbon-tag=x;drop table"
+refused "a 100-character tag is refused" "--carbon-tag=$(printf 'a%.0s' $(seq 100))"
+refused "a quote in --carbon-project is refused" "--carbon-project=x');drop table carbon.step_energy;--"
+out=$(harness_as_user env CARBON_TAG='bad tag!' sbatch --parsable --wrap true 2>&1)
+if [ $? -ne 0 ] && grep -q "CARBON_TAG.*refused" <<<"$out"; then
+	ok "an invalid CARBON_TAG is refused at submission"
+else
+	not_ok "an invalid CARBON_TAG is refused at submission ($out)"
+fi
+
+# --- one job: batch step + one srun step with ~20 s of CPU load ---------------
+job=$(harness_as_user sbatch --parsable --carbon-tag=t1 \
+	--wrap "srun -n1 sh -c 'timeout 20 sha256sum /dev/zero; true'")
+read -r state exitcode < <(harness_wait_job "$job" 120)
+check "job $job completed with exit code 0 ($state $exitcode)" \
+	test "$state $exitcode" = "COMPLETED 0:0"
+
+"$report" -d "$admin_db" job "$job" --json > "$confdir/job.json" 2> "$confdir/job.err"
+if jq -e . "$confdir/job.json" > /dev/null 2>&1; then
+	ok "carbon-report job $job --json prints JSON"
+else
+	not_ok "carbon-report job $job --json prints JSON"
+	sed 's/^/# /' "$confdir/job.json" "$confdir/job.err"
+fi
+j() { jq -r "$1" "$confdir/job.json" 2>/dev/null; }
+check "the job has a batch step record" test "$(j '[.steps[] | select(.step == "batch")] | length')" = 1
+check "the job has the srun step 0 record" test "$(j '[.steps[] | select(.step == "0")] | length')" = 1
+check "user is $HARNESS_USER and tag is t1" test "$(j '.user + " " + .tag')" = "$HARNESS_USER t1"
+
+# The simulator advances package and dram counters at known powers; a step
+# is charged its node's whole energy over its own window (skeleton rule).
+step0='.steps[] | select(.step == "0")'
+t0=$(j "$step0 | .start_epoch")
+t1=$(j "$step0 | .end_epoch")
+cpu_j=$(j "$step0 | .energy_kwh.cpu * 3600000")
+dram_j=$(j "$step0 | .energy_kwh.dram * 3600000")
+dur=$(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.6f", b - a }')
+want_cpu=$(awk -v d="$dur" -v p="$HARNESS_PKG_W" -v s="$HARNESS_SOCKETS" 'BEGIN { printf "%.6f", d * p * s }')
+want_dram=$(awk -v d="$dur" -v p="$HARNESS_DRAM_W" -v s="$HARNESS_SOCKETS" 'BEGIN { printf "%.6f", d * p * s }')
+echo "# srun step: $dur s; cpu $cpu_j J (want $want_cpu); dram $dram_j J (want $want_dram)"
+check "the srun step lasted about 20 s (${dur} s)" awk -v d="$dur" 'BEGIN { exit !(d >= 19 && d <= 30) }'
+wraps=$(awk -v d="$dur" -v p="$HARNESS_PKG_W" -v m="$HARNESS_MAX_RANGE_UJ" 'BEGIN { printf "%d", d * p * 1e6 / m }')
+check "the package counter wrapped during the step ($wraps wraps)" test "$wraps" -ge 1
+check "srun step cpu energy within 1 % of the simulated node energy" within 1 "$cpu_j" "$want_cpu"
+check "srun step dram energy within 1 % of the simulated node energy" within 1 "$dram_j" "$want_dram"
+
+# --- PostgreSQL down: the job still runs, on time, and slurmd's log says why --
+timed_job() {	# timed_job: prints "SECONDS STATE EXITCODE JOBID"
+	local start end id state code
+	start=$(date +%s.%N)
+	id=$(harness_as_user sbatch --parsable --wait --wrap 'sleep 2' 2>/dev/null)
+	end=$(date +%s.%N)
+	read -r state code < <(harness_wait_job "$id" 60)
+	awk -v a="$start" -v b="$end" -v s="$state" -v c="$code" -v i="$id" 'BEGIN { printf "%.2f %s %s %s\n", b - a, s, c, i }'
+}
+read -r base_s _ _ _ < <(timed_job)
+harness_pg_stop
+read -r down_s state code down_job < <(timed_job)
+harness_pg_start
+echo "# job time with PostgreSQL up: ${base_s} s, down: ${down_s} s"
+check "with PostgreSQL stopped, job $down_job completes with exit code 0 ($state $code)" \
+	test "$state $code" = "COMPLETED 0:0"
+check "with PostgreSQL stopped, the job ends within connect_timeout (${connect_timeout} s) of its normal time" \
+	awk -v d="$down_s" -v b="$base_s" -v t="$connect_timeout" 'BEGIN { exit !(d <= b + t + 1) }'
+lines=$(grep -c "carbon: job $down_job step batch: record not stored: cannot connect to the database" "$HARNESS_SLURMD_LOG")
+check "slurmd's log has one clear line for the batch step ($lines)" test "$lines" = 1

@@ -1,0 +1,334 @@
+/*
+ * powercap_sim — simulate the Linux powercap (RAPL) sysfs tree for tests.
+ *
+ * Layout created under --root DIR, as the kernel lays out /sys/class/powercap:
+ *
+ *   DIR/intel-rapl:N/{name,energy_uj,max_energy_range_uj}          name = package-N
+ *   DIR/intel-rapl:N/intel-rapl:N:0/{name,energy_uj,max_energy_range_uj}  name = dram
+ *   DIR/intel-rapl:N:0 -> intel-rapl:N/intel-rapl:N:0               (symlink)
+ *
+ * Every --period-ms it sets
+ *   energy_uj = (uint64)(watts * (now - t0) * 1e6) mod max_energy_range_uj
+ * where t0 is its start time (CLOCK_REALTIME, truncated to microseconds) and is
+ * written to --t0-file (default DIR/../powercap_sim.t0) as "SECONDS.MICROS\n", so a
+ * test knows the true energy between two instants: watts * (t2 - t1).
+ *
+ * Readers keep energy_uj open and use pread(), so the file is rewritten in place
+ * (opened O_WRONLY once, pwrite at offset 0) with a fixed-width record: the
+ * decimal value, '\n', then spaces up to RECORD_LEN bytes. Never renamed.
+ *
+ * Runs until SIGTERM or SIGINT. Once the tree exists and holds its first values,
+ * the pid is written to --pidfile (if given), so a waiter can poll for that file.
+ */
+#define _POSIX_C_SOURCE 200809L
+
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <inttypes.h>
+#include <limits.h>
+#include <signal.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/types.h>
+#include <time.h>
+#include <unistd.h>
+
+#define RECORD_LEN 24
+#define MAX_SOCKETS 64
+
+struct counter {
+	int fd;
+	double watts;
+};
+
+static volatile sig_atomic_t stop_requested;
+
+static void on_signal(int sig)
+{
+	(void)sig;
+	stop_requested = 1;
+}
+
+static void die(const char *what, const char *path)
+{
+	fprintf(stderr, "powercap_sim: %s %s: %s\n", what, path ? path : "",
+		strerror(errno));
+	exit(1);
+}
+
+static void usage(FILE *out)
+{
+	fprintf(out,
+		"usage: powercap_sim --root DIR [--sockets S] [--package-watts W]\n"
+		"                    [--dram-watts W] [--max-range-uj N] [--period-ms MS]\n"
+		"                    [--pidfile FILE] [--t0-file FILE] [--mode OCTAL]\n"
+		"  --sockets        number of packages (default 1)\n"
+		"  --package-watts  power of each package domain (default 40)\n"
+		"  --dram-watts     power of each dram domain (default 5)\n"
+		"  --max-range-uj   max_energy_range_uj, wrap point (default 200000000)\n"
+		"  --period-ms      update period (default 10)\n"
+		"  --pidfile        written once the tree is ready\n"
+		"  --t0-file        start time, epoch seconds with microseconds\n"
+		"                   (default ROOT/../powercap_sim.t0)\n"
+		"  --mode           permission of energy_uj files (default 0444;\n"
+		"                   the kernel uses 0400)\n");
+}
+
+static void mkdir_p(const char *path)
+{
+	char buf[PATH_MAX];
+	size_t len = strlen(path);
+
+	if (len == 0 || len >= sizeof(buf)) {
+		errno = ENAMETOOLONG;
+		die("bad path", path);
+	}
+	memcpy(buf, path, len + 1);
+	for (char *p = buf + 1; *p; p++) {
+		if (*p != '/')
+			continue;
+		*p = '\0';
+		if (mkdir(buf, 0755) != 0 && errno != EEXIST)
+			die("mkdir", buf);
+		*p = '/';
+	}
+	if (mkdir(buf, 0755) != 0 && errno != EEXIST)
+		die("mkdir", buf);
+}
+
+static void join(char *out, size_t outsz, const char *a, const char *b)
+{
+	int n = snprintf(out, outsz, "%s/%s", a, b);
+
+	if (n < 0 || (size_t)n >= outsz) {
+		errno = ENAMETOOLONG;
+		die("path too long", a);
+	}
+}
+
+/* Write a small file whole and atomically (used for static files only). */
+static void write_file_atomic(const char *path, const char *text, mode_t mode)
+{
+	char tmp[PATH_MAX];
+	int n = snprintf(tmp, sizeof(tmp), "%s.tmp.%ld", path, (long)getpid());
+	int fd;
+	size_t len = strlen(text);
+
+	if (n < 0 || (size_t)n >= sizeof(tmp)) {
+		errno = ENAMETOOLONG;
+		die("path too long", path);
+	}
+	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC, mode);
+	if (fd < 0)
+		die("open", tmp);
+	if (write(fd, text, len) != (ssize_t)len)
+		die("write", tmp);
+	if (fchmod(fd, mode) != 0)
+		die("chmod", tmp);
+	if (close(fd) != 0)
+		die("close", tmp);
+	if (rename(tmp, path) != 0)
+		die("rename", path);
+}
+
+static void format_record(char rec[RECORD_LEN], uint64_t value)
+{
+	int n = snprintf(rec, RECORD_LEN, "%" PRIu64 "\n", value);
+
+	/* uint64 max has 20 digits + '\n' = 21 < RECORD_LEN */
+	memset(rec + n, ' ', RECORD_LEN - (size_t)n);
+}
+
+static void pwrite_record(int fd, uint64_t value)
+{
+	char rec[RECORD_LEN];
+
+	format_record(rec, value);
+	if (pwrite(fd, rec, RECORD_LEN, 0) != RECORD_LEN)
+		die("pwrite", "energy_uj");
+}
+
+/* Create energy_uj in place: the fd stays open for the life of the process. */
+static int open_energy(const char *path, mode_t mode)
+{
+	int fd = open(path, O_WRONLY | O_CREAT, mode);
+
+	if (fd < 0)
+		die("open", path);
+	if (fchmod(fd, mode) != 0)
+		die("chmod", path);
+	if (ftruncate(fd, RECORD_LEN) != 0)
+		die("ftruncate", path);
+	return fd;
+}
+
+static void make_domain(const char *dir, const char *name, uint64_t max_range,
+			mode_t mode, struct counter *c, double watts)
+{
+	char path[PATH_MAX];
+	char text[64];
+
+	mkdir_p(dir);
+	join(path, sizeof(path), dir, "name");
+	snprintf(text, sizeof(text), "%s\n", name);
+	write_file_atomic(path, text, 0444);
+	join(path, sizeof(path), dir, "max_energy_range_uj");
+	snprintf(text, sizeof(text), "%" PRIu64 "\n", max_range);
+	write_file_atomic(path, text, 0444);
+	join(path, sizeof(path), dir, "energy_uj");
+	c->fd = open_energy(path, mode);
+	c->watts = watts;
+	pwrite_record(c->fd, 0);
+}
+
+static double parse_double(const char *opt, const char *s)
+{
+	char *end;
+	double v;
+
+	errno = 0;
+	v = strtod(s, &end);
+	if (errno || end == s || *end || v < 0) {
+		fprintf(stderr, "powercap_sim: bad value for %s: %s\n", opt, s);
+		exit(2);
+	}
+	return v;
+}
+
+static uint64_t parse_u64(const char *opt, const char *s, int base)
+{
+	char *end;
+	unsigned long long v;
+
+	errno = 0;
+	v = strtoull(s, &end, base);
+	if (errno || end == s || *end || s[0] == '-') {
+		fprintf(stderr, "powercap_sim: bad value for %s: %s\n", opt, s);
+		exit(2);
+	}
+	return (uint64_t)v;
+}
+
+int main(int argc, char **argv)
+{
+	const char *root = NULL, *pidfile = NULL, *t0_file = NULL;
+	unsigned sockets = 1;
+	double pkg_w = 40.0, dram_w = 5.0;
+	uint64_t max_range = 200000000ULL, period_ms = 10;
+	mode_t mode = 0444;
+	struct counter ctr[2 * MAX_SOCKETS];
+	unsigned nctr = 0;
+	char path[PATH_MAX], sub[PATH_MAX], text[128];
+	struct timespec t0, now, period;
+	struct sigaction sa;
+	static const struct option opts[] = {
+		{ "root", required_argument, NULL, 'r' },
+		{ "sockets", required_argument, NULL, 's' },
+		{ "package-watts", required_argument, NULL, 'p' },
+		{ "dram-watts", required_argument, NULL, 'd' },
+		{ "max-range-uj", required_argument, NULL, 'm' },
+		{ "period-ms", required_argument, NULL, 'P' },
+		{ "pidfile", required_argument, NULL, 'f' },
+		{ "t0-file", required_argument, NULL, 't' },
+		{ "mode", required_argument, NULL, 'M' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 }
+	};
+	int c;
+
+	while ((c = getopt_long(argc, argv, "r:s:p:d:m:P:f:t:M:h", opts, NULL)) != -1) {
+		switch (c) {
+		case 'r': root = optarg; break;
+		case 's': sockets = (unsigned)parse_u64("--sockets", optarg, 10); break;
+		case 'p': pkg_w = parse_double("--package-watts", optarg); break;
+		case 'd': dram_w = parse_double("--dram-watts", optarg); break;
+		case 'm': max_range = parse_u64("--max-range-uj", optarg, 10); break;
+		case 'P': period_ms = parse_u64("--period-ms", optarg, 10); break;
+		case 'f': pidfile = optarg; break;
+		case 't': t0_file = optarg; break;
+		case 'M': mode = (mode_t)parse_u64("--mode", optarg, 8); break;
+		case 'h': usage(stdout); return 0;
+		default: usage(stderr); return 2;
+		}
+	}
+	if (!root || optind != argc || sockets < 1 || sockets > MAX_SOCKETS ||
+	    max_range == 0 || period_ms == 0) {
+		usage(stderr);
+		return 2;
+	}
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_signal;
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGINT, &sa, NULL);
+
+	/* t0 first, truncated to microseconds so the t0 file is exact. */
+	if (clock_gettime(CLOCK_REALTIME, &t0) != 0)
+		die("clock_gettime", NULL);
+	t0.tv_nsec -= t0.tv_nsec % 1000;
+
+	mkdir_p(root);
+	for (unsigned n = 0; n < sockets; n++) {
+		char dname[64], subname[64], pname[64];
+
+		snprintf(dname, sizeof(dname), "intel-rapl:%u", n);
+		snprintf(subname, sizeof(subname), "intel-rapl:%u:0", n);
+		snprintf(pname, sizeof(pname), "package-%u", n);
+		join(path, sizeof(path), root, dname);
+		make_domain(path, pname, max_range, mode, &ctr[nctr++], pkg_w);
+		join(sub, sizeof(sub), path, subname);
+		make_domain(sub, "dram", max_range, mode, &ctr[nctr++], dram_w);
+
+		/* ROOT/intel-rapl:N:0 -> intel-rapl:N/intel-rapl:N:0 */
+		join(path, sizeof(path), root, subname);
+		snprintf(text, sizeof(text), "%s/%s", dname, subname);
+		if (unlink(path) != 0 && errno != ENOENT)
+			die("unlink", path);
+		if (symlink(text, path) != 0)
+			die("symlink", path);
+	}
+
+	snprintf(text, sizeof(text), "%lld.%06ld\n", (long long)t0.tv_sec,
+		 (long)(t0.tv_nsec / 1000));
+	if (t0_file) {
+		write_file_atomic(t0_file, text, 0644);
+	} else {
+		join(path, sizeof(path), root, "../powercap_sim.t0");
+		write_file_atomic(path, text, 0644);
+	}
+
+	period.tv_sec = (time_t)(period_ms / 1000);
+	period.tv_nsec = (long)(period_ms % 1000) * 1000000L;
+
+	for (int first = 1; !stop_requested; first = 0) {
+		double elapsed;
+
+		if (clock_gettime(CLOCK_REALTIME, &now) != 0)
+			die("clock_gettime", NULL);
+		elapsed = (double)(now.tv_sec - t0.tv_sec) +
+			  (double)(now.tv_nsec - t0.tv_nsec) / 1e9;
+		if (elapsed < 0)
+			elapsed = 0;
+		for (unsigned i = 0; i < nctr; i++) {
+			uint64_t e = (uint64_t)(ctr[i].watts * elapsed * 1e6);
+
+			pwrite_record(ctr[i].fd, e % max_range);
+		}
+		if (first && pidfile) {
+			snprintf(text, sizeof(text), "%ld\n", (long)getpid());
+			write_file_atomic(pidfile, text, 0644);
+		}
+		nanosleep(&period, NULL);	/* EINTR on SIGTERM: loop ends */
+	}
+
+	for (unsigned i = 0; i < nctr; i++)
+		close(ctr[i].fd);
+	if (pidfile)
+		unlink(pidfile);
+	return 0;
+}

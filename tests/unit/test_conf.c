@@ -1,0 +1,195 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* carbon.conf parsing: good files, and every error names file, line and key. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include <cmocka.h>
+
+#include "conf.h"
+
+static char tmpdir[64];
+
+static int make_tmpdir(void **state)
+{
+	(void)state;
+	snprintf(tmpdir, sizeof(tmpdir), "/tmp/test_conf.XXXXXX");
+	return mkdtemp(tmpdir) ? 0 : -1;
+}
+
+static int remove_tmpdir(void **state)
+{
+	char cmd[128];
+
+	(void)state;
+	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", tmpdir);
+	return system(cmd) == 0 ? 0 : -1;
+}
+
+/* Write text to tmpdir/name with mode; returns the path (static buffer). */
+static const char *write_conf(const char *name, const char *text, mode_t mode)
+{
+	static char path[256];
+	FILE *fp;
+
+	snprintf(path, sizeof(path), "%s/%s", tmpdir, name);
+	fp = fopen(path, "w");
+	assert_non_null(fp);
+	fputs(text, fp);
+	fclose(fp);
+	chmod(path, mode);
+	return path;
+}
+
+/* The example of DESIGN §3.3, inline comments included. */
+static const char design_example[] =
+	"[site]\n"
+	"cluster   = hpc1          ; default: SLURM_CLUSTER_NAME\n"
+	"zone      = DE            ; grid zone\n"
+	"pue       = 1.25          ; power usage effectiveness\n"
+	"intensity =               ; optional fixed gCO2e/kWh\n"
+	"[database]\n"
+	"conninfo  = host=db1 dbname=carbon user=carbon_writer   ; libpq conninfo\n"
+	"connect_timeout = 3\n"
+	"[sampling]\n"
+	"interval  = 10            ; seconds between samples\n"
+	"[spool]\n"
+	"dir       = /var/spool/slurm-carbon\n";
+
+static void test_design_example(void **state)
+{
+	struct carbon_conf c;
+	char err[512] = "";
+	const char *path = write_conf("good.conf", design_example, 0644);
+
+	(void)state;
+	conf_defaults(&c);
+	if (conf_load(path, CONF_TRUST_ANY, &c, err, sizeof(err)) != 0)
+		fail_msg("unexpected error: %s", err);
+	assert_string_equal(c.cluster, "hpc1");
+	assert_string_equal(c.zone, "DE");
+	assert_true(c.pue > 1.2499 && c.pue < 1.2501);
+	assert_true(c.intensity_g_per_kwh < 0);
+	assert_string_equal(c.conninfo, "host=db1 dbname=carbon user=carbon_writer");
+	assert_int_equal(c.connect_timeout_s, 3);
+	assert_int_equal(c.interval_s, 10);
+	assert_string_equal(c.spool_dir, "/var/spool/slurm-carbon");
+}
+
+static void test_defaults(void **state)
+{
+	struct carbon_conf c;
+
+	(void)state;
+	conf_defaults(&c);
+	assert_true(c.pue == 1.0);
+	assert_true(c.intensity_g_per_kwh < 0);
+	assert_int_equal(c.connect_timeout_s, 3);
+	assert_int_equal(c.interval_s, 10);
+	assert_string_equal(c.cluster, "");
+}
+
+/* Each bad file and the pieces its message must hold. */
+static void test_errors(void **state)
+{
+	static const struct {
+		const char *text;
+		const char *must[3];
+	} cases[] = {
+		{ "[site]\npue = abc\n", { ":2:", "pue", "'abc'" } },
+		{ "[site]\npue = 0.8\n", { ":2:", "pue", "1.0" } },
+		{ "[site]\nzone = DE\ncolour = blue\n", { ":3:", "unknown key 'colour'", "[site]" } },
+		{ "[sampling]\ninterval = 10s\n", { ":2:", "interval", "'10s'" } },
+		{ "[sampling]\ninterval = 0\n", { ":2:", "interval", "1 to 3600" } },
+		{ "[database]\nconnect_timeout = -1\n", { ":2:", "connect_timeout", "'-1'" } },
+		{ "[site]\nintensity = lots\n", { ":2:", "intensity", "'lots'" } },
+		{ "\n\n[nonsense]\nx = 1\n", { ":4:", "unknown section [nonsense]", "site" } },
+		{ "[site]\nthis line has no equals sign\n", { ":2:", "syntax", NULL } },
+	};
+	size_t i, k;
+
+	(void)state;
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		struct carbon_conf c;
+		char err[512] = "";
+		const char *path = write_conf("bad.conf", cases[i].text, 0644);
+
+		conf_defaults(&c);
+		if (conf_load(path, CONF_TRUST_ANY, &c, err, sizeof(err)) == 0)
+			fail_msg("case %zu accepted: %s", i, cases[i].text);
+		if (!strstr(err, path))
+			fail_msg("case %zu: message does not name the file: %s", i, err);
+		for (k = 0; k < 3 && cases[i].must[k]; k++)
+			if (!strstr(err, cases[i].must[k]))
+				fail_msg("case %zu: message lacks \"%s\": %s", i,
+					 cases[i].must[k], err);
+	}
+}
+
+static void test_missing_file(void **state)
+{
+	struct carbon_conf c;
+	char err[512] = "", path[256];
+
+	(void)state;
+	snprintf(path, sizeof(path), "%s/does-not-exist.conf", tmpdir);
+	conf_defaults(&c);
+	assert_int_equal(conf_load(path, CONF_TRUST_ANY, &c, err, sizeof(err)), -1);
+	assert_non_null(strstr(err, path));
+	assert_non_null(strstr(err, "No such file"));
+}
+
+/* The plugin's trust rules; meaningful where the test runs as root. */
+static void test_trust(void **state)
+{
+	struct carbon_conf c;
+	char err[512];
+	const char *path;
+
+	(void)state;
+	if (geteuid() != 0)
+		skip();
+	path = write_conf("trust.conf", "[site]\nzone = DE\n", 0644);
+	conf_defaults(&c);
+	assert_int_equal(conf_load(path, CONF_TRUST_ROOT_ONLY, &c, err, sizeof(err)), 0);
+
+	path = write_conf("trust.conf", "[site]\nzone = DE\n", 0666);
+	conf_defaults(&c);
+	assert_int_equal(conf_load(path, CONF_TRUST_ROOT_ONLY, &c, err, sizeof(err)), -1);
+	assert_non_null(strstr(err, "writable"));
+
+	path = write_conf("trust.conf",
+			  "[database]\nconninfo = dbname=carbon password=s3cret\n", 0644);
+	conf_defaults(&c);
+	assert_int_equal(conf_load(path, CONF_TRUST_ROOT_ONLY, &c, err, sizeof(err)), -1);
+	assert_non_null(strstr(err, "password"));
+	assert_null(strstr(err, "s3cret"));
+
+	path = write_conf("trust.conf",
+			  "[database]\nconninfo = dbname=carbon password=s3cret\n", 0600);
+	conf_defaults(&c);
+	assert_int_equal(conf_load(path, CONF_TRUST_ROOT_ONLY, &c, err, sizeof(err)), 0);
+
+	assert_int_equal(chown(path, 65534, 65534), 0);
+	conf_defaults(&c);
+	assert_int_equal(conf_load(path, CONF_TRUST_ROOT_ONLY, &c, err, sizeof(err)), -1);
+	assert_non_null(strstr(err, "owned by root"));
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_design_example),
+		cmocka_unit_test(test_defaults),
+		cmocka_unit_test(test_errors),
+		cmocka_unit_test(test_missing_file),
+		cmocka_unit_test(test_trust),
+	};
+
+	return cmocka_run_group_tests(tests, make_tmpdir, remove_tmpdir);
+}

@@ -1,0 +1,94 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* Label validation (DESIGN §3.2), step names and UTC timestamps. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+#include <cmocka.h>
+
+#include "record.h"
+
+static void test_labels(void **state)
+{
+	static const struct {
+		const char *label;
+		int valid;
+	} cases[] = {
+		{ "neuclir-run3", 1 },
+		{ "team.a_b:c+d/e-f", 1 },
+		{ "x", 1 },
+		{ "", 0 },
+		{ "x;drop table", 0 },
+		{ "x drop", 0 },
+		{ "it's", 0 },
+		{ "tag\n", 0 },
+		{ "ümlaut", 0 },
+		{ "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa", 1 },  /* 64 */
+		{ "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa", 0 }, /* 65 */
+	};
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		const char *why = "unset";
+		int got = label_is_valid(cases[i].label, &why);
+
+		if (got != cases[i].valid)
+			fail_msg("label_is_valid(\"%s\") = %d, want %d", cases[i].label,
+				 got, cases[i].valid);
+		if (got)
+			assert_null(why);
+		else
+			assert_non_null(why);
+	}
+}
+
+static void test_label_reasons(void **state)
+{
+	const char *why;
+	char long_label[101];
+
+	(void)state;
+	memset(long_label, 'a', 100);
+	long_label[100] = '\0';
+	assert_false(label_is_valid(long_label, &why));
+	assert_string_equal(why, "it is longer than 64 characters");
+	assert_false(label_is_valid("x;drop table", &why));
+	assert_non_null(strstr(why, "letters, digits"));
+}
+
+static void test_step_names(void **state)
+{
+	char buf[16];
+
+	(void)state;
+	assert_string_equal(step_id_name(0xfffffffbu, buf, sizeof(buf)), "batch");
+	assert_string_equal(step_id_name(0xfffffffcu, buf, sizeof(buf)), "extern");
+	assert_string_equal(step_id_name(0xfffffffau, buf, sizeof(buf)), "interactive");
+	assert_string_equal(step_id_name(0, buf, sizeof(buf)), "0");
+	assert_string_equal(step_id_name(17, buf, sizeof(buf)), "17");
+}
+
+static void test_utc(void **state)
+{
+	char buf[32];
+
+	(void)state;
+	assert_string_equal(utc_iso8601(0, buf, sizeof(buf)), "1970-01-01T00:00:00Z");
+	/* 2026-11-27T10:00:00Z, with a fraction that must not round up */
+	assert_string_equal(utc_iso8601(1795773600.9, buf, sizeof(buf)),
+			    "2026-11-27T10:00:00Z");
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_labels),
+		cmocka_unit_test(test_label_reasons),
+		cmocka_unit_test(test_step_names),
+		cmocka_unit_test(test_utc),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
