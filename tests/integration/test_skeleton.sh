@@ -55,7 +55,7 @@ check() {	# check DESCRIPTION COMMAND...
 # within PCT GOT WANT: |got - want| <= pct % of want
 within() { awk -v p="$1" -v g="$2" -v w="$3" 'BEGIN { d = g - w; if (d < 0) d = -d; exit !(w > 0 && d <= w * p / 100) }'; }
 
-echo "1..18"
+echo "1..22"
 
 # --- database ---------------------------------------------------------------
 if "$report" -d "$admin_db" db init > "$confdir/init.out" 2>&1; then
@@ -126,22 +126,70 @@ check "srun step cpu energy within 1 % of the simulated node energy" within 1 "$
 check "srun step dram energy within 1 % of the simulated node energy" within 1 "$dram_j" "$want_dram"
 
 # --- PostgreSQL down: the job still runs, on time, and slurmd's log says why --
-timed_job() {	# timed_job: prints "SECONDS STATE EXITCODE JOBID"
-	local start end id state code
+# timed_job: run `sleep 2` as a batch job and print
+# "RUN_S DONE_S STATE EXITCODE JOBID": RUN_S from submission until the job left
+# RUNNING (its batch step ended, exit code known), DONE_S until it is COMPLETED
+# (its extern step ended too); polled every 0.1 s.
+timed_job() {
+	local start run_end="" id out state code
 	start=$(date +%s.%N)
-	id=$(harness_as_user sbatch --parsable --wait --wrap 'sleep 2' 2>/dev/null)
-	end=$(date +%s.%N)
-	read -r state code < <(harness_wait_job "$id" 60)
-	awk -v a="$start" -v b="$end" -v s="$state" -v c="$code" -v i="$id" 'BEGIN { printf "%.2f %s %s %s\n", b - a, s, c, i }'
+	id=$(harness_as_user sbatch --parsable --wrap 'sleep 2' 2>/dev/null)
+	for _ in $(seq 600); do
+		out=$(scontrol -o show job "$id" 2>/dev/null)
+		state=$(sed -n 's/.* JobState=\([^ ]*\).*/\1/p' <<<"$out")
+		code=$(sed -n 's/.* ExitCode=\([^ ]*\).*/\1/p' <<<"$out")
+		case $state in
+		PENDING | CONFIGURING | RUNNING | "") ;;
+		*) [ -n "$run_end" ] || run_end=$(date +%s.%N) ;;
+		esac
+		case $state in
+		PENDING | CONFIGURING | RUNNING | COMPLETING | "") sleep 0.1 ;;
+		*) break ;;
+		esac
+	done
+	awk -v a="$start" -v r="$run_end" -v b="$(date +%s.%N)" -v s="$state" -v c="$code" -v i="$id" \
+		'BEGIN { printf "%.2f %.2f %s %s %s\n", r - a, b - a, s, c, i }'
 }
-read -r base_s _ _ _ < <(timed_job)
+read -r base_run_s base_s _ _ _ < <(timed_job)
 harness_pg_stop
-read -r down_s state code down_job < <(timed_job)
+read -r down_run_s down_s state code down_job < <(timed_job)
 harness_pg_start
-echo "# job time with PostgreSQL up: ${base_s} s, down: ${down_s} s"
+echo "# job time with PostgreSQL up: ${base_run_s} s running, ${base_s} s to completed; down: ${down_run_s} s, ${down_s} s"
 check "with PostgreSQL stopped, job $down_job completes with exit code 0 ($state $code)" \
 	test "$state $code" = "COMPLETED 0:0"
 check "with PostgreSQL stopped, the job ends within connect_timeout (${connect_timeout} s) of its normal time" \
 	awk -v d="$down_s" -v b="$base_s" -v t="$connect_timeout" 'BEGIN { exit !(d <= b + t + 1) }'
 lines=$(grep -c "carbon: job $down_job step batch: record not stored: cannot connect to the database" "$HARNESS_SLURMD_LOG")
 check "slurmd's log has one clear line for the batch step ($lines)" test "$lines" = 1
+
+# --- a database that accepts connections but never answers -------------------
+# (a hung server or a dead network path): connect_timeout must bound the wait.
+# perl-base is part of every Debian system; the listener stops by itself.
+port_file=$confdir/silent.port
+perl -MIO::Socket::INET -e '
+	my $s = IO::Socket::INET->new(LocalAddr => "127.0.0.1", LocalPort => 0,
+		Listen => 64, ReuseAddr => 1) or die "listen: $!";
+	open(my $f, ">", $ARGV[0]) or die; print $f $s->sockport, "\n"; close $f;
+	my @held; my $end = time + 120;
+	$SIG{ALRM} = sub { exit 0 }; alarm 120;
+	while (time < $end) { my $c = $s->accept or next; push @held, $c }
+' "$port_file" &
+silent_pid=$!
+for _ in $(seq 50); do [ -s "$port_file" ] && break; sleep 0.1; done
+write_conf "host=127.0.0.1 port=$(cat "$port_file") dbname=carbon user=carbon_writer"
+read -r hung_run_s hung_s state code hung_job < <(timed_job)
+kill "$silent_pid" 2>/dev/null
+wait "$silent_pid" 2>/dev/null
+write_conf "$HARNESS_CONNINFO user=carbon_writer"
+echo "# job time with a silent database: ${hung_run_s} s running, ${hung_s} s to completed (normal ${base_run_s} s, ${base_s} s)"
+check "with a silent database, job $hung_job completes with exit code 0 ($state $code)" \
+	test "$state $code" = "COMPLETED 0:0"
+# Each step's write waits at most connect_timeout (libpq rounds it up to whole
+# seconds, +1 s slack): the batch step's bounds the job's end; the extern
+# step's, which runs after it, bounds the rest of the COMPLETING phase.
+check "with a silent database, the batch step ends within connect_timeout (${connect_timeout} s) of its normal time" \
+	awk -v d="$hung_run_s" -v b="$base_run_s" -v t="$connect_timeout" 'BEGIN { exit !(d <= b + t + 1) }'
+check "with a silent database, the job is COMPLETED within 2 x connect_timeout (batch, then extern step)" \
+	awk -v d="$hung_s" -v b="$base_s" -v t="$connect_timeout" 'BEGIN { exit !(d <= b + 2 * (t + 1)) }'
+lines=$(grep -c "carbon: job $hung_job step batch: record not stored: cannot connect to the database within $connect_timeout s" "$HARNESS_SLURMD_LOG")
+check "slurmd's log has one clear line for the batch step of the silent-database job ($lines)" test "$lines" = 1
