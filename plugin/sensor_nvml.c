@@ -8,8 +8,6 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "conf.h"
-
 typedef int nvml_return_t;		/* nvmlReturn_t; NVML_SUCCESS == 0 */
 typedef void *nvml_device_t;		/* nvmlDevice_t */
 #define NVML_SUCCESS 0
@@ -114,7 +112,7 @@ int nvml_open(struct nvml *nv, const char *library, char *err, size_t errlen)
 		if (api.device_uuid(g->handle, g->uuid, sizeof(g->uuid)) != NVML_SUCCESS)
 			g->uuid[0] = '\0';
 		if (api.device_name(g->handle, g->name, sizeof(g->name)) != NVML_SUCCESS)
-			conf_copy_str(g->name, sizeof(g->name), "unknown NVIDIA GPU");
+			snprintf(g->name, sizeof(g->name), "unknown NVIDIA GPU");
 		g->has_energy = api.device_energy &&
 				api.device_energy(g->handle, &mj) == NVML_SUCCESS;
 		g->mig = api.device_mig_mode &&
