@@ -62,19 +62,17 @@ PGconn *db_connect(const char *conninfo, int timeout_s, const char *app_name,
 	return conn;
 }
 
+/* Through carbon.put_step (sql/002): the writer role may call it and do
+ * nothing else; it applies the rule for records that arrive twice. */
 static const char insert_sql[] =
-	"INSERT INTO carbon.step_energy"
-	" (cluster, job_id, step, node, uid, user_name, account, project, tag,"
-	"  start_time, end_time, cpu_j, dram_j, gpu_j, other_j, samples, method)"
-	" VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9,"
+	"SELECT carbon.put_step($1, $2, $3, $4, $5, $6, $7, $8, $9,"
 	"  to_timestamp($10::float8), to_timestamp($11::float8),"
-	"  $12, $13, $14, $15, $16, $17)"
-	" ON CONFLICT DO NOTHING";	/* no conflict target: that would need SELECT */
+	"  $12, $13, $14, $15, $16, $17, $18)";
 
 int db_insert_record(PGconn *conn, const struct step_record *r, char *err,
 		     size_t errlen)
 {
-	enum { NPARAMS = 17 };
+	enum { NPARAMS = 18 };
 	char job[16], uid[16], start[32], end[32], energy[DOMAIN_COUNT][32],
 		samples[16];
 	const char *v[NPARAMS];
@@ -107,9 +105,10 @@ int db_insert_record(PGconn *conn, const struct step_record *r, char *err,
 	v[14] = energy[DOMAIN_OTHER];
 	v[15] = samples;
 	v[16] = r->method;
+	v[17] = r->partial ? "true" : "false";
 
 	res = PQexecParams(conn, insert_sql, NPARAMS, NULL, v, NULL, NULL, 0);
-	if (PQresultStatus(res) != PGRES_COMMAND_OK) {
+	if (PQresultStatus(res) != PGRES_TUPLES_OK) {
 		snprintf(err, errlen, "%s", PQresultErrorMessage(res));
 		one_line(err);
 		goto out;

@@ -16,8 +16,10 @@
 PGconn *db_connect(const char *conninfo, int timeout_s, const char *app_name,
 		   char *err, size_t errlen);
 
-/* Insert r; a row already there for (cluster, job, step, node) is kept, so a
- * repeated insert is harmless. Every value travels as a parameter.
+/* Store r through carbon.put_step: a row already there for (cluster, job,
+ * step, node) is kept unless it is partial and r is complete or a later
+ * checkpoint, so a repeated insert is harmless. Every value travels as a
+ * parameter.
  * Returns 0, or -1 with a one-line reason in err. */
 int db_insert_record(PGconn *conn, const struct step_record *r, char *err,
 		     size_t errlen);

@@ -59,3 +59,21 @@ const char *utc_iso8601(double t, char *buf, size_t n)
 		snprintf(buf, n, "?");
 	return buf;
 }
+
+const char *utc_timestamp_us(double t, char *buf, size_t n)
+{
+	time_t secs = (time_t)t;
+	long usec = (long)((t - (double)secs) * 1e6 + 0.5);
+	struct tm tm;
+	char date[32];
+
+	if (usec >= 1000000) {
+		secs++;
+		usec -= 1000000;
+	}
+	if (!gmtime_r(&secs, &tm) || !strftime(date, sizeof(date), "%Y-%m-%d %H:%M:%S", &tm))
+		snprintf(buf, n, "?");
+	else
+		snprintf(buf, n, "%s.%06ld+00", date, usec);
+	return buf;
+}

@@ -26,6 +26,7 @@ struct step_record {
 	double energy_j[DOMAIN_COUNT];
 	uint32_t samples;
 	char method[64];	/* e.g. "rapl", "none" */
+	bool partial;		/* a checkpoint of a step still running */
 };
 
 /* Is s a valid --carbon-tag / --carbon-project value: 1 to 64 characters of
@@ -38,5 +39,9 @@ const char *step_id_name(uint32_t step_id, char *buf, size_t n);
 
 /* Format t (seconds since the epoch) as "2026-11-27T10:00:00Z" into buf. */
 const char *utc_iso8601(double t, char *buf, size_t n);
+
+/* Format t as PostgreSQL timestamptz input with microseconds,
+ * "2026-11-27 10:00:00.123456+00", into buf (at least 32 bytes). */
+const char *utc_timestamp_us(double t, char *buf, size_t n);
 
 #endif

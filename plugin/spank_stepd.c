@@ -12,6 +12,12 @@
 
 #include "carbon_plugin.h"
 #include "db.h"
+#include "spool.h"
+
+/* How much of the spool a step replays after its own insert (see
+ * spool_flush): bounded so that step end is never delayed for long. */
+#define SPOOL_FLUSH_MAX_FILES 50
+#define SPOOL_FLUSH_BUDGET_S 1.0
 
 static void getenv_into(spank_t sp, const char *name, char *buf, size_t n)
 {
@@ -138,6 +144,48 @@ int carbon_stepd_post_opt(spank_t sp)
 	return 0;
 }
 
+/* The database is out of reach: keep the record in the spool, and say so in
+ * one line either way. */
+static void spool_record(const struct step_record *r, const char *what, const char *db_err)
+{
+	const char *dir = carbon_ctx.conf.spool_dir;
+	char err[1024], path[1024];
+
+	if (spool_check_dir(dir, true, err, sizeof(err)) == 0 &&
+	    spool_write(dir, r, path, sizeof(path), err, sizeof(err)) == 0) {
+		slurm_error("carbon: job %u step %s: %s%s; record spooled to %s (carbon-report spool flush replays it)",
+			    r->job_id, r->step, what, db_err, path);
+		return;
+	}
+	slurm_error("carbon: job %u step %s: record lost: %s%s, and the spool failed too: %s",
+		    r->job_id, r->step, what, db_err, err);
+}
+
+static void log_rejected_spool_file(const char *message, void *arg)
+{
+	(void)arg;
+	slurm_error("carbon: spool: %s", message);
+}
+
+/* After a successful insert, replay a few older spool files on the same
+ * connection, never for longer than SPOOL_FLUSH_BUDGET_S. */
+static void flush_some_spool(PGconn *conn)
+{
+	const char *dir = carbon_ctx.conf.spool_dir;
+	struct spool_stats st;
+	char err[1024];
+
+	if (spool_check_dir(dir, false, err, sizeof(err)) < 0)
+		return;		/* no spool yet, or refused: said when writing */
+	if (spool_flush(conn, dir, SPOOL_FLUSH_MAX_FILES, SPOOL_FLUSH_MAX_FILES,
+			spool_monotonic_s() + SPOOL_FLUSH_BUDGET_S, &st,
+			log_rejected_spool_file, NULL, err, sizeof(err)) < 0)
+		slurm_error("carbon: spool flush from %s stopped: %s", dir, err);
+	else if (st.files)
+		slurm_info("carbon: replayed %u spooled records from %s (%u stored, %u already there, %u rejected)",
+			   st.files, dir, st.stored, st.already, st.rejected);
+}
+
 int carbon_stepd_exit(spank_t sp)
 {
 	struct step_record *r = &carbon_ctx.rec;
@@ -157,19 +205,22 @@ int carbon_stepd_exit(spank_t sp)
 
 	conn = db_connect(carbon_ctx.conf.conninfo, carbon_ctx.conf.connect_timeout_s,
 			  "spank_carbon", err, sizeof(err));
-	if (!conn) {
-		slurm_error("carbon: job %u step %s: record not stored: cannot connect to the database within %d s: %s",
-			    r->job_id, r->step, carbon_ctx.conf.connect_timeout_s, err);
+	if (conn && db_insert_record(conn, r, err, sizeof(err)) == 0) {
+		slurm_debug("carbon: job %u step %s on %s: cpu %.1f J, dram %.1f J over %.1f s, %u samples, stored",
+			    r->job_id, r->step, r->node, r->energy_j[DOMAIN_CPU],
+			    r->energy_j[DOMAIN_DRAM], r->end_s - r->start_s, r->samples);
+		flush_some_spool(conn);
 		goto out;
 	}
-	if (db_insert_record(conn, r, err, sizeof(err)) < 0) {
-		slurm_error("carbon: job %u step %s: record not stored: %s",
-			    r->job_id, r->step, err);
-		goto out;
+	if (conn) {
+		spool_record(r, "database write failed: ", err);
+	} else {
+		char what[96];
+
+		snprintf(what, sizeof(what), "cannot connect to the database within %d s: ",
+			 carbon_ctx.conf.connect_timeout_s);
+		spool_record(r, what, err);
 	}
-	slurm_debug("carbon: job %u step %s on %s: cpu %.1f J, dram %.1f J over %.1f s, %u samples, stored",
-		    r->job_id, r->step, r->node, r->energy_j[DOMAIN_CPU],
-		    r->energy_j[DOMAIN_DRAM], r->end_s - r->start_s, r->samples);
 out:
 	PQfinish(conn);
 	return 0;

@@ -23,6 +23,8 @@ static const struct command commands[] = {
 	  "create or upgrade the database schema, or list its migrations" },
 	{ "job", cmd_job, "job JOBID... [-M CLUSTER]",
 	  "energy and CO2e of jobs: totals and one row per step per node" },
+	{ "spool", cmd_spool, "spool flush [--dir DIR]",
+	  "store the records the plugin spooled while the database was down" },
 };
 
 #define N_COMMANDS (sizeof(commands) / sizeof(commands[0]))

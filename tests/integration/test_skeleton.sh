@@ -38,6 +38,8 @@ conninfo  = $1
 connect_timeout = $connect_timeout
 [sampling]
 interval  = 1
+[spool]
+dir       = $confdir/spool
 CONF
 	chmod 0644 "$carbon_conf"
 }
@@ -55,7 +57,7 @@ check() {	# check DESCRIPTION COMMAND...
 # within PCT GOT WANT: |got - want| <= pct % of want
 within() { awk -v p="$1" -v g="$2" -v w="$3" 'BEGIN { d = g - w; if (d < 0) d = -d; exit !(w > 0 && d <= w * p / 100) }'; }
 
-echo "1..22"
+echo "1..25"
 
 # --- database ---------------------------------------------------------------
 if "$report" -d "$admin_db" db init > "$confdir/init.out" 2>&1; then
@@ -159,8 +161,17 @@ check "with PostgreSQL stopped, job $down_job completes with exit code 0 ($state
 	test "$state $code" = "COMPLETED 0:0"
 check "with PostgreSQL stopped, the job ends within connect_timeout (${connect_timeout} s) of its normal time" \
 	awk -v d="$down_s" -v b="$base_s" -v t="$connect_timeout" 'BEGIN { exit !(d <= b + t + 1) }'
-lines=$(grep -c "carbon: job $down_job step batch: record not stored: cannot connect to the database" "$HARNESS_SLURMD_LOG")
-check "slurmd's log has one clear line for the batch step ($lines)" test "$lines" = 1
+lines=$(grep -c "carbon: job $down_job step batch: cannot connect to the database within $connect_timeout s: .*; record spooled to $confdir/spool/" "$HARNESS_SLURMD_LOG")
+check "slurmd's log has one clear line for the batch step, naming the spool file ($lines)" test "$lines" = 1
+out=$("$report" -d "$admin_db" spool flush --dir "$confdir/spool" 2>&1)
+echo "# $out"
+check "after PostgreSQL is back, spool flush stores the 2 spooled records (batch, extern)" \
+	grep -q ": 2 files, 2 records stored, 0 already there, 0 rejected" <<<"$out"
+"$report" -d "$admin_db" job "$down_job" --json > "$confdir/down.json" 2>&1
+check "carbon-report job $down_job shows the replayed batch and extern steps" \
+	test "$(jq -r '[.steps[].step] | sort | join(",")' "$confdir/down.json")" = "batch,extern"
+out=$("$report" -d "$admin_db" spool flush --dir "$confdir/spool" 2>&1)
+check "a second spool flush finds nothing to do ($out)" grep -q ": 0 files, 0 records stored" <<<"$out"
 
 # --- a database that accepts connections but never answers -------------------
 # (a hung server or a dead network path): connect_timeout must bound the wait.
@@ -191,5 +202,5 @@ check "with a silent database, the batch step ends within connect_timeout (${con
 	awk -v d="$hung_run_s" -v b="$base_run_s" -v t="$connect_timeout" 'BEGIN { exit !(d <= b + t + 1) }'
 check "with a silent database, the job is COMPLETED within 2 x connect_timeout (batch, then extern step)" \
 	awk -v d="$hung_s" -v b="$base_s" -v t="$connect_timeout" 'BEGIN { exit !(d <= b + 2 * (t + 1)) }'
-lines=$(grep -c "carbon: job $hung_job step batch: record not stored: cannot connect to the database within $connect_timeout s" "$HARNESS_SLURMD_LOG")
+lines=$(grep -c "carbon: job $hung_job step batch: cannot connect to the database within $connect_timeout s: .*; record spooled to" "$HARNESS_SLURMD_LOG")
 check "slurmd's log has one clear line for the batch step of the silent-database job ($lines)" test "$lines" = 1

@@ -1,0 +1,93 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* carbon-report spool flush: replay the records the plugin could not store. */
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "report.h"
+#include "spool.h"
+
+static void usage(FILE *fp)
+{
+	fputs("Usage: carbon-report spool flush [--dir DIR] [--batch N]\n"
+	      "Replay the step records spank_carbon.so spooled while the database was\n"
+	      "out of reach, then remove their files. Safe to run twice, or after an\n"
+	      "interrupted run: a record is never stored twice.\n\n"
+	      "  --dir DIR    spool directory (default: [spool] dir of the config file,\n"
+	      "               else /var/spool/slurm-carbon)\n"
+	      "  --batch N    records per transaction (default 1000)\n"
+	      "Run it as root on the node that holds the spool.\n",
+	      fp);
+}
+
+static void print_rejected(const char *message, void *arg)
+{
+	(void)arg;
+	fprintf(stderr, "carbon-report: spool: %s\n", message);
+}
+
+int cmd_spool(struct report_env *env, int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		{ "dir", required_argument, NULL, 'D' },
+		{ "batch", required_argument, NULL, 'b' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	const char *dir = env->conf.spool_dir;
+	unsigned long batch = 1000;
+	struct spool_stats st;
+	PGconn *conn = NULL;
+	char err[1024], *end;
+	int rc = EXIT_USAGE, c;
+
+	optind = 1;
+	while ((c = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
+		switch (c) {
+		case 'D':
+			dir = optarg;
+			break;
+		case 'b':
+			batch = strtoul(optarg, &end, 10);
+			if (*end || batch == 0 || batch > 100000) {
+				fprintf(stderr, "carbon-report spool: --batch '%s': give a number from 1 to 100000\n",
+					optarg);
+				goto out;
+			}
+			break;
+		case 'h':
+			usage(stdout);
+			rc = EXIT_OK;
+			goto out;
+		default:
+			fputs("Try 'carbon-report spool --help'.\n", stderr);
+			goto out;
+		}
+	}
+	if (argc - optind != 1 || strcmp(argv[optind], "flush") != 0) {
+		fprintf(stderr, "carbon-report spool: %s; the one action is 'carbon-report spool flush'\n",
+			argc - optind ? "unknown action" : "missing action");
+		goto out;
+	}
+	rc = EXIT_NODATA;
+	if (spool_check_dir(dir, false, err, sizeof(err)) < 0) {
+		fprintf(stderr, "carbon-report: %s\n", err);
+		goto out;
+	}
+	conn = report_connect(env);
+	if (!conn)
+		goto out;
+	if (spool_flush(conn, dir, 0, (unsigned)batch, 0, &st, print_rejected, NULL,
+			err, sizeof(err)) < 0) {
+		fprintf(stderr, "carbon-report: spool flush of %s stopped after %u files: %s; run it again when the database is back (nothing is lost or doubled)\n",
+			dir, st.files, err);
+		goto out;
+	}
+	printf("spool flush of %s: %u files, %u records stored, %u already there, %u rejected\n",
+	       dir, st.files, st.stored, st.already, st.rejected);
+	rc = st.rejected ? EXIT_NODATA : EXIT_OK;
+out:
+	PQfinish(conn);
+	return rc;
+}
