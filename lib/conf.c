@@ -87,6 +87,7 @@ static int on_key(void *user, const char *section, const char *key,
 {
 	struct parse_state *ps = user;
 	struct carbon_conf *c = ps->c;
+	double v;
 
 	if (!strcmp(section, "site")) {
 		if (!strcmp(key, "cluster"))
@@ -94,8 +95,10 @@ static int on_key(void *user, const char *section, const char *key,
 		if (!strcmp(key, "zone"))
 			return set_str(ps, c->zone, sizeof(c->zone), section, key, value);
 		if (!strcmp(key, "pue")) {
-			if (parse_double(value, &c->pue) && c->pue >= 1.0 && c->pue <= 5.0)
+			if (parse_double(value, &v) && v >= 1.0 && v <= 5.0) {
+				c->pue = v;
 				return 1;
+			}
 			snprintf(ps->msg, sizeof(ps->msg),
 				 "[site] pue: '%s' is not a number between 1.0 and 5.0", value);
 			return 0;
@@ -105,9 +108,10 @@ static int on_key(void *user, const char *section, const char *key,
 				c->intensity_g_per_kwh = -1.0;
 				return 1;
 			}
-			if (parse_double(value, &c->intensity_g_per_kwh) &&
-			    c->intensity_g_per_kwh >= 0.0)
+			if (parse_double(value, &v) && v >= 0.0) {
+				c->intensity_g_per_kwh = v;
 				return 1;
+			}
 			snprintf(ps->msg, sizeof(ps->msg),
 				 "[site] intensity: '%s' is not a number of gCO2e/kWh >= 0 (leave it empty to use the zone's data)",
 				 value);

@@ -50,20 +50,27 @@ const char *step_id_name(uint32_t step_id, char *buf, size_t n)
 	return buf;
 }
 
+/* Times outside ±1e15 s (NaN, infinity, PostgreSQL's 'infinity') have no
+ * calendar date worth printing, and converting them to time_t is undefined. */
+static bool printable_time(double t)
+{
+	return t > -1e15 && t < 1e15;
+}
+
 const char *utc_iso8601(double t, char *buf, size_t n)
 {
-	time_t secs = (time_t)t;
+	time_t secs = printable_time(t) ? (time_t)t : 0;
 	struct tm tm;
 
-	if (!gmtime_r(&secs, &tm) || !strftime(buf, n, "%Y-%m-%dT%H:%M:%SZ", &tm))
+	if (!printable_time(t) || !gmtime_r(&secs, &tm) || !strftime(buf, n, "%Y-%m-%dT%H:%M:%SZ", &tm))
 		snprintf(buf, n, "?");
 	return buf;
 }
 
 const char *utc_timestamp_us(double t, char *buf, size_t n)
 {
-	time_t secs = (time_t)t;
-	long usec = (long)((t - (double)secs) * 1e6 + 0.5);
+	time_t secs = printable_time(t) ? (time_t)t : 0;
+	long usec = printable_time(t) ? (long)((t - (double)secs) * 1e6 + 0.5) : 0;
 	struct tm tm;
 	char date[32];
 
@@ -71,7 +78,8 @@ const char *utc_timestamp_us(double t, char *buf, size_t n)
 		secs++;
 		usec -= 1000000;
 	}
-	if (!gmtime_r(&secs, &tm) || !strftime(date, sizeof(date), "%Y-%m-%d %H:%M:%S", &tm))
+	if (!printable_time(t) || !gmtime_r(&secs, &tm) ||
+	    !strftime(date, sizeof(date), "%Y-%m-%d %H:%M:%S", &tm))
 		snprintf(buf, n, "?");
 	else
 		snprintf(buf, n, "%s.%06ld+00", date, usec);

@@ -10,6 +10,8 @@ packages=(
 	slurm-wlm slurmd slurmctld slurm-client munge
 	postgresql postgresql-client
 	jq procps iproute2 util-linux
+	# tests/fuzz: libFuzzer and the sanitizer runtimes are only recommended by clang
+	clang libclang-rt-14-dev
 )
 
 if [ "$(id -u)" != 0 ]; then

@@ -3,7 +3,8 @@
 # Every test of slurm-carbon, on a fresh Debian 12 machine, as root:
 # installs what is missing, builds with -Werror, runs the unit tests
 # (make check), the integration tests against a real Slurm cluster and a real
-# PostgreSQL (tests/integration/*.sh), and make distcheck.
+# PostgreSQL (tests/integration/*.sh), make distcheck, the unit tests again
+# built with ASan and UBSan, and the libFuzzer harnesses (tests/fuzz/run.sh).
 # The last line is "N passed, N failed"; the exit status is 0 only if none failed.
 set -uo pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)
@@ -56,20 +57,25 @@ if ! { autoreconf -fi && ./configure --enable-werror --sysconfdir=/etc &&
 fi
 count 0 "build"
 
+# Count the test points of a make check log.
+# automake's TAP driver prints one "PASS: test N - name" line per test point.
+count_check_log() {	# count_check_log FILE EXIT_STATUS [NAME_PREFIX]
+	local result name
+	while read -r result name; do
+		case "$result" in
+		PASS: | XFAIL: | SKIP:) count 0 "${3:-}$name" ;;
+		*) count 1 "${3:-}$name" ;;
+		esac
+	done < <(grep -E '^(PASS|FAIL|XPASS|XFAIL|SKIP|ERROR): ' "$1")
+	if [ "$2" != 0 ]; then
+		grep -E '^(FAIL|ERROR)' "$1"
+		count 1 "${3:-}make check exit status"
+	fi
+}
+
 echo "== unit tests (make check)"
 make -j"$(nproc)" check > "$logdir/check.log" 2>&1
-check_status=$?
-# automake's TAP driver prints one "PASS: test N - name" line per test point.
-while read -r result name; do
-	case "$result" in
-	PASS: | XFAIL: | SKIP:) count 0 "$name" ;;
-	*) count 1 "$name" ;;
-	esac
-done < <(grep -E '^(PASS|FAIL|XPASS|XFAIL|SKIP|ERROR): ' "$logdir/check.log")
-if [ "$check_status" != 0 ]; then
-	grep -E '^(FAIL|ERROR)' "$logdir/check.log"
-	count 1 "make check exit status"
-fi
+count_check_log "$logdir/check.log" $?
 
 echo "== integration tests (real Slurm, real PostgreSQL)"
 for t in tests/integration/test_*.sh; do
@@ -87,4 +93,29 @@ else
 	tail -30 "$logdir/distcheck.log"
 	count 1 "make distcheck"
 fi
+
+# automake refuses a second, VPATH build beside the in-tree one, so the
+# sanitizer build runs in a copy made by "make distdir": the tarball's tree,
+# built as a user of the tarball would, with ASan and UBSan.
+echo "== unit tests with ASan and UBSan (make distdir; configure --enable-sanitizer; make check)"
+asan_dir=$(mktemp -d "${TMPDIR:-/tmp}/slurm-carbon-asan.XXXXXX")
+(make distdir distdir="$asan_dir/src" && cd "$asan_dir/src" &&
+	./configure --enable-sanitizer --enable-werror --sysconfdir=/etc &&
+	make -j"$(nproc)" check) > "$logdir/check-asan.log" 2>&1
+asan_status=$?
+if ! grep -q -E '^(PASS|FAIL|XPASS|XFAIL|SKIP|ERROR): ' "$logdir/check-asan.log"; then
+	tail -40 "$logdir/check-asan.log"
+fi
+count_check_log "$logdir/check-asan.log" "$asan_status" "asan: "
+if [ "$asan_status" = 0 ]; then
+	rm -rf "$asan_dir"
+else
+	echo "asan: build and test logs kept in $asan_dir/src"
+fi
+
+echo "== fuzzing (libFuzzer with ASan and UBSan, tests/fuzz/run.sh)"
+bash tests/fuzz/run.sh > "$logdir/fuzz.log" 2>&1
+fuzz_status=$?
+count_tap "$logdir/fuzz.log" fuzz "$fuzz_status"
+[ "$fuzz_status" = 0 ] || grep -E '^#' "$logdir/fuzz.log" | head -80
 finish

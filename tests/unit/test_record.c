@@ -4,6 +4,7 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <math.h>
 #include <string.h>
 #include <cmocka.h>
 
@@ -79,6 +80,13 @@ static void test_utc(void **state)
 	/* 2026-11-27T10:00:00Z, with a fraction that must not round up */
 	assert_string_equal(utc_iso8601(1795773600.9, buf, sizeof(buf)),
 			    "2026-11-27T10:00:00Z");
+	/* no date for what is not a time (found by fuzz_label) */
+	assert_string_equal(utc_iso8601(NAN, buf, sizeof(buf)), "?");
+	assert_string_equal(utc_iso8601(INFINITY, buf, sizeof(buf)), "?");
+	assert_string_equal(utc_iso8601(5.26521e+170, buf, sizeof(buf)), "?");
+	assert_string_equal(utc_timestamp_us(1795773600.25, buf, sizeof(buf)),
+			    "2026-11-27 10:00:00.250000+00");
+	assert_string_equal(utc_timestamp_us(-INFINITY, buf, sizeof(buf)), "?");
 }
 
 int main(void)

@@ -1,0 +1,61 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* libFuzzer harness for spool files: spool_parse() on any bytes. Whatever it
+ * accepts must be a record the database would take, and must survive a
+ * round trip through spool_format() unchanged. */
+#include <math.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "spool.h"
+
+static void check_text(const char *s, size_t cap, bool may_be_empty)
+{
+	size_t n = strnlen(s, cap);
+
+	if (n == cap || (!may_be_empty && n == 0))
+		abort();
+	for (; *s; s++)
+		if (*s < 0x21 || *s > 0x7e || *s == '\\')
+			abort();
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	struct step_record r, again;
+	char err[256], text[4096];
+	int line, len, d;
+
+	if (spool_parse((const char *)data, size, &r, &line, err, sizeof(err)) < 0) {
+		if (!err[0] || line < 0)
+			abort();
+		return 0;
+	}
+	check_text(r.cluster, sizeof(r.cluster), false);
+	check_text(r.step, sizeof(r.step), false);
+	check_text(r.node, sizeof(r.node), false);
+	check_text(r.user, sizeof(r.user), false);
+	check_text(r.account, sizeof(r.account), true);
+	check_text(r.method, sizeof(r.method), false);
+	if ((r.project[0] && !label_is_valid(r.project, NULL)) ||
+	    (r.tag[0] && !label_is_valid(r.tag, NULL)))
+		abort();
+	if (!(r.start_s >= 0 && r.end_s >= r.start_s && r.end_s < 1e11))
+		abort();
+	for (d = 0; d < DOMAIN_COUNT; d++)
+		if (!isfinite(r.energy_j[d]) || r.energy_j[d] < 0)
+			abort();
+
+	len = spool_format(&r, text, sizeof(text));
+	if (len < 0)
+		abort();
+	if (spool_parse(text, (size_t)len, &again, &line, err, sizeof(err)) < 0)
+		abort();
+	if (strcmp(r.cluster, again.cluster) || r.job_id != again.job_id ||
+	    strcmp(r.step, again.step) || strcmp(r.node, again.node) ||
+	    strcmp(r.tag, again.tag) || strcmp(r.project, again.project) ||
+	    r.partial != again.partial || r.samples != again.samples)
+		abort();
+	return 0;
+}

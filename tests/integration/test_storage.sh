@@ -1,0 +1,237 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-or-later
+# Storage you can trust (issue 3), on the real Slurm cluster and PostgreSQL of
+# the harness: spool and replay while PostgreSQL is down, killed mid-flush or
+# out of connections; a full spool filesystem; wrong owners and modes; the
+# roles and row-level security. Output: TAP.
+set -uo pipefail
+here=$(cd "$(dirname "$0")" && pwd)
+top=$(cd "$here/../.." && pwd)
+builddir=$(cd "${top_builddir:-$top}" && pwd)
+plugin=$builddir/plugin/.libs/spank_carbon.so
+report=$builddir/report/carbon-report
+
+. "$top/tests/harness/harness.sh"
+
+confdir=$(mktemp -d /tmp/carbon-storage.XXXXXX)
+chmod 755 "$confdir"
+carbon_conf=$confdir/carbon.conf
+spool=$confdir/spool
+echo "required $plugin config=$carbon_conf" > "$confdir/plugstack.conf"
+
+harness_start --plugstack "$confdir/plugstack.conf"
+trap 'harness_stop; umount "$spool" 2>/dev/null; rm -rf "$confdir"' EXIT
+
+write_conf() {	# write_conf [EXTRA DATABASE LINE]
+	cat > "$carbon_conf" <<CONF
+[database]
+conninfo  = $HARNESS_CONNINFO user=carbon_writer
+connect_timeout = 3
+${1:-}
+[sampling]
+interval  = 5
+[spool]
+dir       = $spool
+CONF
+	chmod 0644 "$carbon_conf"
+}
+write_conf
+admin_db="$HARNESS_CONNINFO user=$HARNESS_PGUSER"
+sql() { psql -X -q -t -A -v ON_ERROR_STOP=1 "$admin_db" -c "$1"; }
+"$report" -d "$admin_db" db init > /dev/null || echo "Bail out! db init failed"
+
+n=0
+ok() { n=$((n + 1)); echo "ok $n - $*"; }
+not_ok() { n=$((n + 1)); echo "not ok $n - $*"; }
+check() {
+	local what=$1
+	shift
+	if "$@"; then ok "$what"; else not_ok "$what"; fi
+}
+rows() { sql "SELECT count(*) FROM carbon.step_energy ${1:-}"; }
+spooled() { find "$spool" -maxdepth 1 -name '*.rec' 2>/dev/null | wc -l; }
+submit() { harness_as_user sbatch --parsable "$@"; }
+quiet() { "$@" > /dev/null 2>&1; }
+
+echo "1..30"
+
+# --- 200 steps end while PostgreSQL is down --------------------------------
+harness_pg_stop
+job=$(submit --wrap 'for i in $(seq 198); do srun -n1 true || exit 1; done')
+read -r state code < <(harness_wait_job "$job" 600)
+check "with PostgreSQL down, job $job with 198 srun steps completes with exit code 0 ($state $code)" \
+	test "$state $code" = "COMPLETED 0:0"
+check "all 200 step records (198 srun, batch, extern) are in the spool ($(spooled))" test "$(spooled)" = 200
+check "the spool directory was created root-only 0700" test "$(stat -c '%U %a' "$spool")" = "root 700"
+harness_pg_start
+before=$(rows)
+out=$("$report" -d "$admin_db" spool flush --dir "$spool" 2>&1)
+echo "# $out"
+check "one flush stores exactly 200 rows ($(( $(rows) - before )))" test "$(( $(rows) - before ))" = 200
+check "the spool is empty after the flush" test "$(spooled)" = 0
+out=$("$report" -d "$admin_db" spool flush --dir "$spool" 2>&1)
+check "a second flush adds nothing ($out)" test "$(( $(rows) - before ))" = 200
+check "no step of job $job is stored twice" test "$(sql "SELECT count(*) - count(DISTINCT step) FROM carbon.step_energy WHERE cluster = 'carbontest' AND job_id = $job")" = 0
+
+# --- a replayed record never makes a second row; complete beats partial ------
+rec=$spool/replay.rec
+cat > "$rec" <<REC
+slurm-carbon spool 1
+cluster=carbontest
+job_id=$job
+step=batch
+node=$HARNESS_NODE
+uid=0
+user=someone
+account=
+project=
+tag=
+start=1.0
+end=2.0
+cpu_j=1
+dram_j=1
+gpu_j=0
+other_j=0
+samples=1
+method=rapl
+partial=1
+REC
+cp "$rec" "$confdir/partial.rec"
+out=$("$report" -d "$admin_db" spool flush --dir "$spool" 2>&1)
+check "a partial record does not replace the complete one ($out)" \
+	test "$(sql "SELECT user_name || ' ' || partial FROM carbon.step_energy WHERE job_id = $job AND step = 'batch'")" = "$HARNESS_USER false"
+sed -e "s/^job_id=.*/job_id=999999/" "$confdir/partial.rec" > "$spool/p1.rec"
+"$report" -d "$admin_db" spool flush --dir "$spool" > /dev/null 2>&1
+sed -e "s/^job_id=.*/job_id=999999/" -e "s/^partial=1/partial=0/" -e "s/^cpu_j=1/cpu_j=7/" "$confdir/partial.rec" > "$spool/p2.rec"
+"$report" -d "$admin_db" spool flush --dir "$spool" > /dev/null 2>&1
+check "a complete record replaces an earlier partial one" \
+	test "$(sql "SELECT count(*) || ' ' || max(cpu_j) || ' ' || bool_or(partial) FROM carbon.step_energy WHERE job_id = 999999")" = "1 7 false"
+
+# --- PostgreSQL killed in the middle of a flush --------------------------------
+# The harness runs PostgreSQL without fsync for speed; a crash test needs a
+# server that keeps what it committed, as a production one does.
+printf 'fsync = on\nsynchronous_commit = on\n' >> "$HARNESS_DIR/pg/postgresql.conf"
+harness_pg_stop
+harness_pg_start
+total=20000
+start_rows=$(rows)
+for ((i = 1; i <= total; i++)); do
+	printf 'slurm-carbon spool 1\ncluster=bulk\njob_id=%d\nstep=batch\nnode=n1\nuid=1\nuser=bulk\naccount=\nproject=\ntag=\nstart=1795773600.0\nend=1795777200.0\ncpu_j=1000\ndram_j=100\ngpu_j=0\nother_j=0\nsamples=360\nmethod=rapl\npartial=0\n' \
+		"$i" > "$spool/bulk.$i.rec"
+done
+"$report" -d "$admin_db" spool flush --dir "$spool" --batch 200 > "$confdir/flush1.out" 2>&1 &
+flush_pid=$!
+for _ in $(seq 400); do
+	[ "$(spooled)" -lt $((total - 400)) ] && break
+	sleep 0.01
+done
+_h_pg_ctl -D "$HARNESS_DIR/pg" -m immediate stop > /dev/null 2>&1
+wait "$flush_pid"
+flush_rc=$?
+left=$(spooled)
+echo "# flush killed with $left of $total files left: $(tail -n 1 "$confdir/flush1.out")"
+check "the killed flush stopped in the middle with a clear message (exit $flush_rc, $left files left)" \
+	test "$flush_rc" != 0 -a "$left" -gt 0 -a "$left" -lt "$total"
+harness_pg_start
+"$report" -d "$admin_db" spool flush --dir "$spool" > "$confdir/flush2.out" 2>&1
+check "rerunning the flush completes ($(cat "$confdir/flush2.out"))" test "$(spooled)" = 0
+check "no row missing and none twice: exactly $total bulk rows" \
+	test "$(sql "SELECT count(*) || ' ' || count(DISTINCT job_id) FROM carbon.step_energy WHERE cluster = 'bulk'")" = "$total $total"
+
+# --- 100 steps ending at once against max_connections = 20 ---------------------
+echo "max_connections = 20" >> "$HARNESS_DIR/pg/postgresql.conf"
+harness_pg_stop
+harness_pg_start
+before=$(rows)
+job=$(submit --wrap 'for i in $(seq 100); do srun -n1 --overlap sleep 3 & done; wait')
+read -r state code < <(harness_wait_job "$job" 600)
+check "job $job with 100 simultaneous steps completes with exit code 0 ($state $code)" \
+	test "$state $code" = "COMPLETED 0:0"
+direct=$(( $(rows) - before ))
+out=$("$report" -d "$admin_db" spool flush --dir "$spool" 2>&1)
+echo "# $direct records went in directly; flush: $out"
+check "every one of the 102 records reached the database, directly or through the spool ($(( $(rows) - before )))" \
+	test "$(rows "WHERE cluster = 'carbontest' AND job_id = $job")" = 102
+sed -i '/^max_connections = 20$/d' "$HARNESS_DIR/pg/postgresql.conf"
+harness_pg_stop
+harness_pg_start
+
+# --- a full spool filesystem -------------------------------------------------
+# slurmd runs in its own mount namespace: mount the small filesystem there.
+nsenter -t "$_H_SLURMD_PID" -m mount -t tmpfs -o size=64k,mode=0700 carbon-full "$spool"
+nsenter -t "$_H_SLURMD_PID" -m sh -c "dd if=/dev/zero of='$spool/filler' bs=4k count=64 2>/dev/null; true"
+harness_pg_stop
+job=$(submit --wrap 'srun -n1 true')
+read -r state code < <(harness_wait_job "$job" 120)
+harness_pg_start
+nsenter -t "$_H_SLURMD_PID" -m umount "$spool"
+check "with PostgreSQL down and the spool full, job $job completes with exit code 0 ($state $code)" \
+	test "$state $code" = "COMPLETED 0:0"
+lines=$(grep -c "carbon: job $job step 0: record lost: cannot connect to the database.*the spool failed too: .*No space left on device" "$HARNESS_SLURMD_LOG")
+check "slurmd's log has one clear line for the lost step-0 record ($lines)" test "$lines" = 1
+
+# --- wrong owners and modes ----------------------------------------------------
+bad=$spool/stranger.rec
+cp "$confdir/partial.rec" "$bad"
+chown nobody: "$bad"
+out=$("$report" -d "$admin_db" spool flush --dir "$spool" 2>&1)
+check "a spool file not owned by root is refused with a message and kept as .bad" \
+	bash -c "grep -q 'not owned by root' <<<\"\$1\" && test -f '$bad.bad'" _ "$out"
+rm -f "$bad.bad"
+
+chmod 0755 "$spool"
+job=$(submit --wrap 'true')
+read -r state code < <(harness_wait_job "$job" 60)
+check "with a spool directory open to others, the job still runs ($state $code)" test "$state $code" = "COMPLETED 0:0"
+out=$("$report" -d "$admin_db" spool flush --dir "$spool" 2>&1)
+check "carbon-report refuses that spool directory and says how to fix it" grep -q "chmod 0700" <<<"$out"
+chmod 0700 "$spool"
+
+chown nobody "$carbon_conf"
+job=$(submit --wrap 'true')
+read -r state code < <(harness_wait_job "$job" 60)
+chown root "$carbon_conf"
+check "with carbon.conf not owned by root, the job still runs ($state $code)" test "$state $code" = "COMPLETED 0:0"
+check "slurmd's log says carbon.conf was refused and why" \
+	grep -q "carbon: $carbon_conf: refused: it must be owned by root" "$HARNESS_SLURMD_LOG"
+
+write_conf "# password=s3cret-in-a-comment-line"
+sed -i "s|^conninfo .*|conninfo  = $HARNESS_CONNINFO user=carbon_writer password=s3cret|" "$carbon_conf"
+chmod 0644 "$carbon_conf"
+job=$(submit --wrap 'true')
+read -r state code < <(harness_wait_job "$job" 60)
+check "with a world-readable carbon.conf holding a password, the job still runs ($state $code)" \
+	test "$state $code" = "COMPLETED 0:0"
+check "slurmd's log says it was refused for holding a password readable by all" \
+	grep -q "carbon: $carbon_conf: refused: \[database\] conninfo holds a password but the file is readable by all" "$HARNESS_SLURMD_LOG"
+check "the password never reaches slurmd's log" bash -c "! grep -q s3cret '$HARNESS_SLURMD_LOG'"
+write_conf
+
+# --- roles and row-level security ----------------------------------------------
+other=carbontest2
+id "$other" > /dev/null 2>&1 || useradd -M -s /bin/sh "$other"
+sql "CREATE ROLE $HARNESS_USER LOGIN IN ROLE carbon_user; CREATE ROLE $other LOGIN IN ROLE carbon_user; CREATE ROLE opsadmin LOGIN IN ROLE carbon_admin"
+job_a=$(submit --carbon-project=team-x --wrap 'true')
+job_b=$(cd /tmp && runuser -u "$other" -- env SLURM_CONF="$SLURM_CONF" sbatch --parsable -D /tmp --wrap 'true')
+harness_wait_job "$job_a" 60 > /dev/null
+harness_wait_job "$job_b" 60 > /dev/null
+as_a="$HARNESS_CONNINFO user=$HARNESS_USER"
+as_b="$HARNESS_CONNINFO user=$other"
+check "user A sees their own job through carbon-report" \
+	quiet "$report" -d "$as_a" job "$job_a"
+out=$("$report" -d "$as_a" job "$job_b" 2>&1)
+check "user A gets 'no energy records' for user B's job, as for a job that does not exist" \
+	grep -q "job $job_b: no energy records (unknown job, not yours" <<<"$out"
+check "through psql, user A sees no row of user B" \
+	test "$(psql -X -t -A "$as_a" -c "SELECT count(*) FROM carbon.step_energy WHERE user_name = '$other'")" = 0
+check "through psql, an administrator sees every row" \
+	test "$(psql -X -t -A "$HARNESS_CONNINFO user=opsadmin" -c "SELECT count(*) FROM carbon.step_energy")" = "$(rows)"
+w="$HARNESS_CONNINFO user=carbon_writer"
+check "carbon_writer cannot read, change or delete existing rows" bash -c "
+	! psql -X -q '$w' -c 'SELECT 1 FROM carbon.step_energy LIMIT 1' 2>/dev/null &&
+	! psql -X -q '$w' -c 'UPDATE carbon.step_energy SET cpu_j = 0' 2>/dev/null &&
+	! psql -X -q '$w' -c 'DELETE FROM carbon.step_energy' 2>/dev/null &&
+	! psql -X -q '$w' -c \"INSERT INTO carbon.step_energy (cluster, job_id, step, node, uid, user_name, start_time, end_time, method) VALUES ('x', 1, 'x', 'x', 0, 'x', now(), now(), 'x')\" 2>/dev/null"
+sql "INSERT INTO carbon.project_member VALUES ('team-x', '$other')"
+check "a member of team-x sees the team's project job $job_a" \
+	quiet "$report" -d "$as_b" job "$job_a"
