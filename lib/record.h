@@ -37,6 +37,12 @@ bool label_is_valid(const char *s, const char **why);
  * the decimal number. Writes into buf (size n) and returns it. */
 const char *step_id_name(uint32_t step_id, char *buf, size_t n);
 
+/* The n-th host name (from 0) of a Slurm hostlist expression such as
+ * "c[1-3,7],gpu[01-02],login" into out. Returns 0, or -1 when n is out of
+ * range or the expression is not understood (two bracket groups in one
+ * name, a range that runs backwards, a name that does not fit in out). */
+int hostlist_nth(const char *list, unsigned n, char *out, size_t outlen);
+
 /* Format t (seconds since the epoch) as "2026-11-27T10:00:00Z" into buf. */
 const char *utc_iso8601(double t, char *buf, size_t n);
 

@@ -65,6 +65,29 @@ int carbon_stepd_init(spank_t sp)
 	return 0;
 }
 
+/* This node's Slurm name: its place in the step's node list (S_JOB_NODEID),
+ * since the job environment an srun inside a batch script passes on names
+ * the batch host; else the host name. */
+static void node_name(spank_t sp, char *buf, size_t n)
+{
+	static const char *const lists[] = { "SLURM_STEP_NODELIST", "SLURM_JOB_NODELIST" };
+	char list[4096];
+	uint32_t node_id;
+	size_t i;
+
+	if (spank_get_item(sp, S_JOB_NODEID, &node_id) == ESPANK_SUCCESS) {
+		for (i = 0; i < sizeof(lists) / sizeof(lists[0]); i++) {
+			getenv_into(sp, lists[i], list, sizeof(list));
+			if (list[0] && hostlist_nth(list, node_id, buf, n) == 0)
+				return;
+		}
+	}
+	if (gethostname(buf, n) != 0)
+		conf_copy_str(buf, n, "unknown");
+	buf[n - 1] = '\0';
+	buf[strcspn(buf, ".")] = '\0';	/* Slurm node names are short host names */
+}
+
 /* Who and what the step is, from Slurm and the job's environment. */
 static void fill_identity(spank_t sp, struct step_record *r)
 {
@@ -88,10 +111,7 @@ static void fill_identity(spank_t sp, struct step_record *r)
 	if (!r->cluster[0] && slurm_conf_cluster_name(r->cluster, sizeof(r->cluster)) < 0)
 		conf_copy_str(r->cluster, sizeof(r->cluster), "unknown");
 
-	getenv_into(sp, "SLURMD_NODENAME", r->node, sizeof(r->node));
-	if (!r->node[0] && gethostname(r->node, sizeof(r->node)) != 0)
-		conf_copy_str(r->node, sizeof(r->node), "unknown");
-	r->node[sizeof(r->node) - 1] = '\0';
+	node_name(sp, r->node, sizeof(r->node));
 
 	if (getpwuid_r(uid, &pw, pwbuf, sizeof(pwbuf), &pwp) == 0 && pwp)
 		conf_copy_str(r->user, sizeof(r->user), pw.pw_name);

@@ -1,8 +1,8 @@
 # shellcheck shell=bash
 #
-# tests/harness/harness.sh — throwaway PostgreSQL + munge + one-node Slurm cluster
-# with a simulated RAPL powercap tree, for the integration tests. Source it from a
-# bash test script (as root):
+# tests/harness/harness.sh — throwaway PostgreSQL + munge + a one-node (or, with
+# HARNESS_NODES=2..9, several-node) Slurm cluster with a simulated RAPL powercap
+# tree, for the integration tests. Source it from a bash test script (as root):
 #
 #   . "$(dirname "$0")/harness/harness.sh"
 #   harness_start [--plugstack FILE]      # exits (Bail out!) on failure
@@ -30,17 +30,69 @@
 #                     /sys/class (tests/demo.sh uses this)
 #   HARNESS_KEEP=1    keep HARNESS_DIR after harness_stop (for debugging)
 #   HARNESS_LOCK_TIMEOUT  seconds to wait for another harness on this machine (1200)
+#   HARNESS_NODES     number of slurmd nodes (1). 1 is the one-node cluster: the node
+#                     is named after `hostname -s` and runs in the root network
+#                     namespace. 2..9: see "Several nodes" below.
+#   SIM_PACKAGE_W_cI SIM_DRAM_W_cI  (HARNESS_NODES >= 2) node cI's simulated powers;
+#                     default SIM_PACKAGE_W / SIM_DRAM_W when set, else 20+20*I W
+#                     package (c1 40, c2 60, c3 80) and 4+I W dram (5, 6, 7)
+#   HARNESS_NET_PREFIX  (HARNESS_NODES >= 2) the /24 of the private network, as
+#                     "A.B.C" (default: the first of 10.77.0 .. 10.77.9 that no
+#                     interface of this machine uses)
 #
 # Exported by harness_start:
 #   HARNESS_DIR HARNESS_WORK HARNESS_LOGDIR HARNESS_USER HARNESS_NODE HARNESS_CLUSTER
 #   HARNESS_PLUGSTACK SLURM_CONF HARNESS_SLURMD_LOG HARNESS_SLURMCTLD_LOG
 #   HARNESS_PGHOST HARNESS_PGPORT HARNESS_PGUSER HARNESS_CONNINFO
 #   HARNESS_POWERCAP HARNESS_SIM_T0_FILE HARNESS_SOCKETS HARNESS_PKG_W HARNESS_DRAM_W
-#   HARNESS_MAX_RANGE_UJ
+#   HARNESS_MAX_RANGE_UJ HARNESS_NODES HARNESS_NODE_NAMES (space separated; with
+#   one node the same as HARNESS_NODE)
+# and with HARNESS_NODES >= 2, for every node cI (HARNESS_NODE is c1, and the
+# unsuffixed HARNESS_SLURMD_LOG HARNESS_POWERCAP HARNESS_SIM_T0_FILE HARNESS_PKG_W
+# HARNESS_DRAM_W are c1's):
+#   HARNESS_PKG_W_cI HARNESS_DRAM_W_cI HARNESS_POWERCAP_cI HARNESS_SIM_T0_FILE_cI
+#   HARNESS_SLURMD_LOG_cI HARNESS_NODE_ADDR_cI HARNESS_NETNS_cI, and
+#   HARNESS_CTLD_ADDR (slurmctld's address on the private network)
 #
 # Functions: harness_start harness_stop harness_pg_stop harness_pg_start
 #   harness_as_user harness_wait_job harness_slurmd_restart harness_dump_logs
-#   harness_sim_t0 harness_energy_uj harness_skip_all
+#   harness_sim_t0 [NODE] harness_energy_uj harness_skip_all
+#   harness_on_node NODE CMD...   run CMD in node NODE's network, mount and UTS
+#                     namespaces (sees its powercap tree, address and hostname)
+#
+# Several nodes (HARNESS_NODES=N >= 2), all on this one machine:
+#   - Network: a Linux bridge cbr-ID in the root network namespace holds
+#     PREFIX.1/24, slurmctld's address (SlurmctldHost=`hostname -s`(PREFIX.1));
+#     node cI gets a network namespace carbon-hI-ID (`ip netns add`; ID is unique
+#     per harness run, taken from HARNESS_DIR) with one end of a veth pair
+#     (cvI-ID on the bridge, eth0 inside) holding PREFIX.(10+I)/24, and lo up.
+#     No default route anywhere: the nodes reach only this /24 (ip_forward is
+#     not touched, nothing leaves the machine). slurm.conf has
+#     NodeName=cI NodeAddr=PREFIX.(10+I) (NodeHostname is cI; nothing resolves it).
+#   - slurmd: `slurmd -N cI` (Debian builds Slurm with multiple-slurmd support),
+#     started through `nsenter --net=/run/netns/carbon-hI-ID` — not `ip netns
+#     exec`, which remounts /sys and so would hide the cgroup v1 hierarchies
+#     under /sys/fs/cgroup from proctrack/cgroup — then in its own private mount
+#     namespace with its own powercap_sim tree (HARNESS_DIR/powercap-cI) over
+#     /sys/class/powercap, as for one node, and its own UTS namespace whose
+#     hostname is cI (gethostname() in a step says cI, as on a real node).
+#     SlurmdSpoolDir, SlurmdPidFile and SlurmdLogFile use %n (log:
+#     HARNESS_LOGDIR/slurmd-cI.log); cgroups are under slurm_cI/. Every slurmd
+#     listens on the same SlurmdPort, each in its own namespace.
+#   - munged (/run/munge/munge.socket.2) and PostgreSQL (HARNESS_DIR/pgsock) are
+#     Unix sockets named by path: reachable from every network namespace.
+#   - Submission stays in the root namespace (harness_as_user sbatch/srun):
+#     sbatch/srun reach slurmctld at PREFIX.1. An srun reaches each slurmd at its
+#     NodeAddr (source address PREFIX.1), and the steps' slurmstepd connect back
+#     to the address the launch request came from, not to a resolved hostname:
+#     no /etc/hosts entry and no SrunPortRange are needed. An srun inside a
+#     batch step runs in the first node's namespaces and is reached at
+#     PREFIX.11 the same way. (Both are checked by tests/harness/selftest.sh.)
+#   - Fragile: a host firewall that filters bridged or local traffic
+#     (br_netfilter with an iptables FORWARD/INPUT DROP policy, as Docker sets
+#     up) would cut the nodes off; this harness adds no firewall rules.
+#   - harness_stop stops every process of every node (by mount namespace), then
+#     deletes the veths, the bridge and the network namespaces it created.
 #
 # The daemons are background children of the test shell: do not use a bare
 # `wait` in a test (it would wait for them); wait for a pid (`wait $!`) instead.
@@ -52,6 +104,7 @@ HARNESS_SRC_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 HARNESS_TESTS_DIR=$(dirname "$HARNESS_SRC_DIR")
 
 _H_MUNGE_SOCKET=/run/munge/munge.socket.2
+_H_SIM_PIDS=()
 _H_MUNGE_KEY=/etc/munge/munge.key
 
 _h_log() { echo "# harness: $*" >&2; }
@@ -103,12 +156,19 @@ _h_stop_pid() {
 }
 
 # Pids of every process in the mount namespace slurmd was started in (slurmd,
-# slurmstepd, job processes) — the harness's own cluster and nothing else.
+# slurmstepd, job processes) — the harness's own cluster and nothing else. With
+# several nodes: in any node's mount namespace.
 _h_ns_pids() {
-	local ns=$_H_SLURMD_MNTNS p
-	[[ -n $ns ]] || return 0
+	local ns=$_H_SLURMD_MNTNS p m
+	local -A want=()
+	[[ -n $ns ]] && want[$ns]=1
+	for m in "${_H_NODE_MNTNS[@]}"; do
+		[[ -n $m ]] && want[$m]=1
+	done
+	((${#want[@]})) || return 0
 	for p in /proc/[0-9]*; do
-		[[ $(readlink "$p/ns/mnt" 2>/dev/null) == "$ns" ]] && echo "${p#/proc/}"
+		m=$(readlink "$p/ns/mnt" 2>/dev/null) || continue
+		[[ -n ${want[$m]:-} ]] && echo "${p#/proc/}"
 	done
 }
 
@@ -147,7 +207,17 @@ _h_check_prereqs() {
 	_H_PG_BINDIR=$(_h_pg_bindir) || harness_skip_all "no PostgreSQL initdb/pg_ctl"
 	id munge >/dev/null 2>&1 || harness_skip_all "no munge user"
 	id postgres >/dev/null 2>&1 || harness_skip_all "no postgres user"
+	if _h_multi; then
+		for c in ip nsenter hostname; do
+			command -v "$c" >/dev/null 2>&1 || harness_skip_all "missing $c"
+		done
+		[[ $HARNESS_NODES =~ ^[2-9]$ ]] ||
+			harness_skip_all "HARNESS_NODES=$HARNESS_NODES: 1 to 9 nodes"
+	fi
 }
+
+# True when the cluster has several nodes (HARNESS_NODES >= 2).
+_h_multi() { [[ ${HARNESS_NODES:-1} != 1 ]]; }
 
 # ---------------------------------------------------------------- powercap sim
 _h_build_sim() {
@@ -195,8 +265,58 @@ _h_start_sim() {
 	_h_bail "powercap simulator did not start"
 }
 
-# Start time of the simulator (epoch seconds with microseconds).
-harness_sim_t0() { cat "$HARNESS_SIM_T0_FILE"; }
+# Several nodes: one simulator per node cI, each with its own tree
+# HARNESS_DIR/powercap-cI and its own powers.
+_h_start_sims_multi() {
+	local i k node pkg dram var
+	_h_build_sim
+	export HARNESS_SOCKETS=${SIM_SOCKETS:-1}
+	export HARNESS_MAX_RANGE_UJ=${SIM_MAX_RANGE_UJ:-200000000}
+	for ((k = 1; k <= HARNESS_NODES; k++)); do
+		node=c$k
+		var=SIM_PACKAGE_W_$node
+		pkg=${!var:-${SIM_PACKAGE_W:-$((20 + 20 * k))}}
+		var=SIM_DRAM_W_$node
+		dram=${!var:-${SIM_DRAM_W:-$((4 + k))}}
+		export "HARNESS_PKG_W_$node=$pkg" "HARNESS_DRAM_W_$node=$dram"
+		export "HARNESS_POWERCAP_$node=$HARNESS_DIR/powercap-$node"
+		export "HARNESS_SIM_T0_FILE_$node=$HARNESS_DIR/powercap_sim-$node.t0"
+		"$_H_SIM_BIN" --root "$HARNESS_DIR/powercap-$node" --sockets "$HARNESS_SOCKETS" \
+			--package-watts "$pkg" --dram-watts "$dram" \
+			--max-range-uj "$HARNESS_MAX_RANGE_UJ" --period-ms "${SIM_PERIOD_MS:-10}" \
+			--mode "${SIM_ENERGY_MODE:-0444}" \
+			--t0-file "$HARNESS_DIR/powercap_sim-$node.t0" \
+			--pidfile "$HARNESS_DIR/run/powercap_sim-$node.pid" \
+			</dev/null >>"$HARNESS_LOGDIR/powercap_sim-$node.log" 2>&1 {_H_LOCK_FD}>&- &
+		_H_SIM_PIDS+=($!)
+		for ((i = 0; i < 100; i++)); do
+			[[ -s $HARNESS_DIR/run/powercap_sim-$node.pid ]] && break
+			_h_alive "$!" || break
+			sleep 0.05
+		done
+		if [[ ! -s $HARNESS_DIR/run/powercap_sim-$node.pid ]]; then
+			cat "$HARNESS_LOGDIR/powercap_sim-$node.log" >&2
+			_h_bail "powercap simulator of $node did not start"
+		fi
+	done
+	# The unsuffixed names are the first node's.
+	_H_SIM_PID=${_H_SIM_PIDS[0]}
+	export HARNESS_PKG_W=${SIM_PACKAGE_W_c1:-${SIM_PACKAGE_W:-40}}
+	export HARNESS_DRAM_W=${SIM_DRAM_W_c1:-${SIM_DRAM_W:-5}}
+	export HARNESS_POWERCAP=$HARNESS_DIR/powercap-c1
+	export HARNESS_SIM_T0_FILE=$HARNESS_DIR/powercap_sim-c1.t0
+}
+
+# Start time of the simulator (epoch seconds with microseconds); with a NODE
+# argument (several nodes), that node's simulator.
+harness_sim_t0() {
+	if [[ -n ${1:-} ]]; then
+		local var=HARNESS_SIM_T0_FILE_$1
+		cat "${!var:-$HARNESS_SIM_T0_FILE}"
+	else
+		cat "$HARNESS_SIM_T0_FILE"
+	fi
+}
 
 # harness_energy_uj WATTS T1 T2: true energy in µJ between two epoch times.
 harness_energy_uj() {
@@ -307,6 +427,109 @@ _h_start_munge() {
 	_h_bail "munged did not start"
 }
 
+# ---------------------------------------------------------------- network (several nodes)
+# Objects created so far, so that harness_stop removes exactly those even when
+# harness_start failed half-way.
+_H_NET_NS=()
+_H_NET_LINKS=()
+
+# True if some interface of the root namespace has an address, or there is a
+# route, inside PREFIX.0/24.
+_h_net_in_use() {
+	[[ -n $(ip -4 -o addr show to "$1.0/24" 2>/dev/null) ||
+		-n $(ip -4 route show root "$1.0/24" 2>/dev/null) ]]
+}
+
+_h_start_net() {
+	local id prefix k node ns veth br old
+	id=${HARNESS_DIR##*.}
+	[[ $id =~ ^[A-Za-z0-9]{1,8}$ ]] || id=$$
+	old=$(ip netns list 2>/dev/null | awk '$1 ~ /^carbon-h[0-9]+-/ { print $1 }')
+	[[ -n $old ]] && _h_log "warning: network namespaces left by an earlier harness:" "${old//$'\n'/ }"
+	if [[ -n ${HARNESS_NET_PREFIX:-} ]]; then
+		prefix=$HARNESS_NET_PREFIX
+		_h_net_in_use "$prefix" && _h_bail "HARNESS_NET_PREFIX=$prefix: $prefix.0/24 is in use here"
+	else
+		for k in 0 1 2 3 4 5 6 7 8 9; do
+			_h_net_in_use "10.77.$k" || { prefix=10.77.$k; break; }
+		done
+		[[ -n $prefix ]] || _h_bail "10.77.0.0/24 .. 10.77.9.0/24 are all in use (leftovers? ip -br addr)"
+	fi
+	br=cbr-$id
+	ip link add "$br" type bridge 2>>"$HARNESS_LOGDIR/net.log" ||
+		_h_bail "cannot create bridge $br (see $HARNESS_LOGDIR/net.log)"
+	_H_NET_LINKS+=("$br")
+	_h_no_ipv6 "" "$br"
+	{ ip addr add "$prefix.1/24" dev "$br" && ip link set "$br" up; } \
+		2>>"$HARNESS_LOGDIR/net.log" || _h_bail "cannot configure bridge $br"
+	export HARNESS_CTLD_ADDR=$prefix.1
+	for ((k = 1; k <= HARNESS_NODES; k++)); do
+		node=c$k ns=carbon-h$k-$id veth=cv$k-$id
+		ip netns add "$ns" 2>>"$HARNESS_LOGDIR/net.log" ||
+			_h_bail "cannot create network namespace $ns"
+		_H_NET_NS+=("$ns")
+		ip link add "$veth" type veth peer name eth0 netns "$ns" \
+			2>>"$HARNESS_LOGDIR/net.log" || _h_bail "cannot create veth $veth"
+		_H_NET_LINKS+=("$veth")
+		_h_no_ipv6 "" "$veth"
+		_h_no_ipv6 "$ns" eth0
+		{
+			ip link set "$veth" master "$br" &&
+				ip link set "$veth" up &&
+				ip -n "$ns" link set lo up &&
+				ip -n "$ns" addr add "$prefix.$((10 + k))/24" dev eth0 &&
+				ip -n "$ns" link set eth0 up
+		} 2>>"$HARNESS_LOGDIR/net.log" || _h_bail "cannot configure $ns (see $HARNESS_LOGDIR/net.log)"
+		export "HARNESS_NETNS_$node=$ns" "HARNESS_NODE_ADDR_$node=$prefix.$((10 + k))"
+	done
+}
+
+# _h_no_ipv6 NETNS IFACE: no IPv6 on a link of ours (no link-local chatter).
+_h_no_ipv6() {
+	local f=/proc/sys/net/ipv6/conf/$2/disable_ipv6
+	if [[ -z $1 ]]; then
+		[[ -w $f ]] && echo 1 >"$f"
+	else
+		nsenter "--net=/run/netns/$1" -- sh -c "[ -w $f ] && echo 1 > $f"
+	fi
+	return 0
+}
+
+# Remove the veths, the bridge and the network namespaces this harness created
+# (after every process in them is gone).
+_h_stop_net() {
+	local l n i
+	for ((i = ${#_H_NET_LINKS[@]} - 1; i >= 0; i--)); do
+		l=${_H_NET_LINKS[i]}
+		# Deleting one end of a veth pair deletes both.
+		ip link show "$l" >/dev/null 2>&1 || continue
+		ip link del "$l" 2>/dev/null || _h_log "cannot delete link $l"
+	done
+	_H_NET_LINKS=()
+	for n in "${_H_NET_NS[@]}"; do
+		[[ -e /run/netns/$n ]] || continue
+		ip netns del "$n" 2>/dev/null || _h_log "cannot delete network namespace $n"
+	done
+	_H_NET_NS=()
+}
+
+# harness_on_node NODE CMD...: run CMD in NODE's network, mount and UTS
+# namespaces (with one node: slurmd's; only its mount namespace is its own).
+harness_on_node() {
+	local node=$1 pid
+	shift
+	if _h_multi; then
+		pid=${_H_NODE_PID[$node]:-}
+	else
+		pid=$_H_SLURMD_PID
+	fi
+	if [[ -z $pid ]] || ! _h_alive "$pid"; then
+		echo "harness: no slurmd for node $node" >&2
+		return 1
+	fi
+	nsenter -t "$pid" -n -m -u -- "$@"
+}
+
 # ---------------------------------------------------------------- Slurm
 _h_write_slurm_conf() {
 	local etc=$HARNESS_DIR/etc cpus mem ctld_port slurmd_port
@@ -323,8 +546,32 @@ _h_write_slurm_conf() {
 	fi
 	ctld_port=$(_h_free_tcp_port 16817) || _h_bail "no free port for slurmctld"
 	slurmd_port=$(_h_free_tcp_port $((ctld_port + 1))) || _h_bail "no free port for slurmd"
-	export HARNESS_NODE HARNESS_CLUSTER=carbontest
+	export HARNESS_NODE HARNESS_CLUSTER=carbontest HARNESS_NODE_NAMES
 	HARNESS_NODE=$(hostname -s 2>/dev/null || hostname)
+	# One node: named after this host, in the root network namespace. Several:
+	# c1..cN, each at its address on the bridge, files named with %n.
+	local ctld_host=$HARNESS_NODE spool=$HARNESS_DIR/spool
+	local slurmd_pid=$HARNESS_DIR/run/slurmd.pid slurmd_log=$HARNESS_LOGDIR/slurmd.log
+	local node_lines="NodeName=$HARNESS_NODE CPUs=$cpus ${topo}RealMemory=$mem State=UNKNOWN"
+	HARNESS_NODE_NAMES=$HARNESS_NODE
+	if _h_multi; then
+		local k node var
+		ctld_host="$HARNESS_NODE($HARNESS_CTLD_ADDR)"
+		spool=$HARNESS_DIR/spool/%n
+		slurmd_pid=$HARNESS_DIR/run/slurmd-%n.pid
+		slurmd_log=$HARNESS_LOGDIR/slurmd-%n.log
+		node_lines=
+		HARNESS_NODE_NAMES=
+		for ((k = 1; k <= HARNESS_NODES; k++)); do
+			node=c$k
+			var=HARNESS_NODE_ADDR_$node
+			node_lines+="${node_lines:+$'\n'}NodeName=$node NodeAddr=${!var} CPUs=$cpus ${topo}RealMemory=$mem State=UNKNOWN"
+			HARNESS_NODE_NAMES+="${HARNESS_NODE_NAMES:+ }$node"
+			mkdir -p "$HARNESS_DIR/spool/$node"
+			export "HARNESS_SLURMD_LOG_$node=$HARNESS_LOGDIR/slurmd-$node.log"
+		done
+		HARNESS_NODE=c1
+	fi
 	mkdir -p "$etc" "$HARNESS_DIR/state" "$HARNESS_DIR/spool"
 	if [[ -z $HARNESS_PLUGSTACK ]]; then
 		HARNESS_PLUGSTACK=$etc/plugstack.conf
@@ -340,7 +587,7 @@ _h_write_slurm_conf() {
 	cat >"$etc/slurm.conf" <<-EOF
 		# written by tests/harness/harness.sh
 		ClusterName=$HARNESS_CLUSTER
-		SlurmctldHost=$HARNESS_NODE
+		SlurmctldHost=$ctld_host
 		SlurmUser=root
 		SlurmdUser=root
 		SlurmctldPort=$ctld_port
@@ -348,11 +595,11 @@ _h_write_slurm_conf() {
 		AuthType=auth/munge
 		CredType=cred/munge
 		StateSaveLocation=$HARNESS_DIR/state
-		SlurmdSpoolDir=$HARNESS_DIR/spool
+		SlurmdSpoolDir=$spool
 		SlurmctldPidFile=$HARNESS_DIR/run/slurmctld.pid
-		SlurmdPidFile=$HARNESS_DIR/run/slurmd.pid
+		SlurmdPidFile=$slurmd_pid
 		SlurmctldLogFile=$HARNESS_LOGDIR/slurmctld.log
-		SlurmdLogFile=$HARNESS_LOGDIR/slurmd.log
+		SlurmdLogFile=$slurmd_log
 		SlurmctldDebug=info
 		SlurmdDebug=info
 		ProctrackType=${HARNESS_PROCTRACK:-proctrack/cgroup}
@@ -371,7 +618,7 @@ _h_write_slurm_conf() {
 		SlurmdParameters=config_overrides
 		PlugStackConfig=$HARNESS_PLUGSTACK
 		${HARNESS_SLURM_CONF_EXTRA:-}
-		NodeName=$HARNESS_NODE CPUs=$cpus ${topo}RealMemory=$mem State=UNKNOWN
+		$node_lines
 		PartitionName=debug Nodes=ALL Default=YES MaxTime=INFINITE State=UP
 	EOF
 	cat >"$etc/cgroup.conf" <<-EOF
@@ -380,6 +627,7 @@ _h_write_slurm_conf() {
 	EOF
 	export SLURM_CONF=$etc/slurm.conf
 	export HARNESS_SLURMD_LOG=$HARNESS_LOGDIR/slurmd.log
+	_h_multi && HARNESS_SLURMD_LOG=$HARNESS_LOGDIR/slurmd-c1.log
 	export HARNESS_SLURMCTLD_LOG=$HARNESS_LOGDIR/slurmctld.log
 }
 
@@ -400,18 +648,32 @@ _h_start_slurmctld() {
 # slurmd runs in a private mount namespace in which a tmpfs covers /sys/class:
 # every original /sys/class/* entry is bind-mounted back, and /sys/class/powercap
 # is the simulator's tree, so the plugin reads its real default path.
-_h_start_slurmd() {
-	local -a envs
+# _h_spawn_slurmd POWERCAP_DIR NETNS STDERR_FILE [SLURMD_ARG...]: start one slurmd.
+# With a NETNS (several nodes: NETNS is carbon-hI-ID and the arguments are -N cI)
+# it runs in that network namespace and in its own UTS namespace with hostname
+# cI, as on a real node. Sets _H_SPAWN_PID and _H_SPAWN_MNTNS (empty when it did
+# not come up in its own mount namespace).
+_h_spawn_slurmd() {
+	local pcap=$1 netns=$2 errf=$3 uts=""
+	shift 3
+	local -a envs pre=(unshare -m --propagation private)
 	if [[ $(declare -p HARNESS_SLURMD_ENV 2>/dev/null) == "declare -a"* ]]; then
 		envs=("${HARNESS_SLURMD_ENV[@]}")
 	else
 		read -r -a envs <<<"${HARNESS_SLURMD_ENV:-}"
 	fi
+	# nsenter joins only the network namespace (ip netns exec would remount
+	# /sys, hiding the cgroup hierarchies) and execs in place, like the rest.
+	if [[ -n $netns ]]; then
+		uts=$2
+		pre=(nsenter "--net=/run/netns/$netns" -- unshare -m -u --propagation private)
+	fi
 	mkdir -p "$HARNESS_DIR/sysclass.orig"
 	# shellcheck disable=SC2016
-	unshare -m --propagation private -- sh -c '
+	"${pre[@]}" -- sh -c '
 		set -e
-		d=$1; sim=$2; shift 2
+		d=$1; sim=$2; pcap=$3; uts=$4; shift 4
+		[ -z "$uts" ] || hostname "$uts"
 		[ "$sim" = 0 ] && exec "$@"	# the machine'"'"'s own sensors
 		mount --bind /sys/class "$d/sysclass.orig"
 		mount -t tmpfs -o mode=755 carbon-harness /sys/class
@@ -424,31 +686,49 @@ _h_start_slurmd() {
 		done
 		umount -l "$d/sysclass.orig"
 		mkdir /sys/class/powercap
-		mount --bind "$d/powercap" /sys/class/powercap
+		mount --bind "$pcap" /sys/class/powercap
 		exec "$@"
-	' harness-slurmd "$HARNESS_DIR" "${HARNESS_SIM:-1}" \
+	' harness-slurmd "$HARNESS_DIR" "${HARNESS_SIM:-1}" "$pcap" "$uts" \
 		env SLURM_CONF="$SLURM_CONF" "${envs[@]}" \
-		/usr/sbin/slurmd -D -f "$SLURM_CONF" </dev/null \
-		>>"$HARNESS_LOGDIR/slurmd.stderr" 2>&1 {_H_LOCK_FD}>&- &
-	_H_SLURMD_PID=$!
-	_H_SLURMD_MNTNS=
+		/usr/sbin/slurmd -D -f "$SLURM_CONF" "$@" </dev/null \
+		>>"$errf" 2>&1 {_H_LOCK_FD}>&- &
+	_H_SPAWN_PID=$!
+	_H_SPAWN_MNTNS=
 	local i
 	for ((i = 0; i < 50; i++)); do
-		# unshare → sh → env → slurmd all exec in place: same pid. Wait until
-		# it is slurmd, so we know the namespace is set up.
-		if [[ $(cat "/proc/$_H_SLURMD_PID/comm" 2>/dev/null) == slurmd ]]; then
-			_H_SLURMD_MNTNS=$(readlink "/proc/$_H_SLURMD_PID/ns/mnt")
+		# [nsenter →] unshare → sh → env → slurmd all exec in place: same pid.
+		# Wait until it is slurmd, so we know the namespace is set up.
+		if [[ $(cat "/proc/$_H_SPAWN_PID/comm" 2>/dev/null) == slurmd ]]; then
+			_H_SPAWN_MNTNS=$(readlink "/proc/$_H_SPAWN_PID/ns/mnt")
 			break
 		fi
-		_h_alive "$_H_SLURMD_PID" || break
+		_h_alive "$_H_SPAWN_PID" || break
 		sleep 0.1
 	done
-	if [[ -z $_H_SLURMD_MNTNS ]]; then
-		cat "$HARNESS_LOGDIR/slurmd.stderr" >&2
-		_h_bail "slurmd did not start in its mount namespace"
+	if [[ -z $_H_SPAWN_MNTNS ]]; then
+		cat "$errf" >&2
+		return 1
 	fi
-	if [[ $_H_SLURMD_MNTNS == "$(readlink /proc/$$/ns/mnt)" ]]; then
-		_h_bail "slurmd is not in a private mount namespace"
+	if [[ $_H_SPAWN_MNTNS == "$(readlink /proc/$$/ns/mnt)" ]]; then
+		_H_SPAWN_MNTNS=
+		echo "harness: slurmd is not in a private mount namespace" >&2
+		return 1
+	fi
+	return 0
+}
+
+declare -gA _H_NODE_PID=() _H_NODE_MNTNS=()
+
+_h_start_slurmd() {
+	if _h_multi; then
+		_h_start_slurmds_multi
+		return
+	fi
+	_h_spawn_slurmd "$HARNESS_DIR/powercap" "" "$HARNESS_LOGDIR/slurmd.stderr"
+	_H_SLURMD_PID=$_H_SPAWN_PID
+	_H_SLURMD_MNTNS=$_H_SPAWN_MNTNS
+	if [[ -z $_H_SLURMD_MNTNS ]]; then
+		_h_bail "slurmd did not start in its mount namespace"
 	fi
 	_h_wait_node_idle 60 || {
 		harness_dump_logs
@@ -456,17 +736,53 @@ _h_start_slurmd() {
 	}
 }
 
+# Several nodes: slurmd -N cI in network namespace carbon-hI-ID, with the tree
+# HARNESS_DIR/powercap-cI. _H_SLURMD_PID/_H_SLURMD_MNTNS are c1's.
+_h_start_slurmds_multi() {
+	local node var
+	for node in $HARNESS_NODE_NAMES; do
+		var=HARNESS_NETNS_$node
+		_h_spawn_slurmd "$HARNESS_DIR/powercap-$node" "${!var}" \
+			"$HARNESS_LOGDIR/slurmd-$node.stderr" -N "$node"
+		_H_NODE_PID[$node]=$_H_SPAWN_PID
+		_H_NODE_MNTNS[$node]=$_H_SPAWN_MNTNS
+		[[ -n $_H_SPAWN_MNTNS ]] ||
+			_h_bail "slurmd of $node did not start in its mount namespace"
+	done
+	_H_SLURMD_PID=${_H_NODE_PID[c1]}
+	_H_SLURMD_MNTNS=${_H_NODE_MNTNS[c1]}
+	_h_wait_node_idle 60 || {
+		harness_dump_logs
+		_h_bail "nodes $HARNESS_NODE_NAMES did not all become idle"
+	}
+}
+
+# Pids of the slurmds (one, or one per node).
+_h_slurmd_pids() {
+	if _h_multi; then
+		echo "${_H_NODE_PID[@]}"
+	else
+		echo "$_H_SLURMD_PID"
+	fi
+}
+
 _h_wait_node_idle() {
-	local timeout=${1:-60} i state
+	local timeout=${1:-60} i state p dead idle want
+	local list=${HARNESS_NODE_NAMES:-$HARNESS_NODE}
+	want=$(wc -w <<<"$list")
+	list=${list// /,}
 	for ((i = 0; i < timeout * 5; i++)); do
-		state=$(sinfo -h -N -n "$HARNESS_NODE" -o '%t' 2>/dev/null)
-		[[ $state == idle ]] && return 0
-		_h_alive "$_H_SLURMD_PID" || { echo "harness: slurmd died" >&2; return 1; }
+		state=$(sinfo -h -N -n "$list" -o '%N %t' 2>/dev/null | sort -u)
+		idle=$(awk '$2 == "idle" { print $1 }' <<<"$state" | sort -u | wc -l)
+		((idle == want)) && return 0
+		dead=
+		for p in $(_h_slurmd_pids); do _h_alive "$p" || dead=1; done
+		[[ -z $dead ]] || { echo "harness: slurmd died" >&2; return 1; }
 		sleep 0.2
 	done
-	echo "harness: node state after ${timeout}s: '${state}'" >&2
+	echo "harness: node state after ${timeout}s: '${state//$'\n'/, }'" >&2
 	sinfo -N -l >&2 2>&1
-	scontrol show node "$HARNESS_NODE" >&2 2>&1
+	scontrol show node "$list" >&2 2>&1
 	return 1
 }
 
@@ -480,7 +796,13 @@ harness_slurmd_restart() {
 
 # Stop slurmd, then anything left in its mount namespace (slurmstepd, job processes).
 _h_kill_cluster_procs() {
-	local pids p i
+	local pids p i node
+	for node in "${!_H_NODE_PID[@]}"; do
+		# Several nodes: c1's slurmd is _H_SLURMD_PID, stopped below.
+		[[ ${_H_NODE_PID[$node]} == "$_H_SLURMD_PID" ]] && continue
+		_h_stop_pid "${_H_NODE_PID[$node]}" "slurmd $node" 15
+	done
+	_H_NODE_PID=()
 	_h_stop_pid "$_H_SLURMD_PID" slurmd 15
 	_H_SLURMD_PID=
 	pids=$(_h_ns_pids)
@@ -507,20 +829,28 @@ _h_kill_cluster_procs() {
 # killed it cannot remove them itself). Only job_N directories of job ids this
 # controller handed out are touched.
 _h_cgroup_cleanup() {
-	local max_job d j
+	local max_job d j node
 	[[ -n $_H_MAX_JOBID ]] || return 0
 	max_job=$_H_MAX_JOBID
 	# The path is slurm/ or, with a multiple-slurmd build (Debian's), slurm_NODE/.
-	for d in /sys/fs/cgroup/*/slurm/uid_*/job_* \
-		/sys/fs/cgroup/*/slurm_"$HARNESS_NODE"/uid_*/job_*; do
-		[[ -d $d ]] || continue
-		j=${d##*/job_}
-		[[ $j =~ ^[0-9]+$ ]] || continue
-		((j <= max_job)) || continue
-		find "$d" -depth -type d -exec rmdir {} + 2>/dev/null
-	done
-	for d in /sys/fs/cgroup/*/slurm/uid_* /sys/fs/cgroup/*/slurm_"$HARNESS_NODE"/uid_*; do
-		[[ -d $d ]] && rmdir "$d" 2>/dev/null
+	for node in ${HARNESS_NODE_NAMES:-$HARNESS_NODE}; do
+		for d in /sys/fs/cgroup/*/slurm/uid_*/job_* \
+			/sys/fs/cgroup/*/slurm_"$node"/uid_*/job_*; do
+			[[ -d $d ]] || continue
+			j=${d##*/job_}
+			[[ $j =~ ^[0-9]+$ ]] || continue
+			((j <= max_job)) || continue
+			find "$d" -depth -type d -exec rmdir {} + 2>/dev/null
+		done
+		for d in /sys/fs/cgroup/*/slurm/uid_* /sys/fs/cgroup/*/slurm_"$node"/uid_*; do
+			[[ -d $d ]] && rmdir "$d" 2>/dev/null
+		done
+		# Several nodes: the per-node directories c1..cN are this harness's own.
+		if _h_multi; then
+			for d in /sys/fs/cgroup/*/slurm_"$node"; do
+				[[ -d $d ]] && rmdir "$d" 2>/dev/null
+			done
+		fi
 	done
 	return 0
 }
@@ -586,16 +916,24 @@ _h_note_job() {
 harness_dump_logs() {
 	local -
 	set +eu
-	local f n=${1:-50} lines
+	local f n=${1:-50} lines node slurmd_logs="slurmd.log slurmd.stderr"
 	[[ -n $HARNESS_LOGDIR && -d $HARNESS_LOGDIR ]] || return 0
-	for f in slurmctld.log slurmd.log slurmctld.stderr slurmd.stderr munged.stderr \
+	if _h_multi; then
+		slurmd_logs=
+		for node in $HARNESS_NODE_NAMES; do
+			slurmd_logs+=" slurmd-$node.log slurmd-$node.stderr"
+		done
+		[[ -s $HARNESS_LOGDIR/net.log ]] && slurmd_logs+=" net.log"
+	fi
+	# shellcheck disable=SC2086
+	for f in slurmctld.log slurmctld.stderr $slurmd_logs munged.stderr \
 		postgresql.log; do
 		[[ -s $HARNESS_LOGDIR/$f ]] || continue
 		lines=$n
 		case $f in
 		# The daemons' stderr repeats their log file; show it only without one.
 		slurm*.stderr) [[ -s $HARNESS_LOGDIR/${f%.stderr}.log ]] && continue ;;
-		munged.stderr | postgresql.log) lines=10 ;;
+		munged.stderr | postgresql.log | net.log) lines=10 ;;
 		esac
 		echo "# ---- last $lines lines of $HARNESS_LOGDIR/$f" >&2
 		tail -n "$lines" "$HARNESS_LOGDIR/$f" | sed 's/^/# /' >&2
@@ -618,6 +956,7 @@ harness_start() {
 		*) _h_bail "harness_start: unknown argument $1" ;;
 		esac
 	done
+	export HARNESS_NODES=${HARNESS_NODES:-1}
 	_h_check_prereqs
 
 	# One harness at a time on this machine.
@@ -637,13 +976,22 @@ harness_start() {
 	_h_log "HARNESS_DIR=$HARNESS_DIR"
 
 	_h_start_pg
-	[[ ${HARNESS_SIM:-1} == 0 ]] || _h_start_sim
+	if _h_multi; then
+		[[ ${HARNESS_SIM:-1} == 0 ]] || _h_start_sims_multi
+	else
+		[[ ${HARNESS_SIM:-1} == 0 ]] || _h_start_sim
+	fi
 	_h_start_munge
 	_h_setup_user
+	_h_multi && _h_start_net
 	_h_write_slurm_conf
 	_h_start_slurmctld
 	_h_start_slurmd
-	_h_log "cluster up in $((SECONDS - t_start))s (node $HARNESS_NODE)"
+	if _h_multi; then
+		_h_log "cluster up in $((SECONDS - t_start))s (nodes $HARNESS_NODE_NAMES, slurmctld at $HARNESS_CTLD_ADDR)"
+	else
+		_h_log "cluster up in $((SECONDS - t_start))s (node $HARNESS_NODE)"
+	fi
 }
 
 harness_stop() {
@@ -678,6 +1026,13 @@ harness_stop() {
 	_h_stop_pid "$_H_SLURMCTLD_PID" slurmctld 15
 	_H_SLURMCTLD_PID=
 	_h_cgroup_cleanup
+	_H_NODE_MNTNS=()
+	_h_stop_net
+	local p
+	for p in "${_H_SIM_PIDS[@]}"; do
+		[[ $p == "$_H_SIM_PID" ]] || _h_stop_pid "$p" powercap_sim 5
+	done
+	_H_SIM_PIDS=()
 	_h_stop_pid "$_H_SIM_PID" powercap_sim 5
 	_H_SIM_PID=
 	harness_pg_stop

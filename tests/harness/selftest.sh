@@ -1,6 +1,8 @@
 #!/bin/bash
 # Self-test of the cluster harness (TAP). Needs root; skips otherwise.
 #   tests/harness/selftest.sh            HARNESS_KEEP=1 keeps the temp dir
+# First the one-node cluster, then a several-node one (HARNESS_NODES=2;
+# SELFTEST_NODES=3 for three nodes, SELFTEST_NODES=1 to skip that part).
 set -u
 
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
@@ -22,6 +24,7 @@ host_had_powercap=0
 [[ -e /sys/class/powercap ]] && host_had_powercap=1
 
 t0=$SECONDS
+export HARNESS_NODES=1
 HARNESS_SLURMD_ENV="CARBON_HARNESS_PROBE=42 CARBON_HARNESS_PROBE2=x"
 # shellcheck disable=SC2119
 harness_start
@@ -143,6 +146,122 @@ check "harness_stop leaves no daemon or cluster process${alive:+ (alive:$alive)}
 	[ -z "$alive" ]
 if [[ $keep != 1 ]]; then
 	check "harness_stop removes HARNESS_DIR" [ ! -e "$dir" ]
+fi
+
+# ================================================== several nodes
+nn=${SELFTEST_NODES:-2}
+if ((nn >= 2)); then
+	t0=$SECONDS
+	export HARNESS_NODES=$nn
+	harness_start
+	ok "harness_start with HARNESS_NODES=$nn ($((SECONDS - t0))s, HARNESS_DIR=$HARNESS_DIR)"
+	want_names=$(seq -f 'c%g' 1 "$nn" | tr '\n' ' ')
+	want_names=${want_names% }
+	check "HARNESS_NODE_NAMES is '$want_names' ($HARNESS_NODE_NAMES)" \
+		[ "$HARNESS_NODE_NAMES" = "$want_names" ]
+	check "HARNESS_NODE is c1 ($HARNESS_NODE)" [ "$HARNESS_NODE" = c1 ]
+	idle=$(sinfo -h -N -o '%N %t' | awk '$2 == "idle"' | sort -u | wc -l)
+	check "sinfo: $nn idle nodes ($idle)" [ "$idle" = "$nn" ]
+	netns_list=$(ip netns list | awk '{ print $1 }')
+	slurmd_port=$(sed -n 's/^SlurmdPort=//p' "$SLURM_CONF")
+	mntns=()
+	k=0
+	for node in $HARNESS_NODE_NAMES; do
+		k=$((k + 1))
+		ns_var=HARNESS_NETNS_$node addr_var=HARNESS_NODE_ADDR_$node
+		pkg_var=HARNESS_PKG_W_$node dram_var=HARNESS_DRAM_W_$node
+		ns=${!ns_var} addr=${!addr_var}
+		check "$node: network namespace $ns exists" grep -qx "$ns" <<<"$netns_list"
+		check "$node: default powers $((20 + 20 * k)) W / $((4 + k)) W (${!pkg_var} W / ${!dram_var} W)" \
+			[ "${!pkg_var}/${!dram_var}" = "$((20 + 20 * k))/$((4 + k))" ]
+		got=$(harness_on_node "$node" ip -4 -o addr show dev eth0 2>&1 | awk '{ print $4 }')
+		check "$node: eth0 in its namespace has $addr/24 ($got)" [ "$got" = "$addr/24" ]
+		got=$(harness_on_node "$node" hostname 2>&1)
+		check "$node: its hostname is $node ($got)" [ "$got" = "$node" ]
+		pid=${_H_NODE_PID[$node]}
+		mntns+=("$(readlink "/proc/$pid/ns/mnt")")
+		check "$node: slurmd (pid $pid) is in network namespace $ns" \
+			[ "$(readlink "/proc/$pid/ns/net")" = "$(stat -L -c 'net:[%i]' "/run/netns/$ns")" ]
+		out=$(harness_on_node "$node" psql -X -At "$HARNESS_CONNINFO" -c 'select 1' 2>&1)
+		check "$node: PostgreSQL's Unix socket is reachable from the node" [ "$out" = 1 ]
+		check "$node: munged is reachable from the node" \
+			harness_on_node "$node" sh -c 'munge -n | unmunge >/dev/null'
+		got=$(harness_on_node "$node" cat /sys/class/powercap/intel-rapl:0/max_energy_range_uj 2>&1)
+		check "$node: sees its simulated powercap tree ($got)" [ "$got" = "$HARNESS_MAX_RANGE_UJ" ]
+		# slurmctld (on the host, at HARNESS_CTLD_ADDR) and the other nodes' slurmd
+		reach=yes
+		for other in $HARNESS_NODE_NAMES; do
+			[[ $other == "$node" ]] && continue
+			a=HARNESS_NODE_ADDR_$other
+			harness_on_node "$node" bash -c "exec 3<>/dev/tcp/${!a}/$slurmd_port" 2>/dev/null ||
+				reach="no ($other)"
+		done
+		check "$node: reaches the other nodes' slurmd: $reach" [ "$reach" = yes ]
+	done
+	links=$(ip -o link show | awk -F': ' '{ print $2 }' | sed 's/@.*//' |
+		grep -E -- "-${HARNESS_DIR##*.}\$")
+	check "a bridge and $nn veths on the host (${links//$'\n'/ })" \
+		[ "$(wc -l <<<"$links")" = $((nn + 1)) ]
+
+	# A job on every node: each task measures its node's package power.
+	cat >"$HARNESS_WORK/power.sh" <<'SCRIPT'
+#!/bin/sh
+f=/sys/class/powercap/intel-rapl:0/energy_uj
+m=$(cat /sys/class/powercap/intel-rapl:0/max_energy_range_uj)
+t1=$(date +%s.%N); read -r e1 < $f
+sleep 2
+t2=$(date +%s.%N); read -r e2 < $f
+echo "$(hostname) $(awk -v a="$e1" -v b="$e2" -v s="$t1" -v t="$t2" -v m="$m" \
+	'BEGIN { d = b - a; if (d < 0) d += m; printf "%.2f", d / 1e6 / (t - s) }')"
+SCRIPT
+	chmod 755 "$HARNESS_WORK/power.sh"
+	job=$(harness_as_user sbatch --parsable -N"$nn" -o power-%j.out \
+		--wrap "srun -N$nn -n$nn $HARNESS_WORK/power.sh" 2>&1)
+	res=$(harness_wait_job "$job" 60)
+	check "sbatch -N$nn job $job COMPLETED 0:0 (got: $res)" [ "$res" = "COMPLETED 0:0" ]
+	out=$HARNESS_WORK/power-$job.out
+	[[ -r $out ]] || : >"$out"
+	for node in $HARNESS_NODE_NAMES; do
+		pkg_var=HARNESS_PKG_W_$node
+		w=$(awk -v n="$node" '$1 == n { print $2 }' "$out")
+		check "$node: a task there sees its own node's power, ${!pkg_var} W (${w:-none} W)" \
+			awk -v g="${w:-0}" -v p="${!pkg_var}" 'BEGIN { exit !(g > p * 0.9 && g < p * 1.1) }'
+	done
+	[[ $(wc -l <"$out") == "$nn" ]] || diag <"$out"
+	out=$(harness_as_user timeout 60 srun -N"$nn" -n"$nn" hostname 2>&1 | sort | tr '\n' ' ')
+	check "srun -N$nn from the submit host reaches every node (${out% })" \
+		[ "${out% }" = "$want_names" ]
+	t_sim=$(harness_sim_t0 c2)
+	t0_var=HARNESS_SIM_T0_FILE_c2
+	check "harness_sim_t0 c2 is c2's start time ($t_sim)" \
+		[ "$t_sim" = "$(cat "${!t0_var}")" ]
+
+	# --- stop: everything goes away, the network objects included
+	pids="$_H_SLURMCTLD_PID ${_H_NODE_PID[*]} ${_H_SIM_PIDS[*]} $_H_PG_PID ${_H_MUNGED_PID:-}"
+	netns="${_H_NET_NS[*]}"
+	dir=$HARNESS_DIR
+	harness_stop
+	alive=
+	for p in $pids; do _h_alive "$p" && alive+=" $p"; done
+	for p in /proc/[0-9]*; do
+		m=$(readlink "$p/ns/mnt" 2>/dev/null) || continue
+		for ns in "${mntns[@]}"; do
+			[[ $m == "$ns" ]] && alive+=" ${p#/proc/}"
+		done
+	done
+	check "harness_stop leaves no daemon or node process${alive:+ (alive:$alive)}" [ -z "$alive" ]
+	left=
+	for ns in $netns; do
+		ip netns list | awk '{ print $1 }' | grep -qx "$ns" && left+=" $ns"
+	done
+	for l in $links; do
+		ip link show "$l" >/dev/null 2>&1 && left+=" $l"
+	done
+	check "harness_stop deletes the network namespaces, veths and bridge${left:+ (left:$left)}" \
+		[ -z "$left" ]
+	if [[ $keep != 1 ]]; then
+		check "harness_stop removes HARNESS_DIR" [ ! -e "$dir" ]
+	fi
 fi
 
 echo "1..$n"

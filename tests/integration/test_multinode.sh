@@ -1,0 +1,121 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-or-later
+# Several nodes: a two-node Slurm cluster on this machine (each slurmd in its own
+# network namespace, with its own simulated powercap tree at its own power),
+# a -N2 job, one record per node per step, and carbon-report's job total.
+# Output: TAP.
+set -uo pipefail
+here=$(cd "$(dirname "$0")" && pwd)
+top=$(cd "$here/../.." && pwd)
+builddir=${top_builddir:-$top}
+builddir=$(cd "$builddir" && pwd)
+plugin=$builddir/plugin/.libs/spank_carbon.so
+report=$builddir/report/carbon-report
+
+export HARNESS_NODES=2
+. "$top/tests/harness/harness.sh"
+
+confdir=$(mktemp -d /tmp/carbon-multinode.XXXXXX)
+chmod 755 "$confdir"
+carbon_conf=$confdir/carbon.conf
+cat > "$confdir/plugstack.conf" <<PLUG
+required $plugin config=$carbon_conf
+PLUG
+
+harness_start --plugstack "$confdir/plugstack.conf"
+trap 'harness_stop; rm -rf "$confdir"' EXIT
+
+cat > "$carbon_conf" <<CONF
+[site]
+pue       = 1.25
+intensity = 300
+[database]
+conninfo  = $HARNESS_CONNINFO user=carbon_writer
+connect_timeout = 3
+[sampling]
+interval  = 1
+CONF
+chmod 0644 "$carbon_conf"
+admin_db="$HARNESS_CONNINFO user=$HARNESS_PGUSER"
+
+n=0
+ok() { n=$((n + 1)); echo "ok $n - $*"; }
+not_ok() { n=$((n + 1)); echo "not ok $n - $*"; }
+check() {	# check DESCRIPTION COMMAND...
+	local what=$1
+	shift
+	if "$@"; then ok "$what"; else not_ok "$what"; fi
+}
+# within PCT GOT WANT: |got - want| <= pct % of want
+within() { awk -v p="$1" -v g="$2" -v w="$3" 'BEGIN { d = g - w; if (d < 0) d = -d; exit !(w > 0 && d <= w * p / 100) }'; }
+
+echo "1..16"
+
+check "the cluster has the nodes c1 and c2 ($HARNESS_NODE_NAMES)" test "$HARNESS_NODE_NAMES" = "c1 c2"
+
+if "$report" -d "$admin_db" db init > "$confdir/init.out" 2>&1; then
+	ok "carbon-report db init applies the migrations"
+else
+	not_ok "carbon-report db init applies the migrations"
+	sed 's/^/# /' "$confdir/init.out"
+fi
+
+# --- one job on both nodes: batch step on the first, srun step 0 on both -----
+job=$(harness_as_user sbatch --parsable -N2 -o slurm-%j.out \
+	--wrap 'srun -N2 -n2 sh -c "timeout 10 sha256sum /dev/zero; true"')
+read -r state exitcode < <(harness_wait_job "$job" 90)
+check "job $job on two nodes completed with exit code 0 ($state $exitcode)" \
+	test "$state $exitcode" = "COMPLETED 0:0"
+if [ "$state $exitcode" != "COMPLETED 0:0" ]; then
+	sed 's/^/# /' "$HARNESS_WORK/slurm-$job.out" 2>/dev/null
+	scontrol show job "$job" | sed 's/^/# /'
+fi
+batch_host=$(scontrol -o show job "$job" | sed -n 's/.* BatchHost=\([^ ]*\).*/\1/p')
+
+"$report" -d "$admin_db" job "$job" --json > "$confdir/job.json" 2> "$confdir/job.err"
+if jq -e . "$confdir/job.json" > /dev/null 2>&1; then
+	ok "carbon-report job $job --json prints JSON"
+else
+	not_ok "carbon-report job $job --json prints JSON"
+	sed 's/^/# /' "$confdir/job.json" "$confdir/job.err"
+fi
+j() { jq -r "$1" "$confdir/job.json" 2>/dev/null; }
+nodes_of() { j "[.steps[] | select(.step == \"$1\") | .node] | sort | join(\" \")"; }
+j '.steps[] | "# record: step \(.step) node \(.node) \(.end_epoch - .start_epoch | . * 1000 | round / 1000) s cpu \(.energy_kwh.cpu * 3600000 | round) J counted \(.counted_fraction)"'
+
+check "step 0 has one record on each of c1 and c2 ($(nodes_of 0))" test "$(nodes_of 0)" = "c1 c2"
+check "the extern step has one record on each of c1 and c2 ($(nodes_of extern))" \
+	test "$(nodes_of extern)" = "c1 c2"
+check "the batch step has one record, on the first node $batch_host ($(nodes_of batch))" \
+	test "$(nodes_of batch)" = "c1" -a "$batch_host" = c1
+check "the job has 5 records in all" test "$(j '.steps | length')" = 5
+
+# --- each node read its own tree: step 0's energy is its own node's power ------
+for node in c1 c2; do
+	sel=".steps[] | select(.step == \"0\" and .node == \"$node\")"
+	t0=$(j "$sel | .start_epoch")
+	t1=$(j "$sel | .end_epoch")
+	cpu_j=$(j "$sel | .energy_kwh.cpu * 3600000")
+	dram_j=$(j "$sel | .energy_kwh.dram * 3600000")
+	pkg_var=HARNESS_PKG_W_$node
+	dram_var=HARNESS_DRAM_W_$node
+	dur=$(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.6f", b - a }')
+	want_cpu=$(awk -v d="$dur" -v p="${!pkg_var}" -v s="$HARNESS_SOCKETS" 'BEGIN { printf "%.6f", d * p * s }')
+	want_dram=$(awk -v d="$dur" -v p="${!dram_var}" -v s="$HARNESS_SOCKETS" 'BEGIN { printf "%.6f", d * p * s }')
+	echo "# $node step 0: $dur s; cpu $cpu_j J (want $want_cpu at ${!pkg_var} W); dram $dram_j J (want $want_dram at ${!dram_var} W)"
+	check "$node: step 0 lasted about 10 s ($dur s)" awk -v d="$dur" 'BEGIN { exit !(d >= 9 && d <= 20) }'
+	check "$node: step 0 cpu energy within 1 % of ${!pkg_var} W x its duration" within 1 "$cpu_j" "$want_cpu"
+	check "$node: step 0 dram energy within 1 % of ${!dram_var} W x its duration" within 1 "$dram_j" "$want_dram"
+done
+
+# --- the job total: every node's time counted once ----------------------------
+total_j=$(j '.energy_kwh.cpu * 3600000')
+counted_j=$(j '[.steps[] | .energy_kwh.cpu * .counted_fraction] | add * 3600000')
+# The extern step spans the others on its node, so each node's union of steps
+# is (about) its largest record.
+union_j=$(j '[.steps | group_by(.node)[] | map(.energy_kwh.cpu) | max] | add * 3600000')
+echo "# job total cpu $total_j J; sum of step energy x counted_fraction $counted_j J; sum of per-node largest record $union_j J"
+check "the job's cpu total is the sum of step energy x counted_fraction (0.5 %)" \
+	within 0.5 "$total_j" "$counted_j"
+check "the job's cpu total is the sum over nodes of each node's union of steps (1 %)" \
+	within 1 "$total_j" "$union_j"
