@@ -3,6 +3,10 @@
  * Runs as root in every step (batch, extern, each srun step). Nothing here
  * may fail or hang the step: every callback returns 0, errors are one line
  * in slurmd's log. */
+#define _GNU_SOURCE	/* dladdr */
+#include <dlfcn.h>
+#include <limits.h>
+#include <pthread.h>
 #include <pwd.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -11,13 +15,8 @@
 #include <unistd.h>
 
 #include "carbon_plugin.h"
-#include "db.h"
 #include "spool.h"
-
-/* How much of the spool a step replays after its own insert (see
- * spool_flush): bounded so that step end is never delayed for long. */
-#define SPOOL_FLUSH_MAX_FILES 50
-#define SPOOL_FLUSH_BUDGET_S 1.0
+#include "store.h"
 
 static void getenv_into(spank_t sp, const char *name, char *buf, size_t n)
 {
@@ -181,29 +180,49 @@ static void spool_record(const struct step_record *r, const char *what, const ch
 		    r->job_id, r->step, what, db_err, err);
 }
 
-static void log_rejected_spool_file(const char *message, void *arg)
+/* spank_carbon_store.so, loaded once per slurmstepd at step end (see
+ * store.h). Loading it in a background thread at step start was measured and
+ * did not shorten `srun -n1 true` (tests/bench/bench_storage.sh). */
+static pthread_once_t store_once = PTHREAD_ONCE_INIT;
+static carbon_store_fn store_fn;
+static char store_err[PATH_MAX + 512];
+
+/* Load it from the directory this plugin was loaded from. */
+static void load_store_once(void)
 {
-	(void)arg;
-	slurm_error("carbon: spool: %s", message);
+	char path[PATH_MAX];
+	const char *slash;
+	Dl_info self;
+	void *module, *fn;
+
+	if (!dladdr((void *)load_store_once, &self) || !self.dli_fname ||
+	    !(slash = strrchr(self.dli_fname, '/'))) {
+		snprintf(store_err, sizeof(store_err),
+			 "cannot tell where spank_carbon.so was loaded from");
+		return;
+	}
+	snprintf(path, sizeof(path), "%.*s/%s", (int)(slash - self.dli_fname),
+		 self.dli_fname, CARBON_STORE_MODULE);
+	module = dlopen(path, RTLD_NOW | RTLD_LOCAL);
+	if (!module) {
+		snprintf(store_err, sizeof(store_err), "cannot load %s (%s)", path, dlerror());
+		return;
+	}
+	fn = dlsym(module, CARBON_STORE_SYMBOL);
+	if (!fn) {
+		snprintf(store_err, sizeof(store_err), "%s lacks %s", path, CARBON_STORE_SYMBOL);
+		dlclose(module);
+		return;
+	}
+	memcpy(&store_fn, &fn, sizeof(fn));	/* POSIX: dlsym gives functions too */
 }
 
-/* After a successful insert, replay a few older spool files on the same
- * connection, never for longer than SPOOL_FLUSH_BUDGET_S. */
-static void flush_some_spool(PGconn *conn)
+static carbon_store_fn load_store(char *err, size_t errlen)
 {
-	const char *dir = carbon_ctx.conf.spool_dir;
-	struct spool_stats st;
-	char err[1024];
-
-	if (spool_check_dir(dir, false, err, sizeof(err)) < 0)
-		return;		/* no spool yet, or refused: said when writing */
-	if (spool_flush(conn, dir, SPOOL_FLUSH_MAX_FILES, SPOOL_FLUSH_MAX_FILES,
-			spool_monotonic_s() + SPOOL_FLUSH_BUDGET_S, &st,
-			log_rejected_spool_file, NULL, err, sizeof(err)) < 0)
-		slurm_error("carbon: spool flush from %s stopped: %s", dir, err);
-	else if (st.files)
-		slurm_info("carbon: replayed %u spooled records from %s (%u stored, %u already there, %u rejected)",
-			   st.files, dir, st.stored, st.already, st.rejected);
+	pthread_once(&store_once, load_store_once);
+	if (!store_fn)
+		conf_copy_str(err, errlen, store_err);
+	return store_fn;
 }
 
 int carbon_stepd_exit(spank_t sp)
@@ -211,7 +230,8 @@ int carbon_stepd_exit(spank_t sp)
 	struct step_record *r = &carbon_ctx.rec;
 	uint32_t read_errors = 0;
 	char err[1024];
-	PGconn *conn = NULL;
+	carbon_store_fn store;
+	enum carbon_store_result result;
 
 	if (!carbon_ctx.measuring)
 		return 0;
@@ -223,25 +243,20 @@ int carbon_stepd_exit(spank_t sp)
 		slurm_error("carbon: job %u step %s: %u RAPL readings failed; their energy is counted at the next good reading",
 			    r->job_id, r->step, read_errors);
 
-	conn = db_connect(carbon_ctx.conf.conninfo, carbon_ctx.conf.connect_timeout_s,
-			  "spank_carbon", err, sizeof(err));
-	if (conn && db_insert_record(conn, r, err, sizeof(err)) == 0) {
-		slurm_debug("carbon: job %u step %s on %s: cpu %.1f J, dram %.1f J over %.1f s, %u samples, stored",
-			    r->job_id, r->step, r->node, r->energy_j[DOMAIN_CPU],
-			    r->energy_j[DOMAIN_DRAM], r->end_s - r->start_s, r->samples);
-		flush_some_spool(conn);
-		goto out;
+	store = load_store(err, sizeof(err));
+	if (!store) {
+		spool_record(r, "", err);
+		return 0;
 	}
-	if (conn) {
-		spool_record(r, "database write failed: ", err);
-	} else {
+	result = store(&carbon_ctx.conf, r, err, sizeof(err));
+	if (result == CARBON_STORE_NO_CONNECTION) {
 		char what[96];
 
 		snprintf(what, sizeof(what), "cannot connect to the database within %d s: ",
 			 carbon_ctx.conf.connect_timeout_s);
 		spool_record(r, what, err);
+	} else if (result != CARBON_STORE_OK) {
+		spool_record(r, "database write failed: ", err);
 	}
-out:
-	PQfinish(conn);
 	return 0;
 }

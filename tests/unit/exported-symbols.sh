@@ -1,21 +1,32 @@
 #!/bin/sh
 # SPDX-License-Identifier: GPL-2.0-or-later
-# spank_carbon.so must export only SPANK entry points and plugin symbols:
-# anything else could clash with slurmstepd or another plugin.
-so="${top_builddir:-.}/plugin/.libs/spank_carbon.so"
-echo "1..2"
-if [ ! -f "$so" ]; then
-	echo "not ok 1 - $so exists"
-	echo "not ok 2 - # SKIP no plugin"
-	exit 1
-fi
-echo "ok 1 - $so exists"
-extra=$(nm -D --defined-only "$so" | awk '{print $3}' |
-	grep -v -E '^(slurm_spank_[a-z_]+|plugin_(name|type|version)|spank_plugin_(name|type|version))$')
-if [ -z "$extra" ]; then
-	echo "ok 2 - only SPANK and plugin symbols are exported"
+# spank_carbon.so must export only SPANK entry points and plugin symbols, and
+# spank_carbon_store.so only its one entry point: anything else could clash
+# with slurmstepd or another plugin. And spank_carbon.so must not need libpq
+# (sbatch, srun and step start would load it and its TLS libraries).
+libs="${top_builddir:-.}/plugin/.libs"
+echo "1..4"
+check_exports() {	# check_exports N FILE REGEX
+	extra=$(nm -D --defined-only "$2" 2>/dev/null | awk '{print $3}' | grep -v -E "$3")
+	if [ ! -f "$2" ]; then
+		echo "not ok $1 - $2 exists"
+	elif [ -z "$extra" ]; then
+		echo "ok $1 - $(basename "$2") exports only what it must"
+	else
+		echo "not ok $1 - $(basename "$2") exports more:"
+		echo "$extra" | sed 's/^/#   /'
+	fi
+}
+check_exports 1 "$libs/spank_carbon.so" \
+	'^(slurm_spank_[a-z_]+|plugin_(name|type|version)|spank_plugin_(name|type|version))$'
+check_exports 2 "$libs/spank_carbon_store.so" '^carbon_store_record$'
+if objdump -p "$libs/spank_carbon.so" 2>/dev/null | grep -q 'NEEDED.*libpq'; then
+	echo "not ok 3 - spank_carbon.so does not need libpq"
 else
-	echo "not ok 2 - unexpected exported symbols:"
-	echo "$extra" | sed 's/^/#   /'
-	exit 1
+	echo "ok 3 - spank_carbon.so does not need libpq"
+fi
+if objdump -p "$libs/spank_carbon_store.so" 2>/dev/null | grep -q 'NEEDED.*libpq'; then
+	echo "ok 4 - spank_carbon_store.so brings libpq"
+else
+	echo "not ok 4 - spank_carbon_store.so brings libpq"
 fi

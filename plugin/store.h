@@ -1,0 +1,36 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* spank_carbon_store.so: the database half of the plugin. spank_carbon.so
+ * loads it with dlopen at step end only, so that sbatch, srun and the start
+ * of every step never load libpq and the TLS and Kerberos libraries it
+ * pulls in (about 4 ms a process). */
+#ifndef CARBON_STORE_H
+#define CARBON_STORE_H
+
+#include <stddef.h>
+
+#include "conf.h"
+#include "record.h"
+
+#define CARBON_STORE_MODULE "spank_carbon_store.so"
+#define CARBON_STORE_SYMBOL "carbon_store_record"
+
+enum carbon_store_result {
+	CARBON_STORE_OK = 0,
+	CARBON_STORE_NO_CONNECTION = 1,	/* err: why the connection failed */
+	CARBON_STORE_WRITE_FAILED = 2,	/* err: the database's error */
+};
+
+/* Store r in the database of conf through carbon.put_step, then replay up
+ * to a few older spool files of conf->spool_dir on the same connection
+ * (logging what it replays or rejects). Never blocks for much longer than
+ * conf->connect_timeout_s plus one second. The caller spools r when the
+ * result is not CARBON_STORE_OK. */
+typedef enum carbon_store_result (*carbon_store_fn)(const struct carbon_conf *conf,
+						    const struct step_record *r,
+						    char *err, size_t errlen);
+
+enum carbon_store_result carbon_store_record(const struct carbon_conf *conf,
+					     const struct step_record *r, char *err,
+					     size_t errlen);
+
+#endif

@@ -1,0 +1,127 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-or-later
+# Storage benchmarks (issue 3), each against a baseline measured in the same
+# run, on the harness's real Slurm cluster and PostgreSQL:
+#  1. spool flush throughput: carbon-report spool flush of N spool files,
+#     against psql's COPY of the same rows into a bare table (budget:
+#     >= 20 000 records/s);
+#  2. what the plugin adds to `srun -n1 true` with the database on loopback:
+#     R runs with the plugin and R without, interleaved (budget: <= 5 %).
+# Usage: tests/bench/bench_storage.sh [N_RECORDS (20000)] [SRUN_RUNS (30)]
+# Prints a Markdown table for doc/benchmarks.md. Run as root after `make`.
+set -uo pipefail
+here=$(cd "$(dirname "$0")" && pwd)
+top=$(cd "$here/../.." && pwd)
+builddir=$(cd "${top_builddir:-$top}" && pwd)
+plugin=$builddir/plugin/.libs/spank_carbon.so
+report=$builddir/report/carbon-report
+records=${1:-20000}
+runs=${2:-30}
+
+. "$top/tests/harness/harness.sh"
+work=$(mktemp -d /tmp/carbon-bench.XXXXXX)
+chmod 755 "$work"
+: > "$work/plugstack.conf"
+harness_start --plugstack "$work/plugstack.conf" > /dev/null
+trap 'harness_stop; umount "$work/spool-tmpfs" 2>/dev/null; rm -rf "$work"' EXIT
+admin="$HARNESS_CONNINFO user=$HARNESS_PGUSER"
+cat > "$work/carbon.conf" <<CONF
+[database]
+conninfo = $HARNESS_CONNINFO user=carbon_writer
+[sampling]
+interval = 10
+[spool]
+dir = $work/spool
+CONF
+"$report" -d "$admin" db init > /dev/null
+now() { date +%s.%N; }
+elapsed() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.3f", b - a }'; }
+
+# --- 1. srun -n1 true, with and without the plugin ------------------------
+# First, on a quiet machine: the flush below leaves the disk and PostgreSQL
+# busy for a while.
+with="required $plugin config=$work/carbon.conf"
+time_srun() {	# prints seconds of one `srun -n1 true` as the job user
+	local a b
+	a=$(now)
+	harness_as_user srun -n1 true > /dev/null 2>&1
+	b=$(now)
+	elapsed "$a" "$b"
+}
+: > "$work/without.txt"
+: > "$work/with.txt"
+time_srun > /dev/null	# warm up both paths
+echo "$with" > "$work/plugstack.conf"
+time_srun > /dev/null
+# ABBA order, so that neither arm always runs first.
+for ((i = 0; i < runs; i++)); do
+	for arm in $( ((i % 2)) && echo "with without" || echo "without with"); do
+		if [ "$arm" = with ]; then
+			echo "$with" > "$work/plugstack.conf"
+		else
+			: > "$work/plugstack.conf"
+		fi
+		time_srun >> "$work/$arm.txt"
+	done
+done
+stats() { sort -n "$1" | awk '{ v[NR] = $1; s += $1 } END { printf "%.3f %.3f", s / NR, v[int((NR + 1) / 2)] }'; }
+read -r without_mean without_median < <(stats "$work/without.txt")
+read -r with_mean with_median < <(stats "$work/with.txt")
+# --- 2. spool flush ------------------------------------------------------
+mkdir -m 0700 "$work/spool"
+for ((i = 1; i <= records; i++)); do
+	printf 'slurm-carbon spool 1\ncluster=bench\njob_id=%d\nstep=batch\nnode=n1\nuid=1\nuser=bench\naccount=\nproject=p\ntag=t\nstart=1795773600.0\nend=1795777200.0\ncpu_j=1000\ndram_j=100\ngpu_j=0\nother_j=0\nsamples=360\nmethod=rapl\npartial=0\n' \
+		"$i" > "$work/spool/b.$i.rec"
+done
+# Baseline: the same rows, already as one COPY text stream, into a bare table.
+for ((i = 1; i <= records; i++)); do
+	printf 'bench\t%d\tbatch\tn1\t1\tbench\t\\N\tp\tt\t2026-11-27 10:00:00+00\t2026-11-27 11:00:00+00\t1000\t100\t0\t0\t360\trapl\tf\n' "$i"
+done > "$work/rows.copy"
+psql -X -q "$admin" -c "CREATE TABLE bench_bare (LIKE carbon.step_energy INCLUDING DEFAULTS)" \
+	-c "ALTER TABLE bench_bare DROP COLUMN inserted_at"
+sync
+t0=$(now)
+psql -X -q "$admin" -c "\\copy bench_bare FROM '$work/rows.copy'"
+t1=$(now)
+copy_s=$(elapsed "$t0" "$t1")
+t0=$(now)
+flush_out=$("$report" -d "$admin" spool flush --dir "$work/spool")
+t1=$(now)
+flush_s=$(elapsed "$t0" "$t1")
+stored=$(psql -X -t -A "$admin" -c "SELECT count(*) FROM carbon.step_energy WHERE cluster = 'bench'")
+
+# Context: what deleting that many files costs on this filesystem by itself,
+# and the same flush with the spool on a tmpfs (no disk under it).
+gen_spool() {	# gen_spool DIR FIRST_JOB_ID
+	for ((i = 0; i < records; i++)); do
+		printf 'slurm-carbon spool 1\ncluster=bench\njob_id=%d\nstep=batch\nnode=n1\nuid=1\nuser=bench\naccount=\nproject=p\ntag=t\nstart=1795773600.0\nend=1795777200.0\ncpu_j=1000\ndram_j=100\ngpu_j=0\nother_j=0\nsamples=360\nmethod=rapl\npartial=0\n' \
+			"$(($2 + i))" > "$1/b.$i.rec"
+	done
+}
+mkdir "$work/trash"
+gen_spool "$work/trash" 0
+sync
+t0=$(now)
+find "$work/trash" -name '*.rec' -delete
+t1=$(now)
+delete_s=$(elapsed "$t0" "$t1")
+mkdir -m 0700 "$work/spool-tmpfs"
+mount -t tmpfs -o mode=0700 carbon-bench "$work/spool-tmpfs"
+gen_spool "$work/spool-tmpfs" 1000000
+t0=$(now)
+"$report" -d "$admin" spool flush --dir "$work/spool-tmpfs" > /dev/null
+t1=$(now)
+umount "$work/spool-tmpfs"
+tmpfs_s=$(elapsed "$t0" "$t1")
+
+srun_records=$(psql -X -t -A "$admin" -c "SELECT count(*) FROM carbon.step_energy WHERE cluster <> 'bench'")
+
+awk -v r="$records" -v f="$flush_s" -v c="$copy_s" -v st="$stored" -v del="$delete_s" -v tf="$tmpfs_s" \
+    -v wm="$with_mean" -v wd="$with_median" -v om="$without_mean" -v od="$without_median" \
+    -v n="$runs" -v sr="$srun_records" -v out="$flush_out" 'BEGIN {
+	printf "| benchmark | result | baseline (same run) | budget |\n|---|---|---|---|\n"
+	printf "| spool flush, %d files (%d rows stored) | %.3f s = %.0f records/s | psql \\\\copy of the same rows into a bare table: %.3f s = %.0f rows/s | >= 20000 records/s |\n", r, st, f, r / f, c, r / c
+	printf "| spool flush, %d files, spool on tmpfs | %.3f s = %.0f records/s | `find -delete` of %d such files on the disk: %.3f s = %.0f files/s | (context) |\n", r, tf, r / tf, r, del, r / del
+	printf "| `srun -n1 true` with the plugin, %d runs (%d records stored) | mean %.3f s, median %.3f s | without: mean %.3f s, median %.3f s; added %+.1f %% (mean), %+.1f %% (median) | <= 5 %% |\n", n, sr, wm, wd, om, od, (wm / om - 1) * 100, (wd / od - 1) * 100
+	printf "\n%s\n", out
+}'
