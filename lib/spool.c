@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -72,20 +73,6 @@ int spool_format(const struct step_record *r, char *buf, size_t n)
 	return (len < 0 || (size_t)len >= n) ? -1 : len;
 }
 
-/* A name fit for a file: [A-Za-z0-9._-], anything else as '_'. */
-static void file_safe(char *dst, size_t n, const char *src)
-{
-	size_t i;
-
-	for (i = 0; src[i] && i + 1 < n; i++) {
-		char c = src[i];
-
-		dst[i] = ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
-			  (c >= '0' && c <= '9') || c == '.' || c == '-') ? c : '_';
-	}
-	dst[i] = '\0';
-}
-
 static int write_all(int fd, const char *buf, size_t len)
 {
 	while (len > 0) {
@@ -102,58 +89,62 @@ static int write_all(int fd, const char *buf, size_t len)
 	return 0;
 }
 
-int spool_write(const char *dir, const struct step_record *r, char *path,
-		size_t pathlen, char *err, size_t errlen)
+int spool_append(const char *dir, const struct step_record *r, char *path,
+		 size_t pathlen, char *err, size_t errlen)
 {
-	char text[4096], step[32], node[128], cluster[128];
-	char tmp[1024], final[1024];
-	int fd = -1, dfd = -1, len, rc = -1;
+	char text[4096], file[1024];
+	struct stat by_fd, by_path;
+	int fd = -1, dfd, len, tries, rc = -1;
+	off_t before;
 
 	len = spool_format(r, text, sizeof(text));
 	if (len < 0) {
 		snprintf(err, errlen, "record too large for the spool");
-		goto out;
+		return -1;
 	}
-	file_safe(step, sizeof(step), r->step);
-	file_safe(node, sizeof(node), r->node);
-	file_safe(cluster, sizeof(cluster), r->cluster);
-	snprintf(final, sizeof(final), "%s/%" PRIu32 ".%s.%s.%s" SPOOL_SUFFIX, dir,
-		 r->job_id, step, node, cluster);
-	snprintf(tmp, sizeof(tmp), "%s/.tmp.%" PRIu32 ".%s.%s.%ld", dir, r->job_id,
-		 step, node, (long)getpid());
-	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0600);
-	if (fd < 0) {
-		snprintf(err, errlen, "%s: %s", tmp, strerror(errno));
-		goto out;
-	}
-	if (write_all(fd, text, (size_t)len) < 0 || fsync(fd) < 0) {
-		snprintf(err, errlen, "%s: %s", tmp, strerror(errno));
-		goto out;
-	}
-	if (close(fd) < 0) {
+	snprintf(file, sizeof(file), "%s/%s", dir, SPOOL_ACTIVE);
+	for (tries = 0; tries < 10; tries++) {
+		fd = open(file, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
+		if (fd < 0) {
+			snprintf(err, errlen, "%s: %s", file, strerror(errno));
+			return -1;
+		}
+		if (flock(fd, LOCK_EX) < 0) {
+			snprintf(err, errlen, "%s: lock: %s", file, strerror(errno));
+			goto out;
+		}
+		/* A flush may have renamed the file aside between our open and
+		 * our lock: then write to the new one. */
+		if (fstat(fd, &by_fd) == 0 && stat(file, &by_path) == 0 &&
+		    by_fd.st_ino == by_path.st_ino && by_fd.st_dev == by_path.st_dev)
+			break;
+		close(fd);
 		fd = -1;
-		snprintf(err, errlen, "%s: %s", tmp, strerror(errno));
+	}
+	if (fd < 0) {
+		snprintf(err, errlen, "%s: renamed away ten times while appending", file);
+		return -1;
+	}
+	before = by_fd.st_size;
+	if (write_all(fd, text, (size_t)len) < 0 || fsync(fd) < 0) {
+		snprintf(err, errlen, "%s: %s", file, strerror(errno));
+		/* Leave no half record behind for the flush to trip over. */
+		if (ftruncate(fd, before) == 0)
+			fsync(fd);
 		goto out;
 	}
-	fd = -1;
-	if (rename(tmp, final) < 0) {
-		snprintf(err, errlen, "%s: %s", final, strerror(errno));
-		goto out;
+	if (before == 0) {	/* a new file: its directory entry must last too */
+		dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+		if (dfd >= 0) {
+			fsync(dfd);
+			close(dfd);
+		}
 	}
-	/* The rename itself must survive a crash too. */
-	dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (dfd >= 0)
-		fsync(dfd);
 	if (path)
-		conf_copy_str(path, pathlen, final);
+		conf_copy_str(path, pathlen, file);
 	rc = 0;
 out:
-	if (fd >= 0)
-		close(fd);
-	if (dfd >= 0)
-		close(dfd);
-	if (rc < 0)
-		unlink(tmp);
+	close(fd);	/* also drops the lock */
 	return rc;
 }
 
@@ -357,47 +348,36 @@ int spool_parse(const char *text, size_t len, struct step_record *r, int *line,
 	return 0;
 }
 
-int spool_read_file(const char *path, struct step_record *r, char *err,
-		    size_t errlen)
+int spool_parse_file_text(const char *text, size_t len, spool_record_fn fn, void *arg)
 {
-	char text[SPOOL_MAX_FILE_BYTES], why[256];
-	struct stat st;
-	ssize_t len;
-	int fd, line = 0, rc = -1;
+	static const char header[] = SPOOL_MAGIC "\n";
+	const size_t hlen = sizeof(header) - 1;
+	const char *p = text, *end = text + len;
+	int records = 0, line = 1;
 
-	fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK);
-	if (fd < 0) {
-		snprintf(err, errlen, "%s: %s", path, strerror(errno));
-		return -1;
+	while (p < end) {
+		const char *next = p, *q;
+		struct step_record r;
+		char why[256] = "";
+		int rc, bad_line = 0, lines = 0;
+
+		/* The record runs to the next line that is a header. */
+		for (q = p; q < end; q++) {
+			if (*q != '\n')
+				continue;
+			lines++;
+			if (q + 1 < end && (size_t)(end - q - 1) >= hlen &&
+			    !memcmp(q + 1, header, hlen))
+				break;
+		}
+		next = q < end ? q + 1 : end;
+		if (q == end && end > p && end[-1] != '\n')
+			lines++;	/* a last line without its newline */
+		rc = spool_parse(p, (size_t)(next - p), &r, &bad_line, why, sizeof(why));
+		fn(p, (size_t)(next - p), line, &r, rc, bad_line, why, arg);
+		records++;
+		line += lines;
+		p = next;
 	}
-	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
-		snprintf(err, errlen, "%s: refused: not a regular file", path);
-		goto out;
-	}
-	if (st.st_uid != 0) {
-		snprintf(err, errlen, "%s: refused: not owned by root (uid %u); spool files are written by the plugin as root",
-			 path, (unsigned)st.st_uid);
-		goto out;
-	}
-	if (st.st_size > (off_t)sizeof(text)) {
-		snprintf(err, errlen, "%s: refused: larger than %zu bytes", path, sizeof(text));
-		goto out;
-	}
-	len = read(fd, text, sizeof(text));
-	if (len < 0) {
-		snprintf(err, errlen, "%s: %s", path, strerror(errno));
-		goto out;
-	}
-	if (spool_parse(text, (size_t)len, r, &line, why, sizeof(why)) < 0) {
-		if (line > 0)
-			snprintf(err, errlen, "%s:%d: %s", path, line, why);
-		else
-			snprintf(err, errlen, "%s: %s", path, why);
-		goto out;
-	}
-	rc = 0;
-out:
-	close(fd);
-	return rc;
+	return records;
 }
-

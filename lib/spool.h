@@ -1,7 +1,10 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
-/* The spool: step records that could not reach PostgreSQL, one file each,
- * written atomically by the plugin and replayed by `carbon-report spool
- * flush` (and, a few at a time, by the plugin after a successful insert). */
+/* The spool: step records that could not reach PostgreSQL. The plugin
+ * appends each one, in one write and fsync, to DIR/spool.log under an
+ * exclusive flock; `carbon-report spool flush` (and, for a small backlog,
+ * the plugin after a successful insert) renames that file aside as a
+ * segment, replays its records and removes it. One file for many records:
+ * a flush removes one file per outage, not one per record. */
 #ifndef CARBON_SPOOL_H
 #define CARBON_SPOOL_H
 
@@ -11,56 +14,68 @@
 
 #include "record.h"
 
-#define SPOOL_SUFFIX ".rec"
-#define SPOOL_MAX_FILE_BYTES 65536
+#define SPOOL_ACTIVE "spool.log"		/* appended to by the plugin */
+#define SPOOL_SEGMENT_SUFFIX ".seg"		/* renamed aside by a flush */
+#define SPOOL_RECORD_SUFFIX ".rec"		/* one record a file (also read) */
+#define SPOOL_MAX_FILE_BYTES (256L << 20)	/* a segment larger than this is refused */
 
 /* Make sure dir is a directory owned by root with mode 0700, creating it
  * (0700) when missing and create is true. Returns 0, or -1 with a reason and
  * the command that fixes it in err. */
 int spool_check_dir(const char *dir, bool create, char *err, size_t errlen);
 
-/* Write r as dir/<job>.<step>.<node>.<cluster>.rec: temporary file, fsync,
- * rename, fsync of the directory, so a reader sees all of it or nothing. A
- * later write for the same step replaces the file. The final path goes to
- * path (may be NULL). Returns 0, or -1 with a reason in err (ENOSPC: "No
- * space left on device"). */
-int spool_write(const char *dir, const struct step_record *r, char *path,
-		size_t pathlen, char *err, size_t errlen);
+/* Append r to dir/spool.log (created 0600 when missing) in one write,
+ * followed by fsync, under an exclusive flock; if a flush renamed the file
+ * aside meanwhile, append to the new one. The path goes to path (may be
+ * NULL). Returns 0, or -1 with a reason in err (a full filesystem: "No space
+ * left on device"; the file is then cut back to its earlier length). */
+int spool_append(const char *dir, const struct step_record *r, char *path,
+		 size_t pathlen, char *err, size_t errlen);
 
 /* The text of r in spool format (version 1: a header line, then key=value
  * lines). Returns the length, or -1 when buf is too small. */
 int spool_format(const struct step_record *r, char *buf, size_t n);
 
-/* Parse one spool file's text (len bytes, need not be NUL-terminated).
- * Returns 0, or -1 with *line set to the offending line (0: the whole file,
- * e.g. a missing key) and the reason in err. */
+/* Parse one record's text (len bytes, need not be NUL-terminated).
+ * Returns 0, or -1 with *line set to the offending line (1 = the header;
+ * 0: the whole record, e.g. a missing key) and the reason in err. */
 int spool_parse(const char *text, size_t len, struct step_record *r, int *line,
 		char *err, size_t errlen);
 
-/* Read and parse path, refusing anything but a regular file owned by root
- * of at most SPOOL_MAX_FILE_BYTES. err is "PATH:LINE: reason". */
-int spool_read_file(const char *path, struct step_record *r, char *err,
-		    size_t errlen);
+/* Called for each record of a spool file: text[0..len) is its text and
+ * line the file's line number of its first line. rc/why: spool_parse's. */
+typedef void (*spool_record_fn)(const char *text, size_t len, int line,
+				const struct step_record *r, int rc, int bad_line,
+				const char *why, void *arg);
+
+/* Split a spool file's text into records (each starts with the header line)
+ * and parse each, calling fn for every one. Text before the first header
+ * counts as one malformed record. Returns the number of records. */
+int spool_parse_file_text(const char *text, size_t len, spool_record_fn fn, void *arg);
 
 struct spool_stats {
 	unsigned files;		/* spool files read */
+	unsigned records;	/* records read */
 	unsigned stored;	/* rows added or upgraded (partial -> complete) */
 	unsigned already;	/* records whose row was there already */
-	unsigned rejected;	/* malformed or untrusted files, renamed *.bad */
+	unsigned rejected;	/* malformed records, or untrusted files */
 };
 
-/* Called for every rejected file with a one-line reason. */
+/* Called for every rejected record or file with a one-line reason. */
 typedef void (*spool_report_fn)(const char *message, void *arg);
 
-/* Replay up to max_files spool files of dir (0: all), batch files per
- * transaction, stopping early once deadline (CLOCK_MONOTONIC seconds; 0:
- * none) has passed. Rows go in with COPY into a temporary table and one
- * call of carbon.merge_spool_in(); a file is removed only after its
- * transaction committed, so a flush interrupted anywhere can be rerun
- * without losing or doubling a row. Returns 0, or -1 with a reason in err
- * (stats say how far it got). */
-int spool_flush(PGconn *conn, const char *dir, unsigned max_files,
-		unsigned batch, double deadline, struct spool_stats *st,
+/* Replay the spool of dir: rename spool.log aside as a segment, then send
+ * every segment and record file, batch records per transaction, with COPY
+ * into a temporary table and one call of carbon.merge_spool_in(). A file is
+ * removed only after the transactions holding all of its records committed,
+ * so a flush interrupted anywhere can be rerun without losing or doubling a
+ * row. Malformed records are appended to FILE.bad and reported with
+ * FILE:LINE; files not owned by root, or larger than max_bytes (0: no
+ * limit), are left alone (the first reported, the second counted in
+ * *skipped_bytes). Stops early once deadline (CLOCK_MONOTONIC seconds, 0:
+ * none) has passed. Returns 0, or -1 with a reason in err. */
+int spool_flush(PGconn *conn, const char *dir, long max_bytes, unsigned batch,
+		double deadline, struct spool_stats *st, long *skipped_bytes,
 		spool_report_fn report, void *arg, char *err, size_t errlen);
 
 /* CLOCK_MONOTONIC now, in seconds (for deadlines). */

@@ -4,6 +4,10 @@
 #include "spool.h"
 
 #include <dirent.h>
+#include <fcntl.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <time.h>
 #include <errno.h>
 #include <inttypes.h>
 #include <stdio.h>
@@ -61,36 +65,12 @@ static int exec_ok(PGconn *conn, const char *sql, ExecStatusType want, char *err
 	return rc;
 }
 
-static int is_spool_file(const struct dirent *e)
-{
-	size_t n = strlen(e->d_name), s = strlen(SPOOL_SUFFIX);
-
-	return e->d_name[0] != '.' && n > s && !strcmp(e->d_name + n - s, SPOOL_SUFFIX);
-}
-
-static void reject(const char *dir, const char *name, const char *why,
-		   struct spool_stats *st, spool_report_fn report, void *arg)
-{
-	char from[1024], to[1100], msg[2600];
-
-	snprintf(from, sizeof(from), "%s/%s", dir, name);
-	snprintf(to, sizeof(to), "%s.bad", from);
-	if (rename(from, to) == 0)
-		snprintf(msg, sizeof(msg), "%s; kept as %s", why, to);
-	else
-		snprintf(msg, sizeof(msg), "%s; cannot rename it: %s", why, strerror(errno));
-	st->rejected++;
-	if (report)
-		report(msg, arg);
-}
-
-/* Send one batch: COPY the records, merge, commit, then remove the files. */
-static int flush_batch(PGconn *conn, const char *dir, char **names,
-		       const struct step_record *recs, unsigned n,
+/* Send one batch: COPY the records, merge, commit. */
+static int flush_batch(PGconn *conn, const struct step_record *recs, unsigned n,
 		       struct spool_stats *st, char *err, size_t errlen)
 {
 	PGresult *res = NULL;
-	char line[2048], path[1024];
+	char line[2048];
 	unsigned i, merged;
 	int rc = -1;
 
@@ -127,12 +107,6 @@ static int flush_batch(PGconn *conn, const char *dir, char **names,
 	res = NULL;
 	if (exec_ok(conn, "COMMIT", PGRES_COMMAND_OK, err, errlen) < 0)
 		goto out;
-	/* Committed: only now may the files go. A crash before this point
-	 * leaves them for the next flush, which the merge rule makes harmless. */
-	for (i = 0; i < n; i++) {
-		snprintf(path, sizeof(path), "%s/%s", dir, names[i]);
-		unlink(path);
-	}
 	st->stored += merged;
 	st->already += n - (merged > n ? n : merged);
 	rc = 0;
@@ -148,56 +122,248 @@ out:
 	return rc;
 }
 
-int spool_flush(PGconn *conn, const char *dir, unsigned max_files,
-		unsigned batch, double deadline, struct spool_stats *st,
+/* Segments and record files; not *.bad, not hidden files. */
+static int is_spool_file(const struct dirent *e)
+{
+	static const char *const suffixes[] = { SPOOL_SEGMENT_SUFFIX, SPOOL_RECORD_SUFFIX };
+	size_t n = strlen(e->d_name), i;
+
+	if (e->d_name[0] == '.')
+		return 0;
+	for (i = 0; i < sizeof(suffixes) / sizeof(suffixes[0]); i++) {
+		size_t s = strlen(suffixes[i]);
+
+		if (n > s && !strcmp(e->d_name + n - s, suffixes[i]))
+			return 1;
+	}
+	return 0;
+}
+
+/* Everything one flush carries from file to file. */
+struct flush_state {
+	PGconn *conn;
+	const char *dir;
+	unsigned batch;
+	struct step_record *recs;	/* the batch being filled */
+	unsigned n;
+	char **done;			/* files whose records are all in a batch */
+	unsigned n_done;
+	struct spool_stats *st;
+	spool_report_fn report;
+	void *arg;
+	const char *file;		/* the file being read, for messages */
+	char *err;
+	size_t errlen;
+	bool failed;
+};
+
+static void say(struct flush_state *fs, const char *msg)
+{
+	if (fs->report)
+		fs->report(msg, fs->arg);
+}
+
+/* Commit the batch, then remove the files all of whose records it held. */
+static int commit_batch(struct flush_state *fs)
+{
+	char path[1024];
+	unsigned i;
+
+	if (fs->n > 0 && flush_batch(fs->conn, fs->recs, fs->n, fs->st, fs->err, fs->errlen) < 0)
+		return -1;
+	fs->n = 0;
+	/* Committed: only now may the files go. A crash before this point
+	 * leaves them for the next flush, which the merge rule makes harmless. */
+	for (i = 0; i < fs->n_done; i++) {
+		snprintf(path, sizeof(path), "%s/%s", fs->dir, fs->done[i]);
+		unlink(path);
+		free(fs->done[i]);
+	}
+	fs->n_done = 0;
+	return 0;
+}
+
+/* Keep a rejected record's text in FILE.bad, so that nothing is lost. */
+static void keep_bad(struct flush_state *fs, const char *text, size_t len, char *where,
+		     size_t wherelen)
+{
+	int fd;
+
+	snprintf(where, wherelen, "%s/%s.bad", fs->dir, fs->file);
+	fd = open(where, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
+	if (fd < 0 || write(fd, text, len) != (ssize_t)len)
+		snprintf(where, wherelen, "nowhere (%s)", strerror(errno));
+	if (fd >= 0)
+		close(fd);
+}
+
+static void on_record(const char *text, size_t len, int line,
+		      const struct step_record *r, int rc, int bad_line,
+		      const char *why, void *arg)
+{
+	struct flush_state *fs = arg;
+	char where[1100], msg[2400];
+
+	if (fs->failed)
+		return;
+	fs->st->records++;
+	if (rc < 0) {
+		keep_bad(fs, text, len, where, sizeof(where));
+		fs->st->rejected++;
+		snprintf(msg, sizeof(msg), "%s/%s:%d: %s; record kept in %s", fs->dir, fs->file,
+			 bad_line > 0 ? line + bad_line - 1 : line, why, where);
+		say(fs, msg);
+		return;
+	}
+	fs->recs[fs->n++] = *r;
+	if (fs->n == fs->batch && commit_batch(fs) < 0)
+		fs->failed = true;
+}
+
+/* Read the whole of a spool file that root owns. NULL with a reason in why,
+ * or with why empty when the file is only too large for this flush. */
+static char *read_spool_file(int fd, long max_bytes, size_t *len, long *skipped_bytes,
+			     char *why, size_t whylen)
+{
+	struct stat st;
+	char *text;
+	size_t got = 0;
+
+	why[0] = '\0';
+	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
+		snprintf(why, whylen, "refused: not a regular file");
+		return NULL;
+	}
+	if (st.st_uid != 0) {
+		snprintf(why, whylen,
+			 "refused: not owned by root (uid %u); spool files are written by the plugin as root",
+			 (unsigned)st.st_uid);
+		return NULL;
+	}
+	if (st.st_size > SPOOL_MAX_FILE_BYTES) {
+		snprintf(why, whylen, "refused: larger than %ld bytes", SPOOL_MAX_FILE_BYTES);
+		return NULL;
+	}
+	if (max_bytes && st.st_size > max_bytes) {
+		if (skipped_bytes)
+			*skipped_bytes += (long)st.st_size;
+		return NULL;
+	}
+	text = malloc((size_t)st.st_size + 1);
+	if (!text) {
+		snprintf(why, whylen, "out of memory for %ld bytes", (long)st.st_size);
+		return NULL;
+	}
+	while (got < (size_t)st.st_size) {
+		ssize_t r = read(fd, text + got, (size_t)st.st_size - got);
+
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r <= 0)
+			break;
+		got += (size_t)r;
+	}
+	*len = got;
+	return text;
+}
+
+/* Rename the active file aside as a segment, so that the plugin starts a
+ * new one while this flush reads the old. */
+static void rotate_active(const char *dir, long max_bytes, long *skipped_bytes)
+{
+	char from[1024], to[1100];
+	struct stat st;
+	struct timespec now;
+
+	snprintf(from, sizeof(from), "%s/%s", dir, SPOOL_ACTIVE);
+	if (lstat(from, &st) < 0 || !S_ISREG(st.st_mode) || st.st_size == 0)
+		return;
+	if (max_bytes && st.st_size > max_bytes) {
+		if (skipped_bytes)
+			*skipped_bytes += (long)st.st_size;
+		return;
+	}
+	clock_gettime(CLOCK_REALTIME, &now);
+	snprintf(to, sizeof(to), "%s/%lld.%09ld.%ld" SPOOL_SEGMENT_SUFFIX, dir,
+		 (long long)now.tv_sec, now.tv_nsec, (long)getpid());
+	rename(from, to);
+}
+
+int spool_flush(PGconn *conn, const char *dir, long max_bytes, unsigned batch,
+		double deadline, struct spool_stats *st, long *skipped_bytes,
 		spool_report_fn report, void *arg, char *err, size_t errlen)
 {
+	struct flush_state fs = {
+		.conn = conn, .dir = dir, .batch = batch ? batch : 1000, .st = st,
+		.report = report, .arg = arg, .err = err, .errlen = errlen,
+	};
 	struct dirent **entries = NULL;
-	struct step_record *recs = NULL;
-	char **names = NULL;
-	char why[1024], path[1024];
+	char path[1024], why[512], msg[2800];
 	int count, i, rc = -1;
-	unsigned n = 0;
 
 	memset(st, 0, sizeof(*st));
-	if (batch == 0)
-		batch = 1000;
+	if (skipped_bytes)
+		*skipped_bytes = 0;
+	rotate_active(dir, max_bytes, skipped_bytes);
 	count = scandir(dir, &entries, is_spool_file, alphasort);
 	if (count < 0) {
 		snprintf(err, errlen, "cannot read spool directory %s: %s", dir, strerror(errno));
 		return -1;
 	}
-	recs = calloc(batch, sizeof(*recs));
-	names = calloc(batch, sizeof(*names));
-	if (!recs || !names) {
+	fs.recs = calloc(fs.batch, sizeof(*fs.recs));
+	fs.done = calloc((size_t)count + 1, sizeof(*fs.done));
+	if (!fs.recs || !fs.done) {
 		snprintf(err, errlen, "out of memory");
 		goto out;
 	}
 	for (i = 0; i < count; i++) {
-		if ((max_files && st->files >= max_files) ||
-		    (deadline > 0 && spool_monotonic_s() > deadline))
+		const char *name = entries[i]->d_name;
+		size_t len = 0;
+		char *text;
+		int fd;
+
+		if (deadline > 0 && spool_monotonic_s() > deadline)
 			break;
-		snprintf(path, sizeof(path), "%s/%s", dir, entries[i]->d_name);
-		st->files++;
-		if (spool_read_file(path, &recs[n], why, sizeof(why)) < 0) {
-			reject(dir, entries[i]->d_name, why, st, report, arg);
+		snprintf(path, sizeof(path), "%s/%s", dir, name);
+		fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK);
+		if (fd < 0)
+			continue;	/* gone meanwhile: another flush took it */
+		/* Wait for a writer that opened the file before it was renamed. */
+		flock(fd, LOCK_EX);
+		text = read_spool_file(fd, max_bytes, &len, skipped_bytes, why, sizeof(why));
+		close(fd);
+		if (!text) {
+			if (why[0]) {	/* untrusted: set aside, kept, said once */
+				char bad[1100];
+
+				snprintf(bad, sizeof(bad), "%s.bad", path);
+				st->rejected++;
+				snprintf(msg, sizeof(msg), "%s: %s; %s %s", path, why,
+					 rename(path, bad) == 0 ? "kept as" : "could not rename it to", bad);
+				say(&fs, msg);
+			}
 			continue;
 		}
-		names[n++] = entries[i]->d_name;
-		if (n == batch) {
-			if (flush_batch(conn, dir, names, recs, n, st, err, errlen) < 0)
-				goto out;
-			n = 0;
-		}
+		st->files++;
+		fs.file = name;
+		spool_parse_file_text(text, len, on_record, &fs);
+		free(text);
+		if (fs.failed)
+			goto out;
+		fs.done[fs.n_done] = strdup(name);
+		if (fs.done[fs.n_done])
+			fs.n_done++;
 	}
-	if (n > 0 && flush_batch(conn, dir, names, recs, n, st, err, errlen) < 0)
+	if (commit_batch(&fs) < 0)
 		goto out;
 	rc = 0;
 out:
 	for (i = 0; i < count; i++)
 		free(entries[i]);
 	free(entries);
-	free(recs);
-	free(names);
+	while (fs.n_done > 0)
+		free(fs.done[--fs.n_done]);
+	free(fs.done);
+	free(fs.recs);
 	return rc;
 }

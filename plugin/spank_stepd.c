@@ -171,7 +171,7 @@ static void spool_record(const struct step_record *r, const char *what, const ch
 	char err[1024], path[1024];
 
 	if (spool_check_dir(dir, true, err, sizeof(err)) == 0 &&
-	    spool_write(dir, r, path, sizeof(path), err, sizeof(err)) == 0) {
+	    spool_append(dir, r, path, sizeof(path), err, sizeof(err)) == 0) {
 		slurm_error("carbon: job %u step %s: %s%s; record spooled to %s (carbon-report spool flush replays it)",
 			    r->job_id, r->step, what, db_err, path);
 		return;

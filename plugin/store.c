@@ -7,9 +7,10 @@
 #include "db.h"
 #include "spool.h"
 
-/* How much of the spool a step replays after its own insert: bounded so that
- * step end is never delayed for long. */
-#define SPOOL_FLUSH_MAX_FILES 50
+/* How much of the spool a step replays after its own insert: a small
+ * backlog (a short outage) only, and never for long, so that step end is not
+ * delayed. A larger one waits for `carbon-report spool flush`. */
+#define SPOOL_FLUSH_MAX_BYTES (64L << 10)	/* about 200 records */
 #define SPOOL_FLUSH_BUDGET_S 1.0
 
 static void log_rejected_spool_file(const char *message, void *arg)
@@ -21,17 +22,21 @@ static void log_rejected_spool_file(const char *message, void *arg)
 static void flush_some_spool(PGconn *conn, const char *dir)
 {
 	struct spool_stats st;
+	long waiting = 0;
 	char err[1024];
 
 	if (spool_check_dir(dir, false, err, sizeof(err)) < 0)
 		return;		/* no spool yet, or refused: said when writing */
-	if (spool_flush(conn, dir, SPOOL_FLUSH_MAX_FILES, SPOOL_FLUSH_MAX_FILES,
-			spool_monotonic_s() + SPOOL_FLUSH_BUDGET_S, &st,
+	if (spool_flush(conn, dir, SPOOL_FLUSH_MAX_BYTES, 500,
+			spool_monotonic_s() + SPOOL_FLUSH_BUDGET_S, &st, &waiting,
 			log_rejected_spool_file, NULL, err, sizeof(err)) < 0)
 		slurm_error("carbon: spool flush from %s stopped: %s", dir, err);
-	else if (st.files)
+	else if (st.records)
 		slurm_info("carbon: replayed %u spooled records from %s (%u stored, %u already there, %u rejected)",
-			   st.files, dir, st.stored, st.already, st.rejected);
+			   st.records, dir, st.stored, st.already, st.rejected);
+	if (waiting)
+		slurm_info("carbon: %ld bytes of spooled records wait in %s, more than a step replays: run carbon-report spool flush",
+			   waiting, dir);
 }
 
 enum carbon_store_result carbon_store_record(const struct carbon_conf *conf,

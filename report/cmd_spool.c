@@ -78,14 +78,14 @@ int cmd_spool(struct report_env *env, int argc, char **argv)
 	conn = report_connect(env);
 	if (!conn)
 		goto out;
-	if (spool_flush(conn, dir, 0, (unsigned)batch, 0, &st, print_rejected, NULL,
+	if (spool_flush(conn, dir, 0, (unsigned)batch, 0, &st, NULL, print_rejected, NULL,
 			err, sizeof(err)) < 0) {
-		fprintf(stderr, "carbon-report: spool flush of %s stopped after %u files: %s; run it again when the database is back (nothing is lost or doubled)\n",
-			dir, st.files, err);
+		fprintf(stderr, "carbon-report: spool flush of %s stopped after %u records: %s; run it again when the database is back (nothing is lost or doubled)\n",
+			dir, st.records, err);
 		goto out;
 	}
-	printf("spool flush of %s: %u files, %u records stored, %u already there, %u rejected\n",
-	       dir, st.files, st.stored, st.already, st.rejected);
+	printf("spool flush of %s: %u records in %u files, %u stored, %u already there, %u rejected\n",
+	       dir, st.records, st.files, st.stored, st.already, st.rejected);
 	rc = st.rejected ? EXIT_NODATA : EXIT_OK;
 out:
 	PQfinish(conn);

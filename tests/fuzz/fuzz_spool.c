@@ -21,8 +21,27 @@ static void check_text(const char *s, size_t cap, bool may_be_empty)
 			abort();
 }
 
+static void on_record(const char *text, size_t len, int line, const struct step_record *r,
+		      int rc, int bad_line, const char *why, void *arg)
+{
+	size_t *total = arg;
+
+	(void)r;
+	(void)text;
+	if (line < 1 || len == 0 || (rc < 0 && (!why[0] || bad_line < 0)))
+		abort();
+	*total += len;
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
+	size_t total = 0;
+
+	/* The records of a file cover the file exactly. */
+	spool_parse_file_text((const char *)data, size, on_record, &total);
+	if (total != size)
+		abort();
+
 	struct step_record r, again;
 	char err[256], text[4096];
 	int line, len, d;

@@ -161,17 +161,17 @@ check "with PostgreSQL stopped, job $down_job completes with exit code 0 ($state
 	test "$state $code" = "COMPLETED 0:0"
 check "with PostgreSQL stopped, the job ends within connect_timeout (${connect_timeout} s) of its normal time" \
 	awk -v d="$down_s" -v b="$base_s" -v t="$connect_timeout" 'BEGIN { exit !(d <= b + t + 1) }'
-lines=$(grep -c "carbon: job $down_job step batch: cannot connect to the database within $connect_timeout s: .*; record spooled to $confdir/spool/" "$HARNESS_SLURMD_LOG")
+lines=$(grep -c "carbon: job $down_job step batch: cannot connect to the database within $connect_timeout s: .*; record spooled to $confdir/spool/spool.log" "$HARNESS_SLURMD_LOG")
 check "slurmd's log has one clear line for the batch step, naming the spool file ($lines)" test "$lines" = 1
 out=$("$report" -d "$admin_db" spool flush --dir "$confdir/spool" 2>&1)
 echo "# $out"
 check "after PostgreSQL is back, spool flush stores the 2 spooled records (batch, extern)" \
-	grep -q ": 2 files, 2 records stored, 0 already there, 0 rejected" <<<"$out"
+	grep -q ": 2 records in 1 files, 2 stored, 0 already there, 0 rejected" <<<"$out"
 "$report" -d "$admin_db" job "$down_job" --json > "$confdir/down.json" 2>&1
 check "carbon-report job $down_job shows the replayed batch and extern steps" \
 	test "$(jq -r '[.steps[].step] | sort | join(",")' "$confdir/down.json")" = "batch,extern"
 out=$("$report" -d "$admin_db" spool flush --dir "$confdir/spool" 2>&1)
-check "a second spool flush finds nothing to do ($out)" grep -q ": 0 files, 0 records stored" <<<"$out"
+check "a second spool flush finds nothing to do ($out)" grep -q ": 0 records in 0 files, 0 stored" <<<"$out"
 
 # --- a database that accepts connections but never answers -------------------
 # (a hung server or a dead network path): connect_timeout must bound the wait.

@@ -9,6 +9,7 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <dirent.h>
+#include <fcntl.h>
 #include <unistd.h>
 #include <cmocka.h>
 
@@ -153,36 +154,97 @@ static void test_structure(void **state)
 	}
 }
 
-static void test_write_and_read(void **state)
+/* What spool_parse_file_text saw, record by record. */
+struct seen {
+	int n, lines[8], rcs[8], bad_lines[8];
+	uint32_t jobs[8];
+};
+
+static void collect(const char *text, size_t len, int line, const struct step_record *r,
+		    int rc, int bad_line, const char *why, void *arg)
+{
+	struct seen *s = arg;
+
+	(void)text;
+	(void)len;
+	(void)why;
+	if (s->n < 8) {
+		s->lines[s->n] = line;
+		s->rcs[s->n] = rc;
+		s->bad_lines[s->n] = rc < 0 ? line + bad_line - 1 : 0;
+		s->jobs[s->n] = rc == 0 ? r->job_id : 0;
+	}
+	s->n++;
+}
+
+static void test_file_of_records(void **state)
+{
+	struct step_record r = sample();
+	char text[16384], one[4096], bad[4096];
+	struct seen seen = { 0 };
+	size_t len = 0;
+	int n;
+
+	(void)state;
+	n = spool_format(&r, one, sizeof(one));	/* 19 lines */
+	memcpy(text, one, (size_t)n);
+	len += (size_t)n;
+	edited(bad, sizeof(bad), "cpu_j", "lots");	/* lines 20-38, bad at 32 */
+	memcpy(text + len, bad, strlen(bad));
+	len += strlen(bad);
+	r.job_id = 7;
+	n = spool_format(&r, one, sizeof(one));	/* lines 39-57 */
+	memcpy(text + len, one, (size_t)n);
+	len += (size_t)n;
+	assert_int_equal(spool_parse_file_text(text, len, collect, &seen), 3);
+	assert_int_equal(seen.n, 3);
+	assert_int_equal(seen.lines[0], 1);
+	assert_int_equal(seen.rcs[0], 0);
+	assert_int_equal(seen.jobs[0], 4242);
+	assert_int_equal(seen.lines[1], 20);
+	assert_int_equal(seen.rcs[1], -1);
+	assert_int_equal(seen.bad_lines[1], 32);
+	assert_int_equal(seen.lines[2], 39);
+	assert_int_equal(seen.jobs[2], 7);
+
+	/* a record cut short by a crash at the end of the file */
+	memset(&seen, 0, sizeof(seen));
+	assert_int_equal(spool_parse_file_text(text, len - 10, collect, &seen), 3);
+	assert_int_equal(seen.rcs[2], -1);
+	/* garbage before the first record is one bad record, the rest survive */
+	memset(&seen, 0, sizeof(seen));
+	memmove(text + 6, text, len);
+	memcpy(text, "junk\n\n", 6);
+	assert_int_equal(spool_parse_file_text(text, len + 6, collect, &seen), 4);
+	assert_int_equal(seen.rcs[0], -1);
+	assert_int_equal(seen.jobs[1], 4242);
+	assert_int_equal(seen.lines[1], 3);
+}
+
+static void test_append(void **state)
 {
 	char dir[] = "/tmp/test_spool.XXXXXX", path[1024], err[1024], cmd[128];
-	struct step_record in = sample(), out;
-	struct dirent *e;
-	DIR *d;
-	int files = 0;
+	char text[16384];
+	struct step_record in = sample();
+	struct seen seen = { 0 };
+	ssize_t len;
+	int fd;
 
 	(void)state;
 	assert_non_null(mkdtemp(dir));
-	assert_int_equal(spool_write(dir, &in, path, sizeof(path), err, sizeof(err)), 0);
-	assert_non_null(strstr(path, "/4242.batch.n01.hpc1.rec"));
-	/* a second write for the same step replaces the file */
+	assert_int_equal(spool_append(dir, &in, path, sizeof(path), err, sizeof(err)), 0);
+	assert_non_null(strstr(path, "/" SPOOL_ACTIVE));
+	in.job_id = 4243;
 	in.partial = true;
-	assert_int_equal(spool_write(dir, &in, path, sizeof(path), err, sizeof(err)), 0);
-	d = opendir(dir);
-	while ((e = readdir(d)) != NULL)
-		if (e->d_name[0] != '.')
-			files++;
-		else
-			assert_true(!strcmp(e->d_name, ".") || !strcmp(e->d_name, ".."));
-	closedir(d);
-	assert_int_equal(files, 1);	/* and no temporary file is left */
-	if (geteuid() == 0) {
-		assert_int_equal(spool_read_file(path, &out, err, sizeof(err)), 0);
-		assert_true(out.partial);
-		assert_int_equal(chown(path, 65534, 65534), 0);
-		assert_int_equal(spool_read_file(path, &out, err, sizeof(err)), -1);
-		assert_non_null(strstr(err, "not owned by root"));
-	}
+	assert_int_equal(spool_append(dir, &in, path, sizeof(path), err, sizeof(err)), 0);
+	fd = open(path, O_RDONLY);
+	assert_true(fd >= 0);
+	len = read(fd, text, sizeof(text));
+	close(fd);
+	assert_int_equal(spool_parse_file_text(text, (size_t)len, collect, &seen), 2);
+	assert_int_equal(seen.jobs[0], 4242);
+	assert_int_equal(seen.jobs[1], 4243);
+	assert_int_equal(seen.lines[1], 20);
 	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
 	assert_int_equal(system(cmd), 0);
 }
@@ -211,7 +273,8 @@ int main(void)
 		cmocka_unit_test(test_round_trip),
 		cmocka_unit_test(test_malformed),
 		cmocka_unit_test(test_structure),
-		cmocka_unit_test(test_write_and_read),
+		cmocka_unit_test(test_file_of_records),
+		cmocka_unit_test(test_append),
 		cmocka_unit_test(test_dir_check),
 	};
 
