@@ -107,7 +107,29 @@ if ! grep -q -E '^(PASS|FAIL|XPASS|XFAIL|SKIP|ERROR): ' "$logdir/check-asan.log"
 	tail -40 "$logdir/check-asan.log"
 fi
 count_check_log "$logdir/check-asan.log" "$asan_status" "asan: "
+
+# The same build's plugin inside the real daemons: slurmd (so slurmstepd) and
+# the job user's sbatch and srun run with the sanitizer runtimes preloaded.
+echo "== integration tests with the ASan/UBSan plugin (LD_PRELOAD into slurmd, sbatch, srun)"
 if [ "$asan_status" = 0 ]; then
+	preload="$(readlink -f "$(gcc -print-file-name=libasan.so)"):$(readlink -f "$(gcc -print-file-name=libubsan.so)")"
+	san_env="ASAN_OPTIONS=detect_leaks=0:abort_on_error=1:log_path=$asan_dir/asan UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1:log_path=$asan_dir/ubsan"
+	for t in tests/integration/test_skeleton.sh tests/integration/test_storage.sh; do
+		name=asan-$(basename "$t" .sh)
+		echo "-- $name"
+		HARNESS_SLURMD_ENV="LD_PRELOAD=$preload $san_env" HARNESS_CLIENT_ENV="LD_PRELOAD=$preload $san_env" \
+			top_builddir="$asan_dir/src" bash "$t" > "$logdir/$name.log" 2>&1
+		count_tap "$logdir/$name.log" "$name" $?
+	done
+	reports=$(ls "$asan_dir"/asan.* "$asan_dir"/ubsan.* 2>/dev/null)
+	if [ -n "$reports" ]; then
+		head -n 40 $reports
+		count 1 "asan: the sanitizers reported errors inside the daemons ($reports)"
+	else
+		count 0 "asan: no sanitizer report from slurmstepd, sbatch or srun"
+	fi
+fi
+if [ "$failed" = 0 ]; then
 	rm -rf "$asan_dir"
 else
 	echo "asan: build and test logs kept in $asan_dir/src"

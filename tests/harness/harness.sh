@@ -26,6 +26,8 @@
 #                     defaults a step has only a freezer cgroup (no cpuacct one):
 #                     jobacct_gather/cgroup adds cpuacct+memory step cgroups
 #   HARNESS_SLURM_CONF_EXTRA  more slurm.conf lines (before NodeName=)
+#   HARNESS_CLIENT_ENV  VAR=VALUE words put into the environment of the
+#                     commands harness_as_user runs (sbatch, srun load the plugin)
 #   HARNESS_SIM=0     no simulated powercap tree: slurmd sees the machine's own
 #                     /sys/class (tests/demo.sh uses this)
 #   HARNESS_KEEP=1    keep HARNESS_DIR after harness_stop (for debugging)
@@ -868,8 +870,10 @@ _h_setup_user() {
 
 # harness_as_user CMD...: run CMD as the unprivileged user, in $HARNESS_WORK.
 harness_as_user() {
+	local -a client_env
+	read -r -a client_env <<<"${HARNESS_CLIENT_ENV:-}"
 	(cd "$HARNESS_WORK" && runuser -u "$HARNESS_USER" -- \
-		env SLURM_CONF="$SLURM_CONF" "$@")
+		env SLURM_CONF="$SLURM_CONF" "${client_env[@]}" "$@")
 }
 
 # ---------------------------------------------------------------- jobs
