@@ -28,6 +28,20 @@ void db_error_line(PGconn *conn, char *err, size_t errlen)
 	one_line(err);
 }
 
+int db_exec(PGconn *conn, const char *sql, char *err, size_t errlen)
+{
+	PGresult *res = PQexec(conn, sql);
+	ExecStatusType st = PQresultStatus(res);
+	int rc = 0;
+
+	if (st != PGRES_COMMAND_OK && st != PGRES_TUPLES_OK && st != PGRES_COPY_IN) {
+		db_error_line(conn, err, errlen);
+		rc = -1;
+	}
+	PQclear(res);
+	return rc;
+}
+
 PGconn *db_connect(const char *conninfo, int timeout_s, const char *app_name,
 		   char *err, size_t errlen)
 {

@@ -24,6 +24,11 @@ PGconn *db_connect(const char *conninfo, int timeout_s, const char *app_name,
 int db_insert_record(PGconn *conn, const struct step_record *r, char *err,
 		     size_t errlen);
 
+/* Run sql (no parameters; may hold several statements). Success is a
+ * command, rows, or the start of a COPY FROM STDIN. Returns 0, or -1 with
+ * libpq's reason in err as one line. */
+int db_exec(PGconn *conn, const char *sql, char *err, size_t errlen);
+
 /* Copy libpq's last error for conn into err as one line. */
 void db_error_line(PGconn *conn, char *err, size_t errlen);
 

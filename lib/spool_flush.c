@@ -51,20 +51,6 @@ static int copy_line(const struct step_record *r, char *buf, size_t n)
 	return (len < 0 || (size_t)len >= n) ? -1 : len;
 }
 
-static int exec_ok(PGconn *conn, const char *sql, ExecStatusType want, char *err,
-		   size_t errlen)
-{
-	PGresult *res = PQexec(conn, sql);
-	int rc = 0;
-
-	if (PQresultStatus(res) != want) {
-		db_error_line(conn, err, errlen);
-		rc = -1;
-	}
-	PQclear(res);
-	return rc;
-}
-
 /* Send one batch: COPY the records, merge, commit. */
 static int flush_batch(PGconn *conn, const struct step_record *recs, unsigned n,
 		       struct spool_stats *st, char *err, size_t errlen)
@@ -74,9 +60,9 @@ static int flush_batch(PGconn *conn, const struct step_record *recs, unsigned n,
 	unsigned i, merged;
 	int rc = -1;
 
-	if (exec_ok(conn, "BEGIN", PGRES_COMMAND_OK, err, errlen) < 0 ||
-	    exec_ok(conn, temp_table_sql, PGRES_COMMAND_OK, err, errlen) < 0 ||
-	    exec_ok(conn, "COPY pg_temp.spool_in FROM STDIN", PGRES_COPY_IN, err, errlen) < 0)
+	if (db_exec(conn, "BEGIN", err, errlen) < 0 ||
+	    db_exec(conn, temp_table_sql, err, errlen) < 0 ||
+	    db_exec(conn, "COPY pg_temp.spool_in FROM STDIN", err, errlen) < 0)
 		goto out;
 	for (i = 0; i < n; i++) {
 		int len = copy_line(&recs[i], line, sizeof(line));
@@ -105,7 +91,7 @@ static int flush_batch(PGconn *conn, const struct step_record *recs, unsigned n,
 	merged = (unsigned)strtoul(PQgetvalue(res, 0, PQfnumber(res, "merged")), NULL, 10);
 	PQclear(res);
 	res = NULL;
-	if (exec_ok(conn, "COMMIT", PGRES_COMMAND_OK, err, errlen) < 0)
+	if (db_exec(conn, "COMMIT", err, errlen) < 0)
 		goto out;
 	st->stored += merged;
 	st->already += n - (merged > n ? n : merged);

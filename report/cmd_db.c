@@ -32,26 +32,6 @@ static void usage(FILE *fp)
 	      fp);
 }
 
-/* Run sql (no parameters, may hold several statements). Returns 0, or -1
- * with libpq's reason in err. */
-static int exec_sql(PGconn *conn, const char *sql, char *err, size_t errlen)
-{
-	int rc = -1;
-	PGresult *res = NULL;
-	ExecStatusType st;
-
-	res = PQexec(conn, sql);
-	st = PQresultStatus(res);
-	if (st != PGRES_COMMAND_OK && st != PGRES_TUPLES_OK) {
-		db_error_line(conn, err, errlen);
-		goto out;
-	}
-	rc = 0;
-out:
-	PQclear(res);
-	return rc;
-}
-
 /* Inside a transaction: wait for any other carbon-report migrating. */
 static int take_migration_lock(PGconn *conn, char *err, size_t errlen)
 {
@@ -82,11 +62,11 @@ static int bootstrap(PGconn *conn)
 	int rc = -1;
 	char err[1024];
 
-	if (exec_sql(conn, "BEGIN", err, sizeof(err)) < 0)
+	if (db_exec(conn, "BEGIN", err, sizeof(err)) < 0)
 		goto fail;
 	if (take_migration_lock(conn, err, sizeof(err)) < 0 ||
-	    exec_sql(conn, bootstrap_sql, err, sizeof(err)) < 0 ||
-	    exec_sql(conn, "COMMIT", err, sizeof(err)) < 0) {
+	    db_exec(conn, bootstrap_sql, err, sizeof(err)) < 0 ||
+	    db_exec(conn, "COMMIT", err, sizeof(err)) < 0) {
 		rollback(conn);
 		goto fail;
 	}
@@ -115,7 +95,7 @@ static int apply_migration(PGconn *conn, const struct migration *m,
 	params[0] = version;
 	params[1] = m->name;
 
-	if (exec_sql(conn, "BEGIN", err, sizeof(err)) < 0)
+	if (db_exec(conn, "BEGIN", err, sizeof(err)) < 0)
 		goto fail;
 	in_tx = true;
 	if (take_migration_lock(conn, err, sizeof(err)) < 0)
@@ -129,7 +109,7 @@ static int apply_migration(PGconn *conn, const struct migration *m,
 		goto fail;
 	}
 	if (PQntuples(res) == 0) {
-		if (exec_sql(conn, m->sql, err, sizeof(err)) < 0)
+		if (db_exec(conn, m->sql, err, sizeof(err)) < 0)
 			goto fail;
 		PQclear(res);
 		res = PQexecParams(conn,
@@ -143,7 +123,7 @@ static int apply_migration(PGconn *conn, const struct migration *m,
 		*applied = true;
 	}
 	in_tx = false;
-	if (exec_sql(conn, "COMMIT", err, sizeof(err)) < 0)
+	if (db_exec(conn, "COMMIT", err, sizeof(err)) < 0)
 		goto fail;
 	rc = 0;
 	goto out;

@@ -99,6 +99,7 @@ fi
 # built as a user of the tarball would, with ASan and UBSan.
 echo "== unit tests with ASan and UBSan (make distdir; configure --enable-sanitizer; make check)"
 asan_dir=$(mktemp -d "${TMPDIR:-/tmp}/slurm-carbon-asan.XXXXXX")
+chmod 755 "$asan_dir"	# the job user's sbatch and srun load its plugin
 (make distdir distdir="$asan_dir/src" && cd "$asan_dir/src" &&
 	./configure --enable-sanitizer --enable-werror --sysconfdir=/etc &&
 	make -j"$(nproc)" check) > "$logdir/check-asan.log" 2>&1

@@ -10,17 +10,13 @@
 # Usage: tests/bench/bench_storage.sh [N_RECORDS (20000)] [SRUN_RUNS (30)]
 # Prints a Markdown table for doc/benchmarks.md. Run as root after `make`.
 set -uo pipefail
-here=$(cd "$(dirname "$0")" && pwd)
-top=$(cd "$here/../.." && pwd)
-builddir=$(cd "${top_builddir:-$top}" && pwd)
-plugin=$builddir/plugin/.libs/spank_carbon.so
-report=$builddir/report/carbon-report
+. "$(dirname "$0")/../integration/tap.sh"
 records=${1:-20000}
 runs=${2:-30}
 
 . "$top/tests/harness/harness.sh"
 work=$(mktemp -d /tmp/carbon-bench.XXXXXX)
-chmod 755 "$work"
+stage_plugin "$work"
 : > "$work/plugstack.conf"
 harness_start --plugstack "$work/plugstack.conf" > /dev/null
 trap 'harness_stop; rm -rf "$work"' EXIT

@@ -5,18 +5,13 @@
 # a -N2 job, one record per node per step, and carbon-report's job total.
 # Output: TAP.
 set -uo pipefail
-here=$(cd "$(dirname "$0")" && pwd)
-top=$(cd "$here/../.." && pwd)
-builddir=${top_builddir:-$top}
-builddir=$(cd "$builddir" && pwd)
-plugin=$builddir/plugin/.libs/spank_carbon.so
-report=$builddir/report/carbon-report
+. "$(dirname "$0")/tap.sh"
 
 export HARNESS_NODES=2
 . "$top/tests/harness/harness.sh"
 
 confdir=$(mktemp -d /tmp/carbon-multinode.XXXXXX)
-chmod 755 "$confdir"
+stage_plugin "$confdir"
 carbon_conf=$confdir/carbon.conf
 cat > "$confdir/plugstack.conf" <<PLUG
 required $plugin config=$carbon_conf
@@ -38,16 +33,6 @@ CONF
 chmod 0644 "$carbon_conf"
 admin_db="$HARNESS_CONNINFO user=$HARNESS_PGUSER"
 
-n=0
-ok() { n=$((n + 1)); echo "ok $n - $*"; }
-not_ok() { n=$((n + 1)); echo "not ok $n - $*"; }
-check() {	# check DESCRIPTION COMMAND...
-	local what=$1
-	shift
-	if "$@"; then ok "$what"; else not_ok "$what"; fi
-}
-# within PCT GOT WANT: |got - want| <= pct % of want
-within() { awk -v p="$1" -v g="$2" -v w="$3" 'BEGIN { d = g - w; if (d < 0) d = -d; exit !(w > 0 && d <= w * p / 100) }'; }
 
 echo "1..16"
 

@@ -5,12 +5,7 @@
 # sbatch -> spank_carbon.so in every step -> PostgreSQL -> carbon-report.
 # Output: TAP.
 set -uo pipefail
-here=$(cd "$(dirname "$0")" && pwd)
-top=$(cd "$here/../.." && pwd)
-builddir=${top_builddir:-$top}
-builddir=$(cd "$builddir" && pwd)
-plugin=$builddir/plugin/.libs/spank_carbon.so
-report=$builddir/report/carbon-report
+. "$(dirname "$0")/tap.sh"
 
 . "$top/tests/harness/harness.sh"
 
@@ -18,7 +13,7 @@ report=$builddir/report/carbon-report
 # harness knows the database's address. It lives outside HARNESS_DIR because
 # plugstack.conf must name it before the harness starts.
 confdir=$(mktemp -d /tmp/carbon-skeleton.XXXXXX)
-chmod 755 "$confdir"
+stage_plugin "$confdir"
 carbon_conf=$confdir/carbon.conf
 cat > "$confdir/plugstack.conf" <<PLUG
 required $plugin config=$carbon_conf
@@ -46,16 +41,6 @@ CONF
 write_conf "$HARNESS_CONNINFO user=carbon_writer"
 admin_db="$HARNESS_CONNINFO user=$HARNESS_PGUSER"
 
-n=0
-ok() { n=$((n + 1)); echo "ok $n - $*"; }
-not_ok() { n=$((n + 1)); echo "not ok $n - $*"; }
-check() {	# check DESCRIPTION COMMAND...
-	local what=$1
-	shift
-	if "$@"; then ok "$what"; else not_ok "$what"; fi
-}
-# within PCT GOT WANT: |got - want| <= pct % of want
-within() { awk -v p="$1" -v g="$2" -v w="$3" 'BEGIN { d = g - w; if (d < 0) d = -d; exit !(w > 0 && d <= w * p / 100) }'; }
 
 echo "1..25"
 

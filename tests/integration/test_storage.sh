@@ -5,16 +5,12 @@
 # out of connections; a full spool filesystem; wrong owners and modes; the
 # roles and row-level security. Output: TAP.
 set -uo pipefail
-here=$(cd "$(dirname "$0")" && pwd)
-top=$(cd "$here/../.." && pwd)
-builddir=$(cd "${top_builddir:-$top}" && pwd)
-plugin=$builddir/plugin/.libs/spank_carbon.so
-report=$builddir/report/carbon-report
+. "$(dirname "$0")/tap.sh"
 
 . "$top/tests/harness/harness.sh"
 
 confdir=$(mktemp -d /tmp/carbon-storage.XXXXXX)
-chmod 755 "$confdir"
+stage_plugin "$confdir"
 carbon_conf=$confdir/carbon.conf
 spool=$confdir/spool
 echo "required $plugin config=$carbon_conf" > "$confdir/plugstack.conf"
@@ -40,14 +36,6 @@ admin_db="$HARNESS_CONNINFO user=$HARNESS_PGUSER"
 sql() { psql -X -q -t -A -v ON_ERROR_STOP=1 "$admin_db" -c "$1"; }
 "$report" -d "$admin_db" db init > /dev/null || echo "Bail out! db init failed"
 
-n=0
-ok() { n=$((n + 1)); echo "ok $n - $*"; }
-not_ok() { n=$((n + 1)); echo "not ok $n - $*"; }
-check() {
-	local what=$1
-	shift
-	if "$@"; then ok "$what"; else not_ok "$what"; fi
-}
 rows() { sql "SELECT count(*) FROM carbon.step_energy ${1:-}"; }
 # Records waiting in the spool, whatever files hold them.
 spooled() {
@@ -55,7 +43,6 @@ spooled() {
 		xargs -0 -r cat | grep -c '^slurm-carbon spool 1$'
 }
 submit() { harness_as_user sbatch --parsable "$@"; }
-quiet() { "$@" > /dev/null 2>&1; }
 
 echo "1..30"
 

@@ -1,0 +1,31 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
+# shellcheck shell=bash
+# Sourced by the integration tests and benchmarks: where the build under test
+# is (top_builddir, default the source tree), and small TAP helpers.
+top=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
+builddir=$(cd "${top_builddir:-$top}" && pwd)
+plugin=$builddir/plugin/.libs/spank_carbon.so
+report=$builddir/report/carbon-report
+
+n=0
+ok() { n=$((n + 1)); echo "ok $n - $*"; }
+not_ok() { n=$((n + 1)); echo "not ok $n - $*"; }
+check() {	# check DESCRIPTION COMMAND...: ok when COMMAND succeeds
+	local what=$1
+	shift
+	if "$@"; then ok "$what"; else not_ok "$what"; fi
+}
+quiet() { "$@" > /dev/null 2>&1; }
+# within PCT GOT WANT: |got - want| <= PCT % of want
+within() { awk -v p="$1" -v g="$2" -v w="$3" 'BEGIN { d = g - w; if (d < 0) d = -d; exit !(w > 0 && d <= w * p / 100) }'; }
+
+# stage_plugin DIR: copy spank_carbon.so and spank_carbon_store.so into DIR
+# (made world-readable) and point $plugin at the copy. sbatch and srun load
+# the plugin as the unprivileged job user, who may not be able to reach a
+# build tree under a private directory.
+stage_plugin() {
+	chmod 755 "$1"
+	install -m 0755 "$builddir/plugin/.libs/spank_carbon.so" \
+		"$builddir/plugin/.libs/spank_carbon_store.so" "$1/"
+	plugin=$1/spank_carbon.so
+}
