@@ -45,8 +45,8 @@ int db_exec(PGconn *conn, const char *sql, char *err, size_t errlen)
 PGconn *db_connect(const char *conninfo, int timeout_s, const char *app_name,
 		   char *err, size_t errlen)
 {
-	char timeout[16], options[64];
-	const char *keys[5], *values[5];
+	char timeout[16], options[64], user_timeout_ms[24];
+	const char *keys[6], *values[6];
 	int n = 0;
 	PGconn *conn;
 
@@ -62,6 +62,11 @@ PGconn *db_connect(const char *conninfo, int timeout_s, const char *app_name,
 		values[n++] = timeout;
 		keys[n] = "options";
 		values[n++] = options;
+		/* Over TCP, a server that stops answering after the connection
+		 * was made is given up on too (Linux TCP_USER_TIMEOUT). */
+		snprintf(user_timeout_ms, sizeof(user_timeout_ms), "%d", timeout_s * 1000);
+		keys[n] = "tcp_user_timeout";
+		values[n++] = user_timeout_ms;
 	}
 	keys[n] = NULL;
 	values[n] = NULL;

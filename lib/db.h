@@ -9,8 +9,9 @@
 #include "record.h"
 
 /* Connect with conninfo (libpq keywords or a URI; may be empty to use libpq's
- * environment defaults). timeout_s > 0 bounds the connection (connect_timeout)
- * and every statement on it (statement_timeout). libpq notices are dropped,
+ * environment defaults). timeout_s > 0 bounds the connection (connect_timeout),
+ * every statement on it (statement_timeout) and, over TCP, unacknowledged
+ * data (tcp_user_timeout). libpq notices are dropped,
  * never written to stderr. Returns the connection, or NULL with a one-line
  * reason in err (never the password). The caller PQfinish()es it. */
 PGconn *db_connect(const char *conninfo, int timeout_s, const char *app_name,

@@ -111,8 +111,12 @@ count_check_log "$logdir/check-asan.log" "$asan_status" "asan: "
 
 # The same build's plugin inside the real daemons: slurmd (so slurmstepd) and
 # the job user's sbatch and srun run with the sanitizer runtimes preloaded.
-echo "== integration tests with the ASan/UBSan plugin (LD_PRELOAD into slurmd, sbatch, srun)"
-if [ "$asan_status" = 0 ]; then
+# Opt-in (CARBON_ASAN_INTEGRATION=1), not in CI: slurmstepd forks its tasks
+# while other threads of its own run, and gcc 12's ASan allocator is not
+# fork-safe then: a task can hang in the allocator's lock before exec
+# (seen once in ~200 steps: exec_task > setup_env > xfree > asan Deallocate).
+if [ "${CARBON_ASAN_INTEGRATION:-0}" = 1 ] && [ "$asan_status" = 0 ]; then
+	echo "== integration tests with the ASan/UBSan plugin (LD_PRELOAD into slurmd, sbatch, srun)"
 	preload="$(readlink -f "$(gcc -print-file-name=libasan.so)"):$(readlink -f "$(gcc -print-file-name=libubsan.so)")"
 	san_env="ASAN_OPTIONS=detect_leaks=0:abort_on_error=1:log_path=$asan_dir/asan UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1:log_path=$asan_dir/ubsan"
 	for t in tests/integration/test_skeleton.sh tests/integration/test_storage.sh; do
