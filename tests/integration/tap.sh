@@ -29,3 +29,15 @@ stage_plugin() {
 		"$builddir/plugin/.libs/spank_carbon_store.so" "$1/"
 	plugin=$1/spank_carbon.so
 }
+
+# make_confdir NAME: $confdir, a world-readable temporary directory holding
+# a staged plugin and a plugstack.conf that loads it with config=$carbon_conf.
+# carbon.conf is read at every step start, so a test writes it once the
+# harness knows the database's address; it lives outside HARNESS_DIR because
+# plugstack.conf must name it before the harness starts.
+make_confdir() {
+	confdir=$(mktemp -d "/tmp/carbon-$1.XXXXXX")
+	stage_plugin "$confdir"
+	carbon_conf=$confdir/carbon.conf
+	echo "required $plugin config=$carbon_conf" > "$confdir/plugstack.conf"
+}

@@ -10,12 +10,7 @@ set -uo pipefail
 export HARNESS_NODES=2
 . "$top/tests/harness/harness.sh"
 
-confdir=$(mktemp -d /tmp/carbon-multinode.XXXXXX)
-stage_plugin "$confdir"
-carbon_conf=$confdir/carbon.conf
-cat > "$confdir/plugstack.conf" <<PLUG
-required $plugin config=$carbon_conf
-PLUG
+make_confdir multinode
 
 harness_start --plugstack "$confdir/plugstack.conf"
 trap 'harness_stop; rm -rf "$confdir"' EXIT

@@ -9,15 +9,7 @@ set -uo pipefail
 
 . "$top/tests/harness/harness.sh"
 
-# carbon.conf is read at every step start, so it can be written once the
-# harness knows the database's address. It lives outside HARNESS_DIR because
-# plugstack.conf must name it before the harness starts.
-confdir=$(mktemp -d /tmp/carbon-skeleton.XXXXXX)
-stage_plugin "$confdir"
-carbon_conf=$confdir/carbon.conf
-cat > "$confdir/plugstack.conf" <<PLUG
-required $plugin config=$carbon_conf
-PLUG
+make_confdir skeleton
 
 harness_start --plugstack "$confdir/plugstack.conf"
 trap 'harness_stop; rm -rf "$confdir"' EXIT

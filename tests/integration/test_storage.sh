@@ -9,11 +9,8 @@ set -uo pipefail
 
 . "$top/tests/harness/harness.sh"
 
-confdir=$(mktemp -d /tmp/carbon-storage.XXXXXX)
-stage_plugin "$confdir"
-carbon_conf=$confdir/carbon.conf
+make_confdir storage
 spool=$confdir/spool
-echo "required $plugin config=$carbon_conf" > "$confdir/plugstack.conf"
 
 harness_start --plugstack "$confdir/plugstack.conf"
 trap 'harness_stop; umount "$spool" 2>/dev/null; rm -rf "$confdir"' EXIT
