@@ -64,22 +64,20 @@ int carbon_stepd_init(spank_t sp)
 	return 0;
 }
 
-/* This node's Slurm name: its place in the step's node list (S_JOB_NODEID),
+/* This node's Slurm name: its place (S_JOB_NODEID) in the step's node list,
  * since the job environment an srun inside a batch script passes on names
- * the batch host; else the host name. */
-static void node_name(spank_t sp, char *buf, size_t n)
+ * the batch host. The batch step runs on the job's first node. Else (the
+ * extern step has neither list) the short host name. */
+static void node_name(spank_t sp, bool batch_step, char *buf, size_t n)
 {
-	static const char *const lists[] = { "SLURM_STEP_NODELIST", "SLURM_JOB_NODELIST" };
 	char list[4096];
 	uint32_t node_id;
-	size_t i;
 
 	if (spank_get_item(sp, S_JOB_NODEID, &node_id) == ESPANK_SUCCESS) {
-		for (i = 0; i < sizeof(lists) / sizeof(lists[0]); i++) {
-			getenv_into(sp, lists[i], list, sizeof(list));
-			if (list[0] && hostlist_nth(list, node_id, buf, n) == 0)
-				return;
-		}
+		getenv_into(sp, batch_step ? "SLURM_JOB_NODELIST" : "SLURM_STEP_NODELIST",
+			    list, sizeof(list));
+		if (list[0] && hostlist_nth(list, node_id, buf, n) == 0)
+			return;
 	}
 	if (gethostname(buf, n) != 0)
 		conf_copy_str(buf, n, "unknown");
@@ -110,7 +108,7 @@ static void fill_identity(spank_t sp, struct step_record *r)
 	if (!r->cluster[0] && slurm_conf_cluster_name(r->cluster, sizeof(r->cluster)) < 0)
 		conf_copy_str(r->cluster, sizeof(r->cluster), "unknown");
 
-	node_name(sp, r->node, sizeof(r->node));
+	node_name(sp, !strcmp(r->step, "batch"), r->node, sizeof(r->node));
 
 	if (getpwuid_r(uid, &pw, pwbuf, sizeof(pwbuf), &pwp) == 0 && pwp)
 		conf_copy_str(r->user, sizeof(r->user), pw.pw_name);

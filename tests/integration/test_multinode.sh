@@ -29,7 +29,7 @@ chmod 0644 "$carbon_conf"
 admin_db="$HARNESS_CONNINFO user=$HARNESS_PGUSER"
 
 
-echo "1..16"
+echo "1..17"
 
 check "the cluster has the nodes c1 and c2 ($HARNESS_NODE_NAMES)" test "$HARNESS_NODE_NAMES" = "c1 c2"
 
@@ -40,9 +40,10 @@ else
 	sed 's/^/# /' "$confdir/init.out"
 fi
 
-# --- one job on both nodes: batch step on the first, srun step 0 on both -----
+# --- one job on both nodes: batch step on the first, srun step 0 on both, ----
+# --- and step 1 on the second only (-r1: relative node 1) ---------------------
 job=$(harness_as_user sbatch --parsable -N2 -o slurm-%j.out \
-	--wrap 'srun -N2 -n2 sh -c "timeout 10 sha256sum /dev/zero; true"')
+	--wrap 'srun -N2 -n2 sh -c "timeout 10 sha256sum /dev/zero; true"; srun -N1 -n1 -r1 true')
 read -r state exitcode < <(harness_wait_job "$job" 90)
 check "job $job on two nodes completed with exit code 0 ($state $exitcode)" \
 	test "$state $exitcode" = "COMPLETED 0:0"
@@ -68,7 +69,8 @@ check "the extern step has one record on each of c1 and c2 ($(nodes_of extern))"
 	test "$(nodes_of extern)" = "c1 c2"
 check "the batch step has one record, on the first node $batch_host ($(nodes_of batch))" \
 	test "$(nodes_of batch)" = "c1" -a "$batch_host" = c1
-check "the job has 5 records in all" test "$(j '.steps | length')" = 5
+check "step 1 (srun -r1) has one record, on c2 ($(nodes_of 1))" test "$(nodes_of 1)" = "c2"
+check "the job has 6 records in all" test "$(j '.steps | length')" = 6
 
 # --- each node read its own tree: step 0's energy is its own node's power ------
 for node in c1 c2; do
