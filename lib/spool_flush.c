@@ -293,7 +293,8 @@ int spool_flush(PGconn *conn, const char *dir, long max_bytes, unsigned batch,
 	rotate_active(dir, max_bytes, skipped_bytes);
 	count = scandir(dir, &entries, is_spool_file, alphasort);
 	if (count < 0) {
-		snprintf(err, errlen, "cannot read spool directory %s: %s", dir, strerror(errno));
+		snprintf(err, errlen, "cannot read spool directory %s: %s%s", dir, strerror(errno),
+			 errno == EACCES ? " (it is root's: run this as root)" : "");
 		return -1;
 	}
 	fs.recs = calloc(fs.batch, sizeof(*fs.recs));

@@ -1,9 +1,11 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /* carbon-report spool flush: replay the records the plugin could not store. */
+#include <errno.h>
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "report.h"
 #include "spool.h"
@@ -73,6 +75,11 @@ int cmd_spool(struct report_env *env, int argc, char **argv)
 	rc = EXIT_NODATA;
 	if (spool_check_dir(dir, false, err, sizeof(err)) < 0) {
 		fprintf(stderr, "carbon-report: %s\n", err);
+		goto out;
+	}
+	if (access(dir, R_OK | W_OK | X_OK) < 0) {
+		fprintf(stderr, "carbon-report: cannot read spool directory %s: %s; it is root's: run this as root\n",
+			dir, strerror(errno));
 		goto out;
 	}
 	conn = report_connect(env);
