@@ -4,20 +4,18 @@
 #include "spool.h"
 
 #include <dirent.h>
-#include <fcntl.h>
-#include <sys/file.h>
-#include <sys/stat.h>
-#include <time.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "db.h"
-
-/* ---- replay ------------------------------------------------------------ */
 
 static const char temp_table_sql[] =
 	"CREATE TEMP TABLE IF NOT EXISTS spool_in ("
@@ -293,8 +291,7 @@ int spool_flush(PGconn *conn, const char *dir, long max_bytes, unsigned batch,
 	rotate_active(dir, max_bytes, skipped_bytes);
 	count = scandir(dir, &entries, is_spool_file, alphasort);
 	if (count < 0) {
-		snprintf(err, errlen, "cannot read spool directory %s: %s%s", dir, strerror(errno),
-			 errno == EACCES ? " (it is root's: run this as root)" : "");
+		snprintf(err, errlen, "cannot read spool directory %s: %s", dir, strerror(errno));
 		return -1;
 	}
 	fs.recs = calloc(fs.batch, sizeof(*fs.recs));

@@ -6,7 +6,6 @@
 #define _GNU_SOURCE	/* dladdr */
 #include <dlfcn.h>
 #include <limits.h>
-#include <pthread.h>
 #include <pwd.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -178,49 +177,39 @@ static void spool_record(const struct step_record *r, const char *what, const ch
 		    r->job_id, r->step, what, db_err, err);
 }
 
-/* spank_carbon_store.so, loaded once per slurmstepd at step end (see
- * store.h). Loading it in a background thread at step start was measured and
- * did not shorten `srun -n1 true` (tests/bench/bench_storage.sh). */
-static pthread_once_t store_once = PTHREAD_ONCE_INIT;
-static carbon_store_fn store_fn;
-static char store_err[PATH_MAX + 512];
-
-/* Load it from the directory this plugin was loaded from. */
-static void load_store_once(void)
+/* Load spank_carbon_store.so (see store.h) from the directory this plugin
+ * was loaded from; once per slurmstepd, at step end. Loading it in a
+ * background thread at step start was measured and did not shorten
+ * `srun -n1 true` (doc/benchmarks.md). Returns its entry point, or NULL with
+ * the reason in err. */
+static carbon_store_fn load_store(char *err, size_t errlen)
 {
 	char path[PATH_MAX];
 	const char *slash;
+	carbon_store_fn store = NULL;
 	Dl_info self;
 	void *module, *fn;
 
-	if (!dladdr((void *)load_store_once, &self) || !self.dli_fname ||
+	if (!dladdr((void *)load_store, &self) || !self.dli_fname ||
 	    !(slash = strrchr(self.dli_fname, '/'))) {
-		snprintf(store_err, sizeof(store_err),
-			 "cannot tell where spank_carbon.so was loaded from");
-		return;
+		snprintf(err, errlen, "cannot tell where spank_carbon.so was loaded from");
+		return NULL;
 	}
 	snprintf(path, sizeof(path), "%.*s/%s", (int)(slash - self.dli_fname),
 		 self.dli_fname, CARBON_STORE_MODULE);
 	module = dlopen(path, RTLD_NOW | RTLD_LOCAL);
 	if (!module) {
-		snprintf(store_err, sizeof(store_err), "cannot load %s (%s)", path, dlerror());
-		return;
+		snprintf(err, errlen, "cannot load %s (%s)", path, dlerror());
+		return NULL;
 	}
 	fn = dlsym(module, CARBON_STORE_SYMBOL);
 	if (!fn) {
-		snprintf(store_err, sizeof(store_err), "%s lacks %s", path, CARBON_STORE_SYMBOL);
+		snprintf(err, errlen, "%s lacks %s", path, CARBON_STORE_SYMBOL);
 		dlclose(module);
-		return;
+		return NULL;
 	}
-	memcpy(&store_fn, &fn, sizeof(fn));	/* POSIX: dlsym gives functions too */
-}
-
-static carbon_store_fn load_store(char *err, size_t errlen)
-{
-	pthread_once(&store_once, load_store_once);
-	if (!store_fn)
-		conf_copy_str(err, errlen, store_err);
-	return store_fn;
+	memcpy(&store, &fn, sizeof(fn));	/* POSIX: dlsym gives functions too */
+	return store;
 }
 
 int carbon_stepd_exit(spank_t sp)

@@ -41,3 +41,27 @@ make_confdir() {
 	carbon_conf=$confdir/carbon.conf
 	echo "required $plugin config=$carbon_conf" > "$confdir/plugstack.conf"
 }
+
+# check_db_init CONNINFO: carbon-report db init, as one test point.
+check_db_init() {
+	if "$report" -d "$1" db init > "$confdir/init.out" 2>&1; then
+		ok "carbon-report db init applies the migrations"
+	else
+		not_ok "carbon-report db init applies the migrations"
+		sed 's/^/# /' "$confdir/init.out"
+	fi
+}
+
+# check_job_json FILE CONNINFO JOBID: carbon-report job JOBID --json into
+# FILE, as one test point; then j QUERY reads FILE with jq.
+check_job_json() {
+	"$report" -d "$2" job "$3" --json > "$1" 2> "$1.err"
+	if jq -e . "$1" > /dev/null 2>&1; then
+		ok "carbon-report job $3 --json prints JSON"
+	else
+		not_ok "carbon-report job $3 --json prints JSON"
+		sed 's/^/# /' "$1" "$1.err"
+	fi
+	job_json=$1
+}
+j() { jq -r "$1" "$job_json" 2>/dev/null; }

@@ -33,12 +33,7 @@ echo "1..17"
 
 check "the cluster has the nodes c1 and c2 ($HARNESS_NODE_NAMES)" test "$HARNESS_NODE_NAMES" = "c1 c2"
 
-if "$report" -d "$admin_db" db init > "$confdir/init.out" 2>&1; then
-	ok "carbon-report db init applies the migrations"
-else
-	not_ok "carbon-report db init applies the migrations"
-	sed 's/^/# /' "$confdir/init.out"
-fi
+check_db_init "$admin_db"
 
 # --- one job on both nodes: batch step on the first, srun step 0 on both, ----
 # --- and step 1 on the second only (-r1: relative node 1) ---------------------
@@ -53,14 +48,7 @@ if [ "$state $exitcode" != "COMPLETED 0:0" ]; then
 fi
 batch_host=$(scontrol -o show job "$job" | sed -n 's/.* BatchHost=\([^ ]*\).*/\1/p')
 
-"$report" -d "$admin_db" job "$job" --json > "$confdir/job.json" 2> "$confdir/job.err"
-if jq -e . "$confdir/job.json" > /dev/null 2>&1; then
-	ok "carbon-report job $job --json prints JSON"
-else
-	not_ok "carbon-report job $job --json prints JSON"
-	sed 's/^/# /' "$confdir/job.json" "$confdir/job.err"
-fi
-j() { jq -r "$1" "$confdir/job.json" 2>/dev/null; }
+check_job_json "$confdir/job.json" "$admin_db" "$job"
 nodes_of() { j "[.steps[] | select(.step == \"$1\") | .node] | sort | join(\" \")"; }
 j '.steps[] | "# record: step \(.step) node \(.node) \(.end_epoch - .start_epoch | . * 1000 | round / 1000) s cpu \(.energy_kwh.cpu * 3600000 | round) J counted \(.counted_fraction)"'
 

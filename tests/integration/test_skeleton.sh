@@ -37,12 +37,7 @@ admin_db="$HARNESS_CONNINFO user=$HARNESS_PGUSER"
 echo "1..25"
 
 # --- database ---------------------------------------------------------------
-if "$report" -d "$admin_db" db init > "$confdir/init.out" 2>&1; then
-	ok "carbon-report db init applies the migrations"
-else
-	not_ok "carbon-report db init applies the migrations"
-	sed 's/^/# /' "$confdir/init.out"
-fi
+check_db_init "$admin_db"
 "$report" -d "$admin_db" db status > "$confdir/status.out" 2>&1
 check "carbon-report db status lists 001 as applied" grep -q -E '^0*1 +schema +applied at' "$confdir/status.out"
 
@@ -75,14 +70,7 @@ read -r state exitcode < <(harness_wait_job "$job" 120)
 check "job $job completed with exit code 0 ($state $exitcode)" \
 	test "$state $exitcode" = "COMPLETED 0:0"
 
-"$report" -d "$admin_db" job "$job" --json > "$confdir/job.json" 2> "$confdir/job.err"
-if jq -e . "$confdir/job.json" > /dev/null 2>&1; then
-	ok "carbon-report job $job --json prints JSON"
-else
-	not_ok "carbon-report job $job --json prints JSON"
-	sed 's/^/# /' "$confdir/job.json" "$confdir/job.err"
-fi
-j() { jq -r "$1" "$confdir/job.json" 2>/dev/null; }
+check_job_json "$confdir/job.json" "$admin_db" "$job"
 check "the job has a batch step record" test "$(j '[.steps[] | select(.step == "batch")] | length')" = 1
 check "the job has the srun step 0 record" test "$(j '[.steps[] | select(.step == "0")] | length')" = 1
 check "user is $HARNESS_USER and tag is t1" test "$(j '.user + " " + .tag')" = "$HARNESS_USER t1"
