@@ -37,6 +37,7 @@ void conf_defaults(struct carbon_conf *c)
 		      "dbname=carbon user=carbon_writer");
 	c->connect_timeout_s = 3;
 	c->interval_s = 10;
+	c->checkpoint_s = 60;
 	conf_copy_str(c->spool_dir, sizeof(c->spool_dir),
 		      "/var/spool/slurm-carbon");
 }
@@ -134,6 +135,14 @@ static int on_key(void *user, const char *section, const char *key,
 				return 1;
 			snprintf(ps->msg, sizeof(ps->msg),
 				 "[sampling] interval: '%s' is not a whole number of seconds from 1 to 3600",
+				 value);
+			return 0;
+		}
+		if (!strcmp(key, "checkpoint")) {
+			if (parse_int(value, 0, 86400, &c->checkpoint_s))
+				return 1;
+			snprintf(ps->msg, sizeof(ps->msg),
+				 "[sampling] checkpoint: '%s' is not a whole number of seconds from 0 (never) to 86400",
 				 value);
 			return 0;
 		}

@@ -20,6 +20,8 @@ struct carbon_conf {
 	int connect_timeout_s;
 	/* [sampling] */
 	int interval_s;
+	int checkpoint_s;		/* a running step's record is checkpointed
+					 * to the spool this often; 0: never */
 	/* [spool] */
 	char spool_dir[CONF_STR_MAX];
 };

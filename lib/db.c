@@ -3,6 +3,7 @@
 #include "db.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 static void drop_notice(void *arg, const char *message)
@@ -81,20 +82,24 @@ PGconn *db_connect(const char *conninfo, int timeout_s, const char *app_name,
 	return conn;
 }
 
-/* Through carbon.put_step (sql/002): the writer role may call it and do
- * nothing else; it applies the rule for records that arrive twice. */
+/* Through carbon.put_step (sql/002, with the columns of sql/003): the
+ * writer role may call it and do nothing else; it applies the rule for
+ * records that arrive twice. Records without job_j (has_job false) use the
+ * 18-argument form and store NULL there. */
 static const char insert_sql[] =
 	"SELECT carbon.put_step($1, $2, $3, $4, $5, $6, $7, $8, $9,"
 	"  to_timestamp($10::float8), to_timestamp($11::float8),"
-	"  $12, $13, $14, $15, $16, $17, $18)";
+	"  $12, $13, $14, $15, $16, $17, $18, $19::float8, $20::float8, $21::float8,"
+	"  $22::float8, $23::float8, $24::float8, $25, $26, $27::jsonb)";
 
 int db_insert_record(PGconn *conn, const struct step_record *r, char *err,
 		     size_t errlen)
 {
-	enum { NPARAMS = 18 };
+	enum { NPARAMS = 27 };
 	char job[16], uid[16], start[32], end[32], energy[DOMAIN_COUNT][32],
-		samples[16];
+		job_energy[DOMAIN_COUNT][32], samples[16], estimated[32], cpu_time[32];
 	const char *v[NPARAMS];
+	char *hours = NULL;
 	PGresult *res = NULL;
 	int rc = -1;
 	int d;
@@ -103,9 +108,20 @@ int db_insert_record(PGconn *conn, const struct step_record *r, char *err,
 	snprintf(uid, sizeof(uid), "%u", r->uid);
 	snprintf(start, sizeof(start), "%.6f", r->start_s);
 	snprintf(end, sizeof(end), "%.6f", r->end_s);
-	for (d = 0; d < DOMAIN_COUNT; d++)
+	for (d = 0; d < DOMAIN_COUNT; d++) {
 		snprintf(energy[d], sizeof(energy[d]), "%.6f", r->energy_j[d]);
+		snprintf(job_energy[d], sizeof(job_energy[d]), "%.6f", r->job_j[d]);
+	}
 	snprintf(samples, sizeof(samples), "%u", r->samples);
+	snprintf(estimated, sizeof(estimated), "%.6f", r->estimated_j);
+	snprintf(cpu_time, sizeof(cpu_time), "%.6f", r->cpu_time_s);
+	if (r->has_job) {
+		hours = malloc(RECORD_HOURS_JSON_MAX);
+		if (!hours || record_hours_json(r, hours, RECORD_HOURS_JSON_MAX) < 0) {
+			snprintf(err, errlen, "out of memory for the hour buckets");
+			goto out;
+		}
+	}
 
 	v[0] = r->cluster;
 	v[1] = job;
@@ -125,6 +141,15 @@ int db_insert_record(PGconn *conn, const struct step_record *r, char *err,
 	v[15] = samples;
 	v[16] = r->method;
 	v[17] = r->partial ? "true" : "false";
+	v[18] = r->has_job ? job_energy[DOMAIN_CPU] : NULL;
+	v[19] = r->has_job ? job_energy[DOMAIN_DRAM] : NULL;
+	v[20] = r->has_job ? job_energy[DOMAIN_GPU] : NULL;
+	v[21] = r->has_job ? job_energy[DOMAIN_OTHER] : NULL;
+	v[22] = estimated;
+	v[23] = r->has_job ? cpu_time : NULL;
+	v[24] = r->split[0] ? r->split : NULL;
+	v[25] = r->notes[0] ? r->notes : NULL;
+	v[26] = hours;
 
 	res = PQexecParams(conn, insert_sql, NPARAMS, NULL, v, NULL, NULL, 0);
 	if (PQresultStatus(res) != PGRES_TUPLES_OK) {
@@ -135,5 +160,6 @@ int db_insert_record(PGconn *conn, const struct step_record *r, char *err,
 	rc = 0;
 out:
 	PQclear(res);
+	free(hours);
 	return rc;
 }

@@ -3,6 +3,7 @@
 #include "record.h"
 
 #include <stdio.h>
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -177,4 +178,85 @@ int hostlist_nth(const char *list, unsigned n, char *out, size_t outlen)
 			return found > 0 ? 0 : -1;
 	}
 	return -1;
+}
+
+void record_note(struct step_record *r, const char *text)
+{
+	size_t len = strlen(r->notes);
+
+	if (strstr(r->notes, text))
+		return;
+	snprintf(r->notes + len, sizeof(r->notes) - len, "%s%s", len ? "; " : "", text);
+}
+
+/* The bucket for the hour starting at hour: the last one, or a new one. */
+static struct hour_bucket *hour_slot(struct step_record *r, int64_t hour)
+{
+	struct hour_bucket *b;
+
+	if (r->n_hours > 0 && r->hours[r->n_hours - 1].hour >= hour)
+		return &r->hours[r->n_hours - 1];	/* same hour, or clock went back */
+	if (r->n_hours == RECORD_MAX_HOURS) {
+		record_note(r, "hours past the 744th are in the last hour's bucket");
+		return &r->hours[r->n_hours - 1];
+	}
+	b = &r->hours[r->n_hours++];
+	memset(b, 0, sizeof(*b));
+	b->hour = hour;
+	return b;
+}
+
+void record_add_hours(struct step_record *r, double t0, double t1,
+		      const double j[DOMAIN_COUNT])
+{
+	double span = t1 - t0, from = t0;
+	int d;
+
+	if (!(span > 0.0)) {	/* an instant (or NaN): all of it in t0's hour */
+		struct hour_bucket *b = hour_slot(r, (int64_t)floor(t0 / 3600.0) * 3600);
+
+		for (d = 0; d < DOMAIN_COUNT; d++)
+			b->j[d] += j[d];
+		return;
+	}
+	while (from < t1) {
+		int64_t hour = (int64_t)floor(from / 3600.0) * 3600;
+		double to = (double)(hour + 3600) < t1 ? (double)(hour + 3600) : t1;
+		struct hour_bucket *b = hour_slot(r, hour);
+
+		for (d = 0; d < DOMAIN_COUNT; d++)
+			b->j[d] += j[d] * (to - from) / span;
+		if (to <= from)
+			break;	/* no progress: t0 too large to step through */
+		from = to;
+	}
+}
+
+int record_hours_json(const struct step_record *r, char *buf, size_t n)
+{
+	size_t len = 0;
+	uint32_t h;
+	int w;
+
+	w = snprintf(buf, n, "[");
+	if (w < 0 || (size_t)w >= n)
+		return -1;
+	len = (size_t)w;
+	for (h = 0; h < r->n_hours; h++) {
+		const struct hour_bucket *b = &r->hours[h];
+		char when[32];
+
+		w = snprintf(buf + len, n - len,
+			     "%s{\"hour\":\"%s\",\"cpu_j\":%.6f,\"dram_j\":%.6f,\"gpu_j\":%.6f,\"other_j\":%.6f}",
+			     h ? "," : "", utc_iso8601((double)b->hour, when, sizeof(when)),
+			     b->j[DOMAIN_CPU], b->j[DOMAIN_DRAM], b->j[DOMAIN_GPU],
+			     b->j[DOMAIN_OTHER]);
+		if (w < 0 || (size_t)w >= n - len)
+			return -1;
+		len += (size_t)w;
+	}
+	w = snprintf(buf + len, n - len, "]");
+	if (w < 0 || (size_t)w >= n - len)
+		return -1;
+	return (int)(len + (size_t)w);
 }

@@ -10,6 +10,13 @@
 #include "energy.h"
 
 #define RECORD_LABEL_MAX 64	/* tag and project: DESIGN §3.2 */
+#define RECORD_MAX_HOURS 744	/* 31 days of hourly buckets */
+
+/* Energy in one UTC hour. */
+struct hour_bucket {
+	int64_t hour;			/* start of the hour, seconds since the epoch */
+	double j[DOMAIN_COUNT];
+};
 
 struct step_record {
 	char cluster[128];
@@ -23,11 +30,39 @@ struct step_record {
 	char tag[RECORD_LABEL_MAX + 1];
 	double start_s;		/* UTC, seconds since the epoch, µs resolution */
 	double end_s;
-	double energy_j[DOMAIN_COUNT];
+	double energy_j[DOMAIN_COUNT];	/* the step's own share (its CPU time) */
 	uint32_t samples;
-	char method[64];	/* e.g. "rapl", "none" */
+	char method[64];	/* sensors: "rapl+nvml", "rapl+model", "model", "none" */
 	bool partial;		/* a checkpoint of a step still running */
+	/* Since migration 003 (DESIGN §4; spank_carbon(8) "Attribution"). */
+	bool has_job;		/* false: a record from before 003 (whole-node
+				 * energy over the step's window, no job_j) */
+	double job_j[DOMAIN_COUNT];	/* the job's share of the node charged
+					 * by this record: job totals add these */
+	double estimated_j;	/* how much of job_j came from the model */
+	double cpu_time_s;	/* the step's CPU time */
+	char split[32];		/* how CPU time was read: "cgroup-v1",
+				 * "cgroup-v2", "proc", "none" */
+	char notes[256];	/* what went wrong or was approximated */
+	uint32_t n_hours;
+	struct hour_bucket hours[RECORD_MAX_HOURS];	/* job_j by UTC hour */
 };
+
+/* Add energy j[] spent evenly over [t0, t1] (seconds since the epoch) to
+ * r's hour buckets, cut at UTC hour boundaries. Buckets stay in time order;
+ * past RECORD_MAX_HOURS the rest goes to the last bucket (and notes says
+ * so). Never allocates. */
+void record_add_hours(struct step_record *r, double t0, double t1,
+		      const double j[DOMAIN_COUNT]);
+
+/* r's hour buckets as the JSON array of the hours column (sql/003) into
+ * buf. Returns the length, or -1 when buf is too small (RECORD_HOURS_JSON_MAX
+ * always suffices). */
+#define RECORD_HOURS_JSON_MAX (RECORD_MAX_HOURS * 160 + 8)
+int record_hours_json(const struct step_record *r, char *buf, size_t n);
+
+/* Append "; text" (or text when empty) to r->notes unless it is there. */
+void record_note(struct step_record *r, const char *text);
 
 /* Is s a valid --carbon-tag / --carbon-project value: 1 to 64 characters of
  * [A-Za-z0-9._:+/-]? When not, and why is non-NULL, *why says what is wrong. */

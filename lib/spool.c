@@ -55,22 +55,58 @@ int spool_check_dir(const char *dir, bool create, char *err, size_t errlen)
 	return 0;
 }
 
+/* Text fields in spool files and COPY lines hold no control characters and
+ * no backslash; notes may hold spaces. */
+static bool note_text(const char *s)
+{
+	for (; *s; s++)
+		if (*s < 0x20 || *s > 0x7e || *s == '\\')
+			return false;
+	return true;
+}
+
 int spool_format(const struct step_record *r, char *buf, size_t n)
 {
-	int len = snprintf(buf, n,
-			   SPOOL_MAGIC "\n"
-			   "cluster=%s\njob_id=%" PRIu32 "\nstep=%s\nnode=%s\n"
-			   "uid=%" PRIu32 "\nuser=%s\naccount=%s\nproject=%s\ntag=%s\n"
-			   "start=%.6f\nend=%.6f\n"
-			   "cpu_j=%.6f\ndram_j=%.6f\ngpu_j=%.6f\nother_j=%.6f\n"
-			   "samples=%" PRIu32 "\nmethod=%s\npartial=%d\n",
-			   r->cluster, r->job_id, r->step, r->node, r->uid, r->user,
-			   r->account, r->project, r->tag, r->start_s, r->end_s,
-			   r->energy_j[DOMAIN_CPU], r->energy_j[DOMAIN_DRAM],
-			   r->energy_j[DOMAIN_GPU], r->energy_j[DOMAIN_OTHER],
-			   r->samples, r->method, r->partial ? 1 : 0);
+	size_t len;
+	uint32_t h;
+	int w = snprintf(buf, n,
+			 SPOOL_MAGIC "\n"
+			 "cluster=%s\njob_id=%" PRIu32 "\nstep=%s\nnode=%s\n"
+			 "uid=%" PRIu32 "\nuser=%s\naccount=%s\nproject=%s\ntag=%s\n"
+			 "start=%.6f\nend=%.6f\n"
+			 "cpu_j=%.6f\ndram_j=%.6f\ngpu_j=%.6f\nother_j=%.6f\n"
+			 "samples=%" PRIu32 "\nmethod=%s\npartial=%d\n",
+			 r->cluster, r->job_id, r->step, r->node, r->uid, r->user,
+			 r->account, r->project, r->tag, r->start_s, r->end_s,
+			 r->energy_j[DOMAIN_CPU], r->energy_j[DOMAIN_DRAM],
+			 r->energy_j[DOMAIN_GPU], r->energy_j[DOMAIN_OTHER],
+			 r->samples, r->method, r->partial ? 1 : 0);
 
-	return (len < 0 || (size_t)len >= n) ? -1 : len;
+	if (w < 0 || (size_t)w >= n)
+		return -1;
+	len = (size_t)w;
+	if (!r->has_job)
+		return (int)len;	/* a record of the version 1 kind */
+	w = snprintf(buf + len, n - len,
+		     "job_cpu_j=%.6f\njob_dram_j=%.6f\njob_gpu_j=%.6f\njob_other_j=%.6f\n"
+		     "estimated_j=%.6f\ncpu_time_s=%.6f\nsplit=%s\nnotes=%s\n",
+		     r->job_j[DOMAIN_CPU], r->job_j[DOMAIN_DRAM], r->job_j[DOMAIN_GPU],
+		     r->job_j[DOMAIN_OTHER], r->estimated_j, r->cpu_time_s,
+		     r->split[0] ? r->split : "none", note_text(r->notes) ? r->notes : "");
+	if (w < 0 || (size_t)w >= n - len)
+		return -1;
+	len += (size_t)w;
+	for (h = 0; h < r->n_hours && h < RECORD_MAX_HOURS; h++) {
+		const struct hour_bucket *b = &r->hours[h];
+
+		w = snprintf(buf + len, n - len, "hour=%" PRId64 " %.6f %.6f %.6f %.6f\n",
+			     b->hour, b->j[DOMAIN_CPU], b->j[DOMAIN_DRAM], b->j[DOMAIN_GPU],
+			     b->j[DOMAIN_OTHER]);
+		if (w < 0 || (size_t)w >= n - len)
+			return -1;
+		len += (size_t)w;
+	}
+	return (int)len;
 }
 
 static int write_all(int fd, const char *buf, size_t len)
@@ -92,22 +128,27 @@ static int write_all(int fd, const char *buf, size_t len)
 int spool_append(const char *dir, const struct step_record *r, char *path,
 		 size_t pathlen, char *err, size_t errlen)
 {
-	char text[4096], file[1024];
+	char *text = NULL, file[1024];
 	struct stat by_fd, by_path;
 	int fd = -1, dfd, len, tries, rc = -1;
 	off_t before;
 
-	len = spool_format(r, text, sizeof(text));
+	text = malloc(SPOOL_RECORD_MAX);
+	if (!text) {
+		snprintf(err, errlen, "out of memory");
+		return -1;
+	}
+	len = spool_format(r, text, SPOOL_RECORD_MAX);
 	if (len < 0) {
 		snprintf(err, errlen, "record too large for the spool");
-		return -1;
+		goto out_free;
 	}
 	snprintf(file, sizeof(file), "%s/%s", dir, SPOOL_ACTIVE);
 	for (tries = 0; tries < 10; tries++) {
 		fd = open(file, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
 		if (fd < 0) {
 			snprintf(err, errlen, "%s: %s", file, strerror(errno));
-			return -1;
+			goto out_free;
 		}
 		if (flock(fd, LOCK_EX) < 0) {
 			snprintf(err, errlen, "%s: lock: %s", file, strerror(errno));
@@ -123,7 +164,7 @@ int spool_append(const char *dir, const struct step_record *r, char *path,
 	}
 	if (fd < 0) {
 		snprintf(err, errlen, "%s: renamed away ten times while appending", file);
-		return -1;
+		goto out_free;
 	}
 	before = by_fd.st_size;
 	if (write_all(fd, text, (size_t)len) < 0 || fsync(fd) < 0) {
@@ -145,7 +186,56 @@ int spool_append(const char *dir, const struct step_record *r, char *path,
 	rc = 0;
 out:
 	close(fd);	/* also drops the lock */
+out_free:
+	free(text);
 	return rc;
+}
+
+static void checkpoint_path(const char *dir, const struct step_record *r, bool tmp,
+			    char *buf, size_t n)
+{
+	snprintf(buf, n, "%s/%s%" PRIu32 ".%s.%ld%s", dir, tmp ? "." : "", r->job_id,
+		 r->step, (long)getpid(), tmp ? ".tmp" : SPOOL_CHECKPOINT_SUFFIX);
+}
+
+int spool_checkpoint(const char *dir, const struct step_record *r, char *err, size_t errlen)
+{
+	char tmp[1100], path[1100];
+	char *text = malloc(SPOOL_RECORD_MAX);
+	int fd = -1, len, rc = -1;
+
+	if (!text) {
+		snprintf(err, errlen, "out of memory");
+		return -1;
+	}
+	len = spool_format(r, text, SPOOL_RECORD_MAX);
+	if (len < 0) {
+		snprintf(err, errlen, "record too large for the spool");
+		goto out;
+	}
+	checkpoint_path(dir, r, true, tmp, sizeof(tmp));
+	checkpoint_path(dir, r, false, path, sizeof(path));
+	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0600);
+	if (fd < 0 || write_all(fd, text, (size_t)len) < 0 || fsync(fd) < 0 ||
+	    rename(tmp, path) < 0) {
+		snprintf(err, errlen, "%s: %s", tmp, strerror(errno));
+		unlink(tmp);
+		goto out;
+	}
+	rc = 0;
+out:
+	if (fd >= 0)
+		close(fd);
+	free(text);
+	return rc;
+}
+
+void spool_checkpoint_remove(const char *dir, const struct step_record *r)
+{
+	char path[1100];
+
+	checkpoint_path(dir, r, false, path, sizeof(path));
+	unlink(path);
 }
 
 /* ---- parsing ----------------------------------------------------------- */
@@ -153,13 +243,18 @@ out:
 enum key_id {
 	K_CLUSTER, K_JOB_ID, K_STEP, K_NODE, K_UID, K_USER, K_ACCOUNT, K_PROJECT,
 	K_TAG, K_START, K_END, K_CPU, K_DRAM, K_GPU, K_OTHER, K_SAMPLES, K_METHOD,
-	K_PARTIAL, K_COUNT
+	K_PARTIAL,
+	/* optional (since migration 003): records of the plugin of issue 4 */
+	K_JOB_CPU, K_JOB_DRAM, K_JOB_GPU, K_JOB_OTHER, K_ESTIMATED, K_CPU_TIME,
+	K_SPLIT, K_NOTES, K_HOUR, K_COUNT
 };
+#define K_FIRST_OPTIONAL K_JOB_CPU
 
 static const char *const key_names[K_COUNT] = {
 	"cluster", "job_id", "step", "node", "uid", "user", "account", "project",
 	"tag", "start", "end", "cpu_j", "dram_j", "gpu_j", "other_j", "samples",
-	"method", "partial",
+	"method", "partial", "job_cpu_j", "job_dram_j", "job_gpu_j", "job_other_j",
+	"estimated_j", "cpu_time_s", "split", "notes", "hour",
 };
 
 /* Printable ASCII without the characters COPY and logs treat specially. */
@@ -202,6 +297,39 @@ static bool parse_nonneg(const char *s, double *out)
 static bool set_text(char *dst, size_t n, const char *v, bool may_be_empty)
 {
 	return plain_text(v, may_be_empty) && conf_copy_str(dst, n, v);
+}
+
+/* "hour=EPOCH CPU DRAM GPU OTHER": one hour bucket, in time order. */
+static const char *parse_hour(struct step_record *r, const char *v)
+{
+	struct hour_bucket *b;
+	char *end;
+	long long hour;
+	int d;
+
+	if (r->n_hours == RECORD_MAX_HOURS)
+		return "more than 744 hour lines";
+	errno = 0;
+	hour = strtoll(v, &end, 10);
+	if (errno || end == v || *end != ' ' || hour < 0 || hour % 3600 != 0 || hour > 100000000000LL ||
+	    (r->n_hours > 0 && hour <= r->hours[r->n_hours - 1].hour))
+		return "hour must start with the hour's start in seconds since 1970 (a multiple of 3600, after the previous hour line)";
+	b = &r->hours[r->n_hours];
+	b->hour = hour;
+	for (d = 0; d < DOMAIN_COUNT; d++) {
+		const char *p = end + 1;
+
+		if (*end != ' ' || *p < '0' || *p > '9')
+			return "hour must hold four numbers of joules >= 0 after the hour";
+		errno = 0;
+		b->j[d] = strtod(p, &end);
+		if (errno || end == p || !isfinite(b->j[d]) || b->j[d] < 0)
+			return "hour must hold four numbers of joules >= 0 after the hour";
+	}
+	if (*end)
+		return "hour must hold four numbers of joules >= 0 after the hour";
+	r->n_hours++;
+	return NULL;
 }
 
 static const char *set_value(struct step_record *r, enum key_id k, const char *v)
@@ -263,6 +391,27 @@ static const char *set_value(struct step_record *r, enum key_id k, const char *v
 			return NULL;
 		}
 		return "partial must be 0 or 1";
+	case K_JOB_CPU:
+	case K_JOB_DRAM:
+	case K_JOB_GPU:
+	case K_JOB_OTHER:
+		r->has_job = true;
+		return parse_nonneg(v, &r->job_j[k - K_JOB_CPU]) ? NULL :
+		       "job_*_j is not a number of joules >= 0";
+	case K_ESTIMATED:
+		return parse_nonneg(v, &r->estimated_j) ? NULL :
+		       "estimated_j is not a number of joules >= 0";
+	case K_CPU_TIME:
+		return parse_nonneg(v, &r->cpu_time_s) ? NULL :
+		       "cpu_time_s is not a number of seconds >= 0";
+	case K_SPLIT:
+		return set_text(r->split, sizeof(r->split), v, false) ? NULL :
+		       "split must be 1 to 31 printable characters";
+	case K_NOTES:
+		return note_text(v) && conf_copy_str(r->notes, sizeof(r->notes), v) ? NULL :
+		       "notes must be at most 255 printable characters";
+	case K_HOUR:
+		return parse_hour(r, v);
 	case K_COUNT:
 		break;
 	}
@@ -319,7 +468,7 @@ int spool_parse(const char *text, size_t len, struct step_record *r, int *line,
 			snprintf(err, errlen, "unknown key '%.64s'", buf);
 			return -1;
 		}
-		if (seen[k]) {
+		if (seen[k] && k != K_HOUR) {
 			snprintf(err, errlen, "key '%s' given twice", key_names[k]);
 			return -1;
 		}
@@ -335,11 +484,16 @@ int spool_parse(const char *text, size_t len, struct step_record *r, int *line,
 		snprintf(err, errlen, "empty file");
 		return -1;
 	}
-	for (k = 0; k < K_COUNT; k++) {
+	for (k = 0; k < K_FIRST_OPTIONAL; k++) {
 		if (!seen[k]) {
 			snprintf(err, errlen, "missing key '%s'", key_names[k]);
 			return -1;
 		}
+	}
+	if (r->has_job && !(seen[K_JOB_CPU] && seen[K_JOB_DRAM] && seen[K_JOB_GPU] &&
+			    seen[K_JOB_OTHER])) {
+		snprintf(err, errlen, "job_cpu_j, job_dram_j, job_gpu_j and job_other_j come together");
+		return -1;
 	}
 	if (r->end_s < r->start_s) {
 		snprintf(err, errlen, "end is before start");

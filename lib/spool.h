@@ -17,6 +17,8 @@
 #define SPOOL_ACTIVE "spool.log"		/* appended to by the plugin */
 #define SPOOL_SEGMENT_SUFFIX ".seg"		/* renamed aside by a flush */
 #define SPOOL_RECORD_SUFFIX ".rec"		/* one record a file (also read) */
+#define SPOOL_CHECKPOINT_SUFFIX ".ckpt"		/* a running step's latest checkpoint */
+#define SPOOL_RECORD_MAX (96L << 10)	/* the text of one record, 744 hours included */
 #define SPOOL_MAX_FILE_BYTES (256L << 20)	/* a segment larger than this is refused */
 
 /* Make sure dir is a directory owned by root with mode 0700, creating it
@@ -32,8 +34,21 @@ int spool_check_dir(const char *dir, bool create, char *err, size_t errlen);
 int spool_append(const char *dir, const struct step_record *r, char *path,
 		 size_t pathlen, char *err, size_t errlen);
 
+/* Write r (a checkpoint: partial) as dir/JOB.STEP.PID.ckpt, replacing the
+ * step's previous checkpoint atomically (temporary file, fsync, rename).
+ * After a crash of slurmstepd the file stays, and the next flush stores it
+ * (a flush stores but keeps the file of a step whose slurmstepd still runs).
+ * Returns 0, or -1 with a reason in err. */
+int spool_checkpoint(const char *dir, const struct step_record *r, char *err, size_t errlen);
+
+/* Remove the checkpoint spool_checkpoint() wrote for r, once the final
+ * record is stored or spooled. */
+void spool_checkpoint_remove(const char *dir, const struct step_record *r);
+
 /* The text of r in spool format (version 1: a header line, then key=value
- * lines). Returns the length, or -1 when buf is too small. */
+ * lines; records with has_job add the keys of migration 003 and one
+ * "hour=" line per hour bucket). Returns the length, or -1 when buf is too
+ * small (SPOOL_RECORD_MAX always suffices). */
 int spool_format(const struct step_record *r, char *buf, size_t n);
 
 /* Parse one record's text (len bytes, need not be NUL-terminated).

@@ -18,25 +18,59 @@
 #include "db.h"
 
 static const char temp_table_sql[] =
-	"CREATE TEMP TABLE IF NOT EXISTS spool_in ("
+	"CREATE TEMP TABLE IF NOT EXISTS spool_in3 ("
 	" cluster text, job_id bigint, step text, node text, uid bigint,"
 	" user_name text, account text, project text, tag text,"
 	" start_time timestamptz, end_time timestamptz,"
 	" cpu_j float8, dram_j float8, gpu_j float8, other_j float8,"
-	" samples integer, method text, partial boolean)"
+	" samples integer, method text, partial boolean,"
+	" job_cpu_j float8, job_dram_j float8, job_gpu_j float8, job_other_j float8,"
+	" estimated_j float8, cpu_time_s float8, split text, notes text, hours jsonb)"
 	" ON COMMIT DELETE ROWS";
 
-/* One record as a line of COPY's text format. Text fields hold no tabs,
- * newlines or backslashes (spool_parse guarantees it); empty optional
- * fields are NULL (\N). */
-static int copy_line(const struct step_record *r, char *buf, size_t n)
-{
-	char start[40], end[40];
-	int len;
+/* A growing buffer of COPY text. */
+struct copy_buf {
+	char *p;
+	size_t len, cap;
+};
 
-	len = snprintf(buf, n,
+static int copy_reserve(struct copy_buf *b, size_t more)
+{
+	char *p;
+	size_t cap;
+
+	if (b->len + more <= b->cap)
+		return 0;
+	cap = b->cap ? b->cap : 65536;
+	while (cap < b->len + more)
+		cap *= 2;
+	p = realloc(b->p, cap);
+	if (!p)
+		return -1;
+	b->p = p;
+	b->cap = cap;
+	return 0;
+}
+
+/* Append one record as a line of COPY's text format. Text fields hold no
+ * tabs, newlines or backslashes (spool_parse guarantees it; the hours JSON
+ * holds none either); empty optional fields are NULL (\N). */
+static int copy_line(struct copy_buf *b, const struct step_record *r)
+{
+	char start[40], end[40], job[4][32], est[32], cpu_time[32];
+	size_t room = 2048 + RECORD_HOURS_JSON_MAX;
+	int len, h = 0, d;
+
+	if (copy_reserve(b, room) < 0)
+		return -1;
+	for (d = 0; d < DOMAIN_COUNT; d++)
+		snprintf(job[d], sizeof(job[d]), "%.6f", r->job_j[d]);
+	snprintf(est, sizeof(est), "%.6f", r->estimated_j);
+	snprintf(cpu_time, sizeof(cpu_time), "%.6f", r->cpu_time_s);
+	len = snprintf(b->p + b->len, room,
 		       "%s\t%" PRIu32 "\t%s\t%s\t%" PRIu32 "\t%s\t%s\t%s\t%s\t%s\t%s\t"
-		       "%.6f\t%.6f\t%.6f\t%.6f\t%" PRIu32 "\t%s\t%s\n",
+		       "%.6f\t%.6f\t%.6f\t%.6f\t%" PRIu32 "\t%s\t%s\t"
+		       "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t",
 		       r->cluster, r->job_id, r->step, r->node, r->uid, r->user,
 		       r->account[0] ? r->account : "\\N",
 		       r->project[0] ? r->project : "\\N",
@@ -45,31 +79,44 @@ static int copy_line(const struct step_record *r, char *buf, size_t n)
 		       utc_timestamp_us(r->end_s, end, sizeof(end)),
 		       r->energy_j[DOMAIN_CPU], r->energy_j[DOMAIN_DRAM],
 		       r->energy_j[DOMAIN_GPU], r->energy_j[DOMAIN_OTHER], r->samples,
-		       r->method, r->partial ? "t" : "f");
-	return (len < 0 || (size_t)len >= n) ? -1 : len;
+		       r->method, r->partial ? "t" : "f",
+		       r->has_job ? job[DOMAIN_CPU] : "\\N", r->has_job ? job[DOMAIN_DRAM] : "\\N",
+		       r->has_job ? job[DOMAIN_GPU] : "\\N", r->has_job ? job[DOMAIN_OTHER] : "\\N",
+		       est, r->has_job ? cpu_time : "\\N",
+		       r->split[0] ? r->split : "\\N", r->notes[0] ? r->notes : "\\N");
+	if (len < 0 || (size_t)len >= room)
+		return -1;
+	if (r->has_job) {
+		h = record_hours_json(r, b->p + b->len + len, room - (size_t)len);
+		if (h < 0)
+			return -1;
+	} else {
+		h = snprintf(b->p + b->len + len, room - (size_t)len, "\\N");
+	}
+	len += h;
+	if ((size_t)len + 2 > room)
+		return -1;
+	b->p[b->len + (size_t)len++] = '\n';
+	b->len += (size_t)len;
+	return 0;
 }
 
-/* Send one batch: COPY the records, merge, commit. */
-static int flush_batch(PGconn *conn, const struct step_record *recs, unsigned n,
+/* Send one batch: COPY the records' lines, merge, commit. */
+static int flush_batch(PGconn *conn, const struct copy_buf *b, unsigned n,
 		       struct spool_stats *st, char *err, size_t errlen)
 {
 	PGresult *res = NULL;
-	char line[2048];
-	unsigned i, merged;
+	unsigned merged;
 	int rc = -1;
 
 	if (db_exec(conn, "BEGIN", err, errlen) < 0 ||
 	    db_exec(conn, temp_table_sql, err, errlen) < 0 ||
-	    db_exec(conn, "COPY pg_temp.spool_in FROM STDIN", err, errlen) < 0)
+	    db_exec(conn, "COPY pg_temp.spool_in3 FROM STDIN", err, errlen) < 0)
 		goto out;
-	for (i = 0; i < n; i++) {
-		int len = copy_line(&recs[i], line, sizeof(line));
-
-		if (len < 0 || PQputCopyData(conn, line, len) != 1) {
-			PQputCopyEnd(conn, "record too long");
-			db_error_line(conn, err, errlen);
-			goto out;
-		}
+	if (PQputCopyData(conn, b->p, (int)b->len) != 1) {
+		PQputCopyEnd(conn, "sending failed");
+		db_error_line(conn, err, errlen);
+		goto out;
 	}
 	if (PQputCopyEnd(conn, NULL) != 1) {
 		db_error_line(conn, err, errlen);
@@ -81,7 +128,7 @@ static int flush_batch(PGconn *conn, const struct step_record *recs, unsigned n,
 		goto out;
 	}
 	PQclear(res);
-	res = PQexec(conn, "SELECT carbon.merge_spool_in() AS merged");
+	res = PQexec(conn, "SELECT carbon.merge_spool_in3() AS merged");
 	if (PQresultStatus(res) != PGRES_TUPLES_OK || PQntuples(res) != 1) {
 		db_error_line(conn, err, errlen);
 		goto out;
@@ -109,7 +156,9 @@ out:
 /* Segments and record files; not *.bad, not hidden files. */
 static int is_spool_file(const struct dirent *e)
 {
-	static const char *const suffixes[] = { SPOOL_SEGMENT_SUFFIX, SPOOL_RECORD_SUFFIX };
+	static const char *const suffixes[] = {
+		SPOOL_SEGMENT_SUFFIX, SPOOL_RECORD_SUFFIX, SPOOL_CHECKPOINT_SUFFIX,
+	};
 	size_t n = strlen(e->d_name), i;
 
 	if (e->d_name[0] == '.')
@@ -123,12 +172,43 @@ static int is_spool_file(const struct dirent *e)
 	return 0;
 }
 
+/* A checkpoint file (JOB.STEP.PID.ckpt, see spool_checkpoint()) whose
+ * slurmstepd still runs: its record is stored, but the file stays, since the
+ * step replaces it at its next checkpoint and removes it when it ends. */
+static bool checkpoint_of_running_step(const char *name)
+{
+	size_t n = strlen(name), s = strlen(SPOOL_CHECKPOINT_SUFFIX);
+	const char *dot;
+	char path[64], comm[32];
+	long pid;
+	ssize_t len;
+	int fd;
+
+	if (n <= s || strcmp(name + n - s, SPOOL_CHECKPOINT_SUFFIX) != 0)
+		return false;
+	for (dot = name + n - s - 1; dot > name && *dot != '.'; dot--)
+		;
+	pid = strtol(dot + 1, NULL, 10);
+	if (pid <= 0)
+		return false;
+	snprintf(path, sizeof(path), "/proc/%ld/comm", pid);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return false;
+	len = read(fd, comm, sizeof(comm) - 1);
+	close(fd);
+	if (len <= 0)
+		return false;
+	comm[len] = '\0';
+	return strncmp(comm, "slurmstepd", 10) == 0;
+}
+
 /* Everything one flush carries from file to file. */
 struct flush_state {
 	PGconn *conn;
 	const char *dir;
 	unsigned batch;
-	struct step_record *recs;	/* the batch being filled */
+	struct copy_buf copy;		/* the batch being filled, as COPY text */
 	unsigned n;
 	char **done;			/* files whose records are all in a batch */
 	unsigned n_done;
@@ -153,9 +233,10 @@ static int commit_batch(struct flush_state *fs)
 	char path[1024];
 	unsigned i;
 
-	if (fs->n > 0 && flush_batch(fs->conn, fs->recs, fs->n, fs->st, fs->err, fs->errlen) < 0)
+	if (fs->n > 0 && flush_batch(fs->conn, &fs->copy, fs->n, fs->st, fs->err, fs->errlen) < 0)
 		return -1;
 	fs->n = 0;
+	fs->copy.len = 0;
 	/* Committed: only now may the files go. A crash before this point
 	 * leaves them for the next flush, which the merge rule makes harmless. */
 	for (i = 0; i < fs->n_done; i++) {
@@ -199,7 +280,12 @@ static void on_record(const char *text, size_t len, int line,
 		say(fs, msg);
 		return;
 	}
-	fs->recs[fs->n++] = *r;
+	if (copy_line(&fs->copy, r) < 0) {
+		snprintf(fs->err, fs->errlen, "out of memory for a batch of records");
+		fs->failed = true;
+		return;
+	}
+	fs->n++;
 	if (fs->n == fs->batch && commit_batch(fs) < 0)
 		fs->failed = true;
 }
@@ -294,9 +380,8 @@ int spool_flush(PGconn *conn, const char *dir, long max_bytes, unsigned batch,
 		snprintf(err, errlen, "cannot read spool directory %s: %s", dir, strerror(errno));
 		return -1;
 	}
-	fs.recs = calloc(fs.batch, sizeof(*fs.recs));
 	fs.done = calloc((size_t)count + 1, sizeof(*fs.done));
-	if (!fs.recs || !fs.done) {
+	if (!fs.done) {
 		snprintf(err, errlen, "out of memory");
 		goto out;
 	}
@@ -334,6 +419,8 @@ int spool_flush(PGconn *conn, const char *dir, long max_bytes, unsigned batch,
 		free(text);
 		if (fs.failed)
 			goto out;
+		if (checkpoint_of_running_step(name))
+			continue;	/* stored now; the step rewrites it later */
 		fs.done[fs.n_done] = strdup(name);
 		if (fs.done[fs.n_done])
 			fs.n_done++;
@@ -348,6 +435,6 @@ out:
 	while (fs.n_done > 0)
 		free(fs.done[--fs.n_done]);
 	free(fs.done);
-	free(fs.recs);
+	free(fs.copy.p);
 	return rc;
 }

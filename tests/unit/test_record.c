@@ -132,6 +132,39 @@ static void test_hostlist(void **state)
 	assert_int_equal(hostlist_nth("averyveryverylongname[1-2]", 0, out, 8), -1);
 }
 
+/* Energy over an interval is cut at UTC hour boundaries, in proportion. */
+static void test_hours(void **state)
+{
+	static struct step_record r;
+	double j[DOMAIN_COUNT] = { 100.0, 10.0, 0.0, 0.0 };
+	double none[DOMAIN_COUNT] = { 0 };
+	uint32_t i;
+
+	(void)state;
+	memset(&r, 0, sizeof(r));
+	/* 10:45 to 13:15: a quarter, two whole hours, a quarter. */
+	record_add_hours(&r, 1795776300.0, 1795785300.0, j);
+	assert_int_equal(r.n_hours, 4);
+	assert_int_equal(r.hours[0].hour, 1795773600);
+	assert_true(fabs(r.hours[0].j[DOMAIN_CPU] - 10.0) < 1e-9);
+	assert_true(fabs(r.hours[1].j[DOMAIN_CPU] - 40.0) < 1e-9);
+	assert_true(fabs(r.hours[3].j[DOMAIN_DRAM] - 1.0) < 1e-9);
+	/* The next interval continues the last bucket. */
+	record_add_hours(&r, 1795785300.0, 1795785400.0, j);
+	assert_int_equal(r.n_hours, 4);
+	assert_true(fabs(r.hours[3].j[DOMAIN_CPU] - 110.0) < 1e-9);
+	/* An instant lands in its hour. */
+	record_add_hours(&r, 1795791600.0, 1795791600.0, j);
+	assert_int_equal(r.n_hours, 5);
+	/* Past the last bucket: the rest goes to the last one, and notes say so. */
+	memset(&r, 0, sizeof(r));
+	for (i = 0; i < RECORD_MAX_HOURS + 2; i++)
+		record_add_hours(&r, 3600.0 * i, 3600.0 * i + 1, i < RECORD_MAX_HOURS ? none : j);
+	assert_int_equal(r.n_hours, RECORD_MAX_HOURS);
+	assert_true(fabs(r.hours[RECORD_MAX_HOURS - 1].j[DOMAIN_CPU] - 200.0) < 1e-9);
+	assert_non_null(strstr(r.notes, "last hour"));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -140,6 +173,7 @@ int main(void)
 		cmocka_unit_test(test_step_names),
 		cmocka_unit_test(test_utc),
 		cmocka_unit_test(test_hostlist),
+		cmocka_unit_test(test_hours),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -66,6 +66,55 @@ static void test_round_trip(void **state)
 	assert_false(out.partial);
 }
 
+/* A record of the measurement engine (migration 003): the job's share, the
+ * model's part, notes with spaces, hour buckets across two hours. */
+static void test_round_trip_measurement(void **state)
+{
+	static struct step_record in, out;
+	static char text[SPOOL_RECORD_MAX];
+	double j[DOMAIN_COUNT] = { 7200.0, 720.0, 3600.0, 0.0 };
+	char err[256];
+	int len, line;
+
+	(void)state;
+	in = sample();
+	in.has_job = true;
+	in.job_j[DOMAIN_CPU] = 7200.0;
+	in.job_j[DOMAIN_DRAM] = 720.0;
+	in.job_j[DOMAIN_GPU] = 3600.0;
+	in.estimated_j = 720.0;
+	in.cpu_time_s = 12.5;
+	strcpy(in.split, "cgroup-v1");
+	strcpy(in.notes, "nvml: a GPU energy reading failed; MIG: whole GPU");
+	/* 1795773600 is 2026-11-27T10:00:00Z: 30 min in hour 10, 30 in 11. */
+	record_add_hours(&in, 1795775400.0, 1795779000.0, j);
+	assert_int_equal(in.n_hours, 2);
+	len = spool_format(&in, text, sizeof(text));
+	assert_true(len > 0);
+	if (spool_parse(text, (size_t)len, &out, &line, err, sizeof(err)) != 0)
+		fail_msg("line %d: %s", line, err);
+	assert_true(out.has_job);
+	assert_true(out.job_j[DOMAIN_CPU] == 7200.0);
+	assert_true(out.job_j[DOMAIN_GPU] == 3600.0);
+	assert_true(out.estimated_j == 720.0);
+	assert_true(out.cpu_time_s == 12.5);
+	assert_string_equal(out.split, "cgroup-v1");
+	assert_string_equal(out.notes, in.notes);
+	assert_int_equal(out.n_hours, 2);
+	assert_int_equal(out.hours[0].hour, 1795773600);
+	assert_int_equal(out.hours[1].hour, 1795777200);
+	assert_true(out.hours[0].j[DOMAIN_CPU] == 3600.0);
+	assert_true(out.hours[1].j[DOMAIN_GPU] == 1800.0);
+
+	/* Hour lines out of order, or not on an hour, are refused. */
+	memcpy(strstr(text, "hour=1795777200"), "hour=1795773600", 15);
+	assert_int_equal(spool_parse(text, strlen(text), &out, &line, err, sizeof(err)), -1);
+	assert_non_null(strstr(err, "after the previous hour"));
+	len = spool_format(&in, text, sizeof(text));
+	memcpy(strstr(text, "hour=1795777200"), "hour=1795777201", 15);
+	assert_int_equal(spool_parse(text, strlen(text), &out, &line, err, sizeof(err)), -1);
+}
+
 /* Replace the value of key in a formatted sample (or drop the line). */
 static int edited(char *buf, size_t n, const char *key, const char *value)
 {
@@ -271,6 +320,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_round_trip),
+		cmocka_unit_test(test_round_trip_measurement),
 		cmocka_unit_test(test_malformed),
 		cmocka_unit_test(test_structure),
 		cmocka_unit_test(test_file_of_records),
