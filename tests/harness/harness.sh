@@ -41,6 +41,16 @@
 #   HARNESS_NET_PREFIX  (HARNESS_NODES >= 2) the /24 of the private network, as
 #                     "A.B.C" (default: the first of 10.77.0 .. 10.77.9 that no
 #                     interface of this machine uses)
+#   HARNESS_CPUS      CPUs of every node in slurm.conf (default `nproc`); may be
+#                     more (or fewer) than this machine has. See "Simulated CPUs
+#                     and GPUs" below.
+#   HARNESS_GPUS      GPUs of every node, as Slurm gres "gpu" (0: no gres at all)
+#   HARNESS_NVML_DOUBLE  a directory holding the NVML test double
+#                     libnvidia-ml.so.1 (make check builds it in
+#                     tests/fixtures/.libs): put first in slurmd's LD_LIBRARY_PATH
+#                     (before one given in HARNESS_SLURMD_ENV), so slurmstepd's
+#                     dlopen("libnvidia-ml.so.1") loads it. Its NVML_DOUBLE_GPUS
+#                     (and NVML_DOUBLE_FAIL) go in HARNESS_SLURMD_ENV.
 #
 # Exported by harness_start:
 #   HARNESS_DIR HARNESS_WORK HARNESS_LOGDIR HARNESS_USER HARNESS_NODE HARNESS_CLUSTER
@@ -48,7 +58,8 @@
 #   HARNESS_PGHOST HARNESS_PGPORT HARNESS_PGUSER HARNESS_CONNINFO
 #   HARNESS_POWERCAP HARNESS_SIM_T0_FILE HARNESS_SOCKETS HARNESS_PKG_W HARNESS_DRAM_W
 #   HARNESS_MAX_RANGE_UJ HARNESS_NODES HARNESS_NODE_NAMES (space separated; with
-#   one node the same as HARNESS_NODE)
+#   one node the same as HARNESS_NODE) HARNESS_CPUS HARNESS_GPUS (the counts in
+#   slurm.conf) HARNESS_NVML_DOUBLE (when set: made an absolute path)
 # and with HARNESS_NODES >= 2, for every node cI (HARNESS_NODE is c1, and the
 # unsuffixed HARNESS_SLURMD_LOG HARNESS_POWERCAP HARNESS_SIM_T0_FILE HARNESS_PKG_W
 # HARNESS_DRAM_W are c1's):
@@ -95,6 +106,37 @@
 #     up) would cut the nodes off; this harness adds no firewall rules.
 #   - harness_stop stops every process of every node (by mount namespace), then
 #     deletes the veths, the bridge and the network namespaces it created.
+#
+# Simulated CPUs and GPUs (HARNESS_CPUS, HARNESS_GPUS, HARNESS_NVML_DOUBLE):
+#   - slurm.conf has SlurmdParameters=config_overrides: slurmd reports the
+#     NodeName line, not the hardware, so the node comes up IDLE with CPUTot=
+#     HARNESS_CPUS (slurmd logs "Node configuration differs from hardware").
+#     When HARNESS_CPUS is not the real count the line has CPUs=N and no
+#     topology: Slurm makes that Sockets=N CoresPerSocket=1, N cores to
+#     allocate with CR_Core. Jobs get CPU ids that do not exist (`scontrol -d
+#     show job`: CPU_IDs=3); that works because nothing binds or constrains
+#     CPUs: keep TaskPlugin=task/none (task/affinity or task/cgroup would try
+#     to pin tasks to them).
+#   - HARNESS_GPUS=N > 0: GresTypes=gpu, Gres=gpu:N on every NodeName line, and
+#     HARNESS_DIR/etc/gres.conf with AutoDetect=off and one
+#     "Name=gpu File=HARNESS_DIR/dev/nvidiaI" per GPU, I = 0..N-1. Those files
+#     are character device nodes (195:I) that no process opens; every node
+#     shares them. What a job gets (Slurm 22.05.8, checked by selftest.sh), for
+#     sbatch --gres=gpu:2:
+#       batch step: SLURM_JOB_GPUS=0,1 CUDA_VISIBLE_DEVICES=0,1
+#         SLURM_GPUS_ON_NODE=2 (also GPU_DEVICE_ORDINAL ROCR_VISIBLE_DEVICES
+#         ZE_AFFINITY_MASK=0,1); no SLURM_STEP_GPUS
+#       srun --gres=gpu:1 step: SLURM_STEP_GPUS=0 CUDA_VISIBLE_DEVICES=0
+#         SLURM_GPUS_ON_NODE=1, and still SLURM_JOB_GPUS=0,1
+#       srun without --gres: the job's GPUs, SLURM_STEP_GPUS=0,1
+#         CUDA_VISIBLE_DEVICES=0,1
+#     The indices are the numbers I of the device files, on every node.
+#   - HARNESS_NVML_DOUBLE=DIR: slurmd runs with LD_LIBRARY_PATH=DIR[:...], which
+#     slurmstepd inherits; slurmstepd runs as root and its mount namespace
+#     shows DIR as the root one does (harness_start checks DIR/libnvidia-ml.so.1
+#     is readable there). Nothing ties the double's GPUs to HARNESS_GPUS: set
+#     NVML_DOUBLE_GPUS with as many entries, e.g. HARNESS_GPUS=2
+#     HARNESS_SLURMD_ENV="NVML_DOUBLE_GPUS=counter:300,counter:150".
 #
 # The daemons are background children of the test shell: do not use a bare
 # `wait` in a test (it would wait for them); wait for a pid (`wait $!`) instead.
@@ -203,7 +245,7 @@ _h_check_prereqs() {
 	local c
 	[[ $(id -u) == 0 ]] || harness_skip_all "the cluster harness needs root"
 	for c in slurmctld slurmd sinfo sbatch scontrol munged munge unmunge unshare \
-		runuser setpriv useradd ss psql cc flock mount; do
+		runuser setpriv useradd ss psql cc flock mount mknod; do
 		command -v "$c" >/dev/null 2>&1 || harness_skip_all "missing $c"
 	done
 	_H_PG_BINDIR=$(_h_pg_bindir) || harness_skip_all "no PostgreSQL initdb/pg_ctl"
@@ -535,17 +577,23 @@ harness_on_node() {
 # ---------------------------------------------------------------- Slurm
 _h_write_slurm_conf() {
 	local etc=$HARNESS_DIR/etc cpus mem ctld_port slurmd_port
-	local hw topo=""
-	cpus=$(nproc)
+	local hw topo="" gres=""
+	cpus=${HARNESS_CPUS:-$(nproc)}
+	[[ $cpus =~ ^[1-9][0-9]*$ ]] || _h_bail "HARNESS_CPUS=$cpus: not a CPU count"
+	export HARNESS_CPUS=$cpus
 	mem=$(free -m | awk '/^Mem:/ { print $2 }')
-	# Take the socket/core/thread layout from slurmd -C when it agrees with nproc,
-	# so slurmd does not log "Node configuration differs from hardware".
+	# Take the socket/core/thread layout from slurmd -C when it agrees with the
+	# CPU count, so slurmd does not log "Node configuration differs from
+	# hardware". Otherwise (HARNESS_CPUS) CPUs= alone: Slurm counts each CPU
+	# as a core of its own, and config_overrides makes slurmd report it.
 	hw=$(slurmd -C 2>/dev/null | head -n 1)
 	if [[ " $hw " == *" CPUs=$cpus "* ]]; then
 		topo=$(tr ' ' '\n' <<<"$hw" |
 			grep -E '^(Boards|SocketsPerBoard|CoresPerSocket|ThreadsPerCore)=' |
 			tr '\n' ' ')
 	fi
+	_h_write_gres_conf "$etc"
+	((HARNESS_GPUS > 0)) && gres="Gres=gpu:$HARNESS_GPUS "
 	ctld_port=$(_h_free_tcp_port 16817) || _h_bail "no free port for slurmctld"
 	slurmd_port=$(_h_free_tcp_port $((ctld_port + 1))) || _h_bail "no free port for slurmd"
 	export HARNESS_NODE HARNESS_CLUSTER=carbontest HARNESS_NODE_NAMES
@@ -554,7 +602,7 @@ _h_write_slurm_conf() {
 	# c1..cN, each at its address on the bridge, files named with %n.
 	local ctld_host=$HARNESS_NODE spool=$HARNESS_DIR/spool
 	local slurmd_pid=$HARNESS_DIR/run/slurmd.pid slurmd_log=$HARNESS_LOGDIR/slurmd.log
-	local node_lines="NodeName=$HARNESS_NODE CPUs=$cpus ${topo}RealMemory=$mem State=UNKNOWN"
+	local node_lines="NodeName=$HARNESS_NODE CPUs=$cpus ${topo}${gres}RealMemory=$mem State=UNKNOWN"
 	HARNESS_NODE_NAMES=$HARNESS_NODE
 	if _h_multi; then
 		local k node var
@@ -567,7 +615,7 @@ _h_write_slurm_conf() {
 		for ((k = 1; k <= HARNESS_NODES; k++)); do
 			node=c$k
 			var=HARNESS_NODE_ADDR_$node
-			node_lines+="${node_lines:+$'\n'}NodeName=$node NodeAddr=${!var} CPUs=$cpus ${topo}RealMemory=$mem State=UNKNOWN"
+			node_lines+="${node_lines:+$'\n'}NodeName=$node NodeAddr=${!var} CPUs=$cpus ${topo}${gres}RealMemory=$mem State=UNKNOWN"
 			HARNESS_NODE_NAMES+="${HARNESS_NODE_NAMES:+ }$node"
 			mkdir -p "$HARNESS_DIR/spool/$node"
 			export "HARNESS_SLURMD_LOG_$node=$HARNESS_LOGDIR/slurmd-$node.log"
@@ -618,6 +666,7 @@ _h_write_slurm_conf() {
 		SelectType=select/cons_tres
 		SelectTypeParameters=CR_Core
 		SlurmdParameters=config_overrides
+		${gres:+GresTypes=gpu}
 		PlugStackConfig=$HARNESS_PLUGSTACK
 		${HARNESS_SLURM_CONF_EXTRA:-}
 		$node_lines
@@ -631,6 +680,30 @@ _h_write_slurm_conf() {
 	export HARNESS_SLURMD_LOG=$HARNESS_LOGDIR/slurmd.log
 	_h_multi && HARNESS_SLURMD_LOG=$HARNESS_LOGDIR/slurmd-c1.log
 	export HARNESS_SLURMCTLD_LOG=$HARNESS_LOGDIR/slurmctld.log
+}
+
+# _h_write_gres_conf ETC: with HARNESS_GPUS=N > 0, N simulated GPUs. Each is a
+# character device node HARNESS_DIR/dev/nvidiaI (195:I, NVIDIA's numbers) that
+# nothing opens: with AutoDetect=off slurmd asks no driver, it only stats the
+# File= of gres.conf. A plain file is not enough: slurmd logs "is not a valid
+# character or block device" and then sets no SLURM_JOB_GPUS or
+# CUDA_VISIBLE_DEVICES in the jobs.
+_h_write_gres_conf() {
+	local etc=$1 i
+	export HARNESS_GPUS=${HARNESS_GPUS:-0}
+	[[ $HARNESS_GPUS =~ ^[0-9]+$ ]] || _h_bail "HARNESS_GPUS=$HARNESS_GPUS: not a GPU count"
+	mkdir -p "$etc"
+	((HARNESS_GPUS > 0)) || return 0
+	mkdir -p "$HARNESS_DIR/dev"
+	{
+		echo "# written by tests/harness/harness.sh"
+		echo "AutoDetect=off"
+		for ((i = 0; i < HARNESS_GPUS; i++)); do
+			mknod -m 0666 "$HARNESS_DIR/dev/nvidia$i" c 195 "$i" ||
+				_h_bail "cannot create the device node $HARNESS_DIR/dev/nvidia$i (HARNESS_GPUS needs CAP_MKNOD)"
+			echo "Name=gpu File=$HARNESS_DIR/dev/nvidia$i"
+		done
+	} >"$etc/gres.conf"
 }
 
 _h_start_slurmctld() {
@@ -664,6 +737,7 @@ _h_spawn_slurmd() {
 	else
 		read -r -a envs <<<"${HARNESS_SLURMD_ENV:-}"
 	fi
+	[[ -n ${HARNESS_NVML_DOUBLE:-} ]] && _h_env_prepend_path envs LD_LIBRARY_PATH "$HARNESS_NVML_DOUBLE"
 	# nsenter joins only the network namespace (ip netns exec would remount
 	# /sys, hiding the cgroup hierarchies) and execs in place, like the rest.
 	if [[ -n $netns ]]; then
@@ -719,6 +793,42 @@ _h_spawn_slurmd() {
 	return 0
 }
 
+# _h_env_prepend_path ARRAY VAR DIR: put DIR first in the VAR=... word of the
+# VAR=VALUE words in ARRAY, or add VAR=DIR when there is none.
+_h_env_prepend_path() {
+	local -n _words=$1
+	local var=$2 dir=$3 i
+	for i in "${!_words[@]}"; do
+		if [[ ${_words[i]} == "$var="* ]]; then
+			_words[i]="$var=$dir${_words[i]#"$var="}"
+			# No empty entry: ld.so would read it as the working directory.
+			[[ ${_words[i]} == "$var=$dir" ]] || _words[i]="$var=$dir:${_words[i]#"$var=$dir"}"
+			return 0
+		fi
+	done
+	_words+=("$var=$dir")
+}
+
+# HARNESS_NVML_DOUBLE=DIR: the NVML test double must be there, by an absolute
+# path (slurmstepd does not run in our working directory).
+_h_check_nvml_double() {
+	local dir=$HARNESS_NVML_DOUBLE
+	[[ -n $dir ]] || return 0
+	[[ -r $dir/libnvidia-ml.so.1 ]] ||
+		_h_bail "HARNESS_NVML_DOUBLE=$dir has no libnvidia-ml.so.1 (make check builds it in tests/fixtures/.libs)"
+	HARNESS_NVML_DOUBLE=$(cd "$dir" && pwd -P) || _h_bail "cannot enter $dir"
+	export HARNESS_NVML_DOUBLE
+}
+
+# With HARNESS_NVML_DOUBLE: slurmd's mount namespace shows the same file (a
+# path under /sys/class, say, would be hidden there).
+_h_check_nvml_double_in_ns() {
+	local pid=$1
+	[[ -n ${HARNESS_NVML_DOUBLE:-} ]] || return 0
+	nsenter -t "$pid" -m -- test -r "$HARNESS_NVML_DOUBLE/libnvidia-ml.so.1" ||
+		_h_bail "slurmd (pid $pid) cannot read $HARNESS_NVML_DOUBLE/libnvidia-ml.so.1 in its mount namespace"
+}
+
 declare -gA _H_NODE_PID=() _H_NODE_MNTNS=()
 
 _h_start_slurmd() {
@@ -732,6 +842,7 @@ _h_start_slurmd() {
 	if [[ -z $_H_SLURMD_MNTNS ]]; then
 		_h_bail "slurmd did not start in its mount namespace"
 	fi
+	_h_check_nvml_double_in_ns "$_H_SLURMD_PID"
 	_h_wait_node_idle 60 || {
 		harness_dump_logs
 		_h_bail "node $HARNESS_NODE did not become idle"
@@ -750,6 +861,7 @@ _h_start_slurmds_multi() {
 		_H_NODE_MNTNS[$node]=$_H_SPAWN_MNTNS
 		[[ -n $_H_SPAWN_MNTNS ]] ||
 			_h_bail "slurmd of $node did not start in its mount namespace"
+		_h_check_nvml_double_in_ns "$_H_SPAWN_PID"
 	done
 	_H_SLURMD_PID=${_H_NODE_PID[c1]}
 	_H_SLURMD_MNTNS=${_H_NODE_MNTNS[c1]}
@@ -962,6 +1074,7 @@ harness_start() {
 	done
 	export HARNESS_NODES=${HARNESS_NODES:-1}
 	_h_check_prereqs
+	_h_check_nvml_double
 
 	# One harness at a time on this machine.
 	exec {_H_LOCK_FD}>/tmp/carbon-harness.lock

@@ -2,7 +2,11 @@
 # Self-test of the cluster harness (TAP). Needs root; skips otherwise.
 #   tests/harness/selftest.sh            HARNESS_KEEP=1 keeps the temp dir
 # First the one-node cluster, then a several-node one (HARNESS_NODES=2;
-# SELFTEST_NODES=3 for three nodes, SELFTEST_NODES=1 to skip that part).
+# SELFTEST_NODES=3 for three nodes, SELFTEST_NODES=1 to skip that part), then
+# a one-node cluster with simulated CPUs and GPUs (HARNESS_CPUS=4
+# HARNESS_GPUS=2; SELFTEST_GPUS=0 skips it). That part loads the NVML double
+# from top_builddir's tests/fixtures/.libs (default: the source tree) when
+# make check has built it there.
 set -u
 
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
@@ -23,12 +27,17 @@ diag() { sed 's/^/# /'; }
 host_had_powercap=0
 [[ -e /sys/class/powercap ]] && host_had_powercap=1
 
+# The first two parts run with the defaults: the machine's CPUs, no GPUs.
+unset HARNESS_CPUS HARNESS_GPUS HARNESS_NVML_DOUBLE
 t0=$SECONDS
 export HARNESS_NODES=1
 HARNESS_SLURMD_ENV="CARBON_HARNESS_PROBE=42 CARBON_HARNESS_PROBE2=x"
 # shellcheck disable=SC2119
 harness_start
 ok "harness_start ($((SECONDS - t0))s, HARNESS_DIR=$HARNESS_DIR)"
+node_info=$(scontrol -o show node "$HARNESS_NODE" 2>&1)
+check "by default the node has this machine's $(nproc) CPUs and no gres" \
+	grep -q -E " CPUTot=$(nproc) .* Gres=\(null\) " <<<"$node_info"
 
 # --- PostgreSQL
 out=$(psql -X -At "$HARNESS_CONNINFO" -c 'select current_database()' 2>&1)
@@ -262,6 +271,102 @@ SCRIPT
 	if [[ $keep != 1 ]]; then
 		check "harness_stop removes HARNESS_DIR" [ ! -e "$dir" ]
 	fi
+fi
+
+# ================================================== simulated CPUs and GPUs
+if [[ ${SELFTEST_GPUS:-1} != 0 ]]; then
+	double=${top_builddir:-$(dirname "$HARNESS_TESTS_DIR")}/tests/fixtures/.libs
+	if [[ -r $double/libnvidia-ml.so.1 ]]; then
+		export HARNESS_NVML_DOUBLE=$double
+	else
+		double=
+		unset HARNESS_NVML_DOUBLE
+	fi
+	export HARNESS_NODES=1 HARNESS_CPUS=4 HARNESS_GPUS=2
+	HARNESS_SLURMD_ENV="NVML_DOUBLE_GPUS=counter:300,counter:150"
+	t0=$SECONDS
+	harness_start
+	ok "harness_start with HARNESS_CPUS=4 HARNESS_GPUS=2 on $(nproc) CPUs ($((SECONDS - t0))s)"
+	node_info=$(scontrol -o show node "$HARNESS_NODE" 2>&1)
+	state=$(sed -n 's/.* State=\([^ ]*\) .*/\1/p' <<<"$node_info")
+	check "node $HARNESS_NODE is IDLE ($state)" [ "$state" = IDLE ]
+	check "scontrol show node: CPUTot=4" grep -q ' CPUTot=4 ' <<<"$node_info"
+	check "scontrol show node: Gres=gpu:2" grep -q ' Gres=gpu:2 ' <<<"$node_info"
+	[[ $node_info == *" CPUTot=4 "*" Gres=gpu:2 "* ]] || diag <<<"$node_info"
+
+	# -c2 and -c1 together need 3 CPUs: more than a 2-CPU machine has.
+	job_a=$(harness_as_user sbatch --parsable -n1 -c2 -o cpus-%j.out --wrap 'sleep 10' 2>&1)
+	job_b=$(harness_as_user sbatch --parsable -n1 -c1 -o cpus-%j.out --wrap 'sleep 10' 2>&1)
+	both=no alloc=''
+	for ((i = 0; i < 100; i++)); do
+		running=$(squeue -h -t R -j "$job_a,$job_b" -o %i 2>/dev/null | wc -l)
+		if ((running == 2)); then
+			both=yes
+			alloc=$(scontrol -o show node "$HARNESS_NODE" |
+				sed -n 's/.* CPUAlloc=\([0-9]*\) .*/\1/p')
+			break
+		fi
+		sleep 0.2
+	done
+	check "jobs $job_a (-c2) and $job_b (-c1) run at the same time" [ "$both" = yes ]
+	check "the node has 3 of its 4 CPUs allocated then (CPUAlloc=$alloc)" [ "$alloc" = 3 ]
+	[[ $both == yes ]] || squeue -j "$job_a,$job_b" 2>&1 | diag
+	res_a=$(harness_wait_job "$job_a" 60)
+	res_b=$(harness_wait_job "$job_b" 60)
+	check "both COMPLETED 0:0 ($res_a; $res_b)" \
+		[ "$res_a; $res_b" = "COMPLETED 0:0; COMPLETED 0:0" ]
+
+	# The GPU variables of the batch step and of an srun step with one GPU.
+	cat >"$HARNESS_WORK/gpus.sh" <<'SCRIPT'
+#!/bin/sh
+echo "$1 job=${SLURM_JOB_GPUS-unset} step=${SLURM_STEP_GPUS-unset} cuda=${CUDA_VISIBLE_DEVICES-unset}"
+SCRIPT
+	chmod 755 "$HARNESS_WORK/gpus.sh"
+	job=$(harness_as_user sbatch --parsable -n1 --gres=gpu:2 -o gpus-%j.out \
+		--wrap "$HARNESS_WORK/gpus.sh batch; srun -n1 --gres=gpu:1 $HARNESS_WORK/gpus.sh step" 2>&1)
+	res=$(harness_wait_job "$job" 60)
+	check "--gres=gpu:2 job $job COMPLETED 0:0 (got: $res)" [ "$res" = "COMPLETED 0:0" ]
+	out=$HARNESS_WORK/gpus-$job.out
+	[[ -r $out ]] || : >"$out"
+	got=$(grep '^batch ' "$out")
+	check "batch step: SLURM_JOB_GPUS=0,1 CUDA_VISIBLE_DEVICES=0,1, no SLURM_STEP_GPUS ($got)" \
+		[ "$got" = "batch job=0,1 step=unset cuda=0,1" ]
+	got=$(grep '^step ' "$out")
+	check "srun --gres=gpu:1 step: one index in SLURM_STEP_GPUS and CUDA_VISIBLE_DEVICES ($got)" \
+		grep -q -E '^step job=0,1 step=([01]) cuda=\1$' <<<"$got"
+	[[ $res == "COMPLETED 0:0" ]] || diag <"$out"
+
+	# The NVML double: in slurmstepd's environment, and loadable by name in
+	# its mount namespace with that LD_LIBRARY_PATH, as the plugin loads it.
+	if [[ -n $double ]]; then
+		job=$(harness_as_user sbatch --parsable -n1 -o nvml-%j.out --wrap 'sleep 3' 2>&1)
+		ldpath='' stepd=''
+		for ((i = 0; i < 50; i++)); do
+			[[ -n $ldpath ]] && break
+			for p in $(_h_ns_pids); do
+				[[ $(cat "/proc/$p/comm" 2>/dev/null) == slurmstepd ]] || continue
+				stepd=$p
+				ldpath=$(tr '\0' '\n' <"/proc/$p/environ" 2>/dev/null |
+					sed -n 's/^LD_LIBRARY_PATH=//p')
+				[[ -n $ldpath ]] && break
+			done
+			sleep 0.1
+		done
+		check "slurmstepd has LD_LIBRARY_PATH=$HARNESS_NVML_DOUBLE ($ldpath)" \
+			[ "$ldpath" = "$HARNESS_NVML_DOUBLE" ]
+		# shellcheck disable=SC2016
+		loaded=$(nsenter -t "${stepd:-$_H_SLURMD_PID}" -m -- env LD_LIBRARY_PATH="$ldpath" \
+			perl -MDynaLoader -e 'DynaLoader::dl_load_file("libnvidia-ml.so.1") or exit 1;
+				open(my $m, "<", "/proc/self/maps") or exit 1;
+				for (<$m>) { if (m{ (/\S*libnvidia-ml\S*)$}) { print "$1\n"; last } }' 2>&1)
+		check "dlopen(\"libnvidia-ml.so.1\") as root in slurmstepd's mount namespace loads the double (${loaded:-nothing})" \
+			[ "$(dirname "${loaded:-/}")" = "$HARNESS_NVML_DOUBLE" ]
+		harness_wait_job "$job" 30 >/dev/null
+	else
+		ok "# SKIP no NVML double in $(dirname "$HARNESS_TESTS_DIR")/tests/fixtures/.libs (run make check)"
+	fi
+	harness_stop
+	unset HARNESS_CPUS HARNESS_GPUS HARNESS_NVML_DOUBLE
 fi
 
 echo "1..$n"
