@@ -1,0 +1,108 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* CPU time of a Slurm step, its job, all Slurm jobs and the whole node, so
+ * that the node's RAPL energy can be shared out by CPU time (DESIGN §4). */
+#ifndef CARBON_CPUTIME_H
+#define CARBON_CPUTIME_H
+
+#include <dirent.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#define CPUTIME_CGROUP_ROOT "/sys/fs/cgroup"
+#define CPUTIME_PROC_ROOT "/proc"
+
+/* Where a step's CPU time comes from; also the name of the method to record. */
+enum cputime_source {
+	CPUTIME_NONE,		/* not read */
+	CPUTIME_CGROUP_V1,	/* cpuacct.usage, ns */
+	CPUTIME_CGROUP_V2,	/* cpu.stat usage_usec, µs */
+	CPUTIME_PROC,		/* /proc/<pid>/stat utime+stime, clock ticks */
+};
+
+/* "none", "cgroup-v1", "cgroup-v2", "proc". */
+const char *cputime_source_name(enum cputime_source src);
+
+#define CPUTIME_PATH_MAX 512
+#define CPUTIME_SCAN_MAX 8192	/* processes the /proc fallback can look at */
+
+/* One counter file, opened when it first exists and kept open. */
+struct cputime_file {
+	char path[CPUTIME_PATH_MAX];	/* empty: no such counter here */
+	int fd;				/* -1 until opened */
+};
+
+/* The fields are the module's; callers read only hier and prefix (to log). */
+struct cputime_scope {
+	enum cputime_source hier;	/* what cputime_open found: V1, V2 or PROC */
+	char prefix[256];		/* the Slurm part of the cgroup path:
+					 * "/slurm", "/slurm_vm",
+					 * "/system.slice/slurmstepd.scope" */
+	pid_t stepd_pid;
+	long ticks_per_s;		/* USER_HZ, the unit of /proc times */
+	struct cputime_file step, job, all;	/* cgroup counters */
+	int node_fd;			/* <proc_root>/stat */
+	int stepd_fd;			/* <proc_root>/<stepd_pid>/stat */
+	DIR *proc_dir;			/* <proc_root>, rewound for each scan */
+	struct cputime_proc *scan;	/* the fallback's pid table */
+	uint64_t last_ns[4];		/* step, job, all, node: kept monotonic */
+};
+
+/* Prepare to read step `step` ("batch", "extern", "interactive", "0", ...)
+ * of job job_id of user uid on this node, from the slurmstepd whose pid is
+ * stepd_pid (getpid() in the plugin). cgroup_root and proc_root are
+ * CPUTIME_CGROUP_ROOT and CPUTIME_PROC_ROOT in production; tests pass fake
+ * trees.
+ * The hierarchy and Slurm's prefix come from <proc_root>/<stepd_pid>/cgroup:
+ * a v1 line whose path holds "/uid_<uid>/job_<job_id>" (freezer first;
+ * everything before it is the prefix), else a "0::" line whose path holds
+ * "/job_<job_id>". With neither, hier is CPUTIME_PROC.
+ * v1 counters live in cpuacct, mounted as <cgroup_root>/cpuacct or
+ * <cgroup_root>/cpu,cpuacct. The counter files need not exist yet: each
+ * is opened by the first cputime_read that finds it.
+ * Allocates the fallback's pid table (about 200 KiB) here, so that reads
+ * never allocate. Must run as root (or the owner of stepd_pid).
+ * Returns 0 (also when no cgroup is usable), or -1 with errno EINVAL when
+ * step is not a plain name or a path would not fit; s is then closed. */
+int cputime_open(struct cputime_scope *s, const char *cgroup_root,
+		 const char *proc_root, pid_t stepd_pid, uint32_t job_id,
+		 uint32_t uid, const char *step);
+
+/* Counters in nanoseconds whatever the source, since some fixed origin.
+ * Each one never decreases from one read to the next (a smaller reading,
+ * e.g. after a switch of source or a child being reaped between two files,
+ * repeats the previous value), so callers may take plain deltas. */
+struct cputime_sample {
+	uint64_t step_ns;	/* the step's processes; slurmstepd excluded */
+	uint64_t job_ns;	/* the job on this node, all its steps (in v2 with
+				 * their slurmstepds) */
+	uint64_t all_ns;	/* all Slurm jobs on this node (the prefix's cgroup) */
+	uint64_t node_ns;	/* every busy CPU of the node: user + nice +
+				 * system + irq + softirq of /proc/stat */
+	bool have_step, have_job, have_all, have_node;
+	enum cputime_source source;	/* where step_ns came from */
+};
+
+/* Read the counters into out. A cgroup counter not open yet is opened if it
+ * now exists (a step's cgroup appears when its tasks start). While the
+ * step's cgroup does not exist, step_ns comes from /proc: utime + stime +
+ * cutime + cstime of every live descendant of stepd_pid, plus slurmstepd's
+ * cutime + cstime (not its own threads' time); source is
+ * then CPUTIME_PROC, job_ns = step_ns and have_job is false. all_ns comes
+ * only from cgroups: where have_all is false, use node_ns.
+ * The fallback scans <proc_root>: at most CPUTIME_SCAN_MAX processes, and
+ * processes that left the step's tree (double fork) are missed.
+ * Never allocates. Not for concurrent use on one scope.
+ * Returns 0, or -1 when step_ns could not be read (the other have_* flags
+ * still say what was). */
+int cputime_read(struct cputime_scope *s, struct cputime_sample *out);
+
+/* Close what cputime_open and cputime_read opened; s may then be opened
+ * again. Safe on a scope that failed to open. */
+void cputime_close(struct cputime_scope *s);
+
+/* Number of CPUs online: the "cpuN" lines of <proc_root>/stat. Returns 0 when
+ * the file cannot be read. */
+unsigned cputime_node_cpus(const char *proc_root);
+
+#endif
