@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /* carbon.conf parsing with inih: every key validated, every error located. */
 #include "conf.h"
+#include "model.h"
 
 #include <errno.h>
 #include <ini.h>
@@ -40,6 +41,9 @@ void conf_defaults(struct carbon_conf *c)
 	c->checkpoint_s = 60;
 	conf_copy_str(c->spool_dir, sizeof(c->spool_dir),
 		      "/var/spool/slurm-carbon");
+	c->model_cpu_tdp_w = -1.0;
+	c->model_memory_w_per_gb = MODEL_MEMORY_W_PER_GB;
+	c->model_gpu_tdp_w = -1.0;
 }
 
 static bool parse_double(const char *s, double *out)
@@ -149,9 +153,52 @@ static int on_key(void *user, const char *section, const char *key,
 	} else if (!strcmp(section, "spool")) {
 		if (!strcmp(key, "dir"))
 			return set_str(ps, c->spool_dir, sizeof(c->spool_dir), section, key, value);
+	} else if (!strcmp(section, "model")) {
+		if (!strcmp(key, "cpu_tdp")) {
+			if (value[0] == '\0') {
+				c->model_cpu_tdp_w = -1.0;
+				return 1;
+			}
+			if (parse_double(value, &v) && v >= 1.0 && v <= 1000.0) {
+				c->model_cpu_tdp_w = v;
+				return 1;
+			}
+			snprintf(ps->msg, sizeof(ps->msg),
+				 "[model] cpu_tdp: '%s' is not a number of watts per socket from 1 to 1000 (leave it empty to look the CPU up in the table)",
+				 value);
+			return 0;
+		}
+		if (!strcmp(key, "memory_w_per_gb")) {
+			if (value[0] == '\0') {
+				c->model_memory_w_per_gb = MODEL_MEMORY_W_PER_GB;
+				return 1;
+			}
+			if (parse_double(value, &v) && v >= 0.0 && v <= 10.0) {
+				c->model_memory_w_per_gb = v;
+				return 1;
+			}
+			snprintf(ps->msg, sizeof(ps->msg),
+				 "[model] memory_w_per_gb: '%s' is not a number of watts per GB from 0 to 10",
+				 value);
+			return 0;
+		}
+		if (!strcmp(key, "gpu_tdp")) {
+			if (value[0] == '\0') {
+				c->model_gpu_tdp_w = -1.0;
+				return 1;
+			}
+			if (parse_double(value, &v) && v >= 1.0 && v <= 2000.0) {
+				c->model_gpu_tdp_w = v;
+				return 1;
+			}
+			snprintf(ps->msg, sizeof(ps->msg),
+				 "[model] gpu_tdp: '%s' is not a number of watts per GPU from 1 to 2000 (leave it empty to look each GPU up in the table by its NVML name)",
+				 value);
+			return 0;
+		}
 	} else {
 		snprintf(ps->msg, sizeof(ps->msg),
-			 "unknown section [%s] (known: site, database, sampling, spool)",
+			 "unknown section [%s] (known: site, database, sampling, spool, model)",
 			 section);
 		return 0;
 	}

@@ -24,6 +24,10 @@ struct carbon_conf {
 					 * to the spool this often; 0: never */
 	/* [spool] */
 	char spool_dir[CONF_STR_MAX];
+	/* [model]: the estimate where no counter exists (see model.h) */
+	double model_cpu_tdp_w;		/* per socket; < 0: from the table */
+	double model_memory_w_per_gb;	/* >= 0; 0 counts no memory */
+	double model_gpu_tdp_w;		/* per GPU; < 0: from the table */
 };
 
 /* Fill c with the documented defaults (see carbon.conf(5)). */

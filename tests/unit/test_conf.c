@@ -92,6 +92,42 @@ static void test_defaults(void **state)
 	assert_int_equal(c.connect_timeout_s, 3);
 	assert_int_equal(c.interval_s, 10);
 	assert_string_equal(c.cluster, "");
+	assert_true(c.model_cpu_tdp_w < 0);
+	assert_true(c.model_memory_w_per_gb == 0.3725);
+	assert_true(c.model_gpu_tdp_w < 0);
+}
+
+/* [model]: set, and empty values meaning "from the table" or the default. */
+static void test_model_section(void **state)
+{
+	struct carbon_conf c;
+	char err[512] = "";
+	const char *path;
+
+	(void)state;
+	path = write_conf("model.conf",
+			  "[model]\n"
+			  "cpu_tdp = 205          ; W per socket\n"
+			  "memory_w_per_gb = 0.5\n"
+			  "gpu_tdp = 700\n", 0644);
+	conf_defaults(&c);
+	if (conf_load(path, CONF_TRUST_ANY, &c, err, sizeof(err)) != 0)
+		fail_msg("unexpected error: %s", err);
+	assert_true(c.model_cpu_tdp_w == 205.0);
+	assert_true(c.model_memory_w_per_gb == 0.5);
+	assert_true(c.model_gpu_tdp_w == 700.0);
+
+	path = write_conf("model.conf",
+			  "[model]\ncpu_tdp =\nmemory_w_per_gb =\ngpu_tdp =\n", 0644);
+	if (conf_load(path, CONF_TRUST_ANY, &c, err, sizeof(err)) != 0)
+		fail_msg("unexpected error: %s", err);
+	assert_true(c.model_cpu_tdp_w < 0);
+	assert_true(c.model_memory_w_per_gb == 0.3725);
+	assert_true(c.model_gpu_tdp_w < 0);
+
+	path = write_conf("model.conf", "[model]\nmemory_w_per_gb = 0\n", 0644);
+	assert_int_equal(conf_load(path, CONF_TRUST_ANY, &c, err, sizeof(err)), 0);
+	assert_true(c.model_memory_w_per_gb == 0.0);
 }
 
 /* Each bad file and the pieces its message must hold. */
@@ -110,6 +146,14 @@ static void test_errors(void **state)
 		{ "[site]\nintensity = lots\n", { ":2:", "intensity", "'lots'" } },
 		{ "\n\n[nonsense]\nx = 1\n", { ":4:", "unknown section [nonsense]", "site" } },
 		{ "[site]\nthis line has no equals sign\n", { ":2:", "syntax", NULL } },
+		{ "[model]\ncpu_tdp = lots\n", { ":2:", "[model] cpu_tdp", "'lots'" } },
+		{ "[model]\ncpu_tdp = 0\n", { ":2:", "[model] cpu_tdp", "1 to 1000" } },
+		{ "[model]\ncpu_tdp = 150W\n", { ":2:", "[model] cpu_tdp", "'150W'" } },
+		{ "[model]\nmemory_w_per_gb = -0.1\n", { ":2:", "[model] memory_w_per_gb", "0 to 10" } },
+		{ "[model]\ngpu_tdp = 5000\n", { ":2:", "[model] gpu_tdp", "1 to 2000" } },
+		{ "[model]\ngpu_tdp = nan\n", { ":2:", "[model] gpu_tdp", "'nan'" } },
+		{ "[model]\ntdp = 100\n", { ":2:", "unknown key 'tdp'", "[model]" } },
+		{ "[models]\ncpu_tdp = 100\n", { ":2:", "unknown section [models]", "model)" } },
 	};
 	size_t i, k;
 
@@ -186,6 +230,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_design_example),
 		cmocka_unit_test(test_defaults),
+		cmocka_unit_test(test_model_section),
 		cmocka_unit_test(test_errors),
 		cmocka_unit_test(test_missing_file),
 		cmocka_unit_test(test_trust),
