@@ -9,8 +9,8 @@
 
 #include "conf.h"
 #include "record.h"
+#include "meter.h"
 #include "sampler.h"
-#include "sensor_rapl.h"
 
 #ifndef CARBON_DEFAULT_CONFIG
 #define CARBON_DEFAULT_CONFIG "/etc/slurm/carbon.conf"
@@ -25,7 +25,7 @@ struct plugin_context {
 	bool opt_bad;		/* an option value was invalid (remote side) */
 	/* slurmstepd only */
 	bool measuring;
-	struct rapl rapl;
+	struct meter meter;
 	struct sampler sampler;
 	struct step_record rec;
 };

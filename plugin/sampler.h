@@ -1,41 +1,35 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
-/* The sampler: a thread in slurmstepd that reads the step's sensors every
- * interval and accumulates wrap-safe energy per domain. */
+/* The sampler: a thread in slurmstepd that samples the step's meter every
+ * interval, so that counters never wrap unseen, the job's share is split
+ * interval by interval and the hour buckets are right. */
 #ifndef CARBON_SAMPLER_H
 #define CARBON_SAMPLER_H
 
 #include <pthread.h>
 #include <stdbool.h>
-#include <stdint.h>
 
-#include "energy.h"
-#include "sensor_rapl.h"
+#include "meter.h"
 
 struct sampler {
 	pthread_t thread;
-	pthread_mutex_t lock;	/* guards everything below */
+	pthread_mutex_t lock;	/* guards the meter while the thread runs */
 	pthread_cond_t wake;
 	bool running;
 	bool stop;
 	int interval_s;
-	const struct rapl *rapl;
-	uint64_t last_uj[RAPL_MAX_DOMAINS];
-	double energy_j[DOMAIN_COUNT];
-	uint32_t samples;
-	uint32_t read_errors;
-	double first_s;		/* wall clock of the first reading (UTC epoch) */
-	double last_s;		/* wall clock of the latest reading */
+	struct meter *meter;
 };
 
-/* Take the first reading now and start the thread.
- * Returns 0, or -1 (errno) when the thread could not be started; the first
- * reading is kept either way, so sampler_stop() still gives the energy. */
-int sampler_start(struct sampler *s, const struct rapl *rapl, int interval_s);
+/* Start the thread; the meter has taken its first readings. Returns 0, or
+ * -1 (errno) when the thread could not be started: sampler_stop() then
+ * still takes the final sample, so the energy is that of the whole step in
+ * one interval. */
+int sampler_start(struct sampler *s, struct meter *m, int interval_s);
 
-/* Stop the thread, take the final reading and copy the totals out.
- * Safe to call when sampler_start() failed to start the thread. */
-void sampler_stop(struct sampler *s, double energy_j[DOMAIN_COUNT],
-		  uint32_t *samples, double *first_s, double *last_s,
-		  uint32_t *read_errors);
+/* Stop the thread and take the final sample. */
+void sampler_stop(struct sampler *s);
+
+/* Wall clock, seconds since the epoch. */
+double sampler_now(void);
 
 #endif

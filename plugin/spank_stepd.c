@@ -130,10 +130,39 @@ static void fill_identity(spank_t sp, struct step_record *r)
 	}
 }
 
+/* How many CPUs a Slurm CPU list ("0-3,8,10-11") names. */
+static unsigned count_cpu_list(const char *list)
+{
+	unsigned n = 0;
+	const char *p = list;
+
+	while (p && *p) {
+		char *end;
+		unsigned long lo = strtoul(p, &end, 10), hi = lo;
+
+		if (end == p)
+			break;
+		if (*end == '-')
+			hi = strtoul(end + 1, &end, 10);
+		if (hi >= lo && hi - lo < 65536)
+			n += (unsigned)(hi - lo + 1);
+		p = *end == ',' ? end + 1 : NULL;
+	}
+	return n;
+}
+
+static void log_line(const char *msg)
+{
+	slurm_error("carbon: job %u step %s: %s", carbon_ctx.rec.job_id, carbon_ctx.rec.step, msg);
+}
+
 int carbon_stepd_post_opt(spank_t sp)
 {
-	char err[512];
-	int n;
+	struct meter_setup set;
+	char cores[1024] = "", gpus[1024] = "";
+	uint64_t mem_mb = 0;
+	char *list = NULL;
+	int interval;
 
 	if (!carbon_ctx.conf_ok)
 		return 0;
@@ -143,17 +172,37 @@ int carbon_stepd_post_opt(spank_t sp)
 		slurm_error("carbon: job %u: an invalid --carbon-tag/--carbon-project reached the step and was ignored",
 			    carbon_ctx.rec.job_id);
 
+	/* The job's CPUs and memory on this node (its weight when the node
+	 * idles; the model's memory) and the step's GPUs. */
+	if (spank_get_item(sp, S_JOB_ALLOC_CORES, &list) == ESPANK_SUCCESS && list)
+		conf_copy_str(cores, sizeof(cores), list);
+	spank_get_item(sp, S_JOB_ALLOC_MEM, &mem_mb);
+	getenv_into(sp, "SLURM_STEP_GPUS", gpus, sizeof(gpus));
+	if (!gpus[0])
+		getenv_into(sp, "SLURM_JOB_GPUS", gpus, sizeof(gpus));
+	if (!gpus[0])
+		getenv_into(sp, "CUDA_VISIBLE_DEVICES", gpus, sizeof(gpus));
+
+	memset(&set, 0, sizeof(set));
+	set.conf = &carbon_ctx.conf;
+	set.stepd_pid = getpid();
+	set.job_id = carbon_ctx.rec.job_id;
+	set.uid = carbon_ctx.rec.uid;
+	set.step = carbon_ctx.rec.step;
+	set.alloc_cpus = count_cpu_list(cores);
+	set.alloc_mem_gb = (double)mem_mb / 1024.0;
+	set.gpus = gpus;
+	set.powercap_root = RAPL_DEFAULT_ROOT;
+	set.cgroup_root = CPUTIME_CGROUP_ROOT;
+	set.proc_root = CPUTIME_PROC_ROOT;
+	set.cpuinfo = "/proc/cpuinfo";
+	set.nvml_library = NULL;
+
 	/* Counters are root-only (since Linux 5.10): open them now, as root. */
-	n = rapl_open(&carbon_ctx.rapl, RAPL_DEFAULT_ROOT, err, sizeof(err));
-	if (n < 0) {
-		slurm_error("carbon: job %u step %s: RAPL not usable (%s); cpu and dram energy are not measured",
-			    carbon_ctx.rec.job_id, carbon_ctx.rec.step, err);
-		n = 0;
-	}
-	conf_copy_str(carbon_ctx.rec.method, sizeof(carbon_ctx.rec.method),
-		      n > 0 ? "rapl" : "none");
-	if (sampler_start(&carbon_ctx.sampler, &carbon_ctx.rapl,
-			  carbon_ctx.conf.interval_s) < 0)
+	carbon_ctx.rec.start_s = sampler_now();
+	meter_open(&carbon_ctx.meter, &set, &carbon_ctx.rec, carbon_ctx.rec.start_s, log_line);
+	interval = meter_interval(&carbon_ctx.meter, carbon_ctx.conf.interval_s, log_line);
+	if (sampler_start(&carbon_ctx.sampler, &carbon_ctx.meter, interval) < 0)
 		slurm_error("carbon: job %u step %s: cannot start the sampler thread (%m); energy is taken from the first and last readings only",
 			    carbon_ctx.rec.job_id, carbon_ctx.rec.step);
 	carbon_ctx.measuring = true;
@@ -215,7 +264,6 @@ static carbon_store_fn load_store(char *err, size_t errlen)
 int carbon_stepd_exit(spank_t sp)
 {
 	struct step_record *r = &carbon_ctx.rec;
-	uint32_t read_errors = 0;
 	char err[1024];
 	carbon_store_fn store;
 	enum carbon_store_result result;
@@ -223,16 +271,14 @@ int carbon_stepd_exit(spank_t sp)
 	if (!carbon_ctx.measuring)
 		return 0;
 	carbon_ctx.measuring = false;
-	sampler_stop(&carbon_ctx.sampler, r->energy_j, &r->samples, &r->start_s,
-		     &r->end_s, &read_errors);
-	rapl_close(&carbon_ctx.rapl);
-	if (read_errors)
-		slurm_error("carbon: job %u step %s: %u RAPL readings failed; their energy is counted at the next good reading",
-			    r->job_id, r->step, read_errors);
+	sampler_stop(&carbon_ctx.sampler);
+	meter_close(&carbon_ctx.meter);
+	r->partial = false;
 
 	store = load_store(err, sizeof(err));
 	if (!store) {
 		spool_record(r, "", err);
+		spool_checkpoint_remove(carbon_ctx.conf.spool_dir, r);
 		return 0;
 	}
 	result = store(&carbon_ctx.conf, r, err, sizeof(err));
@@ -245,5 +291,7 @@ int carbon_stepd_exit(spank_t sp)
 	} else if (result != CARBON_STORE_OK) {
 		spool_record(r, "database write failed: ", err);
 	}
+	/* Stored or spooled: the checkpoint has served. */
+	spool_checkpoint_remove(carbon_ctx.conf.spool_dir, r);
 	return 0;
 }

@@ -42,6 +42,14 @@ struct step_row {
 	long long samples;
 	bool measured;		/* the record comes from counters */
 	double counted;		/* share of energy_j in the job total (union) */
+	/* Since migration 003 (has_job): the job's share this record charged. */
+	bool has_job;
+	double job_j[DOMAIN_COUNT];
+	double estimated_j;
+	double cpu_time_s;	/* < 0: not recorded */
+	const char *split;	/* NULL when not recorded */
+	const char *notes;
+	bool partial;
 };
 
 /* One job on one cluster: rows[0..n-1], and what it adds up to. */
@@ -54,6 +62,7 @@ struct job {
 	double it_kwh;
 	double facility_kwh;
 	double co2e_kg;
+	double estimated_kwh;	/* of it_kwh, from the model */
 	bool measured;		/* at least one record from counters */
 };
 
@@ -142,7 +151,9 @@ static const char job_sql[] =
 	"SELECT job_id, cluster, step, node, user_name, project, tag,"
 	" extract(epoch FROM start_time)::float8 AS start_epoch,"
 	" extract(epoch FROM end_time)::float8 AS end_epoch,"
-	" cpu_j, dram_j, gpu_j, other_j, samples, method"
+	" cpu_j, dram_j, gpu_j, other_j, samples, method, partial,"
+	" job_cpu_j, job_dram_j, job_gpu_j, job_other_j, estimated_j, cpu_time_s,"
+	" split, notes"
 	" FROM carbon.step_energy"
 	" WHERE job_id = ANY($1::bigint[])"
 	" AND ($2::text IS NULL OR cluster = $2::text)"
@@ -185,18 +196,28 @@ static int parse_rows(const PGresult *res, struct step_row *rows)
 	    c_user = PQfnumber(res, "user_name"), c_project = PQfnumber(res, "project"),
 	    c_tag = PQfnumber(res, "tag"), c_start = PQfnumber(res, "start_epoch"),
 	    c_end = PQfnumber(res, "end_epoch"), c_samples = PQfnumber(res, "samples"),
-	    c_method = PQfnumber(res, "method");
-	int c_energy[DOMAIN_COUNT];
+	    c_method = PQfnumber(res, "method"), c_partial = PQfnumber(res, "partial"),
+	    c_est = PQfnumber(res, "estimated_j"), c_cpu_time = PQfnumber(res, "cpu_time_s"),
+	    c_split = PQfnumber(res, "split"), c_notes = PQfnumber(res, "notes");
+	static const char *const job_col[DOMAIN_COUNT] = {
+		[DOMAIN_CPU] = "job_cpu_j",
+		[DOMAIN_DRAM] = "job_dram_j",
+		[DOMAIN_GPU] = "job_gpu_j",
+		[DOMAIN_OTHER] = "job_other_j",
+	};
+	int c_energy[DOMAIN_COUNT], c_job_energy[DOMAIN_COUNT];
 	int i, d, n = PQntuples(res);
 
 	for (d = 0; d < DOMAIN_COUNT; d++) {
 		c_energy[d] = PQfnumber(res, energy_col[d]);
-		if (c_energy[d] < 0)
+		c_job_energy[d] = PQfnumber(res, job_col[d]);
+		if (c_energy[d] < 0 || c_job_energy[d] < 0)
 			goto bad;
 	}
 	if (c_job < 0 || c_cluster < 0 || c_step < 0 || c_node < 0 || c_user < 0 ||
 	    c_project < 0 || c_tag < 0 || c_start < 0 || c_end < 0 ||
-	    c_samples < 0 || c_method < 0)
+	    c_samples < 0 || c_method < 0 || c_partial < 0 || c_est < 0 ||
+	    c_cpu_time < 0 || c_split < 0 || c_notes < 0)
 		goto bad;
 
 	for (i = 0; i < n; i++) {
@@ -216,6 +237,16 @@ static int parse_rows(const PGresult *res, struct step_row *rows)
 			r->energy_j[d] = strtod(PQgetvalue(res, i, c_energy[d]), NULL);
 		r->samples = strtoll(PQgetvalue(res, i, c_samples), NULL, 10);
 		r->measured = strcmp(r->method, "none") != 0;
+		r->partial = PQgetvalue(res, i, c_partial)[0] == 't';
+		r->has_job = !PQgetisnull(res, i, c_job_energy[DOMAIN_CPU]);
+		for (d = 0; d < DOMAIN_COUNT && r->has_job; d++)
+			r->job_j[d] = PQgetisnull(res, i, c_job_energy[d]) ? 0.0 :
+				      strtod(PQgetvalue(res, i, c_job_energy[d]), NULL);
+		r->estimated_j = strtod(PQgetvalue(res, i, c_est), NULL);
+		r->cpu_time_s = PQgetisnull(res, i, c_cpu_time) ? -1.0 :
+				strtod(PQgetvalue(res, i, c_cpu_time), NULL);
+		r->split = text_or_null(res, i, c_split);
+		r->notes = text_or_null(res, i, c_notes);
 	}
 	return 0;
 bad:
@@ -224,7 +255,11 @@ bad:
 	return -1;
 }
 
-/* Totals of job (rows already set): each node's time counted once. */
+/* Totals of job (rows already set): each node's energy counted once. A
+ * record of the measurement engine (has_job) holds the job's share it
+ * charged, and on each node one record at a time charges it, so those add
+ * up. A record from before (whole-node energy over its window) counts the
+ * part of its window no earlier such record on its node covers. */
 static int job_total(struct job *job, const struct report_env *env,
 		     const struct intensity *in)
 {
@@ -243,7 +278,7 @@ static int job_total(struct job *job, const struct report_env *env,
 		spans[i].node = job->rows[i].node;
 		spans[i].start_s = job->rows[i].start_s;
 		spans[i].end_s = job->rows[i].end_s;
-		spans[i].counted = job->rows[i].measured;
+		spans[i].counted = job->rows[i].measured && !job->rows[i].has_job;
 	}
 	if (span_union_fractions(spans, job->n, fraction) < 0)
 		goto out;
@@ -252,10 +287,11 @@ static int job_total(struct job *job, const struct report_env *env,
 	job->end_s = job->rows[0].end_s;
 	job->measured = false;
 	memset(job->energy_kwh, 0, sizeof(job->energy_kwh));
+	job->estimated_kwh = 0.0;
 	for (i = 0; i < job->n; i++) {
 		struct step_row *r = &job->rows[i];
 
-		r->counted = fraction[i];
+		r->counted = r->has_job ? 1.0 : fraction[i];
 		if (r->start_s < job->start_s)
 			job->start_s = r->start_s;
 		if (r->end_s > job->end_s)
@@ -264,7 +300,9 @@ static int job_total(struct job *job, const struct report_env *env,
 			continue;
 		job->measured = true;
 		for (d = 0; d < DOMAIN_COUNT; d++)
-			job->energy_kwh[d] += r->energy_j[d] * r->counted / JOULES_PER_KWH;
+			job->energy_kwh[d] += (r->has_job ? r->job_j[d] :
+					       r->energy_j[d] * r->counted) / JOULES_PER_KWH;
+		job->estimated_kwh += r->estimated_j / JOULES_PER_KWH;
 	}
 	for (d = 0; d < DOMAIN_COUNT; d++)
 		it += job->energy_kwh[d];
@@ -351,7 +389,8 @@ static void json_job(struct json_writer *w, const struct job *job,
 		json_kv_null(w, "year");
 	json_end_object(w);
 	json_kv_number(w, "co2e_kg", job->co2e_kg);
-	json_kv_number(w, "estimated_fraction", 0.0);
+	json_kv_number(w, "estimated_fraction",
+		       job->it_kwh > 0 ? fmin(1.0, job->estimated_kwh / job->it_kwh) : 0.0);
 
 	json_key(w, "steps");
 	json_begin_array(w);
@@ -375,6 +414,24 @@ static void json_job(struct json_writer *w, const struct job *job,
 		json_kv_string(w, "method", r->method);
 		json_kv_int(w, "samples", r->samples);
 		json_kv_number(w, "counted_fraction", r->counted);
+		json_kv_bool(w, "partial", r->partial);
+		if (r->has_job) {
+			double jt = 0.0;
+
+			json_key(w, "job_energy_kwh");
+			json_begin_object(w);
+			for (d = 0; d < DOMAIN_COUNT; d++) {
+				json_kv_number(w, energy_domain_name(d), r->job_j[d] / JOULES_PER_KWH);
+				jt += r->job_j[d];
+			}
+			json_kv_number(w, "it", jt / JOULES_PER_KWH);
+			json_end_object(w);
+			json_kv_number(w, "estimated_kwh", r->estimated_j / JOULES_PER_KWH);
+		}
+		if (r->cpu_time_s >= 0)
+			json_kv_number(w, "cpu_time_s", r->cpu_time_s);
+		json_kv_string(w, "split", r->split);
+		json_kv_string(w, "notes", r->notes);
 		json_end_object(w);
 	}
 	json_end_array(w);

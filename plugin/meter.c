@@ -1,0 +1,514 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* The meter: sensors in, the step's share and the job's share out.
+ *
+ * Each interval [prev, now] on a node:
+ *   node energy E        RAPL package and dram deltas (wrap-safe), or the
+ *                        model where the node has no RAPL;
+ *   job share  f_job     the job's CPU time / all jobs' CPU time on the node
+ *                        (cgroup cpuacct or cpu.stat; /proc without them);
+ *                        when no job is busy, the job's allocated CPUs / the
+ *                        allocated CPUs of all jobs present (their leases);
+ *   step share f_step    the step's CPU time / the job's CPU time.
+ * The step's own figure adds E x f_job x f_step. The job's figure adds
+ * E x f_job, but only in the one step of the job that holds the job's lease
+ * on this node, and only from the time the previous holder charged up to:
+ * so the batch, extern and srun steps side by side count the job once. A
+ * GPU is charged to the job by the step holding that GPU's lease. */
+#include "meter.h"
+
+#include <errno.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "model.h"
+#include "spool.h"
+
+#define IDLE_CPU_SHARE 0.02	/* below 2 % of one CPU, nothing is busy */
+#define GPU_COUNTER_EVERY 6	/* NVML's energy counter costs ms; power µs */
+
+static void say(void (*log_fn)(const char *), struct step_record *r, const char *note,
+		const char *detail)
+{
+	char msg[1400];
+
+	record_note(r, note);
+	if (log_fn) {
+		snprintf(msg, sizeof(msg), "%s%s%s", note, detail && detail[0] ? ": " : "",
+			 detail ? detail : "");
+		log_fn(msg);
+	}
+}
+
+unsigned meter_match_gpus(const struct nvml *nv, const char *list, unsigned *out,
+			  unsigned max, unsigned *unknown)
+{
+	char buf[1024], *tok, *save = NULL;
+	unsigned n = 0, i;
+
+	*unknown = 0;
+	if (!list || !list[0] || !conf_copy_str(buf, sizeof(buf), list))
+		return 0;
+	for (tok = strtok_r(buf, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
+		unsigned lo, hi, k;
+		char *end;
+		bool found = false;
+
+		tok += strspn(tok, " ");
+		if (!strncmp(tok, "GPU-", 4) || !strncmp(tok, "MIG-", 4)) {
+			for (i = 0; i < nv->n; i++) {
+				if (!strcmp(nv->gpu[i].uuid, tok) ||
+				    (!strncmp(tok, "MIG-", 4) && nv->gpu[i].mig)) {
+					found = true;
+					break;
+				}
+			}
+			if (found && n < max) {
+				for (k = 0; k < n && out[k] != i; k++)
+					;
+				if (k == n)
+					out[n++] = i;
+			} else if (!found) {
+				(*unknown)++;
+			}
+			continue;
+		}
+		lo = (unsigned)strtoul(tok, &end, 10);
+		if (end == tok) {
+			(*unknown)++;
+			continue;
+		}
+		hi = lo;
+		if (*end == '-')
+			hi = (unsigned)strtoul(end + 1, &end, 10);
+		for (k = lo; k <= hi && k < lo + NVML_MAX_GPUS; k++) {
+			found = false;
+			for (i = 0; i < nv->n; i++) {
+				if (nv->gpu[i].index == k) {
+					found = true;
+					break;
+				}
+			}
+			if (!found) {
+				(*unknown)++;
+				continue;
+			}
+			if (n < max) {
+				unsigned j;
+
+				for (j = 0; j < n && out[j] != i; j++)
+					;
+				if (j == n)
+					out[n++] = i;
+			}
+		}
+	}
+	return n;
+}
+
+static void open_gpus(struct meter *m, const struct meter_setup *set,
+		      void (*log_fn)(const char *))
+{
+	char err[512], detail[640];
+	unsigned idx[NVML_MAX_GPUS], n, unknown, i;
+	int rc;
+
+	if (!set->gpus || !set->gpus[0])
+		return;		/* the step holds no GPU: NVML is not even loaded */
+	rc = nvml_open(&m->nvml, set->nvml_library, err, sizeof(err));
+	if (rc <= 0) {
+		snprintf(detail, sizeof(detail), "%s (GPUs %s)", err[0] ? err : "no GPU", set->gpus);
+		say(log_fn, m->rec, rc < 0 ? "nvml failed: GPUs not measured" :
+				    "no NVML: GPUs not measured", detail);
+		return;
+	}
+	n = meter_match_gpus(&m->nvml, set->gpus, idx, NVML_MAX_GPUS, &unknown);
+	if (unknown) {
+		snprintf(detail, sizeof(detail), "%s", set->gpus);
+		say(log_fn, m->rec, "some of the step's GPUs are not known to NVML", detail);
+	}
+	for (i = 0; i < n; i++) {
+		struct meter_gpu *g = &m->gpu[m->n_gpus];
+		const struct nvml_gpu *ng = &m->nvml.gpu[idx[i]];
+		uint32_t mw;
+
+		memset(g, 0, sizeof(*g));
+		g->nv = idx[i];
+		g->lease.fd = -1;
+		if (ng->mig)
+			say(log_fn, m->rec, "MIG: the whole GPU is measured, instances are not separable",
+			    ng->uuid);
+		if (ng->has_energy && nvml_read_energy_mj(&m->nvml, idx[i], &g->last_mj) == 0) {
+			g->mode = GPU_COUNTER;
+		} else if (nvml_read_power_mw(&m->nvml, idx[i], &mw) == 0) {
+			g->mode = GPU_POWER;
+			g->last_w = mw / 1000.0;
+			g->have_w = true;
+		} else {
+			g->mode = GPU_MODEL;
+			g->tdp_w = model_gpu_board_tdp_w(ng->name, set->conf->model_gpu_tdp_w, NULL);
+			say(log_fn, m->rec, "a GPU has neither energy nor power readings: modelled at its TDP",
+			    ng->name);
+		}
+		if (g->mode == GPU_COUNTER && nvml_read_power_mw(&m->nvml, idx[i], &mw) == 0) {
+			g->last_w = mw / 1000.0;
+			g->have_w = true;
+		}
+		m->n_gpus++;
+	}
+}
+
+/* The model's figures, where the node has no RAPL. */
+static void open_model(struct meter *m, const struct meter_setup *set,
+		       void (*log_fn)(const char *))
+{
+	const struct carbon_conf *c = set->conf;
+	struct model_cpuinfo ci;
+	const char *source = "default";
+	char detail[400];
+	double tdp;
+
+	memset(&ci, 0, sizeof(ci));
+	if (model_read_cpuinfo(set->cpuinfo, &ci) < 0 || ci.cpus == 0) {
+		ci.sockets = 1;
+		ci.cpus = ci.cores = cputime_node_cpus(set->proc_root);
+	}
+	if (ci.cpus == 0)
+		ci.cpus = ci.cores = 1;
+	if (ci.sockets == 0)
+		ci.sockets = 1;
+	tdp = model_cpu_socket_tdp_w(&ci, c->model_cpu_tdp_w, &source);
+	if (!strcmp(source, "default")) {
+		snprintf(detail, sizeof(detail), "'%s'; set [model] cpu_tdp", ci.name[0] ? ci.name : "unknown CPU");
+		say(log_fn, m->rec, "CPU model not in the TDP table: modelled at the default watts per core",
+		    detail);
+	}
+	m->model_cpu = true;
+	m->model_w_per_cpu = tdp * ci.sockets / ci.cpus;
+	m->model_mem_w = c->model_memory_w_per_gb * set->alloc_mem_gb;
+}
+
+void meter_open(struct meter *m, const struct meter_setup *set,
+		struct step_record *rec, double now, void (*log_fn)(const char *))
+{
+	char err[1024];
+	int n;
+
+	memset(m, 0, sizeof(*m));
+	m->rec = rec;
+	m->job_lease.fd = -1;
+	m->alloc_cpus = set->alloc_cpus;
+	m->spool_dir = set->conf->spool_dir;
+	m->gpu_counter_every = GPU_COUNTER_EVERY;
+	m->checkpoint_every = set->conf->checkpoint_s > 0 ?
+		(set->conf->checkpoint_s + set->conf->interval_s - 1) / set->conf->interval_s : 0;
+	snprintf(m->lease_dir, sizeof(m->lease_dir), "%s/lease", set->conf->spool_dir);
+	snprintf(m->job_lease_name, sizeof(m->job_lease_name), "job.%u", (unsigned)set->job_id);
+
+	n = rapl_open(&m->rapl, set->powercap_root, err, sizeof(err));
+	if (n < 0) {
+		say(log_fn, rec, "RAPL not usable: cpu and dram modelled", err);
+		n = 0;
+	}
+	if (n > 0)
+		rapl_read_uj(&m->rapl, m->rapl_last);
+	else
+		open_model(m, set, log_fn);
+
+	cputime_open(&m->cpu, set->cgroup_root, set->proc_root, set->stepd_pid, set->job_id,
+		     set->uid, set->step);
+	m->have_cpu_last = cputime_read(&m->cpu, &m->cpu_last) == 0;
+
+	open_gpus(m, set, log_fn);
+	m->last_wall = now;
+	rec->has_job = true;
+	/* Take the job's lease now if nobody has it: the first step of a job
+	 * on a node (the extern step, where there is one) charges the job. */
+	if (lease_try(&m->job_lease, m->lease_dir, m->job_lease_name, err, sizeof(err)) < 0) {
+		say(log_fn, rec, "no lease directory: this step charges the job as if alone", err);
+	} else if (lease_held(&m->job_lease)) {
+		unsigned cpus;
+
+		lease_read(&m->job_lease, &m->job_charged_until, &cpus);
+		lease_write(&m->job_lease, now > m->job_charged_until ? now : m->job_charged_until,
+			    m->alloc_cpus);
+	}
+}
+
+int meter_interval(struct meter *m, int interval_s, void (*log_fn)(const char *))
+{
+	(void)m;
+	(void)log_fn;
+	return interval_s;	/* RAPL_WRAP_CHECK */
+}
+
+static uint64_t grew(uint64_t now, uint64_t before)
+{
+	return now > before ? now - before : 0;
+}
+
+/* The share of [prev, now] a holder may still charge: the part after what
+ * the previous holder of the same lease charged. */
+static double unclaimed(double prev, double now, double charged_until)
+{
+	if (charged_until <= prev)
+		return 1.0;
+	if (charged_until >= now || now <= prev)
+		return 0.0;
+	return (now - charged_until) / (now - prev);
+}
+
+/* GPU energy of g over [prev, now]. */
+static double gpu_interval_j(struct meter *m, struct meter_gpu *g, double dt, bool counter_now)
+{
+	uint32_t mw;
+	uint64_t mj;
+	double j = 0.0, w;
+
+	switch (g->mode) {
+	case GPU_COUNTER:
+		if (nvml_read_power_mw(&m->nvml, g->nv, &mw) == 0) {
+			w = mw / 1000.0;
+			j = (g->have_w ? (g->last_w + w) / 2.0 : w) * dt;
+			g->last_w = w;
+			g->have_w = true;
+		} else {
+			g->have_w = false;
+			counter_now = true;	/* no power: every interval from the counter */
+		}
+		g->since_counter_j += j;
+		if (counter_now) {
+			if (nvml_read_energy_mj(&m->nvml, g->nv, &mj) == 0) {
+				/* The counter is the truth: the power-integrated
+				 * figures since its last reading are corrected
+				 * here, in this interval. */
+				double exact = (double)counter_delta(g->last_mj, mj, 0) / 1000.0;
+
+				j += exact - g->since_counter_j;
+				if (j < 0)
+					j = 0;
+				g->last_mj = mj;
+				g->since_counter_j = 0;
+			} else {
+				record_note(m->rec, "nvml: a GPU energy reading failed");
+			}
+		}
+		return j;
+	case GPU_POWER:
+		if (nvml_read_power_mw(&m->nvml, g->nv, &mw) == 0) {
+			w = mw / 1000.0;
+			j = (g->have_w ? (g->last_w + w) / 2.0 : w) * dt;
+			g->last_w = w;
+			g->have_w = true;
+		} else {
+			j = g->have_w ? g->last_w * dt : 0.0;
+			record_note(m->rec, "nvml: a GPU power reading failed (last power kept)");
+		}
+		return j;
+	case GPU_MODEL:
+		return g->tdp_w * dt;
+	default:
+		return 0.0;
+	}
+}
+
+static void checkpoint(struct meter *m, double now)
+{
+	char err[512];
+
+	m->rec->partial = true;
+	m->rec->end_s = now;
+	if (spool_check_dir(m->spool_dir, true, err, sizeof(err)) < 0 ||
+	    spool_checkpoint(m->spool_dir, m->rec, err, sizeof(err)) < 0)
+		record_note(m->rec, "checkpoint failed");
+	m->rec->partial = false;
+}
+
+void meter_sample(struct meter *m, double now, bool final)
+{
+	struct step_record *r = m->rec;
+	double dt = now - m->last_wall, node[DOMAIN_COUNT] = { 0 }, job[DOMAIN_COUNT] = { 0 };
+	double step[DOMAIN_COUNT] = { 0 }, f_job = 1.0, f_step = 0.0, share, est = 0.0;
+	struct cputime_sample cs;
+	bool have_cpu, holder, busy = true, have_denom = false;
+	uint64_t d_step = 0, d_job = 0, d_all = 0;
+	unsigned i;
+	int dom;
+
+	if (dt < 0)
+		dt = 0;
+	m->samples++;
+	r->samples = m->samples;
+
+	/* Node energy from RAPL. */
+	if (m->rapl.n > 0) {
+		uint64_t cur[RAPL_MAX_DOMAINS];
+
+		memcpy(cur, m->rapl_last, sizeof(cur));
+		rapl_read_uj(&m->rapl, cur);	/* a failed zone keeps its value */
+		for (i = 0; i < m->rapl.n; i++) {
+			uint64_t d = counter_delta(m->rapl_last[i], cur[i],
+						   m->rapl.d[i].max_range_uj);
+
+			node[m->rapl.d[i].domain] += (double)d / 1e6;
+		}
+		memcpy(m->rapl_last, cur, sizeof(cur));
+		m->used_rapl = true;
+	}
+
+	/* CPU time: the shares. */
+	/* The denominator: all jobs' CPU time on the node (the node's CPU
+	 * time outside jobs, slurmd's and the system's, is overhead the jobs
+	 * present share); the node's busy time where job cgroups are absent. */
+	have_cpu = cputime_read(&m->cpu, &cs) == 0;
+	if (have_cpu && m->have_cpu_last) {
+		d_step = cs.have_step ? grew(cs.step_ns, m->cpu_last.step_ns) : 0;
+		d_job = cs.have_job ? grew(cs.job_ns, m->cpu_last.job_ns) : d_step;
+		if (cs.have_all && m->cpu_last.have_all) {
+			d_all = grew(cs.all_ns, m->cpu_last.all_ns);
+			have_denom = true;
+		} else if (cs.have_node && m->cpu_last.have_node) {
+			d_all = grew(cs.node_ns, m->cpu_last.node_ns);
+			have_denom = true;
+		}
+		conf_copy_str(r->split, sizeof(r->split), cputime_source_name(cs.source));
+	}
+	if (have_cpu) {
+		m->cpu_last = cs;
+		m->have_cpu_last = true;
+		if (cs.have_step)
+			r->cpu_time_s = (double)cs.step_ns / 1e9;	/* since the step began */
+	}
+
+	/* Whether this step charges the job now: it holds the job's lease, or
+	 * takes it over from a holder that ended, from where that one stopped. */
+	if (!lease_held(&m->job_lease) &&
+	    lease_try(&m->job_lease, m->lease_dir, m->job_lease_name, NULL, 0) == 1) {
+		unsigned unused;
+
+		lease_read(&m->job_lease, &m->job_charged_until, &unused);
+	}
+	holder = lease_held(&m->job_lease);
+
+	if (!have_denom) {
+		f_job = 1.0;	/* nothing to split by: the node is the job's */
+		f_step = holder ? 1.0 : 0.0;
+		if (!r->split[0])
+			conf_copy_str(r->split, sizeof(r->split), "none");
+	} else {
+		busy = (double)d_all >= IDLE_CPU_SHARE * dt * 1e9;
+		if (busy) {
+			f_job = (double)d_job / (double)d_all;
+		} else {
+			unsigned total = 0, jobs = 0;
+
+			if (lease_jobs_present(m->lease_dir, &total, &jobs) == 0 && total > 0)
+				f_job = (double)(m->alloc_cpus ? m->alloc_cpus : 1) / total;
+		}
+		if (f_job > 1.0)
+			f_job = 1.0;
+		if (d_job > 0 && (double)d_job >= IDLE_CPU_SHARE * dt * 1e9)
+			f_step = (double)d_step / (double)d_job;
+		else
+			f_step = holder ? 1.0 : 0.0;	/* the job idles: its holder */
+		if (f_step > 1.0)
+			f_step = 1.0;
+	}
+
+	/* The model, where there is no RAPL: per CPU-second and per GB. */
+	if (m->model_cpu) {
+		job[DOMAIN_CPU] = m->model_w_per_cpu * (double)d_job / 1e9;
+		job[DOMAIN_DRAM] = m->model_mem_w * dt;
+		step[DOMAIN_CPU] = m->model_w_per_cpu * (double)d_step / 1e9;
+		step[DOMAIN_DRAM] = job[DOMAIN_DRAM] * f_step;
+		est += job[DOMAIN_CPU] + job[DOMAIN_DRAM];
+		m->used_model = true;
+	} else {
+		for (dom = 0; dom < DOMAIN_COUNT; dom++) {
+			job[dom] = node[dom] * f_job;
+			step[dom] = job[dom] * f_step;
+		}
+	}
+
+	/* The job's share, once: only the holder, only what is unclaimed. */
+	if (holder) {
+		share = unclaimed(m->last_wall, now, m->job_charged_until);
+		for (dom = 0; dom < DOMAIN_COUNT; dom++)
+			job[dom] *= share;
+		est *= share;
+		m->job_charged_until = now;
+		lease_write(&m->job_lease, now, m->alloc_cpus);
+	} else {
+		memset(job, 0, sizeof(job));
+		est = 0.0;
+	}
+
+	/* GPUs: the step's own figure has all of its GPUs; the job's only the
+	 * ones whose lease this step holds. */
+	for (i = 0; i < m->n_gpus; i++) {
+		struct meter_gpu *g = &m->gpu[i];
+		bool counter_now = final || m->samples % (unsigned)m->gpu_counter_every == 0;
+		double j = gpu_interval_j(m, g, dt, counter_now);
+		char name[128];
+
+		if (g->mode == GPU_LOST)
+			continue;
+		m->used_nvml |= g->mode != GPU_MODEL;
+		step[DOMAIN_GPU] += j;
+		snprintf(name, sizeof(name), "job.%u.gpu.%s", (unsigned)r->job_id,
+			 m->nvml.gpu[g->nv].uuid[0] ? m->nvml.gpu[g->nv].uuid : "unknown");
+		if (!lease_held(&g->lease)) {
+			if (lease_try(&g->lease, m->lease_dir, name, NULL, 0) == 1) {
+				unsigned unused;
+
+				lease_read(&g->lease, &g->charged_until, &unused);
+			}
+		}
+		if (lease_held(&g->lease)) {
+			share = unclaimed(m->last_wall, now, g->charged_until);
+			job[DOMAIN_GPU] += j * share;
+			if (g->mode == GPU_MODEL)
+				est += j * share;
+			g->charged_until = now;
+			lease_write(&g->lease, now, 0);
+		}
+		if (g->mode == GPU_MODEL)
+			m->used_model = true;
+	}
+
+	for (dom = 0; dom < DOMAIN_COUNT; dom++) {
+		r->energy_j[dom] += step[dom];
+		r->job_j[dom] += job[dom];
+	}
+	r->estimated_j += est;
+	record_add_hours(r, m->last_wall, now, job);
+	r->end_s = now;
+	m->last_wall = now;
+
+	/* The sensors that counted, for the record. */
+	r->method[0] = '\0';
+	snprintf(r->method, sizeof(r->method), "%s%s%s%s%s",
+		 m->used_rapl ? "rapl" : "",
+		 m->used_rapl && m->used_nvml ? "+" : "",
+		 m->used_nvml ? "nvml" : "",
+		 (m->used_rapl || m->used_nvml) && m->used_model ? "+" : "",
+		 m->used_model ? "model" : "");
+	if (!r->method[0])
+		conf_copy_str(r->method, sizeof(r->method), "none");
+
+	if (!final && m->checkpoint_every > 0 && m->samples % (unsigned)m->checkpoint_every == 0)
+		checkpoint(m, now);
+}
+
+void meter_close(struct meter *m)
+{
+	unsigned i;
+
+	for (i = 0; i < m->n_gpus; i++)
+		lease_release(&m->gpu[i].lease);
+	lease_release(&m->job_lease);
+	nvml_close(&m->nvml);
+	cputime_close(&m->cpu);
+	rapl_close(&m->rapl);
+}

@@ -1,0 +1,109 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* The meter: every sensor of one step on one node, and the rule that turns
+ * their readings into the step's share and the job's share (DESIGN §4;
+ * spank_carbon(8), "ATTRIBUTION"). The sampler thread calls meter_sample()
+ * every interval; nothing here blocks on anything but local files. */
+#ifndef CARBON_METER_H
+#define CARBON_METER_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "conf.h"
+#include "cputime.h"
+#include "lease.h"
+#include "record.h"
+#include "sensor_nvml.h"
+#include "sensor_rapl.h"
+
+/* One GPU the step holds. */
+struct meter_gpu {
+	unsigned nv;			/* index into nvml.gpu[] */
+	enum { GPU_COUNTER, GPU_POWER, GPU_MODEL, GPU_LOST } mode;
+	uint64_t last_mj;		/* the counter at the last counter reading */
+	double last_w;			/* the last power reading, W */
+	bool have_w;
+	double since_counter_j;		/* power-integrated since the last counter reading */
+	double tdp_w;			/* the model's figure (GPU_MODEL) */
+	struct lease lease;		/* held: this step charges the GPU to the job */
+	double charged_until;
+};
+
+/* What the meter needs to know of the step, given by the caller. */
+struct meter_setup {
+	const struct carbon_conf *conf;
+	pid_t stepd_pid;
+	uint32_t job_id;
+	uint32_t uid;
+	const char *step;		/* "batch", "extern", "0", ... */
+	unsigned alloc_cpus;		/* the job's CPUs on this node (0: unknown) */
+	double alloc_mem_gb;		/* the job's memory on this node (0: unknown) */
+	const char *gpus;		/* the step's GPUs: SLURM_STEP_GPUS, else
+					 * SLURM_JOB_GPUS, else CUDA_VISIBLE_DEVICES
+					 * (indices or UUIDs); NULL or "": none */
+	const char *powercap_root;	/* RAPL_DEFAULT_ROOT */
+	const char *cgroup_root;	/* "/sys/fs/cgroup" */
+	const char *proc_root;		/* "/proc" */
+	const char *cpuinfo;		/* "/proc/cpuinfo" */
+	const char *nvml_library;	/* NULL: libnvidia-ml.so.1 */
+};
+
+struct meter {
+	struct step_record *rec;	/* where the figures go */
+	char lease_dir[CONF_STR_MAX + 16];
+	char job_lease_name[32];
+	unsigned alloc_cpus;
+	int checkpoint_every;		/* samples between checkpoints; 0: none */
+	int gpu_counter_every;		/* samples between GPU counter readings */
+	const char *spool_dir;
+
+	struct rapl rapl;
+	uint64_t rapl_last[RAPL_MAX_DOMAINS];
+
+	struct nvml nvml;
+	struct meter_gpu gpu[NVML_MAX_GPUS];
+	unsigned n_gpus;
+
+	struct cputime_scope cpu;
+	struct cputime_sample cpu_last;
+	bool have_cpu_last;
+
+	/* the model, where no counter exists */
+	bool model_cpu;			/* no RAPL: CPU and memory from the model */
+	double model_w_per_cpu;		/* TDP x sockets / CPUs */
+	double model_mem_w;		/* W per GB x the job's memory */
+
+	struct lease job_lease;
+	double job_charged_until;
+	double last_wall;		/* time of the previous sample */
+	unsigned samples;
+	bool used_model, used_rapl, used_nvml;
+};
+
+/* Open every sensor (as root: the counters are root-only) and take the
+ * first readings at time now. Problems become one log line each through
+ * log_fn and a note in the record; the meter then measures what it can. */
+void meter_open(struct meter *m, const struct meter_setup *setup,
+		struct step_record *rec, double now,
+		void (*log_fn)(const char *msg));
+
+/* One sample at time now: charge the interval since the previous one to
+ * the step and, where this step holds the job's lease, to the job. final:
+ * the step's end (no checkpoint is written). */
+void meter_sample(struct meter *m, double now, bool final);
+
+/* The shortest wrap period of the node's counters allows this interval;
+ * returns the interval to use (see rapl_check_interval). */
+int meter_interval(struct meter *m, int interval_s, void (*log_fn)(const char *msg));
+
+void meter_close(struct meter *m);
+
+/* Parse a GPU list ("0,1", "GPU-..,GPU-..", "0-3") and find each entry's
+ * NVML device: a number is NVML's index, a "GPU-"/"MIG-" word a UUID.
+ * Writes the nv indices to out (at most max) and returns how many; entries
+ * without a device are skipped and counted in *unknown. */
+unsigned meter_match_gpus(const struct nvml *nv, const char *list, unsigned *out,
+			  unsigned max, unsigned *unknown);
+
+#endif
