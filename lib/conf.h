@@ -20,6 +20,7 @@ struct carbon_conf {
 	int connect_timeout_s;
 	/* [sampling] */
 	int interval_s;
+	bool psys;			/* also read RAPL's platform (psys) zone */
 	/* [spool] */
 	char spool_dir[CONF_STR_MAX];
 };
