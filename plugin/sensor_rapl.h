@@ -73,7 +73,11 @@ int rapl_read_uj(const struct rapl *r, uint64_t *energy_uj);
  * or nothing where that is negative (the zones are read one after the
  * other, so a few µJ of jitter either way is expected). Per interval, not
  * per step: the difference only means something between the same two
- * instants. Other domains of energy_j are left alone. */
+ * instants. Other domains of energy_j are left alone. After a
+ * rapl_read_uj that returned -1, a zone that kept its previous value adds
+ * nothing now and all at its next good reading, so psys's excess is off in
+ * both intervals: a caller that wants other exact keeps prev_uj and skips
+ * such a reading. */
 void rapl_add_interval_j(const struct rapl *r, const uint64_t *prev_uj,
 			 const uint64_t *cur_uj, double energy_j[DOMAIN_COUNT]);
 
