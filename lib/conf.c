@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/stat.h>
 
 struct parse_state {
@@ -39,6 +40,7 @@ void conf_defaults(struct carbon_conf *c)
 	c->connect_timeout_s = 3;
 	c->interval_s = 10;
 	c->checkpoint_s = 60;
+	c->psys = false;
 	conf_copy_str(c->spool_dir, sizeof(c->spool_dir),
 		      "/var/spool/slurm-carbon");
 	c->model_cpu_tdp_w = -1.0;
@@ -74,6 +76,20 @@ static bool parse_int(const char *s, long lo, long hi, int *out)
 		return false;
 	*out = (int)v;
 	return true;
+}
+
+/* "yes" or "no", in any case: the spelling carbon.conf(5) documents. */
+static bool parse_yes_no(const char *s, bool *out)
+{
+	if (!strcasecmp(s, "yes")) {
+		*out = true;
+		return true;
+	}
+	if (!strcasecmp(s, "no")) {
+		*out = false;
+		return true;
+	}
+	return false;
 }
 
 static int set_str(struct parse_state *ps, char *dst, size_t n,
@@ -148,6 +164,13 @@ static int on_key(void *user, const char *section, const char *key,
 			snprintf(ps->msg, sizeof(ps->msg),
 				 "[sampling] checkpoint: '%s' is not a whole number of seconds from 0 (never) to 86400",
 				 value);
+			return 0;
+		}
+		if (!strcmp(key, "psys")) {
+			if (parse_yes_no(value, &c->psys))
+				return 1;
+			snprintf(ps->msg, sizeof(ps->msg),
+				 "[sampling] psys: '%s' is not yes or no", value);
 			return 0;
 		}
 	} else if (!strcmp(section, "spool")) {

@@ -22,6 +22,7 @@ struct carbon_conf {
 	int interval_s;
 	int checkpoint_s;		/* a running step's record is checkpointed
 					 * to the spool this often; 0: never */
+	bool psys;			/* also read RAPL's platform (psys) zone */
 	/* [spool] */
 	char spool_dir[CONF_STR_MAX];
 	/* [model]: the estimate where no counter exists (see model.h) */

@@ -206,7 +206,7 @@ void meter_open(struct meter *m, const struct meter_setup *set,
 	snprintf(m->lease_dir, sizeof(m->lease_dir), "%s/lease", set->conf->spool_dir);
 	snprintf(m->job_lease_name, sizeof(m->job_lease_name), "job.%u", (unsigned)set->job_id);
 
-	n = rapl_open(&m->rapl, set->powercap_root, err, sizeof(err));
+	n = rapl_open_ex(&m->rapl, set->powercap_root, set->conf->psys, err, sizeof(err));
 	if (n < 0) {
 		say(log_fn, rec, "RAPL not usable: cpu and dram modelled", err);
 		n = 0;
@@ -238,9 +238,14 @@ void meter_open(struct meter *m, const struct meter_setup *set,
 
 int meter_interval(struct meter *m, int interval_s, void (*log_fn)(const char *))
 {
-	(void)m;
-	(void)log_fn;
-	return interval_s;	/* RAPL_WRAP_CHECK */
+	char msg[512];
+	int safe = interval_s;
+
+	if (m->rapl.n > 0 && rapl_check_interval(&m->rapl, interval_s, &safe, msg, sizeof(msg)) < 0) {
+		say(log_fn, m->rec, "interval shortened below the RAPL wrap period", msg);
+		return safe;
+	}
+	return interval_s;
 }
 
 static uint64_t grew(uint64_t now, uint64_t before)
@@ -345,15 +350,15 @@ void meter_sample(struct meter *m, double now, bool final)
 	if (m->rapl.n > 0) {
 		uint64_t cur[RAPL_MAX_DOMAINS];
 
+		/* A failed reading is skipped whole: the next good one then
+		 * holds its energy, and psys - package - dram stays exact. */
 		memcpy(cur, m->rapl_last, sizeof(cur));
-		rapl_read_uj(&m->rapl, cur);	/* a failed zone keeps its value */
-		for (i = 0; i < m->rapl.n; i++) {
-			uint64_t d = counter_delta(m->rapl_last[i], cur[i],
-						   m->rapl.d[i].max_range_uj);
-
-			node[m->rapl.d[i].domain] += (double)d / 1e6;
+		if (rapl_read_uj(&m->rapl, cur) == 0) {
+			rapl_add_interval_j(&m->rapl, m->rapl_last, cur, node);
+			memcpy(m->rapl_last, cur, sizeof(cur));
+		} else {
+			record_note(r, "a RAPL reading failed (its energy counts at the next one)");
 		}
-		memcpy(m->rapl_last, cur, sizeof(cur));
 		m->used_rapl = true;
 	}
 

@@ -1,11 +1,23 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * powercap_sim — simulate the Linux powercap (RAPL) sysfs tree for tests.
  *
- * Layout created under --root DIR, as the kernel lays out /sys/class/powercap:
+ * Layout created under --root DIR, as the kernel lays out /sys/class/powercap,
+ * for each socket N (0 .. --sockets - 1):
  *
  *   DIR/intel-rapl:N/{name,energy_uj,max_energy_range_uj}          name = package-N
  *   DIR/intel-rapl:N/intel-rapl:N:0/{name,energy_uj,max_energy_range_uj}  name = dram
  *   DIR/intel-rapl:N:0 -> intel-rapl:N/intel-rapl:N:0               (symlink)
+ *
+ * With --layout amd (AMD Zen's powercap zones: no dram) the subzone
+ * intel-rapl:N:0 is named "core" instead and counts half its package's power
+ * (a part of it, as on the hardware). With --max-power-uw N each package zone
+ * also has constraint_0_name (long_term) and constraint_0_max_power_uw = N.
+ * With --psys-watts W > 0 there is one more top-level zone, the platform:
+ *
+ *   DIR/intel-rapl:S/{name,energy_uj,max_energy_range_uj}          name = psys
+ *
+ * where S is the number of sockets. All counters share --max-range-uj.
  *
  * Every --period-ms it sets
  *   energy_uj = (uint64)(watts * (now - t0) * 1e6) mod max_energy_range_uj
@@ -39,6 +51,7 @@
 
 #define RECORD_LEN 24
 #define MAX_SOCKETS 64
+#define MAX_COUNTERS (2 * MAX_SOCKETS + 1)	/* package + subzone each, psys */
 
 struct counter {
 	int fd;
@@ -63,11 +76,14 @@ static void die(const char *what, const char *path)
 static void usage(FILE *out)
 {
 	fprintf(out,
-		"usage: powercap_sim --root DIR [--sockets S] [--package-watts W]\n"
+		"usage: powercap_sim --root DIR [--sockets S] [--package-watts W[,W...]]\n"
 		"                    [--dram-watts W] [--max-range-uj N] [--period-ms MS]\n"
 		"                    [--pidfile FILE] [--t0-file FILE] [--mode OCTAL]\n"
+		"                    [--layout intel|amd] [--psys-watts W] [--max-power-uw N]\n"
 		"  --sockets        number of packages (default 1)\n"
-		"  --package-watts  power of each package domain (default 40)\n"
+		"  --package-watts  power of each package domain (default 40); a comma\n"
+		"                   list gives socket 0, 1, ... each its own (one value\n"
+		"                   per socket)\n"
 		"  --dram-watts     power of each dram domain (default 5)\n"
 		"  --max-range-uj   max_energy_range_uj, wrap point (default 200000000)\n"
 		"  --period-ms      update period (default 10)\n"
@@ -75,7 +91,14 @@ static void usage(FILE *out)
 		"  --t0-file        start time, epoch seconds with microseconds\n"
 		"                   (default ROOT/../powercap_sim.t0)\n"
 		"  --mode           permission of energy_uj files (default 0444;\n"
-		"                   the kernel uses 0400)\n");
+		"                   the kernel uses 0400)\n"
+		"  --layout         intel (default): a dram subzone per package;\n"
+		"                   amd: no dram, a core subzone per package at half\n"
+		"                   its power\n"
+		"  --psys-watts     power of a platform (psys) zone; 0, the default,\n"
+		"                   for none\n"
+		"  --max-power-uw   constraint_0_max_power_uw of each package zone\n"
+		"                   (default: no constraint files)\n");
 }
 
 static void mkdir_p(const char *path)
@@ -213,14 +236,53 @@ static uint64_t parse_u64(const char *opt, const char *s, int base)
 	return (uint64_t)v;
 }
 
+/* "W" or "W0,W1,...": fills w[], returns how many values there were. */
+static unsigned parse_watts_list(const char *opt, const char *s, double *w)
+{
+	char buf[1024], *tok, *save = NULL;
+	unsigned n = 0;
+
+	if (strlen(s) >= sizeof(buf)) {
+		fprintf(stderr, "powercap_sim: value for %s too long\n", opt);
+		exit(2);
+	}
+	strcpy(buf, s);
+	for (tok = strtok_r(buf, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
+		if (n == MAX_SOCKETS) {
+			fprintf(stderr, "powercap_sim: more than %d values for %s\n",
+				MAX_SOCKETS, opt);
+			exit(2);
+		}
+		w[n++] = parse_double(opt, tok);
+	}
+	if (n == 0) {
+		fprintf(stderr, "powercap_sim: bad value for %s: %s\n", opt, s);
+		exit(2);
+	}
+	return n;
+}
+
+/* A package zone's power constraint, as the kernel shows its long_term one. */
+static void write_constraint(const char *dir, uint64_t max_power_uw)
+{
+	char path[PATH_MAX], text[64];
+
+	join(path, sizeof(path), dir, "constraint_0_name");
+	write_file_atomic(path, "long_term\n", 0444);
+	join(path, sizeof(path), dir, "constraint_0_max_power_uw");
+	snprintf(text, sizeof(text), "%" PRIu64 "\n", max_power_uw);
+	write_file_atomic(path, text, 0444);
+}
+
 int main(int argc, char **argv)
 {
 	const char *root = NULL, *pidfile = NULL, *t0_file = NULL;
-	unsigned sockets = 1;
-	double pkg_w = 40.0, dram_w = 5.0;
-	uint64_t max_range = 200000000ULL, period_ms = 10;
+	unsigned sockets = 1, npkg_w = 1;
+	double pkg_w[MAX_SOCKETS] = { 40.0 }, dram_w = 5.0, psys_w = 0.0;
+	uint64_t max_range = 200000000ULL, period_ms = 10, max_power_uw = 0;
+	int have_max_power = 0, amd = 0;
 	mode_t mode = 0444;
-	struct counter ctr[2 * MAX_SOCKETS];
+	struct counter ctr[MAX_COUNTERS];
 	unsigned nctr = 0;
 	char path[PATH_MAX], sub[PATH_MAX], text[128];
 	struct timespec t0, now, period;
@@ -235,22 +297,38 @@ int main(int argc, char **argv)
 		{ "pidfile", required_argument, NULL, 'f' },
 		{ "t0-file", required_argument, NULL, 't' },
 		{ "mode", required_argument, NULL, 'M' },
+		{ "layout", required_argument, NULL, 'L' },
+		{ "psys-watts", required_argument, NULL, 'S' },
+		{ "max-power-uw", required_argument, NULL, 'W' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 }
 	};
 	int c;
 
-	while ((c = getopt_long(argc, argv, "r:s:p:d:m:P:f:t:M:h", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "r:s:p:d:m:P:f:t:M:L:S:W:h", opts, NULL)) != -1) {
 		switch (c) {
 		case 'r': root = optarg; break;
 		case 's': sockets = (unsigned)parse_u64("--sockets", optarg, 10); break;
-		case 'p': pkg_w = parse_double("--package-watts", optarg); break;
+		case 'p': npkg_w = parse_watts_list("--package-watts", optarg, pkg_w); break;
 		case 'd': dram_w = parse_double("--dram-watts", optarg); break;
 		case 'm': max_range = parse_u64("--max-range-uj", optarg, 10); break;
 		case 'P': period_ms = parse_u64("--period-ms", optarg, 10); break;
 		case 'f': pidfile = optarg; break;
 		case 't': t0_file = optarg; break;
 		case 'M': mode = (mode_t)parse_u64("--mode", optarg, 8); break;
+		case 'L':
+			if (strcmp(optarg, "intel") && strcmp(optarg, "amd")) {
+				fprintf(stderr, "powercap_sim: --layout is intel or amd, not %s\n",
+					optarg);
+				return 2;
+			}
+			amd = !strcmp(optarg, "amd");
+			break;
+		case 'S': psys_w = parse_double("--psys-watts", optarg); break;
+		case 'W':
+			max_power_uw = parse_u64("--max-power-uw", optarg, 10);
+			have_max_power = 1;
+			break;
 		case 'h': usage(stdout); return 0;
 		default: usage(stderr); return 2;
 		}
@@ -260,6 +338,13 @@ int main(int argc, char **argv)
 		usage(stderr);
 		return 2;
 	}
+	if (npkg_w != 1 && npkg_w != sockets) {
+		fprintf(stderr, "powercap_sim: --package-watts has %u values for %u sockets\n",
+			npkg_w, sockets);
+		return 2;
+	}
+	for (unsigned n = npkg_w; n < sockets; n++)
+		pkg_w[n] = pkg_w[0];
 
 	memset(&sa, 0, sizeof(sa));
 	sa.sa_handler = on_signal;
@@ -280,9 +365,14 @@ int main(int argc, char **argv)
 		snprintf(subname, sizeof(subname), "intel-rapl:%u:0", n);
 		snprintf(pname, sizeof(pname), "package-%u", n);
 		join(path, sizeof(path), root, dname);
-		make_domain(path, pname, max_range, mode, &ctr[nctr++], pkg_w);
+		make_domain(path, pname, max_range, mode, &ctr[nctr++], pkg_w[n]);
+		if (have_max_power)
+			write_constraint(path, max_power_uw);
 		join(sub, sizeof(sub), path, subname);
-		make_domain(sub, "dram", max_range, mode, &ctr[nctr++], dram_w);
+		if (amd)
+			make_domain(sub, "core", max_range, mode, &ctr[nctr++], pkg_w[n] / 2);
+		else
+			make_domain(sub, "dram", max_range, mode, &ctr[nctr++], dram_w);
 
 		/* ROOT/intel-rapl:N:0 -> intel-rapl:N/intel-rapl:N:0 */
 		join(path, sizeof(path), root, subname);
@@ -291,6 +381,13 @@ int main(int argc, char **argv)
 			die("unlink", path);
 		if (symlink(text, path) != 0)
 			die("symlink", path);
+	}
+	if (psys_w > 0) {
+		char dname[64];
+
+		snprintf(dname, sizeof(dname), "intel-rapl:%u", sockets);
+		join(path, sizeof(path), root, dname);
+		make_domain(path, "psys", max_range, mode, &ctr[nctr++], psys_w);
 	}
 
 	snprintf(text, sizeof(text), "%lld.%06ld\n", (long long)t0.tv_sec,

@@ -16,6 +16,11 @@
 # Settable before harness_start:
 #   SIM_SOCKETS (1) SIM_PACKAGE_W (40) SIM_DRAM_W (5) SIM_MAX_RANGE_UJ (200000000)
 #   SIM_PERIOD_MS (10) SIM_ENERGY_MODE (0444; the kernel's is 0400)
+#   SIM_PACKAGE_W may be a comma list, one value per socket (exported as given)
+#   SIM_LAYOUT (intel; amd: no dram, a core subzone per package)
+#   SIM_PSYS_W (none; W > 0 adds a psys zone of that power)
+#   SIM_MAX_POWER_UW (none; constraint_0_max_power_uw of each package zone)
+#                     these three reach powercap_sim only when set
 #   POWERCAP_SIM      a prebuilt simulator binary (default: tests/powercap_sim, built
 #                     with cc when missing or older than tests/powercap_sim.c)
 #   HARNESS_SLURMD_ENV  VAR=VALUE words (or a bash array) put into slurmd's
@@ -149,6 +154,7 @@ HARNESS_TESTS_DIR=$(dirname "$HARNESS_SRC_DIR")
 
 _H_MUNGE_SOCKET=/run/munge/munge.socket.2
 _H_SIM_PIDS=()
+_H_SIM_EXTRA=()
 _H_MUNGE_KEY=/etc/munge/munge.key
 
 _h_log() { echo "# harness: $*" >&2; }
@@ -284,9 +290,19 @@ _h_build_sim() {
 	_H_SIM_BIN=$bin
 }
 
+# powercap_sim options for the SIM_* settings that have no default here.
+_h_sim_extra_args() {
+	_H_SIM_EXTRA=()
+	[[ -n ${SIM_LAYOUT:-} ]] && _H_SIM_EXTRA+=(--layout "$SIM_LAYOUT")
+	[[ -n ${SIM_PSYS_W:-} ]] && _H_SIM_EXTRA+=(--psys-watts "$SIM_PSYS_W")
+	[[ -n ${SIM_MAX_POWER_UW:-} ]] && _H_SIM_EXTRA+=(--max-power-uw "$SIM_MAX_POWER_UW")
+	return 0
+}
+
 _h_start_sim() {
 	local i
 	_h_build_sim
+	_h_sim_extra_args
 	export HARNESS_SOCKETS=${SIM_SOCKETS:-1}
 	export HARNESS_PKG_W=${SIM_PACKAGE_W:-40}
 	export HARNESS_DRAM_W=${SIM_DRAM_W:-5}
@@ -298,7 +314,7 @@ _h_start_sim() {
 		--max-range-uj "$HARNESS_MAX_RANGE_UJ" --period-ms "${SIM_PERIOD_MS:-10}" \
 		--mode "${SIM_ENERGY_MODE:-0444}" \
 		--t0-file "$HARNESS_SIM_T0_FILE" --pidfile "$HARNESS_DIR/run/powercap_sim.pid" \
-		</dev/null >>"$HARNESS_LOGDIR/powercap_sim.log" 2>&1 {_H_LOCK_FD}>&- &
+		"${_H_SIM_EXTRA[@]}" </dev/null >>"$HARNESS_LOGDIR/powercap_sim.log" 2>&1 {_H_LOCK_FD}>&- &
 	_H_SIM_PID=$!
 	for ((i = 0; i < 100; i++)); do
 		[[ -s $HARNESS_DIR/run/powercap_sim.pid ]] && return 0
@@ -314,6 +330,7 @@ _h_start_sim() {
 _h_start_sims_multi() {
 	local i k node pkg dram var
 	_h_build_sim
+	_h_sim_extra_args
 	export HARNESS_SOCKETS=${SIM_SOCKETS:-1}
 	export HARNESS_MAX_RANGE_UJ=${SIM_MAX_RANGE_UJ:-200000000}
 	for ((k = 1; k <= HARNESS_NODES; k++)); do
@@ -331,7 +348,7 @@ _h_start_sims_multi() {
 			--mode "${SIM_ENERGY_MODE:-0444}" \
 			--t0-file "$HARNESS_DIR/powercap_sim-$node.t0" \
 			--pidfile "$HARNESS_DIR/run/powercap_sim-$node.pid" \
-			</dev/null >>"$HARNESS_LOGDIR/powercap_sim-$node.log" 2>&1 {_H_LOCK_FD}>&- &
+			"${_H_SIM_EXTRA[@]}" </dev/null >>"$HARNESS_LOGDIR/powercap_sim-$node.log" 2>&1 {_H_LOCK_FD}>&- &
 		_H_SIM_PIDS+=($!)
 		for ((i = 0; i < 100; i++)); do
 			[[ -s $HARNESS_DIR/run/powercap_sim-$node.pid ]] && break

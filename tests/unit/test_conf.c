@@ -91,6 +91,7 @@ static void test_defaults(void **state)
 	assert_true(c.intensity_g_per_kwh < 0);
 	assert_int_equal(c.connect_timeout_s, 3);
 	assert_int_equal(c.interval_s, 10);
+	assert_false(c.psys);
 	assert_string_equal(c.cluster, "");
 	assert_true(c.model_cpu_tdp_w < 0);
 	assert_true(c.model_memory_w_per_gb == 0.3725);
@@ -130,6 +131,34 @@ static void test_model_section(void **state)
 	assert_true(c.model_memory_w_per_gb == 0.0);
 }
 
+/* [sampling] psys: yes turns the platform zone on, no (the default) off. */
+static void test_psys(void **state)
+{
+	static const struct {
+		const char *text;
+		bool psys;
+	} cases[] = {
+		{ "[sampling]\npsys = yes\n", true },
+		{ "[sampling]\npsys = YES   ; platform zone\n", true },
+		{ "[sampling]\npsys = no\n", false },
+		{ "[sampling]\ninterval = 5\n", false },
+	};
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		struct carbon_conf c;
+		char err[512] = "";
+		const char *path = write_conf("psys.conf", cases[i].text, 0644);
+
+		conf_defaults(&c);
+		if (conf_load(path, CONF_TRUST_ANY, &c, err, sizeof(err)) != 0)
+			fail_msg("case %zu: unexpected error: %s", i, err);
+		if (c.psys != cases[i].psys)
+			fail_msg("case %zu: psys is %d: %s", i, c.psys, cases[i].text);
+	}
+}
+
 /* Each bad file and the pieces its message must hold. */
 static void test_errors(void **state)
 {
@@ -142,6 +171,8 @@ static void test_errors(void **state)
 		{ "[site]\nzone = DE\ncolour = blue\n", { ":3:", "unknown key 'colour'", "[site]" } },
 		{ "[sampling]\ninterval = 10s\n", { ":2:", "interval", "'10s'" } },
 		{ "[sampling]\ninterval = 0\n", { ":2:", "interval", "1 to 3600" } },
+		{ "[sampling]\npsys = maybe\n", { ":2:", "psys", "'maybe' is not yes or no" } },
+		{ "[sampling]\npsys = 1\n", { ":2:", "psys", "'1'" } },
 		{ "[database]\nconnect_timeout = -1\n", { ":2:", "connect_timeout", "'-1'" } },
 		{ "[site]\nintensity = lots\n", { ":2:", "intensity", "'lots'" } },
 		{ "\n\n[nonsense]\nx = 1\n", { ":4:", "unknown section [nonsense]", "site" } },
@@ -231,6 +262,7 @@ int main(void)
 		cmocka_unit_test(test_design_example),
 		cmocka_unit_test(test_defaults),
 		cmocka_unit_test(test_model_section),
+		cmocka_unit_test(test_psys),
 		cmocka_unit_test(test_errors),
 		cmocka_unit_test(test_missing_file),
 		cmocka_unit_test(test_trust),
