@@ -239,12 +239,72 @@ static const char *find_cpuacct(const char *cgroup_root)
 	return NULL;
 }
 
+/* With slurmstepd in no job cgroup yet: Slurm's prefix is the first of
+ * "/slurm_<node>" and "/slurm" that exists under the v1 cpuacct mount, or
+ * v2's slurmstepd.scope. */
+static void guess_slurm_cgroup(struct cputime_scope *s)
+{
+	char path[CPUTIME_PATH_MAX], prefix[sizeof(s->prefix)];
+	const char *mnt = find_cpuacct(s->cgroup_root);
+	struct stat st;
+	int pass;
+
+	for (pass = 0; mnt && pass < 2; pass++) {
+		if (pass == 0 && !s->node[0])
+			continue;
+		snprintf(prefix, sizeof(prefix), pass == 0 ? "/slurm_%s" : "/slurm", s->node);
+		snprintf(path, sizeof(path), "%s/%s%s", s->cgroup_root, mnt, prefix);
+		if (stat(path, &st) == 0 && S_ISDIR(st.st_mode)) {
+			s->hier = CPUTIME_CGROUP_V1;
+			memcpy(s->prefix, prefix, sizeof(s->prefix));
+			return;
+		}
+	}
+	snprintf(path, sizeof(path), "%s/system.slice/slurmstepd.scope/cgroup.procs",
+		 s->cgroup_root);
+	if (!mnt && stat(path, &st) == 0) {
+		s->hier = CPUTIME_CGROUP_V2;
+		snprintf(s->prefix, sizeof(s->prefix), "/system.slice/slurmstepd.scope");
+	}
+}
+
+/* Find the step's, job's and all jobs' counters; hier stays CPUTIME_PROC
+ * when there are none (yet). Returns 0, or -1 when a path does not fit. */
+static int locate(struct cputime_scope *s)
+{
+	const char *mnt, *root = s->cgroup_root;
+
+	find_slurm_cgroup(s, s->proc_root, s->job_id, s->uid);
+	if (s->hier == CPUTIME_PROC)
+		guess_slurm_cgroup(s);
+	if (s->hier == CPUTIME_CGROUP_V1) {
+		/* Counters are hierarchical: each holds its subtree's time. */
+		mnt = find_cpuacct(root);
+		if (!mnt)
+			return 0;	/* v1 without cpuacct: the step from /proc */
+		if (set_path(&s->all, "%s/%s%s/cpuacct.usage", root, mnt, s->prefix) < 0 ||
+		    set_path(&s->job, "%s/%s%s/uid_%u/job_%u/cpuacct.usage",
+			     root, mnt, s->prefix, s->uid, s->job_id) < 0 ||
+		    set_path(&s->step, "%s/%s%s/uid_%u/job_%u/step_%s/cpuacct.usage",
+			     root, mnt, s->prefix, s->uid, s->job_id, s->step_name) < 0)
+			return -1;
+	} else if (s->hier == CPUTIME_CGROUP_V2) {
+		/* The step's tasks are under step_<S>/user, slurmstepd under
+		 * step_<S>/slurm: read user, as v1 leaves slurmstepd out too. */
+		if (set_path(&s->all, "%s%s/cpu.stat", root, s->prefix) < 0 ||
+		    set_path(&s->job, "%s%s/job_%u/cpu.stat", root, s->prefix, s->job_id) < 0 ||
+		    set_path(&s->step, "%s%s/job_%u/step_%s/user/cpu.stat",
+			     root, s->prefix, s->job_id, s->step_name) < 0)
+			return -1;
+	}
+	return 0;
+}
+
 int cputime_open(struct cputime_scope *s, const char *cgroup_root,
 		 const char *proc_root, pid_t stepd_pid, uint32_t job_id,
-		 uint32_t uid, const char *step)
+		 uint32_t uid, const char *step, const char *node)
 {
 	char path[CPUTIME_PATH_MAX];
-	const char *mnt;
 	int len, rc = -1;
 
 	memset(s, 0, sizeof(*s));
@@ -252,43 +312,33 @@ int cputime_open(struct cputime_scope *s, const char *cgroup_root,
 	s->node_fd = s->stepd_fd = -1;
 	s->hier = CPUTIME_PROC;
 	s->stepd_pid = stepd_pid;
+	s->job_id = job_id;
+	s->uid = uid;
 	s->ticks_per_s = sysconf(_SC_CLK_TCK);
 	if (s->ticks_per_s <= 0)
 		s->ticks_per_s = 100;	/* USER_HZ on every Linux port */
 	len = snprintf(path, sizeof(path), "%s/%d/stat", proc_root, (int)stepd_pid);
 	if (!step_name_ok(step) || len < 0 || (size_t)len >= sizeof(path) ||
-	    strlen(cgroup_root) >= CPUTIME_PATH_MAX / 2) {
+	    strlen(cgroup_root) >= sizeof(s->cgroup_root) ||
+	    strlen(proc_root) >= sizeof(s->proc_root)) {
 		errno = EINVAL;
 		goto out;
 	}
+	strcpy(s->cgroup_root, cgroup_root);
+	strcpy(s->proc_root, proc_root);
+	strcpy(s->step_name, step);
+	if (node && strlen(node) < sizeof(s->node) &&
+	    strspn(node, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_.-") ==
+	    strlen(node))
+		strcpy(s->node, node);
 	s->stepd_fd = open(path, O_RDONLY | O_CLOEXEC);
 	snprintf(path, sizeof(path), "%s/stat", proc_root);
 	s->node_fd = open(path, O_RDONLY | O_CLOEXEC);
 	/* For the fallback only, which then does without when these fail. */
 	s->proc_dir = opendir(proc_root);
 	s->scan = calloc(CPUTIME_SCAN_MAX, sizeof(*s->scan));
-
-	find_slurm_cgroup(s, proc_root, job_id, uid);
-	if (s->hier == CPUTIME_CGROUP_V1) {
-		/* Counters are hierarchical: each holds its subtree's time. */
-		mnt = find_cpuacct(cgroup_root);
-		if (mnt && (set_path(&s->all, "%s/%s%s/cpuacct.usage",
-				     cgroup_root, mnt, s->prefix) < 0 ||
-			    set_path(&s->job, "%s/%s%s/uid_%u/job_%u/cpuacct.usage",
-				     cgroup_root, mnt, s->prefix, uid, job_id) < 0 ||
-			    set_path(&s->step, "%s/%s%s/uid_%u/job_%u/step_%s/cpuacct.usage",
-				     cgroup_root, mnt, s->prefix, uid, job_id, step) < 0))
-			goto out;
-	} else if (s->hier == CPUTIME_CGROUP_V2) {
-		/* The step's tasks are under step_<S>/user, slurmstepd under
-		 * step_<S>/slurm: read user, as v1 leaves slurmstepd out too. */
-		if (set_path(&s->all, "%s%s/cpu.stat", cgroup_root, s->prefix) < 0 ||
-		    set_path(&s->job, "%s%s/job_%u/cpu.stat",
-			     cgroup_root, s->prefix, job_id) < 0 ||
-		    set_path(&s->step, "%s%s/job_%u/step_%s/user/cpu.stat",
-			     cgroup_root, s->prefix, job_id, step) < 0)
-			goto out;
-	}
+	if (locate(s) < 0)
+		goto out;
 	rc = 0;
 out:
 	if (rc < 0) {
@@ -485,6 +535,14 @@ int cputime_read(struct cputime_scope *s, struct cputime_sample *out)
 
 	memset(out, 0, sizeof(*out));
 	out->source = CPUTIME_NONE;
+	if (s->hier == CPUTIME_PROC && s->cgroup_root[0]) {
+		/* Not found at open: slurmstepd may have joined the job's
+		 * cgroups since, or the first job on the node made them. */
+		if (locate(s) == 0 && s->hier != CPUTIME_PROC) {
+			out->rebased = true;
+			s->last_ns[LAST_STEP] = s->last_ns[LAST_JOB] = s->last_ns[LAST_ALL] = 0;
+		}
+	}
 	if (cgroup_read_ns(&s->all, s->hier, &v) == 0) {
 		out->all_ns = monotonic(s, LAST_ALL, v);
 		out->have_all = true;
@@ -493,12 +551,15 @@ int cputime_read(struct cputime_scope *s, struct cputime_sample *out)
 		out->node_ns = monotonic(s, LAST_NODE, ticks_to_ns(v, s->ticks_per_s));
 		out->have_node = true;
 	}
-	if (cgroup_read_ns(&s->step, s->hier, &v) == 0) {
+	if (cgroup_read_ns(&s->step, s->hier, &v) == 0 ||
+	    (out->have_all && s->step.fd < 0 && (v = 0, true))) {
+		/* With Slurm's cgroup there, a step or job cgroup not made yet
+		 * has used nothing so far. */
 		out->step_ns = monotonic(s, LAST_STEP, v);
 		out->have_step = true;
 		out->source = s->hier;
-		if (cgroup_read_ns(&s->job, s->hier, &v) == 0) {
-			out->job_ns = monotonic(s, LAST_JOB, v);
+		if (cgroup_read_ns(&s->job, s->hier, &v) == 0 || s->job.fd < 0) {
+			out->job_ns = monotonic(s, LAST_JOB, s->job.fd < 0 ? 0 : v);
 			out->have_job = true;
 		}
 	} else if (proc_step_ticks(s, &v) == 0) {

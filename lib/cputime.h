@@ -46,6 +46,14 @@ struct cputime_scope {
 	DIR *proc_dir;			/* <proc_root>, rewound for each scan */
 	struct cputime_proc *scan;	/* the fallback's pid table */
 	uint64_t last_ns[4];		/* step, job, all, node: kept monotonic */
+	/* What cputime_open was given, to locate the cgroups later when
+	 * they are not there yet (slurmstepd joins its job's cgroups only
+	 * when it starts the tasks). */
+	char cgroup_root[CPUTIME_PATH_MAX / 2];
+	char proc_root[CPUTIME_PATH_MAX / 2];
+	char step_name[32];
+	char node[64];
+	uint32_t job_id, uid;
 };
 
 /* Prepare to read step `step` ("batch", "extern", "interactive", "0", ...)
@@ -64,9 +72,12 @@ struct cputime_scope {
  * never allocate. Must run as root (or the owner of stepd_pid).
  * Returns 0 (also when no cgroup is usable), or -1 with errno EINVAL when
  * step is not a plain name or a path would not fit; s is then closed. */
+/* node: the Slurm node name, for the v1 prefix "slurm_<node>" that
+ * slurmd uses where one host may run several slurmd (Debian's build), tried
+ * with "slurm" when slurmstepd is not in a job cgroup yet; NULL: "slurm". */
 int cputime_open(struct cputime_scope *s, const char *cgroup_root,
 		 const char *proc_root, pid_t stepd_pid, uint32_t job_id,
-		 uint32_t uid, const char *step);
+		 uint32_t uid, const char *step, const char *node);
 
 /* Counters in nanoseconds whatever the source, since some fixed origin.
  * Each one never decreases from one read to the next (a smaller reading,
@@ -80,6 +91,10 @@ struct cputime_sample {
 	uint64_t node_ns;	/* every busy CPU of the node: user + nice +
 				 * system + irq + softirq of /proc/stat */
 	bool have_step, have_job, have_all, have_node;
+	bool rebased;		/* the cgroups were found only now: their
+				 * counters started after the previous read,
+				 * so count the step, job and all deltas
+				 * from 0 */
 	enum cputime_source source;	/* where step_ns came from */
 };
 

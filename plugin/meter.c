@@ -217,15 +217,18 @@ void meter_open(struct meter *m, const struct meter_setup *set,
 		open_model(m, set, log_fn);
 
 	cputime_open(&m->cpu, set->cgroup_root, set->proc_root, set->stepd_pid, set->job_id,
-		     set->uid, set->step);
+		     set->uid, set->step, rec->node);
 	m->have_cpu_last = cputime_read(&m->cpu, &m->cpu_last) == 0;
 
 	open_gpus(m, set, log_fn);
 	m->last_wall = now;
 	rec->has_job = true;
 	/* Take the job's lease now if nobody has it: the first step of a job
-	 * on a node (the extern step, where there is one) charges the job. */
-	if (lease_try(&m->job_lease, m->lease_dir, m->job_lease_name, err, sizeof(err)) < 0) {
+	 * on a node (the extern step, where there is one) charges the job. The
+	 * leases live in the spool directory, root's alone. */
+	if (spool_check_dir(m->spool_dir, true, err, sizeof(err)) < 0)
+		say(log_fn, rec, "spool directory refused: checkpoints and leases off", err);
+	else if (lease_try(&m->job_lease, m->lease_dir, m->job_lease_name, err, sizeof(err)) < 0) {
 		say(log_fn, rec, "no lease directory: this step charges the job as if alone", err);
 	} else if (lease_held(&m->job_lease)) {
 		unsigned cpus;
@@ -367,6 +370,12 @@ void meter_sample(struct meter *m, double now, bool final)
 	 * time outside jobs, slurmd's and the system's, is overhead the jobs
 	 * present share); the node's busy time where job cgroups are absent. */
 	have_cpu = cputime_read(&m->cpu, &cs) == 0;
+	if (have_cpu && cs.rebased && m->have_cpu_last) {
+		/* The cgroups were found only now; they were made after the
+		 * previous reading, so their counters count from 0. */
+		m->cpu_last.step_ns = m->cpu_last.job_ns = m->cpu_last.all_ns = 0;
+		m->cpu_last.have_all = true;
+	}
 	if (have_cpu && m->have_cpu_last) {
 		d_step = cs.have_step ? grew(cs.step_ns, m->cpu_last.step_ns) : 0;
 		d_job = cs.have_job ? grew(cs.job_ns, m->cpu_last.job_ns) : d_step;

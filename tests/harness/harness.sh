@@ -27,9 +27,11 @@
 #                     environment, which slurmstepd and so the plugin inherit
 #   HARNESS_USER      the unprivileged job user (carbontest)
 #   HARNESS_PROCTRACK (proctrack/cgroup) HARNESS_TASK_PLUGIN (task/none)
-#   HARNESS_JOBACCT_GATHER (jobacct_gather/none)   slurm.conf choices; with the
-#                     defaults a step has only a freezer cgroup (no cpuacct one):
-#                     jobacct_gather/cgroup adds cpuacct+memory step cgroups
+#   HARNESS_JOBACCT_GATHER (jobacct_gather/cgroup)   slurm.conf choices; the
+#                     default gives each step cpuacct+memory cgroups, where the
+#                     plugin reads CPU time (what sites with cgroups run);
+#                     jobacct_gather/none leaves a step only its freezer cgroup,
+#                     and the plugin then reads CPU time from /proc
 #   HARNESS_SLURM_CONF_EXTRA  more slurm.conf lines (before NodeName=)
 #   HARNESS_CLIENT_ENV  VAR=VALUE words put into the environment of the
 #                     commands harness_as_user runs (sbatch, srun load the plugin)
@@ -672,7 +674,7 @@ _h_write_slurm_conf() {
 		ProctrackType=${HARNESS_PROCTRACK:-proctrack/cgroup}
 		TaskPlugin=${HARNESS_TASK_PLUGIN:-task/none}
 		PrologFlags=Contain
-		JobAcctGatherType=${HARNESS_JOBACCT_GATHER:-jobacct_gather/none}
+		JobAcctGatherType=${HARNESS_JOBACCT_GATHER:-jobacct_gather/cgroup}
 		AccountingStorageType=accounting_storage/none
 		JobCompType=jobcomp/none
 		MpiDefault=none

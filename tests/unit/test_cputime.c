@@ -162,7 +162,7 @@ static void test_v1_cpuacct(void **state)
 	put("cgroup/cpuacct/slurm_vm/uid_1001/job_1/step_0/cpuacct.usage", "3000000000\n");
 	put("cgroup/cpuacct/slurm_vm/uid_1001/job_1/step_0/task_0/cpuacct.usage",
 	    "3000000000\n");
-	assert_int_equal(cputime_open(&s, cg_root, proc_root, STEPD, JOB, UID, "0"), 0);
+	assert_int_equal(cputime_open(&s, cg_root, proc_root, STEPD, JOB, UID, "0", NULL), 0);
 	assert_int_equal(s.hier, CPUTIME_CGROUP_V1);
 	assert_string_equal(s.prefix, "/slurm_vm");
 
@@ -196,7 +196,7 @@ static void test_v1_cpu_cpuacct(void **state)
 	put("cgroup/cpu,cpuacct/slurm/uid_1001/job_1/cpuacct.usage", "50\n");
 	put("cgroup/cpu,cpuacct/slurm/uid_1001/job_1/step_batch/cpuacct.usage", "20\n");
 	put("cgroup/cpu,cpuacct/slurm/uid_1001/job_1/step_0/cpuacct.usage", "30\n");
-	assert_int_equal(cputime_open(&s, cg_root, proc_root, STEPD, JOB, UID, "batch"), 0);
+	assert_int_equal(cputime_open(&s, cg_root, proc_root, STEPD, JOB, UID, "batch", NULL), 0);
 	assert_string_equal(s.prefix, "/slurm");
 	assert_int_equal(cputime_read(&s, &c), 0);
 	assert_int_equal(c.source, CPUTIME_CGROUP_V1);
@@ -254,7 +254,7 @@ static void test_prefix_detection(void **state)
 			put("proc/4000/cgroup", "%s", cases[i].cgroup);
 		else
 			unlink(path);
-		assert_int_equal(cputime_open(&s, cg_root, proc_root, STEPD, JOB, UID, "0"), 0);
+		assert_int_equal(cputime_open(&s, cg_root, proc_root, STEPD, JOB, UID, "0", NULL), 0);
 		if (s.hier != cases[i].hier || strcmp(s.prefix, cases[i].prefix) != 0)
 			fail_msg("case %zu: hier %s prefix \"%s\", want %s \"%s\"", i,
 				 cputime_source_name(s.hier), s.prefix,
@@ -287,7 +287,7 @@ static void test_v1_without_cpuacct(void **state)
 	(void)state;
 	put_stepd(v1_cgroup);
 	want = put_step_tree();
-	assert_int_equal(cputime_open(&s, cg_root, proc_root, STEPD, JOB, UID, "0"), 0);
+	assert_int_equal(cputime_open(&s, cg_root, proc_root, STEPD, JOB, UID, "0", NULL), 0);
 	assert_int_equal(s.hier, CPUTIME_CGROUP_V1);
 	assert_int_equal(cputime_read(&s, &c), 0);
 	assert_int_equal(c.source, CPUTIME_PROC);
@@ -307,7 +307,7 @@ static void test_proc_fallback(void **state)
 	(void)state;
 	put_stepd("4:freezer:/\n2:cpuacct:/\n");
 	want = put_step_tree();
-	assert_int_equal(cputime_open(&s, cg_root, proc_root, STEPD, JOB, UID, "0"), 0);
+	assert_int_equal(cputime_open(&s, cg_root, proc_root, STEPD, JOB, UID, "0", NULL), 0);
 	assert_int_equal(s.hier, CPUTIME_PROC);
 	assert_int_equal(cputime_read(&s, &c), 0);
 	assert_int_equal(c.source, CPUTIME_PROC);
@@ -335,7 +335,8 @@ static void test_proc_fallback(void **state)
 	cputime_close(&s);
 }
 
-/* The step's cgroup appears once its tasks start, after cputime_open. */
+/* The step's cgroup appears once its tasks start, after cputime_open: until
+ * then, with Slurm's cgroup there, the step has used nothing. */
 static void test_step_cgroup_appears(void **state)
 {
 	struct cputime_scope s;
@@ -345,20 +346,23 @@ static void test_step_cgroup_appears(void **state)
 	put_stepd(v1_cgroup);
 	put_pid(4001, "sleep", STEPD, 2, 0, 0, 0);
 	put("cgroup/cpuacct/slurm_vm/cpuacct.usage", "900000000\n");
-	assert_int_equal(cputime_open(&s, cg_root, proc_root, STEPD, JOB, UID, "0"), 0);
+	assert_int_equal(cputime_open(&s, cg_root, proc_root, STEPD, JOB, UID, "0", NULL), 0);
 
+	/* Slurm's cgroup is there, the step's and job's not yet: they have
+	 * used nothing so far (slurmstepd itself is never in them). */
 	assert_int_equal(cputime_read(&s, &c), 0);
-	assert_int_equal(c.source, CPUTIME_PROC);
-	assert_int_equal(c.step_ns, ticks_ns(2));
+	assert_int_equal(c.source, CPUTIME_CGROUP_V1);
+	assert_int_equal(c.step_ns, 0);
 	assert_true(c.have_all);
-	assert_false(c.have_job);
+	assert_true(c.have_job);
+	assert_int_equal(c.job_ns, 0);
 
-	/* Now there, but behind what /proc said: held, not decreasing. */
+	/* Now there: counted from their own counters. */
 	put("cgroup/cpuacct/slurm_vm/uid_1001/job_1/cpuacct.usage", "1000\n");
 	put("cgroup/cpuacct/slurm_vm/uid_1001/job_1/step_0/cpuacct.usage", "1000\n");
 	assert_int_equal(cputime_read(&s, &c), 0);
 	assert_int_equal(c.source, CPUTIME_CGROUP_V1);
-	assert_int_equal(c.step_ns, ticks_ns(2));
+	assert_int_equal(c.step_ns, 1000);
 	assert_true(c.have_job);
 	assert_int_equal(c.job_ns, 1000);
 
@@ -388,7 +392,7 @@ static void test_v2(void **state)
 	snprintf(rel, sizeof(rel), "%s/job_1/step_extern/user/cpu.stat", scope);
 	put(rel, "usage_usec 3000\nuser_usec 2600\nsystem_usec 400\n"
 	    "nr_periods 0\nnr_throttled 0\nthrottled_usec 0\n");
-	assert_int_equal(cputime_open(&s, cg_root, proc_root, STEPD, JOB, UID, "extern"), 0);
+	assert_int_equal(cputime_open(&s, cg_root, proc_root, STEPD, JOB, UID, "extern", NULL), 0);
 	assert_int_equal(s.hier, CPUTIME_CGROUP_V2);
 	assert_int_equal(cputime_read(&s, &c), 0);
 	assert_int_equal(c.source, CPUTIME_CGROUP_V2);
@@ -406,7 +410,7 @@ static void test_nothing_readable(void **state)
 
 	(void)state;
 	/* No /proc/<stepd> at all: no cgroup, no fallback, no node. */
-	assert_int_equal(cputime_open(&s, cg_root, proc_root, STEPD, JOB, UID, "0"), 0);
+	assert_int_equal(cputime_open(&s, cg_root, proc_root, STEPD, JOB, UID, "0", NULL), 0);
 	assert_int_equal(s.hier, CPUTIME_PROC);
 	assert_int_equal(cputime_read(&s, &c), -1);
 	assert_false(c.have_step || c.have_job || c.have_all || c.have_node);
@@ -425,7 +429,7 @@ static void test_bad_step_names(void **state)
 	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
 		errno = 0;
 		assert_int_equal(cputime_open(&s, cg_root, proc_root, STEPD, JOB, UID,
-					      bad[i]), -1);
+					      bad[i], NULL), -1);
 		assert_int_equal(errno, EINVAL);
 		cputime_close(&s);	/* harmless after a failed open */
 	}
