@@ -365,6 +365,7 @@ static int cgroup_read_ns(struct cputime_file *f, enum cputime_source hier,
 		f->fd = open(f->path, O_RDONLY | O_CLOEXEC);
 		if (f->fd < 0)
 			return -1;
+		f->seen = true;
 	}
 	if (pread_str(f->fd, buf, sizeof(buf)) < 0)
 		goto fail;
@@ -552,14 +553,18 @@ int cputime_read(struct cputime_scope *s, struct cputime_sample *out)
 		out->have_node = true;
 	}
 	if (cgroup_read_ns(&s->step, s->hier, &v) == 0 ||
-	    (out->have_all && s->step.fd < 0 && (v = 0, true))) {
+	    (out->have_all && !s->step.seen && (v = 0, true))) {
 		/* With Slurm's cgroup there, a step or job cgroup not made yet
-		 * has used nothing so far. */
+		 * has used nothing so far; one removed (the job ended) is
+		 * not read (have_job false). */
 		out->step_ns = monotonic(s, LAST_STEP, v);
 		out->have_step = true;
 		out->source = s->hier;
-		if (cgroup_read_ns(&s->job, s->hier, &v) == 0 || s->job.fd < 0) {
-			out->job_ns = monotonic(s, LAST_JOB, s->job.fd < 0 ? 0 : v);
+		if (cgroup_read_ns(&s->job, s->hier, &v) == 0) {
+			out->job_ns = monotonic(s, LAST_JOB, v);
+			out->have_job = true;
+		} else if (!s->job.seen) {
+			out->job_ns = monotonic(s, LAST_JOB, 0);
 			out->have_job = true;
 		}
 	} else if (proc_step_ticks(s, &v) == 0) {

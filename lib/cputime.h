@@ -30,6 +30,7 @@ const char *cputime_source_name(enum cputime_source src);
 struct cputime_file {
 	char path[CPUTIME_PATH_MAX];	/* empty: no such counter here */
 	int fd;				/* -1 until opened */
+	bool seen;			/* opened once: missing now means removed */
 };
 
 /* The fields are the module's; callers read only hier and prefix (to log). */

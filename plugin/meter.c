@@ -428,7 +428,18 @@ void meter_sample(struct meter *m, double now, bool final)
 			f_step = holder ? 1.0 : 0.0;	/* the job idles: its holder */
 		if (f_step > 1.0)
 			f_step = 1.0;
+		/* The job's or step's cgroup is gone (removed as the job ends,
+		 * before the last step's last sample): the shares of the
+		 * interval before still hold. */
+		if (m->cgroup_seen && (cs.source == CPUTIME_PROC || !cs.have_job)) {
+			f_job = m->last_f_job;
+			f_step = m->last_f_step;
+		}
 	}
+	if (have_cpu && cs.source != CPUTIME_PROC && cs.have_job)
+		m->cgroup_seen = true;
+	m->last_f_job = f_job;
+	m->last_f_step = f_step;
 
 	/* The model, where there is no RAPL: per CPU-second and per GB. */
 	if (m->model_cpu) {

@@ -74,6 +74,8 @@ struct meter {
 	double model_w_per_cpu;		/* TDP x sockets / CPUs */
 	double model_mem_w;		/* W per GB x the job's memory */
 
+	double last_f_job, last_f_step;	/* the shares of the previous interval */
+	bool cgroup_seen;		/* CPU times came from the job's cgroup */
 	struct lease job_lease;
 	double job_charged_until;
 	double last_wall;		/* time of the previous sample */
