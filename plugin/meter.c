@@ -386,7 +386,10 @@ void meter_sample(struct meter *m, double now, bool final)
 			d_all = grew(cs.node_ns, m->cpu_last.node_ns);
 			have_denom = true;
 		}
-		conf_copy_str(r->split, sizeof(r->split), cputime_source_name(cs.source));
+		/* The best source the step had: /proc only stands in at the
+		 * edges, before and after its cgroups. */
+		if (cs.source != CPUTIME_PROC || !m->cgroup_seen)
+			conf_copy_str(r->split, sizeof(r->split), cputime_source_name(cs.source));
 	}
 	if (have_cpu) {
 		m->cpu_last = cs;

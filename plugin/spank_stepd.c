@@ -151,6 +151,28 @@ static unsigned count_cpu_list(const char *list)
 	return n;
 }
 
+/* Where Slurm does not say a job's memory: its CPUs' share of the node's
+ * (MemTotal of /proc/meminfo), for the model's memory figure. */
+static double node_memory_share_gb(unsigned alloc_cpus)
+{
+	char line[256];
+	unsigned long long kb = 0;
+	long cpus = sysconf(_SC_NPROCESSORS_ONLN);
+	FILE *fp = fopen("/proc/meminfo", "re");
+
+	if (!fp)
+		return 0.0;
+	while (fgets(line, sizeof(line), fp))
+		if (sscanf(line, "MemTotal: %llu kB", &kb) == 1)
+			break;
+	fclose(fp);
+	if (cpus <= 0 || alloc_cpus == 0)
+		return 0.0;
+	if ((long)alloc_cpus > cpus)
+		alloc_cpus = (unsigned)cpus;
+	return (double)kb / (1024.0 * 1024.0) * alloc_cpus / (double)cpus;
+}
+
 static void log_line(const char *msg)
 {
 	slurm_error("carbon: job %u step %s: %s", carbon_ctx.rec.job_id, carbon_ctx.rec.step, msg);
@@ -177,6 +199,12 @@ int carbon_stepd_post_opt(spank_t sp)
 	if (spank_get_item(sp, S_JOB_ALLOC_CORES, &list) == ESPANK_SUCCESS && list)
 		conf_copy_str(cores, sizeof(cores), list);
 	spank_get_item(sp, S_JOB_ALLOC_MEM, &mem_mb);
+	if (mem_mb == 0) {	/* Slurm tracks memory only with CR_*_Memory */
+		char env[32] = "";
+
+		getenv_into(sp, "SLURM_MEM_PER_NODE", env, sizeof(env));
+		mem_mb = strtoull(env, NULL, 10);
+	}
 	getenv_into(sp, "SLURM_STEP_GPUS", gpus, sizeof(gpus));
 	if (!gpus[0])
 		getenv_into(sp, "SLURM_JOB_GPUS", gpus, sizeof(gpus));
@@ -191,6 +219,8 @@ int carbon_stepd_post_opt(spank_t sp)
 	set.step = carbon_ctx.rec.step;
 	set.alloc_cpus = count_cpu_list(cores);
 	set.alloc_mem_gb = (double)mem_mb / 1024.0;
+	if (set.alloc_mem_gb <= 0)
+		set.alloc_mem_gb = node_memory_share_gb(set.alloc_cpus);
 	set.gpus = gpus;
 	set.powercap_root = RAPL_DEFAULT_ROOT;
 	set.cgroup_root = CPUTIME_CGROUP_ROOT;
