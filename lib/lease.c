@@ -112,20 +112,22 @@ void lease_release(struct lease *l)
 	l->fd = -1;
 }
 
-/* "job.N.lease" exactly: job leases, not the GPU ones ("job.N.gpu.U.lease"). */
-static int is_job_lease(const struct dirent *e)
+/* "NODE.job.N.lease" exactly: the node's job leases, not its GPU ones
+ * ("NODE.job.N.gpu.U.lease"). */
+static int is_job_lease(const char *name, const char *node)
 {
-	const char *p = e->d_name;
-	size_t n;
+	const char *p = name;
+	size_t n = strlen(node);
 
-	if (strncmp(p, "job.", 4) != 0)
+	if (strncmp(p, node, n) != 0 || strncmp(p + n, ".job.", 5) != 0)
 		return 0;
-	p += 4;
+	p += n + 5;
 	n = strspn(p, "0123456789");
 	return n > 0 && !strcmp(p + n, LEASE_SUFFIX);
 }
 
-int lease_jobs_present(const char *dir, unsigned *total_cpus, unsigned *jobs)
+int lease_jobs_present(const char *dir, const char *node, unsigned *total_cpus,
+		       unsigned *jobs)
 {
 	DIR *d = opendir(dir);
 	struct dirent *e;
@@ -151,7 +153,7 @@ int lease_jobs_present(const char *dir, unsigned *total_cpus, unsigned *jobs)
 		if (flock(fd, LOCK_SH | LOCK_NB) < 0) {
 			/* Held (by another step, or by this process through
 			 * another open file): a job present on the node. */
-			if (errno == EWOULDBLOCK && is_job_lease(e)) {
+			if (errno == EWOULDBLOCK && is_job_lease(e->d_name, node)) {
 				parse_lease(fd, &until, &cpus);
 				*total_cpus += cpus ? cpus : 1;
 				(*jobs)++;

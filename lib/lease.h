@@ -39,10 +39,13 @@ int lease_read(const struct lease *l, double *charged_until, unsigned *alloc_cpu
 /* Give the lease up (the file stays, for a successor to read). */
 void lease_release(struct lease *l);
 
-/* Over the job leases in dir ("job.N.lease") that some process holds now:
+/* Over the job leases of node in dir ("NODE.job.N.lease": the node's name
+ * keeps nodes apart should a spool directory ever be shared) that some
+ * process holds now:
  * the sum of their allocated CPUs and their number, for splitting an idle
  * node among the jobs present. Lease files nobody has held for a day are
  * removed on the way. Returns 0, or -1 when dir cannot be read. */
-int lease_jobs_present(const char *dir, unsigned *total_cpus, unsigned *jobs);
+int lease_jobs_present(const char *dir, const char *node, unsigned *total_cpus,
+		       unsigned *jobs);
 
 #endif

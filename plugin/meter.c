@@ -204,7 +204,8 @@ void meter_open(struct meter *m, const struct meter_setup *set,
 	m->checkpoint_every = set->conf->checkpoint_s > 0 ?
 		(set->conf->checkpoint_s + set->conf->interval_s - 1) / set->conf->interval_s : 0;
 	snprintf(m->lease_dir, sizeof(m->lease_dir), "%s/lease", set->conf->spool_dir);
-	snprintf(m->job_lease_name, sizeof(m->job_lease_name), "job.%u", (unsigned)set->job_id);
+	snprintf(m->job_lease_name, sizeof(m->job_lease_name), "%s.job.%u", rec->node,
+		 (unsigned)set->job_id);
 
 	n = rapl_open_ex(&m->rapl, set->powercap_root, set->conf->psys, err, sizeof(err));
 	if (n < 0) {
@@ -420,7 +421,8 @@ void meter_sample(struct meter *m, double now, bool final)
 		} else {
 			unsigned total = 0, jobs = 0;
 
-			if (lease_jobs_present(m->lease_dir, &total, &jobs) == 0 && total > 0)
+			if (lease_jobs_present(m->lease_dir, m->rec->node, &total, &jobs) == 0 &&
+			    total > 0)
 				f_job = (double)(m->alloc_cpus ? m->alloc_cpus : 1) / total;
 		}
 		if (f_job > 1.0)
@@ -478,13 +480,13 @@ void meter_sample(struct meter *m, double now, bool final)
 		struct meter_gpu *g = &m->gpu[i];
 		bool counter_now = final || m->samples % (unsigned)m->gpu_counter_every == 0;
 		double j = gpu_interval_j(m, g, dt, counter_now);
-		char name[128];
+		char name[400];
 
 		if (g->mode == GPU_LOST)
 			continue;
 		m->used_nvml |= g->mode != GPU_MODEL;
 		step[DOMAIN_GPU] += j;
-		snprintf(name, sizeof(name), "job.%u.gpu.%s", (unsigned)r->job_id,
+		snprintf(name, sizeof(name), "%s.job.%u.gpu.%s", r->node, (unsigned)r->job_id,
 			 m->nvml.gpu[g->nv].uuid[0] ? m->nvml.gpu[g->nv].uuid : "unknown");
 		if (!lease_held(&g->lease)) {
 			if (lease_try(&g->lease, m->lease_dir, name, NULL, 0) == 1) {

@@ -52,7 +52,7 @@ struct meter_setup {
 struct meter {
 	struct step_record *rec;	/* where the figures go */
 	char lease_dir[CONF_STR_MAX + 16];
-	char job_lease_name[32];
+	char job_lease_name[160];
 	unsigned alloc_cpus;
 	int checkpoint_every;		/* samples between checkpoints; 0: none */
 	int gpu_counter_every;		/* samples between GPU counter readings */

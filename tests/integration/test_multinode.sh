@@ -29,7 +29,7 @@ chmod 0644 "$carbon_conf"
 admin_db="$HARNESS_CONNINFO user=$HARNESS_PGUSER"
 
 
-echo "1..17"
+echo "1..18"
 
 check "the cluster has the nodes c1 and c2 ($HARNESS_NODE_NAMES)" test "$HARNESS_NODE_NAMES" = "c1 c2"
 
@@ -78,14 +78,22 @@ for node in c1 c2; do
 	check "$node: step 0 dram energy within 1 % of ${!dram_var} W x its duration" within 1 "$dram_j" "$want_dram"
 done
 
-# --- the job total: every node's time counted once ----------------------------
+# --- the job total: every node's energy counted once ---------------------------
+# On each node one record (the extern step's, which spans the others) charged
+# the job's share of that node; the job total adds those shares.
 total_j=$(j '.energy_kwh.cpu * 3600000')
-counted_j=$(j '[.steps[] | .energy_kwh.cpu * .counted_fraction] | add * 3600000')
-# The extern step spans the others on its node, so each node's union of steps
-# is (about) its largest record.
-union_j=$(j '[.steps | group_by(.node)[] | map(.energy_kwh.cpu) | max] | add * 3600000')
-echo "# job total cpu $total_j J; sum of step energy x counted_fraction $counted_j J; sum of per-node largest record $union_j J"
-check "the job's cpu total is the sum of step energy x counted_fraction (0.5 %)" \
-	within 0.5 "$total_j" "$counted_j"
-check "the job's cpu total is the sum over nodes of each node's union of steps (1 %)" \
-	within 1 "$total_j" "$union_j"
+shares_j=$(j '[.steps[] | (.job_energy_kwh.cpu // 0)] | add * 3600000')
+want_j=0
+for node in c1 c2; do
+	holder=".steps[] | select(.node == \"$node\" and (.job_energy_kwh.it // 0) > 0)"
+	pkg_var=HARNESS_PKG_W_$node
+	node_j=$(j "$holder | .job_energy_kwh.cpu * 3600000")
+	node_want=$(j "$holder | .end_epoch - .start_epoch" |
+		awk -v p="${!pkg_var}" -v s="$HARNESS_SOCKETS" '{ printf "%.6f", $1 * p * s }')
+	echo "# $node: the job's share $node_j J (want $node_want J, its node's power over the holder's window)"
+	check "$node: one record charged the job's share of the node, its whole energy within 1 %" \
+		within 1 "$node_j" "$node_want"
+	want_j=$(awk -v a="$want_j" -v b="$node_want" 'BEGIN { printf "%.6f", a + b }')
+done
+echo "# job total cpu $total_j J; sum of the records' job shares $shares_j J; nodes' truth $want_j J"
+check "the job's cpu total is the sum of the records' job shares" within 0.01 "$total_j" "$shares_j"

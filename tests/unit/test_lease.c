@@ -70,17 +70,17 @@ static void test_one_holder_and_handover(void **state)
 	pid_t pid;
 
 	(void)state;
-	pid = holder("job.7", 1000.5, 3, &fd);
+	pid = holder("n1.job.7", 1000.5, 3, &fd);
 	/* Held elsewhere: not ours. */
-	assert_int_equal(lease_try(&a, dir, "job.7", err, sizeof(err)), 0);
+	assert_int_equal(lease_try(&a, dir, "n1.job.7", err, sizeof(err)), 0);
 	assert_false(lease_held(&a));
 	/* The holder ends (its flock goes with it): ours, from where it stopped. */
 	release_child(pid, fd);
-	assert_int_equal(lease_try(&a, dir, "job.7", err, sizeof(err)), 1);
+	assert_int_equal(lease_try(&a, dir, "n1.job.7", err, sizeof(err)), 1);
 	assert_int_equal(lease_read(&a, &until, &cpus), 0);
 	assert_true(until == 1000.5);
 	assert_int_equal(cpus, 3);
-	assert_int_equal(lease_try(&a, dir, "job.7", err, sizeof(err)), 1);	/* still */
+	assert_int_equal(lease_try(&a, dir, "n1.job.7", err, sizeof(err)), 1);	/* still */
 	lease_release(&a);
 }
 
@@ -89,20 +89,22 @@ static void test_jobs_present(void **state)
 	struct lease own = LEASE_INIT;
 	unsigned total, jobs;
 	char err[256];
-	int fd1, fd2;
-	pid_t p1, p2;
+	int fd1, fd2, fd3;
+	pid_t p1, p2, p3;
 
 	(void)state;
-	p1 = holder("job.11", 5.0, 2, &fd1);
-	p2 = holder("job.12.gpu.GPU-1", 5.0, 0, &fd2);	/* not a job lease */
-	assert_int_equal(lease_try(&own, dir, "job.13", err, sizeof(err)), 1);
+	p1 = holder("n1.job.11", 5.0, 2, &fd1);
+	p3 = holder("n2.job.14", 5.0, 8, &fd3);	/* another node's */
+	p2 = holder("n1.job.12.gpu.GPU-1", 5.0, 0, &fd2);	/* not a job lease */
+	assert_int_equal(lease_try(&own, dir, "n1.job.13", err, sizeof(err)), 1);
 	lease_write(&own, 5.0, 1);
-	assert_int_equal(lease_jobs_present(dir, &total, &jobs), 0);
+	assert_int_equal(lease_jobs_present(dir, "n1", &total, &jobs), 0);
 	assert_int_equal(jobs, 2);	/* job.11 and ours; job.7's file is free */
 	assert_int_equal(total, 3);
 	release_child(p1, fd1);
 	release_child(p2, fd2);
-	assert_int_equal(lease_jobs_present(dir, &total, &jobs), 0);
+	release_child(p3, fd3);
+	assert_int_equal(lease_jobs_present(dir, "n1", &total, &jobs), 0);
 	assert_int_equal(jobs, 1);
 	assert_int_equal(total, 1);
 	lease_release(&own);
@@ -116,7 +118,7 @@ static void test_bad_dir(void **state)
 	(void)state;
 	snprintf(path, sizeof(path), "%s/open", dir);
 	assert_int_equal(mkdir(path, 0755), 0);
-	assert_int_equal(lease_try(&l, path, "job.1", err, sizeof(err)), -1);
+	assert_int_equal(lease_try(&l, path, "n1.job.1", err, sizeof(err)), -1);
 	assert_non_null(strstr(err, "chmod 0700"));
 }
 
