@@ -44,7 +44,7 @@ admin_db="$HARNESS_CONNINFO user=$HARNESS_PGUSER"
 sql() { psql -X -q -t -A -v ON_ERROR_STOP=1 "$admin_db" -c "$1"; }
 pkg_w=$(awk -v p="$HARNESS_PKG_W" -v s="$HARNESS_SOCKETS" 'BEGIN { print p * s }')
 
-echo "1..24"
+echo "1..27"
 check_db_init "$admin_db"
 
 submit() { harness_as_user sbatch --parsable "$@"; }

@@ -75,8 +75,9 @@ check "the job has a batch step record" test "$(j '[.steps[] | select(.step == "
 check "the job has the srun step 0 record" test "$(j '[.steps[] | select(.step == "0")] | length')" = 1
 check "user is $HARNESS_USER and tag is t1" test "$(j '.user + " " + .tag')" = "$HARNESS_USER t1"
 
-# The simulator advances package and dram counters at known powers; a step
-# is charged its node's whole energy over its own window (skeleton rule).
+# The simulator advances package and dram counters at known powers. The
+# srun step is the only busy process of the only job on the node: its share
+# of the node's CPU time, and so of its energy, is (all but) whole.
 step0='.steps[] | select(.step == "0")'
 t0=$(j "$step0 | .start_epoch")
 t1=$(j "$step0 | .end_epoch")
