@@ -17,6 +17,8 @@
 #include "meter.h"
 
 #include <errno.h>
+#include <fcntl.h>
+#include <unistd.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -118,9 +120,25 @@ static void open_gpus(struct meter *m, const struct meter_setup *set,
 		return;		/* the step holds no GPU: NVML is not even loaded */
 	rc = nvml_open(&m->nvml, set->nvml_library, err, sizeof(err));
 	if (rc <= 0) {
+		char marker[sizeof(m->lease_dir) + 16];
+		int fd;
+
 		snprintf(detail, sizeof(detail), "%s (GPUs %s)", err[0] ? err : "no GPU", set->gpus);
-		say(log_fn, m->rec, rc < 0 ? "nvml failed: GPUs not measured" :
-				    "no NVML: GPUs not measured", detail);
+		if (rc < 0) {
+			say(log_fn, m->rec, "nvml failed: GPUs not measured", detail);
+			return;
+		}
+		/* No driver is how the node is, not an error: said once a
+		 * node (the first step to find it leaves a marker), noted in
+		 * every record. */
+		snprintf(marker, sizeof(marker), "%s/no-nvml", m->lease_dir);
+		fd = open(marker, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0600);
+		if (fd >= 0 || errno != EEXIST)
+			say(log_fn, m->rec, "no NVML: GPUs not measured", detail);
+		else
+			record_note(m->rec, "no NVML: GPUs not measured");
+		if (fd >= 0)
+			close(fd);
 		return;
 	}
 	n = meter_match_gpus(&m->nvml, set->gpus, idx, NVML_MAX_GPUS, &unknown);
@@ -221,16 +239,18 @@ void meter_open(struct meter *m, const struct meter_setup *set,
 		     set->uid, set->step, rec->node);
 	m->have_cpu_last = cputime_read(&m->cpu, &m->cpu_last) == 0;
 
-	open_gpus(m, set, log_fn);
 	m->last_wall = now;
 	rec->has_job = true;
 	/* Take the job's lease now if nobody has it: the first step of a job
 	 * on a node (the extern step, where there is one) charges the job. The
 	 * leases live in the spool directory, root's alone. */
-	if (spool_check_dir(m->spool_dir, true, err, sizeof(err)) < 0)
-		say(log_fn, rec, "spool directory refused: checkpoints and leases off", err);
-	else if (lease_try(&m->job_lease, m->lease_dir, m->job_lease_name, err, sizeof(err)) < 0) {
+	if (spool_check_dir(m->spool_dir, true, err, sizeof(err)) < 0) {
+		say(log_fn, rec, "spool directory refused: no checkpoints, and this step charges the job as if alone",
+		    err);
+		m->no_leases = true;
+	} else if (lease_try(&m->job_lease, m->lease_dir, m->job_lease_name, err, sizeof(err)) < 0) {
 		say(log_fn, rec, "no lease directory: this step charges the job as if alone", err);
+		m->no_leases = true;
 	} else if (lease_held(&m->job_lease)) {
 		unsigned cpus;
 
@@ -238,6 +258,8 @@ void meter_open(struct meter *m, const struct meter_setup *set,
 		lease_write(&m->job_lease, now > m->job_charged_until ? now : m->job_charged_until,
 			    m->alloc_cpus);
 	}
+	/* After the lease directory exists: it holds the no-NVML marker. */
+	open_gpus(m, set, log_fn);
 }
 
 int meter_interval(struct meter *m, int interval_s, void (*log_fn)(const char *))
@@ -401,13 +423,13 @@ void meter_sample(struct meter *m, double now, bool final)
 
 	/* Whether this step charges the job now: it holds the job's lease, or
 	 * takes it over from a holder that ended, from where that one stopped. */
-	if (!lease_held(&m->job_lease) &&
+	if (!lease_held(&m->job_lease) && !m->no_leases &&
 	    lease_try(&m->job_lease, m->lease_dir, m->job_lease_name, NULL, 0) == 1) {
 		unsigned unused;
 
 		lease_read(&m->job_lease, &m->job_charged_until, &unused);
 	}
-	holder = lease_held(&m->job_lease);
+	holder = lease_held(&m->job_lease) || m->no_leases;
 
 	if (!have_denom) {
 		f_job = 1.0;	/* nothing to split by: the node is the job's */
@@ -488,14 +510,14 @@ void meter_sample(struct meter *m, double now, bool final)
 		step[DOMAIN_GPU] += j;
 		snprintf(name, sizeof(name), "%s.job.%u.gpu.%s", r->node, (unsigned)r->job_id,
 			 m->nvml.gpu[g->nv].uuid[0] ? m->nvml.gpu[g->nv].uuid : "unknown");
-		if (!lease_held(&g->lease)) {
+		if (!lease_held(&g->lease) && !m->no_leases) {
 			if (lease_try(&g->lease, m->lease_dir, name, NULL, 0) == 1) {
 				unsigned unused;
 
 				lease_read(&g->lease, &g->charged_until, &unused);
 			}
 		}
-		if (lease_held(&g->lease)) {
+		if (lease_held(&g->lease) || m->no_leases) {
 			share = unclaimed(m->last_wall, now, g->charged_until);
 			job[DOMAIN_GPU] += j * share;
 			if (g->mode == GPU_MODEL)

@@ -76,6 +76,8 @@ struct meter {
 
 	double last_f_job, last_f_step;	/* the shares of the previous interval */
 	bool cgroup_seen;		/* CPU times came from the job's cgroup */
+	bool no_leases;			/* the lease directory is unusable: this
+					 * step charges the job as if alone */
 	struct lease job_lease;
 	double job_charged_until;
 	double last_wall;		/* time of the previous sample */
