@@ -28,7 +28,10 @@
 #include "spool.h"
 
 #define IDLE_CPU_SHARE 0.02	/* below 2 % of one CPU, nothing is busy */
-#define GPU_COUNTER_EVERY 6	/* NVML's energy counter costs ms; power µs */
+/* NVML's energy counter costs milliseconds a reading (3.8 ms on an H200),
+ * its power reading microseconds: power every sample, the counter, which
+ * corrects the integrated power, at each checkpoint and at the end. */
+#define GPU_COUNTER_EVERY_DEFAULT 60
 
 static void say(void (*log_fn)(const char *), struct step_record *r, const char *note,
 		const char *detail)
@@ -218,9 +221,10 @@ void meter_open(struct meter *m, const struct meter_setup *set,
 	m->job_lease.fd = -1;
 	m->alloc_cpus = set->alloc_cpus;
 	m->spool_dir = set->conf->spool_dir;
-	m->gpu_counter_every = GPU_COUNTER_EVERY;
 	m->checkpoint_every = set->conf->checkpoint_s > 0 ?
 		(set->conf->checkpoint_s + set->conf->interval_s - 1) / set->conf->interval_s : 0;
+	m->gpu_counter_every = m->checkpoint_every > 0 ? m->checkpoint_every :
+			       GPU_COUNTER_EVERY_DEFAULT;
 	snprintf(m->lease_dir, sizeof(m->lease_dir), "%s/lease", set->conf->spool_dir);
 	snprintf(m->job_lease_name, sizeof(m->job_lease_name), "%s.job.%u", rec->node,
 		 (unsigned)set->job_id);
@@ -290,50 +294,57 @@ static double unclaimed(double prev, double now, double charged_until)
 	return (now - charged_until) / (now - prev);
 }
 
+/* Energy from power readings over dt: the mean of the last reading and
+ * this one (trapezoid). Returns 0, or -1 when the reading failed. */
+static int gpu_power_j(struct meter *m, struct meter_gpu *g, double dt, double *j)
+{
+	uint32_t mw;
+	double w;
+
+	*j = 0.0;
+	if (nvml_read_power_mw(&m->nvml, g->nv, &mw) < 0)
+		return -1;
+	w = mw / 1000.0;
+	*j = (g->have_w ? (g->last_w + w) / 2.0 : w) * dt;
+	g->last_w = w;
+	g->have_w = true;
+	return 0;
+}
+
 /* GPU energy of g over [prev, now]. */
 static double gpu_interval_j(struct meter *m, struct meter_gpu *g, double dt, bool counter_now)
 {
-	uint32_t mw;
 	uint64_t mj;
-	double j = 0.0, w;
+	double j = 0.0;
 
 	switch (g->mode) {
 	case GPU_COUNTER:
-		if (nvml_read_power_mw(&m->nvml, g->nv, &mw) == 0) {
-			w = mw / 1000.0;
-			j = (g->have_w ? (g->last_w + w) / 2.0 : w) * dt;
-			g->last_w = w;
-			g->have_w = true;
-		} else {
-			g->have_w = false;
+		if (gpu_power_j(m, g, dt, &j) < 0)
 			counter_now = true;	/* no power: every interval from the counter */
-		}
 		g->since_counter_j += j;
 		if (counter_now) {
 			if (nvml_read_energy_mj(&m->nvml, g->nv, &mj) == 0) {
 				/* The counter is the truth: the power-integrated
 				 * figures since its last reading are corrected
-				 * here, in this interval. */
+				 * here, in this interval; an overestimate larger
+				 * than this interval is taken from the next ones. */
 				double exact = (double)counter_delta(g->last_mj, mj, 0) / 1000.0;
 
 				j += exact - g->since_counter_j;
-				if (j < 0)
-					j = 0;
-				g->last_mj = mj;
 				g->since_counter_j = 0;
+				if (j < 0) {
+					g->since_counter_j = -j;
+					j = 0;
+				}
+				g->last_mj = mj;
 			} else {
 				record_note(m->rec, "nvml: a GPU energy reading failed");
 			}
 		}
 		return j;
 	case GPU_POWER:
-		if (nvml_read_power_mw(&m->nvml, g->nv, &mw) == 0) {
-			w = mw / 1000.0;
-			j = (g->have_w ? (g->last_w + w) / 2.0 : w) * dt;
-			g->last_w = w;
-			g->have_w = true;
-		} else {
-			j = g->have_w ? g->last_w * dt : 0.0;
+		if (gpu_power_j(m, g, dt, &j) < 0) {
+			j = g->last_w * dt;	/* 0 when never read */
 			record_note(m->rec, "nvml: a GPU power reading failed (last power kept)");
 		}
 		return j;

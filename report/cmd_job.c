@@ -562,6 +562,17 @@ static bool job_has_overlap(const struct job *job)
 	return false;
 }
 
+/* Any record of the measurement engine (a step share and a job share). */
+static bool job_has_shares(const struct job *job)
+{
+	size_t i;
+
+	for (i = 0; i < job->n; i++)
+		if (job->rows[i].has_job)
+			return true;
+	return false;
+}
+
 static void print_intensity(const struct intensity *in)
 {
 	if (in->year)
@@ -616,6 +627,12 @@ static int print_job_table(const struct job *job, const struct report_env *env,
 		printf("%sThe total counts each node's time once: steps that run inside the batch or\n"
 		       "extern step on the same node are not added again.\n",
 		       markdown ? "\n" : "");
+	if (job_has_shares(job))
+		printf("%sSteps show their own share (their CPU time); the total is the job's share\n"
+		       "of each node, counted once, idle time included.\n", markdown ? "\n" : "");
+	if (job->estimated_kwh > 0)
+		printf("%sEstimated (no counter, see spank_carbon(8)): %s kWh of the IT energy.\n",
+		       markdown ? "\n" : "", sig4(job->estimated_kwh, it, sizeof(it)));
 	print_unmeasured_nodes(job, markdown);
 	printf(markdown ? "\n**Total**: " : "Total   ");
 	if (job->measured) {

@@ -65,3 +65,20 @@ check_job_json() {
 	job_json=$1
 }
 j() { jq -r "$1" "$job_json" 2>/dev/null; }
+
+# write_carbon_conf INTERVAL [LINE...]: $carbon_conf for the harness's
+# database, [sampling] interval = INTERVAL, the spool in $confdir/spool, then
+# each LINE (more sections or keys: a section may come twice); sets admin_db,
+# the administrator's conninfo.
+write_carbon_conf() {
+	local interval=$1
+	shift
+	{
+		printf '[database]\nconninfo  = %s user=carbon_writer\n' "$HARNESS_CONNINFO"
+		printf '[sampling]\ninterval  = %s\n' "$interval"
+		printf '[spool]\ndir       = %s\n' "$confdir/spool"
+		(($#)) && printf '%s\n' "$@"
+	} > "$carbon_conf"
+	chmod 0644 "$carbon_conf"
+	admin_db="$HARNESS_CONNINFO user=$HARNESS_PGUSER"
+}

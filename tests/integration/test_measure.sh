@@ -28,19 +28,7 @@ HARNESS_SLURMD_ENV="NVML_DOUBLE_GPUS=counter:${gpu_w[0]},counter:${gpu_w[1]}"
 harness_start --plugstack "$confdir/plugstack.conf"
 trap 'harness_stop; rm -rf "$confdir"' EXIT
 
-cat > "$carbon_conf" <<CONF
-[site]
-intensity = 300
-[database]
-conninfo  = $HARNESS_CONNINFO user=carbon_writer
-[sampling]
-interval  = 2
-checkpoint = 4
-[spool]
-dir       = $spool
-CONF
-chmod 0644 "$carbon_conf"
-admin_db="$HARNESS_CONNINFO user=$HARNESS_PGUSER"
+write_carbon_conf 2 '[sampling]' 'checkpoint = 4' '[site]' 'intensity = 300'
 sql() { psql -X -q -t -A -v ON_ERROR_STOP=1 "$admin_db" -c "$1"; }
 pkg_w=$(awk -v p="$HARNESS_PKG_W" -v s="$HARNESS_SOCKETS" 'BEGIN { print p * s }')
 
@@ -123,7 +111,6 @@ gpu_job() {	# gpu_job NAME: a 2-GPU job; sets gpu_got and gpu_truth (J)
 	# The batch step holds both GPUs for its whole life.
 	gpu_truth=$(j '.steps[] | select(.step == "batch") | (.end_epoch - .start_epoch)' |
 		awk -v w="$((gpu_w[0] + gpu_w[1]))" '{ printf "%.3f", $1 * w }')
-	gpu_job_id=$job
 }
 gpu_job counter
 echo "# GPUs, counter mode: $gpu_got J, truth $gpu_truth J"

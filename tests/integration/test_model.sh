@@ -17,18 +17,7 @@ HARNESS_SIM=0	# slurmd sees this machine's /sys: no powercap tree
 harness_start --plugstack "$confdir/plugstack.conf"
 trap 'harness_stop; rm -rf "$confdir"' EXIT
 
-cat > "$carbon_conf" <<CONF
-[database]
-conninfo  = $HARNESS_CONNINFO user=carbon_writer
-[sampling]
-interval  = 2
-[spool]
-dir       = $confdir/spool
-[model]
-cpu_tdp   = 100
-CONF
-chmod 0644 "$carbon_conf"
-admin_db="$HARNESS_CONNINFO user=$HARNESS_PGUSER"
+write_carbon_conf 2 '[model]' 'cpu_tdp   = 100'
 
 echo "1..8"
 check_db_init "$admin_db"

@@ -18,16 +18,7 @@ SIM_PERIOD_MS=1
 harness_start --plugstack "$confdir/plugstack.conf"
 trap 'harness_stop; rm -rf "$confdir"' EXIT
 
-cat > "$carbon_conf" <<CONF
-[database]
-conninfo  = $HARNESS_CONNINFO user=carbon_writer
-[sampling]
-interval  = 1
-[spool]
-dir       = $confdir/spool
-CONF
-chmod 0644 "$carbon_conf"
-admin_db="$HARNESS_CONNINFO user=$HARNESS_PGUSER"
+write_carbon_conf 1
 
 echo "1..8"
 check_db_init "$admin_db"
