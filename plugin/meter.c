@@ -256,9 +256,12 @@ void meter_open(struct meter *m, const struct meter_setup *set,
 		say(log_fn, rec, "no lease directory: this step charges the job as if alone", err);
 		m->no_leases = true;
 	} else if (lease_held(&m->job_lease)) {
-		unsigned cpus;
+		unsigned cpus, total, jobs;
 
 		lease_read(&m->job_lease, &m->job_charged_until, &cpus);
+		/* A job new on this node: sweep the leases of jobs long gone. */
+		if (m->job_charged_until == 0.0)
+			lease_jobs_present(m->lease_dir, rec->node, &total, &jobs);
 		lease_write(&m->job_lease, now > m->job_charged_until ? now : m->job_charged_until,
 			    m->alloc_cpus);
 	}
@@ -271,7 +274,8 @@ int meter_interval(struct meter *m, int interval_s, void (*log_fn)(const char *)
 	char msg[512];
 	int safe = interval_s;
 
-	if (m->rapl.n > 0 && rapl_check_interval(&m->rapl, interval_s, &safe, msg, sizeof(msg)) < 0) {
+	if (m->rapl.n > 0 && rapl_check_interval(&m->rapl, interval_s, &safe, msg, sizeof(msg)) < 0 &&
+	    safe < interval_s) {
 		say(log_fn, m->rec, "interval shortened below the RAPL wrap period", msg);
 		return safe;
 	}
@@ -479,19 +483,22 @@ void meter_sample(struct meter *m, double now, bool final)
 	m->last_f_job = f_job;
 	m->last_f_step = f_step;
 
-	/* The model, where there is no RAPL: per CPU-second and per GB. */
+	/* The model, where there is no RAPL: the node's CPUs draw their share
+	 * of TDP per busy CPU-second, split like measured energy; memory is
+	 * the job's own, per GB allocated. */
 	if (m->model_cpu) {
-		job[DOMAIN_CPU] = m->model_w_per_cpu * (double)d_job / 1e9;
+		node[DOMAIN_CPU] = m->model_w_per_cpu *
+				   (double)(have_denom ? d_all : d_step) / 1e9;
+		m->used_model = true;
+	}
+	for (dom = 0; dom < DOMAIN_COUNT; dom++) {
+		job[dom] = node[dom] * f_job;
+		step[dom] = job[dom] * f_step;
+	}
+	if (m->model_cpu) {
 		job[DOMAIN_DRAM] = m->model_mem_w * dt;
-		step[DOMAIN_CPU] = m->model_w_per_cpu * (double)d_step / 1e9;
 		step[DOMAIN_DRAM] = job[DOMAIN_DRAM] * f_step;
 		est += job[DOMAIN_CPU] + job[DOMAIN_DRAM];
-		m->used_model = true;
-	} else {
-		for (dom = 0; dom < DOMAIN_COUNT; dom++) {
-			job[dom] = node[dom] * f_job;
-			step[dom] = job[dom] * f_step;
-		}
 	}
 
 	/* The job's share, once: only the holder, only what is unclaimed. */
