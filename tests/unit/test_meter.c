@@ -1,0 +1,215 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* The meter on fake trees: the split by CPU time, the job's share charged
+ * by one step at a time (and taken over when it ends), idle intervals, and
+ * matching the step's GPUs to NVML devices through the test double. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include <cmocka.h>
+
+#include "meter.h"
+
+static char dir[128];
+
+static void put(const char *rel, const char *fmt, ...)
+{
+	char path[512], text[128];
+	va_list ap;
+	FILE *fp;
+
+	va_start(ap, fmt);
+	vsnprintf(text, sizeof(text), fmt, ap);
+	va_end(ap);
+	snprintf(path, sizeof(path), "%s/%s", dir, rel);
+	fp = fopen(path, "w");
+	assert_non_null(fp);
+	fputs(text, fp);
+	fclose(fp);
+}
+
+static void mkdirs(const char *rel)
+{
+	char path[512], *p;
+
+	snprintf(path, sizeof(path), "%s/%s", dir, rel);
+	for (p = path + strlen(dir) + 1; *p; p++) {
+		if (*p != '/')
+			continue;
+		*p = '\0';
+		mkdir(path, 0755);
+		*p = '/';
+	}
+	mkdir(path, 0755);
+}
+
+#define CG "cgroup/cpuacct/slurm_n1"
+#define JOB CG "/uid_1000/job_7"
+
+/* Counters: package energy (µJ) and CPU times (ns) of all, job, steps. */
+static void set_counters(uint64_t pkg_uj, uint64_t all, uint64_t job, uint64_t batch,
+			 uint64_t step0)
+{
+	put("powercap/intel-rapl:0/energy_uj", "%llu\n", (unsigned long long)pkg_uj);
+	put(CG "/cpuacct.usage", "%llu\n", (unsigned long long)all);
+	put(JOB "/cpuacct.usage", "%llu\n", (unsigned long long)job);
+	put(JOB "/step_batch/cpuacct.usage", "%llu\n", (unsigned long long)batch);
+	put(JOB "/step_0/cpuacct.usage", "%llu\n", (unsigned long long)step0);
+}
+
+static int setup(void **state)
+{
+	char tmpl[] = "/tmp/test_meter.XXXXXX";
+
+	(void)state;
+	if (!mkdtemp(tmpl))
+		return -1;
+	snprintf(dir, sizeof(dir), "%s", tmpl);
+	mkdirs("powercap/intel-rapl:0");
+	put("powercap/intel-rapl:0/name", "package-0\n");
+	put("powercap/intel-rapl:0/max_energy_range_uj", "262143328850\n");
+	put("powercap/intel-rapl:0/constraint_0_max_power_uw", "200000000\n");
+	mkdirs(JOB "/step_batch");
+	mkdirs(JOB "/step_0");
+	mkdirs("proc");
+	put("proc/stat", "cpu  1 0 1 100 0 0 0 0 0 0\ncpu0 1 0 1 100 0 0 0 0 0 0\ncpu1 0 0 0 0 0 0 0 0 0 0\n");
+	set_counters(1000000000, 0, 0, 0, 0);
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	char cmd[300];
+
+	(void)state;
+	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
+	return system(cmd) == 0 ? 0 : -1;
+}
+
+static void open_step(struct meter *m, struct step_record *r, const char *step,
+		      struct carbon_conf *c, double now)
+{
+	char powercap[300], cgroup[300], proc[300], cpuinfo[300];
+	struct meter_setup set = {
+		.conf = c, .stepd_pid = 999999, .job_id = 7, .uid = 1000, .step = step,
+		.alloc_cpus = 2, .alloc_mem_gb = 1, .gpus = "",
+		.powercap_root = powercap, .cgroup_root = cgroup, .proc_root = proc,
+		.cpuinfo = cpuinfo,
+	};
+
+	snprintf(powercap, sizeof(powercap), "%s/powercap", dir);
+	snprintf(cgroup, sizeof(cgroup), "%s/cgroup", dir);
+	snprintf(proc, sizeof(proc), "%s/proc", dir);
+	snprintf(cpuinfo, sizeof(cpuinfo), "%s/proc/cpuinfo", dir);
+	memset(r, 0, sizeof(*r));
+	r->job_id = 7;
+	snprintf(r->step, sizeof(r->step), "%s", step);
+	snprintf(r->node, sizeof(r->node), "n1");
+	r->start_s = now;
+	meter_open(m, &set, r, now, NULL);
+}
+
+static void test_split_and_handover(void **state)
+{
+	static struct step_record ra, rb;
+	static struct meter a, b;
+	struct carbon_conf c;
+
+	(void)state;
+	if (geteuid() != 0)
+		skip();		/* the spool and lease directories are root's */
+	conf_defaults(&c);
+	snprintf(c.spool_dir, sizeof(c.spool_dir), "%s/spool", dir);
+	c.checkpoint_s = 0;
+
+	/* The batch step starts first: it holds the job's lease. */
+	open_step(&a, &ra, "batch", &c, 1000.0);
+	open_step(&b, &rb, "0", &c, 1000.0);
+	assert_true(lease_held(&a.job_lease));
+	assert_false(lease_held(&b.job_lease));
+
+	/* 100 J; all jobs 4 CPU-s, this job 2 (batch 0.5, step 0 1.5). */
+	set_counters(1100000000, 4000000000, 2000000000, 500000000, 1500000000);
+	meter_sample(&a, 1010.0, false);
+	meter_sample(&b, 1010.0, false);
+	assert_true(fabs(ra.energy_j[DOMAIN_CPU] - 12.5) < 1e-6);	/* 100 x 1/2 x 1/4 */
+	assert_true(fabs(rb.energy_j[DOMAIN_CPU] - 37.5) < 1e-6);	/* 100 x 1/2 x 3/4 */
+	assert_true(fabs(ra.job_j[DOMAIN_CPU] - 50.0) < 1e-6);	/* the job's half, once */
+	assert_true(rb.job_j[DOMAIN_CPU] == 0.0);
+	assert_string_equal(ra.split, "cgroup-v1");
+	assert_string_equal(ra.method, "rapl");
+
+	/* Nobody busy: the only job present (2 allocated CPUs) gets it all,
+	 * and within the job its holder. */
+	set_counters(1140000000, 4000000001, 2000000001, 500000000, 1500000001);
+	meter_sample(&a, 1020.0, false);
+	meter_sample(&b, 1020.0, false);
+	assert_true(fabs(ra.job_j[DOMAIN_CPU] - 90.0) < 1e-6);
+	assert_true(fabs(ra.energy_j[DOMAIN_CPU] - 52.5) < 1e-6);
+	assert_true(fabs(rb.energy_j[DOMAIN_CPU] - 37.5) < 1e-6);
+
+	/* The batch step ends; step 0 takes the lease over at its next
+	 * sample, from where the batch step stopped charging. */
+	set_counters(1160000000, 4000000002, 2000000002, 500000000, 1500000002);
+	meter_sample(&a, 1025.0, true);
+	meter_close(&a);
+	assert_true(fabs(ra.job_j[DOMAIN_CPU] - 110.0) < 1e-6);
+	set_counters(1200000000, 8000000002, 4000000002, 500000000, 3500000002);
+	meter_sample(&b, 1030.0, false);
+	assert_true(lease_held(&b.job_lease));
+	/* 1020..1030 brought 60 J; the job's share is 1/2 of the node's
+	 * CPU time (2 of 4 s), and half of the interval (1020..1025) was
+	 * charged already: 60 x 1/2 x 1/2. */
+	assert_true(fabs(rb.job_j[DOMAIN_CPU] - 15.0) < 1e-6);
+	/* Hour buckets hold what job_j holds. */
+	assert_int_equal(ra.n_hours, 1);
+	assert_true(fabs(ra.hours[0].j[DOMAIN_CPU] - ra.job_j[DOMAIN_CPU]) < 1e-6);
+	meter_close(&b);
+}
+
+static void test_match_gpus(void **state)
+{
+	const char *top = getenv("top_builddir");
+	char lib[512], err[256];
+	struct nvml nv;
+	unsigned idx[NVML_MAX_GPUS], unknown, n;
+
+	(void)state;
+	snprintf(lib, sizeof(lib), "%s/tests/fixtures/.libs/libnvidia-ml.so.1", top ? top : ".");
+	if (access(lib, R_OK) != 0)
+		skip();
+	setenv("NVML_DOUBLE_GPUS", "counter:300,power:150,mig:100", 1);
+	unsetenv("NVML_DOUBLE_FAIL");
+	assert_int_equal(nvml_open(&nv, lib, err, sizeof(err)), 3);
+	n = meter_match_gpus(&nv, "2,0", idx, NVML_MAX_GPUS, &unknown);
+	assert_int_equal(n, 2);
+	assert_int_equal(nv.gpu[idx[0]].index, 2);
+	assert_int_equal(unknown, 0);
+	n = meter_match_gpus(&nv, "0-2,7", idx, NVML_MAX_GPUS, &unknown);
+	assert_int_equal(n, 3);
+	assert_int_equal(unknown, 1);
+	n = meter_match_gpus(&nv, nv.gpu[1].uuid, idx, NVML_MAX_GPUS, &unknown);
+	assert_int_equal(n, 1);
+	assert_int_equal(idx[0], 1);
+	n = meter_match_gpus(&nv, "GPU-nope,0,0", idx, NVML_MAX_GPUS, &unknown);
+	assert_int_equal(n, 1);		/* a GPU named twice counts once */
+	assert_int_equal(unknown, 1);
+	assert_int_equal(meter_match_gpus(&nv, "", idx, NVML_MAX_GPUS, &unknown), 0);
+	nvml_close(&nv);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(test_split_and_handover, setup, teardown),
+		cmocka_unit_test(test_match_gpus),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
