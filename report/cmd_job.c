@@ -22,9 +22,6 @@
  * Green Algorithms data v3.0 (CI_aggregated.csv, CC BY 4.0), which takes it
  * from the IEA Global Energy & CO2 Status Report 2019. Used when carbon.conf
  * sets no [site] intensity; zone data will come before it. */
-#define WORLD_INTENSITY_G_PER_KWH 475.0
-#define WORLD_INTENSITY_DATASET "Green Algorithms v3.0"
-#define WORLD_INTENSITY_YEAR 2019
 
 /* One row of carbon.step_energy; the strings point into the PGresult. */
 struct step_row {
@@ -52,6 +49,18 @@ struct step_row {
 	bool partial;
 };
 
+/* Where a job's carbon intensity comes from: the one source of all of its
+ * hours, or "mixed" (then g_per_kwh is the energy-weighted mean). */
+struct intensity {
+	double g_per_kwh;
+	char level[16];		/* site, series, zone, country, cloud, world, mixed */
+	char dataset[160];
+	int year;		/* 0: none */
+	char zone[64];
+	char resolution[16];	/* fixed, hourly, daily, monthly, annual */
+	unsigned hours;		/* hour buckets the figure was computed over */
+};
+
 /* One job on one cluster: rows[0..n-1], and what it adds up to. */
 struct job {
 	struct step_row *rows;
@@ -64,15 +73,12 @@ struct job {
 	double co2e_kg;
 	double estimated_kwh;	/* of it_kwh, from the model */
 	bool measured;		/* at least one record from counters */
+	double pue;		/* facility_kwh / it_kwh: one period's, or the mean */
+	double it_hours_kwh;	/* of it_kwh, in hour buckets */
+	struct intensity in;
+	bool have_source;	/* in holds the first source seen */
 };
 
-/* Where the carbon intensity comes from. */
-struct intensity {
-	double g_per_kwh;
-	const char *level;	/* "site" or "world" */
-	const char *dataset;
-	int year;		/* 0: none */
-};
 
 struct job_query {
 	long long *ids;		/* as asked, without repeats */
@@ -130,21 +136,6 @@ static size_t count_ids(const char *list)
 	for (; *list; list++)
 		n += *list == ',';
 	return n;
-}
-
-static void job_intensity(const struct report_env *env, struct intensity *in)
-{
-	if (env->conf.intensity_g_per_kwh >= 0.0) {
-		in->g_per_kwh = env->conf.intensity_g_per_kwh;
-		in->level = "site";
-		in->dataset = "carbon.conf [site] intensity";
-		in->year = 0;
-	} else {
-		in->g_per_kwh = WORLD_INTENSITY_G_PER_KWH;
-		in->level = "world";
-		in->dataset = WORLD_INTENSITY_DATASET;
-		in->year = WORLD_INTENSITY_YEAR;
-	}
 }
 
 static const char job_sql[] =
@@ -260,8 +251,7 @@ bad:
  * charged, and on each node one record at a time charges it, so those add
  * up. A record from before (whole-node energy over its window) counts the
  * part of its window no earlier such record on its node covers. */
-static int job_total(struct job *job, const struct report_env *env,
-		     const struct intensity *in)
+static int job_total(struct job *job)
 {
 	int rc = -1;
 	struct step_span *spans = NULL;
@@ -307,8 +297,6 @@ static int job_total(struct job *job, const struct report_env *env,
 	for (d = 0; d < DOMAIN_COUNT; d++)
 		it += job->energy_kwh[d];
 	job->it_kwh = it;
-	job->facility_kwh = it * env->conf.pue;
-	job->co2e_kg = job->facility_kwh * in->g_per_kwh / 1000.0;
 	rc = 0;
 out:
 	free(spans);
@@ -352,9 +340,9 @@ static void json_time(struct json_writer *w, const char *key, double t)
 	json_kv_string(w, key, utc_iso8601(t, buf, sizeof(buf)));
 }
 
-static void json_job(struct json_writer *w, const struct job *job,
-		     const struct report_env *env, const struct intensity *in)
+static void json_job(struct json_writer *w, const struct job *job)
 {
+	const struct intensity *in = &job->in;
 	const struct step_row *first = &job->rows[0];
 	size_t i;
 	int d;
@@ -377,7 +365,7 @@ static void json_job(struct json_writer *w, const struct job *job,
 	json_kv_number(w, "it", job->it_kwh);
 	json_kv_number(w, "facility", job->facility_kwh);
 	json_end_object(w);
-	json_kv_number(w, "pue", env->conf.pue);
+	json_kv_number(w, "pue", job->pue);
 	json_kv_number(w, "intensity_g_per_kwh", in->g_per_kwh);
 	json_key(w, "intensity_source");
 	json_begin_object(w);
@@ -387,6 +375,9 @@ static void json_job(struct json_writer *w, const struct job *job,
 		json_kv_int(w, "year", in->year);
 	else
 		json_kv_null(w, "year");
+	json_kv_string(w, "zone", in->zone[0] ? in->zone : NULL);
+	json_kv_string(w, "resolution", in->resolution);
+	json_kv_int(w, "hours", in->hours);
 	json_end_object(w);
 	json_kv_number(w, "co2e_kg", job->co2e_kg);
 	json_kv_number(w, "estimated_fraction",
@@ -575,11 +566,20 @@ static bool job_has_shares(const struct job *job)
 
 static void print_intensity(const struct intensity *in)
 {
-	if (in->year)
-		printf("%.4g gCO2e/kWh (%s average, %s, %d)", in->g_per_kwh,
-		       in->level, in->dataset, in->year);
+	const char *level = !strcmp(in->level, "world") ? "world average" : in->level;
+
+	if (!strcmp(in->level, "mixed"))
+		printf("%.4g gCO2e/kWh (mean over %u hours of several sources)", in->g_per_kwh,
+		       in->hours);
+	else if (!strcmp(in->level, "series"))
+		printf("%.4g gCO2e/kWh (%s series for %s, %s)", in->g_per_kwh,
+		       in->resolution, in->zone, in->dataset);
+	else if (in->year)
+		printf("%.4g gCO2e/kWh (%s%s%s, %s, %d)", in->g_per_kwh, level,
+		       in->zone[0] && strcmp(in->level, "world") ? " " : "",
+		       strcmp(in->level, "world") ? in->zone : "", in->dataset, in->year);
 	else
-		printf("%.4g gCO2e/kWh (%s)", in->g_per_kwh, in->level);
+		printf("%.4g gCO2e/kWh (%s)", in->g_per_kwh, level);
 }
 
 /* Four significant digits, trailing zeros kept: "1.640", "0.008333". */
@@ -594,9 +594,9 @@ static const char *sig4(double v, char *buf, size_t n)
 	return buf;
 }
 
-static int print_job_table(const struct job *job, const struct report_env *env,
-			   const struct intensity *in, bool markdown)
+static int print_job_table(const struct job *job, bool markdown)
 {
+	const struct intensity *in = &job->in;
 	const struct step_row *first = &job->rows[0];
 	int rc = -1;
 	struct table t;
@@ -637,7 +637,7 @@ static int print_job_table(const struct job *job, const struct report_env *env,
 	printf(markdown ? "\n**Total**: " : "Total   ");
 	if (job->measured) {
 		printf("IT %s kWh × PUE %.4g = %s kWh facility; ",
-		       sig4(job->it_kwh, it, sizeof(it)), env->conf.pue,
+		       sig4(job->it_kwh, it, sizeof(it)), job->pue,
 		       sig4(job->facility_kwh, fac, sizeof(fac)));
 		print_intensity(in);
 		printf(" → %s kg CO2e\n", sig4(job->co2e_kg, co2, sizeof(co2)));
@@ -653,8 +653,7 @@ out:
 /* ---- the command ---------------------------------------------------------- */
 
 static int print_jobs(struct job *jobs, size_t n_jobs,
-		      const struct job_query *q, const struct report_env *env,
-		      const struct intensity *in)
+		      const struct job_query *q, const struct report_env *env)
 {
 	int rc = EXIT_OK;
 	struct json_writer w;
@@ -673,12 +672,11 @@ static int print_jobs(struct job *jobs, size_t n_jobs,
 				continue;
 			found = true;
 			if (env->format == FMT_JSON) {
-				json_job(&w, &jobs[j], env, in);
+				json_job(&w, &jobs[j]);
 			} else {
 				if (printed)
 					putchar('\n');
-				if (print_job_table(&jobs[j], env, in,
-						    env->format == FMT_MARKDOWN) < 0)
+				if (print_job_table(&jobs[j], env->format == FMT_MARKDOWN) < 0)
 					rc = EXIT_NODATA;
 			}
 			printed++;
@@ -701,6 +699,142 @@ static int print_jobs(struct job *jobs, size_t n_jobs,
 	return rc;
 }
 
+/* Each hour bucket of the jobs' energy with the PUE of its period and the
+ * intensity that applies to it (sql/005), in job order. */
+static const char hours_sql[] =
+	"SELECT h.job_id, h.cluster, h.j, p.pue, i.g_per_kwh, i.level, i.dataset,"
+	" coalesce(i.year, 0) AS year, coalesce(i.zone, '') AS zone, i.resolution"
+	" FROM (SELECT job_id, cluster, hour, sum(cpu_j + dram_j + gpu_j + other_j) AS j"
+	"       FROM carbon.job_energy_hour"
+	"       WHERE job_id = ANY($1::bigint[]) AND ($2::text IS NULL OR cluster = $2::text)"
+	"       GROUP BY job_id, cluster, hour) h"
+	" CROSS JOIN LATERAL carbon.pue_at(h.cluster, h.hour, $3::float8) p"
+	" CROSS JOIN LATERAL carbon.intensity_at($4::text, h.hour, $5::float8) i"
+	" ORDER BY h.job_id, h.cluster, h.hour";
+
+/* Energy without hour buckets (records from before migration 003): the
+ * intensity and PUE at the job's start. */
+static const char instant_sql[] =
+	"SELECT p.pue, i.g_per_kwh, i.level, i.dataset, coalesce(i.year, 0) AS year,"
+	" coalesce(i.zone, '') AS zone, i.resolution"
+	" FROM carbon.pue_at($1::text, to_timestamp($2::float8), $3::float8) p,"
+	"      carbon.intensity_at($4::text, to_timestamp($2::float8), $5::float8) i";
+
+/* Add it_j joules used under pue and the intensity of res's row to job. */
+static void add_carbon(struct job *job, double it_j, double pue, const PGresult *res, int row,
+		       int c_g)
+{
+	struct intensity *in = &job->in;
+	double kwh = it_j / JOULES_PER_KWH, g = strtod(PQgetvalue(res, row, c_g), NULL);
+	const char *level = PQgetvalue(res, row, c_g + 1),
+		   *dataset = PQgetvalue(res, row, c_g + 2),
+		   *zone = PQgetvalue(res, row, c_g + 4),
+		   *resolution = PQgetvalue(res, row, c_g + 5);
+	int year = atoi(PQgetvalue(res, row, c_g + 3));
+
+	job->facility_kwh += kwh * pue;
+	job->co2e_kg += kwh * pue * g / 1000.0;
+	in->hours++;
+	if (!job->have_source) {
+		snprintf(in->level, sizeof(in->level), "%s", level);
+		snprintf(in->dataset, sizeof(in->dataset), "%s", dataset);
+		snprintf(in->zone, sizeof(in->zone), "%s", zone);
+		snprintf(in->resolution, sizeof(in->resolution), "%s", resolution);
+		in->year = year;
+		in->g_per_kwh = g;
+		job->have_source = true;
+	} else if (strcmp(in->level, level) || strcmp(in->dataset, dataset) ||
+		   strcmp(in->zone, zone) || in->year != year) {
+		snprintf(in->level, sizeof(in->level), "mixed");
+		snprintf(in->dataset, sizeof(in->dataset), "several");
+		in->year = 0;
+		if (strcmp(in->resolution, resolution))
+			snprintf(in->resolution, sizeof(in->resolution), "mixed");
+	}
+}
+
+/* Facility energy and CO2e of each job from its hour buckets: the PUE of
+ * each hour's period times the intensity of that hour (DESIGN §4). */
+static int job_carbon(PGconn *conn, struct job *jobs, size_t n_jobs, const char *ids,
+		      const char *cluster, const struct report_env *env)
+{
+	char pue[32], fixed[32], start[32];
+	const char *zone = env->conf.zone[0] ? env->conf.zone : NULL;
+	const char *params[5];
+	PGresult *res;
+	size_t i, j = 0;
+	int r, n;
+
+	snprintf(pue, sizeof(pue), "%.17g", env->conf.pue);
+	snprintf(fixed, sizeof(fixed), "%.17g", env->conf.intensity_g_per_kwh);
+	params[0] = ids;
+	params[1] = cluster;
+	params[2] = pue;
+	params[3] = zone;
+	params[4] = env->conf.intensity_g_per_kwh >= 0 ? fixed : NULL;
+	for (i = 0; i < n_jobs; i++) {
+		memset(&jobs[i].in, 0, sizeof(jobs[i].in));
+		jobs[i].facility_kwh = jobs[i].co2e_kg = 0.0;
+		jobs[i].have_source = false;
+	}
+	res = PQexecParams(conn, hours_sql, 5, NULL, params, NULL, NULL, 0);
+	if (PQresultStatus(res) != PGRES_TUPLES_OK) {
+		fprintf(stderr, "carbon-report: cannot compute carbon (%s); if the database predates this carbon-report, run 'carbon-report db upgrade'\n",
+			PQresultErrorMessage(res));
+		PQclear(res);
+		return -1;
+	}
+	n = PQntuples(res);
+	for (r = 0; r < n; r++) {
+		long long id = strtoll(PQgetvalue(res, r, 0), NULL, 10);
+		const char *cl = PQgetvalue(res, r, 1);
+
+		/* Both in job and cluster order. */
+		while (j < n_jobs && (jobs[j].rows[0].job_id != id ||
+				      strcmp(jobs[j].rows[0].cluster, cl)))
+			j++;
+		if (j == n_jobs)
+			break;
+		if (!jobs[j].measured)
+			continue;
+		jobs[j].it_hours_kwh += strtod(PQgetvalue(res, r, 2), NULL) / JOULES_PER_KWH;
+		add_carbon(&jobs[j], strtod(PQgetvalue(res, r, 2), NULL),
+			   strtod(PQgetvalue(res, r, 3), NULL), res, r, 4);
+	}
+	PQclear(res);
+
+	for (i = 0; i < n_jobs; i++) {
+		struct job *job = &jobs[i];
+		double rest = job->it_kwh - job->it_hours_kwh;
+
+		if (rest > 1e-12 || !job->have_source) {
+			/* Energy without hour buckets, or a job without any:
+			 * the intensity and PUE at its start. */
+			snprintf(start, sizeof(start), "%.6f", job->start_s);
+			params[0] = job->rows[0].cluster;
+			params[1] = start;
+			params[2] = pue;
+			params[3] = zone;
+			params[4] = env->conf.intensity_g_per_kwh >= 0 ? fixed : NULL;
+			res = PQexecParams(conn, instant_sql, 5, NULL, params, NULL, NULL, 0);
+			if (PQresultStatus(res) != PGRES_TUPLES_OK || PQntuples(res) != 1) {
+				fprintf(stderr, "carbon-report: cannot compute carbon (%s); run 'carbon-report db upgrade'\n",
+					PQresultErrorMessage(res));
+				PQclear(res);
+				return -1;
+			}
+			add_carbon(job, rest > 0 ? rest * JOULES_PER_KWH : 0.0,
+				   strtod(PQgetvalue(res, 0, 0), NULL), res, 0, 1);
+			job->in.hours--;	/* not an hour bucket */
+			PQclear(res);
+		}
+		job->pue = job->it_kwh > 0 ? job->facility_kwh / job->it_kwh : env->conf.pue;
+		if (job->facility_kwh > 0)
+			job->in.g_per_kwh = job->co2e_kg * 1000.0 / job->facility_kwh;
+	}
+	return 0;
+}
+
 static int run_query(PGconn *conn, const struct job_query *q,
 		     const struct report_env *env)
 {
@@ -708,7 +842,6 @@ static int run_query(PGconn *conn, const struct job_query *q,
 	PGresult *res = NULL;
 	struct step_row *rows = NULL;
 	struct job *jobs = NULL;
-	struct intensity in;
 	char *ids = NULL;
 	const char *params[2];
 	size_t n_rows, n_jobs = 0, i;
@@ -733,7 +866,6 @@ static int run_query(PGconn *conn, const struct job_query *q,
 		goto out;
 
 	/* Rows come ordered by job and cluster: each run of them is a job. */
-	job_intensity(env, &in);
 	for (i = 0; i < n_rows; i++) {
 		struct job *cur = n_jobs ? &jobs[n_jobs - 1] : NULL;
 
@@ -745,9 +877,11 @@ static int run_query(PGconn *conn, const struct job_query *q,
 		cur->n++;
 	}
 	for (i = 0; i < n_jobs; i++)
-		if (job_total(&jobs[i], env, &in) < 0)
+		if (job_total(&jobs[i]) < 0)
 			goto nomem;
-	rc = print_jobs(jobs, n_jobs, q, env, &in);
+	if (job_carbon(conn, jobs, n_jobs, ids, q->cluster, env) < 0)
+		goto out;
+	rc = print_jobs(jobs, n_jobs, q, env);
 	goto out;
 nomem:
 	fputs("carbon-report: out of memory\n", stderr);
