@@ -2,14 +2,21 @@
 # SPDX-License-Identifier: GPL-2.0-or-later
 # The annual intensity tables of data/: every row well formed, each listed
 # once, every dataset and licence cited in data/SOURCES.md; and
-# build-aux/embed-intensity.sh stops at a malformed row with file:line.
+# build-aux/embed-intensity.sh stops at a malformed row with file:line; and,
+# in a throwaway PostgreSQL started here when its programs are installed,
+# `carbon-report db init` loads every row and a second run changes nothing.
 # Output: TAP.
 src=${top_srcdir:-.}
 build=${top_builddir:-.}
 tables="$src/data/intensity_country.csv $src/data/intensity_zone.csv
 	$src/data/intensity_cloud.csv $src/data/intensity_world.csv"
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/intensity-data.XXXXXX") || exit 1
-trap 'rm -rf "$tmp"' EXIT
+pg_ctl=
+cleanup() {
+	[ -n "$pg_ctl" ] && as_postgres "$pg_ctl" -D "$tmp/pg/data" -m immediate stop > /dev/null 2>&1
+	rm -rf "$tmp"
+}
+trap cleanup EXIT
 
 n=0
 ok() { n=$((n + 1)); echo "ok $n - $*"; }
@@ -23,7 +30,7 @@ check() {	# check DESCRIPTION COMMAND...
 # shellcheck disable=SC2086
 rows() { awk 'FNR > 1 { f = FILENAME; sub(/^.*\//, "", f); print f "," $0 }' $tables; }
 
-echo "1..15"
+echo "1..20"
 
 # shellcheck disable=SC2086
 bad=$(awk -F, 'FNR == 1 && $0 != "zone,year,g_per_kwh,dataset,licence" ||
@@ -83,3 +90,78 @@ printf 'zone,year,g_per_kwh,dataset,licence\nAA,2020,1,O'"'"'Brien (via test),CC
 sh "$src/build-aux/embed-intensity.sh" "$tmp/intensity_zone.csv" > "$tmp/out.c" 2> "$tmp/err"
 check "embed-intensity.sh doubles a single quote in SQL" \
 	grep -q -F "'O''Brien (via test)'" "$tmp/out.c"
+
+# --- loading, against a PostgreSQL cluster of this test's own -------------
+# initdb refuses to run as root: then the cluster belongs to postgres.
+as_postgres() {
+	if [ "$(id -u)" = 0 ]; then
+		(cd "$tmp/pg" && runuser -u postgres -- "$@")
+	else
+		"$@"
+	fi
+}
+pg_bindir() {
+	for d in $(printf '%s\n' /usr/lib/postgresql/*/bin | sort -r -V); do
+		[ -x "$d/initdb" ] && [ -x "$d/pg_ctl" ] && { echo "$d"; return 0; }
+	done
+	d=$(command -v initdb 2> /dev/null) && dirname "$d"
+}
+start_postgres() {
+	bindir=$(pg_bindir) || { skip_why="no PostgreSQL initdb"; return 1; }
+	if [ "$(id -u)" = 0 ] && ! id postgres > /dev/null 2>&1; then
+		skip_why="running as root and no postgres user"
+		return 1
+	fi
+	mkdir "$tmp/pg" && chmod 711 "$tmp"
+	[ "$(id -u)" = 0 ] && chown postgres "$tmp/pg"
+	as_postgres "$bindir/initdb" --nosync -A trust -U postgres -D "$tmp/pg/data" \
+		> "$tmp/initdb.log" 2>&1 || { skip_why="initdb failed"; return 1; }
+	pg_ctl=$bindir/pg_ctl
+	as_postgres "$pg_ctl" -w -t 60 -D "$tmp/pg/data" -l "$tmp/pg/log" \
+		-o "-k $tmp/pg -c listen_addresses= -c fsync=off" start > /dev/null 2>&1 ||
+		{ skip_why="PostgreSQL did not start"; return 1; }
+}
+if ! start_postgres; then
+	for i in 16 17 18 19 20; do
+		echo "ok $i # SKIP $skip_why"
+	done
+	exit 0
+fi
+db="host=$tmp/pg user=postgres dbname=postgres"
+report=$build/report/carbon-report
+sql() { "$bindir/psql" -X -q -t -A -v ON_ERROR_STOP=1 "$db" -c "$1"; }
+# A fingerprint of the table that changes when any row is written again.
+fingerprint() {
+	sql "SELECT md5(string_agg(concat_ws('|', xmin, zone, kind, year, g_per_kwh, dataset, licence),
+		',' ORDER BY zone, year, dataset)) FROM carbon.intensity_annual"
+}
+total=$(rows | wc -l)
+"$report" -d "$db" db init > "$tmp/init.out" 2>&1
+for f in "$src"/sql/[0-9]*.sql; do
+	echo "applied $(basename "$f" .sql)"
+done > "$tmp/init.want"
+echo "loaded $total annual intensities (data/intensity_*.csv: $total new or changed)" >> "$tmp/init.want"
+check "db init applies the migrations and loads all $total rows: $(tail -n 1 "$tmp/init.out")" \
+	cmp -s "$tmp/init.out" "$tmp/init.want"
+want=$(for kind in country zone cloud world; do
+	echo "$kind|$(($(wc -l < "$src/data/intensity_$kind.csv") - 1))"
+done)
+got=$(sql "SELECT kind, count(*) FROM carbon.intensity_annual GROUP BY kind
+	ORDER BY array_position(ARRAY['country', 'zone', 'cloud', 'world'], kind)")
+check "the database holds the rows of each table under its kind ($(echo "$got" | tr '\n' ' '))" \
+	test "$got" = "$want"
+before=$(fingerprint)
+"$report" -d "$db" db upgrade > "$tmp/upgrade.out" 2>&1
+check "a second run changes nothing: $(tail -n 1 "$tmp/upgrade.out")" \
+	test "$(cat "$tmp/upgrade.out")" = "database is up to date (version $(ls "$src"/sql/[0-9]*.sql | wc -l))
+loaded $total annual intensities (data/intensity_*.csv: 0 new or changed)" -a \
+	"$(fingerprint)" = "$before"
+sql "UPDATE carbon.intensity_annual SET g_per_kwh = 1, licence = NULL WHERE zone = 'WORLD'"
+"$report" -d "$db" db upgrade > "$tmp/upgrade.out" 2>&1
+check "a figure changed in the database is set back to data/'s: $(tail -n 1 "$tmp/upgrade.out")" \
+	test "$(sql "SELECT g_per_kwh, licence FROM carbon.intensity_annual WHERE zone = 'WORLD'")" = \
+	"475|CC-BY-4.0"
+"$report" -d "$db" db status > "$tmp/status.out" 2>&1
+check "db status counts the rows by kind: $(tail -n 1 "$tmp/status.out")" \
+	grep -q -x "annual intensities: $(echo "$want" | sed 's/\(.*\)|\(.*\)/\2 \1/' |
+		paste -s -d, - | sed 's/,/, /g')" "$tmp/status.out"
