@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
-/* carbon-report db init|upgrade|status: the compiled-in sql/ migrations. */
+/* carbon-report db init|upgrade|status: the compiled-in sql/ migrations and
+ * the annual intensities of data/. */
 #include "report.h"
 
 #include <getopt.h>
@@ -8,6 +9,7 @@
 #include <string.h>
 
 #include "db.h"
+#include "intensity_data.h"
 #include "json.h"
 #include "record.h"
 #include "table.h"
@@ -27,8 +29,10 @@ static void usage(FILE *fp)
 {
 	fputs("Usage: carbon-report db init|upgrade|status\n"
 	      "  init, upgrade  apply every migration the database lacks, each in its\n"
-	      "                 own transaction (needs a role that may create roles)\n"
-	      "  status         list the migrations, applied or pending\n",
+	      "                 own transaction (needs a role that may create roles),\n"
+	      "                 then load the annual intensities of data/\n"
+	      "  status         list the migrations, applied or pending, and count\n"
+	      "                 the annual intensities by kind\n",
 	      fp);
 }
 
@@ -159,6 +163,45 @@ out:
 	return version;
 }
 
+/* Upsert the annual intensities compiled from data/ in one transaction,
+ * under the migration lock. Rows that already hold the same figures are left
+ * alone, so a second run changes nothing. Returns 0, or -1 after printing
+ * why. */
+static int load_intensities(PGconn *conn)
+{
+	int rc = -1;
+	PGresult *res = NULL;
+	char err[1024], changed[32] = "";
+	bool in_tx = false;
+
+	if (db_exec(conn, "BEGIN", err, sizeof(err)) < 0)
+		goto fail;
+	in_tx = true;
+	if (take_migration_lock(conn, err, sizeof(err)) < 0)
+		goto fail;
+	res = PQexec(conn, carbon_intensity_data_sql);
+	if (PQresultStatus(res) != PGRES_COMMAND_OK) {
+		db_error_line(conn, err, sizeof(err));
+		goto fail;
+	}
+	snprintf(changed, sizeof(changed), "%s", PQcmdTuples(res));
+	in_tx = false;
+	if (db_exec(conn, "COMMIT", err, sizeof(err)) < 0)
+		goto fail;
+	printf("loaded %d annual intensities (data/intensity_*.csv: %s new or changed)\n",
+	       carbon_intensity_data_rows, changed);
+	rc = 0;
+	goto out;
+fail:
+	if (in_tx)
+		rollback(conn);
+	fprintf(stderr, "carbon-report: cannot load the annual intensities of data/: %s\n",
+		err);
+out:
+	PQclear(res);
+	return rc;
+}
+
 static int db_upgrade(PGconn *conn)
 {
 	int rc = EXIT_NODATA;
@@ -182,6 +225,8 @@ static int db_upgrade(PGconn *conn)
 			goto out;
 		printf("database is up to date (version %d)\n", version);
 	}
+	if (load_intensities(conn) < 0)
+		goto out;
 	rc = EXIT_OK;
 out:
 	return rc;
@@ -275,6 +320,49 @@ out:
 	return rc;
 }
 
+/* One line under the text table of `db status`: the annual intensities by
+ * kind, once migration 004 has created their table. Returns 0, or -1 after
+ * printing why. */
+static int print_intensity_counts(PGconn *conn)
+{
+	static const char *const kinds[] = { "country", "zone", "cloud", "world" };
+	int rc = -1;
+	PGresult *res = NULL;
+	char err[1024];
+	size_t i;
+
+	res = PQexec(conn, "SELECT to_regclass('carbon.intensity_annual') IS NOT NULL AS present");
+	if (PQresultStatus(res) != PGRES_TUPLES_OK || PQntuples(res) != 1)
+		goto db_error;
+	if (strcmp(PQgetvalue(res, 0, PQfnumber(res, "present")), "t") != 0) {
+		rc = 0;
+		goto out;
+	}
+	PQclear(res);
+	res = PQexec(conn,
+		     "SELECT count(*) FILTER (WHERE kind = 'country') AS country,"
+		     " count(*) FILTER (WHERE kind = 'zone') AS zone,"
+		     " count(*) FILTER (WHERE kind = 'cloud') AS cloud,"
+		     " count(*) FILTER (WHERE kind = 'world') AS world"
+		     " FROM carbon.intensity_annual");
+	if (PQresultStatus(res) != PGRES_TUPLES_OK || PQntuples(res) != 1)
+		goto db_error;
+	printf("annual intensities:");
+	for (i = 0; i < sizeof(kinds) / sizeof(kinds[0]); i++)
+		printf("%s %s %s", i ? "," : "",
+		       PQgetvalue(res, 0, PQfnumber(res, kinds[i])), kinds[i]);
+	printf("\n");
+	rc = 0;
+	goto out;
+db_error:
+	db_error_line(conn, err, sizeof(err));
+	fprintf(stderr, "carbon-report: cannot read carbon.intensity_annual: %s\n",
+		err);
+out:
+	PQclear(res);
+	return rc;
+}
+
 static int db_status(const struct report_env *env, PGconn *conn)
 {
 	int rc = EXIT_NODATA;
@@ -336,6 +424,8 @@ static int db_status(const struct report_env *env, PGconn *conn)
 		break;
 	default:
 		if (print_status_table(st, n, env->format == FMT_MARKDOWN) < 0)
+			goto out;
+		if (env->format == FMT_TABLE && print_intensity_counts(conn) < 0)
 			goto out;
 	}
 	rc = EXIT_OK;
