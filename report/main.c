@@ -21,6 +21,8 @@ struct command {
 static const struct command commands[] = {
 	{ "db", cmd_db, "db init|upgrade|status",
 	  "create or upgrade the database schema, or list its migrations" },
+	{ "import", cmd_import, "import intensity FILE [--zone Z]",
+	  "load a carbon-intensity time series from a CSV file" },
 	{ "job", cmd_job, "job JOBID... [-M CLUSTER]",
 	  "energy and CO2e of jobs: totals and one row per step per node" },
 	{ "spool", cmd_spool, "spool flush [--dir DIR]",
@@ -32,10 +34,14 @@ static const struct command commands[] = {
 static void print_commands(FILE *fp)
 {
 	size_t i;
+	int width = 0;
 
+	for (i = 0; i < N_COMMANDS; i++)
+		if ((int)strlen(commands[i].synopsis) > width)
+			width = (int)strlen(commands[i].synopsis);
 	fputs("Commands:\n", fp);
 	for (i = 0; i < N_COMMANDS; i++)
-		fprintf(fp, "  %-26s %s\n", commands[i].synopsis,
+		fprintf(fp, "  %-*s  %s\n", width, commands[i].synopsis,
 			commands[i].summary);
 }
 

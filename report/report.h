@@ -37,6 +37,7 @@ PGconn *report_connect(const struct report_env *env);
 PGconn *report_connect_timeout(const struct report_env *env, int timeout_s);
 
 int cmd_db(struct report_env *env, int argc, char **argv);
+int cmd_import(struct report_env *env, int argc, char **argv);
 int cmd_job(struct report_env *env, int argc, char **argv);
 int cmd_spool(struct report_env *env, int argc, char **argv);
 

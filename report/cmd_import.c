@@ -1,0 +1,394 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* carbon-report import intensity: a carbon-intensity time series into
+ * carbon.intensity_series, all of a file or nothing. */
+#include "report.h"
+
+#include <errno.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "db.h"
+#include "intensity_csv.h"
+
+#define COPY_CHUNK 65536	/* bytes of COPY text sent at a time */
+#define ZONES_LISTED 3		/* more zones are printed as a count */
+
+static void usage(FILE *fp)
+{
+	fputs("Usage: carbon-report import intensity FILE [--zone ZONE]\n"
+	      "Load a carbon-intensity time series into carbon.intensity_series.\n"
+	      "FILE is an Electricity Maps CSV export (both the direct and the LCA\n"
+	      "intensity are loaded) or a CSV with the header zone,start,g_per_kwh and\n"
+	      "optionally end, signal (average|marginal), scope (direct|lifecycle).\n"
+	      "A row without an end lasts until the next row of its zone; the last one\n"
+	      "lasts as long as the file's spacing (hourly, daily, monthly), else 1 hour.\n"
+	      "The whole file is checked first: one bad row and nothing is imported.\n"
+	      "Importing a file again updates its rows; nothing is doubled.\n\n"
+	      "  --zone ZONE  the zone of every row (e.g. DE, US-CAL-CISO), for files\n"
+	      "               without one or to override the file's\n",
+	      fp);
+}
+
+static const char temp_table_sql[] =
+	"CREATE TEMP TABLE intensity_in ("
+	" zone text NOT NULL, start_time timestamptz NOT NULL,"
+	" end_time timestamptz NOT NULL, g_per_kwh float8 NOT NULL,"
+	" signal text NOT NULL, scope text NOT NULL) ON COMMIT DROP";
+
+/* Rows of the file already stored, before the upsert changes them. */
+static const char existing_sql[] =
+	"SELECT count(*) AS existing FROM pg_temp.intensity_in i"
+	" JOIN carbon.intensity_series s USING (zone, start_time, signal, scope)";
+
+/* A stored row whose values are the file's is left alone (not "updated"). */
+static const char upsert_sql[] =
+	"INSERT INTO carbon.intensity_series AS s"
+	" (zone, start_time, end_time, g_per_kwh, signal, scope, dataset)"
+	" SELECT zone, start_time, end_time, g_per_kwh, signal, scope, $1::text"
+	" FROM pg_temp.intensity_in"
+	" ON CONFLICT (zone, start_time, signal, scope) DO UPDATE"
+	" SET end_time = EXCLUDED.end_time, g_per_kwh = EXCLUDED.g_per_kwh,"
+	"  dataset = EXCLUDED.dataset, imported_at = now()"
+	" WHERE (s.end_time, s.g_per_kwh, s.dataset)"
+	"  IS DISTINCT FROM (EXCLUDED.end_time, EXCLUDED.g_per_kwh, EXCLUDED.dataset)";
+
+/* After the upsert: does a stored row of another start overlap one of the
+ * file's? The file's intervals do not overlap each other and the stored ones
+ * did not either, so looking at each row's neighbours in its series (an
+ * index range each, through the primary key) is enough. */
+static const char overlap_sql[] =
+	"SELECT i.zone, i.signal, i.scope,"
+	" to_char(i.start_time AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"') AS file_start,"
+	" to_char(o.start_time AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"') AS stored_start,"
+	" to_char(o.end_time AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"') AS stored_end,"
+	" o.dataset"
+	" FROM pg_temp.intensity_in i"
+	" CROSS JOIN LATERAL ("
+	"  (SELECT s.start_time, s.end_time, s.dataset FROM carbon.intensity_series s"
+	"   WHERE s.zone = i.zone AND s.signal = i.signal AND s.scope = i.scope"
+	"   AND s.start_time < i.start_time ORDER BY s.start_time DESC LIMIT 1)"
+	"  UNION ALL"
+	"  (SELECT s.start_time, s.end_time, s.dataset FROM carbon.intensity_series s"
+	"   WHERE s.zone = i.zone AND s.signal = i.signal AND s.scope = i.scope"
+	"   AND s.start_time > i.start_time ORDER BY s.start_time LIMIT 1)) o"
+	" WHERE o.start_time < i.end_time AND o.end_time > i.start_time"
+	" ORDER BY i.zone, i.start_time LIMIT 1";
+
+struct import_counts {
+	size_t added, updated, unchanged;
+};
+
+static const char *copy_time(int64_t t, char *buf, size_t n)
+{
+	time_t tt = (time_t)t;
+	struct tm tm;
+
+	if (!gmtime_r(&tt, &tm) || !strftime(buf, n, "%Y-%m-%d %H:%M:%S+00", &tm))
+		snprintf(buf, n, "?");
+	return buf;
+}
+
+/* Send the values as COPY text. Zones hold no tab, newline or backslash
+ * (intensity_zone_valid), so no field needs escaping. */
+static int copy_values(PGconn *conn, const struct intensity_file *f, char *err,
+		       size_t errlen)
+{
+	char *buf = NULL, start[40], end[40];
+	size_t len = 0, i;
+	PGresult *res = NULL;
+	int rc = -1;
+
+	if (db_exec(conn, "COPY pg_temp.intensity_in FROM STDIN", err, errlen) < 0)
+		goto out;
+	buf = malloc(COPY_CHUNK + 512);
+	if (!buf) {
+		PQputCopyEnd(conn, "out of memory");
+		snprintf(err, errlen, "out of memory");
+		goto drain;
+	}
+	for (i = 0; i < f->n_values; i++) {
+		const struct intensity_value *v = &f->values[i];
+
+		len += (size_t)snprintf(buf + len, 512, "%s\t%s\t%s\t%.17g\t%s\t%s\n", v->zone,
+					copy_time(v->start_s, start, sizeof(start)),
+					copy_time(v->end_s, end, sizeof(end)), v->g_per_kwh,
+					intensity_signal_name(v->signal),
+					intensity_scope_name(v->scope));
+		if (len >= COPY_CHUNK || i + 1 == f->n_values) {
+			if (PQputCopyData(conn, buf, (int)len) != 1) {
+				db_error_line(conn, err, errlen);
+				PQputCopyEnd(conn, "sending failed");
+				goto drain;
+			}
+			len = 0;
+		}
+	}
+	if (PQputCopyEnd(conn, NULL) != 1) {
+		db_error_line(conn, err, errlen);
+		goto drain;
+	}
+	res = PQgetResult(conn);
+	if (PQresultStatus(res) != PGRES_COMMAND_OK) {
+		db_error_line(conn, err, errlen);
+		goto drain;
+	}
+	rc = 0;
+drain:
+	/* Read what is left of the COPY's results, so the connection is
+	 * ready for ROLLBACK. */
+	PQclear(res);
+	while ((res = PQgetResult(conn)))
+		PQclear(res);
+out:
+	free(buf);
+	return rc;
+}
+
+static int count_existing(PGconn *conn, size_t *existing, char *err, size_t errlen)
+{
+	PGresult *res = PQexec(conn, existing_sql);
+	int rc = -1;
+
+	if (PQresultStatus(res) != PGRES_TUPLES_OK || PQntuples(res) != 1) {
+		db_error_line(conn, err, errlen);
+		goto out;
+	}
+	*existing = strtoul(PQgetvalue(res, 0, PQfnumber(res, "existing")), NULL, 10);
+	rc = 0;
+out:
+	PQclear(res);
+	return rc;
+}
+
+/* Returns 0, 1 when stored rows overlap the file's (reason in err), or -1. */
+static int check_overlaps(PGconn *conn, char *err, size_t errlen)
+{
+	PGresult *res = PQexec(conn, overlap_sql);
+	int rc = -1;
+
+	if (PQresultStatus(res) != PGRES_TUPLES_OK) {
+		db_error_line(conn, err, errlen);
+		goto out;
+	}
+	rc = 0;
+	if (PQntuples(res) == 0)
+		goto out;
+	snprintf(err, errlen,
+		 "the file's %s %s %s value at %s overlaps a stored one (%s .. %s) of dataset '%s';"
+		 " remove those rows first if the file replaces them",
+		 PQgetvalue(res, 0, PQfnumber(res, "zone")),
+		 PQgetvalue(res, 0, PQfnumber(res, "signal")),
+		 PQgetvalue(res, 0, PQfnumber(res, "scope")),
+		 PQgetvalue(res, 0, PQfnumber(res, "file_start")),
+		 PQgetvalue(res, 0, PQfnumber(res, "stored_start")),
+		 PQgetvalue(res, 0, PQfnumber(res, "stored_end")),
+		 PQgetvalue(res, 0, PQfnumber(res, "dataset")));
+	rc = 1;
+out:
+	PQclear(res);
+	return rc;
+}
+
+/* Store f's values under dataset in one transaction. Returns 0, or -1 (or 1:
+ * a conflict with stored rows) with the reason in err and nothing stored. */
+static int store_series(PGconn *conn, const struct intensity_file *f,
+			const char *dataset, struct import_counts *c, char *err,
+			size_t errlen)
+{
+	const char *params[1] = { dataset };
+	PGresult *res = NULL;
+	size_t existing = 0, changed;
+	bool in_tx = false;
+	int rc = -1, r;
+
+	if (db_exec(conn, "BEGIN", err, errlen) < 0)
+		goto out;
+	in_tx = true;
+	/* The connection's statement timeout is for queries; a year of
+	 * values for many zones may take longer. Concurrent imports wait for
+	 * each other, so the counts below are exact; readers never wait. */
+	if (db_exec(conn, "SET LOCAL statement_timeout = 0", err, errlen) < 0 ||
+	    db_exec(conn, temp_table_sql, err, errlen) < 0 ||
+	    copy_values(conn, f, err, errlen) < 0 ||
+	    db_exec(conn, "LOCK TABLE carbon.intensity_series IN SHARE ROW EXCLUSIVE MODE",
+		    err, errlen) < 0 ||
+	    count_existing(conn, &existing, err, errlen) < 0)
+		goto out;
+	res = PQexecParams(conn, upsert_sql, 1, NULL, params, NULL, NULL, 0);
+	if (PQresultStatus(res) != PGRES_COMMAND_OK) {
+		db_error_line(conn, err, errlen);
+		goto out;
+	}
+	changed = strtoul(PQcmdTuples(res), NULL, 10);
+	if ((r = check_overlaps(conn, err, errlen)) != 0) {
+		rc = r;
+		goto out;
+	}
+	in_tx = false;
+	if (db_exec(conn, "COMMIT", err, errlen) < 0)
+		goto out;
+	c->added = f->n_values - existing;
+	c->updated = changed - c->added;
+	c->unchanged = existing - c->updated;
+	rc = 0;
+out:
+	PQclear(res);
+	if (in_tx)
+		PQclear(PQexec(conn, "ROLLBACK"));
+	return rc;
+}
+
+static const char *summary_time(int64_t t, char *buf, size_t n)
+{
+	time_t tt = (time_t)t;
+	struct tm tm;
+
+	if (!gmtime_r(&tt, &tm) || !strftime(buf, n, "%Y-%m-%dT%H:%MZ", &tm))
+		snprintf(buf, n, "?");
+	return buf;
+}
+
+/* "DE", "DE, FR" or "12 zones": the zones in the order of the file. */
+static void zone_list(const struct intensity_file *f, char *buf, size_t n)
+{
+	const char *seen[ZONES_LISTED];
+	size_t n_seen = 0, n_zones = 0, i, j, len = 0;
+
+	buf[0] = '\0';
+	for (i = 0; i < f->n_values; i++) {
+		const char *z = f->values[i].zone;
+
+		for (j = 0; j < i && strcmp(f->values[j].zone, z); j++)
+			;
+		if (j < i)
+			continue;
+		n_zones++;
+		if (n_seen < ZONES_LISTED)
+			seen[n_seen++] = z;
+	}
+	if (n_zones > ZONES_LISTED) {
+		snprintf(buf, n, "%zu zones", n_zones);
+		return;
+	}
+	for (i = 0; i < n_seen && len < n; i++)
+		len += (size_t)snprintf(buf + len, n - len, "%s%s", i ? ", " : "", seen[i]);
+}
+
+static void print_summary(const char *path, const struct intensity_file *f,
+			  const struct import_counts *c)
+{
+	char zones[256], spacing[32], a[32], b[32];
+	int64_t first = f->values[0].start_s, last = f->values[0].end_s;
+	size_t i;
+
+	for (i = 1; i < f->n_values; i++) {
+		if (f->values[i].start_s < first)
+			first = f->values[i].start_s;
+		if (f->values[i].end_s > last)
+			last = f->values[i].end_s;
+	}
+	zone_list(f, zones, sizeof(zones));
+	intensity_spacing_name(f, spacing, sizeof(spacing));
+	printf("imported %zu %s%svalues for %s (%s .. %s) from %s: %zu new, %zu updated, %zu unchanged\n",
+	       f->n_values, spacing, spacing[0] ? " " : "", zones,
+	       summary_time(first, a, sizeof(a)), summary_time(last, b, sizeof(b)), path,
+	       c->added, c->updated, c->unchanged);
+}
+
+static int import_intensity(struct report_env *env, const char *path, const char *zone)
+{
+	struct intensity_file f = { 0 };
+	struct import_counts counts = { 0 };
+	char err[1024], dataset[512];
+	const char *base;
+	PGconn *conn = NULL;
+	unsigned line = 0;
+	FILE *fp;
+	int rc = EXIT_USAGE, r;
+
+	fp = fopen(path, "r");
+	if (!fp) {
+		fprintf(stderr, "carbon-report: cannot read %s: %s\n", path, strerror(errno));
+		goto out;
+	}
+	r = intensity_csv_parse(fp, zone, &f, &line, err, sizeof(err));
+	fclose(fp);
+	if (r < 0) {
+		fprintf(stderr, "carbon-report: %s:%u: %s\n"
+			"carbon-report: nothing was imported; correct the file and run the import again\n",
+			path, line, err);
+		goto out;
+	}
+
+	base = strrchr(path, '/');
+	base = base ? base + 1 : path;
+	if (f.format == INTENSITY_ELECTRICITY_MAPS)
+		snprintf(dataset, sizeof(dataset), "Electricity Maps (%s)", base);
+	else
+		snprintf(dataset, sizeof(dataset), "%s", base);
+
+	rc = EXIT_NODATA;
+	conn = report_connect(env);
+	if (!conn)
+		goto out;
+	r = store_series(conn, &f, dataset, &counts, err, sizeof(err));
+	if (r != 0) {
+		fprintf(stderr, "carbon-report: import of %s failed, nothing was imported: %s\n",
+			path, err);
+		goto out;
+	}
+	print_summary(path, &f, &counts);
+	rc = EXIT_OK;
+out:
+	PQfinish(conn);
+	intensity_file_free(&f);
+	return rc;
+}
+
+int cmd_import(struct report_env *env, int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		{ "zone", required_argument, NULL, 'z' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	const char *zone = NULL;
+	int rc = EXIT_USAGE, c;
+
+	optind = 1;
+	while ((c = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
+		switch (c) {
+		case 'z':
+			if (!intensity_zone_valid(optarg)) {
+				fprintf(stderr, "carbon-report import: --zone '%s': a zone id is 1 to 63 letters, digits or - _ . : / (e.g. DE, US-CAL-CISO)\n",
+					optarg);
+				goto out;
+			}
+			zone = optarg;
+			break;
+		case 'h':
+			usage(stdout);
+			rc = EXIT_OK;
+			goto out;
+		default:
+			fputs("Try 'carbon-report import --help'.\n", stderr);
+			goto out;
+		}
+	}
+	if (argc - optind < 1 || strcmp(argv[optind], "intensity") != 0) {
+		fprintf(stderr, "carbon-report import: %s; this version imports 'intensity', e.g. 'carbon-report import intensity DE_2024_hourly.csv'\n",
+			argc - optind ? "unknown kind of data" : "missing kind of data");
+		goto out;
+	}
+	if (argc - optind != 2) {
+		fprintf(stderr, "carbon-report import intensity: %s; give one file\n",
+			argc - optind < 2 ? "missing FILE" : "too many arguments");
+		goto out;
+	}
+	rc = import_intensity(env, argv[optind + 1], zone);
+out:
+	return rc;
+}
