@@ -58,6 +58,7 @@ struct intensity {
 	int year;		/* 0: none */
 	char zone[64];
 	char resolution[16];	/* fixed, hourly, daily, monthly, annual */
+	char licence[32];	/* the data's, to credit it; "" when none */
 	unsigned hours;		/* hour buckets the figure was computed over */
 };
 
@@ -377,6 +378,7 @@ static void json_job(struct json_writer *w, const struct job *job)
 		json_kv_null(w, "year");
 	json_kv_string(w, "zone", in->zone[0] ? in->zone : NULL);
 	json_kv_string(w, "resolution", in->resolution);
+	json_kv_string(w, "licence", in->licence[0] ? in->licence : NULL);
 	json_kv_int(w, "hours", in->hours);
 	json_end_object(w);
 	json_kv_number(w, "co2e_kg", job->co2e_kg);
@@ -575,9 +577,10 @@ static void print_intensity(const struct intensity *in)
 		printf("%.4g gCO2e/kWh (%s series for %s, %s)", in->g_per_kwh,
 		       in->resolution, in->zone, in->dataset);
 	else if (in->year)
-		printf("%.4g gCO2e/kWh (%s%s%s, %s, %d)", in->g_per_kwh, level,
+		printf("%.4g gCO2e/kWh (%s%s%s, %s, %d%s%s)", in->g_per_kwh, level,
 		       in->zone[0] && strcmp(in->level, "world") ? " " : "",
-		       strcmp(in->level, "world") ? in->zone : "", in->dataset, in->year);
+		       strcmp(in->level, "world") ? in->zone : "", in->dataset, in->year,
+		       in->licence[0] ? ", " : "", in->licence);
 	else
 		printf("%.4g gCO2e/kWh (%s)", in->g_per_kwh, level);
 }
@@ -703,7 +706,8 @@ static int print_jobs(struct job *jobs, size_t n_jobs,
  * intensity that applies to it (sql/005), in job order. */
 static const char hours_sql[] =
 	"SELECT h.job_id, h.cluster, h.j, p.pue, i.g_per_kwh, i.level, i.dataset,"
-	" coalesce(i.year, 0) AS year, coalesce(i.zone, '') AS zone, i.resolution"
+	" coalesce(i.year, 0) AS year, coalesce(i.zone, '') AS zone, i.resolution,"
+	" coalesce(i.licence, '') AS licence"
 	" FROM (SELECT job_id, cluster, hour, sum(cpu_j + dram_j + gpu_j + other_j) AS j"
 	"       FROM carbon.job_energy_hour"
 	"       WHERE job_id = ANY($1::bigint[]) AND ($2::text IS NULL OR cluster = $2::text)"
@@ -716,7 +720,7 @@ static const char hours_sql[] =
  * intensity and PUE at the job's start. */
 static const char instant_sql[] =
 	"SELECT p.pue, i.g_per_kwh, i.level, i.dataset, coalesce(i.year, 0) AS year,"
-	" coalesce(i.zone, '') AS zone, i.resolution"
+	" coalesce(i.zone, '') AS zone, i.resolution, coalesce(i.licence, '') AS licence"
 	" FROM carbon.pue_at($1::text, to_timestamp($2::float8), $3::float8) p,"
 	"      carbon.intensity_at($4::text, to_timestamp($2::float8), $5::float8) i";
 
@@ -729,7 +733,8 @@ static void add_carbon(struct job *job, double it_j, double pue, const PGresult 
 	const char *level = PQgetvalue(res, row, c_g + 1),
 		   *dataset = PQgetvalue(res, row, c_g + 2),
 		   *zone = PQgetvalue(res, row, c_g + 4),
-		   *resolution = PQgetvalue(res, row, c_g + 5);
+		   *resolution = PQgetvalue(res, row, c_g + 5),
+		   *licence = PQgetvalue(res, row, c_g + 6);
 	int year = atoi(PQgetvalue(res, row, c_g + 3));
 
 	job->facility_kwh += kwh * pue;
@@ -740,6 +745,7 @@ static void add_carbon(struct job *job, double it_j, double pue, const PGresult 
 		snprintf(in->dataset, sizeof(in->dataset), "%s", dataset);
 		snprintf(in->zone, sizeof(in->zone), "%s", zone);
 		snprintf(in->resolution, sizeof(in->resolution), "%s", resolution);
+		snprintf(in->licence, sizeof(in->licence), "%s", licence);
 		in->year = year;
 		in->g_per_kwh = g;
 		job->have_source = true;
@@ -747,6 +753,7 @@ static void add_carbon(struct job *job, double it_j, double pue, const PGresult 
 		   strcmp(in->zone, zone) || in->year != year) {
 		snprintf(in->level, sizeof(in->level), "mixed");
 		snprintf(in->dataset, sizeof(in->dataset), "several");
+		in->licence[0] = '\0';
 		in->year = 0;
 		if (strcmp(in->resolution, resolution))
 			snprintf(in->resolution, sizeof(in->resolution), "mixed");

@@ -11,7 +11,7 @@
 -- world average (the WORLD row, or Green Algorithms v3.0's 475 g, IEA 2019).
 CREATE FUNCTION carbon.intensity_at(p_zone text, p_at timestamptz, p_fixed float8,
     OUT g_per_kwh float8, OUT level text, OUT dataset text, OUT year integer,
-    OUT zone text, OUT resolution text)
+    OUT zone text, OUT resolution text, OUT licence text)
 LANGUAGE plpgsql STABLE SET search_path = carbon, pg_temp
 AS $$
 DECLARE
@@ -19,8 +19,8 @@ DECLARE
     country text := nullif(split_part(coalesce(p_zone, ''), '-', 1), '');
 BEGIN
     IF p_fixed IS NOT NULL THEN
-        SELECT p_fixed, 'site', 'carbon.conf [site] intensity', NULL::integer, p_zone, 'fixed'
-            INTO g_per_kwh, level, dataset, year, zone, resolution;
+        SELECT p_fixed, 'site', 'carbon.conf [site] intensity', NULL::integer, p_zone, 'fixed', NULL
+            INTO g_per_kwh, level, dataset, year, zone, resolution, licence;
         RETURN;
     END IF;
     IF coalesce(p_zone, '') <> '' THEN
@@ -28,8 +28,8 @@ BEGIN
                extract(year FROM s.start_time AT TIME ZONE 'UTC')::integer, s.zone,
                CASE WHEN s.end_time - s.start_time <= interval '1 hour' THEN 'hourly'
                     WHEN s.end_time - s.start_time <= interval '1 day' THEN 'daily'
-                    ELSE 'monthly' END
-            INTO g_per_kwh, level, dataset, year, zone, resolution
+                    ELSE 'monthly' END, NULL
+            INTO g_per_kwh, level, dataset, year, zone, resolution, licence
             FROM carbon.intensity_series s
             WHERE s.zone = p_zone AND s.signal = 'average'
               AND s.start_time <= p_at AND s.end_time > p_at
@@ -38,8 +38,8 @@ BEGIN
         IF FOUND THEN
             RETURN;
         END IF;
-        SELECT a.g_per_kwh, a.kind, a.dataset, a.year, a.zone, 'annual'
-            INTO g_per_kwh, level, dataset, year, zone, resolution
+        SELECT a.g_per_kwh, a.kind, a.dataset, a.year, a.zone, 'annual', a.licence
+            INTO g_per_kwh, level, dataset, year, zone, resolution, licence
             FROM carbon.intensity_annual a
             WHERE a.zone = p_zone AND a.kind <> 'world'
             ORDER BY abs(a.year - y), a.year DESC, a.dataset
@@ -48,8 +48,8 @@ BEGIN
             RETURN;
         END IF;
         IF country IS DISTINCT FROM p_zone THEN
-            SELECT a.g_per_kwh, 'country', a.dataset, a.year, a.zone, 'annual'
-                INTO g_per_kwh, level, dataset, year, zone, resolution
+            SELECT a.g_per_kwh, 'country', a.dataset, a.year, a.zone, 'annual', a.licence
+                INTO g_per_kwh, level, dataset, year, zone, resolution, licence
                 FROM carbon.intensity_annual a
                 WHERE a.zone = country AND a.kind = 'country'
                 ORDER BY abs(a.year - y), a.year DESC, a.dataset
@@ -59,15 +59,15 @@ BEGIN
             END IF;
         END IF;
     END IF;
-    SELECT a.g_per_kwh, 'world', a.dataset, a.year, 'WORLD', 'annual'
-        INTO g_per_kwh, level, dataset, year, zone, resolution
+    SELECT a.g_per_kwh, 'world', a.dataset, a.year, 'WORLD', 'annual', a.licence
+        INTO g_per_kwh, level, dataset, year, zone, resolution, licence
         FROM carbon.intensity_annual a
         WHERE a.kind = 'world'
         ORDER BY abs(a.year - y), a.year DESC, a.dataset
         LIMIT 1;
     IF NOT FOUND THEN
-        SELECT 475.0, 'world', 'Green Algorithms v3.0', 2019, 'WORLD', 'annual'
-            INTO g_per_kwh, level, dataset, year, zone, resolution;
+        SELECT 475.0, 'world', 'Green Algorithms v3.0', 2019, 'WORLD', 'annual', 'CC-BY-4.0'
+            INTO g_per_kwh, level, dataset, year, zone, resolution, licence;
     END IF;
 END
 $$;

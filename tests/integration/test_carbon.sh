@@ -47,16 +47,38 @@ put() {
 		$total, 0, 0, 0, 0, 1.0, 'cgroup-v1', NULL, '$hours'::jsonb)" > /dev/null
 }
 
-echo "1..14"
+echo "1..20"
 check_db_init "$admin_db"
+# db init loads every table of data/ (one row a CSV line after the header).
+rows=$(cat "$top"/data/intensity_*.csv | grep -vc '^zone,')
+check "db init loaded every annual intensity of data/ ($rows rows)" \
+	test "$(sql "SELECT count(*) FROM carbon.intensity_annual")" = "$rows"
+check "with each row's dataset and licence" \
+	test "$(sql "SELECT count(*) FROM carbon.intensity_annual WHERE dataset = '' OR licence IS NULL")" = 0
+# The tests below bring their own annual values.
+sql "DELETE FROM carbon.intensity_annual"
 
 # --- a job over three UTC hours, a different intensity in each ------------------
 h0=$(date -u -d '2026-03-02T10:00:00Z' +%s)
 put 101 $((h0 + 1800)) $((h0 + 9000)) 1800000 3600000 1800000	# 0.5, 1, 0.5 kWh
-sql "INSERT INTO carbon.intensity_series (zone, start_time, end_time, g_per_kwh, dataset) VALUES
-	('DE', to_timestamp($h0), to_timestamp($((h0 + 3600))), 100, 'test-series'),
-	('DE', to_timestamp($((h0 + 3600))), to_timestamp($((h0 + 7200))), 200, 'test-series'),
-	('DE', to_timestamp($((h0 + 7200))), to_timestamp($((h0 + 10800))), 400, 'test-series')"
+iso() { date -u -d "@$1" +%Y-%m-%dT%H:%M:%SZ; }
+printf 'zone,start,g_per_kwh\nDE,%s,100\nDE,%s,200\nDE,%s,400\n' \
+	"$(iso "$h0")" "$(iso $((h0 + 3600)))" "$(iso $((h0 + 7200)))" > "$confdir/test-series.csv"
+# The same with one bad row: nothing of it may be imported.
+sed '3s/,200$/,-5/' "$confdir/test-series.csv" > "$confdir/bad-series.csv"
+out=$("$report" -d "$admin_db" import intensity "$confdir/bad-series.csv" 2>&1)
+rc=$?
+echo "# $out"
+check "a file with one bad row is refused (exit 2) naming FILE:LINE and the reason" \
+	eval '[ $rc = 2 ] && grep -q "bad-series.csv:3: .*negative" <<<"$out"'
+check "and nothing of it was imported" test "$(sql "SELECT count(*) FROM carbon.intensity_series")" = 0
+out=$("$report" -d "$admin_db" import intensity "$confdir/test-series.csv" 2>&1)
+echo "# $out"
+check "the good file imports its 3 hourly values" grep -q "imported 3 hourly values for DE.*3 new" <<<"$out"
+out=$("$report" -d "$admin_db" import intensity "$confdir/test-series.csv" 2>&1)
+echo "# $out"
+check "importing it again adds nothing" \
+	eval 'grep -q "0 new, 0 updated, 3 unchanged" <<<"$out" && [ "$(sql "SELECT count(*) FROM carbon.intensity_series")" = 3 ]'
 conf 'zone = DE'
 report_json 101
 # By hand: facility = kWh x 1.25; 0.5 x 100 + 1 x 200 + 0.5 x 400 = 450 g x 1.25.
@@ -65,7 +87,7 @@ echo "# three hours: co2e $(j .co2e_kg) kg, by hand $want kg; source $(j ".inten
 check "co2e is the sum over hours of facility kWh x that hour's intensity (0.1 %)" \
 	within 0.1 "$(j .co2e_kg)" "$want"
 check "intensity_source says series, hourly, zone DE, dataset test-series" \
-	test "$(j '.intensity_source | [.level, .resolution, .zone, .dataset] | join(" ")')" = "series hourly DE test-series"
+	test "$(j '.intensity_source | [.level, .resolution, .zone, .dataset] | join(" ")')" = "series hourly DE test-series.csv"
 
 # --- the resolution chain, each level with the one above it removed --------------
 h1=$(date -u -d '2026-05-04T08:00:00Z' +%s)
