@@ -62,6 +62,16 @@ struct intensity {
 	unsigned hours;		/* hour buckets the figure was computed over */
 };
 
+/* The data a report used (sql/005 carbon.data_version). */
+struct data_version {
+	int schema;
+	long annual_rows;
+	int annual_latest_year;
+	long series_rows;
+	char series_imported_at[40];	/* "" when none */
+};
+static struct data_version data_version;
+
 /* One job on one cluster: rows[0..n-1], and what it adds up to. */
 struct job {
 	struct step_row *rows;
@@ -382,6 +392,16 @@ static void json_job(struct json_writer *w, const struct job *job)
 	json_kv_int(w, "hours", in->hours);
 	json_end_object(w);
 	json_kv_number(w, "co2e_kg", job->co2e_kg);
+	json_key(w, "data_version");
+	json_begin_object(w);
+	json_kv_int(w, "schema", data_version.schema);
+	json_kv_int(w, "annual_rows", data_version.annual_rows);
+	json_kv_int(w, "annual_latest_year", data_version.annual_latest_year);
+	json_kv_int(w, "series_rows", data_version.series_rows);
+	json_kv_string(w, "series_imported_at",
+		       data_version.series_imported_at[0] ? data_version.series_imported_at : NULL);
+	json_kv_string(w, "carbon_report", CARBON_VERSION);
+	json_end_object(w);
 	json_kv_number(w, "estimated_fraction",
 		       job->it_kwh > 0 ? fmin(1.0, job->estimated_kwh / job->it_kwh) : 0.0);
 
@@ -760,6 +780,25 @@ static void add_carbon(struct job *job, double it_j, double pue, const PGresult 
 	}
 }
 
+static void read_data_version(PGconn *conn)
+{
+	PGresult *res = PQexec(conn,
+		"SELECT schema_version, annual_rows, coalesce(annual_latest_year, 0),"
+		" series_rows, coalesce(to_char(series_imported_at AT TIME ZONE 'UTC',"
+		" 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"'), '') FROM carbon.data_version");
+
+	memset(&data_version, 0, sizeof(data_version));
+	if (PQresultStatus(res) == PGRES_TUPLES_OK && PQntuples(res) == 1) {
+		data_version.schema = atoi(PQgetvalue(res, 0, 0));
+		data_version.annual_rows = atol(PQgetvalue(res, 0, 1));
+		data_version.annual_latest_year = atoi(PQgetvalue(res, 0, 2));
+		data_version.series_rows = atol(PQgetvalue(res, 0, 3));
+		snprintf(data_version.series_imported_at, sizeof(data_version.series_imported_at),
+			 "%s", PQgetvalue(res, 0, 4));
+	}
+	PQclear(res);
+}
+
 /* Facility energy and CO2e of each job from its hour buckets: the PUE of
  * each hour's period times the intensity of that hour (DESIGN §4). */
 static int job_carbon(PGconn *conn, struct job *jobs, size_t n_jobs, const char *ids,
@@ -779,6 +818,7 @@ static int job_carbon(PGconn *conn, struct job *jobs, size_t n_jobs, const char 
 	params[2] = pue;
 	params[3] = zone;
 	params[4] = env->conf.intensity_g_per_kwh >= 0 ? fixed : NULL;
+	read_data_version(conn);
 	for (i = 0; i < n_jobs; i++) {
 		memset(&jobs[i].in, 0, sizeof(jobs[i].in));
 		jobs[i].facility_kwh = jobs[i].co2e_kg = 0.0;

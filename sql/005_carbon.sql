@@ -92,3 +92,14 @@ $$;
 
 GRANT EXECUTE ON FUNCTION carbon.intensity_at(text, timestamptz, float8),
     carbon.pue_at(text, timestamptz, float8) TO carbon_user, carbon_admin;
+
+-- Which data a report used: the schema's migration, the annual rows and
+-- their datasets' latest year, the newest imported series row. Reports
+-- print it so that a figure can be traced (and redone) later.
+CREATE VIEW carbon.data_version AS
+    SELECT (SELECT max(version) FROM carbon.schema_migrations) AS schema_version,
+           (SELECT count(*) FROM carbon.intensity_annual) AS annual_rows,
+           (SELECT max(year) FROM carbon.intensity_annual) AS annual_latest_year,
+           (SELECT count(*) FROM carbon.intensity_series) AS series_rows,
+           (SELECT max(imported_at) FROM carbon.intensity_series) AS series_imported_at;
+GRANT SELECT ON carbon.data_version TO carbon_user, carbon_admin;
