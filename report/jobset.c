@@ -1,0 +1,460 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* A set of jobs with their totals (see jobset.h). */
+#include "jobset.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "union.h"
+
+/* The records of the jobs a filter selects ($1 ids, $2 cluster, $3 user,
+ * $4 project, $5 tag, $6 from, $7 to), in job order. */
+static const char job_sql[] =
+	"SELECT job_id, cluster, step, node, user_name, project, tag,"
+	" extract(epoch FROM start_time)::float8 AS start_epoch,"
+	" extract(epoch FROM end_time)::float8 AS end_epoch,"
+	" cpu_j, dram_j, gpu_j, other_j, samples, method, partial,"
+	" job_cpu_j, job_dram_j, job_gpu_j, job_other_j, estimated_j, cpu_time_s,"
+	" split, notes"
+	" FROM carbon.step_energy s"
+	" WHERE ($1::bigint[] IS NULL OR job_id = ANY($1::bigint[]))"
+	" AND ($2::text IS NULL OR cluster = $2::text)"
+	" AND ($3::text IS NULL OR user_name = $3::text)"
+	" AND ($4::text IS NULL OR (cluster, job_id) IN"
+	"      (SELECT cluster, job_id FROM carbon.step_energy WHERE project = $4::text))"
+	" AND ($5::text IS NULL OR (cluster, job_id) IN"
+	"      (SELECT cluster, job_id FROM carbon.step_energy WHERE tag = $5::text))"
+	" AND ($6::float8 IS NULL AND $7::float8 IS NULL OR (cluster, job_id) IN"
+	"      (SELECT cluster, job_id FROM carbon.step_energy GROUP BY cluster, job_id"
+	"       HAVING ($6::float8 IS NULL OR max(end_time) >= to_timestamp($6::float8))"
+	"       AND ($7::float8 IS NULL OR min(start_time) < to_timestamp($7::float8))))"
+	" ORDER BY job_id, cluster, start_time, step, node";
+
+static const char *text_or_null(const PGresult *res, int row, int col)
+{
+	return PQgetisnull(res, row, col) ? NULL : PQgetvalue(res, row, col);
+}
+
+/* Read res into rows (n of them). Returns 0, or -1 after printing why. */
+static int parse_rows(const PGresult *res, struct step_row *rows)
+{
+	static const char *const energy_col[DOMAIN_COUNT] = {
+		[DOMAIN_CPU] = "cpu_j",
+		[DOMAIN_DRAM] = "dram_j",
+		[DOMAIN_GPU] = "gpu_j",
+		[DOMAIN_OTHER] = "other_j",
+	};
+	int c_job = PQfnumber(res, "job_id"), c_cluster = PQfnumber(res, "cluster"),
+	    c_step = PQfnumber(res, "step"), c_node = PQfnumber(res, "node"),
+	    c_user = PQfnumber(res, "user_name"), c_project = PQfnumber(res, "project"),
+	    c_tag = PQfnumber(res, "tag"), c_start = PQfnumber(res, "start_epoch"),
+	    c_end = PQfnumber(res, "end_epoch"), c_samples = PQfnumber(res, "samples"),
+	    c_method = PQfnumber(res, "method"), c_partial = PQfnumber(res, "partial"),
+	    c_est = PQfnumber(res, "estimated_j"), c_cpu_time = PQfnumber(res, "cpu_time_s"),
+	    c_split = PQfnumber(res, "split"), c_notes = PQfnumber(res, "notes");
+	static const char *const job_col[DOMAIN_COUNT] = {
+		[DOMAIN_CPU] = "job_cpu_j",
+		[DOMAIN_DRAM] = "job_dram_j",
+		[DOMAIN_GPU] = "job_gpu_j",
+		[DOMAIN_OTHER] = "job_other_j",
+	};
+	int c_energy[DOMAIN_COUNT], c_job_energy[DOMAIN_COUNT];
+	int i, d, n = PQntuples(res);
+
+	for (d = 0; d < DOMAIN_COUNT; d++) {
+		c_energy[d] = PQfnumber(res, energy_col[d]);
+		c_job_energy[d] = PQfnumber(res, job_col[d]);
+		if (c_energy[d] < 0 || c_job_energy[d] < 0)
+			goto bad;
+	}
+	if (c_job < 0 || c_cluster < 0 || c_step < 0 || c_node < 0 || c_user < 0 ||
+	    c_project < 0 || c_tag < 0 || c_start < 0 || c_end < 0 ||
+	    c_samples < 0 || c_method < 0 || c_partial < 0 || c_est < 0 ||
+	    c_cpu_time < 0 || c_split < 0 || c_notes < 0)
+		goto bad;
+
+	for (i = 0; i < n; i++) {
+		struct step_row *r = &rows[i];
+
+		r->job_id = strtoll(PQgetvalue(res, i, c_job), NULL, 10);
+		r->cluster = PQgetvalue(res, i, c_cluster);
+		r->step = PQgetvalue(res, i, c_step);
+		r->node = PQgetvalue(res, i, c_node);
+		r->user = PQgetvalue(res, i, c_user);
+		r->project = text_or_null(res, i, c_project);
+		r->tag = text_or_null(res, i, c_tag);
+		r->method = PQgetvalue(res, i, c_method);
+		r->start_s = strtod(PQgetvalue(res, i, c_start), NULL);
+		r->end_s = strtod(PQgetvalue(res, i, c_end), NULL);
+		for (d = 0; d < DOMAIN_COUNT; d++)
+			r->energy_j[d] = strtod(PQgetvalue(res, i, c_energy[d]), NULL);
+		r->samples = strtoll(PQgetvalue(res, i, c_samples), NULL, 10);
+		r->measured = strcmp(r->method, "none") != 0;
+		r->partial = PQgetvalue(res, i, c_partial)[0] == 't';
+		r->has_job = !PQgetisnull(res, i, c_job_energy[DOMAIN_CPU]);
+		for (d = 0; d < DOMAIN_COUNT && r->has_job; d++)
+			r->job_j[d] = PQgetisnull(res, i, c_job_energy[d]) ? 0.0 :
+				      strtod(PQgetvalue(res, i, c_job_energy[d]), NULL);
+		r->estimated_j = strtod(PQgetvalue(res, i, c_est), NULL);
+		r->cpu_time_s = PQgetisnull(res, i, c_cpu_time) ? -1.0 :
+				strtod(PQgetvalue(res, i, c_cpu_time), NULL);
+		r->split = text_or_null(res, i, c_split);
+		r->notes = text_or_null(res, i, c_notes);
+	}
+	return 0;
+bad:
+	fputs("carbon-report: carbon.step_energy lacks a column this version reads (run 'carbon-report db upgrade')\n",
+	      stderr);
+	return -1;
+}
+
+/* Totals of job (rows already set): each node's energy counted once. A
+ * record of the measurement engine (has_job) holds the job's share it
+ * charged, and on each node one record at a time charges it, so those add
+ * up. A record from before (whole-node energy over its window) counts the
+ * part of its window no earlier such record on its node covers. */
+static int job_total(struct job *job)
+{
+	int rc = -1;
+	struct step_span *spans = NULL;
+	double *fraction = NULL;
+	double it = 0.0;
+	size_t i;
+	int d;
+
+	spans = calloc(job->n, sizeof(*spans));
+	fraction = calloc(job->n, sizeof(*fraction));
+	if (!spans || !fraction)
+		goto out;
+	for (i = 0; i < job->n; i++) {
+		spans[i].node = job->rows[i].node;
+		spans[i].start_s = job->rows[i].start_s;
+		spans[i].end_s = job->rows[i].end_s;
+		spans[i].counted = job->rows[i].measured && !job->rows[i].has_job;
+	}
+	if (span_union_fractions(spans, job->n, fraction) < 0)
+		goto out;
+
+	job->start_s = job->rows[0].start_s;
+	job->end_s = job->rows[0].end_s;
+	job->measured = false;
+	memset(job->energy_kwh, 0, sizeof(job->energy_kwh));
+	job->estimated_kwh = 0.0;
+	for (i = 0; i < job->n; i++) {
+		struct step_row *r = &job->rows[i];
+
+		r->counted = r->has_job ? 1.0 : fraction[i];
+		if (r->start_s < job->start_s)
+			job->start_s = r->start_s;
+		if (r->end_s > job->end_s)
+			job->end_s = r->end_s;
+		if (!r->measured)
+			continue;
+		job->measured = true;
+		for (d = 0; d < DOMAIN_COUNT; d++)
+			job->energy_kwh[d] += (r->has_job ? r->job_j[d] :
+					       r->energy_j[d] * r->counted) / JOULES_PER_KWH;
+		job->estimated_kwh += r->estimated_j / JOULES_PER_KWH;
+	}
+	for (d = 0; d < DOMAIN_COUNT; d++)
+		it += job->energy_kwh[d];
+	job->it_kwh = it;
+	rc = 0;
+out:
+	free(spans);
+	free(fraction);
+	return rc;
+}
+
+/* Order of (job id, cluster): the order of job_sql and hours_sql. */
+static int job_cmp(const struct job *job, long long id, const char *cluster)
+{
+	if (job->rows[0].job_id != id)
+		return job->rows[0].job_id < id ? -1 : 1;
+	return strcmp(job->rows[0].cluster, cluster);
+}
+
+/* Each hour bucket of the jobs' energy with the PUE of its period and the
+ * intensity that applies to it (sql/005), in job order. */
+static const char hours_sql[] =
+	"SELECT h.job_id, h.cluster, h.j, p.pue, i.g_per_kwh, i.level, i.dataset,"
+	" coalesce(i.year, 0) AS year, coalesce(i.zone, '') AS zone, i.resolution,"
+	" coalesce(i.licence, '') AS licence"
+	" FROM (SELECT job_id, cluster, hour, sum(cpu_j + dram_j + gpu_j + other_j) AS j"
+	"       FROM carbon.job_energy_hour"
+	"       WHERE job_id = ANY($1::bigint[]) AND ($2::text IS NULL OR cluster = $2::text)"
+	"       GROUP BY job_id, cluster, hour) h"
+	" CROSS JOIN LATERAL carbon.pue_at(h.cluster, h.hour, $3::float8) p"
+	" CROSS JOIN LATERAL carbon.intensity_at($4::text, h.hour, $5::float8) i"
+	" ORDER BY h.job_id, h.cluster, h.hour";
+
+/* Energy without hour buckets (records from before migration 003): the
+ * intensity and PUE at the job's start. */
+static const char instant_sql[] =
+	"SELECT p.pue, i.g_per_kwh, i.level, i.dataset, coalesce(i.year, 0) AS year,"
+	" coalesce(i.zone, '') AS zone, i.resolution, coalesce(i.licence, '') AS licence"
+	" FROM carbon.pue_at($1::text, to_timestamp($2::float8), $3::float8) p,"
+	"      carbon.intensity_at($4::text, to_timestamp($2::float8), $5::float8) i";
+
+/* Add it_j joules used under pue and the intensity of res's row to job. */
+static void add_carbon(struct job *job, double it_j, double pue, const PGresult *res, int row,
+		       int c_g)
+{
+	struct intensity *in = &job->in;
+	double kwh = it_j / JOULES_PER_KWH, g = strtod(PQgetvalue(res, row, c_g), NULL);
+	const char *level = PQgetvalue(res, row, c_g + 1),
+		   *dataset = PQgetvalue(res, row, c_g + 2),
+		   *zone = PQgetvalue(res, row, c_g + 4),
+		   *resolution = PQgetvalue(res, row, c_g + 5),
+		   *licence = PQgetvalue(res, row, c_g + 6);
+	int year = atoi(PQgetvalue(res, row, c_g + 3));
+
+	job->facility_kwh += kwh * pue;
+	job->co2e_kg += kwh * pue * g / 1000.0;
+	in->hours++;
+	if (!job->have_source) {
+		snprintf(in->level, sizeof(in->level), "%s", level);
+		snprintf(in->dataset, sizeof(in->dataset), "%s", dataset);
+		snprintf(in->zone, sizeof(in->zone), "%s", zone);
+		snprintf(in->resolution, sizeof(in->resolution), "%s", resolution);
+		snprintf(in->licence, sizeof(in->licence), "%s", licence);
+		in->year = year;
+		in->g_per_kwh = g;
+		job->have_source = true;
+	} else if (strcmp(in->level, level) || strcmp(in->dataset, dataset) ||
+		   strcmp(in->zone, zone) || in->year != year) {
+		snprintf(in->level, sizeof(in->level), "mixed");
+		snprintf(in->dataset, sizeof(in->dataset), "several");
+		in->licence[0] = '\0';
+		in->year = 0;
+		if (strcmp(in->resolution, resolution))
+			snprintf(in->resolution, sizeof(in->resolution), "mixed");
+	}
+}
+
+static void read_data_version(PGconn *conn, struct data_version *dv)
+{
+	PGresult *res = PQexec(conn,
+		"SELECT schema_version, annual_rows, coalesce(annual_latest_year, 0),"
+		" series_rows, coalesce(to_char(series_imported_at AT TIME ZONE 'UTC',"
+		" 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"'), '') FROM carbon.data_version");
+
+	memset(dv, 0, sizeof(*dv));
+	if (PQresultStatus(res) == PGRES_TUPLES_OK && PQntuples(res) == 1) {
+		dv->schema = atoi(PQgetvalue(res, 0, 0));
+		dv->annual_rows = atol(PQgetvalue(res, 0, 1));
+		dv->annual_latest_year = atoi(PQgetvalue(res, 0, 2));
+		dv->series_rows = atol(PQgetvalue(res, 0, 3));
+		snprintf(dv->series_imported_at, sizeof(dv->series_imported_at),
+			 "%s", PQgetvalue(res, 0, 4));
+	}
+	PQclear(res);
+}
+
+/* Facility energy and CO2e of each job from its hour buckets: the PUE of
+ * each hour's period times the intensity of that hour (DESIGN §4). */
+static int job_carbon(PGconn *conn, struct job *jobs, size_t n_jobs, const char *ids,
+		      const char *cluster, const struct report_env *env, struct data_version *dv)
+{
+	char pue[32], fixed[32], start[32];
+	const char *zone = env->conf.zone[0] ? env->conf.zone : NULL;
+	const char *params[5];
+	PGresult *res;
+	size_t i, j = 0;
+	int r, n;
+
+	snprintf(pue, sizeof(pue), "%.17g", env->conf.pue);
+	snprintf(fixed, sizeof(fixed), "%.17g", env->conf.intensity_g_per_kwh);
+	params[0] = ids;
+	params[1] = cluster;
+	params[2] = pue;
+	params[3] = zone;
+	params[4] = env->conf.intensity_g_per_kwh >= 0 ? fixed : NULL;
+	read_data_version(conn, dv);
+	for (i = 0; i < n_jobs; i++) {
+		memset(&jobs[i].in, 0, sizeof(jobs[i].in));
+		jobs[i].facility_kwh = jobs[i].co2e_kg = 0.0;
+		jobs[i].have_source = false;
+	}
+	res = PQexecParams(conn, hours_sql, 5, NULL, params, NULL, NULL, 0);
+	if (PQresultStatus(res) != PGRES_TUPLES_OK) {
+		fprintf(stderr, "carbon-report: cannot compute carbon (%s); if the database predates this carbon-report, run 'carbon-report db upgrade'\n",
+			PQresultErrorMessage(res));
+		PQclear(res);
+		return -1;
+	}
+	n = PQntuples(res);
+	for (r = 0; r < n; r++) {
+		long long id = strtoll(PQgetvalue(res, r, 0), NULL, 10);
+		const char *cl = PQgetvalue(res, r, 1);
+
+		/* Both in job and cluster order; hours of a job the filter
+		 * left out (the same id on another cluster) are skipped. */
+		while (j < n_jobs && job_cmp(&jobs[j], id, cl) < 0)
+			j++;
+		if (j == n_jobs)
+			break;
+		if (job_cmp(&jobs[j], id, cl) > 0)
+			continue;
+		if (!jobs[j].measured)
+			continue;
+		jobs[j].it_hours_kwh += strtod(PQgetvalue(res, r, 2), NULL) / JOULES_PER_KWH;
+		add_carbon(&jobs[j], strtod(PQgetvalue(res, r, 2), NULL),
+			   strtod(PQgetvalue(res, r, 3), NULL), res, r, 4);
+	}
+	PQclear(res);
+
+	for (i = 0; i < n_jobs; i++) {
+		struct job *job = &jobs[i];
+		double rest = job->it_kwh - job->it_hours_kwh;
+
+		if (rest > 1e-12 || !job->have_source) {
+			/* Energy without hour buckets, or a job without any:
+			 * the intensity and PUE at its start. */
+			snprintf(start, sizeof(start), "%.6f", job->start_s);
+			params[0] = job->rows[0].cluster;
+			params[1] = start;
+			params[2] = pue;
+			params[3] = zone;
+			params[4] = env->conf.intensity_g_per_kwh >= 0 ? fixed : NULL;
+			res = PQexecParams(conn, instant_sql, 5, NULL, params, NULL, NULL, 0);
+			if (PQresultStatus(res) != PGRES_TUPLES_OK || PQntuples(res) != 1) {
+				fprintf(stderr, "carbon-report: cannot compute carbon (%s); run 'carbon-report db upgrade'\n",
+					PQresultErrorMessage(res));
+				PQclear(res);
+				return -1;
+			}
+			add_carbon(job, rest > 0 ? rest * JOULES_PER_KWH : 0.0,
+				   strtod(PQgetvalue(res, 0, 0), NULL), res, 0, 1);
+			job->in.hours--;	/* not an hour bucket */
+			PQclear(res);
+		}
+		job->pue = job->it_kwh > 0 ? job->facility_kwh / job->it_kwh : env->conf.pue;
+		if (job->facility_kwh > 0)
+			job->in.g_per_kwh = job->co2e_kg * 1000.0 / job->facility_kwh;
+	}
+	return 0;
+}
+
+/* "{1,2,3}" of the jobs' ids, for hours_sql. */
+static char *jobs_id_array(const struct jobset *set)
+{
+	char *s = malloc(set->n * 21 + 3), *p;
+	size_t i;
+
+	if (!s)
+		return NULL;
+	p = s;
+	*p++ = '{';
+	for (i = 0; i < set->n; i++)
+		p += sprintf(p, "%s%lld", i ? "," : "", set->jobs[i].rows[0].job_id);
+	*p++ = '}';
+	*p = '\0';
+	return s;
+}
+
+int jobset_load(PGconn *conn, const struct job_filter *f, const struct report_env *env,
+		struct jobset *set)
+{
+	char *ids = NULL, *all_ids = NULL, start[32], end[32], *p;
+	const char *params[7];
+	size_t n_rows, i;
+	int rc = -1;
+
+	memset(set, 0, sizeof(*set));
+	if (f->n_ids) {
+		ids = malloc(f->n_ids * 21 + 3);
+		if (!ids)
+			goto nomem;
+		p = ids;
+		*p++ = '{';
+		for (i = 0; i < f->n_ids; i++)
+			p += sprintf(p, "%s%lld", i ? "," : "", f->ids[i]);
+		*p++ = '}';
+		*p = '\0';
+	}
+	snprintf(start, sizeof(start), "%.6f", f->start_s);
+	snprintf(end, sizeof(end), "%.6f", f->end_s);
+	params[0] = ids;
+	params[1] = f->cluster;
+	params[2] = f->user;
+	params[3] = f->project;
+	params[4] = f->tag;
+	params[5] = isnan(f->start_s) ? NULL : start;
+	params[6] = isnan(f->end_s) ? NULL : end;
+	set->res = PQexecParams(conn, job_sql, 7, NULL, params, NULL, NULL, 0);
+	if (PQresultStatus(set->res) != PGRES_TUPLES_OK) {
+		fprintf(stderr, "carbon-report: cannot read carbon.step_energy: %s",
+			PQresultErrorMessage(set->res));
+		goto out;
+	}
+	n_rows = (size_t)PQntuples(set->res);
+	set->rows = calloc(n_rows ? n_rows : 1, sizeof(*set->rows));
+	set->jobs = calloc(n_rows ? n_rows : 1, sizeof(*set->jobs));
+	if (!set->rows || !set->jobs)
+		goto nomem;
+	if (parse_rows(set->res, set->rows) < 0)
+		goto out;
+	/* Rows come ordered by job and cluster: each run of them is a job. */
+	for (i = 0; i < n_rows; i++) {
+		struct job *cur = set->n ? &set->jobs[set->n - 1] : NULL;
+
+		if (!cur || cur->rows[0].job_id != set->rows[i].job_id ||
+		    strcmp(cur->rows[0].cluster, set->rows[i].cluster)) {
+			cur = &set->jobs[set->n++];
+			cur->rows = &set->rows[i];
+		}
+		cur->n++;
+	}
+	for (i = 0; i < set->n; i++)
+		if (job_total(&set->jobs[i]) < 0)
+			goto nomem;
+	all_ids = jobs_id_array(set);
+	if (!all_ids)
+		goto nomem;
+	if (set->n && job_carbon(conn, set->jobs, set->n, all_ids, f->cluster, env, &set->data) < 0)
+		goto out;
+	rc = 0;
+	goto out;
+nomem:
+	fputs("carbon-report: out of memory\n", stderr);
+out:
+	free(ids);
+	free(all_ids);
+	if (rc < 0)
+		jobset_free(set);
+	return rc;
+}
+
+void jobset_free(struct jobset *set)
+{
+	free(set->jobs);
+	free(set->rows);
+	PQclear(set->res);
+	memset(set, 0, sizeof(*set));
+}
+
+static const char *job_label(const struct job *job, size_t field)
+{
+	size_t i;
+
+	for (i = 0; i < job->n; i++) {
+		const char *v = *(const char *const *)((const char *)&job->rows[i] + field);
+
+		if (v)
+			return v;
+	}
+	return NULL;
+}
+
+const char *job_project(const struct job *job)
+{
+	return job_label(job, offsetof(struct step_row, project));
+}
+
+const char *job_tag(const struct job *job)
+{
+	return job_label(job, offsetof(struct step_row, tag));
+}

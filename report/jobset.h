@@ -1,0 +1,114 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* A set of jobs read from carbon.step_energy with their totals: energy
+ * counted once per node, facility energy and CO2e hour by hour (sql/005).
+ * What every report command (job, and the aggregates) starts from. */
+#ifndef CARBON_JOBSET_H
+#define CARBON_JOBSET_H
+
+#include <libpq-fe.h>
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "energy.h"
+#include "report.h"
+
+/* One row of carbon.step_energy; the strings point into the PGresult. */
+struct step_row {
+	long long job_id;
+	const char *cluster;
+	const char *step;
+	const char *node;
+	const char *user;
+	const char *project;	/* NULL when not set */
+	const char *tag;	/* NULL when not set */
+	const char *method;
+	double start_s;
+	double end_s;
+	double energy_j[DOMAIN_COUNT];
+	long long samples;
+	bool measured;		/* the record comes from counters */
+	double counted;		/* share of energy_j in the job total (union) */
+	/* Since migration 003 (has_job): the job's share this record charged. */
+	bool has_job;
+	double job_j[DOMAIN_COUNT];
+	double estimated_j;
+	double cpu_time_s;	/* < 0: not recorded */
+	const char *split;	/* NULL when not recorded */
+	const char *notes;
+	bool partial;
+};
+
+/* Where a job's carbon intensity comes from: the one source of all of its
+ * hours, or "mixed" (then g_per_kwh is the energy-weighted mean). */
+struct intensity {
+	double g_per_kwh;
+	char level[16];		/* site, series, zone, country, cloud, world, mixed */
+	char dataset[160];
+	int year;		/* 0: none */
+	char zone[64];
+	char resolution[16];	/* fixed, hourly, daily, monthly, annual */
+	char licence[32];	/* the data's, to credit it; "" when none */
+	unsigned hours;		/* hour buckets the figure was computed over */
+};
+
+/* The data a report used (sql/005 carbon.data_version). */
+struct data_version {
+	int schema;
+	long annual_rows;
+	int annual_latest_year;
+	long series_rows;
+	char series_imported_at[40];	/* "" when none */
+};
+
+/* One job on one cluster: rows[0..n-1], and what it adds up to. */
+struct job {
+	struct step_row *rows;
+	size_t n;
+	double start_s;
+	double end_s;
+	double energy_kwh[DOMAIN_COUNT];
+	double it_kwh;
+	double facility_kwh;
+	double co2e_kg;
+	double estimated_kwh;	/* of it_kwh, from the model */
+	bool measured;		/* at least one record from counters */
+	double pue;		/* facility_kwh / it_kwh: one period's, or the mean */
+	double it_hours_kwh;	/* of it_kwh, in hour buckets */
+	struct intensity in;
+	bool have_source;	/* in holds the first source seen */
+};
+
+/* Which jobs: every field is a condition; NULL / 0 / NaN: any. */
+struct job_filter {
+	const long long *ids;	/* job ids */
+	size_t n_ids;
+	const char *cluster;
+	const char *user;	/* user name */
+	const char *project;	/* a job is its project's when any record says so */
+	const char *tag;
+	double start_s;		/* jobs that end at or after (NaN: open) */
+	double end_s;		/* jobs that start before (NaN: open) */
+};
+
+struct jobset {
+	struct job *jobs;	/* in job id, then cluster order */
+	size_t n;
+	struct step_row *rows;
+	PGresult *res;		/* the rows' strings point into it */
+	struct data_version data;
+};
+
+/* Read the jobs f selects and compute their totals for env (PUE, zone,
+ * fixed intensity from its carbon.conf). Returns 0, or -1 after printing
+ * why to stderr. */
+int jobset_load(PGconn *conn, const struct job_filter *f, const struct report_env *env,
+		struct jobset *set);
+
+void jobset_free(struct jobset *set);
+
+/* A job's project or tag: the first record that has one (the extern step
+ * runs without the job's options and environment, so it carries neither). */
+const char *job_project(const struct job *job);
+const char *job_tag(const struct job *job);
+
+#endif
