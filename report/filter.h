@@ -1,0 +1,52 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* sacct's filter options for the report commands: -j, -u, -A, -t, -S, -E,
+ * -M, and sacct's time forms. */
+#ifndef CARBON_FILTER_H
+#define CARBON_FILTER_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "jobset.h"
+
+/* Parse a time as sacct does: "2026-11-01", "2026-11-01T08:00",
+ * "2026-11-01T08:00:30" (local time, as sacct; a trailing "Z" or "+HH:MM"
+ * gives the zone), "now", "today", "midnight", "now-7days", "now+1hour"
+ * (units: seconds, minutes, hours, days, weeks, and their singulars and
+ * sacct's abbreviations). now is the current time. Returns 0 and *t in
+ * seconds since the epoch, or -1. */
+int parse_time(const char *s, double now, double *t);
+
+/* The filter options of a command, as parsed. */
+struct filter_args {
+	struct job_filter f;
+	long long *ids;		/* owned storage behind f.ids */
+	size_t cap;
+	const char *start_text;	/* -S as given, for messages */
+	const char *end_text;
+};
+
+/* The short and long options handled by filter_option(). */
+#define FILTER_SHORTOPTS "j:u:A:t:S:E:M:"
+#define FILTER_LONGOPTS \
+	{ "jobs", required_argument, NULL, 'j' }, \
+	{ "user", required_argument, NULL, 'u' }, \
+	{ "account", required_argument, NULL, 'A' }, \
+	{ "project", required_argument, NULL, 'A' }, \
+	{ "tag", required_argument, NULL, 't' }, \
+	{ "starttime", required_argument, NULL, 'S' }, \
+	{ "endtime", required_argument, NULL, 'E' }, \
+	{ "cluster", required_argument, NULL, 'M' }
+
+void filter_init(struct filter_args *a);
+void filter_free(struct filter_args *a);
+
+/* Take option c (one of FILTER_SHORTOPTS) with its argument. Returns 1 when
+ * c is a filter option and was taken, 0 when c is not one, -1 after printing
+ * what is wrong and what to type instead. */
+int filter_option(struct filter_args *a, int c, const char *arg);
+
+/* Whether any filter is set. */
+bool filter_any(const struct filter_args *a);
+
+#endif
