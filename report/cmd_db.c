@@ -202,7 +202,47 @@ out:
 	return rc;
 }
 
-static int db_upgrade(PGconn *conn)
+/* Record the site settings of the configuration file given (its [site]
+ * cluster, zone, pue and intensity) for the reports of that cluster. */
+static int record_site(PGconn *conn, const struct report_env *env)
+{
+	char pue[32], intensity[32];
+	const char *params[4];
+	PGresult *res;
+	int rc = 0;
+
+	if (!env->have_config)
+		return 0;
+	if (!env->conf.cluster[0]) {
+		printf("site settings not recorded: the configuration sets no [site] cluster (set it to the cluster's name, then run db upgrade again)\n");
+		return 0;
+	}
+	snprintf(pue, sizeof(pue), "%.17g", env->conf.pue);
+	snprintf(intensity, sizeof(intensity), "%.17g", env->conf.intensity_g_per_kwh);
+	params[0] = env->conf.cluster;
+	params[1] = env->conf.zone[0] ? env->conf.zone : NULL;
+	params[2] = pue;
+	params[3] = env->conf.intensity_g_per_kwh >= 0 ? intensity : NULL;
+	res = PQexecParams(conn,
+		"INSERT INTO carbon.cluster_site (cluster, zone, pue, intensity)"
+		" VALUES ($1, $2, $3::float8, $4::float8)"
+		" ON CONFLICT (cluster) DO UPDATE SET zone = EXCLUDED.zone, pue = EXCLUDED.pue,"
+		" intensity = EXCLUDED.intensity, updated_at = now()",
+		4, NULL, params, NULL, NULL, 0);
+	if (PQresultStatus(res) != PGRES_COMMAND_OK) {
+		fprintf(stderr, "carbon-report: cannot record the site settings of cluster %s: %s",
+			env->conf.cluster, PQresultErrorMessage(res));
+		rc = -1;
+	} else {
+		printf("site of cluster %s: zone %s, pue %g, intensity %s\n", env->conf.cluster,
+		       params[1] ? params[1] : "(none)", env->conf.pue,
+		       params[3] ? params[3] : "(from data)");
+	}
+	PQclear(res);
+	return rc;
+}
+
+static int db_upgrade(PGconn *conn, const struct report_env *env)
 {
 	int rc = EXIT_NODATA;
 	const struct migration *m;
@@ -225,7 +265,7 @@ static int db_upgrade(PGconn *conn)
 			goto out;
 		printf("database is up to date (version %d)\n", version);
 	}
-	if (load_intensities(conn) < 0)
+	if (load_intensities(conn) < 0 || record_site(conn, env) < 0)
 		goto out;
 	rc = EXIT_OK;
 out:
@@ -484,7 +524,7 @@ int cmd_db(struct report_env *env, int argc, char **argv)
 	if (!strcmp(action, "status"))
 		rc = db_status(env, conn);
 	else
-		rc = db_upgrade(conn);
+		rc = db_upgrade(conn, env);
 out:
 	PQfinish(conn);
 	return rc;

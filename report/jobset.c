@@ -186,8 +186,11 @@ static const char hours_sql[] =
 	"       FROM carbon.job_energy_hour"
 	"       WHERE job_id = ANY($1::bigint[]) AND ($2::text IS NULL OR cluster = $2::text)"
 	"       GROUP BY job_id, cluster, hour) h"
-	" CROSS JOIN LATERAL carbon.pue_at(h.cluster, h.hour, $3::float8) p"
-	" CROSS JOIN LATERAL carbon.intensity_at($4::text, h.hour, $5::float8) i"
+	" LEFT JOIN carbon.cluster_site cs ON cs.cluster = h.cluster"
+	" CROSS JOIN LATERAL carbon.pue_at(h.cluster, h.hour,"
+	"      CASE WHEN $6::bool THEN $3::float8 ELSE coalesce(cs.pue, $3::float8) END) p"
+	" CROSS JOIN LATERAL carbon.intensity_at(coalesce($4::text, cs.zone), h.hour,"
+	"      CASE WHEN $6::bool OR $5::float8 IS NOT NULL THEN $5::float8 ELSE cs.intensity END) i"
 	" ORDER BY h.job_id, h.cluster, h.hour";
 
 /* Energy without hour buckets (records from before migration 003): the
@@ -195,8 +198,12 @@ static const char hours_sql[] =
 static const char instant_sql[] =
 	"SELECT p.pue, i.g_per_kwh, i.level, i.dataset, coalesce(i.year, 0) AS year,"
 	" coalesce(i.zone, '') AS zone, i.resolution, coalesce(i.licence, '') AS licence"
-	" FROM carbon.pue_at($1::text, to_timestamp($2::float8), $3::float8) p,"
-	"      carbon.intensity_at($4::text, to_timestamp($2::float8), $5::float8) i";
+	" FROM (SELECT $1::text AS cluster) c"
+	" LEFT JOIN carbon.cluster_site cs ON cs.cluster = c.cluster"
+	" CROSS JOIN LATERAL carbon.pue_at(c.cluster, to_timestamp($2::float8),"
+	"      CASE WHEN $6::bool THEN $3::float8 ELSE coalesce(cs.pue, $3::float8) END) p"
+	" CROSS JOIN LATERAL carbon.intensity_at(coalesce($4::text, cs.zone), to_timestamp($2::float8),"
+	"      CASE WHEN $6::bool OR $5::float8 IS NOT NULL THEN $5::float8 ELSE cs.intensity END) i";
 
 /* Add it_j joules used under pue and the intensity of res's row to job. */
 static void add_carbon(struct job *job, double it_j, double pue, const PGresult *res, int row,
@@ -260,7 +267,7 @@ static int job_carbon(PGconn *conn, struct job *jobs, size_t n_jobs, const char 
 {
 	char pue[32], fixed[32], start[32];
 	const char *zone = env->conf.zone[0] ? env->conf.zone : NULL;
-	const char *params[5];
+	const char *params[6];
 	PGresult *res;
 	size_t i, j = 0;
 	int r, n;
@@ -272,13 +279,16 @@ static int job_carbon(PGconn *conn, struct job *jobs, size_t n_jobs, const char 
 	params[2] = pue;
 	params[3] = zone;
 	params[4] = env->conf.intensity_g_per_kwh >= 0 ? fixed : NULL;
+	/* The reporter's own carbon.conf, when it has one, speaks for the
+	 * site; else each cluster's recorded settings (sql/006). */
+	params[5] = env->have_config ? "true" : "false";
 	read_data_version(conn, dv);
 	for (i = 0; i < n_jobs; i++) {
 		memset(&jobs[i].in, 0, sizeof(jobs[i].in));
 		jobs[i].facility_kwh = jobs[i].co2e_kg = 0.0;
 		jobs[i].have_source = false;
 	}
-	res = PQexecParams(conn, hours_sql, 5, NULL, params, NULL, NULL, 0);
+	res = PQexecParams(conn, hours_sql, 6, NULL, params, NULL, NULL, 0);
 	if (PQresultStatus(res) != PGRES_TUPLES_OK) {
 		fprintf(stderr, "carbon-report: cannot compute carbon (%s); if the database predates this carbon-report, run 'carbon-report db upgrade'\n",
 			PQresultErrorMessage(res));
@@ -319,7 +329,8 @@ static int job_carbon(PGconn *conn, struct job *jobs, size_t n_jobs, const char 
 			params[2] = pue;
 			params[3] = zone;
 			params[4] = env->conf.intensity_g_per_kwh >= 0 ? fixed : NULL;
-			res = PQexecParams(conn, instant_sql, 5, NULL, params, NULL, NULL, 0);
+			params[5] = env->have_config ? "true" : "false";
+			res = PQexecParams(conn, instant_sql, 6, NULL, params, NULL, NULL, 0);
 			if (PQresultStatus(res) != PGRES_TUPLES_OK || PQntuples(res) != 1) {
 				fprintf(stderr, "carbon-report: cannot compute carbon (%s); run 'carbon-report db upgrade'\n",
 					PQresultErrorMessage(res));

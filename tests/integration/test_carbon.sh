@@ -47,7 +47,7 @@ put() {
 		$total, 0, 0, 0, 0, 1.0, 'cgroup-v1', NULL, '$hours'::jsonb)" > /dev/null
 }
 
-echo "1..21"
+echo "1..23"
 check_db_init "$admin_db"
 # db init loads every table of data/ (one row a CSV line after the header).
 rows=$(cat "$top"/data/intensity_*.csv | grep -vc '^zone,')
@@ -86,10 +86,22 @@ want=$(awk 'BEGIN { print (0.5 * 100 + 1 * 200 + 0.5 * 400) * 1.25 / 1000 }')
 echo "# three hours: co2e $(j .co2e_kg) kg, by hand $want kg; source $(j ".intensity_source | tostring")"
 check "co2e is the sum over hours of facility kWh x that hour's intensity (0.1 %)" \
 	within 0.1 "$(j .co2e_kg)" "$want"
-check "the report names its data: schema 5, 3 series rows, when they were imported" \
-	test "$(j '.data_version | [.schema, .series_rows, (.series_imported_at != null)] | map(tostring) | join(" ")')" = "5 3 true"
+schema=$(basename "$(ls "$top"/sql/[0-9]*.sql | tail -1)" | sed 's/_.*//; s/^0*//')
+check "the report names its data: schema $schema, 3 series rows, when they were imported" \
+	test "$(j '.data_version | [.schema, .series_rows, (.series_imported_at != null)] | map(tostring) | join(" ")')" = "$schema 3 true"
 check "intensity_source says series, hourly, zone DE, dataset test-series" \
 	test "$(j '.intensity_source | [.level, .resolution, .zone, .dataset] | join(" ")')" = "series hourly DE test-series.csv"
+# The site's settings recorded by db upgrade --config serve a reporter
+# without the site's carbon.conf (a participant's).
+printf '[site]\ncluster = carbontest\nzone = DE\npue = 1.25\n' > "$confdir/site.conf"
+out=$("$report" -d "$admin_db" --config "$confdir/site.conf" db upgrade 2>&1)
+check "db upgrade --config records the cluster's site settings" grep -q "site of cluster carbontest: zone DE, pue 1.25" <<<"$out"
+"$report" -d "$admin_db" job 101 --json > "$confdir/job.json" 2> "$confdir/job.err"
+job_json=$confdir/job.json
+check "a report without carbon.conf uses the cluster's zone and PUE ($(j .co2e_kg) kg)" \
+	eval 'within 0.1 "$(j .co2e_kg)" "$want" && [ "$(j .intensity_source.zone)" = DE ]'
+sql "DELETE FROM carbon.cluster_site"
+sql "DELETE FROM carbon.intensity_annual"	# db upgrade loaded data/ again
 
 # --- the resolution chain, each level with the one above it removed --------------
 h1=$(date -u -d '2026-05-04T08:00:00Z' +%s)
