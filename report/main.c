@@ -27,6 +27,10 @@ static const struct command commands[] = {
 	  "energy and CO2e of jobs: totals and one row per step per node" },
 	{ "spool", cmd_spool, "spool flush [--dir DIR]",
 	  "store the records the plugin spooled while the database was down" },
+	{ "summary", cmd_summary, "summary --by user|project|tag|day [FILTERS]",
+	  "jobs, CPU-hours, kWh and CO2e per user, project, tag or day" },
+	{ "track", cmd_track, "track [FILTERS]",
+	  "a campaign's totals per project and user; --format html draws a chart" },
 };
 
 #define N_COMMANDS (sizeof(commands) / sizeof(commands[0]))
@@ -57,7 +61,8 @@ static void usage(FILE *fp)
 	      "                       (PGHOST, PGDATABASE, ~/.pgpass, ...)\n"
 	      "      --config FILE    site settings (PUE, intensity, database); default:\n"
 	      "                       " CARBON_DEFAULT_CONFIG " when readable\n"
-	      "      --format FORMAT  table (default), json, csv or markdown\n"
+	      "      --format FORMAT  table (default), json, csv, markdown; html or svg\n"
+	      "                       for the commands that draw a chart (track)\n"
 	      "      --json           same as --format json\n"
 	      "  -h, --help           this help; '" PROGRAM " COMMAND --help' for a command\n"
 	      "  -V, --version        the version\n\n"
@@ -107,6 +112,14 @@ static int option_value(int argc, char **argv, int *i, const char *lng,
 	return 1;
 }
 
+/* Pages and charts (html, svg) exist for the commands that draw one. */
+static bool format_supported(const struct command *cmd, enum output_format format)
+{
+	if (format != FMT_HTML && format != FMT_SVG)
+		return true;
+	return !strcmp(cmd->name, "track");
+}
+
 static int parse_format(const char *s, enum output_format *format)
 {
 	if (!strcmp(s, "table"))
@@ -117,6 +130,10 @@ static int parse_format(const char *s, enum output_format *format)
 		*format = FMT_CSV;
 	else if (!strcmp(s, "markdown") || !strcmp(s, "md"))
 		*format = FMT_MARKDOWN;
+	else if (!strcmp(s, "html"))
+		*format = FMT_HTML;
+	else if (!strcmp(s, "svg"))
+		*format = FMT_SVG;
 	else
 		return -1;
 	return 0;
@@ -235,7 +252,7 @@ int main(int argc, char **argv)
 		goto out;
 	}
 	if (format && parse_format(format, &env.format) < 0) {
-		fprintf(stderr, PROGRAM ": --format '%s': expected table, json, csv or markdown\n",
+		fprintf(stderr, PROGRAM ": --format '%s': expected table, json, csv, markdown, html or svg\n",
 			format);
 		goto out;
 	}
@@ -248,6 +265,11 @@ int main(int argc, char **argv)
 	if (!cmd) {
 		fprintf(stderr, PROGRAM ": unknown command '%s'\n", cmd_argv[0]);
 		print_commands(stderr);
+		goto out;
+	}
+	if (!format_supported(cmd, env.format)) {
+		fprintf(stderr, PROGRAM " %s: --format %s draws a chart, which only 'track' does; use --format table, json, csv or markdown\n",
+			cmd->name, format);
 		goto out;
 	}
 	if (load_config(&env, config) < 0)

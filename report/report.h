@@ -19,7 +19,8 @@ extern const struct migration carbon_migrations[];	/* ends with version 0 */
 /* Exit codes: the usual convention. */
 enum { EXIT_OK = 0, EXIT_NODATA = 1, EXIT_USAGE = 2 };
 
-enum output_format { FMT_TABLE, FMT_JSON, FMT_CSV, FMT_MARKDOWN };
+/* html and svg: pages and charts, for the commands that draw one (track). */
+enum output_format { FMT_TABLE, FMT_JSON, FMT_CSV, FMT_MARKDOWN, FMT_HTML, FMT_SVG };
 
 /* What every command gets: the site settings and how to connect. */
 struct report_env {
@@ -40,5 +41,7 @@ int cmd_db(struct report_env *env, int argc, char **argv);
 int cmd_import(struct report_env *env, int argc, char **argv);
 int cmd_job(struct report_env *env, int argc, char **argv);
 int cmd_spool(struct report_env *env, int argc, char **argv);
+int cmd_summary(struct report_env *env, int argc, char **argv);
+int cmd_track(struct report_env *env, int argc, char **argv);
 
 #endif

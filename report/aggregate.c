@@ -1,0 +1,193 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* Jobs added up by group, for carbon-report summary and track. */
+#include "aggregate.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+void totals_init(struct job_totals *t)
+{
+	memset(t, 0, sizeof(*t));
+	t->first_start_s = t->last_end_s = NAN;
+}
+
+void totals_add_job(struct job_totals *t, const struct job *job)
+{
+	size_t i;
+	int d;
+
+	t->jobs++;
+	for (i = 0; i < job->n; i++) {
+		if (job->rows[i].cpu_time_s < 0)
+			continue;
+		t->cpu_time_s += job->rows[i].cpu_time_s;
+		t->cpu_time_rows++;
+	}
+	t->wall_s += job->end_s - job->start_s;
+	for (d = 0; d < DOMAIN_COUNT; d++)
+		t->energy_kwh[d] += job->energy_kwh[d];
+	t->it_kwh += job->it_kwh;
+	t->facility_kwh += job->facility_kwh;
+	t->co2e_kg += job->co2e_kg;
+	if (isnan(t->first_start_s) || job->start_s < t->first_start_s)
+		t->first_start_s = job->start_s;
+	if (isnan(t->last_end_s) || job->end_s > t->last_end_s)
+		t->last_end_s = job->end_s;
+}
+
+double share_pct(double part, double whole)
+{
+	return whole > 0.0 ? 100.0 * part / whole : 0.0;
+}
+
+struct group *group_get(struct group_list *l, const char *key)
+{
+	struct group *g;
+	size_t i;
+
+	for (i = 0; i < l->n; i++) {
+		g = &l->g[i];
+		if (key ? g->key && !strcmp(g->key, key) : !g->key)
+			return g;
+	}
+	if (l->n == l->cap) {
+		size_t cap = l->cap ? 2 * l->cap : 8;
+
+		g = realloc(l->g, cap * sizeof(*g));
+		if (!g)
+			return NULL;
+		l->g = g;
+		l->cap = cap;
+	}
+	g = &l->g[l->n];
+	memset(g, 0, sizeof(*g));
+	if (key && !(g->key = strdup(key)))
+		return NULL;
+	totals_init(&g->t);
+	l->n++;
+	return g;
+}
+
+void group_list_free(struct group_list *l)
+{
+	size_t i;
+
+	for (i = 0; i < l->n; i++) {
+		free(l->g[i].key);
+		group_list_free(&l->g[i].sub);
+	}
+	free(l->g);
+	memset(l, 0, sizeof(*l));
+}
+
+static int key_cmp(const struct group *a, const struct group *b)
+{
+	if (!a->key || !b->key)
+		return !a->key - !b->key;
+	return strcmp(a->key, b->key);
+}
+
+static int by_key(const void *pa, const void *pb)
+{
+	return key_cmp(pa, pb);
+}
+
+static int by_co2e(const void *pa, const void *pb)
+{
+	const struct group *a = pa, *b = pb;
+
+	if (a->t.co2e_kg != b->t.co2e_kg)
+		return a->t.co2e_kg > b->t.co2e_kg ? -1 : 1;
+	return key_cmp(a, b);
+}
+
+void group_list_sort_by_key(struct group_list *l)
+{
+	if (l->n)
+		qsort(l->g, l->n, sizeof(*l->g), by_key);
+}
+
+void group_list_sort_by_co2e(struct group_list *l)
+{
+	if (l->n)
+		qsort(l->g, l->n, sizeof(*l->g), by_co2e);
+}
+
+const struct table_column totals_columns[TOT_COLUMNS] = {
+	[TOT_JOBS] = { "JOBS", true },
+	[TOT_CPU_H] = { "CPU-h used", true },
+	[TOT_WALL_H] = { "wall h", true },
+	[TOT_IT] = { "IT kWh", true },
+	[TOT_FACILITY] = { "facility kWh", true },
+	[TOT_CO2E] = { "kg CO2e", true },
+	[TOT_SHARE] = { "share %", true },
+};
+
+const char totals_note[] =
+	"CPU-h used: CPU time the job steps consumed (not cores allocated x wall time).\n"
+	"Share: of the total kg CO2e. No GPU-hours: the records hold no GPU allocation.\n";
+
+void totals_cells(struct table *tb, size_t col0, const struct job_totals *t,
+		  double all_co2e_kg)
+{
+	table_cell(tb, col0 + TOT_JOBS, "%zu", t->jobs);
+	if (t->cpu_time_rows)
+		table_cell(tb, col0 + TOT_CPU_H, "%.2f", t->cpu_time_s / 3600.0);
+	else
+		table_cell(tb, col0 + TOT_CPU_H, "-");
+	table_cell(tb, col0 + TOT_WALL_H, "%.2f", t->wall_s / 3600.0);
+	table_cell(tb, col0 + TOT_IT, "%.3f", t->it_kwh);
+	table_cell(tb, col0 + TOT_FACILITY, "%.3f", t->facility_kwh);
+	table_cell(tb, col0 + TOT_CO2E, "%.3f", t->co2e_kg);
+	table_cell(tb, col0 + TOT_SHARE, "%.1f", share_pct(t->co2e_kg, all_co2e_kg));
+}
+
+void totals_json(struct json_writer *w, const struct job_totals *t, double all_co2e_kg)
+{
+	int d;
+
+	json_kv_int(w, "jobs", (long long)t->jobs);
+	if (t->cpu_time_rows)
+		json_kv_number(w, "core_hours", t->cpu_time_s / 3600.0);
+	else
+		json_kv_null(w, "core_hours");
+	json_kv_number(w, "wall_hours", t->wall_s / 3600.0);
+	json_key(w, "energy_kwh");
+	json_begin_object(w);
+	for (d = 0; d < DOMAIN_COUNT; d++)
+		json_kv_number(w, energy_domain_name(d), t->energy_kwh[d]);
+	json_kv_number(w, "it", t->it_kwh);
+	json_kv_number(w, "facility", t->facility_kwh);
+	json_end_object(w);
+	json_kv_number(w, "co2e_kg", t->co2e_kg);
+	json_kv_number(w, "share_pct", share_pct(t->co2e_kg, all_co2e_kg));
+}
+
+/* Mean power in W of kwh spent over seconds; NaN when there is no time. */
+static double mean_w(double kwh, double seconds)
+{
+	return seconds > 0.0 ? kwh * JOULES_PER_KWH / seconds : NAN;
+}
+
+int totals_cc_row(FILE *fp, const char *name, const struct job_totals *t)
+{
+	struct cc_row r;
+
+	cc_row_init(&r);
+	r.timestamp = t->last_end_s;
+	r.project_name = name;
+	r.duration = t->wall_s;
+	r.emissions = t->co2e_kg;
+	r.cpu_energy = t->energy_kwh[DOMAIN_CPU];
+	r.gpu_energy = t->energy_kwh[DOMAIN_GPU];
+	r.ram_energy = t->energy_kwh[DOMAIN_DRAM];
+	r.cpu_power = mean_w(r.cpu_energy, t->wall_s);
+	r.gpu_power = mean_w(r.gpu_energy, t->wall_s);
+	r.ram_power = mean_w(r.ram_energy, t->wall_s);
+	/* CodeCarbon multiplies its energy by pue before it computes emissions;
+	 * energy_consumed is then what emissions come from: facility energy. */
+	r.energy_consumed = t->facility_kwh;
+	r.pue = t->it_kwh > 0.0 ? t->facility_kwh / t->it_kwh : NAN;
+	return cc_write_row(fp, &r);
+}

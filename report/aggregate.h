@@ -1,0 +1,79 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* Jobs added up by group (user, project, tag, day), and the cells, JSON and
+ * CodeCarbon rows of a group's totals: what summary and track share. */
+#ifndef CARBON_AGGREGATE_H
+#define CARBON_AGGREGATE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "codecarbon.h"
+#include "energy.h"
+#include "json.h"
+#include "jobset.h"
+#include "table.h"
+
+/* What some jobs add up to. The records hold no GPU allocation, so there
+ * are no GPU-hours here: only what was measured. */
+struct job_totals {
+	size_t jobs;
+	double cpu_time_s;	/* Σ cpu_time_s of the records that have one */
+	size_t cpu_time_rows;	/* records that have one; 0: CPU time unknown */
+	double wall_s;		/* Σ over jobs of end - start */
+	double energy_kwh[DOMAIN_COUNT];
+	double it_kwh;
+	double facility_kwh;
+	double co2e_kg;
+	double first_start_s;	/* of the earliest job; NaN: no job */
+	double last_end_s;
+};
+
+void totals_init(struct job_totals *t);
+void totals_add_job(struct job_totals *t, const struct job *job);
+
+/* part's share of whole in percent; 0 when whole is 0. */
+double share_pct(double part, double whole);
+
+/* A group: its key (NULL: the jobs that have none), its totals, and the
+ * groups within it (track's users within a project). */
+struct group_list {
+	struct group *g;
+	size_t n;
+	size_t cap;
+};
+
+struct group {
+	char *key;
+	struct job_totals t;
+	struct group_list sub;
+};
+
+/* The group of key in l, added when it is not there (key copied). Returns
+ * NULL when out of memory. */
+struct group *group_get(struct group_list *l, const char *key);
+void group_list_free(struct group_list *l);
+
+/* Orders: by key (the keyless group last), or by kg CO2e, largest first,
+ * ties by key. */
+void group_list_sort_by_key(struct group_list *l);
+void group_list_sort_by_co2e(struct group_list *l);
+
+/* The columns of totals in a table, from column col0 on, in this order. */
+enum { TOT_JOBS, TOT_CPU_H, TOT_WALL_H, TOT_IT, TOT_FACILITY, TOT_CO2E, TOT_SHARE,
+       TOT_COLUMNS };
+extern const struct table_column totals_columns[TOT_COLUMNS];
+void totals_cells(struct table *tb, size_t col0, const struct job_totals *t,
+		  double all_co2e_kg);
+
+/* The members of a JSON object for t: jobs, core_hours (null when unknown),
+ * wall_hours, energy_kwh {cpu, dram, gpu, other, it, facility}, co2e_kg,
+ * share_pct. */
+void totals_json(struct json_writer *w, const struct job_totals *t, double all_co2e_kg);
+
+/* t as one CodeCarbon emissions.csv row named name (NULL: empty). */
+int totals_cc_row(FILE *fp, const char *name, const struct job_totals *t);
+
+/* The note under a text table on what the columns count. */
+extern const char totals_note[];
+
+#endif

@@ -1,0 +1,261 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* carbon-report summary --by user|project|tag|day: jobs added up by group. */
+#include "report.h"
+
+#include <getopt.h>
+#include <math.h>
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+
+#include "aggregate.h"
+#include "filter.h"
+#include "jobset.h"
+#include "json.h"
+#include "table.h"
+
+enum summary_by { BY_USER, BY_PROJECT, BY_TAG, BY_DAY };
+
+static const char *const by_names[] = {
+	[BY_USER] = "user", [BY_PROJECT] = "project", [BY_TAG] = "tag", [BY_DAY] = "day",
+};
+
+static void usage(FILE *fp)
+{
+	fputs("Usage: carbon-report summary --by user|project|tag|day [FILTERS]\n"
+	      "          [--format table|json|csv|markdown]\n"
+	      "One row per group with its jobs, CPU-hours used, wall hours, IT and\n"
+	      "facility kWh, kg CO2e and share of the total, then the total.\n"
+	      "  --by user|project|tag|day  how to group; day: the UTC day a job ended\n"
+	      "Filters (as sacct):\n"
+	      "  -j, --jobs LIST       job ids, comma-separated\n"
+	      "  -u, --user USER       jobs of this user\n"
+	      "  -A, --account PROJECT jobs of this project\n"
+	      "  -t, --tag TAG         jobs with this tag\n"
+	      "  -S, --starttime TIME  jobs that end at or after TIME (2026-11-01, now-7days)\n"
+	      "  -E, --endtime TIME    jobs that start before TIME\n"
+	      "  -M, --cluster NAME    jobs of this cluster\n"
+	      "csv: one CodeCarbon emissions.csv row per group (project_name = the group).\n",
+	      fp);
+}
+
+/* The key of job in the grouping; NULL: the job has none. day is written
+ * into buf. */
+static const char *group_key(const struct job *job, enum summary_by by, char *buf,
+			     size_t n)
+{
+	time_t t;
+	struct tm tm;
+
+	switch (by) {
+	case BY_USER:
+		return job->rows[0].user;
+	case BY_PROJECT:
+		return job_project(job);
+	case BY_TAG:
+		return job_tag(job);
+	case BY_DAY:
+		t = (time_t)floor(job->end_s);
+		if (!gmtime_r(&t, &tm) || !strftime(buf, n, "%Y-%m-%d", &tm))
+			return NULL;
+		return buf;
+	}
+	return NULL;
+}
+
+static int print_table(const struct group_list *l, const struct job_totals *all,
+		       enum summary_by by, bool markdown)
+{
+	struct table_column cols[1 + TOT_COLUMNS];
+	char header[16];
+	struct table tb;
+	size_t i;
+	int rc = -1;
+
+	/* The group column is named after the grouping, in capitals. */
+	for (i = 0; by_names[by][i] && i + 1 < sizeof(header); i++)
+		header[i] = (char)(by_names[by][i] - 'a' + 'A');
+	header[i] = '\0';
+	cols[0] = (struct table_column){ header, false };
+	memcpy(&cols[1], totals_columns, sizeof(totals_columns));
+	table_init(&tb, cols, 1 + TOT_COLUMNS);
+	for (i = 0; i < l->n; i++) {
+		if (table_add_row(&tb) < 0)
+			goto out;
+		table_cell(&tb, 0, "%s", l->g[i].key ? l->g[i].key : "-");
+		totals_cells(&tb, 1, &l->g[i].t, all->co2e_kg);
+	}
+	if (table_add_row(&tb) < 0)
+		goto out;
+	table_cell(&tb, 0, "total");
+	totals_cells(&tb, 1, all, all->co2e_kg);
+	if (tb.failed)
+		goto out;
+	if (markdown) {
+		printf("### Summary by %s\n\n", by_names[by]);
+		table_print_markdown(&tb, stdout);
+		putchar('\n');
+	} else {
+		table_print_text(&tb, stdout);
+	}
+	fputs(totals_note, stdout);
+	rc = 0;
+out:
+	table_free(&tb);
+	if (rc < 0)
+		fputs("carbon-report: out of memory\n", stderr);
+	return rc;
+}
+
+static int print_json(const struct group_list *l, const struct job_totals *all,
+		      enum summary_by by)
+{
+	struct json_writer w;
+	size_t i;
+
+	json_init(&w, stdout);
+	json_begin_object(&w);
+	json_kv_string(&w, "by", by_names[by]);
+	json_key(&w, "groups");
+	json_begin_array(&w);
+	for (i = 0; i < l->n; i++) {
+		json_begin_object(&w);
+		json_kv_string(&w, "group", l->g[i].key);
+		totals_json(&w, &l->g[i].t, all->co2e_kg);
+		json_end_object(&w);
+	}
+	json_end_array(&w);
+	json_key(&w, "total");
+	json_begin_object(&w);
+	totals_json(&w, all, all->co2e_kg);
+	json_end_object(&w);
+	json_end_object(&w);
+	putchar('\n');
+	if (json_finish(&w) < 0) {
+		fputs("carbon-report: could not write the JSON output\n", stderr);
+		return -1;
+	}
+	return 0;
+}
+
+static int print_csv(const struct group_list *l)
+{
+	size_t i;
+
+	if (cc_write_header(stdout) < 0)
+		return -1;
+	for (i = 0; i < l->n; i++)
+		if (totals_cc_row(stdout, l->g[i].key, &l->g[i].t) < 0)
+			return -1;
+	return 0;
+}
+
+static int summarize(const struct jobset *set, enum summary_by by,
+		     const struct report_env *env)
+{
+	struct group_list l = { 0 };
+	struct job_totals all;
+	struct group *g;
+	char day[16];
+	size_t i;
+	int rc = EXIT_NODATA;
+
+	totals_init(&all);
+	for (i = 0; i < set->n; i++) {
+		g = group_get(&l, group_key(&set->jobs[i], by, day, sizeof(day)));
+		if (!g) {
+			fputs("carbon-report: out of memory\n", stderr);
+			goto out;
+		}
+		totals_add_job(&g->t, &set->jobs[i]);
+		totals_add_job(&all, &set->jobs[i]);
+	}
+	group_list_sort_by_key(&l);
+	switch (env->format) {
+	case FMT_JSON:
+		if (print_json(&l, &all, by) < 0)
+			goto out;
+		break;
+	case FMT_CSV:
+		if (print_csv(&l) < 0)
+			goto out;
+		break;
+	default:
+		if (print_table(&l, &all, by, env->format == FMT_MARKDOWN) < 0)
+			goto out;
+		break;
+	}
+	rc = EXIT_OK;
+out:
+	group_list_free(&l);
+	return rc;
+}
+
+int cmd_summary(struct report_env *env, int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		FILTER_LONGOPTS,
+		{ "by", required_argument, NULL, 'b' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	struct filter_args fa;
+	struct jobset set;
+	PGconn *conn = NULL;
+	int by = -1, rc = EXIT_USAGE, c, r, i;
+
+	filter_init(&fa);
+	optind = 1;
+	while ((c = getopt_long(argc, argv, "h" FILTER_SHORTOPTS, longopts, NULL)) != -1) {
+		if ((r = filter_option(&fa, c, optarg)) < 0)
+			goto out;
+		if (r)
+			continue;
+		switch (c) {
+		case 'h':
+			usage(stdout);
+			rc = EXIT_OK;
+			goto out;
+		case 'b':
+			for (i = 0; i < (int)(sizeof(by_names) / sizeof(by_names[0])); i++)
+				if (!strcmp(optarg, by_names[i]))
+					by = i;
+			if (by < 0) {
+				fprintf(stderr, "carbon-report summary: --by '%s': give user, project, tag or day, e.g. --by project\n",
+					optarg);
+				goto out;
+			}
+			break;
+		default:
+			fputs("Try 'carbon-report summary --help'.\n", stderr);
+			goto out;
+		}
+	}
+	if (optind < argc) {
+		fprintf(stderr, "carbon-report summary: unexpected '%s'; jobs are chosen with -j, e.g. -j %s\n",
+			argv[optind], argv[optind]);
+		goto out;
+	}
+	if (by < 0) {
+		fputs("carbon-report summary: say how to group, e.g. 'carbon-report summary --by project'\n",
+		      stderr);
+		goto out;
+	}
+
+	rc = EXIT_NODATA;
+	conn = report_connect(env);
+	if (!conn)
+		goto out;
+	if (jobset_load(conn, &fa.f, env, &set) < 0)
+		goto out;
+	if (set.n == 0)
+		fputs("carbon-report summary: no energy records match (none in the period, or none you may see)\n",
+		      stderr);
+	else
+		rc = summarize(&set, (enum summary_by)by, env);
+	jobset_free(&set);
+out:
+	PQfinish(conn);
+	filter_free(&fa);
+	return rc;
+}

@@ -1,0 +1,180 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-or-later
+# carbon-report summary and track (issue 6), on the harness's PostgreSQL:
+# eight jobs of four users in three projects, written as the plugin writes
+# them (carbon.put_step as carbon_writer), a fixed intensity and PUE, so that
+# every output is exact and is compared with its golden file under
+# tests/golden/track/. GOLDEN_UPDATE=1 writes the golden files instead (then
+# review them with git diff). Then filters, shares and who sees what.
+# Output: TAP.
+set -uo pipefail
+. "$(dirname "$0")/tap.sh"
+
+. "$top/tests/harness/harness.sh"
+
+make_confdir track
+harness_start --plugstack "$confdir/plugstack.conf"
+trap 'harness_stop; rm -rf "$confdir"' EXIT
+admin_db="$HARNESS_CONNINFO user=$HARNESS_PGUSER"
+writer_db="$HARNESS_CONNINFO user=carbon_writer"
+golden=$top/tests/golden/track
+sql() { psql -X -q -t -A -v ON_ERROR_STOP=1 "$admin_db" -c "$1"; }
+# 400 g/kWh and PUE 1.5: 1 kWh of IT energy is 1.5 kWh facility, 0.6 kg CO2e.
+printf '[site]\npue = 1.5\nintensity = 400\n[database]\nconninfo = %s\n' "$admin_db" > "$confdir/report.conf"
+# Times without a zone are local to sacct and to -S/-E: make them UTC.
+export TZ=UTC
+cr() { "$report" --config "$confdir/report.conf" "$@"; }
+lit() { [ "$1" = - ] && echo NULL || echo "'$1'"; }
+
+# put JOB STEP USER PROJECT TAG START HOURS CPU_KWH_H GPU_KWH_H CPU_TIME_S: a
+# record of the measurement engine on node n1, START (UTC, on an hour) plus
+# HOURS hours, CPU_KWH_H and GPU_KWH_H of energy each hour; "-": no project
+# or tag.
+put() {
+	local job=$1 step=$2 user=$3 project=$4 tag=$5 start h0 hours='[' i cpu gpu
+	start=$(date -u -d "$6" +%s)
+	cpu=$(awk -v k="$8" 'BEGIN { print k * 3600000 }')
+	gpu=$(awk -v k="$9" 'BEGIN { print k * 3600000 }')
+	for ((i = 0; i < $7; i++)); do
+		h0=$(date -u -d "@$((start + i * 3600))" +%Y-%m-%dT%H:%M:%SZ)
+		hours+="{\"hour\": \"$h0\", \"cpu_j\": $cpu, \"dram_j\": 0, \"gpu_j\": $gpu, \"other_j\": 0},"
+	done
+	hours="${hours%,}]"
+	psql -X -q -t -A -v ON_ERROR_STOP=1 "$writer_db" -c "SELECT carbon.put_step(
+		'carbontest', $job, '$step', 'n1', 1001, '$user', NULL, $(lit "$project"), $(lit "$tag"),
+		to_timestamp($start), to_timestamp($((start + $7 * 3600))),
+		$cpu * $7, 0, $gpu * $7, 0, 10, 'rapl', false,
+		$cpu * $7, 0, $gpu * $7, 0, 0, ${10}, 'cgroup-v1', NULL, '$hours'::jsonb)" > /dev/null
+}
+
+# compare NAME COMMAND...: COMMAND's output against $golden/NAME, one test point.
+compare() {
+	local name=$1
+	shift
+	"$@" > "$confdir/$name" 2> "$confdir/$name.err"
+	if [ "${GOLDEN_UPDATE:-0}" = 1 ]; then
+		cp "$confdir/$name" "$golden/$name"
+	fi
+	if cmp -s "$confdir/$name" "$golden/$name"; then
+		ok "$name: $* prints tests/golden/track/$name"
+	else
+		not_ok "$name: $* prints tests/golden/track/$name"
+		diff -u "$golden/$name" "$confdir/$name" | head -40 | sed 's/^/# /'
+		sed 's/^/# /' "$confdir/$name.err"
+	fi
+}
+
+echo "1..52"
+check_db_init "$admin_db"
+#   job step  user  project tag  start (UTC)        h  CPU  GPU kWh/h  CPU s
+put 101 batch alice astro  run1 2026-03-02T08:00:00 2  1.0  0    28800
+put 102 batch alice astro  run2 2026-03-02T12:00:00 1  0.5  1.5  3600
+put 103 batch bob   astro  run1 2026-03-03T09:00:00 3  1.0  0    21600
+put 104 batch carol bio    run1 2026-03-03T14:00:00 1  0.5  0    1800
+put 105 batch carol bio    -    2026-03-03T23:00:00 2  0.25 1.0  7200
+put 106 batch dave  bio    run2 2026-03-04T10:00:00 1  0.5  0    3600
+put 107 batch dave  chem   run2 2026-03-04T12:00:00 2  0.5  0    600
+put 107 0     dave  chem   run2 2026-03-04T12:00:00 2  0    0    14400
+put 108 batch bob   chem   run1 2026-03-05T06:00:00 1  2.0  0    3600
+
+# --- golden outputs ---------------------------------------------------------------
+for by in user project tag day; do
+	for f in table markdown json csv; do
+		compare "summary-$by.$f" cr summary --by "$by" --format "$f"
+	done
+done
+for f in table markdown json csv html svg; do
+	compare "track.$f" cr track --format "$f"
+done
+
+# --- what the numbers say -----------------------------------------------------------
+cr summary --by project --json > "$confdir/s.json"
+job_json=$confdir/s.json
+check "summary: 8 jobs, 13.5 IT kWh, x 1.5 = 20.25 facility kWh, x 0.4 = 8.1 kg CO2e ($(j '.total | [.jobs, .energy_kwh.it, .energy_kwh.facility, .co2e_kg] | map(tostring) | join(" ")'))" \
+	eval '[ "$(j ".total.jobs")" = 8 ] && within 0.001 "$(j .total.energy_kwh.it)" 13.5 &&
+	within 0.001 "$(j .total.energy_kwh.facility)" 20.25 && within 0.001 "$(j .total.co2e_kg)" 8.1'
+check "core-hours are the steps' CPU time (job 107: both steps): $(j .total.core_hours) h = 85200 s" \
+	within 0.001 "$(j .total.core_hours)" 23.666667
+check "the shares of the projects add up to 100 % ($(j '[.groups[].share_pct] | add'))" \
+	within 0.000001 "$(j '[.groups[].share_pct] | add')" 100
+check "the projects' kg CO2e add up to the total" \
+	within 0.000001 "$(j '[.groups[].co2e_kg] | add')" "$(j .total.co2e_kg)"
+cr summary --by day --json > "$confdir/s.json"
+check "by day: the UTC day each job ended (105 ends 2026-03-04): $(j '[.groups[] | .group + "=" + (.jobs | tostring)] | join(" ")')" \
+	test "$(j '[.groups[] | .group + "=" + (.jobs | tostring)] | join(" ")')" = "2026-03-02=2 2026-03-03=2 2026-03-04=3 2026-03-05=1"
+cr summary --by tag --json > "$confdir/s.json"
+check "by tag: the job without a tag is a group of its own (null), listed last" \
+	test "$(j '.groups[-1] | [.group, .jobs] | map(tostring) | join(" ")')" = "null 1"
+cr track --json > "$confdir/s.json"
+check "track: the shares of the projects add up to 100 %" \
+	within 0.000001 "$(j '[.projects[].share_pct] | add')" 100
+check "track: the shares of all users add up to 100 %" \
+	within 0.000001 "$(j '[.projects[].users[].share_pct] | add')" 100
+check "track: projects by kg CO2e, largest first ($(j '[.projects[].project] | join(" ")'))" \
+	test "$(j '[.projects[].project] | join(" ")')" = "astro bio chem"
+check "track: 3 projects, 4 users, each user's jobs within their project" \
+	test "$(j '[.total.projects, .total.users, ([.projects[] | select(.project == "astro") | .users[] | .user + ":" + (.jobs | tostring)] | join(","))] | map(tostring) | join(" ")')" = "3 4 alice:2,bob:1"
+svg_ranks=$(grep -o 'class="bar" data-project="[^"]*" data-rank="[0-9]*"' "$confdir/track.svg" |
+	sed 's/.*data-project="\([^"]*\)" data-rank="\([0-9]*\)"/\2:\1/' | tr '\n' ' ')
+check "svg: one rect.bar per project, in rank order ($svg_ranks)" \
+	test "$svg_ranks" = "1:astro 2:bio 3:chem "
+check "svg: the largest bar is the longest" \
+	eval 'grep -o "data-rank=\"[0-9]\" [^>]* width=\"[0-9.]*\"" "$confdir/track.svg" | sed "s/.*width=\"//; s/\"//" |
+	awk "NR == 1 { m = \$1 } \$1 > m { bad = 1 } END { exit bad }"'
+check "html: one self-contained page: the table, the chart inline, no script, nothing fetched" \
+	eval 'grep -q "<table>" "$confdir/track.html" && grep -q "<svg " "$confdir/track.html" &&
+	grep -q "<style>" "$confdir/track.html" &&
+	! grep -Eqi "<script|src=|href=|@import|url\(" "$confdir/track.html"'
+check "html: the page holds the same bars as the svg" \
+	test "$(grep -c 'class="bar"' "$confdir/track.html")" = 3
+out=$(cr summary --by user --format html 2>&1)
+rc=$?
+check "summary --format html: refused (exit 2), saying which formats it has" \
+	eval '[ $rc = 2 ] && grep -q "use --format table, json, csv or markdown" <<<"$out"'
+out=$(cr summary 2>&1)
+rc=$?
+check "summary without --by: exit 2 and an example" \
+	eval '[ $rc = 2 ] && grep -q "summary --by project" <<<"$out"'
+out=$(cr summary --by week 2>&1)
+rc=$?
+check "summary --by week: exit 2, naming the groupings" \
+	eval '[ $rc = 2 ] && grep -q "give user, project, tag or day" <<<"$out"'
+
+# --- filters --------------------------------------------------------------------------
+jobs_of() { cr summary --by user --json "$@" | jq -r '.total.jobs'; }
+check "-A bio: its 3 jobs" test "$(jobs_of -A bio)" = 3
+check "-u bob: his 2 jobs, in two projects" test "$(cr track -u bob --json | jq -r '[.total.jobs, .total.projects] | map(tostring) | join(" ")')" = "2 2"
+check "-t run2 -A astro: 1 job" test "$(jobs_of -t run2 -A astro)" = 1
+check "-S 2026-03-04 -E 2026-03-05: the jobs that ran on 4 March (105, 106, 107)" \
+	test "$(jobs_of -S 2026-03-04 -E 2026-03-05)" = 3
+check "-E 2026-03-03: the jobs that started before 3 March (101, 102)" \
+	test "$(jobs_of -E 2026-03-03)" = 2
+out=$(cr track -A nobody 2>&1)
+rc=$?
+check "a filter that matches nothing: exit 1 and why" \
+	eval '[ $rc = 1 ] && grep -q "no energy records match" <<<"$out"'
+out=$(cr track -S yesterdayish 2>&1)
+rc=$?
+check "-S with a time that is none: exit 2 and the forms to type" \
+	eval '[ $rc = 2 ] && grep -q "now-7days" <<<"$out"'
+
+# --- who sees what ------------------------------------------------------------------------
+sql "CREATE ROLE alice LOGIN IN ROLE carbon_user"
+as_alice="$HARNESS_CONNINFO user=alice"
+out=$(cr -d "$as_alice" summary --by user --json)
+check "alice (carbon_user) sees only her own jobs in summary: $(jq -c '[.groups[].group, .total.jobs]' <<<"$out")" \
+	test "$(jq -c '[.groups[].group, .total.jobs]' <<<"$out")" = '["alice",2]'
+out=$(cr -d "$as_alice" track --json)
+check "and in track: astro, alice alone ($(jq -c '[.projects[] | .project, [.users[].user]]' <<<"$out"))" \
+	test "$(jq -c '[.projects[] | .project, [.users[].user]]' <<<"$out")" = '["astro",["alice"]]'
+out=$(cr -d "$as_alice" track -u bob 2>&1)
+rc=$?
+check "bob's jobs, for alice, are jobs that do not exist (exit 1)" \
+	eval '[ $rc = 1 ] && grep -q "no energy records match" <<<"$out"'
+
+# --- a relative period: a job of the last hour ---------------------------------------------
+recent=$(date -u -d '3 hours ago' +%Y-%m-%dT%H:00:00)
+put 109 batch carol bio run3 "$recent" 1 1.0 0 3600
+check "-S now-7days: only the job of the last hours ($(cr summary --by tag -S now-7days --json | jq -c '[.groups[].group, .total.jobs]'))" \
+	test "$(cr summary --by tag -S now-7days --json | jq -c '[.groups[].group, .total.jobs]')" = '["run3",1]'
+check "-E now-7days: the eight older jobs" test "$(jobs_of -E now-7days)" = 8
