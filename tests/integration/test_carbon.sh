@@ -86,8 +86,8 @@ want=$(awk 'BEGIN { print (0.5 * 100 + 1 * 200 + 0.5 * 400) * 1.25 / 1000 }')
 echo "# three hours: co2e $(j .co2e_kg) kg, by hand $want kg; source $(j ".intensity_source | tostring")"
 check "co2e is the sum over hours of facility kWh x that hour's intensity (0.1 %)" \
 	within 0.1 "$(j .co2e_kg)" "$want"
-check "the report names its data: schema 5, 3 series rows, when they were imported" \
-	test "$(j '.data_version | [.schema, .series_rows, (.series_imported_at != null)] | map(tostring) | join(" ")')" = "5 3 true"
+check "the report names its data: schema 6, 3 series rows, when they were imported" \
+	test "$(j '.data_version | [.schema, .series_rows, (.series_imported_at != null)] | map(tostring) | join(" ")')" = "6 3 true"
 check "intensity_source says series, hourly, zone DE, dataset test-series" \
 	test "$(j '.intensity_source | [.level, .resolution, .zone, .dataset] | join(" ")')" = "series hourly DE test-series.csv"
 
