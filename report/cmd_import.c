@@ -1,15 +1,18 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /* carbon-report import intensity: a carbon-intensity time series into
- * carbon.intensity_series, all of a file or nothing. */
+ * carbon.intensity_series; import codecarbon: CodeCarbon runs into
+ * carbon.imported_run. All of a file or nothing. */
 #include "report.h"
 
 #include <errno.h>
 #include <getopt.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
+#include "codecarbon_csv.h"
 #include "db.h"
 #include "intensity_csv.h"
 
@@ -19,6 +22,7 @@
 static void usage(FILE *fp)
 {
 	fputs("Usage: carbon-report import intensity FILE [--zone ZONE]\n"
+	      "       carbon-report import codecarbon FILE -A PROJECT [-t TAG]\n\n"
 	      "Load a carbon-intensity time series into carbon.intensity_series.\n"
 	      "FILE is an Electricity Maps CSV export (both the direct and the LCA\n"
 	      "intensity are loaded) or a CSV with the header zone,start,g_per_kwh and\n"
@@ -28,7 +32,13 @@ static void usage(FILE *fp)
 	      "The whole file is checked first: one bad row and nothing is imported.\n"
 	      "Importing a file again updates its rows; nothing is doubled.\n\n"
 	      "  --zone ZONE  the zone of every row (e.g. DE, US-CAL-CISO), for files\n"
-	      "               without one or to override the file's\n",
+	      "               without one or to override the file's\n\n"
+	      "import codecarbon adds the rows of a CodeCarbon emissions.csv (work done\n"
+	      "off the cluster) to carbon.imported_run, as runs of PROJECT (and TAG), in\n"
+	      "your name, method 'codecarbon'. Columns are found by name; one bad row\n"
+	      "and nothing is imported; rows imported before are not added again.\n"
+	      "  -A, --project PROJECT  the project the runs count for (required)\n"
+	      "  -t, --tag TAG          their tag\n",
 	      fp);
 }
 
@@ -348,18 +358,163 @@ out:
 	return rc;
 }
 
+/* ---- import codecarbon --------------------------------------------------- */
+
+/* One run; the row already there (same project, run, experiment and time)
+ * stays, so that a file imported twice is counted once. */
+static const char insert_run_sql[] =
+	"INSERT INTO carbon.imported_run (project, tag, run_id, experiment_id, \"timestamp\","
+	" duration_s, emissions_kg, cpu_kwh, gpu_kwh, ram_kwh, energy_kwh, pue,"
+	" country_iso_code, region, source_file)"
+	" VALUES ($1, $2, $3, $4, to_timestamp($5::float8), $6, $7, $8, $9, $10, $11,"
+	" $12, $13, $14, $15)"
+	" ON CONFLICT (project, run_id, experiment_id, \"timestamp\") DO NOTHING";
+
+#define RUN_PARAMS 15
+#define NUM_TEXT 32	/* "%.17g" of a double, with the NUL */
+
+/* v as a parameter: NULL for NaN (an empty cell), all 17 digits otherwise,
+ * so the database holds the file's number. */
+static const char *num_param(double v, char *buf)
+{
+	if (isnan(v))
+		return NULL;
+	snprintf(buf, NUM_TEXT, "%.17g", v);
+	return buf;
+}
+
+static const char *text_param(const char *s)
+{
+	return *s ? s : NULL;
+}
+
+/* Store f's runs in one transaction; *added: how many were new. Returns 0,
+ * or -1 with the reason in err and nothing stored. */
+static int store_runs(PGconn *conn, const struct cc_file *f, const char *project,
+		      const char *tag, const char *source, size_t *added, char *err,
+		      size_t errlen)
+{
+	char nums[8][NUM_TEXT];
+	const char *params[RUN_PARAMS];
+	PGresult *res = NULL;
+	bool in_tx = false;
+	size_t i;
+	int rc = -1;
+
+	*added = 0;
+	if (db_exec(conn, "BEGIN", err, errlen) < 0)
+		goto out;
+	in_tx = true;
+	for (i = 0; i < f->n_runs; i++) {
+		const struct cc_run *r = &f->runs[i];
+
+		params[0] = project;
+		params[1] = tag;
+		params[2] = r->run_id;
+		params[3] = r->experiment_id;
+		params[4] = num_param(r->timestamp, nums[0]);
+		params[5] = num_param(r->duration_s, nums[1]);
+		params[6] = num_param(r->emissions_kg, nums[2]);
+		params[7] = num_param(r->cpu_kwh, nums[3]);
+		params[8] = num_param(r->gpu_kwh, nums[4]);
+		params[9] = num_param(r->ram_kwh, nums[5]);
+		params[10] = num_param(r->energy_kwh, nums[6]);
+		params[11] = num_param(r->pue, nums[7]);
+		params[12] = text_param(r->country_iso_code);
+		params[13] = text_param(r->region);
+		params[14] = source;
+		res = PQexecParams(conn, insert_run_sql, RUN_PARAMS, NULL, params, NULL, NULL, 0);
+		if (PQresultStatus(res) != PGRES_COMMAND_OK) {
+			char why[512];
+
+			db_error_line(conn, why, sizeof(why));
+			snprintf(err, errlen, "line %u: %s", r->line, why);
+			goto out;
+		}
+		*added += strtoul(PQcmdTuples(res), NULL, 10);
+		PQclear(res);
+		res = NULL;
+	}
+	in_tx = false;
+	if (db_exec(conn, "COMMIT", err, errlen) < 0)
+		goto out;
+	rc = 0;
+out:
+	PQclear(res);
+	if (in_tx)
+		PQclear(PQexec(conn, "ROLLBACK"));
+	return rc;
+}
+
+static int import_codecarbon(struct report_env *env, const char *path, const char *project,
+			     const char *tag)
+{
+	struct cc_file f = { 0 };
+	char err[1024];
+	const char *base;
+	PGconn *conn = NULL;
+	double kg = 0.0, kwh = 0.0;
+	size_t added = 0, i;
+	unsigned line = 0;
+	FILE *fp;
+	int rc = EXIT_USAGE, r;
+
+	fp = fopen(path, "r");
+	if (!fp) {
+		fprintf(stderr, "carbon-report: cannot read %s: %s\n", path, strerror(errno));
+		goto out;
+	}
+	r = cc_csv_parse(fp, &f, &line, err, sizeof(err));
+	fclose(fp);
+	if (r < 0) {
+		fprintf(stderr, "carbon-report: %s:%u: %s\n"
+			"carbon-report: nothing was imported; correct the file and run the import again\n",
+			path, line, err);
+		goto out;
+	}
+	for (i = 0; i < f.n_runs; i++) {
+		kg += f.runs[i].emissions_kg;
+		kwh += f.runs[i].energy_kwh;
+	}
+	base = strrchr(path, '/');
+	base = base ? base + 1 : path;
+
+	rc = EXIT_NODATA;
+	conn = report_connect(env);
+	if (!conn)
+		goto out;
+	if (store_runs(conn, &f, project, tag, base, &added, err, sizeof(err)) < 0) {
+		fprintf(stderr, "carbon-report: import of %s failed, nothing was imported: %s\n",
+			path, err);
+		goto out;
+	}
+	printf("imported %zu CodeCarbon run%s (%.6g kWh, %.6g kg CO2e) for project %s%s%s from %s: %zu new, %zu already there\n",
+	       f.n_runs, f.n_runs == 1 ? "" : "s", kwh, kg, project, tag ? " tag " : "",
+	       tag ? tag : "", path, added, f.n_runs - added);
+	rc = EXIT_OK;
+out:
+	PQfinish(conn);
+	cc_file_free(&f);
+	return rc;
+}
+
+/* ---- the command ----------------------------------------------------------- */
+
 int cmd_import(struct report_env *env, int argc, char **argv)
 {
 	static const struct option longopts[] = {
 		{ "zone", required_argument, NULL, 'z' },
+		{ "project", required_argument, NULL, 'A' },
+		{ "account", required_argument, NULL, 'A' },
+		{ "tag", required_argument, NULL, 't' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
-	const char *zone = NULL;
+	const char *zone = NULL, *project = NULL, *tag = NULL, *kind;
 	int rc = EXIT_USAGE, c;
 
 	optind = 1;
-	while ((c = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "hA:t:", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'z':
 			if (!intensity_zone_valid(optarg)) {
@@ -368,6 +523,15 @@ int cmd_import(struct report_env *env, int argc, char **argv)
 				goto out;
 			}
 			zone = optarg;
+			break;
+		case 'A':
+		case 't':
+			if (!*optarg) {
+				fprintf(stderr, "carbon-report import: -%c needs a name, e.g. -%c %s\n",
+					c, c, c == 'A' ? "neuclir" : "run3");
+				goto out;
+			}
+			*(c == 'A' ? &project : &tag) = optarg;
 			break;
 		case 'h':
 			usage(stdout);
@@ -378,17 +542,37 @@ int cmd_import(struct report_env *env, int argc, char **argv)
 			goto out;
 		}
 	}
-	if (argc - optind < 1 || strcmp(argv[optind], "intensity") != 0) {
-		fprintf(stderr, "carbon-report import: %s; this version imports 'intensity', e.g. 'carbon-report import intensity DE_2024_hourly.csv'\n",
-			argc - optind ? "unknown kind of data" : "missing kind of data");
+	kind = argc - optind ? argv[optind] : NULL;
+	if (!kind || (strcmp(kind, "intensity") && strcmp(kind, "codecarbon"))) {
+		fprintf(stderr, "carbon-report import: %s; this version imports 'intensity' or 'codecarbon', e.g. 'carbon-report import codecarbon emissions.csv -A neuclir'\n",
+			kind ? "unknown kind of data" : "missing kind of data");
 		goto out;
 	}
 	if (argc - optind != 2) {
-		fprintf(stderr, "carbon-report import intensity: %s; give one file\n",
+		fprintf(stderr, "carbon-report import %s: %s; give one file\n", kind,
 			argc - optind < 2 ? "missing FILE" : "too many arguments");
 		goto out;
 	}
-	rc = import_intensity(env, argv[optind + 1], zone);
+	if (!strcmp(kind, "intensity")) {
+		if (project || tag) {
+			fputs("carbon-report import intensity: -A and -t are for 'import codecarbon'; an intensity series belongs to no project\n",
+			      stderr);
+			goto out;
+		}
+		rc = import_intensity(env, argv[optind + 1], zone);
+	} else {
+		if (zone) {
+			fputs("carbon-report import codecarbon: --zone is for 'import intensity'; the file's rows carry their own emissions\n",
+			      stderr);
+			goto out;
+		}
+		if (!project) {
+			fprintf(stderr, "carbon-report import codecarbon: give the project the runs count for, e.g. 'carbon-report import codecarbon %s -A neuclir [-t TAG]'\n",
+				argv[optind + 1]);
+			goto out;
+		}
+		rc = import_codecarbon(env, argv[optind + 1], project, tag);
+	}
 out:
 	return rc;
 }

@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "codecarbon.h"
 #include "energy.h"
 #include "json.h"
 #include "record.h"
@@ -27,12 +28,13 @@ struct job_query {
 
 static void usage(FILE *fp)
 {
-	fputs("Usage: carbon-report job JOBID... [-M CLUSTER] [--format table|json|markdown]\n"
+	fputs("Usage: carbon-report job JOBID... [-M CLUSTER] [--format table|json|csv|markdown]\n"
 	      "  JOBID              a Slurm job id; several ids, or comma-separated lists\n"
 	      "  -j, --jobs LIST    job ids, comma-separated (like sacct -j)\n"
 	      "  -M, --cluster NAME only the job of this cluster\n"
 	      "For each job: the energy of every step on every node, and the job's\n"
-	      "total (each node's time counted once), facility energy and CO2e.\n",
+	      "total (each node's time counted once), facility energy and CO2e.\n"
+	      "--format csv writes CodeCarbon's emissions.csv, one row per job.\n",
 	      fp);
 }
 
@@ -423,6 +425,103 @@ out:
 	return rc;
 }
 
+/* ---- CSV: CodeCarbon's emissions.csv ---------------------------------------- */
+
+/* Where the intensity's zone is a country ("DE") or a zone of one
+ * ("US-CAL-CISO", "AU-NSW"), its two-letter country code; else NULL (world,
+ * cloud regions, a site figure without a zone). */
+static const char *zone_country(const char *zone, char *buf, size_t n)
+{
+	if (!isupper((unsigned char)zone[0]) || !isupper((unsigned char)zone[1]) ||
+	    (zone[2] && zone[2] != '-') || !strcmp(zone, "WORLD"))
+		return NULL;
+	snprintf(buf, n, "%.2s", zone);
+	return buf;
+}
+
+/* kWh over duration_s as a mean power in W; NaN when there is no duration. */
+static double mean_w(double kwh, double duration_s)
+{
+	return duration_s > 0 ? kwh * JOULES_PER_KWH / duration_s : NAN;
+}
+
+/* One job as one CodeCarbon row. The mapping (doc/carbon-report.1): "other"
+ * energy (neither CPU, DRAM nor GPU) has no CodeCarbon column, so it is only
+ * in energy_consumed, which is the facility energy, (cpu + dram + gpu +
+ * other) x PUE, as CodeCarbon applies its pue to the whole. */
+static int csv_job(FILE *fp, const struct job *job)
+{
+	const struct step_row *first = &job->rows[0];
+	const char *zone = job->in.zone;
+	char run_id[160], country[4];
+	struct cc_row r;
+	bool subzone;
+
+	cc_row_init(&r);
+	r.timestamp = job->end_s;
+	r.project_name = JOB_PROJECT(job) ? JOB_PROJECT(job) : first->user;
+	snprintf(run_id, sizeof(run_id), "%s:%lld", first->cluster, first->job_id);
+	r.run_id = run_id;
+	r.experiment_id = JOB_TAG(job);
+	r.duration = job->end_s - job->start_s;
+	r.tracking_mode = "machine";
+	if (job->measured) {
+		r.emissions = job->co2e_kg;
+		r.cpu_energy = job->energy_kwh[DOMAIN_CPU];
+		r.gpu_energy = job->energy_kwh[DOMAIN_GPU];
+		r.ram_energy = job->energy_kwh[DOMAIN_DRAM];
+		r.energy_consumed = job->facility_kwh;
+		r.cpu_power = mean_w(r.cpu_energy, r.duration);
+		r.gpu_power = mean_w(r.gpu_energy, r.duration);
+		r.ram_power = mean_w(r.ram_energy, r.duration);
+		r.pue = job->pue;
+	}
+	if (zone[0] && strcmp(job->in.level, "cloud") && strcmp(job->in.level, "world")) {
+		r.country_iso_code = zone_country(zone, country, sizeof(country));
+		subzone = r.country_iso_code && zone[2] == '-';
+		/* A zone that is a country names no region within it. */
+		if (!r.country_iso_code || subzone)
+			r.region = zone;
+	}
+	return cc_write_row(fp, &r);
+}
+
+static int print_csv(const struct jobset *set, const struct job_query *q)
+{
+	const struct job *jobs = set->jobs;
+	int rc = EXIT_OK;
+	size_t i, j;
+	bool header = false;
+
+	for (i = 0; i < q->n_ids; i++) {
+		bool found = false;
+
+		for (j = 0; j < set->n; j++) {
+			if (jobs[j].rows[0].job_id != q->ids[i])
+				continue;
+			found = true;
+			if (!jobs[j].measured)
+				fprintf(stderr, "carbon-report: job %lld: energy not measured (no energy counters); its row has no energy or emissions\n",
+					q->ids[i]);
+			if ((!header && cc_write_header(stdout) < 0) || csv_job(stdout, &jobs[j]) < 0) {
+				fputs("carbon-report: could not write the CSV output\n", stderr);
+				return EXIT_NODATA;
+			}
+			header = true;
+		}
+		if (!found) {
+			fprintf(stderr, "carbon-report: job %lld: no energy records (unknown job, not yours, or not finished yet)\n",
+				q->ids[i]);
+			rc = EXIT_NODATA;
+		}
+	}
+	if (fflush(stdout) != 0) {
+		fputs("carbon-report: could not write the CSV output\n", stderr);
+		rc = EXIT_NODATA;
+	}
+	return rc;
+}
+
 /* ---- the command ---------------------------------------------------------- */
 
 static int print_jobs(const struct jobset *set, const struct job_query *q,
@@ -486,7 +585,10 @@ static int run_query(PGconn *conn, const struct job_query *q,
 
 	if (jobset_load(conn, &f, env, &set) < 0)
 		return EXIT_NODATA;
-	rc = print_jobs(&set, q, env);
+	if (env->format == FMT_CSV)
+		rc = print_csv(&set, q);
+	else
+		rc = print_jobs(&set, q, env);
 	jobset_free(&set);
 	return rc;
 }
@@ -541,12 +643,6 @@ int cmd_job(struct report_env *env, int argc, char **argv)
 		      stderr);
 		goto out;
 	}
-	if (env->format == FMT_CSV) {
-		fputs("carbon-report: --format csv for job is not available yet; use --json\n",
-		      stderr);
-		goto out;
-	}
-
 	rc = EXIT_NODATA;
 	conn = report_connect(env);
 	if (!conn)

@@ -21,8 +21,8 @@ struct command {
 static const struct command commands[] = {
 	{ "db", cmd_db, "db init|upgrade|status",
 	  "create or upgrade the database schema, or list its migrations" },
-	{ "import", cmd_import, "import intensity FILE [--zone Z]",
-	  "load a carbon-intensity time series from a CSV file" },
+	{ "import", cmd_import, "import intensity|codecarbon FILE",
+	  "load a carbon-intensity time series, or CodeCarbon runs (-A PROJECT)" },
 	{ "job", cmd_job, "job JOBID... [-M CLUSTER]",
 	  "energy and CO2e of jobs: totals and one row per step per node" },
 	{ "spool", cmd_spool, "spool flush [--dir DIR]",

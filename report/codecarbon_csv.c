@@ -1,0 +1,324 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* CodeCarbon's emissions.csv: columns found by name, every row checked,
+ * all of a file or nothing. */
+#include "codecarbon_csv.h"
+
+#include <math.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define MAX_FIELDS 128		/* CodeCarbon 3 writes 38 */
+#define DAY_S 86400
+
+/* What the reader takes from a file, and where the header put it. */
+enum cc_col {
+	C_TIMESTAMP, C_DURATION, C_EMISSIONS, C_ENERGY,	/* required */
+	C_PROJECT, C_RUN_ID, C_EXPERIMENT_ID, C_CPU, C_GPU, C_RAM, C_PUE,
+	C_COUNTRY, C_REGION, N_CC_COLS
+};
+#define N_REQUIRED 4
+
+static const char *const col_names[N_CC_COLS] = {
+	[C_TIMESTAMP] = "timestamp", [C_DURATION] = "duration",
+	[C_EMISSIONS] = "emissions", [C_ENERGY] = "energy_consumed",
+	[C_PROJECT] = "project_name", [C_RUN_ID] = "run_id",
+	[C_EXPERIMENT_ID] = "experiment_id", [C_CPU] = "cpu_energy",
+	[C_GPU] = "gpu_energy", [C_RAM] = "ram_energy", [C_PUE] = "pue",
+	[C_COUNTRY] = "country_iso_code", [C_REGION] = "region",
+};
+
+struct reader {
+	int col[N_CC_COLS];	/* field index, -1: absent */
+	size_t n_fields;	/* of the header */
+	char *err;
+	size_t errlen;
+};
+
+static int fail(struct reader *r, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+static int fail(struct reader *r, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(r->err, r->errlen, fmt, ap);
+	va_end(ap);
+	return -1;
+}
+
+/* Cut line into fields in place: commas separate, a field that starts with
+ * a quote runs to the matching quote ("" stands for one quote). Spaces
+ * around an unquoted field are kept, as CSV writers mean them. */
+static int split(struct reader *r, char *line, char **fields, size_t *n)
+{
+	char *in = line, *out;
+
+	*n = 0;
+	for (;;) {
+		if (*n == MAX_FIELDS)
+			return fail(r, "more than %d fields", MAX_FIELDS);
+		fields[(*n)++] = out = in;
+		if (*in == '"') {
+			for (in++;; in++) {
+				if (*in == '\0')
+					return fail(r, "a quoted field is not closed on its line");
+				if (*in == '"' && in[1] != '"')
+					break;
+				if (*in == '"')
+					in++;	/* "" is one quote */
+				*out++ = *in;
+			}
+			in++;
+			if (*in != ',' && *in != '\0')
+				return fail(r, "text after the closing quote of field %zu", *n);
+		} else {
+			in += strcspn(in, ",");
+			out = in;
+		}
+		if (*in == '\0') {
+			*out = '\0';
+			return 0;
+		}
+		*out = '\0';
+		in++;
+	}
+}
+
+static int read_header(struct reader *r, char **fields, size_t n)
+{
+	size_t i;
+	int c;
+
+	for (c = 0; c < N_CC_COLS; c++)
+		r->col[c] = -1;
+	for (i = 0; i < n; i++) {
+		for (c = 0; c < N_CC_COLS && strcmp(fields[i], col_names[c]); c++)
+			;
+		if (c == N_CC_COLS)
+			continue;	/* a column this reader does not use */
+		if (r->col[c] >= 0)
+			return fail(r, "column '%s' appears twice in the header", col_names[c]);
+		r->col[c] = (int)i;
+	}
+	for (c = 0; c < N_REQUIRED; c++)
+		if (r->col[c] < 0)
+			return fail(r, "the header has no '%s' column; is this CodeCarbon's emissions.csv?",
+				    col_names[c]);
+	r->n_fields = n;
+	return 0;
+}
+
+static bool is_leap(int y)
+{
+	return (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
+}
+
+/* Days from 1970-01-01 to y-m-d (a valid date). */
+static int64_t epoch_days(int y, int m, int d)
+{
+	static const int month_start[12] = { 0, 31, 59, 90, 120, 151, 181, 212, 243, 273, 304, 334 };
+	int64_t days = (int64_t)(y - 1970) * 365;
+	int yy;
+
+	for (yy = 1970; yy < y; yy++)
+		days += is_leap(yy);
+	return days + month_start[m - 1] + (m > 2 && is_leap(y)) + d - 1;
+}
+
+/* n decimal digits at *s, advancing it. */
+static bool digits(const char **s, int n, int *v)
+{
+	*v = 0;
+	while (n--) {
+		if (**s < '0' || **s > '9')
+			return false;
+		*v = *v * 10 + (*(*s)++ - '0');
+	}
+	return true;
+}
+
+/* "YYYY-MM-DD[T ]HH:MM:SS[.fff][Z|+HH:MM|-HH:MM|+HHMM]" (no offset: UTC). */
+static bool parse_timestamp(const char *s, double *t)
+{
+	static const int month_days[12] = { 31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31 };
+	int y, mo, d, h, mi, sec, oh = 0, om = 0, sign = 0;
+	double frac = 0.0, scale = 0.1;
+
+	if (!digits(&s, 4, &y) || *s++ != '-' || !digits(&s, 2, &mo) || *s++ != '-' ||
+	    !digits(&s, 2, &d))
+		return false;
+	if (*s != 'T' && *s != ' ')
+		return false;
+	s++;
+	if (!digits(&s, 2, &h) || *s++ != ':' || !digits(&s, 2, &mi) || *s++ != ':' ||
+	    !digits(&s, 2, &sec))
+		return false;
+	if (y < 1970 || mo < 1 || mo > 12 || d < 1 ||
+	    d > month_days[mo - 1] + (mo == 2 && is_leap(y)) || h > 23 || mi > 59 || sec > 60)
+		return false;
+	if (*s == '.') {
+		for (s++; *s >= '0' && *s <= '9'; s++, scale /= 10)
+			frac += (*s - '0') * scale;
+		if (scale == 0.1)
+			return false;	/* a dot without digits */
+	}
+	if (*s == 'Z') {
+		s++;
+	} else if (*s == '+' || *s == '-') {
+		sign = *s++ == '-' ? -1 : 1;
+		if (!digits(&s, 2, &oh))
+			return false;
+		if (*s == ':')
+			s++;
+		if (!digits(&s, 2, &om) || oh > 23 || om > 59)
+			return false;
+	}
+	if (*s)
+		return false;
+	*t = (double)(epoch_days(y, mo, d) * DAY_S + h * 3600 + mi * 60 + sec) + frac -
+	     sign * (oh * 3600 + om * 60);
+	return true;
+}
+
+/* A number cell: empty gives NaN when allowed, else it must be finite and at
+ * least min (strictly above it when above). */
+static int number(struct reader *r, char **fields, enum cc_col c, bool required,
+		  double min, bool above, double *v)
+{
+	const char *cell = r->col[c] >= 0 ? fields[r->col[c]] : "";
+	char *end;
+
+	*v = NAN;
+	if (!*cell) {
+		if (required)
+			return fail(r, "%s is empty", col_names[c]);
+		return 0;
+	}
+	*v = strtod(cell, &end);
+	if (end == cell || *end || !isfinite(*v))
+		return fail(r, "%s '%s' is not a number", col_names[c], cell);
+	if (*v < min || (above && *v == min))
+		return fail(r, "%s %s is %s %g", col_names[c], cell,
+			    above ? "not above" : "below", min);
+	return 0;
+}
+
+static int text(struct reader *r, char **fields, enum cc_col c, char *out)
+{
+	const char *cell = r->col[c] >= 0 ? fields[r->col[c]] : "";
+
+	if (strlen(cell) >= CC_TEXT_MAX)
+		return fail(r, "%s is longer than %d bytes", col_names[c], CC_TEXT_MAX - 1);
+	strcpy(out, cell);
+	return 0;
+}
+
+static int read_row(struct reader *r, char **fields, size_t n, struct cc_run *run)
+{
+	const char *when;
+
+	if (n != r->n_fields)
+		return fail(r, "%zu fields where the header has %zu", n, r->n_fields);
+	when = fields[r->col[C_TIMESTAMP]];
+	if (!parse_timestamp(when, &run->timestamp))
+		return fail(r, "timestamp '%s' is not a time like 2026-11-27T10:00:00 (optionally with Z or +HH:MM)",
+			    when);
+	if (number(r, fields, C_DURATION, true, 0.0, false, &run->duration_s) < 0 ||
+	    number(r, fields, C_EMISSIONS, true, 0.0, false, &run->emissions_kg) < 0 ||
+	    number(r, fields, C_ENERGY, true, 0.0, false, &run->energy_kwh) < 0 ||
+	    number(r, fields, C_CPU, false, 0.0, false, &run->cpu_kwh) < 0 ||
+	    number(r, fields, C_GPU, false, 0.0, false, &run->gpu_kwh) < 0 ||
+	    number(r, fields, C_RAM, false, 0.0, false, &run->ram_kwh) < 0 ||
+	    number(r, fields, C_PUE, false, 0.0, true, &run->pue) < 0 ||
+	    text(r, fields, C_PROJECT, run->project_name) < 0 ||
+	    text(r, fields, C_RUN_ID, run->run_id) < 0 ||
+	    text(r, fields, C_EXPERIMENT_ID, run->experiment_id) < 0 ||
+	    text(r, fields, C_COUNTRY, run->country_iso_code) < 0 ||
+	    text(r, fields, C_REGION, run->region) < 0)
+		return -1;
+	return 0;
+}
+
+int cc_csv_parse(FILE *fp, struct cc_file *f, unsigned *err_line, char *err,
+		 size_t errlen)
+{
+	struct reader r = { .err = err, .errlen = errlen };
+	char *line = NULL, *fields[MAX_FIELDS], *s;
+	size_t cap = 0, n_alloc = 0, n;
+	ssize_t len;
+	unsigned lineno = 0;
+	bool have_header = false;
+	int rc = -1;
+
+	memset(f, 0, sizeof(*f));
+	err[0] = '\0';
+	while ((len = getline(&line, &cap, fp)) >= 0) {
+		lineno++;
+		while (len > 0 && (line[len - 1] == '\n' || line[len - 1] == '\r'))
+			line[--len] = '\0';
+		if ((size_t)len != strlen(line)) {
+			fail(&r, "a NUL byte; this is not a text file");
+			goto out;
+		}
+		s = line;
+		if (lineno == 1 && !strncmp(s, "\xef\xbb\xbf", 3))
+			s += 3;	/* UTF-8 byte-order mark */
+		if (!*s)
+			continue;
+		if (split(&r, s, fields, &n) < 0)
+			goto out;
+		if (!have_header) {
+			if (read_header(&r, fields, n) < 0)
+				goto out;
+			have_header = true;
+			continue;
+		}
+		if (f->n_runs == n_alloc) {
+			size_t grow = n_alloc ? 2 * n_alloc : 16;
+			struct cc_run *runs = realloc(f->runs, grow * sizeof(*runs));
+
+			if (!runs) {
+				fail(&r, "out of memory");
+				goto out;
+			}
+			f->runs = runs;
+			n_alloc = grow;
+		}
+		memset(&f->runs[f->n_runs], 0, sizeof(f->runs[0]));
+		f->runs[f->n_runs].line = lineno;
+		if (read_row(&r, fields, n, &f->runs[f->n_runs]) < 0)
+			goto out;
+		f->n_runs++;
+	}
+	if (ferror(fp)) {
+		fail(&r, "read error");
+		goto out;
+	}
+	if (!have_header) {
+		lineno = 1;
+		fail(&r, "the file is empty; expected CodeCarbon's header line (timestamp,project_name,run_id,...)");
+		goto out;
+	}
+	if (f->n_runs == 0) {
+		fail(&r, "the file has a header but no rows");
+		goto out;
+	}
+	rc = 0;
+out:
+	free(line);
+	if (rc < 0) {
+		*err_line = lineno;
+		cc_file_free(f);
+	}
+	return rc;
+}
+
+void cc_file_free(struct cc_file *f)
+{
+	free(f->runs);
+	f->runs = NULL;
+	f->n_runs = 0;
+}

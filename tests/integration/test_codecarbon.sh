@@ -1,0 +1,109 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-or-later
+# CodeCarbon's emissions.csv both ways (issue 6), on the harness's real
+# PostgreSQL: `job --format csv` writes it, `import codecarbon` reads it back
+# into the same numbers, a second import adds nothing, a bad row imports
+# nothing; and a real job's row. Records are written as the plugin writes
+# them (carbon.put_step as carbon_writer), so their numbers are known.
+# Output: TAP.
+set -uo pipefail
+. "$(dirname "$0")/tap.sh"
+
+. "$top/tests/harness/harness.sh"
+
+make_confdir codecarbon
+harness_start --plugstack "$confdir/plugstack.conf"
+trap 'harness_stop; rm -rf "$confdir"' EXIT
+write_carbon_conf 1 '[site]' 'intensity = 300'
+writer_db="$HARNESS_CONNINFO user=carbon_writer"
+sql() { psql -X -q -t -A -v ON_ERROR_STOP=1 "$admin_db" -c "$1"; }
+{
+	printf '[site]\npue = 1.25\nintensity = 400\nzone = DE\n'
+	printf '[database]\nconninfo = %s\n' "$admin_db"
+} > "$confdir/report.conf"
+report_cc() { "$report" --config "$confdir/report.conf" "$@"; }
+
+# put JOB NODE START END CPU_J DRAM_J GPU_J OTHER_J: one record (step batch)
+# of job JOB on NODE, in one hour bucket.
+put() {
+	local hour hours total
+	hour=$(date -u -d "@$(($3 / 3600 * 3600))" +%Y-%m-%dT%H:%M:%SZ)
+	hours="[{\"hour\": \"$hour\", \"cpu_j\": $5, \"dram_j\": $6, \"gpu_j\": $7, \"other_j\": $8}]"
+	total=$(awk -v a="$5" -v b="$6" -v c="$7" -v d="$8" 'BEGIN { print a + b + c + d }')
+	psql -X -q -t -A -v ON_ERROR_STOP=1 "$writer_db" -c "SELECT carbon.put_step(
+		'cctest', $1, 'batch', '$2', 1001, 'alice', NULL, 'neuclir', 'run3',
+		to_timestamp($3), to_timestamp($4), $5, $6, $7, $8, 10, 'rapl', false,
+		$5, $6, $7, $8, 0, 1.0, 'cgroup-v1', NULL, '$hours'::jsonb)" > /dev/null
+}
+# rel A B: |A - B| <= 1e-6 x |B| (and both numbers)
+rel() { awk -v a="$1" -v b="$2" 'BEGIN { d = a - b; if (d < 0) d = -d; m = b < 0 ? -b : b;
+	exit !(a != "" && b != "" && d <= 1e-6 * m + 1e-12) }'; }
+
+echo "1..17"
+check_db_init "$admin_db"
+
+# --- two records of one job: two nodes, every domain ------------------------------
+h0=$(date -u -d '2026-06-01T10:00:00Z' +%s)
+put 301 n1 $((h0 + 600)) $((h0 + 3000)) 1440000 72000 2160000 36000
+put 301 n2 $((h0 + 600)) $((h0 + 3000)) 720000 36000 0 0
+report_cc job 301 --json > "$confdir/job.json" 2> "$confdir/job.err"
+job_json=$confdir/job.json
+report_cc job 301 --format csv > "$confdir/job.csv" 2> "$confdir/csv.err"
+rc=$?
+sed 's/^/# /' "$confdir/job.csv" "$confdir/csv.err"
+check "job --format csv prints a header and one row (exit $rc)" \
+	eval '[ $rc = 0 ] && [ "$(wc -l < "$confdir/job.csv")" = 2 ] && head -1 "$confdir/job.csv" | grep -q "^timestamp,project_name,run_id,experiment_id,duration,emissions,"'
+col() {	# col NAME: the cell of column NAME in the csv's row
+	awk -F, -v name="$1" 'NR == 1 { for (i = 1; i <= NF; i++) if ($i == name) c = i }
+		NR == 2 { print $c }' "$confdir/job.csv"
+}
+check "its row names the job: project, run_id CLUSTER:JOBID, tag, tracking_mode machine" \
+	test "$(col project_name) $(col run_id) $(col experiment_id) $(col tracking_mode)" = "neuclir cctest:301 run3 machine"
+check "energy_consumed is the facility energy (IT x PUE, other energy included)" \
+	rel "$(col energy_consumed)" "$(j .energy_kwh.facility)"
+check "cpu_power is the mean CPU power over the duration (2160 kJ / 2400 s = 900 W)" \
+	rel "$(col cpu_power)" 900
+check "country_iso_code is the zone's country (DE)" test "$(col country_iso_code)" = DE
+
+# --- the round trip -------------------------------------------------------------
+out=$(report_cc import codecarbon "$confdir/job.csv" -A proj -t tag 2>&1)
+sed "s/^/# /" <<<"$out"
+check "import codecarbon reads it back: 1 new" grep -q "imported 1 CodeCarbon run .*proj tag tag.*1 new, 0 already there" <<<"$out"
+row() { sql "SELECT $1 FROM carbon.imported_run WHERE project = 'proj'"; }
+echo "# imported: $(row "emissions_kg, cpu_kwh, gpu_kwh, ram_kwh, energy_kwh, duration_s, pue, method, tag")"
+check "the imported emissions are the job's co2e_kg ($(j .co2e_kg))" rel "$(row emissions_kg)" "$(j .co2e_kg)"
+check "cpu, gpu and ram energies are the job's cpu, gpu and dram kWh" \
+	eval 'rel "$(row cpu_kwh)" "$(j .energy_kwh.cpu)" && rel "$(row gpu_kwh)" "$(j .energy_kwh.gpu)" && rel "$(row ram_kwh)" "$(j .energy_kwh.dram)"'
+check "energy_kwh is the job's facility energy" rel "$(row energy_kwh)" "$(j .energy_kwh.facility)"
+check "duration is the job's end - start" \
+	rel "$(row duration_s)" "$(awk -v a="$(j .start_epoch)" -v b="$(j .end_epoch)" 'BEGIN { print b - a }')"
+check "the row is marked: method codecarbon, tag, the file's name, its importer" \
+	test "$(row "method || ' ' || tag || ' ' || source_file || ' ' || (user_name = current_user)")" = "codecarbon tag job.csv true"
+out=$(report_cc import codecarbon "$confdir/job.csv" -A proj -t tag 2>&1)
+sed "s/^/# /" <<<"$out"
+check "importing the file again adds nothing" \
+	eval 'grep -q "0 new, 1 already there" <<<"$out" && [ "$(sql "SELECT count(*) FROM carbon.imported_run")" = 1 ]'
+
+# --- a bad row: nothing is imported ----------------------------------------------
+{
+	cat "$confdir/job.csv"
+	sed -n 2p "$confdir/job.csv" | sed 's/cctest:301/cctest:302/'
+	sed -n 2p "$confdir/job.csv" | sed 's/cctest:301/cctest:303/; s/,machine,/,machine,,/'
+} > "$confdir/bad.csv"
+out=$(report_cc import codecarbon "$confdir/bad.csv" -A proj2 2>&1)
+rc=$?
+sed "s/^/# /" <<<"$out"
+check "a file with one bad row is refused (exit 2) naming FILE:LINE" \
+	eval '[ $rc = 2 ] && grep -q "bad.csv:4: " <<<"$out"'
+check "and nothing of it was imported" test "$(sql "SELECT count(*) FROM carbon.imported_run WHERE project = 'proj2'")" = 0
+
+# --- a real job -------------------------------------------------------------------
+job=$(harness_as_user sbatch --parsable -c1 --wrap 'srun -n1 sh -c "timeout 3 sha256sum /dev/zero; true"')
+read -r state code < <(harness_wait_job "$job" 180)
+echo "# job $job: $state $code"
+"$report" -d "$admin_db" job "$job" --format csv > "$confdir/real.csv" 2> "$confdir/real.err"
+sed 's/^/# /' "$confdir/real.csv" "$confdir/real.err"
+check "a real job's csv has the header and one row" \
+	eval '[ "$(wc -l < "$confdir/real.csv")" = 2 ] && head -1 "$confdir/real.csv" | grep -q "^timestamp,project_name,run_id,"'
+check "with emissions > 0" \
+	awk -F, 'NR == 1 { for (i = 1; i <= NF; i++) if ($i == "emissions") c = i } NR == 2 { exit !($c > 0) }' "$confdir/real.csv"
