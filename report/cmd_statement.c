@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
-/* carbon-report statement (-t TAG | -A PROJECT | -u USER): the emission statement of a run, a project or a user. */
+/* carbon-report statement (-t TAG | -A PROJECT | -u USER): the emission
+ * statement of a run, a project or a user. */
 #include "report.h"
 
 #include <getopt.h>
