@@ -27,6 +27,8 @@ static const struct command commands[] = {
 	  "energy and CO2e of jobs: totals and one row per step per node" },
 	{ "spool", cmd_spool, "spool flush [--dir DIR]",
 	  "store the records the plugin spooled while the database was down" },
+	{ "statement", cmd_statement, "statement -t TAG|-A PROJECT|-u USER",
+	  "the emission statement of a run, a project or a user" },
 	{ "summary", cmd_summary, "summary --by user|project|tag|day [FILTERS]",
 	  "jobs, CPU-hours, kWh and CO2e per user, project, tag or day" },
 	{ "track", cmd_track, "track [FILTERS]",

@@ -41,6 +41,7 @@ int cmd_db(struct report_env *env, int argc, char **argv);
 int cmd_import(struct report_env *env, int argc, char **argv);
 int cmd_job(struct report_env *env, int argc, char **argv);
 int cmd_spool(struct report_env *env, int argc, char **argv);
+int cmd_statement(struct report_env *env, int argc, char **argv);
 int cmd_summary(struct report_env *env, int argc, char **argv);
 int cmd_track(struct report_env *env, int argc, char **argv);
 

@@ -1,0 +1,846 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* carbon-report statement (-t TAG | -A PROJECT | -u USER): the emission
+ * statement of a run, a project or a user. */
+#include "report.h"
+
+#include <getopt.h>
+#include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "energy.h"
+#include "filter.h"
+#include "json.h"
+#include "jobset.h"
+#include "record.h"
+#include "table.h"
+
+/* The default offset price, in US dollars per tonne of CO2e: the average
+ * price of the voluntary carbon credits traded in 2023, as published by
+ * Ecosystem Marketplace (Forest Trends), "State of the Voluntary Carbon
+ * Market 2024". A typical figure, not a quote: --offset-price sets another. */
+#define OFFSET_PRICE_USD_PER_T 6.53
+#define OFFSET_PRICE_SOURCE \
+	"Ecosystem Marketplace, State of the Voluntary Carbon Market 2024: average price of voluntary credits traded in 2023"
+
+#define MAX_METHODS 8
+
+/* Sensors named in records' method ("rapl+nvml"), as bits. */
+enum { M_RAPL = 1, M_NVML = 2, M_MODEL = 4, M_OTHER = 8 };
+
+/* What the statement adds up over its jobs. */
+struct statement {
+	const char *by;		/* "tag", "project" or "user" */
+	const char *who;
+	size_t jobs, partial_jobs, unmeasured_jobs, records;
+	double start_s, end_s;	/* the period: as given, else the jobs' */
+	bool start_given, end_given;
+	const char **nodes;	/* distinct, sorted; point into the jobset */
+	size_t n_nodes;
+	char methods[MAX_METHODS][16];	/* distinct sensors, first seen first */
+	size_t n_methods;
+	unsigned domain_methods[DOMAIN_COUNT];	/* M_* per component */
+	double cpu_time_s;
+	size_t rows_without_cpu_time;
+	double wall_s, node_s;
+	double energy_kwh[DOMAIN_COUNT];
+	double it_kwh, facility_kwh, estimated_kwh, co2e_kg;
+	double pue;
+	char pue_source[40];	/* carbon.conf, period, or both */
+	struct intensity in;	/* merged over the measured jobs */
+	bool have_in;
+	double offset_price;	/* USD per tonne */
+	bool offset_price_given;
+};
+
+/* The fixed list of what the method cannot see (doc/spank_carbon.8). */
+static const char *const limitations[] = {
+	"RAPL counts the CPU packages and DRAM only: disks, network, fans, power supplies and the rest of a node are not measured",
+	"a node's energy is split among the jobs on it by their CPU time (by allocated CPUs while all are idle)",
+	"a GPU is charged whole to the job that holds it",
+	"energy without a counter is modelled from thermal design power (see coverage): an estimate",
+	"carbon intensity is location-based and an average of the grid mix, neither market-based nor marginal",
+	"embodied emissions (making the hardware) are not included",
+	"a job's final state (completed, failed, cancelled) is not recorded: every job counts; records marked partial (a killed step) count as far as they go",
+	"CPU and GPU models and counts are not recorded",
+};
+
+#define N_LIMITATIONS (sizeof(limitations) / sizeof(limitations[0]))
+
+static void usage(FILE *fp)
+{
+	fputs("Usage: carbon-report statement (-t TAG | -A PROJECT | -u USER) [-S START] [-E END]\n"
+	      "                              [-M CLUSTER] [--offset-price USD_PER_TONNE]\n"
+	      "  -t, --tag TAG        the jobs submitted with --carbon-tag=TAG (a run)\n"
+	      "  -A, --project NAME   the jobs of a project\n"
+	      "  -u, --user NAME      the jobs of a user\n"
+	      "  -S, --starttime T    only jobs that end at or after T (e.g. 2026-11-01)\n"
+	      "  -E, --endtime T      only jobs that start before T\n"
+	      "  -M, --cluster NAME   only jobs of this cluster\n"
+	      "      --offset-price P price of an offset in USD per tonne CO2e, for the\n"
+	      "                       offsets estimate (default 6.53, see carbon-report(1))\n"
+	      "The emission statement of those jobs: scope, hardware, activity, energy per\n"
+	      "component, PUE, carbon intensity, CO2e, an offsets estimate, and the method's\n"
+	      "limitations; as text (default), --format markdown or --json.\n",
+	      fp);
+}
+
+/* ---- adding up ---------------------------------------------------------- */
+
+static int cmp_str(const void *a, const void *b)
+{
+	return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+/* The sensors of one method string ("rapl+nvml") as M_* bits; each new
+ * name is kept in st->methods as well. */
+static unsigned method_bits(struct statement *st, const char *method)
+{
+	unsigned bits = 0;
+	const char *p = method;
+	size_t len, i;
+
+	while (*p) {
+		len = strcspn(p, "+");
+		if (len == 4 && !strncmp(p, "rapl", 4))
+			bits |= M_RAPL;
+		else if (len == 4 && !strncmp(p, "nvml", 4))
+			bits |= M_NVML;
+		else if (len == 5 && !strncmp(p, "model", 5))
+			bits |= M_MODEL;
+		else if (len)
+			bits |= M_OTHER;
+		for (i = 0; i < st->n_methods; i++)
+			if (strlen(st->methods[i]) == len && !strncmp(st->methods[i], p, len))
+				break;
+		if (len && i == st->n_methods && i < MAX_METHODS && len < sizeof(st->methods[i])) {
+			memcpy(st->methods[i], p, len);
+			st->methods[i][len] = '\0';
+			st->n_methods++;
+		}
+		p += len;
+		if (*p == '+')
+			p++;
+	}
+	return bits;
+}
+
+/* Which sensor measured component d of a record with sensors bits: RAPL
+ * reads CPU and DRAM, NVML the GPUs, and the model fills in what neither
+ * had a counter for. */
+static unsigned domain_bits(int d, unsigned bits)
+{
+	switch (d) {
+	case DOMAIN_CPU:
+	case DOMAIN_DRAM:
+		return bits & M_RAPL ? M_RAPL : bits & (M_MODEL | M_OTHER);
+	case DOMAIN_GPU:
+		return bits & M_NVML ? M_NVML : bits & (M_MODEL | M_OTHER);
+	default:
+		return bits & (M_MODEL | M_OTHER);
+	}
+}
+
+/* Seconds of job on each of its nodes, from the node's first record to its
+ * last, added up. */
+static double job_node_s(const struct job *job)
+{
+	double total = 0.0, lo, hi;
+	size_t i, k;
+
+	for (i = 0; i < job->n; i++) {
+		const char *node = job->rows[i].node;
+
+		for (k = 0; k < i && strcmp(job->rows[k].node, node); k++)
+			;
+		if (k < i)
+			continue;	/* counted with its first record */
+		lo = job->rows[i].start_s;
+		hi = job->rows[i].end_s;
+		for (k = i + 1; k < job->n; k++) {
+			if (strcmp(job->rows[k].node, node))
+				continue;
+			lo = fmin(lo, job->rows[k].start_s);
+			hi = fmax(hi, job->rows[k].end_s);
+		}
+		total += hi - lo;
+	}
+	return total;
+}
+
+/* Merge a job's intensity source into the statement's: one source stays
+ * itself, several become "mixed" (the value is energy-weighted later). */
+static void merge_intensity(struct statement *st, const struct intensity *in)
+{
+	struct intensity *m = &st->in;
+
+	if (!st->have_in) {
+		*m = *in;
+		st->have_in = true;
+		return;
+	}
+	m->hours += in->hours;
+	if (strcmp(m->level, in->level) || strcmp(m->dataset, in->dataset) ||
+	    strcmp(m->zone, in->zone) || m->year != in->year) {
+		snprintf(m->level, sizeof(m->level), "mixed");
+		snprintf(m->dataset, sizeof(m->dataset), "several");
+		m->licence[0] = '\0';
+		m->year = 0;
+		if (strcmp(m->zone, in->zone))
+			m->zone[0] = '\0';
+	}
+	if (strcmp(m->resolution, in->resolution))
+		snprintf(m->resolution, sizeof(m->resolution), "mixed");
+}
+
+static int statement_add(struct statement *st, const struct jobset *set)
+{
+	size_t i, k, n_rows = 0;
+	int d;
+
+	for (i = 0; i < set->n; i++)
+		n_rows += set->jobs[i].n;
+	st->nodes = calloc(n_rows ? n_rows : 1, sizeof(*st->nodes));
+	if (!st->nodes)
+		return -1;
+	for (i = 0; i < set->n; i++) {
+		const struct job *job = &set->jobs[i];
+		bool partial = false;
+
+		st->jobs++;
+		st->records += job->n;
+		if (!st->start_given && (i == 0 || job->start_s < st->start_s))
+			st->start_s = job->start_s;
+		if (!st->end_given && (i == 0 || job->end_s > st->end_s))
+			st->end_s = job->end_s;
+		st->wall_s += job->end_s - job->start_s;
+		st->node_s += job_node_s(job);
+		for (k = 0; k < job->n; k++) {
+			const struct step_row *r = &job->rows[k];
+			unsigned bits = method_bits(st, r->method);
+
+			partial |= r->partial;
+			st->nodes[st->n_nodes++] = r->node;
+			if (r->cpu_time_s >= 0)
+				st->cpu_time_s += r->cpu_time_s;
+			else
+				st->rows_without_cpu_time++;
+			for (d = 0; d < DOMAIN_COUNT && r->measured; d++)
+				if ((r->has_job ? r->job_j[d] : r->energy_j[d]) > 0)
+					st->domain_methods[d] |= domain_bits(d, bits);
+		}
+		st->partial_jobs += partial;
+		if (!job->measured) {
+			st->unmeasured_jobs++;
+			continue;
+		}
+		for (d = 0; d < DOMAIN_COUNT; d++)
+			st->energy_kwh[d] += job->energy_kwh[d];
+		st->it_kwh += job->it_kwh;
+		st->facility_kwh += job->facility_kwh;
+		st->estimated_kwh += fmin(job->estimated_kwh, job->it_kwh);
+		st->co2e_kg += job->co2e_kg;
+		merge_intensity(st, &job->in);
+	}
+	qsort(st->nodes, st->n_nodes, sizeof(*st->nodes), cmp_str);
+	for (i = k = 0; i < st->n_nodes; i++)
+		if (!k || strcmp(st->nodes[k - 1], st->nodes[i]))
+			st->nodes[k++] = st->nodes[i];
+	st->n_nodes = k;
+	if (st->facility_kwh > 0)
+		st->in.g_per_kwh = st->co2e_kg * 1000.0 / st->facility_kwh;
+	return 0;
+}
+
+/* Append s to a PostgreSQL array literal as a quoted element. */
+static void array_add_text(char *buf, size_t n, const char *s)
+{
+	size_t len = strlen(buf);
+
+	if (len + 4 > n)
+		return;
+	if (len > 1)
+		buf[len++] = ',';	/* after "{" and an element */
+	buf[len++] = '"';
+	for (; *s && len + 3 < n; s++) {
+		if (*s == '"' || *s == '\\')
+			buf[len++] = '\\';
+		buf[len++] = *s;
+	}
+	buf[len++] = '"';
+	buf[len] = '\0';
+}
+
+/* Where the PUE of the statement's energy came from: carbon.pue_at's source
+ * for every hour bucket and job start, as the totals used it (sql/005). */
+static const char pue_source_sql[] =
+	"SELECT DISTINCT p.source FROM ("
+	" SELECT h.cluster AS c, h.hour AS t FROM carbon.job_energy_hour h"
+	"  JOIN unnest($1::text[], $2::bigint[]) AS j(c, id)"
+	"  ON h.cluster = j.c AND h.job_id = j.id"
+	" UNION SELECT j.c, to_timestamp(j.s) FROM unnest($1::text[], $3::float8[]) AS j(c, s)"
+	") x CROSS JOIN LATERAL carbon.pue_at(x.c, x.t, $4::float8) p ORDER BY 1";
+
+static int read_pue_source(PGconn *conn, const struct jobset *set,
+			   const struct report_env *env, struct statement *st)
+{
+	size_t i, cap = 16;
+	char *clusters, *ids, *starts, pue[32];
+	const char *params[4];
+	PGresult *res = NULL;
+	int rc = -1, r;
+
+	for (i = 0; i < set->n; i++)
+		cap += 2 * strlen(set->jobs[i].rows[0].cluster) + 48;
+	clusters = calloc(1, cap);
+	ids = calloc(1, cap);
+	starts = calloc(1, cap);
+	if (!clusters || !ids || !starts) {
+		fputs("carbon-report: out of memory\n", stderr);
+		goto out;
+	}
+	strcpy(clusters, "{");
+	strcpy(ids, "{");
+	strcpy(starts, "{");
+	for (i = 0; i < set->n; i++) {
+		const struct job *job = &set->jobs[i];
+
+		array_add_text(clusters, cap, job->rows[0].cluster);
+		snprintf(ids + strlen(ids), cap - strlen(ids), "%s%lld", i ? "," : "",
+			 job->rows[0].job_id);
+		snprintf(starts + strlen(starts), cap - strlen(starts), "%s%.6f", i ? "," : "",
+			 job->start_s);
+	}
+	strcat(clusters, "}");
+	strcat(ids, "}");
+	strcat(starts, "}");
+	snprintf(pue, sizeof(pue), "%.17g", env->conf.pue);
+	params[0] = clusters;
+	params[1] = ids;
+	params[2] = starts;
+	params[3] = pue;
+	res = PQexecParams(conn, pue_source_sql, 4, NULL, params, NULL, NULL, 0);
+	if (PQresultStatus(res) != PGRES_TUPLES_OK) {
+		fprintf(stderr, "carbon-report: cannot read where the PUE comes from (%s); run 'carbon-report db upgrade'\n",
+			PQresultErrorMessage(res));
+		goto out;
+	}
+	st->pue_source[0] = '\0';
+	for (r = 0; r < PQntuples(res); r++)
+		snprintf(st->pue_source + strlen(st->pue_source),
+			 sizeof(st->pue_source) - strlen(st->pue_source), "%s%s",
+			 r ? " and " : "", PQgetvalue(res, r, 0));
+	if (!st->pue_source[0])
+		snprintf(st->pue_source, sizeof(st->pue_source), "carbon.conf");
+	rc = 0;
+out:
+	PQclear(res);
+	free(clusters);
+	free(ids);
+	free(starts);
+	return rc;
+}
+
+/* "rapl", "rapl+model", or NULL when no record had energy there. */
+static const char *bits_str(unsigned bits, char *buf, size_t n)
+{
+	static const struct { unsigned bit; const char *name; } names[] = {
+		{ M_RAPL, "rapl" }, { M_NVML, "nvml" }, { M_MODEL, "model" }, { M_OTHER, "other" },
+	};
+	size_t i;
+
+	buf[0] = '\0';
+	for (i = 0; i < sizeof(names) / sizeof(names[0]); i++)
+		if (bits & names[i].bit)
+			snprintf(buf + strlen(buf), n - strlen(buf), "%s%s",
+				 buf[0] ? "+" : "", names[i].name);
+	return buf[0] ? buf : NULL;
+}
+
+static double measured_fraction(const struct statement *st)
+{
+	return st->it_kwh > 0 ? 1.0 - st->estimated_kwh / st->it_kwh : 0.0;
+}
+
+static double offset_cost_usd(const struct statement *st)
+{
+	return st->co2e_kg / 1000.0 * st->offset_price;
+}
+
+/* ---- JSON ------------------------------------------------------------------ */
+
+static void json_time(struct json_writer *w, const char *key, double t)
+{
+	char buf[32];
+
+	json_kv_string(w, key, utc_iso8601(t, buf, sizeof(buf)));
+}
+
+static void print_json(const struct statement *st, const struct data_version *dv)
+{
+	struct json_writer w;
+	char buf[64];
+	size_t i;
+	int d;
+
+	json_init(&w, stdout);
+	json_begin_object(&w);
+	json_key(&w, "scope");
+	json_begin_object(&w);
+	json_kv_string(&w, "by", st->by);
+	json_kv_string(&w, st->by, st->who);
+	json_kv_int(&w, "jobs", (long long)st->jobs);
+	json_kv_int(&w, "partial_jobs", (long long)st->partial_jobs);
+	json_kv_int(&w, "unmeasured_jobs", (long long)st->unmeasured_jobs);
+	json_kv_int(&w, "records", (long long)st->records);
+	json_end_object(&w);
+	json_kv_int(&w, "jobs", (long long)st->jobs);
+	json_key(&w, "period");
+	json_begin_object(&w);
+	json_time(&w, "start", st->start_s);
+	json_time(&w, "end", st->end_s);
+	json_kv_string(&w, "from", st->start_given || st->end_given ?
+		       "options -S/-E, else the jobs" : "the jobs");
+	json_end_object(&w);
+
+	json_key(&w, "methods");
+	json_begin_array(&w);
+	for (i = 0; i < st->n_methods; i++)
+		json_string(&w, st->methods[i]);
+	json_end_array(&w);
+	json_key(&w, "hardware");
+	json_begin_object(&w);
+	json_key(&w, "nodes");
+	json_begin_array(&w);
+	for (i = 0; i < st->n_nodes; i++)
+		json_string(&w, st->nodes[i]);
+	json_end_array(&w);
+	json_kv_int(&w, "node_count", (long long)st->n_nodes);
+	json_kv_null(&w, "cpu_model");
+	json_kv_null(&w, "cpu_count");
+	json_kv_null(&w, "gpu_model");
+	json_kv_null(&w, "gpu_count");
+	json_kv_string(&w, "note", "CPU and GPU models and counts are not recorded");
+	json_end_object(&w);
+
+	json_key(&w, "activity");
+	json_begin_object(&w);
+	json_kv_number(&w, "cpu_hours", st->cpu_time_s / 3600.0);
+	json_kv_number(&w, "wall_hours", st->wall_s / 3600.0);
+	json_kv_number(&w, "node_hours", st->node_s / 3600.0);
+	json_kv_int(&w, "records_without_cpu_time", (long long)st->rows_without_cpu_time);
+	json_end_object(&w);
+
+	json_key(&w, "energy_kwh");
+	json_begin_object(&w);
+	for (d = 0; d < DOMAIN_COUNT; d++)
+		json_kv_number(&w, energy_domain_name(d), st->energy_kwh[d]);
+	json_kv_number(&w, "it", st->it_kwh);
+	json_kv_number(&w, "facility", st->facility_kwh);
+	json_end_object(&w);
+	json_key(&w, "energy_methods");
+	json_begin_object(&w);
+	for (d = 0; d < DOMAIN_COUNT; d++)
+		json_kv_string(&w, energy_domain_name(d),
+			       bits_str(st->domain_methods[d], buf, sizeof(buf)));
+	json_end_object(&w);
+	json_key(&w, "coverage");
+	json_begin_object(&w);
+	json_kv_number(&w, "measured_kwh", st->it_kwh - st->estimated_kwh);
+	json_kv_number(&w, "modelled_kwh", st->estimated_kwh);
+	json_kv_number(&w, "measured_fraction", measured_fraction(st));
+	json_kv_number(&w, "modelled_fraction",
+		       st->it_kwh > 0 ? st->estimated_kwh / st->it_kwh : 0.0);
+	json_end_object(&w);
+
+	json_kv_number(&w, "pue", st->pue);
+	json_kv_string(&w, "pue_source", st->pue_source);
+	json_kv_number(&w, "intensity_g_per_kwh", st->have_in ? st->in.g_per_kwh : NAN);
+	json_key(&w, "intensity_source");
+	json_begin_object(&w);
+	json_kv_string(&w, "basis", "location-based");
+	json_kv_string(&w, "kind", "average");
+	json_kv_string(&w, "level", st->have_in ? st->in.level : NULL);
+	json_kv_string(&w, "dataset", st->have_in ? st->in.dataset : NULL);
+	if (st->in.year)
+		json_kv_int(&w, "year", st->in.year);
+	else
+		json_kv_null(&w, "year");
+	json_kv_string(&w, "zone", st->in.zone[0] ? st->in.zone : NULL);
+	json_kv_string(&w, "resolution", st->have_in ? st->in.resolution : NULL);
+	json_kv_string(&w, "licence", st->in.licence[0] ? st->in.licence : NULL);
+	json_end_object(&w);
+
+	json_kv_number(&w, "co2e_kg", st->co2e_kg);
+	json_key(&w, "embodied");
+	json_begin_object(&w);
+	json_kv_null(&w, "co2e_kg");
+	json_kv_string(&w, "status", "not configured");
+	json_end_object(&w);
+	json_key(&w, "offsets");
+	json_begin_object(&w);
+	json_kv_bool(&w, "estimate", true);
+	json_kv_bool(&w, "part_of_emissions", false);
+	json_kv_number(&w, "tonnes_co2e", st->co2e_kg / 1000.0);
+	json_kv_number(&w, "price_usd_per_tonne", st->offset_price);
+	json_kv_string(&w, "price_source", st->offset_price_given ? "--offset-price" :
+		       OFFSET_PRICE_SOURCE);
+	json_kv_number(&w, "cost_usd", offset_cost_usd(st));
+	json_end_object(&w);
+
+	json_key(&w, "software");
+	json_begin_object(&w);
+	json_kv_string(&w, "carbon_report", CARBON_VERSION);
+	json_end_object(&w);
+	json_key(&w, "data_version");
+	json_begin_object(&w);
+	json_kv_int(&w, "schema", dv->schema);
+	json_kv_int(&w, "annual_rows", dv->annual_rows);
+	json_kv_int(&w, "annual_latest_year", dv->annual_latest_year);
+	json_kv_int(&w, "series_rows", dv->series_rows);
+	json_kv_string(&w, "series_imported_at",
+		       dv->series_imported_at[0] ? dv->series_imported_at : NULL);
+	json_end_object(&w);
+	json_key(&w, "limitations");
+	json_begin_array(&w);
+	for (i = 0; i < N_LIMITATIONS; i++)
+		json_string(&w, limitations[i]);
+	json_end_array(&w);
+	json_end_object(&w);
+	putchar('\n');
+	if (json_finish(&w) < 0)
+		fputs("carbon-report: could not write the JSON output\n", stderr);
+}
+
+/* ---- text and Markdown ----------------------------------------------------- */
+
+/* Four significant digits, trailing zeros kept: "1.640", "0.008333". */
+static const char *sig4(double v, char *buf, size_t n)
+{
+	if (fabs(v) >= 1000.0)
+		snprintf(buf, n, "%.1f", v);
+	else if (v == 0.0)
+		snprintf(buf, n, "0");
+	else
+		snprintf(buf, n, "%#.4g", v);
+	return buf;
+}
+
+static void heading(bool md, const char *title)
+{
+	printf(md ? "\n### %s\n\n" : "\n%s\n", title);
+}
+
+/* The start of a "key: value" line: a list item in Markdown, indented in text. */
+static void label(bool md, const char *key)
+{
+	if (md)
+		printf("- %s: ", key);
+	else
+		printf("  %-20s ", key);
+}
+
+/* One "key: value" line. */
+static void item(bool md, const char *key, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+static void item(bool md, const char *key, const char *fmt, ...)
+{
+	va_list ap;
+
+	label(md, key);
+	va_start(ap, fmt);
+	vprintf(fmt, ap);
+	va_end(ap);
+	putchar('\n');
+}
+
+enum { COL_PART, COL_KWH, COL_METHOD, N_COLS };
+
+static const struct table_column energy_columns[N_COLS] = {
+	[COL_PART] = { "COMPONENT", false },
+	[COL_KWH] = { "kWh", true },
+	[COL_METHOD] = { "METHOD", false },
+};
+
+static int print_energy_table(const struct statement *st, bool md)
+{
+	static const char *const label[DOMAIN_COUNT] = {
+		[DOMAIN_CPU] = "CPU", [DOMAIN_DRAM] = "DRAM",
+		[DOMAIN_GPU] = "GPU", [DOMAIN_OTHER] = "other",
+	};
+	struct table t;
+	char buf[64];
+	unsigned all = 0;
+	int d, rc = -1;
+
+	table_init(&t, energy_columns, N_COLS);
+	for (d = 0; d < DOMAIN_COUNT; d++) {
+		const char *m = bits_str(st->domain_methods[d], buf, sizeof(buf));
+
+		all |= st->domain_methods[d];
+		if (table_add_row(&t) < 0)
+			goto out;
+		table_cell(&t, COL_PART, "%s", label[d]);
+		table_cell(&t, COL_KWH, "%.6f", st->energy_kwh[d]);
+		table_cell(&t, COL_METHOD, "%s", m ? m : "-");
+	}
+	if (table_add_row(&t) < 0)
+		goto out;
+	table_cell(&t, COL_PART, "IT (sum)");
+	table_cell(&t, COL_KWH, "%.6f", st->it_kwh);
+	table_cell(&t, COL_METHOD, "%s", bits_str(all, buf, sizeof(buf)) ?
+		   buf : "-");
+	if (table_add_row(&t) < 0)
+		goto out;
+	table_cell(&t, COL_PART, "facility");
+	table_cell(&t, COL_KWH, "%.6f", st->facility_kwh);
+	table_cell(&t, COL_METHOD, "IT x PUE");
+	if (t.failed)
+		goto out;
+	if (md)
+		table_print_markdown(&t, stdout);
+	else
+		table_print_text(&t, stdout);
+	rc = 0;
+out:
+	if (rc < 0)
+		fputs("carbon-report: out of memory\n", stderr);
+	table_free(&t);
+	return rc;
+}
+
+static const char *or_none(const char *s)
+{
+	return s && *s ? s : "none";
+}
+
+static int print_text(const struct statement *st, const struct data_version *dv, bool md)
+{
+	const struct intensity *in = &st->in;
+	char a[32], b[32], x[32], y[32], z[32];
+	size_t i;
+
+	utc_iso8601(st->start_s, a, sizeof(a));
+	utc_iso8601(st->end_s, b, sizeof(b));
+	printf(md ? "## Emission statement: %s %s\n\n" : "Emission statement: %s %s\n",
+	       st->by, st->who);
+	/* The one sentence a paper quotes; the sections below qualify it. */
+	printf("%zu job%s, %s to %s: %s kWh IT energy, %s kWh facility energy, ",
+	       st->jobs, st->jobs == 1 ? "" : "s", a, b, sig4(st->it_kwh, x, sizeof(x)), sig4(st->facility_kwh, y, sizeof(y)));
+	printf(md ? "**%s kg CO2e** (operational, location-based).\n" :
+	       "%s kg CO2e (operational, location-based).\n", sig4(st->co2e_kg, z, sizeof(z)));
+
+	heading(md, "Scope");
+	item(md, st->by, "%s", st->who);
+	item(md, "jobs", "%zu (%zu partial: a step record marked partial, e.g. a killed step)",
+	     st->jobs, st->partial_jobs);
+	if (st->unmeasured_jobs)
+		item(md, "unmeasured jobs", "%zu (no energy counters; no energy counted)",
+		     st->unmeasured_jobs);
+	item(md, "step records", "%zu (one per step per node)", st->records);
+	item(md, "period", "%s .. %s (%s)", a, b,
+	     st->start_given || st->end_given ? "-S/-E as given, else the jobs'; jobs that ran in it count whole" :
+	     "the jobs' first start and last end");
+
+	heading(md, "Hardware");
+	label(md, "nodes");
+	printf("%zu (", st->n_nodes);
+	for (i = 0; i < st->n_nodes; i++)
+		printf("%s%s", i ? ", " : "", st->nodes[i]);
+	puts(")");
+	label(md, "measured with");
+	for (i = 0; i < st->n_methods; i++)
+		printf("%s%s", i ? ", " : "", st->methods[i]);
+	putchar('\n');
+	item(md, "CPU model, count", "unknown (not recorded)");
+	item(md, "GPU model, count", "unknown (not recorded)");
+
+	heading(md, "Activity");
+	item(md, "CPU time", "%s CPU-hours%s", sig4(st->cpu_time_s / 3600.0, x, sizeof(x)),
+	     st->rows_without_cpu_time ? " (some records lack CPU time)" : "");
+	item(md, "wall time", "%s hours (sum of the jobs' durations)",
+	     sig4(st->wall_s / 3600.0, x, sizeof(x)));
+	item(md, "node time", "%s node-hours", sig4(st->node_s / 3600.0, x, sizeof(x)));
+
+	heading(md, "Energy");
+	if (print_energy_table(st, md) < 0)
+		return -1;
+	putchar('\n');
+	item(md, "coverage", "%.1f %% of the IT energy measured by counters, %.1f %% modelled",
+	     100.0 * measured_fraction(st),
+	     st->it_kwh > 0 ? 100.0 * st->estimated_kwh / st->it_kwh : 0.0);
+	item(md, "PUE", "%.4g (from %s)", st->pue, st->pue_source);
+	item(md, "facility energy", "%s kWh", sig4(st->facility_kwh, x, sizeof(x)));
+
+	heading(md, "Carbon");
+	if (st->have_in) {
+		item(md, "intensity", "%.4g gCO2e/kWh, location-based, average (energy-weighted)",
+		     in->g_per_kwh);
+		item(md, "source", "%s, dataset %s, year %s, zone %s, resolution %s%s%s",
+		     in->level, in->dataset, in->year ? (snprintf(y, sizeof(y), "%d", in->year), y) : "-",
+		     in->zone[0] ? in->zone : "-", in->resolution,
+		     in->licence[0] ? ", licence " : "", in->licence);
+	} else {
+		item(md, "intensity", "none (no energy measured)");
+	}
+	item(md, "operational", md ? "**%s kg CO2e**" : "%s kg CO2e",
+	     sig4(st->co2e_kg, x, sizeof(x)));
+	item(md, "embodied", "not configured (not included above)");
+
+	heading(md, "Offsets (an estimate, not part of the emissions)");
+	item(md, "offsets", "%s t CO2e x %.2f USD/t = %s USD",
+	     sig4(st->co2e_kg / 1000.0, x, sizeof(x)), st->offset_price,
+	     sig4(offset_cost_usd(st), y, sizeof(y)));
+	item(md, "price", "%s", st->offset_price_given ? "given with --offset-price" :
+	     OFFSET_PRICE_SOURCE);
+
+	heading(md, "Software and data");
+	item(md, "software", "carbon-report %s", CARBON_VERSION);
+	item(md, "data", "schema %d; %ld annual intensities (latest year %s); %ld series rows, imported %s",
+	     dv->schema, dv->annual_rows,
+	     dv->annual_latest_year ? (snprintf(z, sizeof(z), "%d", dv->annual_latest_year), z) : "-",
+	     dv->series_rows, or_none(dv->series_imported_at));
+
+	heading(md, "Limitations");
+	for (i = 0; i < N_LIMITATIONS; i++)
+		printf(md ? "- %s\n" : "  - %s\n", limitations[i]);
+	return 0;
+}
+
+/* ---- the command ------------------------------------------------------------- */
+
+static int run_statement(PGconn *conn, struct statement *st, const struct job_filter *f,
+			 const struct report_env *env)
+{
+	struct jobset set;
+	int rc = EXIT_NODATA;
+
+	if (jobset_load(conn, f, env, &set) < 0)
+		return EXIT_NODATA;
+	if (set.n == 0) {
+		fprintf(stderr, "carbon-report statement: no jobs with energy records for %s %s%s (unknown, not yours, or outside -S/-E)\n",
+			st->by, st->who, f->cluster ? " on that cluster" : "");
+		goto out;
+	}
+	if (statement_add(st, &set) < 0) {
+		fputs("carbon-report: out of memory\n", stderr);
+		goto out;
+	}
+	st->pue = st->it_kwh > 0 ? st->facility_kwh / st->it_kwh : env->conf.pue;
+	if (read_pue_source(conn, &set, env, st) < 0)
+		goto out;
+	if (env->format == FMT_JSON)
+		print_json(st, &set.data);
+	else if (print_text(st, &set.data, env->format == FMT_MARKDOWN) < 0)
+		goto out;
+	rc = EXIT_OK;
+out:
+	free(st->nodes);
+	st->nodes = NULL;
+	jobset_free(&set);
+	return rc;
+}
+
+/* --offset-price: a finite price, zero or more. */
+static int parse_price(const char *s, double *price)
+{
+	char *end;
+	double v = strtod(s, &end);
+
+	if (end == s || *end || !isfinite(v) || v < 0) {
+		fprintf(stderr, "carbon-report statement: --offset-price '%s' is not a price; give US dollars per tonne CO2e, e.g. --offset-price 15\n",
+			s);
+		return -1;
+	}
+	*price = v;
+	return 0;
+}
+
+int cmd_statement(struct report_env *env, int argc, char **argv)
+{
+	enum { OPT_PRICE = 256 };
+	static const struct option longopts[] = {
+		FILTER_LONGOPTS,
+		{ "offset-price", required_argument, NULL, OPT_PRICE },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	struct statement st = { .offset_price = OFFSET_PRICE_USD_PER_T };
+	struct filter_args fa;
+	PGconn *conn = NULL;
+	char scopes[8] = "";
+	size_t n_scopes = 0;
+	int rc = EXIT_USAGE, c, r;
+
+	filter_init(&fa);
+	optind = 1;
+	while ((c = getopt_long(argc, argv, "ht:A:u:S:E:M:j:", longopts, NULL)) != -1) {
+		switch (c) {
+		case 'h':
+			usage(stdout);
+			rc = EXIT_OK;
+			goto out;
+		case OPT_PRICE:
+			if (parse_price(optarg, &st.offset_price) < 0)
+				goto out;
+			st.offset_price_given = true;
+			continue;
+		case 'j':
+			fputs("carbon-report statement: a statement covers a tag, project or user, not job ids; for jobs type 'carbon-report job JOBID...'\n",
+			      stderr);
+			goto out;
+		case 't':
+		case 'A':
+		case 'u':
+			if (n_scopes < sizeof(scopes) - 1)
+				scopes[n_scopes++] = (char)c;
+			break;
+		default:
+			break;
+		}
+		r = filter_option(&fa, c, optarg);
+		if (r < 0)
+			goto out;
+		if (r == 0) {
+			fputs("Try 'carbon-report statement --help'.\n", stderr);
+			goto out;
+		}
+	}
+	if (optind < argc) {
+		fprintf(stderr, "carbon-report statement: unexpected '%s'; the scope is an option, e.g. 'carbon-report statement -t run3'\n",
+			argv[optind]);
+		goto out;
+	}
+	if (n_scopes != 1) {
+		if (n_scopes)
+			fprintf(stderr, "carbon-report statement: %zu scope options given (-%c and -%c); a statement covers exactly one tag, project or user: keep one of -t TAG, -A PROJECT, -u USER\n",
+				n_scopes, scopes[0], scopes[1]);
+		else
+			fputs("carbon-report statement: say whose statement: exactly one of -t TAG, -A PROJECT or -u USER, e.g. 'carbon-report statement -t run3'\n",
+			      stderr);
+		goto out;
+	}
+	if (env->format == FMT_CSV) {
+		fputs("carbon-report statement: --format csv is not available for a statement; use --format markdown, --json or the default text\n",
+		      stderr);
+		goto out;
+	}
+	st.by = scopes[0] == 't' ? "tag" : scopes[0] == 'A' ? "project" : "user";
+	st.who = scopes[0] == 't' ? fa.f.tag : scopes[0] == 'A' ? fa.f.project : fa.f.user;
+	st.start_given = !isnan(fa.f.start_s);
+	st.end_given = !isnan(fa.f.end_s);
+	st.start_s = fa.f.start_s;
+	st.end_s = fa.f.end_s;
+
+	rc = EXIT_NODATA;
+	conn = report_connect(env);
+	if (!conn)
+		goto out;
+	rc = run_statement(conn, &st, &fa.f, env);
+out:
+	PQfinish(conn);
+	filter_free(&fa);
+	return rc;
+}

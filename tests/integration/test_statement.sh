@@ -1,0 +1,123 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-or-later
+# carbon-report statement (issue 6), on the harness's real PostgreSQL: golden
+# outputs for a tag, a project and a user from records written as the plugin
+# writes them (carbon.put_step as carbon_writer), with a fixed PUE and
+# intensity so that every figure is exact; usage errors; -S/-E; and one real
+# job through sbatch --carbon-tag. GOLDEN_UPDATE=1 rewrites the golden files.
+# Output: TAP.
+set -uo pipefail
+. "$(dirname "$0")/tap.sh"
+
+. "$top/tests/harness/harness.sh"
+
+golden=$top/tests/golden/statement
+make_confdir statement
+harness_start --plugstack "$confdir/plugstack.conf"
+trap 'harness_stop; rm -rf "$confdir"' EXIT
+write_carbon_conf 1
+writer_db="$HARNESS_CONNINFO user=carbon_writer"
+sql() { psql -X -q -t -A -v ON_ERROR_STOP=1 "$admin_db" -c "$1"; }
+printf '[site]\npue = 1.25\nintensity = 300\n[database]\nconninfo = %s\n' "$admin_db" \
+	> "$confdir/report.conf"
+stmt() { "$report" --config "$confdir/report.conf" statement "$@"; }
+
+# put JOB STEP NODE USER PROJECT TAG START END CPU_J DRAM_J GPU_J METHOD PARTIAL
+#     ESTIMATED_J CPU_TIME_S: one record of the measurement engine, holding the
+# job's share on its node; its energy in the hour bucket of START.
+put() {
+	local hour
+	hour=$(date -u -d "@$(($(date -u -d "$7" +%s) / 3600 * 3600))" +%Y-%m-%dT%H:%M:%SZ)
+	psql -X -q -t -A -v ON_ERROR_STOP=1 "$writer_db" -c "SELECT carbon.put_step(
+		'stmttest', $1, '$2', '$3', 1001, '$4', NULL, '$5', '$6',
+		'$7'::timestamptz, '$8'::timestamptz, $9, ${10}, ${11}, 0, 10, '${12}', ${13},
+		$9, ${10}, ${11}, 0, ${14}, ${15}, 'cgroup-v1', NULL,
+		'[{\"hour\": \"$hour\", \"cpu_j\": $9, \"dram_j\": ${10}, \"gpu_j\": ${11}, \"other_j\": 0}]'::jsonb)" \
+		> /dev/null
+}
+
+echo "1..19"
+check_db_init "$admin_db"
+# The annual tables of data/ change with new releases; the statements below
+# use the fixed intensity, so none is needed and data_version stays the same.
+sql "DELETE FROM carbon.intensity_annual"
+
+# Tag runA (project pa): job 201 on n1; job 202 on n1 and n2 (a GPU, and a
+# step killed: partial). Project pb (tag runB): job 203 of bob, modelled
+# only; job 204 of alice two days later, its GPU modelled.
+put 201 batch n1 alice pa runA 2026-03-02T10:00:00Z 2026-03-02T11:00:00Z 3600000 360000 0 rapl false 0 3600
+put 202 batch n1 alice pa runA 2026-03-02T10:30:00Z 2026-03-02T12:00:00Z 1800000 180000 0 rapl false 0 1800
+put 202 0 n2 alice pa runA 2026-03-02T10:30:00Z 2026-03-02T11:30:00Z 720000 72000 7200000 rapl+nvml true 0 3000
+put 203 batch n3 bob pb runB 2026-03-03T08:00:00Z 2026-03-03T09:00:00Z 1440000 0 0 model false 1440000 7200
+put 204 batch n1 alice pb runB 2026-03-05T12:00:00Z 2026-03-05T12:30:00Z 900000 90000 360000 rapl+model false 360000 1200
+
+# The version changes with every release: the golden files say @VERSION@.
+version=$("$report" --version | awk '{ print $2 }')
+golden_check() {	# golden_check NAME FORMAT SCOPE_OPTION VALUE
+	local name=$1 format=$2 out=$confdir/$1
+	shift 2
+	stmt "$@" --format "$format" 2>&1 | sed "s/${version//./\\.}/@VERSION@/g" > "$out"
+	if [[ ${GOLDEN_UPDATE:-} == 1 ]]; then
+		mkdir -p "$golden"
+		cp "$out" "$golden/$name"
+	fi
+	if diff -u "$golden/$name" "$out" > "$out.diff"; then
+		ok "statement $* --format $format matches tests/golden/statement/$name"
+	else
+		not_ok "statement $* --format $format matches tests/golden/statement/$name"
+		sed 's/^/# /' "$out.diff"
+	fi
+}
+for scope in "t runA" "A pb" "u alice"; do
+	set -- $scope
+	golden_check "$1-$2.md" markdown "-$1" "$2"
+	golden_check "$1-$2.json" json "-$1" "$2"
+	golden_check "$1-$2.txt" table "-$1" "$2"
+done
+
+# By hand: runA is 1.1 + 0.55 + 2.22 kWh IT, x 1.25 x 300 g.
+json=$confdir/t-runA.json
+want=$(awk 'BEGIN { print (1.1 + 0.55 + 2.22) * 1.25 * 300 / 1000 }')
+check "runA: co2e_kg $(jq .co2e_kg "$json") = IT x PUE x intensity by hand ($want)" \
+	within 0.001 "$(jq .co2e_kg "$json")" "$want"
+check "the JSON carries the contract's keys (DESIGN 3.4) and the statement's" \
+	quiet jq -e 'has("jobs", "energy_kwh", "co2e_kg", "pue", "intensity_g_per_kwh", "period",
+		"methods", "hardware", "scope", "activity", "coverage", "intensity_source",
+		"offsets", "software", "data_version", "limitations")
+		and (.energy_kwh | has("cpu", "dram", "gpu", "other", "it", "facility"))
+		and .hardware.cpu_model == null and .offsets.part_of_emissions == false' "$json"
+
+# --- usage errors and no data ----------------------------------------------------
+usage_check() {	# usage_check DESCRIPTION WANT_RC REGEX ARGS...
+	local what=$1 want=$2 re=$3 out rc
+	shift 3
+	out=$(stmt "$@" 2>&1)
+	rc=$?
+	echo "# statement $*: $out"
+	check "$what (exit $rc)" eval '[ $rc = $want ] && grep -q -E "$re" <<<"$out"'
+}
+usage_check "no scope option is a usage error that names -t, -A and -u" 2 \
+	"exactly one of -t TAG, -A PROJECT or -u USER"
+usage_check "two scope options are a usage error" 2 "2 scope options given .*keep one of" -t runA -A pa
+usage_check "a tag without jobs exits 1 and says so" 1 "no jobs with energy records for tag nosuch" \
+	-t nosuch
+
+# --- -S and -E narrow the jobs ----------------------------------------------------
+stmt -u alice -S 2026-03-04Z --json > "$confdir/s.json" 2>&1
+check "-u alice -S 2026-03-04: only job 204, and the period starts at -S" \
+	test "$(jq -r '[.jobs, .period.start] | map(tostring) | join(" ")' "$confdir/s.json")" = \
+	"1 2026-03-04T00:00:00Z"
+stmt -u alice -E 2026-03-04Z --json > "$confdir/e.json" 2>&1
+check "-u alice -E 2026-03-04: jobs 201 and 202, period ending at -E" \
+	test "$(jq -r '[.jobs, .scope.partial_jobs, .period.end] | map(tostring) | join(" ")' "$confdir/e.json")" = \
+	"2 1 2026-03-04T00:00:00Z"
+
+# --- one real job ----------------------------------------------------------------
+job=$(harness_as_user sbatch --parsable --carbon-tag=stmtreal --wrap 'timeout 3 sha256sum /dev/zero; true')
+read -r state exitcode < <(harness_wait_job "$job" 120)
+check "job $job with --carbon-tag=stmtreal completed ($state $exitcode)" \
+	test "$state $exitcode" = "COMPLETED 0:0"
+stmt -t stmtreal --json > "$confdir/real.json" 2> "$confdir/real.err"
+echo "# $(jq -c '{jobs, co2e_kg, energy_kwh, methods}' "$confdir/real.json" 2>&1) $(cat "$confdir/real.err")"
+check "its statement counts 1 job with co2e_kg > 0" \
+	quiet jq -e '.jobs == 1 and .co2e_kg > 0' "$confdir/real.json"
