@@ -51,12 +51,15 @@ put 202 0 n2 alice pa runA 2026-03-02T10:30:00Z 2026-03-02T11:30:00Z 720000 7200
 put 203 batch n3 bob pb runB 2026-03-03T08:00:00Z 2026-03-03T09:00:00Z 1440000 0 0 model false 1440000 7200
 put 204 batch n1 alice pb runB 2026-03-05T12:00:00Z 2026-03-05T12:30:00Z 900000 90000 360000 rapl+model false 360000 1200
 
-# The version changes with every release: the golden files say @VERSION@.
+# The version changes with every release and the schema with every
+# migration: the golden files say @VERSION@ and @SCHEMA@.
 version=$("$report" --version | awk '{ print $2 }')
 golden_check() {	# golden_check NAME FORMAT SCOPE_OPTION VALUE
 	local name=$1 format=$2 out=$confdir/$1
 	shift 2
-	stmt "$@" --format "$format" 2>&1 | sed "s/${version//./\\.}/@VERSION@/g" > "$out"
+	stmt "$@" --format "$format" 2>&1 |
+		sed -E "s/${version//./\\.}/@VERSION@/g; s/(\"schema\": )[0-9]+/\1\"@SCHEMA@\"/;
+			s/(schema )[0-9]+/\1@SCHEMA@/" > "$out"
 	if [[ ${GOLDEN_UPDATE:-} == 1 ]]; then
 		mkdir -p "$golden"
 		cp "$out" "$golden/$name"
