@@ -12,6 +12,9 @@ packages=(
 	jq procps iproute2 util-linux
 	# tests/fuzz: libFuzzer and the sanitizer runtimes are only recommended by clang
 	clang libclang-rt-14-dev
+	# tests/integration/test_track_render.sh: a headless browser draws track's
+	# HTML page; python3, its standard library alone, reads the screenshot
+	chromium python3
 )
 
 if [ "$(id -u)" != 0 ]; then
