@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /* carbon-report statement (-t TAG | -A PROJECT | -u USER): the emission
- * statement of a run, a project or a user. */
+ * statement of a run, a project or a user, its imported CodeCarbon runs
+ * included. */
 #include "report.h"
 
 #include <getopt.h>
@@ -27,8 +28,21 @@
 
 #define MAX_METHODS 8
 
-/* Sensors named in records' method ("rapl+nvml"), as bits. */
-enum { M_RAPL = 1, M_NVML = 2, M_MODEL = 4, M_OTHER = 8 };
+/* Sensors named in records' method ("rapl+nvml"), as bits; M_CODECARBON:
+ * runs imported from CodeCarbon (carbon.imported_run). */
+enum { M_RAPL = 1, M_NVML = 2, M_MODEL = 4, M_OTHER = 8, M_CODECARBON = 16 };
+
+/* The method label of imported runs (sql/007). */
+#define IMPORTED_METHOD "codecarbon"
+
+/* What the CodeCarbon runs of the scope add up to, as imported: measured by
+ * CodeCarbon off the cluster, not by us. */
+struct imported_runs {
+	size_t runs;
+	double energy_kwh[DOMAIN_COUNT];	/* cpu, ram as dram, gpu; other */
+	double it_kwh, facility_kwh, co2e_kg, duration_s;
+	double first_s, last_s;	/* earliest start (timestamp - duration), latest end */
+};
 
 /* What the statement adds up over its jobs. */
 struct statement {
@@ -53,6 +67,9 @@ struct statement {
 	bool have_in;
 	double offset_price;	/* USD per tonne */
 	bool offset_price_given;
+	/* Included in the totals above (energy_kwh, it_kwh, facility_kwh,
+	 * co2e_kg) by statement_add_imported; pue and in are the jobs' own. */
+	struct imported_runs imp;
 };
 
 /* The fixed list of what the method cannot see (doc/spank_carbon.8). */
@@ -69,6 +86,10 @@ static const char *const limitations[] = {
 
 #define N_LIMITATIONS (sizeof(limitations) / sizeof(limitations[0]))
 
+/* One more, when the statement counts imported runs. */
+static const char imported_limitation[] =
+	"imported CodeCarbon runs are CodeCarbon's own figures (its power estimates, intensity and PUE), not measured or checked by slurm-carbon";
+
 static void usage(FILE *fp)
 {
 	fputs("Usage: carbon-report statement (-t TAG | -A PROJECT | -u USER) [-S START] [-E END]\n"
@@ -83,7 +104,9 @@ static void usage(FILE *fp)
 	      "                       offsets estimate (default 6.53, see carbon-report(1))\n"
 	      "The emission statement of those jobs: scope, hardware, activity, energy per\n"
 	      "component, PUE, carbon intensity, CO2e, an offsets estimate, and the method's\n"
-	      "limitations; as text (default), --format markdown or --json.\n",
+	      "limitations; as text (default), --format markdown or --json. CodeCarbon runs\n"
+	      "imported for the tag, project or user (import codecarbon) count too, apart\n"
+	      "and in the totals, with method codecarbon.\n",
 	      fp);
 }
 
@@ -343,11 +366,117 @@ out:
 	return rc;
 }
 
+/* The CodeCarbon runs of the scope (sql/007 carbon.imported_run): the
+ * project, tag or importing role, and the row's timestamp (the run's end) in
+ * -S/-E. Energies: cpu, ram and gpu kWh as CPU, DRAM and GPU; IT is
+ * energy_consumed / PUE where the row has a PUE (the rest is "other"), else
+ * the three added up, else energy_consumed; facility is energy_consumed. */
+static const char imported_sql[] =
+	"SELECT count(*) AS runs,"
+	" coalesce(sum(coalesce(cpu_kwh, 0)), 0) AS cpu_kwh,"
+	" coalesce(sum(coalesce(ram_kwh, 0)), 0) AS dram_kwh,"
+	" coalesce(sum(coalesce(gpu_kwh, 0)), 0) AS gpu_kwh,"
+	" coalesce(sum(it - parts), 0) AS other_kwh,"
+	" coalesce(sum(it), 0) AS it_kwh,"
+	" coalesce(sum(greatest(energy_kwh, it)), 0) AS facility_kwh,"
+	" coalesce(sum(emissions_kg), 0) AS co2e_kg,"
+	" coalesce(sum(duration_s), 0) AS duration_s,"
+	" min(end_epoch - duration_s) AS first_epoch, max(end_epoch) AS last_epoch"
+	" FROM (SELECT r.*, extract(epoch FROM r.\"timestamp\")::float8 AS end_epoch, p.parts,"
+	"  CASE WHEN r.pue IS NOT NULL THEN greatest(r.energy_kwh / r.pue, p.parts)"
+	"   WHEN coalesce(r.cpu_kwh, r.ram_kwh, r.gpu_kwh) IS NOT NULL THEN p.parts"
+	"   ELSE r.energy_kwh END AS it"
+	"  FROM carbon.imported_run r CROSS JOIN LATERAL (SELECT coalesce(r.cpu_kwh, 0)"
+	"   + coalesce(r.ram_kwh, 0) + coalesce(r.gpu_kwh, 0) AS parts) p"
+	"  WHERE ($1::text IS NULL OR r.project = $1) AND ($2::text IS NULL OR r.tag = $2)"
+	"  AND ($3::text IS NULL OR r.user_name = $3)"
+	"  AND ($4::float8 IS NULL OR r.\"timestamp\" >= to_timestamp($4))"
+	"  AND ($5::float8 IS NULL OR r.\"timestamp\" < to_timestamp($5))) x";
+
+static double field_number(const PGresult *res, const char *name)
+{
+	int col = PQfnumber(res, name);
+
+	if (col < 0 || PQgetisnull(res, 0, col))
+		return NAN;
+	return strtod(PQgetvalue(res, 0, col), NULL);
+}
+
+/* Read into imp the imported runs f selects. Runs have no cluster: with -M
+ * none count. Row-level security shows a participant their own imports and
+ * those of their projects, as with jobs. Returns 0, or -1 after printing why. */
+static int read_imported(PGconn *conn, const struct job_filter *f, struct imported_runs *imp)
+{
+	char start[32], end[32];
+	const char *params[5];
+	PGresult *res = NULL;
+	int rc = -1;
+
+	memset(imp, 0, sizeof(*imp));
+	if (f->cluster)
+		return 0;
+	snprintf(start, sizeof(start), "%.6f", f->start_s);
+	snprintf(end, sizeof(end), "%.6f", f->end_s);
+	params[0] = f->project;
+	params[1] = f->tag;
+	params[2] = f->user;
+	params[3] = isnan(f->start_s) ? NULL : start;
+	params[4] = isnan(f->end_s) ? NULL : end;
+	res = PQexecParams(conn, imported_sql, 5, NULL, params, NULL, NULL, 0);
+	if (PQresultStatus(res) != PGRES_TUPLES_OK || PQntuples(res) != 1) {
+		fprintf(stderr, "carbon-report: cannot read the imported CodeCarbon runs (%s); run 'carbon-report db upgrade'\n",
+			PQresultErrorMessage(res));
+		goto out;
+	}
+	imp->runs = (size_t)field_number(res, "runs");
+	imp->energy_kwh[DOMAIN_CPU] = field_number(res, "cpu_kwh");
+	imp->energy_kwh[DOMAIN_DRAM] = field_number(res, "dram_kwh");
+	imp->energy_kwh[DOMAIN_GPU] = field_number(res, "gpu_kwh");
+	imp->energy_kwh[DOMAIN_OTHER] = field_number(res, "other_kwh");
+	imp->it_kwh = field_number(res, "it_kwh");
+	imp->facility_kwh = field_number(res, "facility_kwh");
+	imp->co2e_kg = field_number(res, "co2e_kg");
+	imp->duration_s = field_number(res, "duration_s");
+	imp->first_s = field_number(res, "first_epoch");
+	imp->last_s = field_number(res, "last_epoch");
+	rc = 0;
+out:
+	PQclear(res);
+	return rc;
+}
+
+/* Add the imported runs to the totals, the methods and the period; the PUE
+ * and intensity stay those of the jobs (the runs carry their own). */
+static void statement_add_imported(struct statement *st, bool have_jobs)
+{
+	const struct imported_runs *imp = &st->imp;
+	int d;
+
+	if (!imp->runs)
+		return;
+	for (d = 0; d < DOMAIN_COUNT; d++) {
+		st->energy_kwh[d] += imp->energy_kwh[d];
+		if (imp->energy_kwh[d] > 0)
+			st->domain_methods[d] |= M_CODECARBON;
+	}
+	st->it_kwh += imp->it_kwh;
+	st->facility_kwh += imp->facility_kwh;
+	st->co2e_kg += imp->co2e_kg;
+	if (st->n_methods < MAX_METHODS)
+		snprintf(st->methods[st->n_methods++], sizeof(st->methods[0]), "%s",
+			 IMPORTED_METHOD);
+	if (!st->start_given && (!have_jobs || imp->first_s < st->start_s))
+		st->start_s = imp->first_s;
+	if (!st->end_given && (!have_jobs || imp->last_s > st->end_s))
+		st->end_s = imp->last_s;
+}
+
 /* "rapl", "rapl+model", or NULL when no record had energy there. */
 static const char *bits_str(unsigned bits, char *buf, size_t n)
 {
 	static const struct { unsigned bit; const char *name; } names[] = {
 		{ M_RAPL, "rapl" }, { M_NVML, "nvml" }, { M_MODEL, "model" }, { M_OTHER, "other" },
+		{ M_CODECARBON, IMPORTED_METHOD },
 	};
 	size_t i;
 
@@ -359,9 +488,20 @@ static const char *bits_str(unsigned bits, char *buf, size_t n)
 	return buf[0] ? buf : NULL;
 }
 
+/* Of the IT energy: what our counters measured (not modelled, not imported). */
+static double measured_kwh(const struct statement *st)
+{
+	return st->it_kwh - st->estimated_kwh - st->imp.it_kwh;
+}
+
 static double measured_fraction(const struct statement *st)
 {
-	return st->it_kwh > 0 ? 1.0 - st->estimated_kwh / st->it_kwh : 0.0;
+	return st->it_kwh > 0 ? measured_kwh(st) / st->it_kwh : 0.0;
+}
+
+static double imported_fraction(const struct statement *st)
+{
+	return st->it_kwh > 0 ? st->imp.it_kwh / st->it_kwh : 0.0;
 }
 
 static double offset_cost_usd(const struct statement *st)
@@ -376,6 +516,39 @@ static void json_time(struct json_writer *w, const char *key, double t)
 	char buf[32];
 
 	json_kv_string(w, key, utc_iso8601(t, buf, sizeof(buf)));
+}
+
+/* "imported": the CodeCarbon runs, also when there are none (runs 0). */
+static void print_json_imported(struct json_writer *w, const struct imported_runs *imp)
+{
+	int d;
+
+	json_key(w, "imported");
+	json_begin_object(w);
+	json_kv_string(w, "method", IMPORTED_METHOD);
+	json_kv_int(w, "runs", (long long)imp->runs);
+	json_kv_string(w, "coverage",
+		       "imported with carbon-report import codecarbon: CodeCarbon's figures, not measured by slurm-carbon");
+	json_key(w, "period");
+	if (imp->runs) {
+		json_begin_object(w);
+		json_time(w, "start", imp->first_s);
+		json_time(w, "end", imp->last_s);
+		json_end_object(w);
+	} else {
+		json_null(w);
+	}
+	json_kv_number(w, "duration_hours", imp->duration_s / 3600.0);
+	json_key(w, "energy_kwh");
+	json_begin_object(w);
+	for (d = 0; d < DOMAIN_COUNT; d++)
+		json_kv_number(w, energy_domain_name(d), imp->energy_kwh[d]);
+	json_kv_number(w, "it", imp->it_kwh);
+	json_kv_number(w, "facility", imp->facility_kwh);
+	json_end_object(w);
+	json_kv_number(w, "co2e_kg", imp->co2e_kg);
+	json_kv_string(w, "co2e_source", "as imported (CodeCarbon's own intensity and PUE)");
+	json_end_object(w);
 }
 
 static void print_json(const struct statement *st, const struct data_version *dv)
@@ -395,6 +568,7 @@ static void print_json(const struct statement *st, const struct data_version *dv
 	json_kv_int(&w, "partial_jobs", (long long)st->partial_jobs);
 	json_kv_int(&w, "unmeasured_jobs", (long long)st->unmeasured_jobs);
 	json_kv_int(&w, "records", (long long)st->records);
+	json_kv_int(&w, "imported_runs", (long long)st->imp.runs);
 	json_end_object(&w);
 	json_kv_int(&w, "jobs", (long long)st->jobs);
 	json_key(&w, "period");
@@ -448,12 +622,15 @@ static void print_json(const struct statement *st, const struct data_version *dv
 	json_end_object(&w);
 	json_key(&w, "coverage");
 	json_begin_object(&w);
-	json_kv_number(&w, "measured_kwh", st->it_kwh - st->estimated_kwh);
+	json_kv_number(&w, "measured_kwh", measured_kwh(st));
 	json_kv_number(&w, "modelled_kwh", st->estimated_kwh);
+	json_kv_number(&w, "imported_kwh", st->imp.it_kwh);
 	json_kv_number(&w, "measured_fraction", measured_fraction(st));
 	json_kv_number(&w, "modelled_fraction",
 		       st->it_kwh > 0 ? st->estimated_kwh / st->it_kwh : 0.0);
+	json_kv_number(&w, "imported_fraction", imported_fraction(st));
 	json_end_object(&w);
+	print_json_imported(&w, &st->imp);
 
 	json_kv_number(&w, "pue", st->pue);
 	json_kv_string(&w, "pue_source", st->pue_source);
@@ -507,6 +684,8 @@ static void print_json(const struct statement *st, const struct data_version *dv
 	json_begin_array(&w);
 	for (i = 0; i < N_LIMITATIONS; i++)
 		json_string(&w, limitations[i]);
+	if (st->imp.runs)
+		json_string(&w, imported_limitation);
 	json_end_array(&w);
 	json_end_object(&w);
 	putchar('\n');
@@ -596,7 +775,7 @@ static int print_energy_table(const struct statement *st, bool md)
 		goto out;
 	table_cell(&t, COL_PART, "facility");
 	table_cell(&t, COL_KWH, "%.6f", st->facility_kwh);
-	table_cell(&t, COL_METHOD, "IT x PUE");
+	table_cell(&t, COL_METHOD, st->imp.runs ? "IT x PUE; imported: as imported" : "IT x PUE");
 	if (t.failed)
 		goto out;
 	if (md)
@@ -616,6 +795,25 @@ static const char *or_none(const char *s)
 	return s && *s ? s : "none";
 }
 
+/* The section on imported CodeCarbon runs (only when there are some). */
+static void print_imported(const struct imported_runs *imp, bool md)
+{
+	char a[32], b[32], x[32], y[32];
+
+	heading(md, "Imported runs (method codecarbon)");
+	item(md, "runs", "%zu, imported with 'carbon-report import codecarbon': CodeCarbon's figures, not measured by slurm-carbon",
+	     imp->runs);
+	item(md, "period", "%s .. %s (%s hours of runs)", utc_iso8601(imp->first_s, a, sizeof(a)),
+	     utc_iso8601(imp->last_s, b, sizeof(b)), sig4(imp->duration_s / 3600.0, x, sizeof(x)));
+	item(md, "energy", "CPU %.6f, DRAM (RAM) %.6f, GPU %.6f, other %.6f: IT %.6f kWh",
+	     imp->energy_kwh[DOMAIN_CPU], imp->energy_kwh[DOMAIN_DRAM],
+	     imp->energy_kwh[DOMAIN_GPU], imp->energy_kwh[DOMAIN_OTHER], imp->it_kwh);
+	item(md, "facility energy", "%s kWh (energy_consumed, as imported)",
+	     sig4(imp->facility_kwh, y, sizeof(y)));
+	item(md, "emissions", "%s kg CO2e (as imported; included in the totals)",
+	     sig4(imp->co2e_kg, x, sizeof(x)));
+}
+
 static int print_text(const struct statement *st, const struct data_version *dv, bool md)
 {
 	const struct intensity *in = &st->in;
@@ -627,8 +825,11 @@ static int print_text(const struct statement *st, const struct data_version *dv,
 	printf(md ? "## Emission statement: %s %s\n\n" : "Emission statement: %s %s\n",
 	       st->by, st->who);
 	/* The one sentence a paper quotes; the sections below qualify it. */
-	printf("%zu job%s, %s to %s: %s kWh IT energy, %s kWh facility energy, ",
-	       st->jobs, st->jobs == 1 ? "" : "s", a, b, sig4(st->it_kwh, x, sizeof(x)), sig4(st->facility_kwh, y, sizeof(y)));
+	printf("%zu job%s", st->jobs, st->jobs == 1 ? "" : "s");
+	if (st->imp.runs)
+		printf(" and %zu imported run%s", st->imp.runs, st->imp.runs == 1 ? "" : "s");
+	printf(", %s to %s: %s kWh IT energy, %s kWh facility energy, ",
+	       a, b, sig4(st->it_kwh, x, sizeof(x)), sig4(st->facility_kwh, y, sizeof(y)));
 	printf(md ? "**%s kg CO2e** (operational, location-based).\n" :
 	       "%s kg CO2e (operational, location-based).\n", sig4(st->co2e_kg, z, sizeof(z)));
 
@@ -640,8 +841,11 @@ static int print_text(const struct statement *st, const struct data_version *dv,
 		item(md, "unmeasured jobs", "%zu (no energy counters; no energy counted)",
 		     st->unmeasured_jobs);
 	item(md, "step records", "%zu (one per step per node)", st->records);
+	if (st->imp.runs)
+		item(md, "imported runs", "%zu (CodeCarbon, see Imported runs)", st->imp.runs);
 	item(md, "period", "%s .. %s (%s)", a, b,
 	     st->start_given || st->end_given ? "-S/-E as given, else the jobs'; jobs that ran in it count whole" :
+	     st->imp.runs ? "the first start and last end of the jobs and imported runs" :
 	     "the jobs' first start and last end");
 
 	heading(md, "Hardware");
@@ -668,11 +872,19 @@ static int print_text(const struct statement *st, const struct data_version *dv,
 	if (print_energy_table(st, md) < 0)
 		return -1;
 	putchar('\n');
-	item(md, "coverage", "%.1f %% of the IT energy measured by counters, %.1f %% modelled",
-	     100.0 * measured_fraction(st),
-	     st->it_kwh > 0 ? 100.0 * st->estimated_kwh / st->it_kwh : 0.0);
-	item(md, "PUE", "%.4g (from %s)", st->pue, st->pue_source);
+	label(md, "coverage");
+	printf("%.1f %% of the IT energy measured by counters, %.1f %% modelled",
+	       100.0 * measured_fraction(st),
+	       st->it_kwh > 0 ? 100.0 * st->estimated_kwh / st->it_kwh : 0.0);
+	if (st->imp.runs)
+		printf(", %.1f %% imported (CodeCarbon, not measured by slurm-carbon)",
+		       100.0 * imported_fraction(st));
+	putchar('\n');
+	item(md, "PUE", "%.4g (from %s)%s", st->pue, st->pue_source,
+	     st->imp.runs ? ", of the jobs; imported runs as imported" : "");
 	item(md, "facility energy", "%s kWh", sig4(st->facility_kwh, x, sizeof(x)));
+	if (st->imp.runs)
+		print_imported(&st->imp, md);
 
 	heading(md, "Carbon");
 	if (st->have_in) {
@@ -687,6 +899,9 @@ static int print_text(const struct statement *st, const struct data_version *dv,
 	}
 	item(md, "operational", md ? "**%s kg CO2e**" : "%s kg CO2e",
 	     sig4(st->co2e_kg, x, sizeof(x)));
+	if (st->imp.runs)
+		item(md, "of which imported", "%s kg CO2e (CodeCarbon, as imported)",
+		     sig4(st->imp.co2e_kg, x, sizeof(x)));
 	item(md, "embodied", "not configured (not included above)");
 
 	heading(md, "Offsets (an estimate, not part of the emissions)");
@@ -706,6 +921,8 @@ static int print_text(const struct statement *st, const struct data_version *dv,
 	heading(md, "Limitations");
 	for (i = 0; i < N_LIMITATIONS; i++)
 		printf(md ? "- %s\n" : "  - %s\n", limitations[i]);
+	if (st->imp.runs)
+		printf(md ? "- %s\n" : "  - %s\n", imported_limitation);
 	return 0;
 }
 
@@ -719,7 +936,9 @@ static int run_statement(PGconn *conn, struct statement *st, const struct job_fi
 
 	if (jobset_load(conn, f, env, &set) < 0)
 		return EXIT_NODATA;
-	if (set.n == 0) {
+	if (read_imported(conn, f, &st->imp) < 0)
+		goto out;
+	if (set.n == 0 && st->imp.runs == 0) {
 		fprintf(stderr, "carbon-report statement: no jobs with energy records for %s %s%s (unknown, not yours, or outside -S/-E)\n",
 			st->by, st->who, f->cluster ? " on that cluster" : "");
 		goto out;
@@ -729,8 +948,11 @@ static int run_statement(PGconn *conn, struct statement *st, const struct job_fi
 		goto out;
 	}
 	st->pue = st->it_kwh > 0 ? st->facility_kwh / st->it_kwh : env->conf.pue;
-	if (read_pue_source(conn, &set, env, st) < 0)
+	if (set.n == 0)
+		snprintf(st->pue_source, sizeof(st->pue_source), "carbon.conf");
+	else if (read_pue_source(conn, &set, env, st) < 0)
 		goto out;
+	statement_add_imported(st, set.n > 0);
 	if (env->format == FMT_JSON)
 		print_json(st, &set.data);
 	else if (print_text(st, &set.data, env->format == FMT_MARKDOWN) < 0)

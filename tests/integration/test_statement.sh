@@ -3,7 +3,8 @@
 # carbon-report statement (issue 6), on the harness's real PostgreSQL: golden
 # outputs for a tag, a project and a user from records written as the plugin
 # writes them (carbon.put_step as carbon_writer), with a fixed PUE and
-# intensity so that every figure is exact; usage errors; -S/-E; and one real
+# intensity so that every figure is exact; CodeCarbon runs imported for a
+# project, counted apart and in the totals; usage errors; -S/-E; and one real
 # job through sbatch --carbon-tag. GOLDEN_UPDATE=1 rewrites the golden files.
 # Output: TAP.
 set -uo pipefail
@@ -36,7 +37,7 @@ put() {
 		> /dev/null
 }
 
-echo "1..19"
+echo "1..23"
 check_db_init "$admin_db"
 # The annual tables of data/ change with new releases; the statements below
 # use the fixed intensity, so none is needed and data_version stays the same.
@@ -50,6 +51,18 @@ put 202 batch n1 alice pa runA 2026-03-02T10:30:00Z 2026-03-02T12:00:00Z 1800000
 put 202 0 n2 alice pa runA 2026-03-02T10:30:00Z 2026-03-02T11:30:00Z 720000 72000 7200000 rapl+nvml true 0 3000
 put 203 batch n3 bob pb runB 2026-03-03T08:00:00Z 2026-03-03T09:00:00Z 1440000 0 0 model false 1440000 7200
 put 204 batch n1 alice pb runB 2026-03-05T12:00:00Z 2026-03-05T12:30:00Z 900000 90000 360000 rapl+model false 360000 1200
+
+# Two CodeCarbon runs of project pb done off the cluster: one with every
+# energy and a PUE (IT 1.2 / 1.2 = 1.0 kWh), one with energy_consumed only
+# (IT = facility = 0.2 kWh, all "other"); 0.35 kg CO2e as CodeCarbon says.
+{
+	echo "timestamp,project_name,run_id,experiment_id,duration,emissions,cpu_energy,gpu_energy,ram_energy,energy_consumed,pue"
+	echo "2026-03-04T12:00:00Z,laptop,r1,e1,3600,0.3,0.5,0.4,0.1,1.2,1.2"
+	echo "2026-03-06T09:00:00Z,laptop,r2,e1,1800,0.05,,,,0.2,"
+} > "$confdir/cc.csv"
+out=$("$report" --config "$confdir/report.conf" import codecarbon "$confdir/cc.csv" -A pb 2>&1)
+echo "# $out"
+check "import codecarbon stores 2 runs for project pb" grep -q "2 new" <<<"$out"
 
 # The version changes with every release and the schema with every
 # migration: the golden files say @VERSION@ and @SCHEMA@.
@@ -90,6 +103,16 @@ check "the JSON carries the contract's keys (DESIGN 3.4) and the statement's" \
 		and (.energy_kwh | has("cpu", "dram", "gpu", "other", "it", "facility"))
 		and .hardware.cpu_model == null and .offsets.part_of_emissions == false' "$json"
 
+# Project pb: jobs 203 and 204, 0.4 + 0.375 kWh IT x 1.25 x 300 g, and the
+# imported runs' 0.35 kg as CodeCarbon computed it.
+json=$confdir/A-pb.json
+want=$(awk 'BEGIN { print (0.4 + 0.375) * 1.25 * 300 / 1000 + 0.35 }')
+check "pb: co2e_kg $(jq .co2e_kg "$json") = jobs 203 and 204's + the imported runs' ($want), imported apart" \
+	eval 'within 0.001 "$(jq .co2e_kg "$json")" "$want" &&
+		jq -e ".imported.runs == 2 and .imported.method == \"codecarbon\"
+			and .imported.energy_kwh.it == 1.2 and .imported.energy_kwh.other == 0.2
+			and (.methods | index(\"codecarbon\")) != null" "$json" > /dev/null'
+
 # --- usage errors and no data ----------------------------------------------------
 usage_check() {	# usage_check DESCRIPTION WANT_RC REGEX ARGS...
 	local what=$1 want=$2 re=$3 out rc
@@ -114,6 +137,15 @@ stmt -u alice -E 2026-03-04Z --json > "$confdir/e.json" 2>&1
 check "-u alice -E 2026-03-04: jobs 201 and 202, period ending at -E" \
 	test "$(jq -r '[.jobs, .scope.partial_jobs, .period.end] | map(tostring) | join(" ")' "$confdir/e.json")" = \
 	"2 1 2026-03-04T00:00:00Z"
+
+stmt -A pb -S 2026-03-05Z --json > "$confdir/s-pb.json" 2>&1
+check "-A pb -S 2026-03-05: job 204 and the run that ended after -S" \
+	test "$(jq -r '[.jobs, .imported.runs] | map(tostring) | join(" ")' "$confdir/s-pb.json")" = "1 1"
+"$report" --config "$confdir/report.conf" import codecarbon "$confdir/cc.csv" -A offsite > /dev/null 2>&1
+stmt -A offsite --json > "$confdir/offsite.json" 2>&1
+rc=$?
+check "a project with imported runs only has a statement (exit $rc): 0 jobs, 2 runs, 0.35 kg" \
+	eval '[ $rc = 0 ] && jq -e ".jobs == 0 and .imported.runs == 2 and .co2e_kg == 0.35" "$confdir/offsite.json" > /dev/null'
 
 # --- one real job ----------------------------------------------------------------
 job=$(harness_as_user sbatch --parsable --carbon-tag=stmtreal --wrap 'timeout 3 sha256sum /dev/zero; true')

@@ -1,0 +1,104 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-or-later
+# Golden outputs of `carbon-report job` in every format (table, markdown,
+# json, csv) and of `db status` (issue 6), on the harness's real PostgreSQL:
+# records written as the plugin writes them (carbon.put_step as
+# carbon_writer), a fixed PUE and intensity, so that every figure is exact.
+# The version, the schema and the migrations' applied-at times change from
+# run to run: the golden files under tests/golden/job/ say @VERSION@,
+# @SCHEMA@ and @APPLIED_AT@. GOLDEN_UPDATE=1 rewrites them (then review them
+# with git diff). Output: TAP.
+set -uo pipefail
+. "$(dirname "$0")/tap.sh"
+
+. "$top/tests/harness/harness.sh"
+
+golden=$top/tests/golden/job
+make_confdir jobgolden
+harness_start --plugstack "$confdir/plugstack.conf"
+trap 'harness_stop; rm -rf "$confdir"' EXIT
+write_carbon_conf 1
+writer_db="$HARNESS_CONNINFO user=carbon_writer"
+sql() { psql -X -q -t -A -v ON_ERROR_STOP=1 "$admin_db" -c "$1"; }
+printf '[site]\npue = 1.25\nintensity = 300\n[database]\nconninfo = %s\n' "$admin_db" \
+	> "$confdir/report.conf"
+cr() { "$report" --config "$confdir/report.conf" "$@"; }
+
+# put JOB STEP NODE USER PROJECT TAG START END CPU_J DRAM_J GPU_J METHOD PARTIAL
+#     ESTIMATED_J CPU_TIME_S: one record of the measurement engine, holding the
+# job's share on its node; its energy in the hour bucket of START; "-": no
+# project or tag.
+put() {
+	local hour project=NULL tag=NULL
+	[ "$5" = - ] || project="'$5'"
+	[ "$6" = - ] || tag="'$6'"
+	hour=$(date -u -d "@$(($(date -u -d "$7" +%s) / 3600 * 3600))" +%Y-%m-%dT%H:%M:%SZ)
+	psql -X -q -t -A -v ON_ERROR_STOP=1 "$writer_db" -c "SELECT carbon.put_step(
+		'goldtest', $1, '$2', '$3', 1001, '$4', NULL, $project, $tag,
+		'$7'::timestamptz, '$8'::timestamptz, $9, ${10}, ${11}, 0, 10, '${12}', ${13},
+		$9, ${10}, ${11}, 0, ${14}, ${15}, 'cgroup-v1', NULL,
+		'[{\"hour\": \"$hour\", \"cpu_j\": $9, \"dram_j\": ${10}, \"gpu_j\": ${11}, \"other_j\": 0}]'::jsonb)" \
+		> /dev/null
+}
+
+echo "1..13"
+check_db_init "$admin_db"
+# The annual tables of data/ change with new releases; these outputs use the
+# fixed intensity, so none is needed and data_version stays the same.
+sql "DELETE FROM carbon.intensity_annual"
+
+# Job 501 (project pa, tag runA): a batch step on n1, and step 0 on n2 with a
+# GPU, killed (partial). Job 502 (no project, no tag): modelled only. Job
+# 503: RAPL for the CPU, its GPU modelled. Job 504: no counter and no model
+# (method none): not measured.
+put 501 batch n1 alice pa runA 2026-03-02T10:00:00Z 2026-03-02T11:00:00Z 3600000 360000 0 rapl false 0 3600
+put 501 0 n2 alice pa runA 2026-03-02T10:30:00Z 2026-03-02T11:30:00Z 720000 72000 7200000 rapl+nvml true 0 3000
+put 502 batch n3 bob - - 2026-03-03T08:00:00Z 2026-03-03T09:00:00Z 1440000 0 0 model false 1440000 7200
+put 503 batch n1 alice pb runB 2026-03-05T12:00:00Z 2026-03-05T12:30:00Z 900000 90000 360000 rapl+model false 360000 1200
+put 504 batch n2 carol pc - 2026-03-06T07:15:00Z 2026-03-06T07:45:00Z 0 0 0 none false 0 600
+
+version=$("$report" --version | awk '{ print $2 }')
+normalise() {
+	sed -E "s/${version//./\\.}/@VERSION@/g; s/(\"schema\": )[0-9]+/\1\"@SCHEMA@\"/
+		s/[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}Z/@APPLIED_AT@/g"
+}
+golden_check() {	# golden_check NAME WANT_RC ARGS...: stdout of carbon-report ARGS
+	local name=$1 want=$2 out=$confdir/$1 rc
+	shift 2
+	cr "$@" > "$out.raw" 2> "$out.err"
+	rc=$?
+	if [[ $name == db-status.* ]]; then
+		normalise < "$out.raw" > "$out"
+	else
+		sed -E "s/${version//./\\.}/@VERSION@/g; s/(\"schema\": )[0-9]+/\1\"@SCHEMA@\"/" \
+			"$out.raw" > "$out"
+	fi
+	if [[ ${GOLDEN_UPDATE:-} == 1 ]]; then
+		mkdir -p "$golden"
+		cp "$out" "$golden/$name"
+	fi
+	if diff -u "$golden/$name" "$out" > "$out.diff" && [ "$rc" = "$want" ]; then
+		ok "$* (exit $rc) matches tests/golden/job/$name"
+	else
+		not_ok "$* (exit $rc, want $want) matches tests/golden/job/$name"
+		sed 's/^/# /' "$out.diff" "$out.err"
+	fi
+}
+for format in table markdown json csv; do
+	golden_check "job.$format" 0 job 501 502 503 504 --format "$format"
+done
+golden_check "job-501.json" 0 job 501 --json
+for format in table markdown json csv; do
+	golden_check "db-status.$format" 0 db status --format "$format"
+done
+
+# The applied-at times are the only thing normalised away in db status.
+check "db status --json lists every migration applied, at a time" \
+	quiet jq -e 'length >= 7 and all(.[]; .applied_at | test("^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9:]{8}Z$"))' \
+	"$confdir/db-status.json.raw"
+out=$(cr job 501 599 --format csv 2>&1 > /dev/null)
+rc=$?
+check "an unknown job among known ones: exit 1 and a message naming it" \
+	eval '[ $rc = 1 ] && grep -q "job 599: no energy records (unknown job, not yours" <<<"$out"'
+check "the csv says on stderr that job 504 was not measured" \
+	grep -q "job 504: energy not measured" "$confdir/job.csv.err"
