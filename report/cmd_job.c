@@ -357,17 +357,6 @@ static void print_intensity(const struct intensity *in)
 		printf("%.4g gCO2e/kWh (%s)", in->g_per_kwh, level);
 }
 
-/* Four significant digits, trailing zeros kept: "1.640", "0.008333". */
-static const char *sig4(double v, char *buf, size_t n)
-{
-	if (fabs(v) >= 1000.0)
-		snprintf(buf, n, "%.1f", v);
-	else if (v == 0.0)
-		snprintf(buf, n, "0");
-	else
-		snprintf(buf, n, "%#.4g", v);
-	return buf;
-}
 
 static int print_job_table(const struct job *job, bool markdown)
 {
@@ -407,15 +396,15 @@ static int print_job_table(const struct job *job, bool markdown)
 		       "of each node, counted once, idle time included.\n", markdown ? "\n" : "");
 	if (job->estimated_kwh > 0)
 		printf("%sEstimated (no counter, see spank_carbon(8)): %s kWh of the IT energy.\n",
-		       markdown ? "\n" : "", sig4(job->estimated_kwh, it, sizeof(it)));
+		       markdown ? "\n" : "", table_sig4(job->estimated_kwh, it, sizeof(it)));
 	print_unmeasured_nodes(job, markdown);
 	printf(markdown ? "\n**Total**: " : "Total   ");
 	if (job->measured) {
 		printf("IT %s kWh × PUE %.4g = %s kWh facility; ",
-		       sig4(job->it_kwh, it, sizeof(it)), job->pue,
-		       sig4(job->facility_kwh, fac, sizeof(fac)));
+		       table_sig4(job->it_kwh, it, sizeof(it)), job->pue,
+		       table_sig4(job->facility_kwh, fac, sizeof(fac)));
 		print_intensity(in);
-		printf(" → %s kg CO2e\n", sig4(job->co2e_kg, co2, sizeof(co2)));
+		printf(" → %s kg CO2e\n", table_sig4(job->co2e_kg, co2, sizeof(co2)));
 	} else {
 		printf("energy not measured (no energy counters), so no CO2e\n");
 	}

@@ -695,17 +695,6 @@ static void print_json(const struct statement *st, const struct data_version *dv
 
 /* ---- text and Markdown ----------------------------------------------------- */
 
-/* Four significant digits, trailing zeros kept: "1.640", "0.008333". */
-static const char *sig4(double v, char *buf, size_t n)
-{
-	if (fabs(v) >= 1000.0)
-		snprintf(buf, n, "%.1f", v);
-	else if (v == 0.0)
-		snprintf(buf, n, "0");
-	else
-		snprintf(buf, n, "%#.4g", v);
-	return buf;
-}
 
 static void heading(bool md, const char *title)
 {
@@ -804,14 +793,14 @@ static void print_imported(const struct imported_runs *imp, bool md)
 	item(md, "runs", "%zu, imported with 'carbon-report import codecarbon': CodeCarbon's figures, not measured by slurm-carbon",
 	     imp->runs);
 	item(md, "period", "%s .. %s (%s hours of runs)", utc_iso8601(imp->first_s, a, sizeof(a)),
-	     utc_iso8601(imp->last_s, b, sizeof(b)), sig4(imp->duration_s / 3600.0, x, sizeof(x)));
+	     utc_iso8601(imp->last_s, b, sizeof(b)), table_sig4(imp->duration_s / 3600.0, x, sizeof(x)));
 	item(md, "energy", "CPU %.6f, DRAM (RAM) %.6f, GPU %.6f, other %.6f: IT %.6f kWh",
 	     imp->energy_kwh[DOMAIN_CPU], imp->energy_kwh[DOMAIN_DRAM],
 	     imp->energy_kwh[DOMAIN_GPU], imp->energy_kwh[DOMAIN_OTHER], imp->it_kwh);
 	item(md, "facility energy", "%s kWh (energy_consumed, as imported)",
-	     sig4(imp->facility_kwh, y, sizeof(y)));
+	     table_sig4(imp->facility_kwh, y, sizeof(y)));
 	item(md, "emissions", "%s kg CO2e (as imported; included in the totals)",
-	     sig4(imp->co2e_kg, x, sizeof(x)));
+	     table_sig4(imp->co2e_kg, x, sizeof(x)));
 }
 
 static int print_text(const struct statement *st, const struct data_version *dv, bool md)
@@ -829,9 +818,9 @@ static int print_text(const struct statement *st, const struct data_version *dv,
 	if (st->imp.runs)
 		printf(" and %zu imported run%s", st->imp.runs, st->imp.runs == 1 ? "" : "s");
 	printf(", %s to %s: %s kWh IT energy, %s kWh facility energy, ",
-	       a, b, sig4(st->it_kwh, x, sizeof(x)), sig4(st->facility_kwh, y, sizeof(y)));
+	       a, b, table_sig4(st->it_kwh, x, sizeof(x)), table_sig4(st->facility_kwh, y, sizeof(y)));
 	printf(md ? "**%s kg CO2e** (operational, location-based).\n" :
-	       "%s kg CO2e (operational, location-based).\n", sig4(st->co2e_kg, z, sizeof(z)));
+	       "%s kg CO2e (operational, location-based).\n", table_sig4(st->co2e_kg, z, sizeof(z)));
 
 	heading(md, "Scope");
 	item(md, st->by, "%s", st->who);
@@ -862,11 +851,11 @@ static int print_text(const struct statement *st, const struct data_version *dv,
 	item(md, "GPU model, count", "unknown (not recorded)");
 
 	heading(md, "Activity");
-	item(md, "CPU time", "%s CPU-hours%s", sig4(st->cpu_time_s / 3600.0, x, sizeof(x)),
+	item(md, "CPU time", "%s CPU-hours%s", table_sig4(st->cpu_time_s / 3600.0, x, sizeof(x)),
 	     st->rows_without_cpu_time ? " (some records lack CPU time)" : "");
 	item(md, "wall time", "%s hours (sum of the jobs' durations)",
-	     sig4(st->wall_s / 3600.0, x, sizeof(x)));
-	item(md, "node time", "%s node-hours", sig4(st->node_s / 3600.0, x, sizeof(x)));
+	     table_sig4(st->wall_s / 3600.0, x, sizeof(x)));
+	item(md, "node time", "%s node-hours", table_sig4(st->node_s / 3600.0, x, sizeof(x)));
 
 	heading(md, "Energy");
 	if (print_energy_table(st, md) < 0)
@@ -882,7 +871,7 @@ static int print_text(const struct statement *st, const struct data_version *dv,
 	putchar('\n');
 	item(md, "PUE", "%.4g (from %s)%s", st->pue, st->pue_source,
 	     st->imp.runs ? ", of the jobs; imported runs as imported" : "");
-	item(md, "facility energy", "%s kWh", sig4(st->facility_kwh, x, sizeof(x)));
+	item(md, "facility energy", "%s kWh", table_sig4(st->facility_kwh, x, sizeof(x)));
 	if (st->imp.runs)
 		print_imported(&st->imp, md);
 
@@ -898,16 +887,16 @@ static int print_text(const struct statement *st, const struct data_version *dv,
 		item(md, "intensity", "none (no energy measured)");
 	}
 	item(md, "operational", md ? "**%s kg CO2e**" : "%s kg CO2e",
-	     sig4(st->co2e_kg, x, sizeof(x)));
+	     table_sig4(st->co2e_kg, x, sizeof(x)));
 	if (st->imp.runs)
 		item(md, "of which imported", "%s kg CO2e (CodeCarbon, as imported)",
-		     sig4(st->imp.co2e_kg, x, sizeof(x)));
+		     table_sig4(st->imp.co2e_kg, x, sizeof(x)));
 	item(md, "embodied", "not configured (not included above)");
 
 	heading(md, "Offsets (an estimate, not part of the emissions)");
 	item(md, "offsets", "%s t CO2e x %.2f USD/t = %s USD",
-	     sig4(st->co2e_kg / 1000.0, x, sizeof(x)), st->offset_price,
-	     sig4(offset_cost_usd(st), y, sizeof(y)));
+	     table_sig4(st->co2e_kg / 1000.0, x, sizeof(x)), st->offset_price,
+	     table_sig4(offset_cost_usd(st), y, sizeof(y)));
 	item(md, "price", "%s", st->offset_price_given ? "given with --offset-price" :
 	     OFFSET_PRICE_SOURCE);
 

@@ -2,6 +2,7 @@
 /* Text tables for carbon-report. */
 #include "table.h"
 
+#include <math.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
@@ -165,4 +166,15 @@ void table_free(struct table *t)
 	t->cells = NULL;
 	t->nrows = 0;
 	t->cap_rows = 0;
+}
+
+const char *table_sig4(double v, char *buf, size_t n)
+{
+	if (fabs(v) >= 1000.0)
+		snprintf(buf, n, "%.1f", v);
+	else if (v == 0.0)
+		snprintf(buf, n, "0");
+	else
+		snprintf(buf, n, "%#.4g", v);
+	return buf;
 }

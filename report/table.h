@@ -44,4 +44,8 @@ void table_print_markdown(const struct table *t, FILE *fp);
 
 void table_free(struct table *t);
 
+/* v with four significant digits, trailing zeros kept ("1.640",
+ * "0.008333"); 1000 and more with one decimal; 0 as "0". Into buf. */
+const char *table_sig4(double v, char *buf, size_t n);
+
 #endif
