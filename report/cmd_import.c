@@ -91,14 +91,24 @@ struct import_counts {
 	size_t added, updated, unchanged;
 };
 
-static const char *copy_time(int64_t t, char *buf, size_t n)
+/* t (seconds since the epoch) as UTC: PostgreSQL's timestamptz input for
+ * COPY, or (summary) ISO 8601 to the minute for the one-line summary. */
+static const char *utc_time(int64_t t, bool summary, char *buf, size_t n)
 {
 	time_t tt = (time_t)t;
 	struct tm tm;
 
-	if (!gmtime_r(&tt, &tm) || !strftime(buf, n, "%Y-%m-%d %H:%M:%S+00", &tm))
+	if (!gmtime_r(&tt, &tm) ||
+	    !(summary ? strftime(buf, n, "%Y-%m-%dT%H:%MZ", &tm) :
+			strftime(buf, n, "%Y-%m-%d %H:%M:%S+00", &tm)))
 		snprintf(buf, n, "?");
 	return buf;
+}
+
+/* PostgreSQL's timestamptz input, for COPY. */
+static const char *copy_time(int64_t t, char *buf, size_t n)
+{
+	return utc_time(t, false, buf, n);
 }
 
 /* Send the values as COPY text. Zones hold no tab, newline or backslash
@@ -251,14 +261,10 @@ out:
 	return rc;
 }
 
+/* Minutes are enough for the one-line summary. */
 static const char *summary_time(int64_t t, char *buf, size_t n)
 {
-	time_t tt = (time_t)t;
-	struct tm tm;
-
-	if (!gmtime_r(&tt, &tm) || !strftime(buf, n, "%Y-%m-%dT%H:%MZ", &tm))
-		snprintf(buf, n, "?");
-	return buf;
+	return utc_time(t, true, buf, n);
 }
 
 /* "DE", "DE, FR" or "12 zones": the zones in the order of the file. */
