@@ -3,9 +3,10 @@
 # The main job, on a fresh Debian 12 machine as root: install what is needed,
 # build and `make install` slurm-carbon, bring up a local PostgreSQL and a
 # one-node Slurm cluster with spank_carbon.so in its plugstack.conf, submit
-# sample jobs with sbatch as an unprivileged user, and print their reports.
-# The plugin reads this machine's real sensors; where there are none (most
-# virtual machines) the report says so instead of showing invented figures.
+# sample jobs with sbatch as an unprivileged user, and print their reports
+# and the emission statement of the project. The plugin reads this machine's
+# real sensors; where there are none (most virtual machines) the figures come
+# from the model and the reports say they are estimated.
 # Everything it starts is stopped at the end (DEMO_KEEP=1 keeps it running).
 set -euo pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)
@@ -72,6 +73,9 @@ done
 
 step "carbon-report job ${jobs[*]}"
 "$report" -d "$HARNESS_CONNINFO user=$HARNESS_PGUSER" --config "$confdir/carbon.conf" job "${jobs[@]}"
+step "carbon-report statement -A neuclir --format markdown"
+"$report" -d "$HARNESS_CONNINFO user=$HARNESS_PGUSER" --config "$confdir/carbon.conf" \
+	statement -A neuclir --format markdown
 if [ "${DEMO_KEEP:-0}" = 1 ]; then
 	echo
 	echo "left running (DEMO_KEEP=1): SLURM_CONF=$SLURM_CONF, database \"$HARNESS_CONNINFO\"; stop with: . tests/harness/harness.sh; HARNESS_DIR=$HARNESS_DIR harness_stop"
