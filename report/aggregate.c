@@ -36,6 +36,25 @@ void totals_add_job(struct job_totals *t, const struct job *job)
 		t->last_end_s = job->end_s;
 }
 
+void totals_add(struct job_totals *t, const struct job_totals *part)
+{
+	int d;
+
+	t->jobs += part->jobs;
+	t->cpu_time_s += part->cpu_time_s;
+	t->cpu_time_rows += part->cpu_time_rows;
+	t->wall_s += part->wall_s;
+	for (d = 0; d < DOMAIN_COUNT; d++)
+		t->energy_kwh[d] += part->energy_kwh[d];
+	t->it_kwh += part->it_kwh;
+	t->facility_kwh += part->facility_kwh;
+	t->co2e_kg += part->co2e_kg;
+	if (isnan(t->first_start_s) || part->first_start_s < t->first_start_s)
+		t->first_start_s = part->first_start_s;
+	if (isnan(t->last_end_s) || part->last_end_s > t->last_end_s)
+		t->last_end_s = part->last_end_s;
+}
+
 double share_pct(double part, double whole)
 {
 	return whole > 0.0 ? 100.0 * part / whole : 0.0;

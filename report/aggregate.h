@@ -30,6 +30,8 @@ struct job_totals {
 
 void totals_init(struct job_totals *t);
 void totals_add_job(struct job_totals *t, const struct job *job);
+/* Add the totals of other jobs (part) to t. */
+void totals_add(struct job_totals *t, const struct job_totals *part);
 
 /* part's share of whole in percent; 0 when whole is 0. */
 double share_pct(double part, double whole);

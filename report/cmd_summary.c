@@ -3,14 +3,12 @@
 #include "report.h"
 
 #include <getopt.h>
-#include <math.h>
 #include <stdio.h>
 #include <string.h>
-#include <time.h>
 
 #include "aggregate.h"
 #include "filter.h"
-#include "jobset.h"
+#include "jobsum.h"
 #include "json.h"
 #include "table.h"
 
@@ -37,30 +35,6 @@ static void usage(FILE *fp)
 	      "  -M, --cluster NAME    jobs of this cluster\n"
 	      "csv: one CodeCarbon emissions.csv row per group (project_name = the group).\n",
 	      fp);
-}
-
-/* The key of job in the grouping; NULL: the job has none. day is written
- * into buf. */
-static const char *group_key(const struct job *job, enum summary_by by, char *buf,
-			     size_t n)
-{
-	time_t t;
-	struct tm tm;
-
-	switch (by) {
-	case BY_USER:
-		return job->rows[0].user;
-	case BY_PROJECT:
-		return job_project(job);
-	case BY_TAG:
-		return job_tag(job);
-	case BY_DAY:
-		t = (time_t)floor(job->end_s);
-		if (!gmtime_r(&t, &tm) || !strftime(buf, n, "%Y-%m-%d", &tm))
-			return NULL;
-		return buf;
-	}
-	return NULL;
 }
 
 static int print_table(const struct group_list *l, const struct job_totals *all,
@@ -150,25 +124,24 @@ static int print_csv(const struct group_list *l)
 	return 0;
 }
 
-static int summarize(const struct jobset *set, enum summary_by by,
+static const enum job_key by_keys[] = {
+	[BY_USER] = JOB_KEY_USER, [BY_PROJECT] = JOB_KEY_PROJECT,
+	[BY_TAG] = JOB_KEY_TAG, [BY_DAY] = JOB_KEY_DAY,
+};
+
+static int summarize(PGconn *conn, const struct job_filter *f, enum summary_by by,
 		     const struct report_env *env)
 {
 	struct group_list l = { 0 };
 	struct job_totals all;
-	struct group *g;
-	char day[16];
-	size_t i;
 	int rc = EXIT_NODATA;
 
-	totals_init(&all);
-	for (i = 0; i < set->n; i++) {
-		g = group_get(&l, group_key(&set->jobs[i], by, day, sizeof(day)));
-		if (!g) {
-			fputs("carbon-report: out of memory\n", stderr);
-			goto out;
-		}
-		totals_add_job(&g->t, &set->jobs[i]);
-		totals_add_job(&all, &set->jobs[i]);
+	if (jobsum_load(conn, f, env, by_keys[by], JOB_KEY_NONE, &l, &all) < 0)
+		goto out;
+	if (all.jobs == 0) {
+		fputs("carbon-report summary: no energy records match (none in the period, or none you may see)\n",
+		      stderr);
+		goto out;
 	}
 	group_list_sort_by_key(&l);
 	switch (env->format) {
@@ -200,7 +173,6 @@ int cmd_summary(struct report_env *env, int argc, char **argv)
 		{ NULL, 0, NULL, 0 },
 	};
 	struct filter_args fa;
-	struct jobset set;
 	PGconn *conn = NULL;
 	int by = -1, rc = EXIT_USAGE, c, r, i;
 
@@ -246,14 +218,7 @@ int cmd_summary(struct report_env *env, int argc, char **argv)
 	conn = report_connect(env);
 	if (!conn)
 		goto out;
-	if (jobset_load(conn, &fa.f, env, &set) < 0)
-		goto out;
-	if (set.n == 0)
-		fputs("carbon-report summary: no energy records match (none in the period, or none you may see)\n",
-		      stderr);
-	else
-		rc = summarize(&set, (enum summary_by)by, env);
-	jobset_free(&set);
+	rc = summarize(conn, &fa.f, (enum summary_by)by, env);
 out:
 	PQfinish(conn);
 	filter_free(&fa);

@@ -12,7 +12,7 @@
 #include "aggregate.h"
 #include "barchart.h"
 #include "filter.h"
-#include "jobset.h"
+#include "jobsum.h"
 #include "json.h"
 #include "record.h"
 #include "table.h"
@@ -42,26 +42,22 @@ struct campaign {
 	size_t users;
 };
 
-static int campaign_build(struct campaign *c, const struct jobset *set)
+static int campaign_build(struct campaign *c, PGconn *conn, const struct job_filter *f,
+			  const struct report_env *env)
 {
 	struct group_list users = { 0 };
-	struct group *p, *u;
-	size_t i;
+	size_t i, j;
 	int rc = -1;
 
 	memset(c, 0, sizeof(*c));
-	totals_init(&c->all);
-	for (i = 0; i < set->n; i++) {
-		const struct job *job = &set->jobs[i];
-
-		if (!(p = group_get(&c->projects, job_project(job))) ||
-		    !(u = group_get(&p->sub, job->rows[0].user)) ||
-		    !group_get(&users, job->rows[0].user))
-			goto out;
-		totals_add_job(&p->t, job);
-		totals_add_job(&u->t, job);
-		totals_add_job(&c->all, job);
-	}
+	if (jobsum_load(conn, f, env, JOB_KEY_PROJECT, JOB_KEY_USER, &c->projects, &c->all) < 0)
+		goto out;
+	for (i = 0; i < c->projects.n; i++)
+		for (j = 0; j < c->projects.g[i].sub.n; j++)
+			if (!group_get(&users, c->projects.g[i].sub.g[j].key)) {
+				fputs("carbon-report: out of memory\n", stderr);
+				goto out;
+			}
 	/* The largest emitters first, as in the chart. */
 	group_list_sort_by_co2e(&c->projects);
 	for (i = 0; i < c->projects.n; i++)
@@ -70,8 +66,6 @@ static int campaign_build(struct campaign *c, const struct jobset *set)
 	rc = 0;
 out:
 	group_list_free(&users);
-	if (rc < 0)
-		fputs("carbon-report: out of memory\n", stderr);
 	return rc;
 }
 
@@ -305,13 +299,18 @@ static int print_csv(const struct campaign *c)
 	return 0;
 }
 
-static int report(const struct jobset *set, const struct report_env *env)
+static int report(PGconn *conn, const struct job_filter *f, const struct report_env *env)
 {
 	struct campaign c;
 	int rc = EXIT_NODATA;
 
-	if (campaign_build(&c, set) < 0)
+	if (campaign_build(&c, conn, f, env) < 0)
 		goto out;
+	if (c.all.jobs == 0) {
+		fputs("carbon-report track: no energy records match (none in the period, or none you may see)\n",
+		      stderr);
+		goto out;
+	}
 	switch (env->format) {
 	case FMT_JSON:
 		if (print_json(&c) < 0)
@@ -344,7 +343,6 @@ int cmd_track(struct report_env *env, int argc, char **argv)
 		{ NULL, 0, NULL, 0 },
 	};
 	struct filter_args fa;
-	struct jobset set;
 	PGconn *conn = NULL;
 	int rc = EXIT_USAGE, c, r;
 
@@ -373,14 +371,7 @@ int cmd_track(struct report_env *env, int argc, char **argv)
 	conn = report_connect(env);
 	if (!conn)
 		goto out;
-	if (jobset_load(conn, &fa.f, env, &set) < 0)
-		goto out;
-	if (set.n == 0)
-		fputs("carbon-report track: no energy records match (none in the period, or none you may see)\n",
-		      stderr);
-	else
-		rc = report(&set, env);
-	jobset_free(&set);
+	rc = report(conn, &fa.f, env);
 out:
 	PQfinish(conn);
 	filter_free(&fa);

@@ -10,27 +10,32 @@
 #include "union.h"
 
 /* The records of the jobs a filter selects ($1 ids, $2 cluster, $3 user,
- * $4 project, $5 tag, $6 from, $7 to), in job order. */
-static const char job_sql[] =
-	"SELECT job_id, cluster, step, node, user_name, project, tag,"
-	" extract(epoch FROM start_time)::float8 AS start_epoch,"
-	" extract(epoch FROM end_time)::float8 AS end_epoch,"
-	" cpu_j, dram_j, gpu_j, other_j, samples, method, partial,"
-	" job_cpu_j, job_dram_j, job_gpu_j, job_other_j, estimated_j, cpu_time_s,"
-	" split, notes"
-	" FROM carbon.step_energy s"
-	" WHERE ($1::bigint[] IS NULL OR job_id = ANY($1::bigint[]))"
-	" AND ($2::text IS NULL OR cluster = $2::text)"
-	" AND ($3::text IS NULL OR user_name = $3::text)"
-	" AND ($4::text IS NULL OR (cluster, job_id) IN"
-	"      (SELECT cluster, job_id FROM carbon.step_energy WHERE project = $4::text))"
-	" AND ($5::text IS NULL OR (cluster, job_id) IN"
-	"      (SELECT cluster, job_id FROM carbon.step_energy WHERE tag = $5::text))"
-	" AND ($6::float8 IS NULL AND $7::float8 IS NULL OR (cluster, job_id) IN"
-	"      (SELECT cluster, job_id FROM carbon.step_energy GROUP BY cluster, job_id"
-	"       HAVING ($6::float8 IS NULL OR max(end_time) >= to_timestamp($6::float8))"
+ * $4 project, $5 tag, $6 from, $7 to), in job order; job_needs_records_sql
+ * only those of the jobs sql/008 cannot add up. */
+#define JOB_SQL_SELECT \
+	"SELECT job_id, cluster, step, node, user_name, project, tag," \
+	" extract(epoch FROM start_time)::float8 AS start_epoch," \
+	" extract(epoch FROM end_time)::float8 AS end_epoch," \
+	" cpu_j, dram_j, gpu_j, other_j, samples, method, partial," \
+	" job_cpu_j, job_dram_j, job_gpu_j, job_other_j, estimated_j, cpu_time_s," \
+	" split, notes" \
+	" FROM carbon.step_energy s" \
+	" WHERE ($1::bigint[] IS NULL OR job_id = ANY($1::bigint[]))" \
+	" AND ($2::text IS NULL OR cluster = $2::text)" \
+	" AND ($3::text IS NULL OR user_name = $3::text)" \
+	" AND ($4::text IS NULL OR (cluster, job_id) IN" \
+	"      (SELECT cluster, job_id FROM carbon.step_energy WHERE project = $4::text))" \
+	" AND ($5::text IS NULL OR (cluster, job_id) IN" \
+	"      (SELECT cluster, job_id FROM carbon.step_energy WHERE tag = $5::text))" \
+	" AND ($6::float8 IS NULL AND $7::float8 IS NULL OR (cluster, job_id) IN" \
+	"      (SELECT cluster, job_id FROM carbon.step_energy GROUP BY cluster, job_id" \
+	"       HAVING ($6::float8 IS NULL OR max(end_time) >= to_timestamp($6::float8))" \
 	"       AND ($7::float8 IS NULL OR min(start_time) < to_timestamp($7::float8))))"
-	" ORDER BY job_id, cluster, start_time, step, node";
+#define JOB_SQL_ORDER " ORDER BY job_id, cluster, start_time, step, node"
+static const char job_sql[] = JOB_SQL_SELECT JOB_SQL_ORDER;
+static const char job_needs_records_sql[] = JOB_SQL_SELECT
+	" AND (cluster, job_id) IN (SELECT cluster, job_id FROM carbon.job_total"
+	"      WHERE needs_records)" JOB_SQL_ORDER;
 
 static const char *text_or_null(const PGresult *res, int row, int col)
 {
@@ -395,7 +400,8 @@ int jobset_load(PGconn *conn, const struct job_filter *f, const struct report_en
 	params[4] = f->tag;
 	params[5] = isnan(f->start_s) ? NULL : start;
 	params[6] = isnan(f->end_s) ? NULL : end;
-	set->res = PQexecParams(conn, job_sql, 7, NULL, params, NULL, NULL, 0);
+	set->res = PQexecParams(conn, f->needs_records_only ? job_needs_records_sql : job_sql,
+				7, NULL, params, NULL, NULL, 0);
 	if (PQresultStatus(set->res) != PGRES_TUPLES_OK) {
 		fprintf(stderr, "carbon-report: cannot read carbon.step_energy: %s",
 			PQresultErrorMessage(set->res));

@@ -88,6 +88,9 @@ struct job_filter {
 	const char *tag;
 	double start_s;		/* jobs that end at or after (NaN: open) */
 	double end_s;		/* jobs that start before (NaN: open) */
+	/* Only the jobs whose totals need their records (sql/008
+	 * carbon.job_total.needs_records); the database must have 008. */
+	bool needs_records_only;
 };
 
 struct jobset {

@@ -1,0 +1,282 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* Jobs added up by group in PostgreSQL (see jobsum.h). */
+#include "jobsum.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+static const char *const key_names[] = {
+	[JOB_KEY_NONE] = NULL, [JOB_KEY_USER] = "user", [JOB_KEY_PROJECT] = "project",
+	[JOB_KEY_TAG] = "tag", [JOB_KEY_DAY] = "day",
+};
+
+/* Per group ($12 key, $13 sub key: user, project, tag, day or NULL) of the
+ * jobs the filter selects ($1 .. $7 as jobset.c's job_sql) that job_total
+ * can add up: their sums, and facility energy and CO2e from each hour
+ * bucket with the PUE and intensity of its hour, each distinct (cluster,
+ * hour) resolved once with jobset.c's parameters ($8 pue, $9 zone, $10 fixed
+ * intensity, $11 the reporter has a carbon.conf); energy without hour
+ * buckets at the job's start, as jobset.c does. */
+#define KEY_SQL(p) \
+	"CASE " p "::text WHEN 'user' THEN t.user_name WHEN 'project' THEN t.project" \
+	" WHEN 'tag' THEN t.tag" \
+	" WHEN 'day' THEN to_char(t.end_time AT TIME ZONE 'UTC', 'YYYY-MM-DD') END"
+#define PUE_SQL(cluster, at) \
+	"carbon.pue_at(" cluster ", " at "," \
+	" CASE WHEN $11::bool THEN $8::float8 ELSE coalesce(cs.pue, $8::float8) END)"
+#define INTENSITY_SQL(at) \
+	"carbon.intensity_at(coalesce($9::text, cs.zone), " at "," \
+	" CASE WHEN $11::bool OR $10::float8 IS NOT NULL THEN $10::float8" \
+	" ELSE cs.intensity END)"
+static const char sum_sql[] =
+	"WITH j AS MATERIALIZED ("
+	" SELECT t.cluster, t.job_id, t.start_time, t.measured,"
+	"  " KEY_SQL("$12") " AS key1, " KEY_SQL("$13") " AS key2,"
+	"  t.cpu_j, t.dram_j, t.gpu_j, t.other_j, t.hours_j, t.cpu_time_s, t.cpu_time_rows,"
+	"  extract(epoch FROM t.start_time)::float8 AS start_epoch,"
+	"  extract(epoch FROM t.end_time)::float8 AS end_epoch"
+	" FROM carbon.job_total t"
+	" WHERE NOT t.needs_records"
+	" AND ($1::bigint[] IS NULL OR t.job_id = ANY($1::bigint[]))"
+	" AND ($2::text IS NULL OR t.cluster = $2::text)"
+	" AND ($3::text IS NULL OR t.user_name = $3::text)"
+	" AND ($4::text IS NULL OR $4::text = ANY(t.projects))"
+	" AND ($5::text IS NULL OR $5::text = ANY(t.tags))"
+	" AND ($6::float8 IS NULL OR t.end_time >= to_timestamp($6::float8))"
+	" AND ($7::float8 IS NULL OR t.start_time < to_timestamp($7::float8))"
+	"), jh AS MATERIALIZED ("
+	" SELECT j.key1, j.key2, h.cluster, h.hour, h.j"
+	" FROM carbon.job_hour h JOIN j ON j.cluster = h.cluster AND j.job_id = h.job_id"
+	" WHERE j.measured"
+	"), rate AS MATERIALIZED ("
+	" SELECT c.cluster, c.hour, p.pue, i.g_per_kwh"
+	" FROM (SELECT DISTINCT cluster, hour FROM jh) c"
+	" LEFT JOIN carbon.cluster_site cs ON cs.cluster = c.cluster"
+	" CROSS JOIN LATERAL " PUE_SQL("c.cluster", "c.hour") " p"
+	" CROSS JOIN LATERAL " INTENSITY_SQL("c.hour") " i"
+	"), rest AS MATERIALIZED ("
+	" SELECT j.key1, j.key2,"
+	"  (j.cpu_j + j.dram_j + j.gpu_j + j.other_j - j.hours_j) / 3600000.0 AS kwh,"
+	"  p.pue, i.g_per_kwh"
+	" FROM j LEFT JOIN carbon.cluster_site cs ON cs.cluster = j.cluster"
+	" CROSS JOIN LATERAL " PUE_SQL("j.cluster", "j.start_time") " p"
+	" CROSS JOIN LATERAL " INTENSITY_SQL("j.start_time") " i"
+	" WHERE j.measured"
+	" AND (j.cpu_j + j.dram_j + j.gpu_j + j.other_j - j.hours_j) / 3600000.0 > 1e-12"
+	"), part AS ("
+	" SELECT key1, key2, 1 AS jobs, cpu_time_s, cpu_time_rows,"
+	"  end_epoch - start_epoch AS wall_s, cpu_j, dram_j, gpu_j, other_j,"
+	"  start_epoch, end_epoch, 0::float8 AS facility_kwh, 0::float8 AS co2e_kg"
+	" FROM j"
+	" UNION ALL"
+	" SELECT jh.key1, jh.key2, 0, NULL, 0, 0, 0, 0, 0, 0, NULL, NULL,"
+	"  jh.j / 3600000.0 * r.pue, jh.j / 3600000.0 * r.pue * r.g_per_kwh / 1000.0"
+	" FROM jh JOIN rate r ON r.cluster = jh.cluster AND r.hour = jh.hour"
+	" UNION ALL"
+	" SELECT key1, key2, 0, NULL, 0, 0, 0, 0, 0, 0, NULL, NULL,"
+	"  kwh * pue, kwh * pue * g_per_kwh / 1000.0"
+	" FROM rest"
+	")"
+	" SELECT key1, key2, sum(jobs) AS jobs, coalesce(sum(cpu_time_s), 0) AS cpu_time_s,"
+	" sum(cpu_time_rows) AS cpu_time_rows, sum(wall_s) AS wall_s,"
+	" sum(cpu_j) AS cpu_j, sum(dram_j) AS dram_j, sum(gpu_j) AS gpu_j,"
+	" sum(other_j) AS other_j, min(start_epoch) AS first_start,"
+	" max(end_epoch) AS last_end, sum(facility_kwh) AS facility_kwh,"
+	" sum(co2e_kg) AS co2e_kg"
+	" FROM part GROUP BY key1, key2";
+
+/* The key of job (read record by record); day is written into buf. */
+static const char *job_key_of(const struct job *job, enum job_key key, char *buf, size_t n)
+{
+	time_t t;
+	struct tm tm;
+
+	switch (key) {
+	case JOB_KEY_USER:
+		return job->rows[0].user;
+	case JOB_KEY_PROJECT:
+		return job_project(job);
+	case JOB_KEY_TAG:
+		return job_tag(job);
+	case JOB_KEY_DAY:
+		t = (time_t)floor(job->end_s);
+		if (!gmtime_r(&t, &tm) || !strftime(buf, n, "%Y-%m-%d", &tm))
+			return NULL;
+		return buf;
+	case JOB_KEY_NONE:
+		break;
+	}
+	return NULL;
+}
+
+/* Add part to the group of key (and its sub group of sub) and to all. */
+static int add_part(struct group_list *groups, const char *key, enum job_key sub_key,
+		    const char *sub, struct job_totals *all, const struct job_totals *part)
+{
+	struct group *g = group_get(groups, key), *s = NULL;
+
+	if (!g || (sub_key != JOB_KEY_NONE && !(s = group_get(&g->sub, sub))))
+		return -1;
+	totals_add(&g->t, part);
+	if (s)
+		totals_add(&s->t, part);
+	totals_add(all, part);
+	return 0;
+}
+
+/* The jobs read record by record: all of them (needs_records_only false),
+ * or those job_total cannot add up. */
+static int add_jobs(PGconn *conn, const struct job_filter *f, const struct report_env *env,
+		    enum job_key key, enum job_key sub_key, struct group_list *groups,
+		    struct job_totals *all)
+{
+	struct jobset set;
+	struct job_totals one;
+	char day[16], sub_day[16];
+	size_t i;
+	int rc = -1;
+
+	if (jobset_load(conn, f, env, &set) < 0)
+		return -1;
+	for (i = 0; i < set.n; i++) {
+		totals_init(&one);
+		totals_add_job(&one, &set.jobs[i]);
+		if (add_part(groups, job_key_of(&set.jobs[i], key, day, sizeof(day)), sub_key,
+			     job_key_of(&set.jobs[i], sub_key, sub_day, sizeof(sub_day)), all,
+			     &one) < 0) {
+			fputs("carbon-report: out of memory\n", stderr);
+			goto out;
+		}
+	}
+	rc = 0;
+out:
+	jobset_free(&set);
+	return rc;
+}
+
+static double number(const PGresult *res, int row, const char *col)
+{
+	int c = PQfnumber(res, col);
+
+	if (c < 0 || PQgetisnull(res, row, c))
+		return 0.0;
+	return strtod(PQgetvalue(res, row, c), NULL);
+}
+
+static const char *text_or_null(const PGresult *res, int row, int col)
+{
+	return PQgetisnull(res, row, col) ? NULL : PQgetvalue(res, row, col);
+}
+
+/* Whether the database has sql/008's totals: -1 after printing why not. */
+static int have_job_total(PGconn *conn)
+{
+	PGresult *res = PQexec(conn, "SELECT to_regclass('carbon.job_total') IS NOT NULL");
+	int rc = -1;
+
+	if (PQresultStatus(res) != PGRES_TUPLES_OK || PQntuples(res) != 1)
+		fprintf(stderr, "carbon-report: cannot read the schema: %s",
+			PQresultErrorMessage(res));
+	else
+		rc = PQgetvalue(res, 0, 0)[0] == 't';
+	PQclear(res);
+	return rc;
+}
+
+int jobsum_load(PGconn *conn, const struct job_filter *f, const struct report_env *env,
+		enum job_key key, enum job_key sub_key, struct group_list *groups,
+		struct job_totals *all)
+{
+	static const char *const energy_col[DOMAIN_COUNT] = {
+		[DOMAIN_CPU] = "cpu_j",
+		[DOMAIN_DRAM] = "dram_j",
+		[DOMAIN_GPU] = "gpu_j",
+		[DOMAIN_OTHER] = "other_j",
+	};
+	struct job_filter slow = *f;
+	struct job_totals part;
+	char *ids = NULL, *p, start[32], end[32], pue[32], fixed[32];
+	const char *params[13];
+	PGresult *res = NULL;
+	size_t i;
+	int rc = -1, have, row, n, d;
+
+	totals_init(all);
+	have = have_job_total(conn);
+	if (have < 0)
+		return -1;
+	if (!have)
+		return add_jobs(conn, f, env, key, sub_key, groups, all);
+
+	if (f->n_ids) {
+		ids = malloc(f->n_ids * 21 + 3);
+		if (!ids) {
+			fputs("carbon-report: out of memory\n", stderr);
+			goto out;
+		}
+		p = ids;
+		*p++ = '{';
+		for (i = 0; i < f->n_ids; i++)
+			p += sprintf(p, "%s%lld", i ? "," : "", f->ids[i]);
+		*p++ = '}';
+		*p = '\0';
+	}
+	snprintf(start, sizeof(start), "%.6f", f->start_s);
+	snprintf(end, sizeof(end), "%.6f", f->end_s);
+	snprintf(pue, sizeof(pue), "%.17g", env->conf.pue);
+	snprintf(fixed, sizeof(fixed), "%.17g", env->conf.intensity_g_per_kwh);
+	params[0] = ids;
+	params[1] = f->cluster;
+	params[2] = f->user;
+	params[3] = f->project;
+	params[4] = f->tag;
+	params[5] = isnan(f->start_s) ? NULL : start;
+	params[6] = isnan(f->end_s) ? NULL : end;
+	params[7] = pue;
+	params[8] = env->conf.zone[0] ? env->conf.zone : NULL;
+	params[9] = env->conf.intensity_g_per_kwh >= 0 ? fixed : NULL;
+	params[10] = env->have_config ? "true" : "false";
+	params[11] = key_names[key];
+	params[12] = key_names[sub_key];
+	/* A few large scans and hash joins: compiling them costs more than
+	 * it saves. */
+	PQclear(PQexec(conn, "SET jit = off"));
+	res = PQexecParams(conn, sum_sql, 13, NULL, params, NULL, NULL, 0);
+	if (PQresultStatus(res) != PGRES_TUPLES_OK) {
+		fprintf(stderr, "carbon-report: cannot add up carbon.job_total: %s",
+			PQresultErrorMessage(res));
+		goto out;
+	}
+	n = PQntuples(res);
+	for (row = 0; row < n; row++) {
+		totals_init(&part);
+		part.jobs = (size_t)number(res, row, "jobs");
+		part.cpu_time_s = number(res, row, "cpu_time_s");
+		part.cpu_time_rows = (size_t)number(res, row, "cpu_time_rows");
+		part.wall_s = number(res, row, "wall_s");
+		for (d = 0; d < DOMAIN_COUNT; d++) {
+			part.energy_kwh[d] = number(res, row, energy_col[d]) / JOULES_PER_KWH;
+			part.it_kwh += part.energy_kwh[d];
+		}
+		part.facility_kwh = number(res, row, "facility_kwh");
+		part.co2e_kg = number(res, row, "co2e_kg");
+		part.first_start_s = number(res, row, "first_start");
+		part.last_end_s = number(res, row, "last_end");
+		if (add_part(groups, text_or_null(res, row, 0), sub_key, text_or_null(res, row, 1),
+			     all, &part) < 0) {
+			fputs("carbon-report: out of memory\n", stderr);
+			goto out;
+		}
+	}
+	slow.needs_records_only = true;
+	if (add_jobs(conn, &slow, env, key, sub_key, groups, all) < 0)
+		goto out;
+	rc = 0;
+out:
+	PQclear(res);
+	free(ids);
+	return rc;
+}

@@ -1,0 +1,29 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* Jobs added up by group in PostgreSQL (sql/008 carbon.job_total and
+ * job_hour), with the same totals jobset.c and totals_add_job() give: what
+ * summary and track read instead of every record. */
+#ifndef CARBON_JOBSUM_H
+#define CARBON_JOBSUM_H
+
+#include <libpq-fe.h>
+
+#include "aggregate.h"
+#include "jobset.h"
+#include "report.h"
+
+/* What groups jobs: a job's first record's user, its project or tag (the
+ * first record that has one, as job_project()), the UTC day it ended. */
+enum job_key { JOB_KEY_NONE, JOB_KEY_USER, JOB_KEY_PROJECT, JOB_KEY_TAG, JOB_KEY_DAY };
+
+/* Add up the jobs f selects into groups by key (and within each group into
+ * its sub list by sub_key, unless JOB_KEY_NONE) and into *all (initialised
+ * here), computing carbon for env as jobset_load() does. Jobs whose totals
+ * need their records (sql/008), and every job of a database without 008,
+ * are read through jobset_load(). groups must be empty; the caller frees it
+ * with group_list_free() either way. Returns 0, or -1 after printing why to
+ * stderr. */
+int jobsum_load(PGconn *conn, const struct job_filter *f, const struct report_env *env,
+		enum job_key key, enum job_key sub_key, struct group_list *groups,
+		struct job_totals *all);
+
+#endif
