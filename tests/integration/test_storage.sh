@@ -41,7 +41,7 @@ spooled() {
 }
 submit() { harness_as_user sbatch --parsable "$@"; }
 
-echo "1..30"
+echo "1..31"
 
 # --- 200 steps end while PostgreSQL is down --------------------------------
 harness_pg_stop
@@ -224,3 +224,9 @@ check "carbon_writer cannot read, change or delete existing rows" bash -c "
 sql "INSERT INTO carbon.project_member VALUES ('team-x', '$other')"
 check "a member of team-x sees the team's project job $job_a" \
 	quiet "$report" -d "$as_b" job "$job_a"
+# The extern step records no project (it runs without the job's options),
+# yet holds the job's share: the member must see it too (sql/009).
+member_j=$("$report" -d "$as_b" job "$job_a" --json | jq -r '.energy_kwh.it')
+owner_j=$("$report" -d "$as_a" job "$job_a" --json | jq -r '.energy_kwh.it')
+check "the member sees the job's whole energy, its extern step's share included ($member_j = $owner_j kWh)" \
+	test "$member_j" = "$owner_j" -a "$(psql -X -t -A "$as_b" -c "SELECT count(*) FROM carbon.step_energy WHERE job_id = $job_a AND step = 'extern'")" = 1
