@@ -59,7 +59,7 @@ put 504 batch n2 carol pc - 2026-03-06T07:15:00Z 2026-03-06T07:45:00Z 0 0 0 none
 
 version=$("$report" --version | awk '{ print $2 }')
 normalise() {
-	sed -E "s/${version//./\\.}/@VERSION@/g; s/(\"schema\": )[0-9]+/\1\"@SCHEMA@\"/
+	sed -E "s/${version//./\\.}/@VERSION@/g; s/(\"schema\": )[0-9]+/\1\"@SCHEMA@\"/g
 		s/[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}Z/@APPLIED_AT@/g"
 }
 golden_check() {	# golden_check NAME WANT_RC ARGS...: stdout of carbon-report ARGS
@@ -70,7 +70,7 @@ golden_check() {	# golden_check NAME WANT_RC ARGS...: stdout of carbon-report AR
 	if [[ $name == db-status.* ]]; then
 		normalise < "$out.raw" > "$out"
 	else
-		sed -E "s/${version//./\\.}/@VERSION@/g; s/(\"schema\": )[0-9]+/\1\"@SCHEMA@\"/" \
+		sed -E "s/${version//./\\.}/@VERSION@/g; s/(\"schema\": )[0-9]+/\1\"@SCHEMA@\"/g" \
 			"$out.raw" > "$out"
 	fi
 	if [[ ${GOLDEN_UPDATE:-} == 1 ]]; then

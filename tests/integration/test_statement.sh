@@ -71,7 +71,7 @@ golden_check() {	# golden_check NAME FORMAT SCOPE_OPTION VALUE
 	local name=$1 format=$2 out=$confdir/$1
 	shift 2
 	stmt "$@" --format "$format" 2>&1 |
-		sed -E "s/${version//./\\.}/@VERSION@/g; s/(\"schema\": )[0-9]+/\1\"@SCHEMA@\"/;
+		sed -E "s/${version//./\\.}/@VERSION@/g; s/(\"schema\": )[0-9]+/\1\"@SCHEMA@\"/g;
 			s/(schema )[0-9]+/\1@SCHEMA@/" > "$out"
 	if [[ ${GOLDEN_UPDATE:-} == 1 ]]; then
 		mkdir -p "$golden"
