@@ -44,6 +44,15 @@ struct step_record {
 	char split[32];		/* how CPU time was read: "cgroup-v1",
 				 * "cgroup-v2", "proc", "none" */
 	char notes[256];	/* what went wrong or was approximated */
+	/* Since migration 010 (issue 6: the statement's hardware and
+	 * activity). has_hw false: a record from before (NULL in the table). */
+	bool has_hw;
+	char cpu_model[128];	/* /proc/cpuinfo "model name"; "": unknown */
+	uint32_t alloc_cpus;	/* the job's CPUs on the node; 0: unknown */
+	char gpu_model[96];	/* NVML name of the step's first GPU; "": none
+				 * or unknown */
+	uint32_t gpus;		/* the step's GPUs matched to NVML; without
+				 * NVML the entries of its GPU list */
 	uint32_t n_hours;
 	struct hour_bucket hours[RECORD_MAX_HOURS];	/* job_j by UTC hour */
 };

@@ -85,6 +85,15 @@ int spool_format(const struct step_record *r, char *buf, size_t n)
 	if (w < 0 || (size_t)w >= n)
 		return -1;
 	len = (size_t)w;
+	if (r->has_hw) {
+		w = snprintf(buf + len, n - len,
+			     "cpu_model=%s\nalloc_cpus=%" PRIu32 "\ngpu_model=%s\ngpus=%" PRIu32 "\n",
+			     note_text(r->cpu_model) ? r->cpu_model : "", r->alloc_cpus,
+			     note_text(r->gpu_model) ? r->gpu_model : "", r->gpus);
+		if (w < 0 || (size_t)w >= n - len)
+			return -1;
+		len += (size_t)w;
+	}
 	if (!r->has_job)
 		return (int)len;	/* a record of the version 1 kind */
 	w = snprintf(buf + len, n - len,
@@ -246,7 +255,9 @@ enum key_id {
 	K_PARTIAL,
 	/* optional (since migration 003): records of the plugin of issue 4 */
 	K_JOB_CPU, K_JOB_DRAM, K_JOB_GPU, K_JOB_OTHER, K_ESTIMATED, K_CPU_TIME,
-	K_SPLIT, K_NOTES, K_HOUR, K_COUNT
+	K_SPLIT, K_NOTES, K_HOUR,
+	/* optional (since migration 010): the node's hardware */
+	K_CPU_MODEL, K_ALLOC_CPUS, K_GPU_MODEL, K_GPUS, K_COUNT
 };
 #define K_FIRST_OPTIONAL K_JOB_CPU
 
@@ -255,6 +266,7 @@ static const char *const key_names[K_COUNT] = {
 	"tag", "start", "end", "cpu_j", "dram_j", "gpu_j", "other_j", "samples",
 	"method", "partial", "job_cpu_j", "job_dram_j", "job_gpu_j", "job_other_j",
 	"estimated_j", "cpu_time_s", "split", "notes", "hour",
+	"cpu_model", "alloc_cpus", "gpu_model", "gpus",
 };
 
 /* Printable ASCII without the characters COPY and logs treat specially. */
@@ -412,6 +424,20 @@ static const char *set_value(struct step_record *r, enum key_id k, const char *v
 		       "notes must be at most 255 printable characters";
 	case K_HOUR:
 		return parse_hour(r, v);
+	case K_CPU_MODEL:
+		r->has_hw = true;
+		return note_text(v) && conf_copy_str(r->cpu_model, sizeof(r->cpu_model), v) ? NULL :
+		       "cpu_model must be at most 127 printable characters";
+	case K_ALLOC_CPUS:
+		r->has_hw = true;
+		return parse_u32(v, &r->alloc_cpus) ? NULL : "alloc_cpus is not a whole number";
+	case K_GPU_MODEL:
+		r->has_hw = true;
+		return note_text(v) && conf_copy_str(r->gpu_model, sizeof(r->gpu_model), v) ? NULL :
+		       "gpu_model must be at most 95 printable characters";
+	case K_GPUS:
+		r->has_hw = true;
+		return parse_u32(v, &r->gpus) ? NULL : "gpus is not a whole number";
 	case K_COUNT:
 		break;
 	}
@@ -493,6 +519,11 @@ int spool_parse(const char *text, size_t len, struct step_record *r, int *line,
 	if (r->has_job && !(seen[K_JOB_CPU] && seen[K_JOB_DRAM] && seen[K_JOB_GPU] &&
 			    seen[K_JOB_OTHER])) {
 		snprintf(err, errlen, "job_cpu_j, job_dram_j, job_gpu_j and job_other_j come together");
+		return -1;
+	}
+	if (r->has_hw && !(seen[K_CPU_MODEL] && seen[K_ALLOC_CPUS] && seen[K_GPU_MODEL] &&
+			   seen[K_GPUS])) {
+		snprintf(err, errlen, "cpu_model, alloc_cpus, gpu_model and gpus come together");
 		return -1;
 	}
 	if (r->end_s < r->start_s) {

@@ -18,14 +18,15 @@
 #include "db.h"
 
 static const char temp_table_sql[] =
-	"CREATE TEMP TABLE IF NOT EXISTS spool_in3 ("
+	"CREATE TEMP TABLE IF NOT EXISTS spool_in4 ("
 	" cluster text, job_id bigint, step text, node text, uid bigint,"
 	" user_name text, account text, project text, tag text,"
 	" start_time timestamptz, end_time timestamptz,"
 	" cpu_j float8, dram_j float8, gpu_j float8, other_j float8,"
 	" samples integer, method text, partial boolean,"
 	" job_cpu_j float8, job_dram_j float8, job_gpu_j float8, job_other_j float8,"
-	" estimated_j float8, cpu_time_s float8, split text, notes text, hours jsonb)"
+	" estimated_j float8, cpu_time_s float8, split text, notes text, hours jsonb,"
+	" cpu_model text, alloc_cpus integer, gpu_model text, gpus integer)"
 	" ON COMMIT DELETE ROWS";
 
 /* A growing buffer of COPY text. */
@@ -94,6 +95,22 @@ static int copy_line(struct copy_buf *b, const struct step_record *r)
 		h = snprintf(b->p + b->len + len, room - (size_t)len, "\\N");
 	}
 	len += h;
+	/* The hardware of sql/010: NULL where unknown (has_hw false). */
+	if (r->has_hw) {
+		char cpus[16], gpus[16];
+
+		snprintf(cpus, sizeof(cpus), "%" PRIu32, r->alloc_cpus);
+		snprintf(gpus, sizeof(gpus), "%" PRIu32, r->gpus);
+		h = snprintf(b->p + b->len + len, room - (size_t)len, "\t%s\t%s\t%s\t%s",
+			     r->cpu_model[0] ? r->cpu_model : "\\N",
+			     r->alloc_cpus ? cpus : "\\N",
+			     r->gpu_model[0] ? r->gpu_model : "\\N", gpus);
+	} else {
+		h = snprintf(b->p + b->len + len, room - (size_t)len, "\t\\N\t\\N\t\\N\t\\N");
+	}
+	if (h < 0 || (size_t)(len + h) >= room)
+		return -1;
+	len += h;
 	if ((size_t)len + 2 > room)
 		return -1;
 	b->p[b->len + (size_t)len++] = '\n';
@@ -111,7 +128,7 @@ static int flush_batch(PGconn *conn, const struct copy_buf *b, unsigned n,
 
 	if (db_exec(conn, "BEGIN", err, errlen) < 0 ||
 	    db_exec(conn, temp_table_sql, err, errlen) < 0 ||
-	    db_exec(conn, "COPY pg_temp.spool_in3 FROM STDIN", err, errlen) < 0)
+	    db_exec(conn, "COPY pg_temp.spool_in4 FROM STDIN", err, errlen) < 0)
 		goto out;
 	if (PQputCopyData(conn, b->p, (int)b->len) != 1) {
 		PQputCopyEnd(conn, "sending failed");
@@ -128,7 +145,7 @@ static int flush_batch(PGconn *conn, const struct copy_buf *b, unsigned n,
 		goto out;
 	}
 	PQclear(res);
-	res = PQexec(conn, "SELECT carbon.merge_spool_in3() AS merged");
+	res = PQexec(conn, "SELECT carbon.merge_spool_in4() AS merged");
 	if (PQresultStatus(res) != PGRES_TUPLES_OK || PQntuples(res) != 1) {
 		db_error_line(conn, err, errlen);
 		goto out;

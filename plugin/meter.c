@@ -112,6 +112,49 @@ unsigned meter_match_gpus(const struct nvml *nv, const char *list, unsigned *out
 	return n;
 }
 
+/* How many GPUs a list names ("0,1", "0-3", UUIDs), for a record where
+ * NVML cannot say which they are. */
+static unsigned gpu_list_count(const char *list)
+{
+	char buf[1024], *tok, *save = NULL, *end;
+	unsigned n = 0, lo, hi;
+
+	if (!list || !conf_copy_str(buf, sizeof(buf), list))
+		return 0;
+	for (tok = strtok_r(buf, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
+		tok += strspn(tok, " ");
+		if (!*tok)
+			continue;
+		lo = (unsigned)strtoul(tok, &end, 10);
+		if (end != tok && *end == '-') {
+			hi = (unsigned)strtoul(end + 1, NULL, 10);
+			n += hi >= lo && hi - lo < NVML_MAX_GPUS ? hi - lo + 1 : 1;
+		} else {
+			n++;
+		}
+	}
+	return n;
+}
+
+/* The step's GPUs for the record: how many, and the first's model. */
+static void record_gpus(struct meter *m, void (*log_fn)(const char *))
+{
+	struct step_record *r = m->rec;
+	unsigned i;
+
+	r->gpus = m->n_gpus;
+	if (m->n_gpus == 0)
+		return;
+	conf_copy_str(r->gpu_model, sizeof(r->gpu_model), m->nvml.gpu[m->gpu[0].nv].name);
+	for (i = 1; i < m->n_gpus; i++) {
+		if (strcmp(m->nvml.gpu[m->gpu[i].nv].name, r->gpu_model)) {
+			say(log_fn, r, "GPUs of several models: gpu_model is the first's",
+			    m->nvml.gpu[m->gpu[i].nv].name);
+			break;
+		}
+	}
+}
+
 static void open_gpus(struct meter *m, const struct meter_setup *set,
 		      void (*log_fn)(const char *))
 {
@@ -127,6 +170,7 @@ static void open_gpus(struct meter *m, const struct meter_setup *set,
 		int fd;
 
 		snprintf(detail, sizeof(detail), "%s (GPUs %s)", err[0] ? err : "no GPU", set->gpus);
+		m->rec->gpus = gpu_list_count(set->gpus);	/* models unknown */
 		if (rc < 0) {
 			say(log_fn, m->rec, "nvml failed: GPUs not measured", detail);
 			return;
@@ -178,20 +222,19 @@ static void open_gpus(struct meter *m, const struct meter_setup *set,
 		}
 		m->n_gpus++;
 	}
+	record_gpus(m, log_fn);
 }
 
 /* The model's figures, where the node has no RAPL. */
 static void open_model(struct meter *m, const struct meter_setup *set,
-		       void (*log_fn)(const char *))
+		       struct model_cpuinfo ci, void (*log_fn)(const char *))
 {
 	const struct carbon_conf *c = set->conf;
-	struct model_cpuinfo ci;
 	const char *source = "default";
 	char detail[400];
 	double tdp;
 
-	memset(&ci, 0, sizeof(ci));
-	if (model_read_cpuinfo(set->cpuinfo, &ci) < 0 || ci.cpus == 0) {
+	if (ci.cpus == 0) {
 		ci.sockets = 1;
 		ci.cpus = ci.cores = cputime_node_cpus(set->proc_root);
 	}
@@ -213,11 +256,20 @@ static void open_model(struct meter *m, const struct meter_setup *set,
 void meter_open(struct meter *m, const struct meter_setup *set,
 		struct step_record *rec, double now, void (*log_fn)(const char *))
 {
+	struct model_cpuinfo ci;
 	char err[1024];
 	int n;
 
 	memset(m, 0, sizeof(*m));
 	m->rec = rec;
+	/* The node's hardware, read once a step (issue 6: the statement's
+	 * hardware and activity). */
+	memset(&ci, 0, sizeof(ci));
+	if (model_read_cpuinfo(set->cpuinfo, &ci) < 0)
+		memset(&ci, 0, sizeof(ci));
+	rec->has_hw = true;
+	conf_copy_str(rec->cpu_model, sizeof(rec->cpu_model), ci.name);
+	rec->alloc_cpus = set->alloc_cpus;
 	m->job_lease.fd = -1;
 	m->alloc_cpus = set->alloc_cpus;
 	m->spool_dir = set->conf->spool_dir;
@@ -237,7 +289,7 @@ void meter_open(struct meter *m, const struct meter_setup *set,
 	if (n > 0)
 		rapl_read_uj(&m->rapl, m->rapl_last);
 	else
-		open_model(m, set, log_fn);
+		open_model(m, set, ci, log_fn);
 
 	cputime_open(&m->cpu, set->cgroup_root, set->proc_root, set->stepd_pid, set->job_id,
 		     set->uid, set->step, rec->node);

@@ -92,15 +92,19 @@ static int teardown(void **state)
 	return system(cmd) == 0 ? 0 : -1;
 }
 
+/* The GPUs open_step gives a step, and the NVML it loads. */
+static const char *step_gpus = "";
+static const char *step_nvml;
+
 static void open_step(struct meter *m, struct step_record *r, const char *step,
 		      struct carbon_conf *c, double now)
 {
 	char powercap[300], cgroup[300], proc[300], cpuinfo[300];
 	struct meter_setup set = {
 		.conf = c, .stepd_pid = 999999, .job_id = 7, .uid = 1000, .step = step,
-		.alloc_cpus = 2, .alloc_mem_gb = 1, .gpus = "",
+		.alloc_cpus = 2, .alloc_mem_gb = 1, .gpus = step_gpus,
 		.powercap_root = powercap, .cgroup_root = cgroup, .proc_root = proc,
-		.cpuinfo = cpuinfo,
+		.cpuinfo = cpuinfo, .nvml_library = step_nvml,
 	};
 
 	snprintf(powercap, sizeof(powercap), "%s/powercap", dir);
@@ -204,11 +208,65 @@ static void test_match_gpus(void **state)
 	nvml_close(&nv);
 }
 
+/* The hardware a record carries (sql/010): the CPU model of cpuinfo, the
+ * job's CPUs, and the step's GPUs with the first one's NVML name; without
+ * NVML the count of the GPU list. */
+static void test_hardware(void **state)
+{
+	const char *top = getenv("top_builddir");
+	static struct step_record r;
+	static struct meter m;
+	struct carbon_conf c;
+	char lib[512], missing[600];
+
+	(void)state;
+	conf_defaults(&c);
+	snprintf(c.spool_dir, sizeof(c.spool_dir), "%s/spool", dir);
+	c.checkpoint_s = 0;
+	put("proc/cpuinfo", "processor\t: 0\nmodel name\t: Test CPU 9000 @ 2.00GHz\n\n"
+	    "processor\t: 1\nmodel name\t: Test CPU 9000 @ 2.00GHz\n");
+
+	open_step(&m, &r, "batch", &c, 1000.0);
+	assert_true(r.has_hw);
+	assert_string_equal(r.cpu_model, "Test CPU 9000 @ 2.00GHz");
+	assert_int_equal(r.alloc_cpus, 2);
+	assert_string_equal(r.gpu_model, "");
+	assert_int_equal(r.gpus, 0);
+	meter_close(&m);
+
+	/* A GPU list but no NVML: the list's entries, models unknown. */
+	snprintf(missing, sizeof(missing), "%s/no-such-libnvidia-ml.so.1", dir);
+	step_gpus = "0-2,5";
+	step_nvml = missing;
+	open_step(&m, &r, "0", &c, 1000.0);
+	assert_int_equal(r.gpus, 4);
+	assert_string_equal(r.gpu_model, "");
+	meter_close(&m);
+
+	/* NVML's GPUs: the double names them "Simulated GPU N", so two are of
+	 * "several models" and the record says so. */
+	snprintf(lib, sizeof(lib), "%s/tests/fixtures/.libs/libnvidia-ml.so.1", top ? top : ".");
+	if (access(lib, R_OK) == 0) {
+		setenv("NVML_DOUBLE_GPUS", "counter:300,counter:300,counter:300", 1);
+		unsetenv("NVML_DOUBLE_FAIL");
+		step_gpus = "2,0,9";
+		step_nvml = lib;
+		open_step(&m, &r, "1", &c, 1000.0);
+		assert_int_equal(r.gpus, 2);
+		assert_string_equal(r.gpu_model, "Simulated GPU 2");
+		assert_non_null(strstr(r.notes, "several models"));
+		meter_close(&m);
+	}
+	step_gpus = "";
+	step_nvml = NULL;
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_split_and_handover, setup, teardown),
 		cmocka_unit_test(test_match_gpus),
+		cmocka_unit_test_setup_teardown(test_hardware, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

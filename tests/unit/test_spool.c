@@ -115,6 +115,83 @@ static void test_round_trip_measurement(void **state)
 	assert_int_equal(spool_parse(text, strlen(text), &out, &line, err, sizeof(err)), -1);
 }
 
+/* The node's hardware (migration 010): a model name with spaces and
+ * brackets, the job's CPUs, the step's GPUs. A record without the keys (an
+ * older plugin's) parses as before, with has_hw false. */
+static void test_round_trip_hardware(void **state)
+{
+	static struct step_record in, out;
+	static char text[SPOOL_RECORD_MAX];
+	char err[256];
+	int len, line;
+
+	(void)state;
+	in = sample();
+	len = spool_format(&in, text, sizeof(text));
+	assert_null(strstr(text, "cpu_model="));
+	assert_int_equal(spool_parse(text, (size_t)len, &out, &line, err, sizeof(err)), 0);
+	assert_false(out.has_hw);
+	assert_int_equal(out.gpus, 0);
+
+	in.has_hw = true;
+	strcpy(in.cpu_model, "Intel(R) Xeon(R) Platinum 8480+ @ 2.00GHz");
+	in.alloc_cpus = 16;
+	strcpy(in.gpu_model, "NVIDIA H100 80GB HBM3");
+	in.gpus = 2;
+	len = spool_format(&in, text, sizeof(text));
+	assert_true(len > 0);
+	if (spool_parse(text, (size_t)len, &out, &line, err, sizeof(err)) != 0)
+		fail_msg("line %d: %s", line, err);
+	assert_true(out.has_hw);
+	assert_false(out.has_job);
+	assert_string_equal(out.cpu_model, in.cpu_model);
+	assert_int_equal(out.alloc_cpus, 16);
+	assert_string_equal(out.gpu_model, "NVIDIA H100 80GB HBM3");
+	assert_int_equal(out.gpus, 2);
+
+	/* Unknown models are empty values; no GPU is 0. */
+	in.cpu_model[0] = in.gpu_model[0] = '\0';
+	in.gpus = 0;
+	len = spool_format(&in, text, sizeof(text));
+	assert_int_equal(spool_parse(text, (size_t)len, &out, &line, err, sizeof(err)), 0);
+	assert_true(out.has_hw);
+	assert_string_equal(out.cpu_model, "");
+	assert_string_equal(out.gpu_model, "");
+	assert_int_equal(out.gpus, 0);
+}
+
+/* The hardware keys: bad values located, and the four come together. */
+static void test_malformed_hardware(void **state)
+{
+	static const struct {
+		const char *text;
+		int line;
+		const char *reason;
+	} cases[] = {
+		{ "alloc_cpus=many\n", 20, "alloc_cpus" },
+		{ "gpus=-1\n", 20, "gpus" },
+		{ "cpu_model=a\\b\n", 20, "cpu_model" },
+		{ "gpu_model=a\tb\n", 20, "gpu_model" },
+		{ "cpu_model=x\nalloc_cpus=4\ngpu_model=\n", 0, "come together" },
+	};
+	struct step_record r = sample();
+	char base[4096], text[4200], err[256];
+	size_t i;
+	int len, line;
+
+	(void)state;
+	len = spool_format(&r, base, sizeof(base));
+	assert_true(len > 0);
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		len = snprintf(text, sizeof(text), "%s%s", base, cases[i].text);
+		if (spool_parse(text, (size_t)len, &r, &line, err, sizeof(err)) == 0)
+			fail_msg("case %zu accepted", i);
+		if (line != cases[i].line || !strstr(err, cases[i].reason))
+			fail_msg("case %zu: got line %d \"%s\", want line %d \"%s\"", i, line,
+				 err, cases[i].line, cases[i].reason);
+	}
+}
+
 /* Replace the value of key in a formatted sample (or drop the line). */
 static int edited(char *buf, size_t n, const char *key, const char *value)
 {
@@ -321,6 +398,8 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_round_trip),
 		cmocka_unit_test(test_round_trip_measurement),
+		cmocka_unit_test(test_round_trip_hardware),
+		cmocka_unit_test(test_malformed_hardware),
 		cmocka_unit_test(test_malformed),
 		cmocka_unit_test(test_structure),
 		cmocka_unit_test(test_file_of_records),
