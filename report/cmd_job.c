@@ -197,6 +197,20 @@ static void json_job(struct json_writer *w, const struct job *job,
 			json_kv_number(w, "cpu_time_s", r->cpu_time_s);
 		json_kv_string(w, "split", r->split);
 		json_kv_string(w, "notes", r->notes);
+		/* sql/010; null where the record does not say (older plugins). */
+		json_key(w, "hardware");
+		json_begin_object(w);
+		json_kv_string(w, "cpu_model", r->cpu_model);
+		if (r->alloc_cpus >= 0)
+			json_kv_int(w, "cpus", r->alloc_cpus);
+		else
+			json_kv_null(w, "cpus");
+		json_kv_string(w, "gpu_model", r->gpu_model);
+		if (r->gpus >= 0)
+			json_kv_int(w, "gpus", r->gpus);
+		else
+			json_kv_null(w, "gpus");
+		json_end_object(w);
 		json_end_object(w);
 	}
 	json_end_array(w);

@@ -44,6 +44,12 @@ struct imported_runs {
 	double first_s, last_s;	/* earliest start (timestamp - duration), latest end */
 };
 
+/* A CPU or GPU model and how many distinct nodes ran it. */
+struct model_nodes {
+	const char *model;
+	size_t nodes;
+};
+
 /* What the statement adds up over its jobs. */
 struct statement {
 	const char *by;		/* "tag", "project" or "user" */
@@ -58,6 +64,14 @@ struct statement {
 	unsigned domain_methods[DOMAIN_COUNT];	/* M_* per component */
 	double cpu_time_s;
 	size_t rows_without_cpu_time;
+	/* The hardware (sql/010; see hardware_add): distinct models with the
+	 * number of nodes that ran them, most nodes first; point into the
+	 * jobset. */
+	struct model_nodes *cpu_models, *gpu_models;
+	size_t n_cpu_models, n_gpu_models;
+	long cpu_count, gpu_count;	/* the most one job held; -1: unknown */
+	size_t rows_without_hardware;
+	double gpu_hours, core_hours;	/* NAN: no record says */
 	double wall_s, node_s;
 	double energy_kwh[DOMAIN_COUNT];
 	double it_kwh, facility_kwh, estimated_kwh, co2e_kg;
@@ -81,10 +95,13 @@ static const char *const limitations[] = {
 	"carbon intensity is location-based and an average of the grid mix, neither market-based nor marginal",
 	"embodied emissions (making the hardware) are not included",
 	"a job's final state (completed, failed, cancelled) is not recorded: every job counts; records marked partial (a killed step) count as far as they go",
-	"CPU and GPU models and counts are not recorded",
 };
 
 #define N_LIMITATIONS (sizeof(limitations) / sizeof(limitations[0]))
+
+/* One more, when records from before migration 010 do not say. */
+static const char hardware_limitation[] =
+	"CPU and GPU models and counts are not recorded in records written before migration 010 (see hardware: records_without_hardware)";
 
 /* One more, when the statement counts imported runs. */
 static const char imported_limitation[] =
@@ -218,6 +235,171 @@ static void merge_intensity(struct statement *st, const struct intensity *in)
 		snprintf(m->resolution, sizeof(m->resolution), "mixed");
 }
 
+/* Seconds covered by the union of windows w[0..n-1] ({start, end}); sorts w. */
+static int cmp_window(const void *a, const void *b)
+{
+	const double *x = a, *y = b;
+
+	return (x[0] > y[0]) - (x[0] < y[0]);
+}
+
+static double windows_union_s(double (*w)[2], size_t n)
+{
+	double total = 0.0, lo, hi;
+	size_t i;
+
+	if (n == 0)
+		return 0.0;
+	qsort(w, n, sizeof(*w), cmp_window);
+	lo = w[0][0];
+	hi = w[0][1];
+	for (i = 1; i < n; i++) {
+		if (w[i][0] > hi) {
+			total += hi - lo;
+			lo = w[i][0];
+			hi = w[i][1];
+		} else if (w[i][1] > hi) {
+			hi = w[i][1];
+		}
+	}
+	return total + hi - lo;
+}
+
+/* A (model, node) pair, to count each model's distinct nodes. */
+struct model_node {
+	const char *model, *node;
+};
+
+static int cmp_model_node(const void *a, const void *b)
+{
+	const struct model_node *x = a, *y = b;
+	int c = strcmp(x->model, y->model);
+
+	return c ? c : strcmp(x->node, y->node);
+}
+
+static int cmp_model_nodes(const void *a, const void *b)
+{
+	const struct model_nodes *x = a, *y = b;
+
+	if (x->nodes != y->nodes)
+		return x->nodes < y->nodes ? 1 : -1;
+	return strcmp(x->model, y->model);
+}
+
+/* Distinct models of pairs[0..n-1] with their distinct nodes, most nodes
+ * first (then by name), into *out (NULL when n is 0). */
+static int count_models(struct model_node *pairs, size_t n, struct model_nodes **out,
+			size_t *n_out)
+{
+	size_t i;
+
+	*out = NULL;
+	*n_out = 0;
+	if (n == 0)
+		return 0;
+	*out = calloc(n, sizeof(**out));
+	if (!*out)
+		return -1;
+	qsort(pairs, n, sizeof(*pairs), cmp_model_node);
+	for (i = 0; i < n; i++) {
+		if (i && !strcmp(pairs[i].model, pairs[i - 1].model)) {
+			if (strcmp(pairs[i].node, pairs[i - 1].node))
+				(*out)[*n_out - 1].nodes++;
+			continue;
+		}
+		(*out)[*n_out].model = pairs[i].model;
+		(*out)[(*n_out)++].nodes = 1;
+	}
+	qsort(*out, *n_out, sizeof(**out), cmp_model_nodes);
+	return 0;
+}
+
+/* The hardware and its use, from the records that say (sql/010):
+ *   models     each distinct CPU (GPU) model with the nodes that ran it;
+ *   cpu_count  the most CPUs one job held: the sum over its nodes of the
+ *              job's CPUs there (gpu_count likewise, of the most GPUs any
+ *              step of the job held on the node);
+ *   core_hours the job's CPUs on each node x its time on the node (first
+ *              record's start to last record's end), summed: the cores
+ *              allocated, busy or not;
+ *   gpu_hours  on each node of each job, the most GPUs a record held x the
+ *              union of the windows of the records that held GPUs, summed:
+ *              a batch step and the srun step inside it that see the same
+ *              GPUs count them once. */
+static int hardware_add(struct statement *st, const struct jobset *set, size_t n_rows)
+{
+	struct model_node *cpu = NULL, *gpu = NULL;
+	double (*win)[2] = NULL;
+	size_t n_cpu = 0, n_gpu = 0, i, k, j;
+	int rc = -1;
+
+	st->cpu_count = st->gpu_count = -1;
+	st->gpu_hours = st->core_hours = NAN;
+	cpu = calloc(n_rows ? n_rows : 1, sizeof(*cpu));
+	gpu = calloc(n_rows ? n_rows : 1, sizeof(*gpu));
+	win = calloc(n_rows ? n_rows : 1, sizeof(*win));
+	if (!cpu || !gpu || !win)
+		goto out;
+	for (i = 0; i < set->n; i++) {
+		const struct job *job = &set->jobs[i];
+		long job_cpus = -1, job_gpus = -1;
+
+		for (k = 0; k < job->n; k++) {
+			const struct step_row *r = &job->rows[k];
+			long cpus = -1, gpus = -1;
+			double lo = r->start_s, hi = r->end_s;
+			size_t n_win = 0;
+
+			if (r->gpus < 0)
+				st->rows_without_hardware++;
+			if (r->cpu_model)
+				cpu[n_cpu++] = (struct model_node){ r->cpu_model, r->node };
+			if (r->gpu_model && r->gpus > 0)
+				gpu[n_gpu++] = (struct model_node){ r->gpu_model, r->node };
+			for (j = 0; j < k && strcmp(job->rows[j].node, r->node); j++)
+				;
+			if (j < k)
+				continue;	/* the node was added up with its first record */
+			for (j = k; j < job->n; j++) {
+				const struct step_row *q = &job->rows[j];
+
+				if (strcmp(q->node, r->node))
+					continue;
+				lo = fmin(lo, q->start_s);
+				hi = fmax(hi, q->end_s);
+				cpus = q->alloc_cpus > cpus ? q->alloc_cpus : cpus;
+				gpus = q->gpus > gpus ? q->gpus : gpus;
+				if (q->gpus > 0) {
+					win[n_win][0] = q->start_s;
+					win[n_win++][1] = q->end_s;
+				}
+			}
+			if (cpus >= 0) {
+				job_cpus = (job_cpus < 0 ? 0 : job_cpus) + cpus;
+				st->core_hours = (isnan(st->core_hours) ? 0.0 : st->core_hours) +
+						 (double)cpus * (hi - lo) / 3600.0;
+			}
+			if (gpus >= 0) {
+				job_gpus = (job_gpus < 0 ? 0 : job_gpus) + gpus;
+				st->gpu_hours = (isnan(st->gpu_hours) ? 0.0 : st->gpu_hours) +
+						(double)gpus * windows_union_s(win, n_win) / 3600.0;
+			}
+		}
+		st->cpu_count = job_cpus > st->cpu_count ? job_cpus : st->cpu_count;
+		st->gpu_count = job_gpus > st->gpu_count ? job_gpus : st->gpu_count;
+	}
+	if (count_models(cpu, n_cpu, &st->cpu_models, &st->n_cpu_models) < 0 ||
+	    count_models(gpu, n_gpu, &st->gpu_models, &st->n_gpu_models) < 0)
+		goto out;
+	rc = 0;
+out:
+	free(cpu);
+	free(gpu);
+	free(win);
+	return rc;
+}
+
 static int statement_add(struct statement *st, const struct jobset *set)
 {
 	size_t i, k, n_rows = 0;
@@ -274,7 +456,7 @@ static int statement_add(struct statement *st, const struct jobset *set)
 	st->n_nodes = k;
 	if (st->facility_kwh > 0)
 		st->in.g_per_kwh = st->co2e_kg * 1000.0 / st->facility_kwh;
-	return 0;
+	return hardware_add(st, set, n_rows);
 }
 
 /* Append s to a PostgreSQL array literal as a quoted element. */
@@ -551,6 +733,35 @@ static void print_json_imported(struct json_writer *w, const struct imported_run
 	json_end_object(w);
 }
 
+/* What cpu_model, cpu_count and the others of "hardware" mean. */
+#define HARDWARE_NOTE \
+	"cpu_model and gpu_model: the model on most nodes (cpu_models, gpu_models: each with its nodes); cpu_count and gpu_count: the most one job held, summed over its nodes"
+
+/* A count, or null when no record says (< 0). */
+static void json_kv_count(struct json_writer *w, const char *key, long v)
+{
+	if (v >= 0)
+		json_kv_int(w, key, v);
+	else
+		json_kv_null(w, key);
+}
+
+static void json_models(struct json_writer *w, const char *key, const struct model_nodes *m,
+			size_t n)
+{
+	size_t i;
+
+	json_key(w, key);
+	json_begin_array(w);
+	for (i = 0; i < n; i++) {
+		json_begin_object(w);
+		json_kv_string(w, "model", m[i].model);
+		json_kv_int(w, "nodes", (long long)m[i].nodes);
+		json_end_object(w);
+	}
+	json_end_array(w);
+}
+
 static void print_json(const struct statement *st, const struct data_version *dv)
 {
 	struct json_writer w;
@@ -592,11 +803,14 @@ static void print_json(const struct statement *st, const struct data_version *dv
 		json_string(&w, st->nodes[i]);
 	json_end_array(&w);
 	json_kv_int(&w, "node_count", (long long)st->n_nodes);
-	json_kv_null(&w, "cpu_model");
-	json_kv_null(&w, "cpu_count");
-	json_kv_null(&w, "gpu_model");
-	json_kv_null(&w, "gpu_count");
-	json_kv_string(&w, "note", "CPU and GPU models and counts are not recorded");
+	json_kv_string(&w, "cpu_model", st->n_cpu_models ? st->cpu_models[0].model : NULL);
+	json_kv_count(&w, "cpu_count", st->cpu_count);
+	json_kv_string(&w, "gpu_model", st->n_gpu_models ? st->gpu_models[0].model : NULL);
+	json_kv_count(&w, "gpu_count", st->gpu_count);
+	json_models(&w, "cpu_models", st->cpu_models, st->n_cpu_models);
+	json_models(&w, "gpu_models", st->gpu_models, st->n_gpu_models);
+	json_kv_int(&w, "records_without_hardware", (long long)st->rows_without_hardware);
+	json_kv_string(&w, "note", HARDWARE_NOTE);
 	json_end_object(&w);
 
 	json_key(&w, "activity");
@@ -605,6 +819,8 @@ static void print_json(const struct statement *st, const struct data_version *dv
 	json_kv_number(&w, "wall_hours", st->wall_s / 3600.0);
 	json_kv_number(&w, "node_hours", st->node_s / 3600.0);
 	json_kv_int(&w, "records_without_cpu_time", (long long)st->rows_without_cpu_time);
+	json_kv_number(&w, "gpu_hours", st->gpu_hours);
+	json_kv_number(&w, "core_hours_allocated", st->core_hours);
 	json_end_object(&w);
 
 	json_key(&w, "energy_kwh");
@@ -684,6 +900,8 @@ static void print_json(const struct statement *st, const struct data_version *dv
 	json_begin_array(&w);
 	for (i = 0; i < N_LIMITATIONS; i++)
 		json_string(&w, limitations[i]);
+	if (st->rows_without_hardware)
+		json_string(&w, hardware_limitation);
 	if (st->imp.runs)
 		json_string(&w, imported_limitation);
 	json_end_array(&w);
@@ -803,6 +1021,29 @@ static void print_imported(const struct imported_runs *imp, bool md)
 	     table_sig4(imp->co2e_kg, x, sizeof(x)));
 }
 
+/* "Model A (2 nodes), Model B (1 node); at most 16 CPUs in one job"; unit
+ * singular ("CPU"). */
+static void print_models(bool md, const char *key, const struct model_nodes *m, size_t n,
+			 long count, const char *unit, size_t rows_without)
+{
+	size_t i;
+
+	label(md, key);
+	if (count < 0) {
+		puts("unknown (not recorded)");
+		return;
+	}
+	if (count == 0 && n == 0) {
+		printf("none%s\n", rows_without ? " (some records do not say)" : "");
+		return;
+	}
+	for (i = 0; i < n; i++)
+		printf("%s%s (%zu node%s)", i ? ", " : "", m[i].model, m[i].nodes,
+		       m[i].nodes == 1 ? "" : "s");
+	printf("%sat most %ld %s%s in one job%s\n", n ? "; " : "model unknown; ", count, unit,
+	       count == 1 ? "" : "s", rows_without ? " (some records do not say)" : "");
+}
+
 static int print_text(const struct statement *st, const struct data_version *dv, bool md)
 {
 	const struct intensity *in = &st->in;
@@ -847,8 +1088,10 @@ static int print_text(const struct statement *st, const struct data_version *dv,
 	for (i = 0; i < st->n_methods; i++)
 		printf("%s%s", i ? ", " : "", st->methods[i]);
 	putchar('\n');
-	item(md, "CPU model, count", "unknown (not recorded)");
-	item(md, "GPU model, count", "unknown (not recorded)");
+	print_models(md, "CPU model, count", st->cpu_models, st->n_cpu_models, st->cpu_count,
+		     "CPU", st->rows_without_hardware);
+	print_models(md, "GPU model, count", st->gpu_models, st->n_gpu_models, st->gpu_count,
+		     "GPU", st->rows_without_hardware);
 
 	heading(md, "Activity");
 	item(md, "CPU time", "%s CPU-hours%s", table_sig4(st->cpu_time_s / 3600.0, x, sizeof(x)),
@@ -856,6 +1099,16 @@ static int print_text(const struct statement *st, const struct data_version *dv,
 	item(md, "wall time", "%s hours (sum of the jobs' durations)",
 	     table_sig4(st->wall_s / 3600.0, x, sizeof(x)));
 	item(md, "node time", "%s node-hours", table_sig4(st->node_s / 3600.0, x, sizeof(x)));
+	if (isnan(st->core_hours))
+		item(md, "allocated cores", "unknown (not recorded)");
+	else
+		item(md, "allocated cores", "%s core-hours (the job's CPUs x its time on each node)",
+		     table_sig4(st->core_hours, x, sizeof(x)));
+	if (isnan(st->gpu_hours))
+		item(md, "GPU time", "unknown (not recorded)");
+	else
+		item(md, "GPU time", "%s GPU-hours (the GPUs the steps held x their time)",
+		     table_sig4(st->gpu_hours, x, sizeof(x)));
 
 	heading(md, "Energy");
 	if (print_energy_table(st, md) < 0)
@@ -910,6 +1163,8 @@ static int print_text(const struct statement *st, const struct data_version *dv,
 	heading(md, "Limitations");
 	for (i = 0; i < N_LIMITATIONS; i++)
 		printf(md ? "- %s\n" : "  - %s\n", limitations[i]);
+	if (st->rows_without_hardware)
+		printf(md ? "- %s\n" : "  - %s\n", hardware_limitation);
 	if (st->imp.runs)
 		printf(md ? "- %s\n" : "  - %s\n", imported_limitation);
 	return 0;
@@ -950,6 +1205,9 @@ static int run_statement(PGconn *conn, struct statement *st, const struct job_fi
 out:
 	free(st->nodes);
 	st->nodes = NULL;
+	free(st->cpu_models);
+	free(st->gpu_models);
+	st->cpu_models = st->gpu_models = NULL;
 	jobset_free(&set);
 	return rc;
 }

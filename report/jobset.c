@@ -18,7 +18,7 @@
 	" extract(epoch FROM end_time)::float8 AS end_epoch," \
 	" cpu_j, dram_j, gpu_j, other_j, samples, method, partial," \
 	" job_cpu_j, job_dram_j, job_gpu_j, job_other_j, estimated_j, cpu_time_s," \
-	" split, notes" \
+	" split, notes, cpu_model, alloc_cpus, gpu_model, gpus" \
 	" FROM carbon.step_energy s" \
 	" WHERE ($1::bigint[] IS NULL OR job_id = ANY($1::bigint[]))" \
 	" AND ($2::text IS NULL OR cluster = $2::text)" \
@@ -58,7 +58,9 @@ static int parse_rows(const PGresult *res, struct step_row *rows)
 	    c_end = PQfnumber(res, "end_epoch"), c_samples = PQfnumber(res, "samples"),
 	    c_method = PQfnumber(res, "method"), c_partial = PQfnumber(res, "partial"),
 	    c_est = PQfnumber(res, "estimated_j"), c_cpu_time = PQfnumber(res, "cpu_time_s"),
-	    c_split = PQfnumber(res, "split"), c_notes = PQfnumber(res, "notes");
+	    c_split = PQfnumber(res, "split"), c_notes = PQfnumber(res, "notes"),
+	    c_cpu_model = PQfnumber(res, "cpu_model"), c_alloc_cpus = PQfnumber(res, "alloc_cpus"),
+	    c_gpu_model = PQfnumber(res, "gpu_model"), c_gpus = PQfnumber(res, "gpus");
 	static const char *const job_col[DOMAIN_COUNT] = {
 		[DOMAIN_CPU] = "job_cpu_j",
 		[DOMAIN_DRAM] = "job_dram_j",
@@ -77,7 +79,8 @@ static int parse_rows(const PGresult *res, struct step_row *rows)
 	if (c_job < 0 || c_cluster < 0 || c_step < 0 || c_node < 0 || c_user < 0 ||
 	    c_project < 0 || c_tag < 0 || c_start < 0 || c_end < 0 ||
 	    c_samples < 0 || c_method < 0 || c_partial < 0 || c_est < 0 ||
-	    c_cpu_time < 0 || c_split < 0 || c_notes < 0)
+	    c_cpu_time < 0 || c_split < 0 || c_notes < 0 || c_cpu_model < 0 ||
+	    c_alloc_cpus < 0 || c_gpu_model < 0 || c_gpus < 0)
 		goto bad;
 
 	for (i = 0; i < n; i++) {
@@ -107,6 +110,12 @@ static int parse_rows(const PGresult *res, struct step_row *rows)
 				strtod(PQgetvalue(res, i, c_cpu_time), NULL);
 		r->split = text_or_null(res, i, c_split);
 		r->notes = text_or_null(res, i, c_notes);
+		r->cpu_model = text_or_null(res, i, c_cpu_model);
+		r->alloc_cpus = PQgetisnull(res, i, c_alloc_cpus) ? -1 :
+				strtol(PQgetvalue(res, i, c_alloc_cpus), NULL, 10);
+		r->gpu_model = text_or_null(res, i, c_gpu_model);
+		r->gpus = PQgetisnull(res, i, c_gpus) ? -1 :
+			  strtol(PQgetvalue(res, i, c_gpus), NULL, 10);
 	}
 	return 0;
 bad:

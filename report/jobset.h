@@ -36,6 +36,11 @@ struct step_row {
 	const char *split;	/* NULL when not recorded */
 	const char *notes;
 	bool partial;
+	/* Since migration 010: the hardware; NULL / -1 where not recorded. */
+	const char *cpu_model;
+	long alloc_cpus;	/* the job's CPUs on the node */
+	const char *gpu_model;
+	long gpus;		/* the step's GPUs; 0: none */
 };
 
 /* Where a job's carbon intensity comes from: the one source of all of its

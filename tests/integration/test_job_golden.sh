@@ -25,23 +25,34 @@ printf '[site]\npue = 1.25\nintensity = 300\n[database]\nconninfo = %s\n' "$admi
 cr() { "$report" --config "$confdir/report.conf" "$@"; }
 
 # put JOB STEP NODE USER PROJECT TAG START END CPU_J DRAM_J GPU_J METHOD PARTIAL
-#     ESTIMATED_J CPU_TIME_S: one record of the measurement engine, holding the
-# job's share on its node; its energy in the hour bucket of START; "-": no
+#     ESTIMATED_J CPU_TIME_S [CPU_MODEL CPUS GPU_MODEL GPUS]: one record of
+# the measurement engine, holding the job's share on its node; its energy in
+# the hour bucket of START; "-": no
 # project or tag.
 put() {
 	local hour project=NULL tag=NULL
 	[ "$5" = - ] || project="'$5'"
 	[ "$6" = - ] || tag="'$6'"
+	# With the hardware (sql/010), "-" a model unknown: the 31-argument
+	# put_step of a current plugin; without, the 27-argument form of an
+	# older one, which leaves the hardware NULL.
+	local hw=""
+	if [ $# -ge 19 ]; then
+		local cpu_model=NULL gpu_model=NULL
+		[ "${16}" = - ] || cpu_model="'${16}'"
+		[ "${18}" = - ] || gpu_model="'${18}'"
+		hw=", $cpu_model, ${17}, $gpu_model, ${19}"
+	fi
 	hour=$(date -u -d "@$(($(date -u -d "$7" +%s) / 3600 * 3600))" +%Y-%m-%dT%H:%M:%SZ)
 	psql -X -q -t -A -v ON_ERROR_STOP=1 "$writer_db" -c "SELECT carbon.put_step(
 		'goldtest', $1, '$2', '$3', 1001, '$4', NULL, $project, $tag,
 		'$7'::timestamptz, '$8'::timestamptz, $9, ${10}, ${11}, 0, 10, '${12}', ${13},
 		$9, ${10}, ${11}, 0, ${14}, ${15}, 'cgroup-v1', NULL,
-		'[{\"hour\": \"$hour\", \"cpu_j\": $9, \"dram_j\": ${10}, \"gpu_j\": ${11}, \"other_j\": 0}]'::jsonb)" \
+		'[{\"hour\": \"$hour\", \"cpu_j\": $9, \"dram_j\": ${10}, \"gpu_j\": ${11}, \"other_j\": 0}]'::jsonb$hw)" \
 		> /dev/null
 }
 
-echo "1..13"
+echo "1..14"
 check_db_init "$admin_db"
 # The annual tables of data/ change with new releases; these outputs use the
 # fixed intensity, so none is needed and data_version stays the same.
@@ -50,11 +61,16 @@ sql "DELETE FROM carbon.intensity_annual"
 # Job 501 (project pa, tag runA): a batch step on n1, and step 0 on n2 with a
 # GPU, killed (partial). Job 502 (no project, no tag): modelled only. Job
 # 503: RAPL for the CPU, its GPU modelled. Job 504: no counter and no model
-# (method none): not measured.
-put 501 batch n1 alice pa runA 2026-03-02T10:00:00Z 2026-03-02T11:00:00Z 3600000 360000 0 rapl false 0 3600
-put 501 0 n2 alice pa runA 2026-03-02T10:30:00Z 2026-03-02T11:30:00Z 720000 72000 7200000 rapl+nvml true 0 3000
+# (method none): not measured. Jobs 501 and 503 come from a current plugin
+# (their hardware; 503's CPU and GPU models unknown), 502 and 504 from an
+# older one (hardware null).
+put 501 batch n1 alice pa runA 2026-03-02T10:00:00Z 2026-03-02T11:00:00Z 3600000 360000 0 rapl false 0 3600 \
+	"Test CPU 9000 @ 2.00GHz" 8 - 0
+put 501 0 n2 alice pa runA 2026-03-02T10:30:00Z 2026-03-02T11:30:00Z 720000 72000 7200000 rapl+nvml true 0 3000 \
+	"Test CPU 9000 @ 2.00GHz" 8 "NVIDIA H100 80GB HBM3" 1
 put 502 batch n3 bob - - 2026-03-03T08:00:00Z 2026-03-03T09:00:00Z 1440000 0 0 model false 1440000 7200
-put 503 batch n1 alice pb runB 2026-03-05T12:00:00Z 2026-03-05T12:30:00Z 900000 90000 360000 rapl+model false 360000 1200
+put 503 batch n1 alice pb runB 2026-03-05T12:00:00Z 2026-03-05T12:30:00Z 900000 90000 360000 rapl+model false 360000 1200 \
+	- 4 - 1
 put 504 batch n2 carol pc - 2026-03-06T07:15:00Z 2026-03-06T07:45:00Z 0 0 0 none false 0 600
 
 version=$("$report" --version | awk '{ print $2 }')
@@ -96,6 +112,13 @@ done
 check "db status --json lists every migration applied, at a time" \
 	quiet jq -e 'length >= 7 and all(.[]; .applied_at | test("^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9:]{8}Z$"))' \
 	"$confdir/db-status.json.raw"
+check "job --json: each step's hardware as put (sql/010), null from an older plugin" \
+	quiet jq -e '(.[0].steps | map(.hardware)) == [
+		{"cpu_model": "Test CPU 9000 @ 2.00GHz", "cpus": 8, "gpu_model": null, "gpus": 0},
+		{"cpu_model": "Test CPU 9000 @ 2.00GHz", "cpus": 8,
+		 "gpu_model": "NVIDIA H100 80GB HBM3", "gpus": 1}]
+		and .[1].steps[0].hardware == {"cpu_model": null, "cpus": null, "gpu_model": null, "gpus": null}' \
+	"$confdir/job.json"
 out=$(cr job 501 599 --format csv 2>&1 > /dev/null)
 rc=$?
 check "an unknown job among known ones: exit 1 and a message naming it" \

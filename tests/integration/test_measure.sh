@@ -32,7 +32,7 @@ write_carbon_conf 2 '[sampling]' 'checkpoint = 4' '[site]' 'intensity = 300'
 sql() { psql -X -q -t -A -v ON_ERROR_STOP=1 "$admin_db" -c "$1"; }
 pkg_w=$(awk -v p="$HARNESS_PKG_W" -v s="$HARNESS_SOCKETS" 'BEGIN { print p * s }')
 
-echo "1..27"
+echo "1..29"
 check_db_init "$admin_db"
 
 submit() { harness_as_user sbatch --parsable "$@"; }
@@ -118,6 +118,16 @@ check "counter mode: the job's gpu energy within 0.5 % of the truth ($gpu_got vs
 	within 0.5 "$gpu_got" "$gpu_truth"
 check "counter mode: the batch and srun records say nvml" \
 	test "$(j '[.steps[] | select(.step != "extern") | .method | test("nvml")] | all')" = true
+# The batch record's hardware (sql/010): the double names its GPUs
+# "Simulated GPU N", so the batch step's first is GPU 0; the CPU model is
+# this machine's.
+cpu_model=$(grep -m1 '^model name' /proc/cpuinfo | sed 's/^[^:]*: *//; s/ *$//')
+hw=$(jq -c '.steps[] | select(.step == "batch") | .hardware' "$job_json")
+echo "# batch hardware: $hw"
+check "the batch record holds gpu_model \"Simulated GPU 0\" and gpus 2" \
+	test "$(jq -r '"\(.gpu_model) \(.gpus)"' <<<"$hw")" = "Simulated GPU 0 2"
+check "the batch record holds this machine's CPU model ($cpu_model)" \
+	test "$(jq -r .cpu_model <<<"$hw")" = "$cpu_model"
 step_gpu=$(j '.steps[] | select(.step == "0") | .energy_kwh.gpu * 3600000')
 check "counter mode: the srun step's own figure has its GPUs ($step_gpu J), the job counts them once" \
 	awk -v s="$step_gpu" -v t="$gpu_got" 'BEGIN { exit !(s > 0 && s < t) }'

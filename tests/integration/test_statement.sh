@@ -24,20 +24,31 @@ printf '[site]\npue = 1.25\nintensity = 300\n[database]\nconninfo = %s\n' "$admi
 stmt() { "$report" --config "$confdir/report.conf" statement "$@"; }
 
 # put JOB STEP NODE USER PROJECT TAG START END CPU_J DRAM_J GPU_J METHOD PARTIAL
-#     ESTIMATED_J CPU_TIME_S: one record of the measurement engine, holding the
-# job's share on its node; its energy in the hour bucket of START.
+#     ESTIMATED_J CPU_TIME_S [CPU_MODEL CPUS GPU_MODEL GPUS]: one record of
+# the measurement engine, holding the job's share on its node; its energy in
+# the hour bucket of START.
 put() {
 	local hour
+	# With the hardware (sql/010), "-" a model unknown: the 31-argument
+	# put_step of a current plugin; without, the 27-argument form of an
+	# older one, which leaves the hardware NULL.
+	local hw=""
+	if [ $# -ge 19 ]; then
+		local cpu_model=NULL gpu_model=NULL
+		[ "${16}" = - ] || cpu_model="'${16}'"
+		[ "${18}" = - ] || gpu_model="'${18}'"
+		hw=", $cpu_model, ${17}, $gpu_model, ${19}"
+	fi
 	hour=$(date -u -d "@$(($(date -u -d "$7" +%s) / 3600 * 3600))" +%Y-%m-%dT%H:%M:%SZ)
 	psql -X -q -t -A -v ON_ERROR_STOP=1 "$writer_db" -c "SELECT carbon.put_step(
 		'stmttest', $1, '$2', '$3', 1001, '$4', NULL, '$5', '$6',
 		'$7'::timestamptz, '$8'::timestamptz, $9, ${10}, ${11}, 0, 10, '${12}', ${13},
 		$9, ${10}, ${11}, 0, ${14}, ${15}, 'cgroup-v1', NULL,
-		'[{\"hour\": \"$hour\", \"cpu_j\": $9, \"dram_j\": ${10}, \"gpu_j\": ${11}, \"other_j\": 0}]'::jsonb)" \
+		'[{\"hour\": \"$hour\", \"cpu_j\": $9, \"dram_j\": ${10}, \"gpu_j\": ${11}, \"other_j\": 0}]'::jsonb$hw)" \
 		> /dev/null
 }
 
-echo "1..23"
+echo "1..25"
 check_db_init "$admin_db"
 # The annual tables of data/ change with new releases; the statements below
 # use the fixed intensity, so none is needed and data_version stays the same.
@@ -45,12 +56,20 @@ sql "DELETE FROM carbon.intensity_annual"
 
 # Tag runA (project pa): job 201 on n1; job 202 on n1 and n2 (a GPU, and a
 # step killed: partial). Project pb (tag runB): job 203 of bob, modelled
-# only; job 204 of alice two days later, its GPU modelled.
-put 201 batch n1 alice pa runA 2026-03-02T10:00:00Z 2026-03-02T11:00:00Z 3600000 360000 0 rapl false 0 3600
-put 202 batch n1 alice pa runA 2026-03-02T10:30:00Z 2026-03-02T12:00:00Z 1800000 180000 0 rapl false 0 1800
-put 202 0 n2 alice pa runA 2026-03-02T10:30:00Z 2026-03-02T11:30:00Z 720000 72000 7200000 rapl+nvml true 0 3000
+# only; job 204 of alice two days later, its GPU modelled. Hardware (sql/010):
+# runA: CPUs "Test CPU A" on n1, "Test CPU B" on n2; job 202 holds 16 CPUs and
+# 2 GPUs a node (32 and 4 in all: cpu_count 32, gpu_count 4; 5 GPU-hours,
+# 48 allocated core-hours with job 201's 8 CPUs x 1 h); job 203 comes from
+# an older plugin (hardware null), 204 has a GPU of unknown model.
+put 201 batch n1 alice pa runA 2026-03-02T10:00:00Z 2026-03-02T11:00:00Z 3600000 360000 0 rapl false 0 3600 \
+	"Test CPU A" 8 - 0
+put 202 batch n1 alice pa runA 2026-03-02T10:30:00Z 2026-03-02T12:00:00Z 1800000 180000 0 rapl false 0 1800 \
+	"Test CPU A" 16 "NVIDIA H100 80GB HBM3" 2
+put 202 0 n2 alice pa runA 2026-03-02T10:30:00Z 2026-03-02T11:30:00Z 720000 72000 7200000 rapl+nvml true 0 3000 \
+	"Test CPU B" 16 "NVIDIA H100 80GB HBM3" 2
 put 203 batch n3 bob pb runB 2026-03-03T08:00:00Z 2026-03-03T09:00:00Z 1440000 0 0 model false 1440000 7200
-put 204 batch n1 alice pb runB 2026-03-05T12:00:00Z 2026-03-05T12:30:00Z 900000 90000 360000 rapl+model false 360000 1200
+put 204 batch n1 alice pb runB 2026-03-05T12:00:00Z 2026-03-05T12:30:00Z 900000 90000 360000 rapl+model false 360000 1200 \
+	"Test CPU A" 4 - 1
 
 # Two CodeCarbon runs of project pb done off the cluster: one with every
 # energy and a PUE (IT 1.2 / 1.2 = 1.0 kWh), one with energy_consumed only
@@ -101,7 +120,20 @@ check "the JSON carries the contract's keys (DESIGN 3.4) and the statement's" \
 		"methods", "hardware", "scope", "activity", "coverage", "intensity_source",
 		"offsets", "software", "data_version", "limitations")
 		and (.energy_kwh | has("cpu", "dram", "gpu", "other", "it", "facility"))
-		and .hardware.cpu_model == null and .offsets.part_of_emissions == false' "$json"
+		and .hardware.cpu_model == "Test CPU A" and .offsets.part_of_emissions == false' "$json"
+# By hand (sql/010): the hardware and activity of runA as put above; project
+# pb has a record of an older plugin, which the limitations name.
+check "runA: 32 CPUs and 4 GPUs at most in one job, 5 GPU-hours, 48 allocated core-hours" \
+	quiet jq -e '.hardware.cpu_count == 32 and .hardware.gpu_count == 4
+		and .hardware.gpu_model == "NVIDIA H100 80GB HBM3"
+		and .hardware.cpu_models == [{"model": "Test CPU A", "nodes": 1}, {"model": "Test CPU B", "nodes": 1}]
+		and .hardware.records_without_hardware == 0
+		and .activity.gpu_hours == 5 and .activity.core_hours_allocated == 48
+		and all(.limitations[]; test("migration 010") | not)' "$json"
+check "pb: a record without hardware is counted and named in the limitations" \
+	quiet jq -e '.hardware.records_without_hardware == 1 and .hardware.gpu_model == null
+		and .hardware.gpu_count == 1 and .activity.gpu_hours == 0.5
+		and any(.limitations[]; test("migration 010"))' "$confdir/A-pb.json"
 
 # Project pb: jobs 203 and 204, 0.4 + 0.375 kWh IT x 1.25 x 300 g, and the
 # imported runs' 0.35 kg as CodeCarbon computed it.
