@@ -77,7 +77,7 @@ read -r with_mean with_median < <(stats "$work/with.txt" 1)
 read -r without_done_mean without_done_median < <(stats "$work/without.txt" 2)
 read -r with_done_mean with_done_median < <(stats "$work/with.txt" 2)
 # --- 2. spool flush ------------------------------------------------------
-mkdir -m 0700 "$work/spool"
+mkdir -p -m 0700 "$work/spool"	# the steps above made it (it holds their leases)
 record() {	# record JOB_ID: one record in spool format
 	printf 'slurm-carbon spool 1\ncluster=bench\njob_id=%d\nstep=batch\nnode=n1\nuid=1\nuser=bench\naccount=\nproject=p\ntag=t\nstart=1795773600.0\nend=1795777200.0\ncpu_j=1000\ndram_j=100\ngpu_j=0\nother_j=0\nsamples=360\nmethod=rapl\npartial=0\n' "$1"
 }
@@ -91,7 +91,7 @@ psql -X -q "$admin" -c "CREATE TABLE bench_bare (LIKE carbon.step_energy INCLUDI
 	-c "ALTER TABLE bench_bare DROP COLUMN inserted_at"
 sync
 t0=$(now)
-psql -X -q "$admin" -c "\\copy bench_bare FROM '$work/rows.copy'"
+psql -X -q "$admin" -c "\\copy bench_bare (cluster, job_id, step, node, uid, user_name, account, project, tag, start_time, end_time, cpu_j, dram_j, gpu_j, other_j, samples, method, partial) FROM '$work/rows.copy'"
 t1=$(now)
 copy_s=$(elapsed "$t0" "$t1")
 t0=$(now)
