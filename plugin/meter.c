@@ -225,6 +225,30 @@ static void open_gpus(struct meter *m, const struct meter_setup *set,
 	record_gpus(m, log_fn);
 }
 
+/* Where Slurm does not say a job's memory: its CPUs' share of the node's
+ * (MemTotal of PROC/meminfo), for the model's memory figure. Read only where
+ * the model is used, not at every step start. */
+static double node_memory_share_gb(const char *proc_root, unsigned alloc_cpus, unsigned cpus)
+{
+	char path[512], line[256];
+	unsigned long long kb = 0;
+	FILE *fp;
+
+	if (cpus == 0 || alloc_cpus == 0)
+		return 0.0;
+	snprintf(path, sizeof(path), "%s/meminfo", proc_root);
+	fp = fopen(path, "re");
+	if (!fp)
+		return 0.0;
+	while (fgets(line, sizeof(line), fp))
+		if (sscanf(line, "MemTotal: %llu kB", &kb) == 1)
+			break;
+	fclose(fp);
+	if (alloc_cpus > cpus)
+		alloc_cpus = cpus;
+	return (double)kb / (1024.0 * 1024.0) * alloc_cpus / cpus;
+}
+
 /* The model's figures, where the node has no RAPL. */
 static void open_model(struct meter *m, const struct meter_setup *set,
 		       struct model_cpuinfo ci, void (*log_fn)(const char *))
@@ -250,7 +274,9 @@ static void open_model(struct meter *m, const struct meter_setup *set,
 	}
 	m->model_cpu = true;
 	m->model_w_per_cpu = tdp * ci.sockets / ci.cpus;
-	m->model_mem_w = c->model_memory_w_per_gb * set->alloc_mem_gb;
+	m->model_mem_w = c->model_memory_w_per_gb *
+			 (set->alloc_mem_gb > 0 ? set->alloc_mem_gb :
+			  node_memory_share_gb(set->proc_root, set->alloc_cpus, ci.cpus));
 }
 
 void meter_open(struct meter *m, const struct meter_setup *set,

@@ -38,7 +38,8 @@ struct meter_setup {
 	uint32_t uid;
 	const char *step;		/* "batch", "extern", "0", ... */
 	unsigned alloc_cpus;		/* the job's CPUs on this node (0: unknown) */
-	double alloc_mem_gb;		/* the job's memory on this node (0: unknown) */
+	double alloc_mem_gb;		/* the job's memory on this node (0: unknown;
+					 * the model then takes its CPUs' share) */
 	const char *gpus;		/* the step's GPUs: SLURM_STEP_GPUS, else
 					 * SLURM_JOB_GPUS, else CUDA_VISIBLE_DEVICES
 					 * (indices or UUIDs); NULL or "": none */

@@ -151,28 +151,6 @@ static unsigned count_cpu_list(const char *list)
 	return n;
 }
 
-/* Where Slurm does not say a job's memory: its CPUs' share of the node's
- * (MemTotal of /proc/meminfo), for the model's memory figure. */
-static double node_memory_share_gb(unsigned alloc_cpus)
-{
-	char line[256];
-	unsigned long long kb = 0;
-	long cpus = sysconf(_SC_NPROCESSORS_ONLN);
-	FILE *fp = fopen("/proc/meminfo", "re");
-
-	if (!fp)
-		return 0.0;
-	while (fgets(line, sizeof(line), fp))
-		if (sscanf(line, "MemTotal: %llu kB", &kb) == 1)
-			break;
-	fclose(fp);
-	if (cpus <= 0 || alloc_cpus == 0)
-		return 0.0;
-	if ((long)alloc_cpus > cpus)
-		alloc_cpus = (unsigned)cpus;
-	return (double)kb / (1024.0 * 1024.0) * alloc_cpus / (double)cpus;
-}
-
 static void log_line(const char *msg)
 {
 	slurm_error("carbon: job %u step %s: %s", carbon_ctx.rec.job_id, carbon_ctx.rec.step, msg);
@@ -219,8 +197,6 @@ int carbon_stepd_post_opt(spank_t sp)
 	set.step = carbon_ctx.rec.step;
 	set.alloc_cpus = count_cpu_list(cores);
 	set.alloc_mem_gb = (double)mem_mb / 1024.0;
-	if (set.alloc_mem_gb <= 0)
-		set.alloc_mem_gb = node_memory_share_gb(set.alloc_cpus);
 	set.gpus = gpus;
 	set.powercap_root = RAPL_DEFAULT_ROOT;
 	set.cgroup_root = CPUTIME_CGROUP_ROOT;
