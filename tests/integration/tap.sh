@@ -82,3 +82,35 @@ write_carbon_conf() {
 	chmod 0644 "$carbon_conf"
 	admin_db="$HARNESS_CONNINFO user=$HARNESS_PGUSER"
 }
+
+# put_record CLUSTER JOB STEP NODE USER PROJECT TAG START END CPU_J DRAM_J
+#     GPU_J METHOD PARTIAL ESTIMATED_J CPU_TIME_S [CPU_MODEL CPUS GPU_MODEL
+#     GPUS]: one record of the measurement engine, written as the plugin
+# writes it (carbon.put_step as carbon_writer), holding the job's share on
+# its node, its energy in the hour bucket of START; "-": no project or tag
+# (or model). With the hardware, the put_step of sql/010; without, the
+# 27-argument form of an older plugin, which leaves the hardware NULL.
+put_record() {
+	local cluster=$1
+	shift
+	local hour project=NULL tag=NULL
+	[ "$5" = - ] || project="'$5'"
+	[ "$6" = - ] || tag="'$6'"
+	# With the hardware (sql/010), "-" a model unknown: the 31-argument
+	# put_step of a current plugin; without, the 27-argument form of an
+	# older one, which leaves the hardware NULL.
+	local hw=""
+	if [ $# -ge 19 ]; then
+		local cpu_model=NULL gpu_model=NULL
+		[ "${16}" = - ] || cpu_model="'${16}'"
+		[ "${18}" = - ] || gpu_model="'${18}'"
+		hw=", $cpu_model, ${17}, $gpu_model, ${19}"
+	fi
+	hour=$(date -u -d "@$(($(date -u -d "$7" +%s) / 3600 * 3600))" +%Y-%m-%dT%H:%M:%SZ)
+	psql -X -q -t -A -v ON_ERROR_STOP=1 "$HARNESS_CONNINFO user=carbon_writer" -c "SELECT carbon.put_step(
+		'$cluster', $1, '$2', '$3', 1001, '$4', NULL, $project, $tag,
+		'$7'::timestamptz, '$8'::timestamptz, $9, ${10}, ${11}, 0, 10, '${12}', ${13},
+		$9, ${10}, ${11}, 0, ${14}, ${15}, 'cgroup-v1', NULL,
+		'[{\"hour\": \"$hour\", \"cpu_j\": $9, \"dram_j\": ${10}, \"gpu_j\": ${11}, \"other_j\": 0}]'::jsonb$hw)" \
+		> /dev/null
+}

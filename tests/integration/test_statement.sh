@@ -17,36 +17,14 @@ make_confdir statement
 harness_start --plugstack "$confdir/plugstack.conf"
 trap 'harness_stop; rm -rf "$confdir"' EXIT
 write_carbon_conf 1
-writer_db="$HARNESS_CONNINFO user=carbon_writer"
 sql() { psql -X -q -t -A -v ON_ERROR_STOP=1 "$admin_db" -c "$1"; }
 printf '[site]\npue = 1.25\nintensity = 300\n[database]\nconninfo = %s\n' "$admin_db" \
 	> "$confdir/report.conf"
 stmt() { "$report" --config "$confdir/report.conf" statement "$@"; }
 
-# put JOB STEP NODE USER PROJECT TAG START END CPU_J DRAM_J GPU_J METHOD PARTIAL
-#     ESTIMATED_J CPU_TIME_S [CPU_MODEL CPUS GPU_MODEL GPUS]: one record of
-# the measurement engine, holding the job's share on its node; its energy in
-# the hour bucket of START.
-put() {
-	local hour
-	# With the hardware (sql/010), "-" a model unknown: the 31-argument
-	# put_step of a current plugin; without, the 27-argument form of an
-	# older one, which leaves the hardware NULL.
-	local hw=""
-	if [ $# -ge 19 ]; then
-		local cpu_model=NULL gpu_model=NULL
-		[ "${16}" = - ] || cpu_model="'${16}'"
-		[ "${18}" = - ] || gpu_model="'${18}'"
-		hw=", $cpu_model, ${17}, $gpu_model, ${19}"
-	fi
-	hour=$(date -u -d "@$(($(date -u -d "$7" +%s) / 3600 * 3600))" +%Y-%m-%dT%H:%M:%SZ)
-	psql -X -q -t -A -v ON_ERROR_STOP=1 "$writer_db" -c "SELECT carbon.put_step(
-		'stmttest', $1, '$2', '$3', 1001, '$4', NULL, '$5', '$6',
-		'$7'::timestamptz, '$8'::timestamptz, $9, ${10}, ${11}, 0, 10, '${12}', ${13},
-		$9, ${10}, ${11}, 0, ${14}, ${15}, 'cgroup-v1', NULL,
-		'[{\"hour\": \"$hour\", \"cpu_j\": $9, \"dram_j\": ${10}, \"gpu_j\": ${11}, \"other_j\": 0}]'::jsonb$hw)" \
-		> /dev/null
-}
+# put JOB STEP NODE USER PROJECT TAG START END ...: put_record (tap.sh) on
+# cluster stmttest.
+put() { put_record stmttest "$@"; }
 
 echo "1..25"
 check_db_init "$admin_db"
