@@ -604,9 +604,10 @@ void meter_sample(struct meter *m, double now, bool final)
 			continue;
 		m->used_nvml |= g->mode != GPU_MODEL;
 		step[DOMAIN_GPU] += j;
-		snprintf(name, sizeof(name), "%s.job.%u.gpu.%s", r->node, (unsigned)r->job_id,
-			 m->nvml.gpu[g->nv].uuid[0] ? m->nvml.gpu[g->nv].uuid : "unknown");
 		if (!lease_held(&g->lease) && !m->no_leases) {
+			/* Named only while it is to be taken, not every sample. */
+			snprintf(name, sizeof(name), "%s.job.%u.gpu.%s", r->node, (unsigned)r->job_id,
+				 m->nvml.gpu[g->nv].uuid[0] ? m->nvml.gpu[g->nv].uuid : "unknown");
 			if (lease_try(&g->lease, m->lease_dir, name, NULL, 0) == 1) {
 				unsigned unused;
 
