@@ -56,6 +56,12 @@ LANGUAGE plpgsql SECURITY DEFINER
 SET search_path = carbon, pg_temp SET plan_cache_mode = force_custom_plan
 AS $$
 BEGIN
+    -- One refresh at a time: records of one job come at the same moment
+    -- from several nodes (their extern steps end together), and two
+    -- transactions that both delete a job's totals and insert them anew
+    -- would collide on its key, the second write failing and its record
+    -- going to the spool. Held to the end of the (short) transaction.
+    PERFORM pg_advisory_xact_lock(hashtext('carbon.job_totals_refresh'));
     DELETE FROM carbon.job_hour h
         USING unnest(p_cluster, p_job_id) AS k(cluster, job_id)
         WHERE h.cluster = k.cluster AND h.job_id = k.job_id;

@@ -41,7 +41,7 @@ spooled() {
 }
 submit() { harness_as_user sbatch --parsable "$@"; }
 
-echo "1..31"
+echo "1..33"
 
 # --- 200 steps end while PostgreSQL is down --------------------------------
 harness_pg_stop
@@ -228,5 +228,26 @@ check "a member of team-x sees the team's project job $job_a" \
 # yet holds the job's share: the member must see it too (sql/009).
 member_j=$("$report" -d "$as_b" job "$job_a" --json | jq -r '.energy_kwh.it')
 owner_j=$("$report" -d "$as_a" job "$job_a" --json | jq -r '.energy_kwh.it')
+"$report" -d "$as_a" job "$job_a" --json | jq -c ".steps[] | [.step, .method, .energy_kwh.it, .job_energy_kwh.it]" | sed "s/^/# /"
 check "the member sees the job's whole energy, its extern step's share included ($member_j = $owner_j kWh)" \
 	test "$member_j" = "$owner_j" -a "$(psql -X -t -A "$as_b" -c "SELECT count(*) FROM carbon.step_energy WHERE job_id = $job_a AND step = 'extern'")" = 1
+
+# --- records of one job from several nodes at the same moment --------------------
+# A job's extern steps end together on all its nodes; their writes must all
+# be stored (the per-job totals of sql/008 are refreshed one at a time).
+w="$HARNESS_CONNINFO user=carbon_writer"
+rec() {	# rec JOB STEP NODE: one record as the plugin writes it
+	echo "SELECT carbon.put_step('race', $1, '$2', '$3', 1, 'u', NULL, NULL, NULL, now() - interval '1 hour', now(), 1, 0, 0, 0, 1, 'rapl', false, 100, 0, 0, 0, 0, 1, 'cgroup-v1', NULL, '[{\"hour\": \"2026-11-27T10:00:00Z\", \"cpu_j\": 100, \"dram_j\": 0, \"gpu_j\": 0, \"other_j\": 0}]');"
+}
+for i in $(seq 200); do rec "$i" batch n1; done | psql -X -q "$w" > /dev/null
+for node in n1 n2; do
+	for i in $(seq 200); do rec "$i" extern "$node"; done > "$confdir/race-$node.sql"
+done
+psql -X -q "$w" -f "$confdir/race-n1.sql" > "$confdir/race-n1.out" 2>&1 &
+race=$!
+psql -X -q "$w" -f "$confdir/race-n2.sql" > "$confdir/race-n2.out" 2>&1
+wait "$race"	# that one only: the harness's daemons are children too
+errors=$(cat "$confdir"/race-n?.out | grep -c ERROR)
+check "two nodes writing the extern records of 200 jobs at once: no write fails ($errors errors)" test "$errors" = 0
+check "and every record and job total is stored (600 records, 200 jobs)" \
+	test "$(sql "SELECT count(*) FROM carbon.step_energy WHERE cluster = 'race'") $(sql "SELECT count(*) FROM carbon.job_total WHERE cluster = 'race'")" = "600 200"
