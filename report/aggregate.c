@@ -14,6 +14,7 @@ void totals_init(struct job_totals *t)
 
 void totals_add_job(struct job_totals *t, const struct job *job)
 {
+	double gpu_s;
 	size_t i;
 	int d;
 
@@ -25,6 +26,11 @@ void totals_add_job(struct job_totals *t, const struct job *job)
 		t->cpu_time_rows++;
 	}
 	t->wall_s += job->end_s - job->start_s;
+	gpu_s = job_gpu_s(job);
+	if (!isnan(gpu_s)) {
+		t->gpu_s += gpu_s;
+		t->gpu_jobs++;
+	}
 	for (d = 0; d < DOMAIN_COUNT; d++)
 		t->energy_kwh[d] += job->energy_kwh[d];
 	t->it_kwh += job->it_kwh;
@@ -44,6 +50,8 @@ void totals_add(struct job_totals *t, const struct job_totals *part)
 	t->cpu_time_s += part->cpu_time_s;
 	t->cpu_time_rows += part->cpu_time_rows;
 	t->wall_s += part->wall_s;
+	t->gpu_s += part->gpu_s;
+	t->gpu_jobs += part->gpu_jobs;
 	for (d = 0; d < DOMAIN_COUNT; d++)
 		t->energy_kwh[d] += part->energy_kwh[d];
 	t->it_kwh += part->it_kwh;
@@ -112,12 +120,16 @@ static int by_key(const void *pa, const void *pb)
 	return key_cmp(pa, pb);
 }
 
+/* Largest first; figures within a part in 10^9 of each other are equal
+ * (the same jobs' sums differ in their last bits with the order they were
+ * added in), so that such groups come in key order every time. */
 static int by_co2e(const void *pa, const void *pb)
 {
 	const struct group *a = pa, *b = pb;
+	double x = a->t.co2e_kg, y = b->t.co2e_kg;
 
-	if (a->t.co2e_kg != b->t.co2e_kg)
-		return a->t.co2e_kg > b->t.co2e_kg ? -1 : 1;
+	if (fabs(x - y) > 1e-9 * fmax(fabs(x), fabs(y)))
+		return x > y ? -1 : 1;
 	return key_cmp(a, b);
 }
 
@@ -136,6 +148,7 @@ void group_list_sort_by_co2e(struct group_list *l)
 const struct table_column totals_columns[TOT_COLUMNS] = {
 	[TOT_JOBS] = { "JOBS", true },
 	[TOT_CPU_H] = { "CPU-h used", true },
+	[TOT_GPU_H] = { "GPU-h", true },
 	[TOT_WALL_H] = { "wall h", true },
 	[TOT_IT] = { "IT kWh", true },
 	[TOT_FACILITY] = { "facility kWh", true },
@@ -145,20 +158,30 @@ const struct table_column totals_columns[TOT_COLUMNS] = {
 
 const char totals_note[] =
 	"CPU-h used: CPU time the job steps consumed (not cores allocated x wall time).\n"
-	"Share: of the total kg CO2e. No GPU-hours: the records hold no GPU allocation.\n";
+	"GPU-h: GPUs the steps held x the time they held them (a step inside another\n"
+	"that sees the same GPUs counts once); - where no record says.\n"
+	"Share: of the total kg CO2e.\n";
 
+/* Four significant digits: the figures of a week's jobs and of a year's
+ * campaign both read. */
 void totals_cells(struct table *tb, size_t col0, const struct job_totals *t,
 		  double all_co2e_kg)
 {
+	char x[32];
+
 	table_cell(tb, col0 + TOT_JOBS, "%zu", t->jobs);
 	if (t->cpu_time_rows)
-		table_cell(tb, col0 + TOT_CPU_H, "%.2f", t->cpu_time_s / 3600.0);
+		table_cell(tb, col0 + TOT_CPU_H, "%s", table_sig4(t->cpu_time_s / 3600.0, x, sizeof(x)));
 	else
 		table_cell(tb, col0 + TOT_CPU_H, "-");
-	table_cell(tb, col0 + TOT_WALL_H, "%.2f", t->wall_s / 3600.0);
-	table_cell(tb, col0 + TOT_IT, "%.3f", t->it_kwh);
-	table_cell(tb, col0 + TOT_FACILITY, "%.3f", t->facility_kwh);
-	table_cell(tb, col0 + TOT_CO2E, "%.3f", t->co2e_kg);
+	if (t->gpu_jobs)
+		table_cell(tb, col0 + TOT_GPU_H, "%s", table_sig4(t->gpu_s / 3600.0, x, sizeof(x)));
+	else
+		table_cell(tb, col0 + TOT_GPU_H, "-");
+	table_cell(tb, col0 + TOT_WALL_H, "%s", table_sig4(t->wall_s / 3600.0, x, sizeof(x)));
+	table_cell(tb, col0 + TOT_IT, "%s", table_sig4(t->it_kwh, x, sizeof(x)));
+	table_cell(tb, col0 + TOT_FACILITY, "%s", table_sig4(t->facility_kwh, x, sizeof(x)));
+	table_cell(tb, col0 + TOT_CO2E, "%s", table_sig4(t->co2e_kg, x, sizeof(x)));
 	table_cell(tb, col0 + TOT_SHARE, "%.1f", share_pct(t->co2e_kg, all_co2e_kg));
 }
 
@@ -171,6 +194,10 @@ void totals_json(struct json_writer *w, const struct job_totals *t, double all_c
 		json_kv_number(w, "core_hours", t->cpu_time_s / 3600.0);
 	else
 		json_kv_null(w, "core_hours");
+	if (t->gpu_jobs)
+		json_kv_number(w, "gpu_hours", t->gpu_s / 3600.0);
+	else
+		json_kv_null(w, "gpu_hours");
 	json_kv_number(w, "wall_hours", t->wall_s / 3600.0);
 	json_key(w, "energy_kwh");
 	json_begin_object(w);

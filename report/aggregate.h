@@ -13,13 +13,14 @@
 #include "jobset.h"
 #include "table.h"
 
-/* What some jobs add up to. The records hold no GPU allocation, so there
- * are no GPU-hours here: only what was measured. */
+/* What some jobs add up to. */
 struct job_totals {
 	size_t jobs;
 	double cpu_time_s;	/* Σ cpu_time_s of the records that have one */
 	size_t cpu_time_rows;	/* records that have one; 0: CPU time unknown */
 	double wall_s;		/* Σ over jobs of end - start */
+	double gpu_s;		/* Σ job_gpu_s of the jobs that know theirs */
+	size_t gpu_jobs;	/* jobs that know; 0: GPU time unknown */
 	double energy_kwh[DOMAIN_COUNT];
 	double it_kwh;
 	double facility_kwh;
@@ -61,13 +62,14 @@ void group_list_sort_by_key(struct group_list *l);
 void group_list_sort_by_co2e(struct group_list *l);
 
 /* The columns of totals in a table, from column col0 on, in this order. */
-enum { TOT_JOBS, TOT_CPU_H, TOT_WALL_H, TOT_IT, TOT_FACILITY, TOT_CO2E, TOT_SHARE,
+enum { TOT_JOBS, TOT_CPU_H, TOT_GPU_H, TOT_WALL_H, TOT_IT, TOT_FACILITY, TOT_CO2E, TOT_SHARE,
        TOT_COLUMNS };
 extern const struct table_column totals_columns[TOT_COLUMNS];
 void totals_cells(struct table *tb, size_t col0, const struct job_totals *t,
 		  double all_co2e_kg);
 
-/* The members of a JSON object for t: jobs, core_hours (null when unknown),
+/* The members of a JSON object for t: jobs, core_hours, gpu_hours (null when
+ * unknown),
  * wall_hours, energy_kwh {cpu, dram, gpu, other, it, facility}, co2e_kg,
  * share_pct. */
 void totals_json(struct json_writer *w, const struct job_totals *t, double all_co2e_kg);

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /* The SVG bar chart of carbon-report track. */
 #include "barchart.h"
+#include "table.h"
 
 #include <string.h>
 
@@ -29,6 +30,7 @@ void barchart_svg(FILE *fp, const struct bar *bars, size_t n, const char *title,
 		  const char *unit, int standalone)
 {
 	double max = 0.0;
+	char num[32];
 	int label_w = LABEL_MIN_W, width, height;
 	size_t i;
 
@@ -64,8 +66,8 @@ void barchart_svg(FILE *fp, const struct bar *bars, size_t n, const char *title,
 		fprintf(fp, "\" data-rank=\"%zu\" data-value=\"%.6g\" x=\"%d\" y=\"%d\" width=\"%.1f\""
 			" height=\"%d\" fill=\"#2e7d32\"/>\n", i + 1, bars[i].value,
 			PAD + label_w, y, w, BAR_H);
-		fprintf(fp, "<text class=\"value\" x=\"%.1f\" y=\"%d\">%.3f ", PAD + label_w + w + 6,
-			y + BAR_H - 5, bars[i].value);
+		fprintf(fp, "<text class=\"value\" x=\"%.1f\" y=\"%d\">%s ", PAD + label_w + w + 6,
+			y + BAR_H - 5, table_sig4(bars[i].value, num, sizeof(num)));
 		html_escape(fp, unit);
 		fputs("</text>\n</g>\n", fp);
 	}

@@ -242,6 +242,38 @@ static int record_site(PGconn *conn, const struct report_env *env)
 	return rc;
 }
 
+int db_refresh_job_carbon(PGconn *conn)
+{
+	PGresult *res;
+	int rc = -1;
+
+	res = PQexec(conn, "SELECT to_regproc('carbon.job_carbon_refresh_stale') IS NOT NULL");
+	if (PQresultStatus(res) != PGRES_TUPLES_OK || PQntuples(res) != 1)
+		goto fail;
+	if (PQgetvalue(res, 0, 0)[0] != 't') {
+		rc = 0;		/* a database before sql/011: nothing is stored */
+		goto out;
+	}
+	PQclear(res);
+	res = PQexec(conn, "SELECT carbon.job_carbon_refresh_stale()");
+	if (PQresultStatus(res) != PGRES_TUPLES_OK || PQntuples(res) != 1)
+		goto fail;
+	if (strcmp(PQgetvalue(res, 0, 0), "0"))
+		printf("recomputed the stored carbon of %s jobs with the new data\n",
+		       PQgetvalue(res, 0, 0));
+	rc = 0;
+	goto out;
+fail:
+	fprintf(stderr,
+		"carbon-report: warning: cannot recompute the jobs' stored carbon: %s"
+		"carbon-report: reports stay right but resolve those jobs hour by hour (slower);"
+		" run `carbon-report db upgrade` as the database owner to recompute it\n",
+		PQresultErrorMessage(res));
+out:
+	PQclear(res);
+	return rc;
+}
+
 static int db_upgrade(PGconn *conn, const struct report_env *env)
 {
 	int rc = EXIT_NODATA;
@@ -267,6 +299,7 @@ static int db_upgrade(PGconn *conn, const struct report_env *env)
 	}
 	if (load_intensities(conn) < 0 || record_site(conn, env) < 0)
 		goto out;
+	db_refresh_job_carbon(conn);
 	rc = EXIT_OK;
 out:
 	return rc;
@@ -349,9 +382,9 @@ static int print_status_table(const struct migration_state *st, size_t n,
 		table_print_markdown(&t, stdout);
 	else
 		table_print_text(&t, stdout);
-	if (pending && !markdown)
-		printf("%zu migration%s pending: run 'carbon-report db upgrade'\n",
-		       pending, pending == 1 ? "" : "s");
+	if (pending)
+		printf("%s%zu migration%s pending: run 'carbon-report db upgrade'\n",
+		       markdown ? "\n" : "", pending, pending == 1 ? "" : "s");
 	rc = 0;
 out:
 	if (rc < 0)
@@ -360,7 +393,7 @@ out:
 	return rc;
 }
 
-/* One line under the text table of `db status`: the annual intensities by
+/* One line under the table of `db status`: the annual intensities by
  * kind, once migration 004 has created their table. Returns 0, or -1 after
  * printing why. */
 static int print_intensity_counts(PGconn *conn)
@@ -465,7 +498,10 @@ static int db_status(const struct report_env *env, PGconn *conn)
 	default:
 		if (print_status_table(st, n, env->format == FMT_MARKDOWN) < 0)
 			goto out;
-		if (env->format == FMT_TABLE && print_intensity_counts(conn) < 0)
+		/* Markdown: a paragraph of its own under the table. */
+		if (env->format == FMT_MARKDOWN)
+			putchar('\n');
+		if (print_intensity_counts(conn) < 0)
 			goto out;
 	}
 	rc = EXIT_OK;

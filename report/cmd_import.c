@@ -357,6 +357,7 @@ static int import_intensity(struct report_env *env, const char *path, const char
 		goto out;
 	}
 	print_summary(path, &f, &counts);
+	db_refresh_job_carbon(conn);
 	rc = EXIT_OK;
 out:
 	PQfinish(conn);

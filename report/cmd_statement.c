@@ -235,36 +235,6 @@ static void merge_intensity(struct statement *st, const struct intensity *in)
 		snprintf(m->resolution, sizeof(m->resolution), "mixed");
 }
 
-/* Seconds covered by the union of windows w[0..n-1] ({start, end}); sorts w. */
-static int cmp_window(const void *a, const void *b)
-{
-	const double *x = a, *y = b;
-
-	return (x[0] > y[0]) - (x[0] < y[0]);
-}
-
-static double windows_union_s(double (*w)[2], size_t n)
-{
-	double total = 0.0, lo, hi;
-	size_t i;
-
-	if (n == 0)
-		return 0.0;
-	qsort(w, n, sizeof(*w), cmp_window);
-	lo = w[0][0];
-	hi = w[0][1];
-	for (i = 1; i < n; i++) {
-		if (w[i][0] > hi) {
-			total += hi - lo;
-			lo = w[i][0];
-			hi = w[i][1];
-		} else if (w[i][1] > hi) {
-			hi = w[i][1];
-		}
-	}
-	return total + hi - lo;
-}
-
 /* A (model, node) pair, to count each model's distinct nodes. */
 struct model_node {
 	const char *model, *node;

@@ -484,3 +484,69 @@ const char *job_tag(const struct job *job)
 {
 	return job_label(job, offsetof(struct step_row, tag));
 }
+
+static int cmp_window(const void *a, const void *b)
+{
+	const double *x = a, *y = b;
+
+	return (x[0] > y[0]) - (x[0] < y[0]);
+}
+
+double windows_union_s(double (*w)[2], size_t n)
+{
+	double total = 0.0, lo, hi;
+	size_t i;
+
+	if (n == 0)
+		return 0.0;
+	qsort(w, n, sizeof(*w), cmp_window);
+	lo = w[0][0];
+	hi = w[0][1];
+	for (i = 1; i < n; i++) {
+		if (w[i][0] > hi) {
+			total += hi - lo;
+			lo = w[i][0];
+			hi = w[i][1];
+		} else if (w[i][1] > hi) {
+			hi = w[i][1];
+		}
+	}
+	return total + hi - lo;
+}
+
+double job_gpu_s(const struct job *job)
+{
+	double (*win)[2], total = NAN;
+	size_t k, j, n_win;
+	long gpus;
+
+	win = malloc((job->n ? job->n : 1) * sizeof(*win));
+	if (!win)
+		return NAN;
+	for (k = 0; k < job->n; k++) {
+		const char *node = job->rows[k].node;
+
+		for (j = 0; j < k && strcmp(job->rows[j].node, node); j++)
+			;
+		if (j < k)
+			continue;	/* the node was added up with its first record */
+		gpus = -1;
+		n_win = 0;
+		for (j = k; j < job->n; j++) {
+			const struct step_row *q = &job->rows[j];
+
+			if (strcmp(q->node, node))
+				continue;
+			gpus = q->gpus > gpus ? q->gpus : gpus;
+			if (q->gpus > 0) {
+				win[n_win][0] = q->start_s;
+				win[n_win++][1] = fmax(q->start_s, q->end_s);
+			}
+		}
+		if (gpus >= 0)
+			total = (isnan(total) ? 0.0 : total) +
+				(double)gpus * windows_union_s(win, n_win);
+	}
+	free(win);
+	return total;
+}

@@ -119,4 +119,15 @@ void jobset_free(struct jobset *set);
 const char *job_project(const struct job *job);
 const char *job_tag(const struct job *job);
 
+/* Seconds covered by the union of the windows w[0..n-1] ({start, end});
+ * sorts w. */
+double windows_union_s(double (*w)[2], size_t n);
+
+/* A job's GPU-seconds: on each node, the most GPUs one of its records held
+ * x the union of the windows of its records that held GPUs (a batch step and
+ * an srun step inside it that see the same GPUs count once), summed over
+ * nodes; NaN where no record says how many GPUs it held (sql/011 computes
+ * the same for carbon.job_total.gpu_s). */
+double job_gpu_s(const struct job *job);
+
 #endif

@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /* Jobs added up by group in PostgreSQL (see jobsum.h). */
+#define _GNU_SOURCE	/* asprintf */
 #include "jobsum.h"
 
 #include <math.h>
@@ -15,77 +16,133 @@ static const char *const key_names[] = {
 
 /* Per group ($12 key, $13 sub key: user, project, tag, day or NULL) of the
  * jobs the filter selects ($1 .. $7 as jobset.c's job_sql) that job_total
- * can add up: their sums, and facility energy and CO2e from each hour
- * bucket with the PUE and intensity of its hour, each distinct (cluster,
- * hour) resolved once with jobset.c's parameters ($8 pue, $9 zone, $10 fixed
- * intensity, $11 the reporter has a carbon.conf); energy without hour
- * buckets at the job's start, as jobset.c does. */
+ * can add up. A job's carbon is the one stored with it (sql/011) where that
+ * was computed with the settings this report uses ($8 pue, $9 zone, $10
+ * fixed intensity, $11 the reporter has a carbon.conf; as jobset.c) from
+ * the current data; the other jobs' carbon is left to stale_sql. */
 #define KEY_SQL(p) \
 	"CASE " p "::text WHEN 'user' THEN t.user_name WHEN 'project' THEN t.project" \
 	" WHEN 'tag' THEN t.tag" \
 	" WHEN 'day' THEN to_char(t.end_time AT TIME ZONE 'UTC', 'YYYY-MM-DD') END"
-#define PUE_SQL(cluster, at) \
-	"carbon.pue_at(" cluster ", " at "," \
-	" CASE WHEN $11::bool THEN $8::float8 ELSE coalesce(cs.pue, $8::float8) END)"
+#define FILTER_SQL \
+	" WHERE NOT t.needs_records" \
+	" AND ($1::bigint[] IS NULL OR t.job_id = ANY($1::bigint[]))" \
+	" AND ($2::text IS NULL OR t.cluster = $2::text)" \
+	" AND ($3::text IS NULL OR t.user_name = $3::text)" \
+	" AND ($4::text IS NULL OR $4::text = ANY(t.projects))" \
+	" AND ($5::text IS NULL OR $5::text = ANY(t.tags))" \
+	" AND ($6::float8 IS NULL OR t.end_time >= to_timestamp($6::float8))" \
+	" AND ($7::float8 IS NULL OR t.start_time < to_timestamp($7::float8))"
+/* The settings of a job's cluster for this report, as jobset.c takes them
+ * (cs: its carbon.cluster_site row). */
+#define SITE_PUE_SQL "CASE WHEN $11::bool THEN $8::float8 ELSE coalesce(cs.pue, $8::float8) END"
+#define SITE_ZONE_SQL "coalesce($9::text, cs.zone)"
+#define SITE_FIXED_SQL \
+	"CASE WHEN $11::bool OR $10::float8 IS NOT NULL THEN $10::float8 ELSE cs.intensity END"
+/* Whether the carbon stored with job t applies to this report. */
+#define STORED_SQL \
+	"coalesce(t.rate_gen = (SELECT gen FROM carbon.rate_generation)" \
+	" AND t.rate_pue = " SITE_PUE_SQL \
+	" AND t.rate_zone IS NOT DISTINCT FROM " SITE_ZONE_SQL \
+	" AND t.rate_fixed IS NOT DISTINCT FROM " SITE_FIXED_SQL ", false)"
+
+/* Whether the carbon stored with every job the filter may select applies
+ * ($2 .. $11): no job's is of older data (or was never
+ * computed), and each cluster's settings for this report are those of its
+ * site, with which its jobs' carbon was computed (sql/011: PUE 1.0, no
+ * zone and no fixed intensity where the cluster has no site). Index probes
+ * only: the clusters come from job_total's primary key, one probe each, and
+ * the oldest generation from its index on rate_gen. */
+static const char all_stored_sql[] =
+	"WITH RECURSIVE c AS ("
+	" (SELECT t.cluster FROM carbon.job_total t ORDER BY t.cluster LIMIT 1)"
+	" UNION ALL"
+	" SELECT (SELECT t.cluster FROM carbon.job_total t WHERE t.cluster > c.cluster"
+	"  ORDER BY t.cluster LIMIT 1) FROM c WHERE c.cluster IS NOT NULL"
+	")"
+	" SELECT coalesce((SELECT min(t.rate_gen) FROM carbon.job_total t)"
+	"  >= (SELECT gen FROM carbon.rate_generation), true)"
+	" AND NOT EXISTS (SELECT FROM carbon.job_total t WHERE t.rate_gen IS NULL)"
+	" AND coalesce(bool_and(" SITE_PUE_SQL " = coalesce(cs.pue, 1.0)"
+	"  AND " SITE_ZONE_SQL " IS NOT DISTINCT FROM cs.zone"
+	"  AND " SITE_FIXED_SQL " IS NOT DISTINCT FROM cs.intensity), true)"
+	" FROM c LEFT JOIN carbon.cluster_site cs ON cs.cluster = c.cluster"
+	" WHERE c.cluster IS NOT NULL AND ($2::text IS NULL OR c.cluster = $2::text)";
+
+/* The sums by group, as a format: the key and sub key expressions (from
+ * key_sql), then whether a job's stored carbon applies ("true", or
+ * STORED_SQL with the join it needs). Times are added up as intervals and
+ * turned into seconds once a group: far cheaper than once a job. */
+static const char sum_fmt[] =
+	"SELECT key1, key2, jobs, cpu_time_s, cpu_time_rows,"
+	" extract(epoch FROM wall)::float8 AS wall_s, cpu_j, dram_j, gpu_j, other_j,"
+	" extract(epoch FROM first_start)::float8 AS first_start,"
+	" extract(epoch FROM last_end)::float8 AS last_end, gpu_s, gpu_jobs,"
+	" facility_kwh, co2e_kg, stale"
+	" FROM (SELECT %s AS key1, %s AS key2, count(*) AS jobs,"
+	"  coalesce(sum(t.cpu_time_s), 0) AS cpu_time_s, sum(t.cpu_time_rows) AS cpu_time_rows,"
+	"  sum(t.end_time - t.start_time) AS wall, sum(t.cpu_j) AS cpu_j,"
+	"  sum(t.dram_j) AS dram_j, sum(t.gpu_j) AS gpu_j, sum(t.other_j) AS other_j,"
+	"  min(t.start_time) AS first_start, max(t.end_time) AS last_end,"
+	"  coalesce(sum(t.gpu_s), 0) AS gpu_s, count(t.gpu_s) AS gpu_jobs,"
+	"  coalesce(sum(t.facility_kwh) FILTER (WHERE %s), 0) AS facility_kwh,"
+	"  coalesce(sum(t.co2e_kg) FILTER (WHERE %s), 0) AS co2e_kg,"
+	"  count(*) FILTER (WHERE t.measured AND NOT %s) AS stale"
+	"  FROM carbon.job_total t%s"
+	FILTER_SQL
+	"  GROUP BY 1, 2) g";
+
+/* The types of the 13 parameters: a query need not use them all. */
+static const Oid param_types[13] = {
+	1016 /* int8[] */, 25 /* text */, 25, 25, 25, 701 /* float8 */, 701, 701, 25, 701,
+	16 /* bool */, 25, 25,
+};
+
+/* The expression of each key in sum_fmt. */
+static const char *const key_sql[] = {
+	[JOB_KEY_NONE] = "NULL::text", [JOB_KEY_USER] = "t.user_name",
+	[JOB_KEY_PROJECT] = "t.project", [JOB_KEY_TAG] = "t.tag",
+	[JOB_KEY_DAY] = "to_char(t.end_time AT TIME ZONE 'UTC', 'YYYY-MM-DD')",
+};
+
+/* The facility energy and CO2e by group of the jobs sum_sql left out: from
+ * each hour bucket with the PUE and intensity of its hour, each distinct
+ * (cluster, hour) resolved once; energy without hour buckets at the job's
+ * start, as jobset.c does. */
+#define PUE_SQL(cluster, at) "carbon.pue_at(" cluster ", " at ", " SITE_PUE_SQL ")"
 #define INTENSITY_SQL(at) \
-	"carbon.intensity_at(coalesce($9::text, cs.zone), " at "," \
-	" CASE WHEN $11::bool OR $10::float8 IS NOT NULL THEN $10::float8" \
-	" ELSE cs.intensity END)"
-static const char sum_sql[] =
+	"carbon.intensity_at(" SITE_ZONE_SQL ", " at ", " SITE_FIXED_SQL ")"
+static const char stale_sql[] =
 	"WITH j AS MATERIALIZED ("
 	" SELECT t.cluster, t.job_id, t.start_time, t.measured,"
 	"  " KEY_SQL("$12") " AS key1, " KEY_SQL("$13") " AS key2,"
-	"  t.cpu_j, t.dram_j, t.gpu_j, t.other_j, t.hours_j, t.cpu_time_s, t.cpu_time_rows,"
-	"  extract(epoch FROM t.start_time)::float8 AS start_epoch,"
-	"  extract(epoch FROM t.end_time)::float8 AS end_epoch"
-	" FROM carbon.job_total t"
-	" WHERE NOT t.needs_records"
-	" AND ($1::bigint[] IS NULL OR t.job_id = ANY($1::bigint[]))"
-	" AND ($2::text IS NULL OR t.cluster = $2::text)"
-	" AND ($3::text IS NULL OR t.user_name = $3::text)"
-	" AND ($4::text IS NULL OR $4::text = ANY(t.projects))"
-	" AND ($5::text IS NULL OR $5::text = ANY(t.tags))"
-	" AND ($6::float8 IS NULL OR t.end_time >= to_timestamp($6::float8))"
-	" AND ($7::float8 IS NULL OR t.start_time < to_timestamp($7::float8))"
+	"  t.cpu_j, t.dram_j, t.gpu_j, t.other_j, t.hours_j"
+	" FROM carbon.job_total t CROSS JOIN carbon.rate_generation g"
+	" LEFT JOIN carbon.cluster_site cs ON cs.cluster = t.cluster"
+	FILTER_SQL " AND NOT " STORED_SQL " AND t.measured"
 	"), jh AS MATERIALIZED ("
 	" SELECT j.key1, j.key2, h.cluster, h.hour, h.j"
 	" FROM carbon.job_hour h JOIN j ON j.cluster = h.cluster AND j.job_id = h.job_id"
-	" WHERE j.measured"
 	"), rate AS MATERIALIZED ("
 	" SELECT c.cluster, c.hour, p.pue, i.g_per_kwh"
 	" FROM (SELECT DISTINCT cluster, hour FROM jh) c"
 	" LEFT JOIN carbon.cluster_site cs ON cs.cluster = c.cluster"
 	" CROSS JOIN LATERAL " PUE_SQL("c.cluster", "c.hour") " p"
 	" CROSS JOIN LATERAL " INTENSITY_SQL("c.hour") " i"
-	"), rest AS MATERIALIZED ("
-	" SELECT j.key1, j.key2,"
-	"  (j.cpu_j + j.dram_j + j.gpu_j + j.other_j - j.hours_j) / 3600000.0 AS kwh,"
-	"  p.pue, i.g_per_kwh"
-	" FROM j LEFT JOIN carbon.cluster_site cs ON cs.cluster = j.cluster"
-	" CROSS JOIN LATERAL " PUE_SQL("j.cluster", "j.start_time") " p"
-	" CROSS JOIN LATERAL " INTENSITY_SQL("j.start_time") " i"
-	" WHERE j.measured"
-	" AND (j.cpu_j + j.dram_j + j.gpu_j + j.other_j - j.hours_j) / 3600000.0 > 1e-12"
 	"), part AS ("
-	" SELECT key1, key2, 1 AS jobs, cpu_time_s, cpu_time_rows,"
-	"  end_epoch - start_epoch AS wall_s, cpu_j, dram_j, gpu_j, other_j,"
-	"  start_epoch, end_epoch, 0::float8 AS facility_kwh, 0::float8 AS co2e_kg"
-	" FROM j"
-	" UNION ALL"
-	" SELECT jh.key1, jh.key2, 0, NULL, 0, 0, 0, 0, 0, 0, NULL, NULL,"
-	"  jh.j / 3600000.0 * r.pue, jh.j / 3600000.0 * r.pue * r.g_per_kwh / 1000.0"
+	" SELECT jh.key1, jh.key2, jh.j / 3600000.0 * r.pue AS facility_kwh,"
+	"  jh.j / 3600000.0 * r.pue * r.g_per_kwh / 1000.0 AS co2e_kg"
 	" FROM jh JOIN rate r ON r.cluster = jh.cluster AND r.hour = jh.hour"
 	" UNION ALL"
-	" SELECT key1, key2, 0, NULL, 0, 0, 0, 0, 0, 0, NULL, NULL,"
-	"  kwh * pue, kwh * pue * g_per_kwh / 1000.0"
-	" FROM rest"
+	" SELECT j.key1, j.key2, x.kwh * p.pue, x.kwh * p.pue * i.g_per_kwh / 1000.0"
+	" FROM j LEFT JOIN carbon.cluster_site cs ON cs.cluster = j.cluster"
+	" CROSS JOIN LATERAL (SELECT (j.cpu_j + j.dram_j + j.gpu_j + j.other_j - j.hours_j)"
+	"  / 3600000.0 AS kwh) x"
+	" CROSS JOIN LATERAL " PUE_SQL("j.cluster", "j.start_time") " p"
+	" CROSS JOIN LATERAL " INTENSITY_SQL("j.start_time") " i"
+	" WHERE x.kwh > 1e-12"
 	")"
-	" SELECT key1, key2, sum(jobs) AS jobs, coalesce(sum(cpu_time_s), 0) AS cpu_time_s,"
-	" sum(cpu_time_rows) AS cpu_time_rows, sum(wall_s) AS wall_s,"
-	" sum(cpu_j) AS cpu_j, sum(dram_j) AS dram_j, sum(gpu_j) AS gpu_j,"
-	" sum(other_j) AS other_j, min(start_epoch) AS first_start,"
-	" max(end_epoch) AS last_end, sum(facility_kwh) AS facility_kwh,"
-	" sum(co2e_kg) AS co2e_kg"
+	" SELECT key1, key2, sum(facility_kwh) AS facility_kwh, sum(co2e_kg) AS co2e_kg"
 	" FROM part GROUP BY key1, key2";
 
 /* The key of job (read record by record); day is written into buf. */
@@ -171,10 +228,11 @@ static const char *text_or_null(const PGresult *res, int row, int col)
 	return PQgetisnull(res, row, col) ? NULL : PQgetvalue(res, row, col);
 }
 
-/* Whether the database has sql/008's totals: -1 after printing why not. */
+/* Whether the database has sql/011's per-job totals: -1 after printing why
+ * not. */
 static int have_job_total(PGconn *conn)
 {
-	PGresult *res = PQexec(conn, "SELECT to_regclass('carbon.job_total') IS NOT NULL");
+	PGresult *res = PQexec(conn, "SELECT to_regclass('carbon.rate_generation') IS NOT NULL");
 	int rc = -1;
 
 	if (PQresultStatus(res) != PGRES_TUPLES_OK || PQntuples(res) != 1)
@@ -182,6 +240,37 @@ static int have_job_total(PGconn *conn)
 			PQresultErrorMessage(res));
 	else
 		rc = PQgetvalue(res, 0, 0)[0] == 't';
+	PQclear(res);
+	return rc;
+}
+
+/* The carbon of the jobs whose stored carbon does not apply (stale_sql),
+ * added to their groups. */
+static int add_stale(PGconn *conn, const char *const *params, enum job_key sub_key,
+		     struct group_list *groups, struct job_totals *all)
+{
+	struct job_totals part;
+	PGresult *res = PQexecParams(conn, stale_sql, 13, param_types, params, NULL, NULL, 0);
+	int rc = -1, row, n;
+
+	if (PQresultStatus(res) != PGRES_TUPLES_OK) {
+		fprintf(stderr, "carbon-report: cannot resolve the carbon of jobs by hour: %s",
+			PQresultErrorMessage(res));
+		goto out;
+	}
+	n = PQntuples(res);
+	for (row = 0; row < n; row++) {
+		totals_init(&part);
+		part.facility_kwh = number(res, row, "facility_kwh");
+		part.co2e_kg = number(res, row, "co2e_kg");
+		if (add_part(groups, text_or_null(res, row, 0), sub_key, text_or_null(res, row, 1),
+			     all, &part) < 0) {
+			fputs("carbon-report: out of memory\n", stderr);
+			goto out;
+		}
+	}
+	rc = 0;
+out:
 	PQclear(res);
 	return rc;
 }
@@ -203,6 +292,10 @@ int jobsum_load(PGconn *conn, const struct job_filter *f, const struct report_en
 	PGresult *res = NULL;
 	size_t i;
 	int rc = -1, have, row, n, d;
+	double stale = 0;
+	const char *stored;
+	char *sql = NULL;
+	bool all_stored;
 
 	totals_init(all);
 	have = have_job_total(conn);
@@ -244,7 +337,24 @@ int jobsum_load(PGconn *conn, const struct job_filter *f, const struct report_en
 	/* A few large scans and hash joins: compiling them costs more than
 	 * it saves. */
 	PQclear(PQexec(conn, "SET jit = off"));
-	res = PQexecParams(conn, sum_sql, 13, NULL, params, NULL, NULL, 0);
+	res = PQexecParams(conn, all_stored_sql, 13, param_types, params, NULL, NULL, 0);
+	if (PQresultStatus(res) != PGRES_TUPLES_OK || PQntuples(res) != 1) {
+		fprintf(stderr, "carbon-report: cannot read carbon.job_total: %s",
+			PQresultErrorMessage(res));
+		goto out;
+	}
+	all_stored = PQgetvalue(res, 0, 0)[0] == 't';
+	PQclear(res);
+	res = NULL;
+	stored = all_stored ? "true" : STORED_SQL;
+	if (asprintf(&sql, sum_fmt, key_sql[key], key_sql[sub_key], stored, stored, stored,
+		     all_stored ? "" : " LEFT JOIN carbon.cluster_site cs ON cs.cluster = t.cluster")
+	    < 0) {
+		sql = NULL;
+		fputs("carbon-report: out of memory\n", stderr);
+		goto out;
+	}
+	res = PQexecParams(conn, sql, 13, param_types, params, NULL, NULL, 0);
 	if (PQresultStatus(res) != PGRES_TUPLES_OK) {
 		fprintf(stderr, "carbon-report: cannot add up carbon.job_total: %s",
 			PQresultErrorMessage(res));
@@ -257,6 +367,8 @@ int jobsum_load(PGconn *conn, const struct job_filter *f, const struct report_en
 		part.cpu_time_s = number(res, row, "cpu_time_s");
 		part.cpu_time_rows = (size_t)number(res, row, "cpu_time_rows");
 		part.wall_s = number(res, row, "wall_s");
+		part.gpu_s = number(res, row, "gpu_s");
+		part.gpu_jobs = (size_t)number(res, row, "gpu_jobs");
 		for (d = 0; d < DOMAIN_COUNT; d++) {
 			part.energy_kwh[d] = number(res, row, energy_col[d]) / JOULES_PER_KWH;
 			part.it_kwh += part.energy_kwh[d];
@@ -265,18 +377,22 @@ int jobsum_load(PGconn *conn, const struct job_filter *f, const struct report_en
 		part.co2e_kg = number(res, row, "co2e_kg");
 		part.first_start_s = number(res, row, "first_start");
 		part.last_end_s = number(res, row, "last_end");
+		stale += number(res, row, "stale");
 		if (add_part(groups, text_or_null(res, row, 0), sub_key, text_or_null(res, row, 1),
 			     all, &part) < 0) {
 			fputs("carbon-report: out of memory\n", stderr);
 			goto out;
 		}
 	}
+	if (stale > 0 && add_stale(conn, params, sub_key, groups, all) < 0)
+		goto out;
 	slow.needs_records_only = true;
 	if (add_jobs(conn, &slow, env, key, sub_key, groups, all) < 0)
 		goto out;
 	rc = 0;
 out:
 	PQclear(res);
+	free(sql);
 	free(ids);
 	return rc;
 }

@@ -38,6 +38,12 @@ PGconn *report_connect(const struct report_env *env);
 PGconn *report_connect_timeout(const struct report_env *env, int timeout_s);
 
 int cmd_db(struct report_env *env, int argc, char **argv);
+
+/* After intensity, PUE or site data changed: recompute the carbon stored
+ * with the jobs whose stored figure is of older data (sql/011), printing how
+ * many. A failure is only a warning (reports then resolve those jobs hour
+ * by hour): returns 0, or -1 after printing it. */
+int db_refresh_job_carbon(PGconn *conn);
 int cmd_import(struct report_env *env, int argc, char **argv);
 int cmd_job(struct report_env *env, int argc, char **argv);
 int cmd_spool(struct report_env *env, int argc, char **argv);

@@ -19,17 +19,20 @@ harness_start --plugstack "$work/plugstack.conf" > /dev/null
 trap 'harness_stop; rm -rf "$work"' EXIT
 admin="$HARNESS_CONNINFO user=$HARNESS_PGUSER"
 "$report" -d "$admin" db init > /dev/null
-printf '[site]\npue = 1.25\nintensity = 300\n' > "$work/report.conf"
+# The site's settings, as its administrator records them with
+# `carbon-report --config /etc/slurm/carbon.conf db upgrade`.
+printf '[site]\ncluster = bench\npue = 1.25\nintensity = 300\n' > "$work/report.conf"
 
 # N records: 4 records a job (extern holds the job's share; batch and two
-# srun steps their own), 40 projects, 400 users, spread over 2026, each
-# record with one hour bucket. Written directly (the plugin's writer path is
+# srun steps their own; the batch step held a GPU), 40 projects, 400 users,
+# spread over 2026, each record with one hour bucket. Written directly (the plugin's writer path is
 # measured by bench_storage.sh).
 psql -X -q -v ON_ERROR_STOP=1 "$admin" <<SQL
 INSERT INTO carbon.step_energy
     (cluster, job_id, step, node, uid, user_name, project, tag, start_time, end_time,
      cpu_j, dram_j, gpu_j, other_j, samples, method, partial,
-     job_cpu_j, job_dram_j, job_gpu_j, job_other_j, estimated_j, cpu_time_s, split, hours)
+     job_cpu_j, job_dram_j, job_gpu_j, job_other_j, estimated_j, cpu_time_s, split, hours,
+     cpu_model, alloc_cpus, gpu_model, gpus)
 SELECT 'bench', i / 4, (ARRAY['extern', 'batch', '0', '1'])[i % 4 + 1], 'n' || (i / 4) % 500,
        1000 + (i / 4) % 400, 'user' || (i / 4) % 400, 'project' || (i / 4) % 40, 'tag' || (i / 4) % 7,
        h, h + interval '50 minutes', 100000, 10000, 0, 0, 300, 'rapl', false,
@@ -37,11 +40,14 @@ SELECT 'bench', i / 4, (ARRAY['extern', 'batch', '0', '1'])[i % 4 + 1], 'n' || (
        0, 0, 0, 1800, 'cgroup-v1',
        CASE WHEN i % 4 = 0 THEN jsonb_build_array(jsonb_build_object('hour',
             to_char(h, 'YYYY-MM-DD"T"HH24:00:00"Z"'), 'cpu_j', 400000, 'dram_j', 40000,
-            'gpu_j', 0, 'other_j', 0)) ELSE '[]'::jsonb END
+            'gpu_j', 0, 'other_j', 0)) ELSE '[]'::jsonb END,
+       'Bench CPU', 8, CASE WHEN i % 4 = 1 THEN 'Bench GPU' END, CASE WHEN i % 4 = 1 THEN 1 ELSE 0 END
 FROM generate_series(0, $records - 1) AS i,
      LATERAL (SELECT timestamptz '2026-01-01 00:00Z' + (i / 4) * interval '1 minute' AS h) t;
 ANALYZE carbon.step_energy;
 SQL
+"$report" -d "$admin" --config "$work/report.conf" db upgrade > /dev/null
+psql -X -q "$admin" -c "ANALYZE carbon.job_total" > /dev/null
 
 now() { date +%s.%N; }
 elapsed() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.3f\n", b - a }'; }
