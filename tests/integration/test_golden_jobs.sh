@@ -46,7 +46,7 @@ id "$user2" > /dev/null 2>&1 || useradd -M -s /bin/sh "$user2"
 mkdir "$confdir/work2" && chown "$user2": "$confdir/work2"
 as_user2() { (cd "$confdir/work2" && runuser -u "$user2" -- env SLURM_CONF="$SLURM_CONF" "$@"); }
 
-echo "1..73"
+echo "1..75"
 check_db_init "$admin_db"
 # The annual tables of data/ change with new releases; the reports use the
 # fixed intensity, so none is needed, and db status counts none.
@@ -399,3 +399,15 @@ check "statement -t run2 --json: its jobs, IT and facility kWh and kg CO2e are s
 	statement_is_group t-run2 tag run2
 check "statement -u $user2 --json: its jobs, IT and facility kWh and kg CO2e are summary --by user's group $user2" \
 	statement_is_group "u-$user2" user "$user2"
+# GPU-hours: computed in SQL for summary and track (sql/011, exact
+# microseconds), from the records in C for the statement (times as doubles
+# of epoch seconds: about 2e-7 s apart at today's epoch); the GPU job (2)
+# held one GPU in its batch step and step 0 inside it, counted once.
+gpu_h=$(jq .activity.gpu_hours "$raw/statement-A-astro.json")
+near_h() { awk -v a="$1" -v b="$2" 'BEGIN { d = a - b; exit !(d <= 1e-9 && d >= -1e-9) }'; }
+check "GPU-hours: track's project astro ($(jf track.json '.projects[] | select(.project == "astro") | .gpu_hours')) = statement -A astro's ($gpu_h) within 3.6 us, > 0" \
+	eval 'near_h "$(jf track.json ".projects[] | select(.project == \"astro\") | .gpu_hours")" "$gpu_h" &&
+		awk -v h="$gpu_h" "BEGIN { exit !(h > 0) }"'
+check "GPU-hours: none outside astro, and the total is astro's" \
+	eval 'test "$(jf track.json ".projects[] | select(.project == \"bio\") | .gpu_hours")" = 0 &&
+		near_h "$(jf track.json .total.gpu_hours)" "$gpu_h"'
