@@ -93,78 +93,50 @@ END
 $$;
 
 -- Compute the GPU-seconds and the carbon of the jobs (p_cluster[i],
--- p_job_id[i]) from their records, hour buckets and site. Each distinct
--- (cluster, hour) is resolved once. The planner cannot tell how many of
--- the given jobs each join keeps and guesses few: right for the one job of
--- a put_step (index probes), but for the thousands of a spool flush batch
--- or a backfill its nested loops would take quadratic time (27 s for 5,000
--- jobs). Past a few jobs, hash joins only.
+-- p_job_id[i]) from their records, hour buckets and site. Each job's rows
+-- are reached through indexes, one job at a time, so the cost grows with
+-- the number of jobs given, never with the size of the tables, whether one
+-- job (a put_step) or thousands (a spool flush batch, a backfill). Joining
+-- whole sets of jobs instead made the planner, which cannot tell how many
+-- of the given jobs a join keeps and guesses few, pick nested loops over
+-- them: quadratic time, 27 s for 5,000 jobs. No JIT: compiling costs more
+-- than these small statements.
 CREATE FUNCTION carbon.job_carbon_refresh(p_cluster text[], p_job_id bigint[])
 RETURNS void
-LANGUAGE plpgsql SECURITY DEFINER
-SET search_path = carbon, pg_temp SET plan_cache_mode = force_custom_plan
+LANGUAGE sql SECURITY DEFINER
+SET search_path = carbon, pg_temp SET jit = off
 AS $$
-DECLARE
-    nestloop text := current_setting('enable_nestloop');
-BEGIN
-    IF cardinality(p_job_id) > 16 THEN
-        PERFORM set_config('enable_nestloop', 'off', true);
-    END IF;
-    WITH k AS MATERIALIZED (
-        SELECT t.cluster, t.job_id, t.start_time, t.measured,
-               (t.cpu_j + t.dram_j + t.gpu_j + t.other_j - t.hours_j) / 3600000.0 AS rest_kwh,
-               coalesce(cs.pue, 1.0) AS pue0, cs.zone, cs.intensity
-        FROM carbon.job_total t
-        JOIN unnest(p_cluster, p_job_id) AS u(cluster, job_id)
-            ON u.cluster = t.cluster AND u.job_id = t.job_id
-        LEFT JOIN carbon.cluster_site cs ON cs.cluster = t.cluster
-    ), jh AS MATERIALIZED (
-        SELECT k.cluster, k.job_id, h.hour, h.j / 3600000.0 AS kwh
-        FROM k JOIN carbon.job_hour h ON h.cluster = k.cluster AND h.job_id = k.job_id
-        WHERE k.measured
-    ), rate AS MATERIALIZED (
-        SELECT c.cluster, c.hour, p.pue, i.g_per_kwh
-        FROM (SELECT DISTINCT cluster, hour FROM jh) c
-        LEFT JOIN carbon.cluster_site cs ON cs.cluster = c.cluster
-        CROSS JOIN LATERAL carbon.pue_at(c.cluster, c.hour, coalesce(cs.pue, 1.0)) p
-        CROSS JOIN LATERAL carbon.intensity_at(cs.zone, c.hour, cs.intensity) i
-    ), part AS (
-        SELECT jh.cluster, jh.job_id, jh.kwh * r.pue AS facility_kwh,
-               jh.kwh * r.pue * r.g_per_kwh / 1000.0 AS co2e_kg
-        FROM jh JOIN rate r ON r.cluster = jh.cluster AND r.hour = jh.hour
-        UNION ALL
-        SELECT k.cluster, k.job_id, k.rest_kwh * p.pue, k.rest_kwh * p.pue * i.g_per_kwh / 1000.0
-        FROM k
-        CROSS JOIN LATERAL carbon.pue_at(k.cluster, k.start_time, k.pue0) p
-        CROSS JOIN LATERAL carbon.intensity_at(k.zone, k.start_time, k.intensity) i
-        WHERE k.measured AND k.rest_kwh > 1e-12
-    ), cc AS (
-        SELECT cluster, job_id, sum(facility_kwh) AS facility_kwh, sum(co2e_kg) AS co2e_kg
-        FROM part GROUP BY cluster, job_id
-    ), node AS (
-        SELECT s.cluster, s.job_id, s.node, max(s.gpus) AS gpus,
-               range_agg(tstzrange(s.start_time, greatest(s.start_time, s.end_time)))
-                   FILTER (WHERE s.gpus > 0) AS held
-        FROM carbon.step_energy s
-        JOIN k ON k.cluster = s.cluster AND k.job_id = s.job_id
-        GROUP BY s.cluster, s.job_id, s.node
-    ), gpu AS (
-        SELECT n.cluster, n.job_id,
-               sum(n.gpus * coalesce((SELECT sum(extract(epoch FROM upper(w) - lower(w)))
-                                      FROM unnest(n.held) AS w), 0)::float8) AS gpu_s
-        FROM node n GROUP BY n.cluster, n.job_id
-    )
     UPDATE carbon.job_total t
-    SET gpu_s = gpu.gpu_s,
-        facility_kwh = coalesce(c.facility_kwh, 0), co2e_kg = coalesce(c.co2e_kg, 0),
+    SET gpu_s = (
+            SELECT sum(n.gpus * coalesce((SELECT sum(extract(epoch FROM upper(w) - lower(w)))
+                                          FROM unnest(n.held) AS w), 0)::float8)
+            FROM (SELECT max(s.gpus) AS gpus,
+                         range_agg(tstzrange(s.start_time, greatest(s.start_time, s.end_time)))
+                             FILTER (WHERE s.gpus > 0) AS held
+                  FROM carbon.step_energy s
+                  WHERE s.cluster = t.cluster AND s.job_id = t.job_id
+                  GROUP BY s.node) n),
+        (facility_kwh, co2e_kg) = (
+            -- Each hour bucket at its hour's PUE and intensity; energy
+            -- without buckets at the job's start (as the reports do).
+            SELECT coalesce(sum(x.kwh * p.pue), 0),
+                   coalesce(sum(x.kwh * p.pue * i.g_per_kwh / 1000.0), 0)
+            FROM (SELECT h.hour AS at, h.j / 3600000.0 AS kwh
+                  FROM carbon.job_hour h
+                  WHERE h.cluster = t.cluster AND h.job_id = t.job_id
+                  UNION ALL
+                  SELECT t.start_time,
+                         (t.cpu_j + t.dram_j + t.gpu_j + t.other_j - t.hours_j) / 3600000.0
+                  WHERE (t.cpu_j + t.dram_j + t.gpu_j + t.other_j - t.hours_j) / 3600000.0
+                        > 1e-12) x
+            CROSS JOIN LATERAL carbon.pue_at(t.cluster, x.at, coalesce(cs.pue, 1.0)) p
+            CROSS JOIN LATERAL carbon.intensity_at(cs.zone, x.at, cs.intensity) i
+            WHERE t.measured),
         rate_gen = (SELECT gen FROM carbon.rate_generation),
-        rate_pue = k.pue0, rate_zone = k.zone, rate_fixed = k.intensity
-    FROM k
-    LEFT JOIN cc c ON c.cluster = k.cluster AND c.job_id = k.job_id
-    LEFT JOIN gpu ON gpu.cluster = k.cluster AND gpu.job_id = k.job_id
-    WHERE t.cluster = k.cluster AND t.job_id = k.job_id;
-    PERFORM set_config('enable_nestloop', nestloop, true);
-END
+        rate_pue = coalesce(cs.pue, 1.0), rate_zone = cs.zone, rate_fixed = cs.intensity
+    FROM unnest(p_cluster, p_job_id) AS u(cluster, job_id)
+    LEFT JOIN carbon.cluster_site cs ON cs.cluster = u.cluster
+    WHERE t.cluster = u.cluster AND t.job_id = u.job_id
 $$;
 
 -- The jobs whose stored carbon is of an older generation (or was never
