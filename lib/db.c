@@ -82,25 +82,25 @@ PGconn *db_connect(const char *conninfo, int timeout_s, const char *app_name,
 	return conn;
 }
 
-/* Through carbon.put_step (sql/002, with the columns of sql/003 and
- * sql/010): the writer role may call it and do nothing else; it applies the
+/* Through carbon.put_step (sql/002, with the columns of sql/003, sql/010
+ * and sql/012): the writer role may call it and do nothing else; it applies the
  * rule for records that arrive twice. Records without job_j (has_job false)
  * store NULL there, records without hardware (has_hw false) NULL in its
- * columns. */
+ * columns, records without a task's end (has_exit false) NULL exit_status. */
 static const char insert_sql[] =
 	"SELECT carbon.put_step($1, $2, $3, $4, $5, $6, $7, $8, $9,"
 	"  to_timestamp($10::float8), to_timestamp($11::float8),"
 	"  $12, $13, $14, $15, $16, $17, $18, $19::float8, $20::float8, $21::float8,"
 	"  $22::float8, $23::float8, $24::float8, $25, $26, $27::jsonb,"
-	"  $28::text, $29::integer, $30::text, $31::integer)";
+	"  $28::text, $29::integer, $30::text, $31::integer, $32::integer)";
 
 int db_insert_record(PGconn *conn, const struct step_record *r, char *err,
 		     size_t errlen)
 {
-	enum { NPARAMS = 31 };
+	enum { NPARAMS = 32 };
 	char job[16], uid[16], start[32], end[32], energy[DOMAIN_COUNT][32],
 		job_energy[DOMAIN_COUNT][32], samples[16], estimated[32], cpu_time[32],
-		alloc_cpus[16], gpus[16];
+		alloc_cpus[16], gpus[16], exit_status[16];
 	const char *v[NPARAMS];
 	char *hours = NULL;
 	PGresult *res = NULL;
@@ -120,6 +120,7 @@ int db_insert_record(PGconn *conn, const struct step_record *r, char *err,
 	snprintf(cpu_time, sizeof(cpu_time), "%.6f", r->cpu_time_s);
 	snprintf(alloc_cpus, sizeof(alloc_cpus), "%u", r->alloc_cpus);
 	snprintf(gpus, sizeof(gpus), "%u", r->gpus);
+	snprintf(exit_status, sizeof(exit_status), "%d", r->exit_status);
 	if (r->has_job) {
 		hours = malloc(RECORD_HOURS_JSON_MAX);
 		if (!hours || record_hours_json(r, hours, RECORD_HOURS_JSON_MAX) < 0) {
@@ -159,6 +160,7 @@ int db_insert_record(PGconn *conn, const struct step_record *r, char *err,
 	v[28] = r->has_hw && r->alloc_cpus ? alloc_cpus : NULL;
 	v[29] = r->has_hw && r->gpu_model[0] ? r->gpu_model : NULL;
 	v[30] = r->has_hw ? gpus : NULL;
+	v[31] = r->has_exit ? exit_status : NULL;
 
 	res = PQexecParams(conn, insert_sql, NPARAMS, NULL, v, NULL, NULL, 0);
 	if (PQresultStatus(res) != PGRES_TUPLES_OK) {

@@ -6,6 +6,7 @@
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
 #include <time.h>
 
 /* Step ids Slurm reserves (slurm.h); repeated here so lib/ needs no Slurm. */
@@ -13,6 +14,19 @@
 #define STEP_ID_EXTERN 0xfffffffcu
 #define STEP_ID_BATCH 0xfffffffbu
 #define STEP_ID_INTERACTIVE 0xfffffffau
+
+/* 2: a signal, 1: a non-zero exit, 0: exit 0. */
+static int exit_rank(int status)
+{
+	if (WIFSIGNALED(status))
+		return 2;
+	return WIFEXITED(status) && WEXITSTATUS(status) == 0 ? 0 : 1;
+}
+
+bool exit_status_worse(int b, int a)
+{
+	return exit_rank(b) > exit_rank(a);
+}
 
 bool label_is_valid(const char *s, const char **why)
 {

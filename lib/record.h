@@ -53,6 +53,10 @@ struct step_record {
 				 * or unknown */
 	uint32_t gpus;		/* the step's GPUs matched to NVML; without
 				 * NVML the entries of its GPU list */
+	/* Since migration 012 (issue 6: failed and cancelled jobs). */
+	bool has_exit;		/* false: no task's end was seen (NULL) */
+	int exit_status;	/* the worst task's wait(2) status: see
+				 * exit_status_worse() */
 	uint32_t n_hours;
 	struct hour_bucket hours[RECORD_MAX_HOURS];	/* job_j by UTC hour */
 };
@@ -86,6 +90,11 @@ const char *step_id_name(uint32_t step_id, char *buf, size_t n);
  * range or the expression is not understood (two bracket groups in one
  * name, a range that runs backwards, a name that does not fit in out). */
 int hostlist_nth(const char *list, unsigned n, char *out, size_t outlen);
+
+/* Is wait(2) status b worse than a, the step's worst so far: a task ended
+ * by a signal is worse than one that exited non-zero, which is worse than
+ * one that exited 0; between two of the same kind the first seen stays. */
+bool exit_status_worse(int b, int a);
 
 /* Format t (seconds since the epoch) as "2026-11-27T10:00:00Z" into buf. */
 const char *utc_iso8601(double t, char *buf, size_t n);

@@ -94,6 +94,12 @@ int spool_format(const struct step_record *r, char *buf, size_t n)
 			return -1;
 		len += (size_t)w;
 	}
+	if (r->has_exit) {
+		w = snprintf(buf + len, n - len, "exit_status=%d\n", r->exit_status);
+		if (w < 0 || (size_t)w >= n - len)
+			return -1;
+		len += (size_t)w;
+	}
 	if (!r->has_job)
 		return (int)len;	/* a record of the version 1 kind */
 	w = snprintf(buf + len, n - len,
@@ -257,7 +263,9 @@ enum key_id {
 	K_JOB_CPU, K_JOB_DRAM, K_JOB_GPU, K_JOB_OTHER, K_ESTIMATED, K_CPU_TIME,
 	K_SPLIT, K_NOTES, K_HOUR,
 	/* optional (since migration 010): the node's hardware */
-	K_CPU_MODEL, K_ALLOC_CPUS, K_GPU_MODEL, K_GPUS, K_COUNT
+	K_CPU_MODEL, K_ALLOC_CPUS, K_GPU_MODEL, K_GPUS,
+	/* optional (since migration 012): how the step's tasks ended */
+	K_EXIT_STATUS, K_COUNT
 };
 #define K_FIRST_OPTIONAL K_JOB_CPU
 
@@ -266,7 +274,7 @@ static const char *const key_names[K_COUNT] = {
 	"tag", "start", "end", "cpu_j", "dram_j", "gpu_j", "other_j", "samples",
 	"method", "partial", "job_cpu_j", "job_dram_j", "job_gpu_j", "job_other_j",
 	"estimated_j", "cpu_time_s", "split", "notes", "hour",
-	"cpu_model", "alloc_cpus", "gpu_model", "gpus",
+	"cpu_model", "alloc_cpus", "gpu_model", "gpus", "exit_status",
 };
 
 /* Printable ASCII without the characters COPY and logs treat specially. */
@@ -292,6 +300,17 @@ static bool parse_u32(const char *s, uint32_t *out)
 	if (errno || *end || v > UINT32_MAX)
 		return false;
 	*out = (uint32_t)v;
+	return true;
+}
+
+/* A wait(2) status: 16 bits. */
+static bool parse_wait_status(const char *s, int *out)
+{
+	uint32_t v;
+
+	if (!parse_u32(s, &v) || v > 0xffff)
+		return false;
+	*out = (int)v;
 	return true;
 }
 
@@ -438,6 +457,10 @@ static const char *set_value(struct step_record *r, enum key_id k, const char *v
 	case K_GPUS:
 		r->has_hw = true;
 		return parse_u32(v, &r->gpus) ? NULL : "gpus is not a whole number";
+	case K_EXIT_STATUS:
+		r->has_exit = true;
+		return parse_wait_status(v, &r->exit_status) ? NULL :
+		       "exit_status is not a wait status (a whole number 0 to 65535)";
 	case K_COUNT:
 		break;
 	}

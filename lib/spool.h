@@ -47,7 +47,9 @@ void spool_checkpoint_remove(const char *dir, const struct step_record *r);
 
 /* The text of r in spool format (version 1: a header line, then key=value
  * lines; records with has_job add the keys of migration 003 and one
- * "hour=" line per hour bucket). Returns the length, or -1 when buf is too
+ * "hour=" line per hour bucket, records with has_hw the keys of 010, records
+ * with has_exit the exit_status= of 012; each later key is optional, so
+ * files of older plugins still parse). Returns the length, or -1 when buf is too
  * small (SPOOL_RECORD_MAX always suffices). */
 int spool_format(const struct step_record *r, char *buf, size_t n);
 

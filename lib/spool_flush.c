@@ -18,7 +18,7 @@
 #include "db.h"
 
 static const char temp_table_sql[] =
-	"CREATE TEMP TABLE IF NOT EXISTS spool_in4 ("
+	"CREATE TEMP TABLE IF NOT EXISTS spool_in5 ("
 	" cluster text, job_id bigint, step text, node text, uid bigint,"
 	" user_name text, account text, project text, tag text,"
 	" start_time timestamptz, end_time timestamptz,"
@@ -26,7 +26,8 @@ static const char temp_table_sql[] =
 	" samples integer, method text, partial boolean,"
 	" job_cpu_j float8, job_dram_j float8, job_gpu_j float8, job_other_j float8,"
 	" estimated_j float8, cpu_time_s float8, split text, notes text, hours jsonb,"
-	" cpu_model text, alloc_cpus integer, gpu_model text, gpus integer)"
+	" cpu_model text, alloc_cpus integer, gpu_model text, gpus integer,"
+	" exit_status integer)"
 	" ON COMMIT DELETE ROWS";
 
 /* A growing buffer of COPY text. */
@@ -111,6 +112,14 @@ static int copy_line(struct copy_buf *b, const struct step_record *r)
 	if (h < 0 || (size_t)(len + h) >= room)
 		return -1;
 	len += h;
+	/* The exit status of sql/012: NULL where no task's end was seen. */
+	if (r->has_exit)
+		h = snprintf(b->p + b->len + len, room - (size_t)len, "\t%d", r->exit_status);
+	else
+		h = snprintf(b->p + b->len + len, room - (size_t)len, "\t\\N");
+	if (h < 0 || (size_t)(len + h) >= room)
+		return -1;
+	len += h;
 	if ((size_t)len + 2 > room)
 		return -1;
 	b->p[b->len + (size_t)len++] = '\n';
@@ -128,7 +137,7 @@ static int flush_batch(PGconn *conn, const struct copy_buf *b, unsigned n,
 
 	if (db_exec(conn, "BEGIN", err, errlen) < 0 ||
 	    db_exec(conn, temp_table_sql, err, errlen) < 0 ||
-	    db_exec(conn, "COPY pg_temp.spool_in4 FROM STDIN", err, errlen) < 0)
+	    db_exec(conn, "COPY pg_temp.spool_in5 FROM STDIN", err, errlen) < 0)
 		goto out;
 	if (PQputCopyData(conn, b->p, (int)b->len) != 1) {
 		PQputCopyEnd(conn, "sending failed");
@@ -145,7 +154,7 @@ static int flush_batch(PGconn *conn, const struct copy_buf *b, unsigned n,
 		goto out;
 	}
 	PQclear(res);
-	res = PQexec(conn, "SELECT carbon.merge_spool_in4() AS merged");
+	res = PQexec(conn, "SELECT carbon.merge_spool_in5() AS merged");
 	if (PQresultStatus(res) != PGRES_TUPLES_OK || PQntuples(res) != 1) {
 		db_error_line(conn, err, errlen);
 		goto out;

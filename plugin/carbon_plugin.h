@@ -28,6 +28,12 @@ struct plugin_context {
 	struct meter meter;
 	struct sampler sampler;
 	struct step_record rec;
+	/* The worst task end seen so far (exit_status_worse()), written by
+	 * task_exit in slurmstepd's main thread and copied into rec once the
+	 * sampler has stopped: the sampler thread writes rec meanwhile. */
+	bool exit_seen;
+	int exit_status;
+	bool exit_item_failed;	/* logged once */
 };
 
 extern struct plugin_context carbon_ctx;
@@ -42,6 +48,7 @@ int carbon_option_cb(int val, const char *optarg, int remote);
 /* slurmstepd side. Each returns 0 whatever happens: a job is never failed. */
 int carbon_stepd_init(spank_t sp);
 int carbon_stepd_post_opt(spank_t sp);
+int carbon_stepd_task_exit(spank_t sp);
 int carbon_stepd_exit(spank_t sp);
 
 enum carbon_option { OPT_TAG = 1, OPT_PROJECT = 2 };

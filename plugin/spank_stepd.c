@@ -267,6 +267,28 @@ static carbon_store_fn load_store(char *err, size_t errlen)
 	return store;
 }
 
+/* One task of the step ended (slurmstepd, as root, after its wait()): keep
+ * the worst status. The extern step's only task is Slurm's own placeholder,
+ * killed when the job ends: it says nothing of how the job went. */
+int carbon_stepd_task_exit(spank_t sp)
+{
+	int status = 0;
+
+	if (!carbon_ctx.measuring || !strcmp(carbon_ctx.rec.step, "extern"))
+		return 0;
+	if (spank_get_item(sp, S_TASK_EXIT_STATUS, &status) != ESPANK_SUCCESS) {
+		if (!carbon_ctx.exit_item_failed)
+			slurm_error("carbon: job %u step %s: slurmstepd gave no task exit status; the record's exit status may be unknown",
+				    carbon_ctx.rec.job_id, carbon_ctx.rec.step);
+		carbon_ctx.exit_item_failed = true;
+		return 0;
+	}
+	if (!carbon_ctx.exit_seen || exit_status_worse(status, carbon_ctx.exit_status))
+		carbon_ctx.exit_status = status;
+	carbon_ctx.exit_seen = true;
+	return 0;
+}
+
 int carbon_stepd_exit(spank_t sp)
 {
 	struct step_record *r = &carbon_ctx.rec;
@@ -280,6 +302,8 @@ int carbon_stepd_exit(spank_t sp)
 	sampler_stop(&carbon_ctx.sampler);
 	meter_close(&carbon_ctx.meter);
 	r->partial = false;
+	r->has_exit = carbon_ctx.exit_seen;
+	r->exit_status = carbon_ctx.exit_seen ? carbon_ctx.exit_status : 0;
 
 	store = load_store(err, sizeof(err));
 	if (!store) {

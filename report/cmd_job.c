@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
 
 #include "codecarbon.h"
 #include "energy.h"
@@ -156,6 +157,7 @@ static void json_job(struct json_writer *w, const struct job *job,
 	json_end_object(w);
 	json_kv_number(w, "estimated_fraction",
 		       job->it_kwh > 0 ? fmin(1.0, job->estimated_kwh / job->it_kwh) : 0.0);
+	json_kv_string(w, "state", job_state_name(job->state));
 
 	json_key(w, "steps");
 	json_begin_array(w);
@@ -211,6 +213,22 @@ static void json_job(struct json_writer *w, const struct job *job,
 		else
 			json_kv_null(w, "gpus");
 		json_end_object(w);
+		/* sql/012: how the step's worst task ended; null where no
+		 * record says (the extern step, older plugins). */
+		if (r->has_exit) {
+			json_key(w, "exit");
+			json_begin_object(w);
+			if (WIFSIGNALED(r->exit_status)) {
+				json_kv_null(w, "code");
+				json_kv_int(w, "signal", WTERMSIG(r->exit_status));
+			} else {
+				json_kv_int(w, "code", WEXITSTATUS(r->exit_status));
+				json_kv_null(w, "signal");
+			}
+			json_end_object(w);
+		} else {
+			json_kv_null(w, "exit");
+		}
 		json_end_object(w);
 	}
 	json_end_array(w);

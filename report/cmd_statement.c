@@ -55,6 +55,11 @@ struct statement {
 	const char *by;		/* "tag", "project" or "user" */
 	const char *who;
 	size_t jobs, partial_jobs, unmeasured_jobs, records;
+	/* How the jobs ended (sql/012; jobset.h enum job_state), and what the
+	 * failed and cancelled ones add to the totals below. */
+	size_t jobs_by_state[JOB_STATE_COUNT];
+	size_t fc_jobs;
+	double fc_it_kwh, fc_facility_kwh, fc_co2e_kg;
 	double start_s, end_s;	/* the period: as given, else the jobs' */
 	bool start_given, end_given;
 	const char **nodes;	/* distinct, sorted; point into the jobset */
@@ -94,7 +99,7 @@ static const char *const limitations[] = {
 	"energy without a counter is modelled from thermal design power (see coverage): an estimate",
 	"carbon intensity is location-based and an average of the grid mix, neither market-based nor marginal",
 	"embodied emissions (making the hardware) are not included",
-	"a job's final state (completed, failed, cancelled) is not recorded: every job counts; records marked partial (a killed step) count as far as they go",
+	"a job's state is how its tasks ended (the batch step's, else its steps' worst): failed is a non-zero exit code, cancelled an end by a signal (scancel, the time limit, a kill, the out-of-memory killer), unknown where no record says (records from before migration 012); jobs of every state count in the totals; records marked partial (a killed step) count as far as they go",
 };
 
 #define N_LIMITATIONS (sizeof(limitations) / sizeof(limitations[0]))
@@ -385,6 +390,7 @@ static int statement_add(struct statement *st, const struct jobset *set)
 		bool partial = false;
 
 		st->jobs++;
+		st->jobs_by_state[job->state]++;
 		st->records += job->n;
 		if (!st->start_given && (i == 0 || job->start_s < st->start_s))
 			st->start_s = job->start_s;
@@ -407,6 +413,8 @@ static int statement_add(struct statement *st, const struct jobset *set)
 					st->domain_methods[d] |= domain_bits(d, bits);
 		}
 		st->partial_jobs += partial;
+		if (job->state == JOB_FAILED || job->state == JOB_CANCELLED)
+			st->fc_jobs++;
 		if (!job->measured) {
 			st->unmeasured_jobs++;
 			continue;
@@ -418,6 +426,11 @@ static int statement_add(struct statement *st, const struct jobset *set)
 		st->estimated_kwh += fmin(job->estimated_kwh, job->it_kwh);
 		st->co2e_kg += job->co2e_kg;
 		merge_intensity(st, &job->in);
+		if (job->state == JOB_FAILED || job->state == JOB_CANCELLED) {
+			st->fc_it_kwh += job->it_kwh;
+			st->fc_facility_kwh += job->facility_kwh;
+			st->fc_co2e_kg += job->co2e_kg;
+		}
 	}
 	qsort(st->nodes, st->n_nodes, sizeof(*st->nodes), cmp_str);
 	for (i = k = 0; i < st->n_nodes; i++)
@@ -750,6 +763,25 @@ static void print_json(const struct statement *st, const struct data_version *dv
 	json_kv_int(&w, "unmeasured_jobs", (long long)st->unmeasured_jobs);
 	json_kv_int(&w, "records", (long long)st->records);
 	json_kv_int(&w, "imported_runs", (long long)st->imp.runs);
+	/* sql/012: every job counts in the totals; these say how many of them
+	 * failed or were cancelled, and what those add. */
+	json_key(&w, "jobs_by_state");
+	json_begin_object(&w);
+	for (i = JOB_COMPLETED; i < JOB_STATE_COUNT; i++)
+		json_kv_int(&w, job_state_name((enum job_state)i),
+			    (long long)st->jobs_by_state[i]);
+	json_kv_int(&w, job_state_name(JOB_UNKNOWN), (long long)st->jobs_by_state[JOB_UNKNOWN]);
+	json_end_object(&w);
+	json_key(&w, "failed_or_cancelled");
+	json_begin_object(&w);
+	json_kv_int(&w, "jobs", (long long)st->fc_jobs);
+	json_key(&w, "energy_kwh");
+	json_begin_object(&w);
+	json_kv_number(&w, "it", st->fc_it_kwh);
+	json_kv_number(&w, "facility", st->fc_facility_kwh);
+	json_end_object(&w);
+	json_kv_number(&w, "co2e_kg", st->fc_co2e_kg);
+	json_end_object(&w);
 	json_end_object(&w);
 	json_kv_int(&w, "jobs", (long long)st->jobs);
 	json_key(&w, "period");
@@ -1040,6 +1072,17 @@ static int print_text(const struct statement *st, const struct data_version *dv,
 	if (st->unmeasured_jobs)
 		item(md, "unmeasured jobs", "%zu (no energy counters; no energy counted)",
 		     st->unmeasured_jobs);
+	label(md, "jobs by state");
+	printf("%zu completed, %zu failed, %zu cancelled", st->jobs_by_state[JOB_COMPLETED],
+	       st->jobs_by_state[JOB_FAILED], st->jobs_by_state[JOB_CANCELLED]);
+	if (st->jobs_by_state[JOB_UNKNOWN])
+		printf(", %zu unknown (no record says how it ended)",
+		       st->jobs_by_state[JOB_UNKNOWN]);
+	putchar('\n');
+	item(md, "failed or cancelled",
+	     "%zu job%s: %s kWh IT energy, %s kWh facility energy, %s kg CO2e (included in the totals)",
+	     st->fc_jobs, st->fc_jobs == 1 ? "" : "s", table_sig4(st->fc_it_kwh, x, sizeof(x)),
+	     table_sig4(st->fc_facility_kwh, y, sizeof(y)), table_sig4(st->fc_co2e_kg, z, sizeof(z)));
 	item(md, "step records", "%zu (one per step per node)", st->records);
 	if (st->imp.runs)
 		item(md, "imported runs", "%zu (CodeCarbon, see Imported runs)", st->imp.runs);

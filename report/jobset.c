@@ -6,19 +6,20 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
 
 #include "union.h"
 
 /* The records of the jobs a filter selects ($1 ids, $2 cluster, $3 user,
  * $4 project, $5 tag, $6 from, $7 to), in job order; job_needs_records_sql
  * only those of the jobs sql/008 cannot add up. */
-#define JOB_SQL_SELECT \
+#define JOB_SQL_SELECT(exit_col) \
 	"SELECT job_id, cluster, step, node, user_name, project, tag," \
 	" extract(epoch FROM start_time)::float8 AS start_epoch," \
 	" extract(epoch FROM end_time)::float8 AS end_epoch," \
 	" cpu_j, dram_j, gpu_j, other_j, samples, method, partial," \
 	" job_cpu_j, job_dram_j, job_gpu_j, job_other_j, estimated_j, cpu_time_s," \
-	" split, notes, cpu_model, alloc_cpus, gpu_model, gpus" \
+	" split, notes, cpu_model, alloc_cpus, gpu_model, gpus, " exit_col \
 	" FROM carbon.step_energy s" \
 	" WHERE ($1::bigint[] IS NULL OR job_id = ANY($1::bigint[]))" \
 	" AND ($2::text IS NULL OR cluster = $2::text)" \
@@ -32,10 +33,30 @@
 	"       HAVING ($6::float8 IS NULL OR max(end_time) >= to_timestamp($6::float8))" \
 	"       AND ($7::float8 IS NULL OR min(start_time) < to_timestamp($7::float8))))"
 #define JOB_SQL_ORDER " ORDER BY job_id, cluster, start_time, step, node"
-static const char job_sql[] = JOB_SQL_SELECT JOB_SQL_ORDER;
-static const char job_needs_records_sql[] = JOB_SQL_SELECT
-	" AND (cluster, job_id) IN (SELECT cluster, job_id FROM carbon.job_total"
-	"      WHERE needs_records)" JOB_SQL_ORDER;
+#define JOB_SQL_NEEDS_RECORDS \
+	" AND (cluster, job_id) IN (SELECT cluster, job_id FROM carbon.job_total" \
+	"      WHERE needs_records)"
+/* [needs records only][the table has exit_status]: a database before
+ * migration 012 reads as if no record said how its step ended. */
+static const char *const job_sql[2][2] = {
+	{ JOB_SQL_SELECT("NULL::integer AS exit_status") JOB_SQL_ORDER,
+	  JOB_SQL_SELECT("exit_status") JOB_SQL_ORDER },
+	{ JOB_SQL_SELECT("NULL::integer AS exit_status") JOB_SQL_NEEDS_RECORDS JOB_SQL_ORDER,
+	  JOB_SQL_SELECT("exit_status") JOB_SQL_NEEDS_RECORDS JOB_SQL_ORDER },
+};
+
+/* Does carbon.step_energy have the exit_status column of sql/012? */
+static bool have_exit_column(PGconn *conn)
+{
+	PGresult *res = PQexec(conn,
+		"SELECT 1 FROM pg_catalog.pg_attribute"
+		" WHERE attrelid = 'carbon.step_energy'::regclass"
+		" AND attname = 'exit_status' AND NOT attisdropped");
+	bool have = PQresultStatus(res) == PGRES_TUPLES_OK && PQntuples(res) == 1;
+
+	PQclear(res);
+	return have;
+}
 
 static const char *text_or_null(const PGresult *res, int row, int col)
 {
@@ -60,7 +81,8 @@ static int parse_rows(const PGresult *res, struct step_row *rows)
 	    c_est = PQfnumber(res, "estimated_j"), c_cpu_time = PQfnumber(res, "cpu_time_s"),
 	    c_split = PQfnumber(res, "split"), c_notes = PQfnumber(res, "notes"),
 	    c_cpu_model = PQfnumber(res, "cpu_model"), c_alloc_cpus = PQfnumber(res, "alloc_cpus"),
-	    c_gpu_model = PQfnumber(res, "gpu_model"), c_gpus = PQfnumber(res, "gpus");
+	    c_gpu_model = PQfnumber(res, "gpu_model"), c_gpus = PQfnumber(res, "gpus"),
+	    c_exit = PQfnumber(res, "exit_status");
 	static const char *const job_col[DOMAIN_COUNT] = {
 		[DOMAIN_CPU] = "job_cpu_j",
 		[DOMAIN_DRAM] = "job_dram_j",
@@ -80,7 +102,7 @@ static int parse_rows(const PGresult *res, struct step_row *rows)
 	    c_project < 0 || c_tag < 0 || c_start < 0 || c_end < 0 ||
 	    c_samples < 0 || c_method < 0 || c_partial < 0 || c_est < 0 ||
 	    c_cpu_time < 0 || c_split < 0 || c_notes < 0 || c_cpu_model < 0 ||
-	    c_alloc_cpus < 0 || c_gpu_model < 0 || c_gpus < 0)
+	    c_alloc_cpus < 0 || c_gpu_model < 0 || c_gpus < 0 || c_exit < 0)
 		goto bad;
 
 	for (i = 0; i < n; i++) {
@@ -116,6 +138,8 @@ static int parse_rows(const PGresult *res, struct step_row *rows)
 		r->gpu_model = text_or_null(res, i, c_gpu_model);
 		r->gpus = PQgetisnull(res, i, c_gpus) ? -1 :
 			  strtol(PQgetvalue(res, i, c_gpus), NULL, 10);
+		r->has_exit = !PQgetisnull(res, i, c_exit);
+		r->exit_status = r->has_exit ? atoi(PQgetvalue(res, i, c_exit)) : 0;
 	}
 	return 0;
 bad:
@@ -409,7 +433,7 @@ int jobset_load(PGconn *conn, const struct job_filter *f, const struct report_en
 	params[4] = f->tag;
 	params[5] = isnan(f->start_s) ? NULL : start;
 	params[6] = isnan(f->end_s) ? NULL : end;
-	set->res = PQexecParams(conn, f->needs_records_only ? job_needs_records_sql : job_sql,
+	set->res = PQexecParams(conn, job_sql[f->needs_records_only][have_exit_column(conn)],
 				7, NULL, params, NULL, NULL, 0);
 	if (PQresultStatus(set->res) != PGRES_TUPLES_OK) {
 		fprintf(stderr, "carbon-report: cannot read carbon.step_energy: %s",
@@ -434,9 +458,11 @@ int jobset_load(PGconn *conn, const struct job_filter *f, const struct report_en
 		}
 		cur->n++;
 	}
-	for (i = 0; i < set->n; i++)
+	for (i = 0; i < set->n; i++) {
 		if (job_total(&set->jobs[i]) < 0)
 			goto nomem;
+		set->jobs[i].state = job_state_of(&set->jobs[i]);
+	}
 	all_ids = jobs_id_array(set);
 	if (!all_ids)
 		goto nomem;
@@ -549,4 +575,50 @@ double job_gpu_s(const struct job *job)
 	}
 	free(win);
 	return total;
+}
+
+/* 3: a signal, 2: a non-zero exit, 1: exit 0 (wait(2) status; sql/012). */
+static int exit_rank(int status)
+{
+	if (WIFSIGNALED(status))
+		return 3;
+	return WIFEXITED(status) && WEXITSTATUS(status) == 0 ? 1 : 2;
+}
+
+enum job_state job_state_of(const struct job *job)
+{
+	static const enum job_state of_rank[] = {
+		JOB_UNKNOWN, JOB_COMPLETED, JOB_FAILED, JOB_CANCELLED
+	};
+	int worst = 0, batch = 0;
+	size_t i;
+
+	for (i = 0; i < job->n; i++) {
+		const struct step_row *r = &job->rows[i];
+		int rank;
+
+		if (!r->has_exit)
+			continue;
+		rank = exit_rank(r->exit_status);
+		if (!strcmp(r->step, "batch") && rank > batch)
+			batch = rank;
+		if (rank > worst)
+			worst = rank;
+	}
+	return of_rank[batch ? batch : worst];
+}
+
+const char *job_state_name(enum job_state state)
+{
+	switch (state) {
+	case JOB_COMPLETED:
+		return "completed";
+	case JOB_FAILED:
+		return "failed";
+	case JOB_CANCELLED:
+		return "cancelled";
+	case JOB_UNKNOWN:
+	default:
+		return "unknown";
+	}
 }

@@ -41,7 +41,17 @@ struct step_row {
 	long alloc_cpus;	/* the job's CPUs on the node */
 	const char *gpu_model;
 	long gpus;		/* the step's GPUs; 0: none */
+	/* Since migration 012: the wait(2) status of the step's worst task on
+	 * the node; has_exit false where no record says (NULL). */
+	bool has_exit;
+	int exit_status;
 };
+
+/* How a job ended, from its records (sql/012): the batch step's status
+ * where it has one, else the worst of its steps'. completed: exit 0;
+ * failed: a non-zero exit code; cancelled: ended by a signal (scancel, the
+ * time limit, a kill, the out-of-memory killer); unknown: no record says. */
+enum job_state { JOB_UNKNOWN, JOB_COMPLETED, JOB_FAILED, JOB_CANCELLED, JOB_STATE_COUNT };
 
 /* Where a job's carbon intensity comes from: the one source of all of its
  * hours, or "mixed" (then g_per_kwh is the energy-weighted mean). */
@@ -81,6 +91,7 @@ struct job {
 	double it_hours_kwh;	/* of it_kwh, in hour buckets */
 	struct intensity in;
 	bool have_source;	/* in holds the first source seen */
+	enum job_state state;	/* job_state_of() */
 };
 
 /* Which jobs: every field is a condition; NULL / 0 / NaN: any. */
@@ -129,5 +140,10 @@ double windows_union_s(double (*w)[2], size_t n);
  * nodes; NaN where no record says how many GPUs it held (sql/011 computes
  * the same for carbon.job_total.gpu_s). */
 double job_gpu_s(const struct job *job);
+
+/* How job ended (see enum job_state), and the state's name: "completed",
+ * "failed", "cancelled", "unknown". */
+enum job_state job_state_of(const struct job *job);
+const char *job_state_name(enum job_state state);
 
 #endif

@@ -85,11 +85,12 @@ write_carbon_conf() {
 
 # put_record CLUSTER JOB STEP NODE USER PROJECT TAG START END CPU_J DRAM_J
 #     GPU_J METHOD PARTIAL ESTIMATED_J CPU_TIME_S [CPU_MODEL CPUS GPU_MODEL
-#     GPUS]: one record of the measurement engine, written as the plugin
+#     GPUS [EXIT_STATUS]]: one record of the measurement engine, written as the plugin
 # writes it (carbon.put_step as carbon_writer), holding the job's share on
 # its node, its energy in the hour bucket of START; "-": no project or tag
 # (or model). With the hardware, the put_step of sql/010; without, the
 # 27-argument form of an older plugin, which leaves the hardware NULL.
+# EXIT_STATUS, a wait(2) status ("-": none seen): the put_step of sql/012.
 put_record() {
 	local cluster=$1
 	shift
@@ -105,6 +106,11 @@ put_record() {
 		[ "${16}" = - ] || cpu_model="'${16}'"
 		[ "${18}" = - ] || gpu_model="'${18}'"
 		hw=", $cpu_model, ${17}, $gpu_model, ${19}"
+	fi
+	if [ $# -ge 20 ]; then
+		local exit_status=NULL
+		[ "${20}" = - ] || exit_status=${20}
+		hw="$hw, $exit_status::integer"
 	fi
 	hour=$(date -u -d "@$(($(date -u -d "$7" +%s) / 3600 * 3600))" +%Y-%m-%dT%H:%M:%SZ)
 	psql -X -q -t -A -v ON_ERROR_STOP=1 "$HARNESS_CONNINFO user=carbon_writer" -c "SELECT carbon.put_step(

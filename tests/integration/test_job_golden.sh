@@ -27,7 +27,7 @@ cr() { "$report" --config "$confdir/report.conf" "$@"; }
 # cluster goldtest.
 put() { put_record goldtest "$@"; }
 
-echo "1..14"
+echo "1..15"
 check_db_init "$admin_db"
 # The annual tables of data/ change with new releases; these outputs use the
 # fixed intensity, so none is needed and data_version stays the same.
@@ -38,14 +38,17 @@ sql "DELETE FROM carbon.intensity_annual"
 # 503: RAPL for the CPU, its GPU modelled. Job 504: no counter and no model
 # (method none): not measured. Jobs 501 and 503 come from a current plugin
 # (their hardware; 503's CPU and GPU models unknown), 502 and 504 from an
-# older one (hardware null).
+# older one (hardware null). How they ended (sql/012, wait statuses): 501's
+# batch step exited 0 and its killed step 0 says nothing (completed: the
+# batch step speaks for the job); 503 exited 1 (1 << 8: failed); 502 and 504
+# say nothing (unknown).
 put 501 batch n1 alice pa runA 2026-03-02T10:00:00Z 2026-03-02T11:00:00Z 3600000 360000 0 rapl false 0 3600 \
-	"Test CPU 9000 @ 2.00GHz" 8 - 0
+	"Test CPU 9000 @ 2.00GHz" 8 - 0 0
 put 501 0 n2 alice pa runA 2026-03-02T10:30:00Z 2026-03-02T11:30:00Z 720000 72000 7200000 rapl+nvml true 0 3000 \
-	"Test CPU 9000 @ 2.00GHz" 8 "NVIDIA H100 80GB HBM3" 1
+	"Test CPU 9000 @ 2.00GHz" 8 "NVIDIA H100 80GB HBM3" 1 -
 put 502 batch n3 bob - - 2026-03-03T08:00:00Z 2026-03-03T09:00:00Z 1440000 0 0 model false 1440000 7200
 put 503 batch n1 alice pb runB 2026-03-05T12:00:00Z 2026-03-05T12:30:00Z 900000 90000 360000 rapl+model false 360000 1200 \
-	- 4 - 1
+	- 4 - 1 256
 put 504 batch n2 carol pc - 2026-03-06T07:15:00Z 2026-03-06T07:45:00Z 0 0 0 none false 0 600
 
 version=$("$report" --version | awk '{ print $2 }')
@@ -93,6 +96,11 @@ check "job --json: each step's hardware as put (sql/010), null from an older plu
 		{"cpu_model": "Test CPU 9000 @ 2.00GHz", "cpus": 8,
 		 "gpu_model": "NVIDIA H100 80GB HBM3", "gpus": 1}]
 		and .[1].steps[0].hardware == {"cpu_model": null, "cpus": null, "gpu_model": null, "gpus": null}' \
+	"$confdir/job.json"
+check "job --json: each step's exit (sql/012), null where no record says, and each job's state" \
+	quiet jq -e '(.[0].steps | map(.exit)) == [{"code": 0, "signal": null}, null]
+		and (map(.state) == ["completed", "unknown", "failed", "unknown"])
+		and .[2].steps[0].exit == {"code": 1, "signal": null}' \
 	"$confdir/job.json"
 out=$(cr job 501 599 --format csv 2>&1 > /dev/null)
 rc=$?

@@ -26,7 +26,7 @@ stmt() { "$report" --config "$confdir/report.conf" statement "$@"; }
 # cluster stmttest.
 put() { put_record stmttest "$@"; }
 
-echo "1..25"
+echo "1..28"
 check_db_init "$admin_db"
 # The annual tables of data/ change with new releases; the statements below
 # use the fixed intensity, so none is needed and data_version stays the same.
@@ -39,15 +39,18 @@ sql "DELETE FROM carbon.intensity_annual"
 # 2 GPUs a node (32 and 4 in all: cpu_count 32, gpu_count 4; 5 GPU-hours,
 # 48 allocated core-hours with job 201's 8 CPUs x 1 h); job 203 comes from
 # an older plugin (hardware null), 204 has a GPU of unknown model.
+# How they ended (sql/012, wait statuses): 201 completed (0); 202's batch
+# step was ended by SIGTERM (15: cancelled), its killed step 0 says nothing;
+# 203's older plugin says nothing (unknown); 204 exited 3 (3 << 8: failed).
 put 201 batch n1 alice pa runA 2026-03-02T10:00:00Z 2026-03-02T11:00:00Z 3600000 360000 0 rapl false 0 3600 \
-	"Test CPU A" 8 - 0
+	"Test CPU A" 8 - 0 0
 put 202 batch n1 alice pa runA 2026-03-02T10:30:00Z 2026-03-02T12:00:00Z 1800000 180000 0 rapl false 0 1800 \
-	"Test CPU A" 16 "NVIDIA H100 80GB HBM3" 2
+	"Test CPU A" 16 "NVIDIA H100 80GB HBM3" 2 15
 put 202 0 n2 alice pa runA 2026-03-02T10:30:00Z 2026-03-02T11:30:00Z 720000 72000 7200000 rapl+nvml true 0 3000 \
-	"Test CPU B" 16 "NVIDIA H100 80GB HBM3" 2
+	"Test CPU B" 16 "NVIDIA H100 80GB HBM3" 2 -
 put 203 batch n3 bob pb runB 2026-03-03T08:00:00Z 2026-03-03T09:00:00Z 1440000 0 0 model false 1440000 7200
 put 204 batch n1 alice pb runB 2026-03-05T12:00:00Z 2026-03-05T12:30:00Z 900000 90000 360000 rapl+model false 360000 1200 \
-	"Test CPU A" 4 - 1
+	"Test CPU A" 4 - 1 768
 
 # Two CodeCarbon runs of project pb done off the cluster: one with every
 # energy and a PUE (IT 1.2 / 1.2 = 1.0 kWh), one with energy_consumed only
@@ -112,6 +115,26 @@ check "pb: a record without hardware is counted and named in the limitations" \
 	quiet jq -e '.hardware.records_without_hardware == 1 and .hardware.gpu_model == null
 		and .hardware.gpu_count == 1 and .activity.gpu_hours == 0.5
 		and any(.limitations[]; test("migration 010"))' "$confdir/A-pb.json"
+
+# How the jobs ended (sql/012): counted by state, and the failed and
+# cancelled ones' energy apart, still inside the totals. runA: job 202
+# (0.55 + 2.22 kWh IT) was cancelled; pb: 204 (0.375 kWh) failed, 203 unknown.
+want=$(awk 'BEGIN { print (0.55 + 2.22) * 1.25 * 300 / 1000 }')
+check "runA: 1 completed, 1 cancelled; the cancelled job's 2.77 kWh IT and $want kg apart" \
+	quiet jq -e --argjson want "$want" '.scope.jobs_by_state == {"completed": 1, "failed": 0, "cancelled": 1, "unknown": 0}
+		and .scope.failed_or_cancelled.jobs == 1
+		and (.scope.failed_or_cancelled.energy_kwh.it - 2.77 | fabs) < 1e-9
+		and (.scope.failed_or_cancelled.energy_kwh.facility - 2.77 * 1.25 | fabs) < 1e-9
+		and (.scope.failed_or_cancelled.co2e_kg - $want | fabs) < 1e-9
+		and .co2e_kg > .scope.failed_or_cancelled.co2e_kg
+		and any(.limitations[]; test("cancelled an end by a signal"))' "$confdir/t-runA.json"
+check "pb: 1 failed, 1 unknown (a record from before 012); the failed job's 0.375 kWh IT apart" \
+	quiet jq -e '.scope.jobs_by_state == {"completed": 0, "failed": 1, "cancelled": 0, "unknown": 1}
+		and .scope.failed_or_cancelled.jobs == 1
+		and (.scope.failed_or_cancelled.energy_kwh.it - 0.375 | fabs) < 1e-9' "$confdir/A-pb.json"
+check "the text statement says the counts by state and the failed or cancelled energy" \
+	eval 'grep -q -E "^  jobs by state +1 completed, 1 failed, 1 cancelled$" "$confdir/u-alice.txt" &&
+		grep -q -E "^  failed or cancelled +2 jobs: 3.145 kWh IT energy, .* \(included in the totals\)$" "$confdir/u-alice.txt"'
 
 # Project pb: jobs 203 and 204, 0.4 + 0.375 kWh IT x 1.25 x 300 g, and the
 # imported runs' 0.35 kg as CodeCarbon computed it.

@@ -165,6 +165,33 @@ static void test_hours(void **state)
 	assert_non_null(strstr(r.notes, "last hour"));
 }
 
+/* The step keeps its worst task end: a signal over a non-zero exit over 0;
+ * between two of a kind, the first seen (worse is strict). wait(2) status:
+ * code << 8 for an exit, the signal number for a kill. */
+static void test_exit_worse(void **state)
+{
+	static const struct {
+		int b, a;
+		bool worse;
+	} cases[] = {
+		{ 1 << 8, 0, true },	/* exit 1 over exit 0 */
+		{ 0, 1 << 8, false },
+		{ 9, 3 << 8, true },	/* SIGKILL over exit 3 */
+		{ 3 << 8, 15, false },
+		{ 15, 0, true },
+		{ 2 << 8, 1 << 8, false },	/* the first non-zero stays */
+		{ 9, 15, false },	/* the first signal stays */
+		{ 0, 0, false },
+	};
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++)
+		if (exit_status_worse(cases[i].b, cases[i].a) != cases[i].worse)
+			fail_msg("case %zu: %#x worse than %#x should be %d", i, cases[i].b,
+				 cases[i].a, cases[i].worse);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -174,6 +201,7 @@ int main(void)
 		cmocka_unit_test(test_utc),
 		cmocka_unit_test(test_hostlist),
 		cmocka_unit_test(test_hours),
+		cmocka_unit_test(test_exit_worse),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

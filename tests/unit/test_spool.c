@@ -160,6 +160,52 @@ static void test_round_trip_hardware(void **state)
 	assert_int_equal(out.gpus, 0);
 }
 
+/* How the step's tasks ended (migration 012): a wait status, 0 included,
+ * round-trips; a record without the key (an older plugin's, or a step whose
+ * tasks' end was not seen) parses with has_exit false; bad values are
+ * refused on their line. */
+static void test_exit_status(void **state)
+{
+	static const struct {
+		int status;
+	} cases[] = { { 0 }, { 3 << 8 }, { 9 }, { 15 }, { (1 << 8) | 0x7f } };
+	static const char *const bad[] = { "exit_status=-1\n", "exit_status=65536\n",
+					   "exit_status=x\n", "exit_status=\n" };
+	static struct step_record in, out;
+	static char text[SPOOL_RECORD_MAX];
+	char err[256];
+	size_t i;
+	int len, line;
+
+	(void)state;
+	in = sample();
+	len = spool_format(&in, text, sizeof(text));
+	assert_null(strstr(text, "exit_status="));
+	assert_int_equal(spool_parse(text, (size_t)len, &out, &line, err, sizeof(err)), 0);
+	assert_false(out.has_exit);
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		in.has_exit = true;
+		in.exit_status = cases[i].status;
+		len = spool_format(&in, text, sizeof(text));
+		assert_true(len > 0);
+		if (spool_parse(text, (size_t)len, &out, &line, err, sizeof(err)) != 0)
+			fail_msg("status %d: line %d: %s", cases[i].status, line, err);
+		assert_true(out.has_exit);
+		assert_int_equal(out.exit_status, cases[i].status);
+	}
+	in.has_exit = false;
+	len = spool_format(&in, text, sizeof(text));
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		char edited_text[4200];
+		int n = snprintf(edited_text, sizeof(edited_text), "%.*s%s", len, text, bad[i]);
+
+		if (spool_parse(edited_text, (size_t)n, &out, &line, err, sizeof(err)) == 0)
+			fail_msg("bad case %zu accepted", i);
+		if (!strstr(err, "exit_status"))
+			fail_msg("bad case %zu: \"%s\" does not name exit_status", i, err);
+	}
+}
+
 /* The hardware keys: bad values located, and the four come together. */
 static void test_malformed_hardware(void **state)
 {
@@ -400,6 +446,7 @@ int main(void)
 		cmocka_unit_test(test_round_trip_measurement),
 		cmocka_unit_test(test_round_trip_hardware),
 		cmocka_unit_test(test_malformed_hardware),
+		cmocka_unit_test(test_exit_status),
 		cmocka_unit_test(test_malformed),
 		cmocka_unit_test(test_structure),
 		cmocka_unit_test(test_file_of_records),
