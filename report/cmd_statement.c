@@ -18,13 +18,15 @@
 #include "record.h"
 #include "table.h"
 
-/* The default offset price, in US dollars per tonne of CO2e: the average
- * price of the voluntary carbon credits traded in 2023, as published by
- * Ecosystem Marketplace (Forest Trends), "State of the Voluntary Carbon
- * Market 2024". A typical figure, not a quote: --offset-price sets another. */
-#define OFFSET_PRICE_USD_PER_T 6.53
+/* The default offset price, in US dollars per tonne of CO2e, from the
+ * NeuCLIR track's own guidance to its participants ("Tracking Carbon
+ * Emissions for your NeuCLIR Submission", neuclir.github.io/carbon-tracking):
+ * its example offsets about 250 kg CO2e for 4 USD through a UN cook stove
+ * programme in Kenya, 16 USD a tonne. A typical figure, not a quote:
+ * --offset-price sets another. */
+#define OFFSET_PRICE_USD_PER_T 16.0
 #define OFFSET_PRICE_SOURCE \
-	"Ecosystem Marketplace, State of the Voluntary Carbon Market 2024: average price of voluntary credits traded in 2023"
+	"NeuCLIR, Tracking Carbon Emissions for your NeuCLIR Submission (neuclir.github.io/carbon-tracking.html): about 250 kg CO2e offset for 4 USD"
 
 #define MAX_METHODS 8
 
@@ -123,7 +125,7 @@ static void usage(FILE *fp)
 	      "  -E, --endtime T      only jobs that start before T\n"
 	      "  -M, --cluster NAME   only jobs of this cluster\n"
 	      "      --offset-price P price of an offset in USD per tonne CO2e, for the\n"
-	      "                       offsets estimate (default 6.53, see carbon-report(1))\n"
+	      "                       offsets estimate (default 16, see carbon-report(1))\n"
 	      "The emission statement of those jobs: scope, hardware, activity, energy per\n"
 	      "component, PUE, carbon intensity, CO2e, an offsets estimate, and the method's\n"
 	      "limitations; as text (default), --format markdown or --json. CodeCarbon runs\n"
