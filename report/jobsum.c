@@ -228,18 +228,39 @@ static const char *text_or_null(const PGresult *res, int row, int col)
 	return PQgetisnull(res, row, col) ? NULL : PQgetvalue(res, row, col);
 }
 
-/* Whether the database has sql/011's per-job totals: -1 after printing why
- * not. */
+/* Whether the per-job totals can be used: the database has sql/011's
+ * columns, and the jobs its writers noted since are added in (sql/013's
+ * carbon.job_totals_catch_up, where the database has it). 1 yes, 0 no (the
+ * caller reads the records instead), -1 after printing why not. */
 static int have_job_total(PGconn *conn)
 {
-	PGresult *res = PQexec(conn, "SELECT to_regclass('carbon.rate_generation') IS NOT NULL");
+	PGresult *res = PQexec(conn,
+		"SELECT to_regclass('carbon.rate_generation') IS NOT NULL,"
+		" to_regproc('carbon.job_totals_catch_up') IS NOT NULL");
 	int rc = -1;
+	bool catch_up;
 
-	if (PQresultStatus(res) != PGRES_TUPLES_OK || PQntuples(res) != 1)
+	if (PQresultStatus(res) != PGRES_TUPLES_OK || PQntuples(res) != 1) {
 		fprintf(stderr, "carbon-report: cannot read the schema: %s",
 			PQresultErrorMessage(res));
-	else
-		rc = PQgetvalue(res, 0, 0)[0] == 't';
+		goto out;
+	}
+	rc = PQgetvalue(res, 0, 0)[0] == 't';
+	catch_up = PQgetvalue(res, 0, 1)[0] == 't';
+	PQclear(res);
+	res = NULL;
+	if (rc && catch_up) {
+		res = PQexec(conn, "SELECT carbon.job_totals_catch_up()");
+		if (PQresultStatus(res) != PGRES_TUPLES_OK) {
+			/* A standby, a role without the right: slower, not wrong. */
+			fprintf(stderr,
+				"carbon-report: warning: cannot bring the per-job totals up to date: %s"
+				"carbon-report: adding up every record instead (slower)\n",
+				PQresultErrorMessage(res));
+			rc = 0;
+		}
+	}
+out:
 	PQclear(res);
 	return rc;
 }
