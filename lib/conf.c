@@ -41,6 +41,10 @@ void conf_defaults(struct carbon_conf *c)
 	c->interval_s = 10;
 	c->checkpoint_s = 60;
 	c->psys = false;
+	c->embodied_node_kg = -1.0;
+	c->embodied_node_cores = 0;
+	c->embodied_gpu_kg = -1.0;
+	c->embodied_lifetime_years = 4.0;
 	conf_copy_str(c->spool_dir, sizeof(c->spool_dir),
 		      "/var/spool/slurm-carbon");
 	c->model_cpu_tdp_w = -1.0;
@@ -219,9 +223,48 @@ static int on_key(void *user, const char *section, const char *key,
 				 value);
 			return 0;
 		}
+	} else if (!strcmp(section, "embodied")) {
+		if (!strcmp(key, "node_kg") || !strcmp(key, "gpu_kg")) {
+			double *dst = key[0] == 'n' ? &c->embodied_node_kg : &c->embodied_gpu_kg;
+
+			if (value[0] == '\0') {
+				*dst = -1.0;
+				return 1;
+			}
+			if (parse_double(value, &v) && v >= 0.0 && v <= 100000.0) {
+				*dst = v;
+				return 1;
+			}
+			snprintf(ps->msg, sizeof(ps->msg),
+				 "[embodied] %s: '%s' is not a number of kg CO2e from 0 to 100000 (the manufacturer's footprint of one %s; leave it empty when unknown)",
+				 key, value, key[0] == 'n' ? "node without its GPUs" : "GPU");
+			return 0;
+		}
+		if (!strcmp(key, "node_cores")) {
+			if (value[0] == '\0') {
+				c->embodied_node_cores = 0;
+				return 1;
+			}
+			if (parse_int(value, 1, 65536, &c->embodied_node_cores))
+				return 1;
+			snprintf(ps->msg, sizeof(ps->msg),
+				 "[embodied] node_cores: '%s' is not a whole number of CPUs from 1 to 65536 (the node's CPUs as Slurm counts them)",
+				 value);
+			return 0;
+		}
+		if (!strcmp(key, "lifetime_years")) {
+			if (parse_double(value, &v) && v >= 1.0 && v <= 20.0) {
+				c->embodied_lifetime_years = v;
+				return 1;
+			}
+			snprintf(ps->msg, sizeof(ps->msg),
+				 "[embodied] lifetime_years: '%s' is not a number of years from 1 to 20",
+				 value);
+			return 0;
+		}
 	} else {
 		snprintf(ps->msg, sizeof(ps->msg),
-			 "unknown section [%s] (known: site, database, sampling, spool, model)",
+			 "unknown section [%s] (known: site, database, sampling, spool, model, embodied)",
 			 section);
 		return 0;
 	}

@@ -29,6 +29,12 @@ struct carbon_conf {
 	double model_cpu_tdp_w;		/* per socket; < 0: from the table */
 	double model_memory_w_per_gb;	/* >= 0; 0 counts no memory */
 	double model_gpu_tdp_w;		/* per GPU; < 0: from the table */
+	/* [embodied]: making the hardware, shared over its life by the hours
+	 * jobs held it (carbon-report statement); < 0: not configured */
+	double embodied_node_kg;	/* kg CO2e of one compute node, no GPUs */
+	int embodied_node_cores;	/* its CPUs (as Slurm counts them); 0: not set */
+	double embodied_gpu_kg;		/* kg CO2e of one GPU */
+	double embodied_lifetime_years;	/* > 0 */
 };
 
 /* Fill c with the documented defaults (see carbon.conf(5)). */

@@ -88,6 +88,16 @@ struct statement {
 	bool have_in;
 	double offset_price;	/* USD per tonne */
 	bool offset_price_given;
+	/* Embodied emissions, from carbon.conf [embodied] (embodied_set). */
+	struct embodied {
+		bool configured;	/* node_kg and node_cores are set */
+		double node_kg, gpu_kg;	/* gpu_kg < 0: GPUs not counted */
+		int node_cores;
+		double lifetime_years;
+		double kg;		/* NAN: configured, but no record says
+					 * the cores allocated */
+		double cpu_kg, gpu_kg_part;
+	} emb;
 	/* Included in the totals above (energy_kwh, it_kwh, facility_kwh,
 	 * co2e_kg) by statement_add_imported; pue and in are the jobs' own. */
 	struct imported_runs imp;
@@ -100,7 +110,7 @@ static const char *const limitations[] = {
 	"a GPU is charged whole to the job that holds it",
 	"energy without a counter is modelled from thermal design power (see coverage): an estimate",
 	"carbon intensity is location-based and an average of the grid mix, neither market-based nor marginal",
-	"embodied emissions (making the hardware) are not included",
+	"embodied emissions (making the hardware) are not part of the operational figure: where carbon.conf [embodied] gives the hardware's footprint they are estimated apart, spread evenly over its lifetime",
 	"a job's state is how its tasks ended (the batch step's, else its steps' worst): failed is a non-zero exit code, cancelled an end by a signal (scancel, the time limit, a kill, the out-of-memory killer), unknown where no record says (records from before migration 012); jobs of every state count in the totals; records marked partial (a killed step) count as far as they go",
 };
 
@@ -676,6 +686,31 @@ static double offset_cost_usd(const struct statement *st)
 	return st->co2e_kg / 1000.0 * st->offset_price;
 }
 
+/* Embodied emissions: the footprint of making a node (a GPU), spread evenly
+ * over its lifetime's hours and charged by the hours jobs held it: the
+ * allocated core-hours over the node's cores, the GPU-hours. Computed where
+ * carbon.conf gives a node's footprint and cores. */
+static void embodied_set(struct statement *st, const struct carbon_conf *c)
+{
+	struct embodied *e = &st->emb;
+	double life_h = c->embodied_lifetime_years * 365.25 * 24.0;
+
+	memset(e, 0, sizeof(*e));
+	e->configured = c->embodied_node_kg >= 0 && c->embodied_node_cores > 0;
+	e->node_kg = c->embodied_node_kg;
+	e->node_cores = c->embodied_node_cores;
+	e->gpu_kg = c->embodied_gpu_kg;
+	e->lifetime_years = c->embodied_lifetime_years;
+	e->kg = e->cpu_kg = e->gpu_kg_part = NAN;
+	if (!e->configured || isnan(st->core_hours))
+		return;
+	e->cpu_kg = st->core_hours / e->node_cores * e->node_kg / life_h;
+	e->gpu_kg_part = e->gpu_kg >= 0 ? (isnan(st->gpu_hours) ? 0.0 : st->gpu_hours) *
+						  e->gpu_kg / life_h
+					: 0.0;
+	e->kg = e->cpu_kg + e->gpu_kg_part;
+}
+
 /* ---- JSON ------------------------------------------------------------------ */
 
 static void json_time(struct json_writer *w, const char *key, double t)
@@ -873,8 +908,26 @@ static void print_json(const struct statement *st, const struct data_version *dv
 	json_kv_number(&w, "co2e_kg", st->co2e_kg);
 	json_key(&w, "embodied");
 	json_begin_object(&w);
-	json_kv_null(&w, "co2e_kg");
-	json_kv_string(&w, "status", "not configured");
+	json_kv_number(&w, "co2e_kg", st->emb.kg);
+	json_kv_bool(&w, "part_of_operational", false);
+	if (!st->emb.configured) {
+		json_kv_string(&w, "status", "not configured");
+	} else {
+		json_kv_string(&w, "status", isnan(st->emb.kg) ?
+			       "configured; the records do not say the cores allocated" :
+			       "configured");
+		json_kv_number(&w, "cpu_kg", st->emb.cpu_kg);
+		json_kv_number(&w, "gpu_kg", st->emb.gpu_kg_part);
+		json_kv_number(&w, "node_kg", st->emb.node_kg);
+		json_kv_int(&w, "node_cores", st->emb.node_cores);
+		if (st->emb.gpu_kg >= 0)
+			json_kv_number(&w, "gpu_unit_kg", st->emb.gpu_kg);
+		else
+			json_kv_null(&w, "gpu_unit_kg");
+		json_kv_number(&w, "lifetime_years", st->emb.lifetime_years);
+		json_kv_string(&w, "method",
+			       "footprint of making the hardware spread evenly over its lifetime, charged by the allocated core-hours (node_kg / node_cores per core) and GPU-hours (gpu_unit_kg per GPU)");
+	}
 	json_end_object(&w);
 	json_key(&w, "offsets");
 	json_begin_object(&w);
@@ -1051,7 +1104,7 @@ static void print_models(bool md, const char *key, const struct model_nodes *m, 
 static int print_text(const struct statement *st, const struct data_version *dv, bool md)
 {
 	const struct intensity *in = &st->in;
-	char a[32], b[32], x[32], y[32], z[32];
+	char a[32], b[32], x[32], y[32], z[32], z1[32], z2[32], z3[32], z4[32], z5[64], z6[32];
 	size_t i;
 
 	utc_iso8601(st->start_s, a, sizeof(a));
@@ -1159,7 +1212,21 @@ static int print_text(const struct statement *st, const struct data_version *dv,
 	if (st->imp.runs)
 		item(md, "of which imported", "%s kg CO2e (CodeCarbon, as imported)",
 		     table_sig4(st->imp.co2e_kg, x, sizeof(x)));
-	item(md, "embodied", "not configured (not included above)");
+	if (!st->emb.configured)
+		item(md, "embodied", "not configured (not included above)");
+	else if (isnan(st->emb.kg))
+		item(md, "embodied", "unknown: the records do not say the cores allocated (not included above)");
+	else
+		item(md, "embodied",
+		     "%s kg CO2e, kept apart from the operational figure: %s kg for %s allocated core-hours (a %s kg node of %d CPUs) + %s kg for %s GPU-hours (%s), each spread over a %g-year life",
+		     table_sig4(st->emb.kg, x, sizeof(x)), table_sig4(st->emb.cpu_kg, y, sizeof(y)),
+		     table_sig4(st->core_hours, z1, sizeof(z1)), table_sig4(st->emb.node_kg, z2, sizeof(z2)),
+		     st->emb.node_cores, table_sig4(st->emb.gpu_kg_part, z3, sizeof(z3)),
+		     table_sig4(isnan(st->gpu_hours) ? 0.0 : st->gpu_hours, z4, sizeof(z4)),
+		     st->emb.gpu_kg >= 0 ? (snprintf(z5, sizeof(z5), "%s kg a GPU",
+						       table_sig4(st->emb.gpu_kg, z6, sizeof(z6))), z5)
+					 : "GPUs not configured",
+		     st->emb.lifetime_years);
 
 	heading(md, "Offsets (an estimate, not part of the emissions)");
 	item(md, "offsets", "%s t CO2e x %.2f USD/t = %s USD",
@@ -1212,6 +1279,7 @@ static int run_statement(PGconn *conn, struct statement *st, const struct job_fi
 	else if (read_pue_source(conn, &set, env, st) < 0)
 		goto out;
 	statement_add_imported(st, set.n > 0);
+	embodied_set(st, &env->conf);
 	if (env->format == FMT_JSON)
 		print_json(st, &set.data);
 	else if (print_text(st, &set.data, env->format == FMT_MARKDOWN) < 0)

@@ -26,7 +26,7 @@ stmt() { "$report" --config "$confdir/report.conf" statement "$@"; }
 # cluster stmttest.
 put() { put_record stmttest "$@"; }
 
-echo "1..28"
+echo "1..30"
 check_db_init "$admin_db"
 # The annual tables of data/ change with new releases; the statements below
 # use the fixed intensity, so none is needed and data_version stays the same.
@@ -111,6 +111,22 @@ check "runA: 32 CPUs and 4 GPUs at most in one job, 5 GPU-hours, 48 allocated co
 		and .hardware.records_without_hardware == 0
 		and .activity.gpu_hours == 5 and .activity.core_hours_allocated == 48
 		and all(.limitations[]; test("migration 010") | not)' "$json"
+# Embodied emissions where carbon.conf [embodied] sets them: runA's 48
+# allocated core-hours on 64-CPU nodes of 2000 kg, and its 5 GPU-hours on
+# GPUs of 150 kg, each spread over 4 years (35064 h); apart from the
+# operational figure, which stays the same.
+cp "$confdir/report.conf" "$confdir/emb.conf"
+printf '[embodied]\nnode_kg = 2000\nnode_cores = 64\ngpu_kg = 150\nlifetime_years = 4\n' >> "$confdir/emb.conf"
+emb=$("$report" --config "$confdir/emb.conf" statement -t runA --json)
+want=$(awk 'BEGIN { printf "%.9g", (48 / 64 * 2000 + 5 * 150) / (4 * 365.25 * 24) }')
+check "embodied, configured: (48 core-h / 64 x 2000 kg + 5 GPU-h x 150 kg) / 35064 h = $want kg ($(jq .embodied.co2e_kg <<<"$emb")), operational unchanged" \
+	eval 'within 0.00001 "$(jq .embodied.co2e_kg <<<"$emb")" "$want" &&
+		[ "$(jq .co2e_kg <<<"$emb")" = "$(jq .co2e_kg "$json")" ] &&
+		[ "$(jq -r .embodied.status <<<"$emb")" = configured ] && [ "$(jq .embodied.part_of_operational <<<"$emb")" = false ]'
+out=$("$report" --config "$confdir/emb.conf" statement -t runA --format markdown)
+grep "^- embodied:" <<<"$out" | sed 's/^/# /'
+check "embodied, configured: the markdown statement gives the figure and how it was made" \
+	eval 'grep -q "^- embodied: $(awk -v w="$want" "BEGIN { printf \"%.4g\", w }") kg CO2e, kept apart from the operational figure: .* 48.00 allocated core-hours (a 2000.0 kg node of 64 CPUs) + .* 5.000 GPU-hours (150.0 kg a GPU), each spread over a 4-year life" <<<"$out"'
 check "pb: a record without hardware is counted and named in the limitations" \
 	quiet jq -e '.hardware.records_without_hardware == 1 and .hardware.gpu_model == null
 		and .hardware.gpu_count == 1 and .activity.gpu_hours == 0.5

@@ -131,6 +131,34 @@ static void test_model_section(void **state)
 	assert_true(c.model_memory_w_per_gb == 0.0);
 }
 
+/* [embodied]: not configured by default; set; empty values unset. */
+static void test_embodied_section(void **state)
+{
+	struct carbon_conf c;
+	char err[512] = "";
+	const char *path;
+
+	(void)state;
+	conf_defaults(&c);
+	assert_true(c.embodied_node_kg < 0 && c.embodied_gpu_kg < 0);
+	assert_int_equal(c.embodied_node_cores, 0);
+	assert_true(c.embodied_lifetime_years == 4.0);
+	path = write_conf("embodied.conf",
+			  "[embodied]\nnode_kg = 1500\nnode_cores = 128\ngpu_kg = 150.5\n"
+			  "lifetime_years = 6\n", 0644);
+	if (conf_load(path, CONF_TRUST_ANY, &c, err, sizeof(err)) != 0)
+		fail_msg("unexpected error: %s", err);
+	assert_true(c.embodied_node_kg == 1500.0 && c.embodied_gpu_kg == 150.5);
+	assert_int_equal(c.embodied_node_cores, 128);
+	assert_true(c.embodied_lifetime_years == 6.0);
+	path = write_conf("embodied.conf",
+			  "[embodied]\nnode_kg =\nnode_cores =\ngpu_kg =\n", 0644);
+	if (conf_load(path, CONF_TRUST_ANY, &c, err, sizeof(err)) != 0)
+		fail_msg("unexpected error: %s", err);
+	assert_true(c.embodied_node_kg < 0 && c.embodied_gpu_kg < 0);
+	assert_int_equal(c.embodied_node_cores, 0);
+}
+
 /* [sampling] psys: yes turns the platform zone on, no (the default) off. */
 static void test_psys(void **state)
 {
@@ -184,7 +212,11 @@ static void test_errors(void **state)
 		{ "[model]\ngpu_tdp = 5000\n", { ":2:", "[model] gpu_tdp", "1 to 2000" } },
 		{ "[model]\ngpu_tdp = nan\n", { ":2:", "[model] gpu_tdp", "'nan'" } },
 		{ "[model]\ntdp = 100\n", { ":2:", "unknown key 'tdp'", "[model]" } },
-		{ "[models]\ncpu_tdp = 100\n", { ":2:", "unknown section [models]", "model)" } },
+		{ "[models]\ncpu_tdp = 100\n", { ":2:", "unknown section [models]", "embodied)" } },
+		{ "[embodied]\nnode_kg = heavy\n", { ":2:", "[embodied] node_kg", "'heavy'" } },
+		{ "[embodied]\ngpu_kg = -1\n", { ":2:", "[embodied] gpu_kg", "0 to 100000" } },
+		{ "[embodied]\nnode_cores = 0\n", { ":2:", "[embodied] node_cores", "1 to 65536" } },
+		{ "[embodied]\nlifetime_years = 50\n", { ":2:", "[embodied] lifetime_years", "1 to 20" } },
 	};
 	size_t i, k;
 
@@ -262,6 +294,7 @@ int main(void)
 		cmocka_unit_test(test_design_example),
 		cmocka_unit_test(test_defaults),
 		cmocka_unit_test(test_model_section),
+		cmocka_unit_test(test_embodied_section),
 		cmocka_unit_test(test_psys),
 		cmocka_unit_test(test_errors),
 		cmocka_unit_test(test_missing_file),
