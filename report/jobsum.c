@@ -229,7 +229,7 @@ static const char *text_or_null(const PGresult *res, int row, int col)
 }
 
 /* Whether the per-job totals can be used: the database has sql/011's
- * columns, and the jobs its writers noted since are added in (sql/013's
+ * columns, and the jobs its writers noted since are added in (sql/011's
  * carbon.job_totals_catch_up, where the database has it). 1 yes, 0 no (the
  * caller reads the records instead), -1 after printing why not. */
 static int have_job_total(PGconn *conn)

@@ -1,8 +1,9 @@
 -- SPDX-License-Identifier: GPL-2.0-or-later
 -- 011: each job's GPU-hours and its carbon at its site's settings, in
--- carbon.job_total (issue 6). summary and track add up whole campaigns; with
--- these columns they add up one row per job instead of resolving the PUE and
--- intensity of every hour of every job at each report.
+-- carbon.job_total (issue 6), and the per-job totals brought up to date by
+-- the reports instead of the writer. summary and track add up whole
+-- campaigns; with these columns they add up one row per job instead of
+-- resolving the PUE and intensity of every hour of every job at each report.
 --
 -- The carbon of a job (facility_kwh, co2e_kg) is computed as the reports
 -- compute it (sql/005: the PUE and intensity of each hour bucket, energy
@@ -14,8 +15,16 @@
 -- matches the report's own settings and the current generation, and
 -- resolves the job hour by hour otherwise. So stored figures can be old but
 -- are never used when old; carbon-report refreshes them after it changes
--- that data (db init/upgrade, import intensity), and so does any later
--- change to the job's records.
+-- that data (db init/upgrade, import intensity).
+--
+-- Since 008 every write of a record recomputed its job's totals in the
+-- writer's transaction: about 6 ms a record in the fresh session each
+-- plugin step opens (the functions are compiled and planned anew), on the
+-- path of a job's end, and most of a spool flush's time. Now a write only
+-- notes its job in carbon.job_refresh_queue; summary and track call
+-- carbon.job_totals_catch_up() first, which recomputes the noted jobs' totals
+-- and carbon (so they always add up current figures), as do db upgrade and
+-- import intensity.
 
 ALTER TABLE carbon.job_total
     -- GPU-seconds: on each node, the most GPUs a record held x the union of
@@ -139,8 +148,79 @@ AS $$
     WHERE t.cluster = u.cluster AND t.job_id = u.job_id
 $$;
 
+-- The jobs written since their totals were last brought up to date.
+CREATE TABLE carbon.job_refresh_queue (
+    cluster text   NOT NULL,
+    job_id  bigint NOT NULL,
+    PRIMARY KEY (cluster, job_id)
+);
+
+-- The statement triggers of 008 now only note the jobs a statement touched.
+CREATE OR REPLACE FUNCTION carbon.step_energy_totals()
+RETURNS trigger
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = carbon, pg_temp
+AS $$
+BEGIN
+    -- Each branch names only the transition tables its event has.
+    IF TG_OP = 'INSERT' THEN
+        INSERT INTO carbon.job_refresh_queue
+            SELECT DISTINCT cluster, job_id FROM new_rows
+            ON CONFLICT DO NOTHING;
+    ELSIF TG_OP = 'UPDATE' THEN
+        INSERT INTO carbon.job_refresh_queue
+            SELECT cluster, job_id FROM new_rows
+            UNION SELECT cluster, job_id FROM old_rows
+            ON CONFLICT DO NOTHING;
+    ELSE
+        INSERT INTO carbon.job_refresh_queue
+            SELECT DISTINCT cluster, job_id FROM old_rows
+            ON CONFLICT DO NOTHING;
+    END IF;
+    RETURN NULL;
+END
+$$;
+
+CREATE OR REPLACE FUNCTION carbon.step_energy_truncate()
+RETURNS trigger
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = carbon, pg_temp
+AS $$
+BEGIN
+    TRUNCATE carbon.job_hour, carbon.job_total, carbon.job_refresh_queue;
+    RETURN NULL;
+END
+$$;
+
+-- Recompute the totals and carbon of the noted jobs, and take them off the
+-- queue; returns how many. Under the refresh's lock, so two reports do not
+-- both do it: the second finds the queue empty. A job noted by a writer
+-- still in its transaction stays noted for the next call.
+CREATE FUNCTION carbon.job_totals_catch_up()
+RETURNS bigint
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = carbon, pg_temp
+AS $$
+DECLARE
+    clusters text[];
+    job_ids bigint[];
+BEGIN
+    IF NOT EXISTS (SELECT FROM carbon.job_refresh_queue) THEN
+        RETURN 0;
+    END IF;
+    PERFORM pg_advisory_xact_lock(hashtext('carbon.job_totals_refresh'));
+    WITH q AS (DELETE FROM carbon.job_refresh_queue RETURNING cluster, job_id)
+    SELECT array_agg(cluster), array_agg(job_id) INTO clusters, job_ids FROM q;
+    IF clusters IS NULL THEN
+        RETURN 0;
+    END IF;
+    PERFORM carbon.job_totals_refresh(clusters, job_ids);
+    PERFORM carbon.job_carbon_refresh(clusters, job_ids);
+    RETURN cardinality(clusters);
+END
+$$;
+REVOKE ALL ON FUNCTION carbon.job_totals_catch_up() FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION carbon.job_totals_catch_up() TO carbon_user, carbon_admin;
+
 -- The jobs whose stored carbon is of an older generation (or was never
--- computed). Returns how many were refreshed.
+-- computed), after catching up the noted jobs; returns how many.
 CREATE FUNCTION carbon.job_carbon_refresh_stale()
 RETURNS bigint
 LANGUAGE plpgsql SECURITY DEFINER SET search_path = carbon, pg_temp
@@ -149,6 +229,7 @@ DECLARE
     clusters text[];
     job_ids bigint[];
 BEGIN
+    PERFORM carbon.job_totals_catch_up();
     SELECT array_agg(t.cluster), array_agg(t.job_id) INTO clusters, job_ids
         FROM carbon.job_total t
         WHERE t.rate_gen IS DISTINCT FROM (SELECT gen FROM carbon.rate_generation);
@@ -157,35 +238,6 @@ BEGIN
     END IF;
     PERFORM carbon.job_carbon_refresh(clusters, job_ids);
     RETURN cardinality(clusters);
-END
-$$;
-
--- The per-job refresh of sql/008 now computes these too.
-CREATE OR REPLACE FUNCTION carbon.step_energy_totals()
-RETURNS trigger
-LANGUAGE plpgsql SECURITY DEFINER SET search_path = carbon, pg_temp
-AS $$
-DECLARE
-    clusters text[];
-    job_ids bigint[];
-BEGIN
-    -- Each branch names only the transition tables its event has.
-    IF TG_OP = 'INSERT' THEN
-        SELECT array_agg(cluster), array_agg(job_id) INTO clusters, job_ids
-            FROM (SELECT DISTINCT cluster, job_id FROM new_rows) k;
-    ELSIF TG_OP = 'UPDATE' THEN
-        SELECT array_agg(cluster), array_agg(job_id) INTO clusters, job_ids
-            FROM (SELECT cluster, job_id FROM new_rows
-                  UNION SELECT cluster, job_id FROM old_rows) k;
-    ELSE
-        SELECT array_agg(cluster), array_agg(job_id) INTO clusters, job_ids
-            FROM (SELECT DISTINCT cluster, job_id FROM old_rows) k;
-    END IF;
-    IF clusters IS NOT NULL THEN
-        PERFORM carbon.job_totals_refresh(clusters, job_ids);
-        PERFORM carbon.job_carbon_refresh(clusters, job_ids);
-    END IF;
-    RETURN NULL;
 END
 $$;
 
