@@ -228,17 +228,15 @@ static const char *text_or_null(const PGresult *res, int row, int col)
 	return PQgetisnull(res, row, col) ? NULL : PQgetvalue(res, row, col);
 }
 
-/* Whether the per-job totals can be used: the database has sql/011's
- * columns, and the jobs its writers noted since are added in (sql/011's
- * carbon.job_totals_catch_up, where the database has it). 1 yes, 0 no (the
- * caller reads the records instead), -1 after printing why not. */
+/* Whether the per-job totals can be used: the database has sql/011, and
+ * the jobs its writers noted since are added in (carbon.job_totals_catch_up).
+ * 1 yes, 0 no (the caller reads the records instead), -1 after printing why
+ * not. */
 static int have_job_total(PGconn *conn)
 {
 	PGresult *res = PQexec(conn,
-		"SELECT to_regclass('carbon.rate_generation') IS NOT NULL,"
-		" to_regproc('carbon.job_totals_catch_up') IS NOT NULL");
+		"SELECT to_regproc('carbon.job_totals_catch_up') IS NOT NULL");
 	int rc = -1;
-	bool catch_up;
 
 	if (PQresultStatus(res) != PGRES_TUPLES_OK || PQntuples(res) != 1) {
 		fprintf(stderr, "carbon-report: cannot read the schema: %s",
@@ -246,10 +244,9 @@ static int have_job_total(PGconn *conn)
 		goto out;
 	}
 	rc = PQgetvalue(res, 0, 0)[0] == 't';
-	catch_up = PQgetvalue(res, 0, 1)[0] == 't';
 	PQclear(res);
 	res = NULL;
-	if (rc && catch_up) {
+	if (rc) {
 		res = PQexec(conn, "SELECT carbon.job_totals_catch_up()");
 		if (PQresultStatus(res) != PGRES_TUPLES_OK) {
 			/* A standby, a role without the right: slower, not wrong. */
