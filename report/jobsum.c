@@ -9,21 +9,12 @@
 #include <string.h>
 #include <time.h>
 
-static const char *const key_names[] = {
-	[JOB_KEY_NONE] = NULL, [JOB_KEY_USER] = "user", [JOB_KEY_PROJECT] = "project",
-	[JOB_KEY_TAG] = "tag", [JOB_KEY_DAY] = "day",
-};
-
-/* Per group ($12 key, $13 sub key: user, project, tag, day or NULL) of the
- * jobs the filter selects ($1 .. $7 as jobset.c's job_sql) that job_total
- * can add up. A job's carbon is the one stored with it (sql/011) where that
- * was computed with the settings this report uses ($8 pue, $9 zone, $10
- * fixed intensity, $11 the reporter has a carbon.conf; as jobset.c) from
- * the current data; the other jobs' carbon is left to stale_sql. */
-#define KEY_SQL(p) \
-	"CASE " p "::text WHEN 'user' THEN t.user_name WHEN 'project' THEN t.project" \
-	" WHEN 'tag' THEN t.tag" \
-	" WHEN 'day' THEN to_char(t.end_time AT TIME ZONE 'UTC', 'YYYY-MM-DD') END"
+/* Per group (the key expressions of key_sql) of the jobs the filter
+ * selects ($1 .. $7 as jobset.c's job_sql) that job_total can add up. A
+ * job's carbon is the one stored with it (sql/011) where that was computed
+ * with the settings this report uses ($8 pue, $9 zone, $10 fixed intensity,
+ * $11 the reporter has a carbon.conf; as jobset.c) from the current data;
+ * the other jobs' carbon is left to stale_fmt. */
 #define FILTER_SQL \
 	" WHERE NOT t.needs_records" \
 	" AND ($1::bigint[] IS NULL OR t.job_id = ANY($1::bigint[]))" \
@@ -92,32 +83,33 @@ static const char sum_fmt[] =
 	FILTER_SQL
 	"  GROUP BY 1, 2) g";
 
-/* The types of the 13 parameters: a query need not use them all. */
-static const Oid param_types[13] = {
+/* The types of the 11 parameters: a query need not use them all. */
+#define N_PARAMS 11
+static const Oid param_types[N_PARAMS] = {
 	1016 /* int8[] */, 25 /* text */, 25, 25, 25, 701 /* float8 */, 701, 701, 25, 701,
-	16 /* bool */, 25, 25,
+	16 /* bool */,
 };
 
-/* The expression of each key in sum_fmt. */
+/* The expression of each key in sum_fmt and stale_fmt. */
 static const char *const key_sql[] = {
 	[JOB_KEY_NONE] = "NULL::text", [JOB_KEY_USER] = "t.user_name",
 	[JOB_KEY_PROJECT] = "t.project", [JOB_KEY_TAG] = "t.tag",
 	[JOB_KEY_DAY] = "to_char(t.end_time AT TIME ZONE 'UTC', 'YYYY-MM-DD')",
 };
 
-/* The facility energy and CO2e by group of the jobs sum_sql left out: from
+/* The facility energy and CO2e by group of the jobs whose stored carbon
+ * sum_fmt left out, as a format of the key and sub key expressions: from
  * each hour bucket with the PUE and intensity of its hour, each distinct
  * (cluster, hour) resolved once; energy without hour buckets at the job's
  * start, as jobset.c does. */
 #define PUE_SQL(cluster, at) "carbon.pue_at(" cluster ", " at ", " SITE_PUE_SQL ")"
 #define INTENSITY_SQL(at) \
 	"carbon.intensity_at(" SITE_ZONE_SQL ", " at ", " SITE_FIXED_SQL ")"
-static const char stale_sql[] =
+static const char stale_fmt[] =
 	"WITH j AS MATERIALIZED ("
 	" SELECT t.cluster, t.job_id, t.start_time, t.measured,"
-	"  " KEY_SQL("$12") " AS key1, " KEY_SQL("$13") " AS key2,"
-	"  t.cpu_j, t.dram_j, t.gpu_j, t.other_j, t.hours_j"
-	" FROM carbon.job_total t CROSS JOIN carbon.rate_generation g"
+	"  %s AS key1, %s AS key2, t.cpu_j, t.dram_j, t.gpu_j, t.other_j, t.hours_j"
+	" FROM carbon.job_total t"
 	" LEFT JOIN carbon.cluster_site cs ON cs.cluster = t.cluster"
 	FILTER_SQL " AND NOT " STORED_SQL " AND t.measured"
 	"), jh AS MATERIALIZED ("
@@ -262,15 +254,22 @@ out:
 	return rc;
 }
 
-/* The carbon of the jobs whose stored carbon does not apply (stale_sql),
+/* The carbon of the jobs whose stored carbon does not apply (stale_fmt),
  * added to their groups. */
-static int add_stale(PGconn *conn, const char *const *params, enum job_key sub_key,
-		     struct group_list *groups, struct job_totals *all)
+static int add_stale(PGconn *conn, const char *const *params, enum job_key key,
+		     enum job_key sub_key, struct group_list *groups, struct job_totals *all)
 {
 	struct job_totals part;
-	PGresult *res = PQexecParams(conn, stale_sql, 13, param_types, params, NULL, NULL, 0);
+	PGresult *res = NULL;
+	char *sql;
 	int rc = -1, row, n;
 
+	if (asprintf(&sql, stale_fmt, key_sql[key], key_sql[sub_key]) < 0) {
+		fputs("carbon-report: out of memory\n", stderr);
+		return -1;
+	}
+	res = PQexecParams(conn, sql, N_PARAMS, param_types, params, NULL, NULL, 0);
+	free(sql);
 	if (PQresultStatus(res) != PGRES_TUPLES_OK) {
 		fprintf(stderr, "carbon-report: cannot resolve the carbon of jobs by hour: %s",
 			PQresultErrorMessage(res));
@@ -306,7 +305,7 @@ int jobsum_load(PGconn *conn, const struct job_filter *f, const struct report_en
 	struct job_filter slow = *f;
 	struct job_totals part;
 	char *ids = NULL, *p, start[32], end[32], pue[32], fixed[32];
-	const char *params[13];
+	const char *params[N_PARAMS];
 	PGresult *res = NULL;
 	size_t i;
 	int rc = -1, have, row, n, d;
@@ -350,12 +349,10 @@ int jobsum_load(PGconn *conn, const struct job_filter *f, const struct report_en
 	params[8] = env->conf.zone[0] ? env->conf.zone : NULL;
 	params[9] = env->conf.intensity_g_per_kwh >= 0 ? fixed : NULL;
 	params[10] = env->have_config ? "true" : "false";
-	params[11] = key_names[key];
-	params[12] = key_names[sub_key];
 	/* A few large scans and hash joins: compiling them costs more than
 	 * it saves. */
 	PQclear(PQexec(conn, "SET jit = off"));
-	res = PQexecParams(conn, all_stored_sql, 13, param_types, params, NULL, NULL, 0);
+	res = PQexecParams(conn, all_stored_sql, N_PARAMS, param_types, params, NULL, NULL, 0);
 	if (PQresultStatus(res) != PGRES_TUPLES_OK || PQntuples(res) != 1) {
 		fprintf(stderr, "carbon-report: cannot read carbon.job_total: %s",
 			PQresultErrorMessage(res));
@@ -372,7 +369,7 @@ int jobsum_load(PGconn *conn, const struct job_filter *f, const struct report_en
 		fputs("carbon-report: out of memory\n", stderr);
 		goto out;
 	}
-	res = PQexecParams(conn, sql, 13, param_types, params, NULL, NULL, 0);
+	res = PQexecParams(conn, sql, N_PARAMS, param_types, params, NULL, NULL, 0);
 	if (PQresultStatus(res) != PGRES_TUPLES_OK) {
 		fprintf(stderr, "carbon-report: cannot add up carbon.job_total: %s",
 			PQresultErrorMessage(res));
@@ -402,7 +399,7 @@ int jobsum_load(PGconn *conn, const struct job_filter *f, const struct report_en
 			goto out;
 		}
 	}
-	if (stale > 0 && add_stale(conn, params, sub_key, groups, all) < 0)
+	if (stale > 0 && add_stale(conn, params, key, sub_key, groups, all) < 0)
 		goto out;
 	slow.needs_records_only = true;
 	if (add_jobs(conn, &slow, env, key, sub_key, groups, all) < 0)
