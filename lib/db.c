@@ -2,6 +2,8 @@
 /* PostgreSQL connection and the step record INSERT. */
 #include "db.h"
 
+#include "record_fields.h"
+
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -82,95 +84,76 @@ PGconn *db_connect(const char *conninfo, int timeout_s, const char *app_name,
 	return conn;
 }
 
-/* Through carbon.put_step (sql/002, with the columns of sql/003, sql/010
- * and sql/012): the writer role may call it and do nothing else; it applies the
- * rule for records that arrive twice. Records without job_j (has_job false)
- * store NULL there, records without hardware (has_hw false) NULL in its
- * columns, records without a task's end (has_exit false) NULL exit_status. */
-static const char insert_sql[] =
-	"SELECT carbon.put_step($1, $2, $3, $4, $5, $6, $7, $8, $9,"
-	"  to_timestamp($10::float8), to_timestamp($11::float8),"
-	"  $12, $13, $14, $15, $16, $17, $18, $19::float8, $20::float8, $21::float8,"
-	"  $22::float8, $23::float8, $24::float8, $25, $26, $27::jsonb,"
-	"  $28::text, $29::integer, $30::text, $31::integer, $32::integer)";
+/* The one write: carbon.put_steps (sql/013), which the writer role may call
+ * and nothing else, reading only its argument. One row a refusal (ord, why
+ * NULL when none). */
+static const char put_steps_sql[] =
+	"SELECT p.stored, u.ord, u.why FROM carbon.put_steps($1::jsonb) AS p"
+	" LEFT JOIN LATERAL unnest(p.refused, p.why) AS u(ord, why) ON true";
 
-int db_insert_record(PGconn *conn, const struct step_record *r, char *err,
-		     size_t errlen)
+int db_put_steps(PGconn *conn, const char *rows_json, unsigned *stored,
+		 db_refused_fn refused, void *arg, char *err, size_t errlen)
 {
-	enum { NPARAMS = 32 };
-	char job[16], uid[16], start[32], end[32], energy[DOMAIN_COUNT][32],
-		job_energy[DOMAIN_COUNT][32], samples[16], estimated[32], cpu_time[32],
-		alloc_cpus[16], gpus[16], exit_status[16];
-	const char *v[NPARAMS];
-	char *hours = NULL;
-	PGresult *res = NULL;
-	int rc = -1;
-	int d;
+	const char *v[1] = { rows_json };
+	PGresult *res;
+	int rc = -1, i, c_stored, c_ord, c_why;
 
-	snprintf(job, sizeof(job), "%u", r->job_id);
-	snprintf(uid, sizeof(uid), "%u", r->uid);
-	snprintf(start, sizeof(start), "%.6f", r->start_s);
-	snprintf(end, sizeof(end), "%.6f", r->end_s);
-	for (d = 0; d < DOMAIN_COUNT; d++) {
-		snprintf(energy[d], sizeof(energy[d]), "%.6f", r->energy_j[d]);
-		snprintf(job_energy[d], sizeof(job_energy[d]), "%.6f", r->job_j[d]);
-	}
-	snprintf(samples, sizeof(samples), "%u", r->samples);
-	snprintf(estimated, sizeof(estimated), "%.6f", r->estimated_j);
-	snprintf(cpu_time, sizeof(cpu_time), "%.6f", r->cpu_time_s);
-	snprintf(alloc_cpus, sizeof(alloc_cpus), "%u", r->alloc_cpus);
-	snprintf(gpus, sizeof(gpus), "%u", r->gpus);
-	snprintf(exit_status, sizeof(exit_status), "%d", r->exit_status);
-	if (r->has_job) {
-		hours = malloc(RECORD_HOURS_JSON_MAX);
-		if (!hours || record_hours_json(r, hours, RECORD_HOURS_JSON_MAX) < 0) {
-			snprintf(err, errlen, "out of memory for the hour buckets");
-			goto out;
-		}
-	}
-
-	v[0] = r->cluster;
-	v[1] = job;
-	v[2] = r->step;
-	v[3] = r->node;
-	v[4] = uid;
-	v[5] = r->user;
-	v[6] = r->account[0] ? r->account : NULL;
-	v[7] = r->project[0] ? r->project : NULL;
-	v[8] = r->tag[0] ? r->tag : NULL;
-	v[9] = start;
-	v[10] = end;
-	v[11] = energy[DOMAIN_CPU];
-	v[12] = energy[DOMAIN_DRAM];
-	v[13] = energy[DOMAIN_GPU];
-	v[14] = energy[DOMAIN_OTHER];
-	v[15] = samples;
-	v[16] = r->method;
-	v[17] = r->partial ? "true" : "false";
-	v[18] = r->has_job ? job_energy[DOMAIN_CPU] : NULL;
-	v[19] = r->has_job ? job_energy[DOMAIN_DRAM] : NULL;
-	v[20] = r->has_job ? job_energy[DOMAIN_GPU] : NULL;
-	v[21] = r->has_job ? job_energy[DOMAIN_OTHER] : NULL;
-	v[22] = estimated;
-	v[23] = r->has_job ? cpu_time : NULL;
-	v[24] = r->split[0] ? r->split : NULL;
-	v[25] = r->notes[0] ? r->notes : NULL;
-	v[26] = hours;
-	v[27] = r->has_hw && r->cpu_model[0] ? r->cpu_model : NULL;
-	v[28] = r->has_hw && r->alloc_cpus ? alloc_cpus : NULL;
-	v[29] = r->has_hw && r->gpu_model[0] ? r->gpu_model : NULL;
-	v[30] = r->has_hw ? gpus : NULL;
-	v[31] = r->has_exit ? exit_status : NULL;
-
-	res = PQexecParams(conn, insert_sql, NPARAMS, NULL, v, NULL, NULL, 0);
-	if (PQresultStatus(res) != PGRES_TUPLES_OK) {
+	*stored = 0;
+	res = PQexecParams(conn, put_steps_sql, 1, NULL, v, NULL, NULL, 0);
+	if (PQresultStatus(res) != PGRES_TUPLES_OK || PQntuples(res) < 1) {
 		snprintf(err, errlen, "%s", PQresultErrorMessage(res));
 		one_line(err);
 		goto out;
 	}
+	c_stored = PQfnumber(res, "stored");
+	c_ord = PQfnumber(res, "ord");
+	c_why = PQfnumber(res, "why");
+	*stored = (unsigned)strtoul(PQgetvalue(res, 0, c_stored), NULL, 10);
+	for (i = 0; i < PQntuples(res); i++) {
+		if (PQgetisnull(res, i, c_ord))
+			continue;
+		if (refused)
+			refused((unsigned)strtoul(PQgetvalue(res, i, c_ord), NULL, 10),
+				PQgetvalue(res, i, c_why), arg);
+	}
 	rc = 0;
 out:
 	PQclear(res);
-	free(hours);
+	return rc;
+}
+
+/* The reason the only record of a call was refused. */
+static void one_refusal(unsigned ord, const char *why, void *arg)
+{
+	char **first = arg;
+
+	(void)ord;
+	if (!*first)
+		*first = strdup(why);
+}
+
+int db_insert_record(PGconn *conn, const struct step_record *r, char *err,
+		     size_t errlen)
+{
+	struct record_rows rows = RECORD_ROWS_INIT;
+	const char *json;
+	char *why = NULL;
+	unsigned stored;
+	int rc = -1;
+
+	if (record_rows_add(&rows, r) < 0 || !(json = record_rows_json(&rows))) {
+		snprintf(err, errlen, "out of memory for the record");
+		goto out;
+	}
+	if (db_put_steps(conn, json, &stored, one_refusal, &why, err, errlen) < 0)
+		goto out;
+	if (why) {
+		snprintf(err, errlen, "the database refused the record: %s", why);
+		goto out;
+	}
+	rc = 0;
+out:
+	free(why);
+	record_rows_free(&rows);
 	return rc;
 }

@@ -17,11 +17,22 @@
 PGconn *db_connect(const char *conninfo, int timeout_s, const char *app_name,
 		   char *err, size_t errlen);
 
-/* Store r through carbon.put_step: a row already there for (cluster, job,
- * step, node) is kept unless it is partial and r is complete or a later
- * checkpoint, so a repeated insert is harmless. Every value travels as a
- * parameter.
- * Returns 0, or -1 with a one-line reason in err. */
+/* Called for each record carbon.put_steps refused: its place in the
+ * array (from 1) and the database's reason. */
+typedef void (*db_refused_fn)(unsigned ordinal, const char *why, void *arg);
+
+/* Store the records of rows_json (a JSON array, see record_rows_json())
+ * through carbon.put_steps in one statement: a row already there for
+ * (cluster, job, step, node) is kept unless it is partial and the new one
+ * is complete or a later checkpoint of the same user, so a repeated write is
+ * harmless. *stored: rows added or upgraded. Refused records (bounds,
+ * characters) are passed to refused (may be NULL); the others are stored.
+ * Returns 0, or -1 with a one-line reason in err (nothing stored). */
+int db_put_steps(PGconn *conn, const char *rows_json, unsigned *stored,
+		 db_refused_fn refused, void *arg, char *err, size_t errlen);
+
+/* Store the one record r (db_put_steps). Returns 0, or -1 with a one-line
+ * reason in err (a refusal: "the database refused the record: WHY"). */
 int db_insert_record(PGconn *conn, const struct step_record *r, char *err,
 		     size_t errlen);
 

@@ -16,168 +16,7 @@
 #include <unistd.h>
 
 #include "db.h"
-
-static const char temp_table_sql[] =
-	"CREATE TEMP TABLE IF NOT EXISTS spool_in5 ("
-	" cluster text, job_id bigint, step text, node text, uid bigint,"
-	" user_name text, account text, project text, tag text,"
-	" start_time timestamptz, end_time timestamptz,"
-	" cpu_j float8, dram_j float8, gpu_j float8, other_j float8,"
-	" samples integer, method text, partial boolean,"
-	" job_cpu_j float8, job_dram_j float8, job_gpu_j float8, job_other_j float8,"
-	" estimated_j float8, cpu_time_s float8, split text, notes text, hours jsonb,"
-	" cpu_model text, alloc_cpus integer, gpu_model text, gpus integer,"
-	" exit_status integer)"
-	" ON COMMIT DELETE ROWS";
-
-/* A growing buffer of COPY text. */
-struct copy_buf {
-	char *p;
-	size_t len, cap;
-};
-
-static int copy_reserve(struct copy_buf *b, size_t more)
-{
-	char *p;
-	size_t cap;
-
-	if (b->len + more <= b->cap)
-		return 0;
-	cap = b->cap ? b->cap : 65536;
-	while (cap < b->len + more)
-		cap *= 2;
-	p = realloc(b->p, cap);
-	if (!p)
-		return -1;
-	b->p = p;
-	b->cap = cap;
-	return 0;
-}
-
-/* Append one record as a line of COPY's text format. Text fields hold no
- * tabs, newlines or backslashes (spool_parse guarantees it; the hours JSON
- * holds none either); empty optional fields are NULL (\N). */
-static int copy_line(struct copy_buf *b, const struct step_record *r)
-{
-	char start[40], end[40], job[4][32], est[32], cpu_time[32];
-	size_t room = 2048 + RECORD_HOURS_JSON_MAX;
-	int len, h = 0, d;
-
-	if (copy_reserve(b, room) < 0)
-		return -1;
-	for (d = 0; d < DOMAIN_COUNT; d++)
-		snprintf(job[d], sizeof(job[d]), "%.6f", r->job_j[d]);
-	snprintf(est, sizeof(est), "%.6f", r->estimated_j);
-	snprintf(cpu_time, sizeof(cpu_time), "%.6f", r->cpu_time_s);
-	len = snprintf(b->p + b->len, room,
-		       "%s\t%" PRIu32 "\t%s\t%s\t%" PRIu32 "\t%s\t%s\t%s\t%s\t%s\t%s\t"
-		       "%.6f\t%.6f\t%.6f\t%.6f\t%" PRIu32 "\t%s\t%s\t"
-		       "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t",
-		       r->cluster, r->job_id, r->step, r->node, r->uid, r->user,
-		       r->account[0] ? r->account : "\\N",
-		       r->project[0] ? r->project : "\\N",
-		       r->tag[0] ? r->tag : "\\N",
-		       utc_timestamp_us(r->start_s, start, sizeof(start)),
-		       utc_timestamp_us(r->end_s, end, sizeof(end)),
-		       r->energy_j[DOMAIN_CPU], r->energy_j[DOMAIN_DRAM],
-		       r->energy_j[DOMAIN_GPU], r->energy_j[DOMAIN_OTHER], r->samples,
-		       r->method, r->partial ? "t" : "f",
-		       r->has_job ? job[DOMAIN_CPU] : "\\N", r->has_job ? job[DOMAIN_DRAM] : "\\N",
-		       r->has_job ? job[DOMAIN_GPU] : "\\N", r->has_job ? job[DOMAIN_OTHER] : "\\N",
-		       est, r->has_job ? cpu_time : "\\N",
-		       r->split[0] ? r->split : "\\N", r->notes[0] ? r->notes : "\\N");
-	if (len < 0 || (size_t)len >= room)
-		return -1;
-	if (r->has_job) {
-		h = record_hours_json(r, b->p + b->len + len, room - (size_t)len);
-		if (h < 0)
-			return -1;
-	} else {
-		h = snprintf(b->p + b->len + len, room - (size_t)len, "\\N");
-	}
-	len += h;
-	/* The hardware of sql/010: NULL where unknown (has_hw false). */
-	if (r->has_hw) {
-		char cpus[16], gpus[16];
-
-		snprintf(cpus, sizeof(cpus), "%" PRIu32, r->alloc_cpus);
-		snprintf(gpus, sizeof(gpus), "%" PRIu32, r->gpus);
-		h = snprintf(b->p + b->len + len, room - (size_t)len, "\t%s\t%s\t%s\t%s",
-			     r->cpu_model[0] ? r->cpu_model : "\\N",
-			     r->alloc_cpus ? cpus : "\\N",
-			     r->gpu_model[0] ? r->gpu_model : "\\N", gpus);
-	} else {
-		h = snprintf(b->p + b->len + len, room - (size_t)len, "\t\\N\t\\N\t\\N\t\\N");
-	}
-	if (h < 0 || (size_t)(len + h) >= room)
-		return -1;
-	len += h;
-	/* The exit status of sql/012: NULL where no task's end was seen. */
-	if (r->has_exit)
-		h = snprintf(b->p + b->len + len, room - (size_t)len, "\t%d", r->exit_status);
-	else
-		h = snprintf(b->p + b->len + len, room - (size_t)len, "\t\\N");
-	if (h < 0 || (size_t)(len + h) >= room)
-		return -1;
-	len += h;
-	if ((size_t)len + 2 > room)
-		return -1;
-	b->p[b->len + (size_t)len++] = '\n';
-	b->len += (size_t)len;
-	return 0;
-}
-
-/* Send one batch: COPY the records' lines, merge, commit. */
-static int flush_batch(PGconn *conn, const struct copy_buf *b, unsigned n,
-		       struct spool_stats *st, char *err, size_t errlen)
-{
-	PGresult *res = NULL;
-	unsigned merged;
-	int rc = -1;
-
-	if (db_exec(conn, "BEGIN", err, errlen) < 0 ||
-	    db_exec(conn, temp_table_sql, err, errlen) < 0 ||
-	    db_exec(conn, "COPY pg_temp.spool_in5 FROM STDIN", err, errlen) < 0)
-		goto out;
-	if (PQputCopyData(conn, b->p, (int)b->len) != 1) {
-		PQputCopyEnd(conn, "sending failed");
-		db_error_line(conn, err, errlen);
-		goto out;
-	}
-	if (PQputCopyEnd(conn, NULL) != 1) {
-		db_error_line(conn, err, errlen);
-		goto out;
-	}
-	res = PQgetResult(conn);
-	if (PQresultStatus(res) != PGRES_COMMAND_OK) {
-		db_error_line(conn, err, errlen);
-		goto out;
-	}
-	PQclear(res);
-	res = PQexec(conn, "SELECT carbon.merge_spool_in5() AS merged");
-	if (PQresultStatus(res) != PGRES_TUPLES_OK || PQntuples(res) != 1) {
-		db_error_line(conn, err, errlen);
-		goto out;
-	}
-	merged = (unsigned)strtoul(PQgetvalue(res, 0, PQfnumber(res, "merged")), NULL, 10);
-	PQclear(res);
-	res = NULL;
-	if (db_exec(conn, "COMMIT", err, errlen) < 0)
-		goto out;
-	st->stored += merged;
-	st->already += n - (merged > n ? n : merged);
-	rc = 0;
-out:
-	PQclear(res);
-	if (rc < 0) {
-		/* Drain anything left of a failed COPY before ROLLBACK. */
-		while ((res = PQgetResult(conn)) != NULL)
-			PQclear(res);
-		if (PQstatus(conn) == CONNECTION_OK)
-			PQclear(PQexec(conn, "ROLLBACK"));
-	}
-	return rc;
-}
+#include "record_fields.h"
 
 /* Segments and record files; not *.bad, not hidden files. */
 static int is_spool_file(const struct dirent *e)
@@ -229,12 +68,22 @@ static bool checkpoint_of_running_step(const char *name)
 	return strncmp(comm, "slurmstepd", 10) == 0;
 }
 
+/* A record of the batch as the spool holds it, kept until the batch is
+ * stored: a record the database refuses goes to its file's .bad. */
+struct batch_text {
+	char *file;
+	int line;
+	char *text;
+	size_t len;
+};
+
 /* Everything one flush carries from file to file. */
 struct flush_state {
 	PGconn *conn;
 	const char *dir;
 	unsigned batch;
-	struct copy_buf copy;		/* the batch being filled, as COPY text */
+	struct record_rows rows;	/* the batch being filled */
+	struct batch_text *texts;	/* each record's spool text and file */
 	unsigned n;
 	char **done;			/* files whose records are all in a batch */
 	unsigned n_done;
@@ -253,18 +102,72 @@ static void say(struct flush_state *fs, const char *msg)
 		fs->report(msg, fs->arg);
 }
 
-/* Commit the batch, then remove the files all of whose records it held. */
+/* Keep a rejected record's text in FILE.bad, so that nothing is lost. */
+static void keep_bad(struct flush_state *fs, const char *file, const char *text, size_t len,
+		     char *where, size_t wherelen)
+{
+	int fd;
+
+	snprintf(where, wherelen, "%s/%s.bad", fs->dir, file);
+	fd = open(where, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
+	if (fd < 0 || write(fd, text, len) != (ssize_t)len)
+		snprintf(where, wherelen, "nowhere (%s)", strerror(errno));
+	if (fd >= 0)
+		close(fd);
+}
+
+static void on_refused(unsigned ord, const char *why, void *arg)
+{
+	struct flush_state *fs = arg;
+	struct batch_text *t;
+	char where[1100], msg[2400];
+
+	if (ord < 1 || ord > fs->n)
+		return;
+	t = &fs->texts[ord - 1];
+	keep_bad(fs, t->file, t->text, t->len, where, sizeof(where));
+	fs->st->rejected++;
+	snprintf(msg, sizeof(msg), "%s/%s:%d: the database refused the record: %s; record kept in %s",
+		 fs->dir, t->file, t->line, why, where);
+	say(fs, msg);
+}
+
+static void free_texts(struct flush_state *fs)
+{
+	unsigned i;
+
+	for (i = 0; i < fs->n; i++) {
+		free(fs->texts[i].file);
+		free(fs->texts[i].text);
+	}
+}
+
+/* Store the batch in one statement (carbon.put_steps: atomic, and the
+ * rule makes a repeat harmless), then remove the files all of whose
+ * records it held. */
 static int commit_batch(struct flush_state *fs)
 {
 	char path[1024];
-	unsigned i;
+	unsigned i, stored = 0, rejected = fs->st->rejected;
+	const char *json;
 
-	if (fs->n > 0 && flush_batch(fs->conn, &fs->copy, fs->n, fs->st, fs->err, fs->errlen) < 0)
-		return -1;
+	if (fs->n > 0) {
+		json = record_rows_json(&fs->rows);
+		if (!json) {
+			snprintf(fs->err, fs->errlen, "out of memory for a batch of records");
+			return -1;
+		}
+		if (db_put_steps(fs->conn, json, &stored, on_refused, fs, fs->err, fs->errlen) < 0)
+			return -1;
+		rejected = fs->st->rejected - rejected;
+		fs->st->stored += stored;
+		fs->st->already += fs->n - (stored + rejected > fs->n ? fs->n : stored + rejected);
+	}
+	free_texts(fs);
 	fs->n = 0;
-	fs->copy.len = 0;
-	/* Committed: only now may the files go. A crash before this point
-	 * leaves them for the next flush, which the merge rule makes harmless. */
+	record_rows_reset(&fs->rows);
+	/* Stored: only now may the files go. A crash before this point leaves
+	 * them for the next flush, which the rule makes harmless. */
 	for (i = 0; i < fs->n_done; i++) {
 		snprintf(path, sizeof(path), "%s/%s", fs->dir, fs->done[i]);
 		unlink(path);
@@ -274,43 +177,38 @@ static int commit_batch(struct flush_state *fs)
 	return 0;
 }
 
-/* Keep a rejected record's text in FILE.bad, so that nothing is lost. */
-static void keep_bad(struct flush_state *fs, const char *text, size_t len, char *where,
-		     size_t wherelen)
-{
-	int fd;
-
-	snprintf(where, wherelen, "%s/%s.bad", fs->dir, fs->file);
-	fd = open(where, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
-	if (fd < 0 || write(fd, text, len) != (ssize_t)len)
-		snprintf(where, wherelen, "nowhere (%s)", strerror(errno));
-	if (fd >= 0)
-		close(fd);
-}
-
 static void on_record(const char *text, size_t len, int line,
 		      const struct step_record *r, int rc, int bad_line,
 		      const char *why, void *arg)
 {
 	struct flush_state *fs = arg;
+	struct batch_text *t;
 	char where[1100], msg[2400];
 
 	if (fs->failed)
 		return;
 	fs->st->records++;
 	if (rc < 0) {
-		keep_bad(fs, text, len, where, sizeof(where));
+		keep_bad(fs, fs->file, text, len, where, sizeof(where));
 		fs->st->rejected++;
 		snprintf(msg, sizeof(msg), "%s/%s:%d: %s; record kept in %s", fs->dir, fs->file,
 			 bad_line > 0 ? line + bad_line - 1 : line, why, where);
 		say(fs, msg);
 		return;
 	}
-	if (copy_line(&fs->copy, r) < 0) {
+	t = &fs->texts[fs->n];
+	t->file = strdup(fs->file);
+	t->text = malloc(len ? len : 1);
+	t->len = len;
+	t->line = line;
+	if (!t->file || !t->text || record_rows_add(&fs->rows, r) < 0) {
+		free(t->file);
+		free(t->text);
 		snprintf(fs->err, fs->errlen, "out of memory for a batch of records");
 		fs->failed = true;
 		return;
 	}
+	memcpy(t->text, text, len);
 	fs->n++;
 	if (fs->n == fs->batch && commit_batch(fs) < 0)
 		fs->failed = true;
@@ -407,7 +305,8 @@ int spool_flush(PGconn *conn, const char *dir, long max_bytes, unsigned batch,
 		return -1;
 	}
 	fs.done = calloc((size_t)count + 1, sizeof(*fs.done));
-	if (!fs.done) {
+	fs.texts = calloc(fs.batch, sizeof(*fs.texts));
+	if (!fs.done || !fs.texts) {
 		snprintf(err, errlen, "out of memory");
 		goto out;
 	}
@@ -461,6 +360,8 @@ out:
 	while (fs.n_done > 0)
 		free(fs.done[--fs.n_done]);
 	free(fs.done);
-	free(fs.copy.p);
+	free_texts(&fs);
+	free(fs.texts);
+	record_rows_free(&fs.rows);
 	return rc;
 }

@@ -8,7 +8,43 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "record_fields.h"
 #include "spool.h"
+
+/* The JSON rows of carbon.put_steps hold printable ASCII only, in one
+ * object whose braces and quotes balance. */
+static void check_json_row(const struct step_record *r)
+{
+	struct record_rows rows = RECORD_ROWS_INIT;
+	const char *json, *p;
+	int depth = 0;
+	bool in_string = false;
+
+	if (record_rows_add(&rows, r) < 0 || !(json = record_rows_json(&rows)))
+		abort();
+	for (p = json; *p; p++) {
+		if (*p < 0x20 || *p > 0x7e)
+			abort();
+		if (in_string) {
+			if (*p == '\\')
+				p++;
+			else if (*p == '"')
+				in_string = false;
+			continue;
+		}
+		if (*p == '"')
+			in_string = true;
+		else if (*p == '{' || *p == '[')
+			depth++;
+		else if (*p == '}' || *p == ']')
+			depth--;
+		if (depth < 0)
+			abort();
+	}
+	if (depth != 0 || in_string)
+		abort();
+	record_rows_free(&rows);
+}
 
 static void check_text(const char *s, size_t cap, bool may_be_empty)
 {
@@ -66,6 +102,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		if (!isfinite(r.energy_j[d]) || r.energy_j[d] < 0)
 			abort();
 
+	check_json_row(&r);
 	len = spool_format(&r, text, sizeof(text));
 	if (len < 0)
 		abort();

@@ -21,7 +21,7 @@ set -uo pipefail
 fuzzers=(
 	"fuzz_conf:tests/fuzz/fuzz_conf.c lib/conf.c"
 	"fuzz_label:tests/fuzz/fuzz_label.c lib/record.c"
-	"fuzz_spool:tests/fuzz/fuzz_spool.c lib/spool.c lib/record.c lib/conf.c lib/energy.c"
+	"fuzz_spool:tests/fuzz/fuzz_spool.c lib/spool.c lib/record.c lib/record_fields.c lib/conf.c lib/energy.c"
 )
 # What the lib/ sources include and link against (pkg-config names).
 pkgs=(inih libpq)

@@ -1,0 +1,509 @@
+-- SPDX-License-Identifier: GPL-2.0-or-later
+-- 013: one write path, safe against its own inputs.
+--
+-- * One upsert, over a set of rows: carbon.put_steps(jsonb), for the
+--   plugin's direct writes and for spool replay alike. It reads only its
+--   argument and carbon's own tables. The merge_spool_in* family, which
+--   read a temporary table the caller made (and so ran the caller's code
+--   with the owner's rights), is dropped; the put_step forms of 003, 010
+--   and 012 become thin wrappers, and the 18-argument form of 002 is
+--   dropped: a plugin from before 003 gets "function carbon.put_step(...)
+--   does not exist", spools its records, and a current carbon-report's
+--   `spool flush` stores them.
+-- * The record's fields are listed once, as the type carbon.step_in.
+-- * The rule: a complete record replaces a partial one of the same step,
+--   never the reverse; a later checkpoint replaces an earlier one; a
+--   replacement never changes user_name or uid. Labels (project, tag) reach
+--   the job's unlabelled partial records of the same uid, never labelled or
+--   complete ones. Energies are finite and bounded (CHECKs). Refused rows
+--   are reported by their place in the argument; no error names another
+--   row's values.
+-- * Nothing a participant can run holds a lock a writer needs: the queue of
+--   jobs to refresh is append-only (no key to wait on), and the refresh is
+--   serialised by a row of carbon.refresh_lock that no role may lock
+--   outside carbon's functions (no advisory lock anyone could take).
+
+-- The fields of a step record as writers send them: the names are the
+-- columns of carbon.step_energy (the JSON keys of put_steps).
+CREATE TYPE carbon.step_in AS (
+    cluster     text,
+    job_id      bigint,
+    step        text,
+    node        text,
+    uid         bigint,
+    user_name   text,
+    account     text,
+    project     text,
+    tag         text,
+    start_time  timestamptz,
+    end_time    timestamptz,
+    cpu_j       float8,
+    dram_j      float8,
+    gpu_j       float8,
+    other_j     float8,
+    samples     integer,
+    method      text,
+    partial     boolean,
+    job_cpu_j   float8,
+    job_dram_j  float8,
+    job_gpu_j   float8,
+    job_other_j float8,
+    estimated_j float8,
+    cpu_time_s  float8,
+    split       text,
+    notes       text,
+    hours       jsonb,
+    cpu_model   text,
+    alloc_cpus  integer,
+    gpu_model   text,
+    gpus        integer,
+    exit_status integer
+);
+
+-- The most energy one record may hold, in joules: 10^13 J is 2.8 GWh, a
+-- 100 kW node for three years. An hour bucket is bounded the same way.
+CREATE FUNCTION carbon.energy_ok(j float8)
+RETURNS boolean
+LANGUAGE sql IMMUTABLE PARALLEL SAFE
+AS $$ SELECT j IS NULL OR (j >= 0 AND j <= 1e13) $$;	-- NaN > every number
+
+-- A JSON number that is a bounded energy (no cast error for 1e400 or a
+-- string: the kinds are checked first).
+CREATE FUNCTION carbon.json_energy_ok(v jsonb)
+RETURNS boolean
+LANGUAGE sql IMMUTABLE PARALLEL SAFE
+AS $$
+    SELECT CASE WHEN jsonb_typeof(v) = 'number' THEN v::numeric BETWEEN 0 AND 1e13
+                ELSE false END
+$$;
+
+-- "YYYY-MM-DDTHH:MM:SSZ" (the plugin writes the start of the hour), a real
+-- date from 1970 to 2199: what the hour buckets' readers cast to
+-- timestamptz, so no bucket can make them fail.
+CREATE FUNCTION carbon.hour_text_ok(s text)
+RETURNS boolean
+LANGUAGE sql IMMUTABLE PARALLEL SAFE
+AS $$
+    SELECT CASE WHEN s ~ '^(19[7-9][0-9]|2[01][0-9][0-9])-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])T([01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9]Z$'
+                THEN substr(s, 9, 2)::int <= extract(day FROM
+                         make_date(substr(s, 1, 4)::int, substr(s, 6, 2)::int, 1)
+                         + interval '1 month - 1 day')
+                ELSE false END
+$$;
+
+-- The hours column: NULL, or an array of at most 744 buckets, each an
+-- object with a valid hour and four bounded energies.
+CREATE FUNCTION carbon.hours_ok(h jsonb)
+RETURNS boolean
+LANGUAGE sql IMMUTABLE PARALLEL SAFE
+AS $$
+    SELECT CASE
+        WHEN h IS NULL THEN true
+        WHEN jsonb_typeof(h) <> 'array' OR jsonb_array_length(h) > 744 THEN false
+        ELSE NOT EXISTS (
+            SELECT FROM jsonb_array_elements(h) AS e
+            WHERE CASE WHEN jsonb_typeof(e) <> 'object' THEN true
+                       WHEN jsonb_typeof(e->'hour') IS DISTINCT FROM 'string' THEN true
+                       ELSE NOT (carbon.hour_text_ok(e->>'hour')
+                                 AND carbon.json_energy_ok(e->'cpu_j')
+                                 AND carbon.json_energy_ok(e->'dram_j')
+                                 AND carbon.json_energy_ok(e->'gpu_j')
+                                 AND carbon.json_energy_ok(e->'other_j')) END)
+        END
+$$;
+
+-- Printable ASCII without spaces, 1 to max characters (names, methods).
+CREATE FUNCTION carbon.name_ok(s text, max integer)
+RETURNS boolean
+LANGUAGE sql IMMUTABLE PARALLEL SAFE
+AS $$ SELECT s ~ '^[!-~]+$' AND length(s) <= max $$;
+
+-- Why a record is refused, or NULL when it is fine. The same bounds as the
+-- plugin's spool codec (lib/spool.c).
+CREATE FUNCTION carbon.step_in_problem(r carbon.step_in)
+RETURNS text
+LANGUAGE sql IMMUTABLE PARALLEL SAFE
+AS $$
+    SELECT CASE
+        WHEN r.cluster IS NULL OR r.job_id IS NULL OR r.step IS NULL OR r.node IS NULL
+             OR r.uid IS NULL OR r.user_name IS NULL OR r.start_time IS NULL
+             OR r.end_time IS NULL OR r.method IS NULL OR r.partial IS NULL
+             OR r.cpu_j IS NULL OR r.dram_j IS NULL OR r.gpu_j IS NULL OR r.other_j IS NULL
+            THEN 'a required field is missing'
+        WHEN NOT (carbon.name_ok(r.cluster, 127) AND carbon.name_ok(r.step, 15)
+                  AND carbon.name_ok(r.node, 127) AND carbon.name_ok(r.user_name, 63)
+                  AND carbon.name_ok(r.method, 63)
+                  AND (r.account IS NULL OR r.account = '' OR carbon.name_ok(r.account, 127))
+                  AND (r.split IS NULL OR carbon.name_ok(r.split, 31)))
+            THEN 'a name holds characters other than printable ASCII, or is too long'
+        WHEN NOT ((r.project IS NULL OR r.project ~ '^[A-Za-z0-9._:+/-]{1,64}$')
+                  AND (r.tag IS NULL OR r.tag ~ '^[A-Za-z0-9._:+/-]{1,64}$'))
+            THEN 'project and tag must be 1 to 64 characters of [A-Za-z0-9._:+/-]'
+        WHEN NOT ((r.notes IS NULL OR (r.notes ~ '^[ -~]*$' AND length(r.notes) <= 255))
+                  AND (r.cpu_model IS NULL OR (r.cpu_model ~ '^[ -~]*$' AND length(r.cpu_model) <= 127))
+                  AND (r.gpu_model IS NULL OR (r.gpu_model ~ '^[ -~]*$' AND length(r.gpu_model) <= 95)))
+            THEN 'notes or a model name hold characters other than printable ASCII, or are too long'
+        WHEN r.job_id < 0 OR r.job_id > 4294967295 OR r.uid < 0 OR r.uid > 4294967295
+            THEN 'job_id and uid must be 32-bit whole numbers'
+        WHEN NOT (r.start_time >= '1970-01-01' AND r.end_time < '2200-01-01'
+                  AND r.end_time >= r.start_time)
+            THEN 'start_time and end_time must be times from 1970 to 2199, the end not before the start'
+        WHEN NOT (carbon.energy_ok(r.cpu_j) AND carbon.energy_ok(r.dram_j)
+                  AND carbon.energy_ok(r.gpu_j) AND carbon.energy_ok(r.other_j)
+                  AND carbon.energy_ok(r.job_cpu_j) AND carbon.energy_ok(r.job_dram_j)
+                  AND carbon.energy_ok(r.job_gpu_j) AND carbon.energy_ok(r.job_other_j)
+                  AND carbon.energy_ok(r.estimated_j)
+                  AND (r.cpu_time_s IS NULL OR (r.cpu_time_s >= 0 AND r.cpu_time_s <= 1e12)))
+            THEN 'energies must be numbers of joules from 0 to 1e13'
+        WHEN NOT carbon.hours_ok(r.hours)
+            THEN 'hours must be at most 744 buckets, each a valid hour with four energies from 0 to 1e13 J'
+        WHEN coalesce(r.samples, 0) < 0 OR coalesce(r.alloc_cpus, 0) < 0 OR coalesce(r.gpus, 0) < 0
+             OR r.exit_status < 0 OR r.exit_status > 65535
+            THEN 'samples, alloc_cpus and gpus must be >= 0, exit_status a wait status'
+    END
+$$;
+
+-- The table holds to the same bounds, whoever writes (rows stored before
+-- 013 are not re-checked: NOT VALID).
+ALTER TABLE carbon.step_energy
+    ADD CONSTRAINT step_energy_bounded CHECK (
+        carbon.energy_ok(cpu_j) AND carbon.energy_ok(dram_j) AND carbon.energy_ok(gpu_j)
+        AND carbon.energy_ok(other_j) AND carbon.energy_ok(job_cpu_j)
+        AND carbon.energy_ok(job_dram_j) AND carbon.energy_ok(job_gpu_j)
+        AND carbon.energy_ok(job_other_j) AND carbon.energy_ok(estimated_j)
+        AND carbon.hours_ok(hours)) NOT VALID;
+
+-- The upsert, the one place that writes records. p_rows: a JSON array of
+-- objects with the fields of carbon.step_in (missing keys are NULL).
+-- stored: rows added, or partial rows replaced; refused: the 1-based places
+-- of the rows refused, why: the reason of each. Of several rows for one
+-- step in the same call, the complete one (else the latest) is taken.
+CREATE FUNCTION carbon.put_steps(p_rows jsonb,
+                                 OUT stored integer, OUT refused integer[], OUT why text[])
+LANGUAGE plpgsql SECURITY DEFINER
+SET search_path = carbon, pg_temp SET jit = off
+AS $$
+BEGIN
+    IF jsonb_typeof(p_rows) IS DISTINCT FROM 'array' THEN
+        RAISE EXCEPTION 'carbon.put_steps takes a JSON array of step records'
+            USING ERRCODE = 'invalid_parameter_value';
+    END IF;
+    WITH r AS MATERIALIZED (
+        SELECT e.ord::integer AS ord, x.*, carbon.step_in_problem(x) AS problem
+        FROM jsonb_array_elements(p_rows) WITH ORDINALITY AS e(v, ord)
+        CROSS JOIN LATERAL jsonb_populate_record(NULL::carbon.step_in,
+            CASE WHEN jsonb_typeof(e.v) = 'object' THEN e.v ELSE '{}' END) AS x
+    ), ok AS (
+        SELECT DISTINCT ON (cluster, job_id, step, node) *
+        FROM r WHERE problem IS NULL
+        ORDER BY cluster, job_id, step, node, partial, end_time DESC
+    ), up AS (
+        INSERT INTO carbon.step_energy AS s
+            (cluster, job_id, step, node, uid, user_name, account, project, tag,
+             start_time, end_time, cpu_j, dram_j, gpu_j, other_j, samples, method, partial,
+             job_cpu_j, job_dram_j, job_gpu_j, job_other_j, estimated_j, cpu_time_s,
+             split, notes, hours, cpu_model, alloc_cpus, gpu_model, gpus, exit_status)
+        SELECT cluster, job_id, step, node, uid, user_name, nullif(account, ''), project, tag,
+               start_time, end_time, cpu_j, dram_j, gpu_j, other_j, coalesce(samples, 0),
+               method, partial, job_cpu_j, job_dram_j, job_gpu_j, job_other_j,
+               coalesce(estimated_j, 0), cpu_time_s, split, notes, hours, cpu_model,
+               alloc_cpus, gpu_model, gpus, exit_status
+        FROM ok
+        ON CONFLICT (cluster, job_id, step, node) DO UPDATE SET
+            account = EXCLUDED.account, project = EXCLUDED.project, tag = EXCLUDED.tag,
+            start_time = EXCLUDED.start_time, end_time = EXCLUDED.end_time,
+            cpu_j = EXCLUDED.cpu_j, dram_j = EXCLUDED.dram_j, gpu_j = EXCLUDED.gpu_j,
+            other_j = EXCLUDED.other_j, samples = EXCLUDED.samples,
+            method = EXCLUDED.method, partial = EXCLUDED.partial,
+            job_cpu_j = EXCLUDED.job_cpu_j, job_dram_j = EXCLUDED.job_dram_j,
+            job_gpu_j = EXCLUDED.job_gpu_j, job_other_j = EXCLUDED.job_other_j,
+            estimated_j = EXCLUDED.estimated_j, cpu_time_s = EXCLUDED.cpu_time_s,
+            split = EXCLUDED.split, notes = EXCLUDED.notes, hours = EXCLUDED.hours,
+            cpu_model = EXCLUDED.cpu_model, alloc_cpus = EXCLUDED.alloc_cpus,
+            gpu_model = EXCLUDED.gpu_model, gpus = EXCLUDED.gpus,
+            exit_status = EXCLUDED.exit_status,
+            inserted_at = now()
+        WHERE s.partial AND (NOT EXCLUDED.partial OR EXCLUDED.end_time > s.end_time)
+              AND s.uid = EXCLUDED.uid AND s.user_name = EXCLUDED.user_name
+        RETURNING 1
+    )
+    SELECT (SELECT count(*)::integer FROM up),
+           coalesce(array_agg(r.ord ORDER BY r.ord) FILTER (WHERE r.problem IS NOT NULL), '{}'),
+           coalesce(array_agg(r.problem ORDER BY r.ord) FILTER (WHERE r.problem IS NOT NULL), '{}')
+    INTO stored, refused, why
+    FROM r;
+EXCEPTION WHEN OTHERS THEN
+    -- Say what went wrong without the DETAIL of a constraint, which would
+    -- show a row's values (another job's labels among them).
+    RAISE EXCEPTION 'carbon.put_steps: %', SQLERRM USING ERRCODE = SQLSTATE;
+END
+$$;
+REVOKE ALL ON FUNCTION carbon.put_steps(jsonb) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION carbon.put_steps(jsonb) TO carbon_writer, carbon_admin;
+
+-- The older put_step forms: one record through put_steps; a refused record
+-- is an error, as a CHECK was before.
+DROP FUNCTION carbon.put_step(text, bigint, text, text, bigint, text, text,
+    text, text, timestamptz, timestamptz, float8, float8, float8, float8, integer,
+    text, boolean, float8, float8, float8, float8, float8, float8, text, text, jsonb,
+    text, integer, text, integer, integer);
+CREATE FUNCTION carbon.put_step(
+    p_cluster text, p_job_id bigint, p_step text, p_node text,
+    p_uid bigint, p_user_name text, p_account text, p_project text, p_tag text,
+    p_start_time timestamptz, p_end_time timestamptz,
+    p_cpu_j float8, p_dram_j float8, p_gpu_j float8, p_other_j float8,
+    p_samples integer, p_method text, p_partial boolean,
+    p_job_cpu_j float8, p_job_dram_j float8, p_job_gpu_j float8, p_job_other_j float8,
+    p_estimated_j float8, p_cpu_time_s float8, p_split text, p_notes text,
+    p_hours jsonb,
+    p_cpu_model text, p_alloc_cpus integer, p_gpu_model text, p_gpus integer,
+    p_exit_status integer)
+RETURNS integer
+LANGUAGE plpgsql
+SET search_path = carbon, pg_temp
+AS $$
+DECLARE
+    res record;
+BEGIN
+    SELECT * INTO res FROM carbon.put_steps(jsonb_build_array(to_jsonb(ROW(
+        p_cluster, p_job_id, p_step, p_node, p_uid, p_user_name, p_account, p_project,
+        p_tag, p_start_time, p_end_time, p_cpu_j, p_dram_j, p_gpu_j, p_other_j, p_samples,
+        p_method, p_partial, p_job_cpu_j, p_job_dram_j, p_job_gpu_j, p_job_other_j,
+        p_estimated_j, p_cpu_time_s, p_split, p_notes, p_hours, p_cpu_model, p_alloc_cpus,
+        p_gpu_model, p_gpus, p_exit_status)::carbon.step_in)));
+    IF cardinality(res.refused) > 0 THEN
+        RAISE EXCEPTION 'record refused: %', res.why[1] USING ERRCODE = 'check_violation';
+    END IF;
+    RETURN res.stored;
+END
+$$;
+
+DROP FUNCTION carbon.put_step(text, bigint, text, text, bigint, text, text,
+    text, text, timestamptz, timestamptz, float8, float8, float8, float8, integer,
+    text, boolean, float8, float8, float8, float8, float8, float8, text, text, jsonb,
+    text, integer, text, integer);
+CREATE FUNCTION carbon.put_step(
+    p_cluster text, p_job_id bigint, p_step text, p_node text,
+    p_uid bigint, p_user_name text, p_account text, p_project text, p_tag text,
+    p_start_time timestamptz, p_end_time timestamptz,
+    p_cpu_j float8, p_dram_j float8, p_gpu_j float8, p_other_j float8,
+    p_samples integer, p_method text, p_partial boolean,
+    p_job_cpu_j float8, p_job_dram_j float8, p_job_gpu_j float8, p_job_other_j float8,
+    p_estimated_j float8, p_cpu_time_s float8, p_split text, p_notes text,
+    p_hours jsonb,
+    p_cpu_model text, p_alloc_cpus integer, p_gpu_model text, p_gpus integer)
+RETURNS integer
+LANGUAGE sql
+SET search_path = carbon, pg_temp
+AS $$
+    SELECT carbon.put_step(p_cluster, p_job_id, p_step, p_node, p_uid, p_user_name,
+        p_account, p_project, p_tag, p_start_time, p_end_time, p_cpu_j, p_dram_j,
+        p_gpu_j, p_other_j, p_samples, p_method, p_partial, p_job_cpu_j, p_job_dram_j,
+        p_job_gpu_j, p_job_other_j, p_estimated_j, p_cpu_time_s, p_split, p_notes,
+        p_hours, p_cpu_model, p_alloc_cpus, p_gpu_model, p_gpus, NULL::integer)
+$$;
+
+DROP FUNCTION carbon.put_step(text, bigint, text, text, bigint, text, text,
+    text, text, timestamptz, timestamptz, float8, float8, float8, float8, integer,
+    text, boolean, float8, float8, float8, float8, float8, float8, text, text, jsonb);
+CREATE FUNCTION carbon.put_step(
+    p_cluster text, p_job_id bigint, p_step text, p_node text,
+    p_uid bigint, p_user_name text, p_account text, p_project text, p_tag text,
+    p_start_time timestamptz, p_end_time timestamptz,
+    p_cpu_j float8, p_dram_j float8, p_gpu_j float8, p_other_j float8,
+    p_samples integer, p_method text, p_partial boolean,
+    p_job_cpu_j float8, p_job_dram_j float8, p_job_gpu_j float8, p_job_other_j float8,
+    p_estimated_j float8, p_cpu_time_s float8, p_split text, p_notes text,
+    p_hours jsonb)
+RETURNS integer
+LANGUAGE sql
+SET search_path = carbon, pg_temp
+AS $$
+    SELECT carbon.put_step(p_cluster, p_job_id, p_step, p_node, p_uid, p_user_name,
+        p_account, p_project, p_tag, p_start_time, p_end_time, p_cpu_j, p_dram_j,
+        p_gpu_j, p_other_j, p_samples, p_method, p_partial, p_job_cpu_j, p_job_dram_j,
+        p_job_gpu_j, p_job_other_j, p_estimated_j, p_cpu_time_s, p_split, p_notes,
+        p_hours, NULL::text, NULL::integer, NULL::text, NULL::integer, NULL::integer)
+$$;
+
+-- The put_step wrappers run with the caller's rights (put_steps checks who
+-- may write); only those who may call put_steps may call them.
+DO $$
+DECLARE
+    f regprocedure;
+BEGIN
+    FOR f IN SELECT p.oid::regprocedure FROM pg_proc p
+             WHERE p.pronamespace = 'carbon'::regnamespace AND p.proname = 'put_step' LOOP
+        EXECUTE format('REVOKE ALL ON FUNCTION %s FROM PUBLIC', f);
+        EXECUTE format('GRANT EXECUTE ON FUNCTION %s TO carbon_writer, carbon_admin', f);
+    END LOOP;
+END
+$$;
+
+DROP FUNCTION carbon.put_step(text, bigint, text, text, bigint, text, text,
+    text, text, timestamptz, timestamptz, float8, float8, float8, float8, integer,
+    text, boolean);
+DROP FUNCTION carbon.merge_spool_in();
+DROP FUNCTION carbon.merge_spool_in3();
+DROP FUNCTION carbon.merge_spool_in4();
+DROP FUNCTION carbon.merge_spool_in5();
+
+-- Labels: a new record takes the project and tag of its job's records of
+-- the same uid; a labelled record gives them only to the job's unlabelled
+-- partial records of the same uid. A complete or labelled record is never
+-- rewritten.
+CREATE OR REPLACE FUNCTION carbon.step_energy_take_labels()
+RETURNS trigger
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = carbon, pg_temp
+AS $$
+BEGIN
+    IF NEW.project IS NULL THEN
+        SELECT s.project INTO NEW.project FROM carbon.step_energy s
+        WHERE s.cluster = NEW.cluster AND s.job_id = NEW.job_id AND s.uid = NEW.uid
+              AND s.project IS NOT NULL
+        ORDER BY s.start_time, s.step, s.node LIMIT 1;
+    END IF;
+    IF NEW.tag IS NULL THEN
+        SELECT s.tag INTO NEW.tag FROM carbon.step_energy s
+        WHERE s.cluster = NEW.cluster AND s.job_id = NEW.job_id AND s.uid = NEW.uid
+              AND s.tag IS NOT NULL
+        ORDER BY s.start_time, s.step, s.node LIMIT 1;
+    END IF;
+    RETURN NEW;
+END
+$$;
+
+CREATE OR REPLACE FUNCTION carbon.step_energy_give_labels()
+RETURNS trigger
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = carbon, pg_temp
+AS $$
+BEGIN
+    IF pg_trigger_depth() > 1 THEN
+        RETURN NULL;    -- the UPDATEs below fire this again
+    END IF;
+    UPDATE carbon.step_energy s SET project = n.project
+    FROM (SELECT DISTINCT ON (cluster, job_id, uid) cluster, job_id, uid, project FROM new_rows
+          WHERE project IS NOT NULL ORDER BY cluster, job_id, uid, start_time, step, node) n
+    WHERE s.cluster = n.cluster AND s.job_id = n.job_id AND s.uid = n.uid
+          AND s.project IS NULL AND s.partial;
+    UPDATE carbon.step_energy s SET tag = n.tag
+    FROM (SELECT DISTINCT ON (cluster, job_id, uid) cluster, job_id, uid, tag FROM new_rows
+          WHERE tag IS NOT NULL ORDER BY cluster, job_id, uid, start_time, step, node) n
+    WHERE s.cluster = n.cluster AND s.job_id = n.job_id AND s.uid = n.uid
+          AND s.tag IS NULL AND s.partial;
+    RETURN NULL;
+END
+$$;
+
+-- The queue of jobs to refresh: append-only. A writer's insert has no key
+-- to wait on, whatever a report holds open.
+ALTER TABLE carbon.job_refresh_queue DROP CONSTRAINT job_refresh_queue_pkey;
+CREATE INDEX job_refresh_queue_job ON carbon.job_refresh_queue (cluster, job_id);
+
+CREATE OR REPLACE FUNCTION carbon.step_energy_totals()
+RETURNS trigger
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = carbon, pg_temp
+AS $$
+BEGIN
+    -- Each branch names only the transition tables its event has.
+    IF TG_OP = 'INSERT' THEN
+        INSERT INTO carbon.job_refresh_queue
+            SELECT DISTINCT cluster, job_id FROM new_rows;
+    ELSIF TG_OP = 'UPDATE' THEN
+        INSERT INTO carbon.job_refresh_queue
+            SELECT cluster, job_id FROM new_rows
+            UNION SELECT cluster, job_id FROM old_rows;
+    ELSE
+        INSERT INTO carbon.job_refresh_queue
+            SELECT DISTINCT cluster, job_id FROM old_rows;
+    END IF;
+    RETURN NULL;
+END
+$$;
+
+-- One refresh at a time, by a row lock that only carbon's functions take
+-- (no role has UPDATE on this table): writers never take it.
+CREATE TABLE carbon.refresh_lock (
+    one boolean PRIMARY KEY DEFAULT true CHECK (one)
+);
+INSERT INTO carbon.refresh_lock VALUES (true);
+
+-- job_totals_refresh of 008, serialised by that row instead of an
+-- advisory lock any role could take.
+CREATE OR REPLACE FUNCTION carbon.job_totals_refresh(p_cluster text[], p_job_id bigint[])
+RETURNS void
+LANGUAGE plpgsql SECURITY DEFINER
+SET search_path = carbon, pg_temp SET plan_cache_mode = force_custom_plan
+AS $$
+BEGIN
+    PERFORM FROM carbon.refresh_lock FOR UPDATE;
+    DELETE FROM carbon.job_hour h
+        USING unnest(p_cluster, p_job_id) AS k(cluster, job_id)
+        WHERE h.cluster = k.cluster AND h.job_id = k.job_id;
+    DELETE FROM carbon.job_total t
+        USING unnest(p_cluster, p_job_id) AS k(cluster, job_id)
+        WHERE t.cluster = k.cluster AND t.job_id = k.job_id;
+    INSERT INTO carbon.job_hour (cluster, job_id, hour, j)
+        SELECT s.cluster, s.job_id, (h->>'hour')::timestamptz,
+               sum((h->>'cpu_j')::float8 + (h->>'dram_j')::float8
+                   + (h->>'gpu_j')::float8 + (h->>'other_j')::float8)
+        FROM carbon.step_energy s
+        JOIN unnest(p_cluster, p_job_id) AS k(cluster, job_id)
+            ON k.cluster = s.cluster AND k.job_id = s.job_id
+        CROSS JOIN jsonb_array_elements(s.hours) AS h
+        WHERE s.hours IS NOT NULL
+        GROUP BY 1, 2, 3;
+    INSERT INTO carbon.job_total
+        SELECT s.cluster, s.job_id,
+               (array_agg(s.user_name ORDER BY s.start_time, s.step, s.node))[1],
+               (array_agg(s.project ORDER BY s.start_time, s.step, s.node)
+                    FILTER (WHERE s.project IS NOT NULL))[1],
+               (array_agg(s.tag ORDER BY s.start_time, s.step, s.node)
+                    FILTER (WHERE s.tag IS NOT NULL))[1],
+               coalesce(array_agg(DISTINCT s.project) FILTER (WHERE s.project IS NOT NULL),
+                        '{}'),
+               coalesce(array_agg(DISTINCT s.tag) FILTER (WHERE s.tag IS NOT NULL), '{}'),
+               min(s.start_time), max(s.end_time),
+               coalesce(sum(coalesce(s.job_cpu_j, 0)) FILTER (WHERE s.method <> 'none'), 0),
+               coalesce(sum(coalesce(s.job_dram_j, 0)) FILTER (WHERE s.method <> 'none'), 0),
+               coalesce(sum(coalesce(s.job_gpu_j, 0)) FILTER (WHERE s.method <> 'none'), 0),
+               coalesce(sum(coalesce(s.job_other_j, 0)) FILTER (WHERE s.method <> 'none'), 0),
+               coalesce((SELECT sum(h.j) FROM carbon.job_hour h
+                         WHERE h.cluster = s.cluster AND h.job_id = s.job_id), 0),
+               coalesce(sum(s.estimated_j) FILTER (WHERE s.method <> 'none'), 0),
+               sum(s.cpu_time_s), count(s.cpu_time_s),
+               bool_or(s.method <> 'none'), count(*),
+               bool_or(s.job_cpu_j IS NULL) OR count(DISTINCT s.user_name) > 1
+        FROM carbon.step_energy s
+        JOIN unnest(p_cluster, p_job_id) AS k(cluster, job_id)
+            ON k.cluster = s.cluster AND k.job_id = s.job_id
+        GROUP BY s.cluster, s.job_id;
+END
+$$;
+
+-- Catch up the noted jobs. Waits at most 10 s for another report's catch-up
+-- (a report then adds up the records itself); a writer never waits on it.
+CREATE OR REPLACE FUNCTION carbon.job_totals_catch_up()
+RETURNS bigint
+LANGUAGE plpgsql SECURITY DEFINER
+SET search_path = carbon, pg_temp SET lock_timeout = '10s'
+AS $$
+DECLARE
+    clusters text[];
+    job_ids bigint[];
+BEGIN
+    IF NOT EXISTS (SELECT FROM carbon.job_refresh_queue) THEN
+        RETURN 0;
+    END IF;
+    PERFORM FROM carbon.refresh_lock FOR UPDATE;
+    WITH q AS (DELETE FROM carbon.job_refresh_queue RETURNING cluster, job_id)
+    SELECT array_agg(cluster), array_agg(job_id) INTO clusters, job_ids
+    FROM (SELECT DISTINCT cluster, job_id FROM q) d;
+    IF clusters IS NULL THEN
+        RETURN 0;
+    END IF;
+    PERFORM carbon.job_totals_refresh(clusters, job_ids);
+    PERFORM carbon.job_carbon_refresh(clusters, job_ids);
+    RETURN cardinality(clusters);
+END
+$$;

@@ -1,0 +1,133 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* The record's one list of fields (lib/record_fields.c) against the SQL
+ * type it is written for (carbon.step_in, sql/013), and the JSON rows of
+ * carbon.put_steps: escaping, NULLs of absent groups, numbers. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <math.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <cmocka.h>
+
+#include "record_fields.h"
+
+/* The field names of "CREATE TYPE carbon.step_in AS (...)" in FILE, in
+ * order, into names (at most max); returns how many, -1 when not found. */
+static int sql_type_fields(const char *file, char names[][64], int max)
+{
+	char line[512];
+	int n = -1;
+	FILE *fp = fopen(file, "r");
+
+	if (!fp)
+		return -1;
+	while (fgets(line, sizeof(line), fp)) {
+		char name[64];
+
+		if (n < 0) {
+			if (strstr(line, "CREATE TYPE carbon.step_in AS ("))
+				n = 0;
+			continue;
+		}
+		if (line[0] == ')')
+			break;
+		if (sscanf(line, " %63[a-z_]", name) == 1 && n < max)
+			strcpy(names[n++], name);
+	}
+	fclose(fp);
+	return n;
+}
+
+static void test_fields_match_sql(void **state)
+{
+	const char *top = getenv("top_srcdir");
+	char path[1024], names[64][64];
+	int n;
+	size_t i;
+
+	(void)state;
+	snprintf(path, sizeof(path), "%s/sql/013_write_path.sql", top ? top : ".");
+	n = sql_type_fields(path, names, 64);
+	if (n < 0)
+		fail_msg("cannot read carbon.step_in from %s", path);
+	assert_int_equal((size_t)n, record_field_count);
+	for (i = 0; i < record_field_count; i++)
+		if (strcmp(names[i], record_fields[i].name))
+			fail_msg("field %zu: C says %s, SQL says %s", i, record_fields[i].name,
+				 names[i]);
+}
+
+static struct step_record *sample(void)
+{
+	static struct step_record r;
+
+	memset(&r, 0, sizeof(r));
+	strcpy(r.cluster, "c1");
+	r.job_id = 42;
+	strcpy(r.step, "batch");
+	strcpy(r.node, "n1");
+	r.uid = 1001;
+	strcpy(r.user, "alice");
+	strcpy(r.account, "acct\"x\\y\nz\xff");
+	strcpy(r.tag, "run3");
+	r.start_s = 1795773600.5;
+	r.end_s = 1795777200.0;
+	r.energy_j[DOMAIN_CPU] = 12.5;
+	r.samples = 3;
+	strcpy(r.method, "rapl");
+	return &r;
+}
+
+static void test_json_row(void **state)
+{
+	struct record_rows rows = RECORD_ROWS_INIT;
+	struct step_record *r = sample();
+	const char *json;
+
+	(void)state;
+	json = record_rows_json(&rows);
+	assert_string_equal(json, "[]");
+	assert_int_equal(record_rows_add(&rows, r), 0);
+	json = record_rows_json(&rows);
+	assert_non_null(json);
+	assert_non_null(strstr(json, "[{\"cluster\":\"c1\",\"job_id\":42,\"step\":\"batch\""));
+	/* Quotes, backslashes, control characters and bytes above 0x7e. */
+	assert_non_null(strstr(json, "\"account\":\"acct\\\"x\\\\y\\u000az\\u00ff\""));
+	assert_non_null(strstr(json, "\"project\":null,\"tag\":\"run3\""));
+	assert_non_null(strstr(json, "\"start_time\":\"2026-11-27 10:00:00.500000+00\""));
+	assert_non_null(strstr(json, "\"cpu_j\":12.500000,"));
+	assert_non_null(strstr(json, "\"partial\":false"));
+	/* A record of an older plugin: its later groups are NULL. */
+	assert_non_null(strstr(json, "\"job_cpu_j\":null"));
+	assert_non_null(strstr(json, "\"hours\":null"));
+	assert_non_null(strstr(json, "\"gpus\":null,\"exit_status\":null}]"));
+
+	r->has_job = true;
+	r->job_j[DOMAIN_GPU] = INFINITY;
+	r->has_exit = true;
+	r->exit_status = 768;
+	assert_int_equal(record_rows_add(&rows, r), 0);
+	json = record_rows_json(&rows);
+	assert_non_null(strstr(json, "},{\"cluster\""));
+	assert_non_null(strstr(json, "\"job_gpu_j\":\"NaN\""));
+	assert_non_null(strstr(json, "\"hours\":[]"));
+	assert_non_null(strstr(json, "\"exit_status\":768}]"));
+	assert_int_equal(rows.n, 2);
+
+	record_rows_reset(&rows);
+	assert_string_equal(record_rows_json(&rows), "[]");
+	record_rows_free(&rows);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_fields_match_sql),
+		cmocka_unit_test(test_json_row),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
