@@ -67,111 +67,15 @@ RETURNS boolean
 LANGUAGE sql IMMUTABLE PARALLEL SAFE
 AS $$ SELECT j IS NULL OR (j >= 0 AND j <= 1e13) $$;	-- NaN > every number
 
--- A JSON number that is a bounded energy (no cast error for 1e400 or a
--- string: the kinds are checked first).
-CREATE FUNCTION carbon.json_energy_ok(v jsonb)
-RETURNS boolean
-LANGUAGE sql IMMUTABLE PARALLEL SAFE
-AS $$
-    SELECT CASE WHEN jsonb_typeof(v) = 'number' THEN v::numeric BETWEEN 0 AND 1e13
-                ELSE false END
-$$;
-
--- "YYYY-MM-DDTHH:MM:SSZ" (the plugin writes the start of the hour), a real
--- date from 1970 to 2199: what the hour buckets' readers cast to
--- timestamptz, so no bucket can make them fail.
-CREATE FUNCTION carbon.hour_text_ok(s text)
-RETURNS boolean
-LANGUAGE sql IMMUTABLE PARALLEL SAFE
-AS $$
-    SELECT CASE WHEN s ~ '^(19[7-9][0-9]|2[01][0-9][0-9])-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])T([01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9]Z$'
-                THEN substr(s, 9, 2)::int <= extract(day FROM
-                         make_date(substr(s, 1, 4)::int, substr(s, 6, 2)::int, 1)
-                         + interval '1 month - 1 day')
-                ELSE false END
-$$;
-
--- The hours column: NULL, or an array of at most 744 buckets, each an
--- object with a valid hour and four bounded energies.
-CREATE FUNCTION carbon.hours_ok(h jsonb)
-RETURNS boolean
-LANGUAGE sql IMMUTABLE PARALLEL SAFE
-AS $$
-    SELECT CASE
-        WHEN h IS NULL THEN true
-        WHEN jsonb_typeof(h) <> 'array' OR jsonb_array_length(h) > 744 THEN false
-        ELSE NOT EXISTS (
-            SELECT FROM jsonb_array_elements(h) AS e
-            WHERE CASE WHEN jsonb_typeof(e) <> 'object' THEN true
-                       WHEN jsonb_typeof(e->'hour') IS DISTINCT FROM 'string' THEN true
-                       ELSE NOT (carbon.hour_text_ok(e->>'hour')
-                                 AND carbon.json_energy_ok(e->'cpu_j')
-                                 AND carbon.json_energy_ok(e->'dram_j')
-                                 AND carbon.json_energy_ok(e->'gpu_j')
-                                 AND carbon.json_energy_ok(e->'other_j')) END)
-        END
-$$;
-
--- Printable ASCII without spaces, 1 to max characters (names, methods).
-CREATE FUNCTION carbon.name_ok(s text, max integer)
-RETURNS boolean
-LANGUAGE sql IMMUTABLE PARALLEL SAFE
-AS $$ SELECT s ~ '^[!-~]+$' AND length(s) <= max $$;
-
--- Why a record is refused, or NULL when it is fine. The same bounds as the
--- plugin's spool codec (lib/spool.c).
-CREATE FUNCTION carbon.step_in_problem(r carbon.step_in)
-RETURNS text
-LANGUAGE sql IMMUTABLE PARALLEL SAFE
-AS $$
-    SELECT CASE
-        WHEN r.cluster IS NULL OR r.job_id IS NULL OR r.step IS NULL OR r.node IS NULL
-             OR r.uid IS NULL OR r.user_name IS NULL OR r.start_time IS NULL
-             OR r.end_time IS NULL OR r.method IS NULL OR r.partial IS NULL
-             OR r.cpu_j IS NULL OR r.dram_j IS NULL OR r.gpu_j IS NULL OR r.other_j IS NULL
-            THEN 'a required field is missing'
-        WHEN NOT (carbon.name_ok(r.cluster, 127) AND carbon.name_ok(r.step, 15)
-                  AND carbon.name_ok(r.node, 127) AND carbon.name_ok(r.user_name, 63)
-                  AND carbon.name_ok(r.method, 63)
-                  AND (r.account IS NULL OR r.account = '' OR carbon.name_ok(r.account, 127))
-                  AND (r.split IS NULL OR carbon.name_ok(r.split, 31)))
-            THEN 'a name holds characters other than printable ASCII, or is too long'
-        WHEN NOT ((r.project IS NULL OR r.project ~ '^[A-Za-z0-9._:+/-]{1,64}$')
-                  AND (r.tag IS NULL OR r.tag ~ '^[A-Za-z0-9._:+/-]{1,64}$'))
-            THEN 'project and tag must be 1 to 64 characters of [A-Za-z0-9._:+/-]'
-        WHEN NOT ((r.notes IS NULL OR (r.notes ~ '^[ -~]*$' AND length(r.notes) <= 255))
-                  AND (r.cpu_model IS NULL OR (r.cpu_model ~ '^[ -~]*$' AND length(r.cpu_model) <= 127))
-                  AND (r.gpu_model IS NULL OR (r.gpu_model ~ '^[ -~]*$' AND length(r.gpu_model) <= 95)))
-            THEN 'notes or a model name hold characters other than printable ASCII, or are too long'
-        WHEN r.job_id < 0 OR r.job_id > 4294967295 OR r.uid < 0 OR r.uid > 4294967295
-            THEN 'job_id and uid must be 32-bit whole numbers'
-        WHEN NOT (r.start_time >= '1970-01-01' AND r.end_time < '2200-01-01'
-                  AND r.end_time >= r.start_time)
-            THEN 'start_time and end_time must be times from 1970 to 2199, the end not before the start'
-        WHEN NOT (carbon.energy_ok(r.cpu_j) AND carbon.energy_ok(r.dram_j)
-                  AND carbon.energy_ok(r.gpu_j) AND carbon.energy_ok(r.other_j)
-                  AND carbon.energy_ok(r.job_cpu_j) AND carbon.energy_ok(r.job_dram_j)
-                  AND carbon.energy_ok(r.job_gpu_j) AND carbon.energy_ok(r.job_other_j)
-                  AND carbon.energy_ok(r.estimated_j)
-                  AND (r.cpu_time_s IS NULL OR (r.cpu_time_s >= 0 AND r.cpu_time_s <= 1e12)))
-            THEN 'energies must be numbers of joules from 0 to 1e13'
-        WHEN NOT carbon.hours_ok(r.hours)
-            THEN 'hours must be at most 744 buckets, each a valid hour with four energies from 0 to 1e13 J'
-        WHEN coalesce(r.samples, 0) < 0 OR coalesce(r.alloc_cpus, 0) < 0 OR coalesce(r.gpus, 0) < 0
-             OR r.exit_status < 0 OR r.exit_status > 65535
-            THEN 'samples, alloc_cpus and gpus must be >= 0, exit_status a wait status'
-    END
-$$;
-
--- The table holds to the same bounds, whoever writes (rows stored before
--- 013 are not re-checked: NOT VALID).
+-- The table holds to the same bounds of energy, whoever writes (rows stored
+-- before 013 are not re-checked: NOT VALID). The hour buckets are checked
+-- where writers enter, in put_steps: the writer has no other way in.
 ALTER TABLE carbon.step_energy
     ADD CONSTRAINT step_energy_bounded CHECK (
         carbon.energy_ok(cpu_j) AND carbon.energy_ok(dram_j) AND carbon.energy_ok(gpu_j)
         AND carbon.energy_ok(other_j) AND carbon.energy_ok(job_cpu_j)
         AND carbon.energy_ok(job_dram_j) AND carbon.energy_ok(job_gpu_j)
-        AND carbon.energy_ok(job_other_j) AND carbon.energy_ok(estimated_j)
-        AND carbon.hours_ok(hours)) NOT VALID;
+        AND carbon.energy_ok(job_other_j) AND carbon.energy_ok(estimated_j)) NOT VALID;
 
 -- The upsert, the one place that writes records. p_rows: a JSON array of
 -- objects with the fields of carbon.step_in (missing keys are NULL).
@@ -188,14 +92,77 @@ BEGIN
         RAISE EXCEPTION 'carbon.put_steps takes a JSON array of step records'
             USING ERRCODE = 'invalid_parameter_value';
     END IF;
+    -- The columns of the array as they are (a composite column is taken
+    -- apart again for each field read: quadratic in the fields).
     WITH r AS MATERIALIZED (
-        SELECT e.ord::integer AS ord, x.*, carbon.step_in_problem(x) AS problem
-        FROM jsonb_array_elements(p_rows) WITH ORDINALITY AS e(v, ord)
-        CROSS JOIN LATERAL jsonb_populate_record(NULL::carbon.step_in,
-            CASE WHEN jsonb_typeof(e.v) = 'object' THEN e.v ELSE '{}' END) AS x
+        -- Why a record is refused (NULL: it is fine); each hour bucket is
+        -- checked apart, in bad_hours. The same bounds as the plugin's spool
+        -- codec (lib/spool.c).
+        SELECT (row_number() OVER ())::integer AS ord, x.*,
+               CASE
+                   WHEN x.cluster IS NULL OR x.job_id IS NULL OR x.step IS NULL OR x.node IS NULL
+                        OR x.uid IS NULL OR x.user_name IS NULL OR x.start_time IS NULL
+                        OR x.end_time IS NULL OR x.method IS NULL OR x.partial IS NULL
+                        OR x.cpu_j IS NULL OR x.dram_j IS NULL OR x.gpu_j IS NULL OR x.other_j IS NULL
+                       THEN 'a required field is missing'
+                   -- One regular expression a kind of field: names (printable ASCII
+                   -- without spaces), labels, free text.
+                   WHEN NOT (concat_ws(E'\t', x.cluster, x.step, x.node, x.user_name, x.method,
+                                       coalesce(nullif(x.account, ''), '-'), coalesce(x.split, '-'))
+                                 ~ '^[!-~]+(\t[!-~]+){6}$'
+                             AND length(x.cluster) <= 127 AND length(x.step) <= 15
+                             AND length(x.node) <= 127 AND length(x.user_name) <= 63
+                             AND length(x.method) <= 63 AND coalesce(length(x.account), 0) <= 127
+                             AND coalesce(length(x.split), 0) <= 31)
+                       THEN 'a name holds characters other than printable ASCII, or is too long'
+                   WHEN (x.project IS NOT NULL OR x.tag IS NOT NULL)
+                        AND concat(coalesce(x.project, '-'), E'\t', coalesce(x.tag, '-'))
+                            !~ '^[A-Za-z0-9._:+/-]{1,64}\t[A-Za-z0-9._:+/-]{1,64}$'
+                       THEN 'project and tag must be 1 to 64 characters of [A-Za-z0-9._:+/-]'
+                   WHEN NOT (concat(x.notes, x.cpu_model, x.gpu_model) ~ '^[ -~]*$'
+                             AND coalesce(length(x.notes), 0) <= 255
+                             AND coalesce(length(x.cpu_model), 0) <= 127
+                             AND coalesce(length(x.gpu_model), 0) <= 95)
+                       THEN 'notes or a model name hold characters other than printable ASCII, or are too long'
+                   WHEN x.job_id < 0 OR x.job_id > 4294967295 OR x.uid < 0 OR x.uid > 4294967295
+                       THEN 'job_id and uid must be 32-bit whole numbers'
+                   WHEN NOT (x.start_time >= '1970-01-01' AND x.end_time < '2200-01-01'
+                             AND x.end_time >= x.start_time)
+                       THEN 'start_time and end_time must be times from 1970 to 2199, the end not before the start'
+                   WHEN NOT (carbon.energy_ok(x.cpu_j) AND carbon.energy_ok(x.dram_j)
+                             AND carbon.energy_ok(x.gpu_j) AND carbon.energy_ok(x.other_j)
+                             AND carbon.energy_ok(x.job_cpu_j) AND carbon.energy_ok(x.job_dram_j)
+                             AND carbon.energy_ok(x.job_gpu_j) AND carbon.energy_ok(x.job_other_j)
+                             AND carbon.energy_ok(x.estimated_j)
+                             AND (x.cpu_time_s IS NULL OR (x.cpu_time_s >= 0 AND x.cpu_time_s <= 1e12)))
+                       THEN 'energies must be numbers of joules from 0 to 1e13'
+                   WHEN x.hours IS NOT NULL AND (jsonb_typeof(x.hours) <> 'array'
+                                                 OR jsonb_array_length(x.hours) > 744)
+                       THEN 'hours must be an array of at most 744 buckets'
+                   WHEN coalesce(x.samples, 0) < 0 OR coalesce(x.alloc_cpus, 0) < 0 OR coalesce(x.gpus, 0) < 0
+                        OR x.exit_status < 0 OR x.exit_status > 65535
+                       THEN 'samples, alloc_cpus and gpus must be >= 0, exit_status a wait status'
+               END AS problem
+        FROM jsonb_populate_recordset(NULL::carbon.step_in, p_rows) AS x
+    ), bad_hours AS (
+        -- Each hour bucket: an object with an hour from 1970 to 2199 (the
+        -- readers cast it to timestamptz) and four bounded energies. A
+        -- bucket that is not even that (an hour that is no time, a number
+        -- beyond float8) fails the whole call: only a forged call can
+        -- hold one, the spool's codec writes none.
+        SELECT DISTINCT r.ord FROM r
+        CROSS JOIN LATERAL jsonb_to_recordset(
+            CASE WHEN jsonb_typeof(r.hours) = 'array' THEN r.hours ELSE '[]' END)
+            AS b(hour timestamptz, cpu_j float8, dram_j float8, gpu_j float8, other_j float8)
+        WHERE NOT coalesce(b.hour >= '1970-01-01' AND b.hour < '2200-01-01'
+                           AND carbon.energy_ok(b.cpu_j) AND carbon.energy_ok(b.dram_j)
+                           AND carbon.energy_ok(b.gpu_j) AND carbon.energy_ok(b.other_j)
+                           AND b.cpu_j IS NOT NULL AND b.dram_j IS NOT NULL
+                           AND b.gpu_j IS NOT NULL AND b.other_j IS NOT NULL, false)
     ), ok AS (
-        SELECT DISTINCT ON (cluster, job_id, step, node) *
-        FROM r WHERE problem IS NULL
+        SELECT DISTINCT ON (cluster, job_id, step, node) r.*
+        FROM r
+        WHERE r.problem IS NULL AND NOT EXISTS (SELECT FROM bad_hours b WHERE b.ord = r.ord)
         ORDER BY cluster, job_id, step, node, partial, end_time DESC
     ), up AS (
         INSERT INTO carbon.step_energy AS s
@@ -228,10 +195,12 @@ BEGIN
         RETURNING 1
     )
     SELECT (SELECT count(*)::integer FROM up),
-           coalesce(array_agg(r.ord ORDER BY r.ord) FILTER (WHERE r.problem IS NOT NULL), '{}'),
-           coalesce(array_agg(r.problem ORDER BY r.ord) FILTER (WHERE r.problem IS NOT NULL), '{}')
+           coalesce(array_agg(q.ord ORDER BY q.ord), '{}'),
+           coalesce(array_agg(q.why ORDER BY q.ord), '{}')
     INTO stored, refused, why
-    FROM r;
+    FROM (SELECT r.ord, coalesce(r.problem,
+              'each hour bucket must be a valid hour with four energies from 0 to 1e13 J') AS why
+          FROM r WHERE r.problem IS NOT NULL OR r.ord IN (SELECT ord FROM bad_hours)) q;
 EXCEPTION WHEN OTHERS THEN
     -- Say what went wrong without the DETAIL of a constraint, which would
     -- show a row's values (another job's labels among them).

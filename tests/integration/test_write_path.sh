@@ -54,7 +54,7 @@ WITH f AS (
 ), names AS (
     SELECT f.fn, f.oid, lower(m[1]) AS name, f.prosrc
     FROM f, regexp_matches(f.prosrc,
-        '(?:from|join|insert\s+into|update|using|table)\s+([A-Za-z_][A-Za-z0-9_]*)(?![A-Za-z0-9_$.(])(?!\s*[.(])',
+        '\m(?:from|join|insert\s+into|update|using|table)\s+([A-Za-z_][A-Za-z0-9_]*)(?![A-Za-z0-9_$.(])(?!\s*[.(])',
         'gi') AS m
 ), bad_names AS (
     SELECT n.fn || ': unqualified ' || n.name AS problem FROM names n
