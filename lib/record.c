@@ -274,3 +274,51 @@ int record_hours_json(const struct step_record *r, char *buf, size_t n)
 		return -1;
 	return (int)(len + (size_t)w);
 }
+
+bool record_text_is_safe(const char *s, size_t max, enum record_text_kind kind,
+			 const char **why)
+{
+	static const char alnum[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
+				    "0123456789";
+	const char *reason = NULL;
+	size_t n = strnlen(s, max + 1), i;
+
+	if (n == 0) {
+		reason = "it is empty";
+	} else if (n > max) {
+		reason = "it is too long";
+	} else {
+		switch (kind) {
+		case RECORD_TEXT_NAME:
+			if (!strchr(alnum, s[0]) && s[0] != '_')
+				reason = "it must start with a letter, a digit or _";
+			for (i = 0; !reason && i < n; i++)
+				if (!strchr(alnum, s[i]) && !strchr("._@-", s[i]))
+					reason = "it may only hold letters, digits and . _ @ -";
+			break;
+		case RECORD_TEXT_LABEL:
+			label_is_valid(s, &reason);
+			break;
+		case RECORD_TEXT_GPU_LIST:
+			for (i = 0; !reason && i < n; i++)
+				if (!strchr(alnum, s[i]) && !strchr(",-/:", s[i]))
+					reason = "it may only hold letters, digits and , - / :";
+			break;
+		default:
+			reason = "unknown kind of text";
+		}
+	}
+	if (why)
+		*why = reason;
+	return reason == NULL;
+}
+
+char *record_text_printable(char *s)
+{
+	char *p;
+
+	for (p = s; *p; p++)
+		if (*p < 0x20 || *p > 0x7e || *p == '\\')
+			*p = '?';
+	return s;
+}

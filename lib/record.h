@@ -81,6 +81,35 @@ void record_note(struct step_record *r, const char *text);
  * [A-Za-z0-9._:+/-]? When not, and why is non-NULL, *why says what is wrong. */
 bool label_is_valid(const char *s, const char **why);
 
+/* What a text that reaches a record, a file name or a log line may hold.
+ * Every such text from a source the job's user controls (the job's
+ * environment) is checked here where it enters, and so are names of the
+ * node and of Slurm's configuration, before they are used. */
+enum record_text_kind {
+	/* A host, cluster, account or user name: letters, digits and
+	 * . _ @ -, the first a letter, digit or _ (so never "..", never a
+	 * '/', never an option). */
+	RECORD_TEXT_NAME,
+	/* A --carbon-tag / --carbon-project value: label_is_valid(). */
+	RECORD_TEXT_LABEL,
+	/* A GPU list ("0,1", "0-3", "GPU-<uuid>,..."): letters, digits and
+	 * , - / : */
+	RECORD_TEXT_GPU_LIST,
+};
+
+/* Is s a safe text of that kind: 1 to max bytes (RECORD_TEXT_LABEL: at
+ * most RECORD_LABEL_MAX too) of its characters? When not, and why is
+ * non-NULL, *why says what is wrong in words that never quote s (it may
+ * hold newlines). Never allocates. */
+bool record_text_is_safe(const char *s, size_t max, enum record_text_kind kind,
+			 const char **why);
+
+/* Replace every byte of s that a spool line cannot hold (control
+ * characters, bytes above 0x7e, backslash) with '?', in place: for names
+ * read from the hardware (/proc/cpuinfo, NVML), which root trusts but does
+ * not choose. Returns s. */
+char *record_text_printable(char *s);
+
 /* Slurm's name for a step id: "batch", "extern", "interactive", "pending" or
  * the decimal number. Writes into buf (size n) and returns it. */
 const char *step_id_name(uint32_t step_id, char *buf, size_t n);

@@ -55,41 +55,205 @@ int spool_check_dir(const char *dir, bool create, char *err, size_t errlen)
 	return 0;
 }
 
-/* Text fields in spool files and COPY lines hold no control characters and
- * no backslash; notes may hold spaces. */
-static bool note_text(const char *s)
+/* ---- the text keys: one rule for the parser and the formatter ---------- */
+
+#define SPOOL_LINE_MAX 512	/* a line's bytes, its newline excluded, stay below */
+
+enum key_id {
+	K_CLUSTER, K_JOB_ID, K_STEP, K_NODE, K_UID, K_USER, K_ACCOUNT, K_PROJECT,
+	K_TAG, K_START, K_END, K_CPU, K_DRAM, K_GPU, K_OTHER, K_SAMPLES, K_METHOD,
+	K_PARTIAL,
+	/* optional (since migration 003): records of the plugin of issue 4 */
+	K_JOB_CPU, K_JOB_DRAM, K_JOB_GPU, K_JOB_OTHER, K_ESTIMATED, K_CPU_TIME,
+	K_SPLIT, K_NOTES, K_HOUR,
+	/* optional (since migration 010): the node's hardware */
+	K_CPU_MODEL, K_ALLOC_CPUS, K_GPU_MODEL, K_GPUS,
+	/* optional (since migration 012): how the step's tasks ended */
+	K_EXIT_STATUS, K_COUNT
+};
+#define K_FIRST_OPTIONAL K_JOB_CPU
+
+static const char *const key_names[K_COUNT] = {
+	"cluster", "job_id", "step", "node", "uid", "user", "account", "project",
+	"tag", "start", "end", "cpu_j", "dram_j", "gpu_j", "other_j", "samples",
+	"method", "partial", "job_cpu_j", "job_dram_j", "job_gpu_j", "job_other_j",
+	"estimated_j", "cpu_time_s", "split", "notes", "hour",
+	"cpu_model", "alloc_cpus", "gpu_model", "gpus", "exit_status",
+};
+
+enum text_rule {
+	TEXT_WORD,		/* 1 or more printable ASCII bytes, no space */
+	TEXT_WORD_OR_EMPTY,	/* the same, or nothing */
+	TEXT_LABEL_OR_EMPTY,	/* label_is_valid(), or nothing */
+	TEXT_PHRASE,		/* printable ASCII with spaces, or nothing */
+};
+
+/* Every text key, where its value lives in struct step_record, and the
+ * rule it obeys: spool_parse() takes a value only by its rule, and
+ * spool_format() writes a record only when each of its values obeys it, so
+ * that what is written reads back as it was. */
+static const struct text_key {
+	enum key_id key;
+	size_t offset, size;
+	enum text_rule rule;
+	const char *error;
+} text_keys[] = {
+#define TEXT_KEY(k, member, rule, error) \
+	{ k, offsetof(struct step_record, member), \
+	  sizeof(((struct step_record *)0)->member), rule, error }
+	TEXT_KEY(K_CLUSTER, cluster, TEXT_WORD, "cluster must be 1 to 127 printable characters"),
+	TEXT_KEY(K_STEP, step, TEXT_WORD, "step must be 1 to 15 printable characters"),
+	TEXT_KEY(K_NODE, node, TEXT_WORD, "node must be 1 to 127 printable characters"),
+	TEXT_KEY(K_USER, user, TEXT_WORD, "user must be 1 to 63 printable characters"),
+	TEXT_KEY(K_ACCOUNT, account, TEXT_WORD_OR_EMPTY,
+		 "account must be at most 127 printable characters"),
+	TEXT_KEY(K_PROJECT, project, TEXT_LABEL_OR_EMPTY, "project is not a valid label"),
+	TEXT_KEY(K_TAG, tag, TEXT_LABEL_OR_EMPTY, "tag is not a valid label"),
+	TEXT_KEY(K_METHOD, method, TEXT_WORD, "method must be 1 to 63 printable characters"),
+	TEXT_KEY(K_SPLIT, split, TEXT_WORD, "split must be 1 to 31 printable characters"),
+	TEXT_KEY(K_NOTES, notes, TEXT_PHRASE, "notes must be at most 255 printable characters"),
+	TEXT_KEY(K_CPU_MODEL, cpu_model, TEXT_PHRASE,
+		 "cpu_model must be at most 127 printable characters"),
+	TEXT_KEY(K_GPU_MODEL, gpu_model, TEXT_PHRASE,
+		 "gpu_model must be at most 95 printable characters"),
+#undef TEXT_KEY
+};
+#define N_TEXT_KEYS (sizeof(text_keys) / sizeof(text_keys[0]))
+
+static const struct text_key *text_key(enum key_id k)
+{
+	size_t i;
+
+	for (i = 0; i < N_TEXT_KEYS; i++)
+		if (text_keys[i].key == k)
+			return &text_keys[i];
+	return NULL;
+}
+
+/* Printable ASCII without backslash (COPY's escape); space only where
+ * spaces_too. */
+static bool printable(const char *s, bool spaces_too)
 {
 	for (; *s; s++)
-		if (*s < 0x20 || *s > 0x7e || *s == '\\')
+		if (*s < (spaces_too ? 0x20 : 0x21) || *s > 0x7e || *s == '\\')
 			return false;
 	return true;
 }
 
-int spool_format(const struct step_record *r, char *buf, size_t n)
+/* Whether v, NUL-terminated within t->size bytes, obeys t's rule. */
+static bool text_obeys(const struct text_key *t, const char *v)
 {
+	if (strnlen(v, t->size) == t->size)
+		return false;
+	switch (t->rule) {
+	case TEXT_WORD:
+		return *v && printable(v, false);
+	case TEXT_WORD_OR_EMPTY:
+		return printable(v, false);
+	case TEXT_LABEL_OR_EMPTY:
+		return !*v || label_is_valid(v, NULL);
+	case TEXT_PHRASE:
+		return printable(v, true);
+	}
+	return false;
+}
+
+/* A number of joules or seconds the parser takes back: finite, >= 0 and
+ * not -0 (which prints as "-0.000000"). */
+static bool nonneg_ok(double v)
+{
+	return isfinite(v) && !signbit(v);
+}
+
+static bool time_ok(double t)
+{
+	return nonneg_ok(t) && t < 1e11;
+}
+
+/* Why spool_parse() would not give r back from spool_format()'s text, or
+ * NULL when it would. Values are never quoted: they may hold anything. */
+static const char *unfaithful(const struct step_record *r)
+{
+	size_t i;
+	uint32_t h;
+	int d;
+
+	for (i = 0; i < N_TEXT_KEYS; i++) {
+		const struct text_key *t = &text_keys[i];
+		const char *v = (const char *)r + t->offset;
+
+		if ((t->key == K_SPLIT || t->key == K_NOTES) && !r->has_job)
+			continue;
+		if ((t->key == K_CPU_MODEL || t->key == K_GPU_MODEL) && !r->has_hw)
+			continue;
+		if (t->key == K_SPLIT && !v[0])
+			continue;	/* written as "none" */
+		if (!text_obeys(t, v))
+			return t->error;
+	}
+	if (!time_ok(r->start_s) || !time_ok(r->end_s))
+		return "start or end is not a time in seconds since 1970";
+	if (r->end_s < r->start_s)
+		return "end is before start";
+	for (d = 0; d < DOMAIN_COUNT; d++)
+		if (!nonneg_ok(r->energy_j[d]))
+			return "an energy of the step is not a number of joules >= 0";
+	if (r->has_exit && (r->exit_status < 0 || r->exit_status > 0xffff))
+		return "exit_status is not a wait status (a whole number 0 to 65535)";
+	if (!r->has_job)
+		return NULL;
+	for (d = 0; d < DOMAIN_COUNT; d++)
+		if (!nonneg_ok(r->job_j[d]))
+			return "an energy of the job is not a number of joules >= 0";
+	if (!nonneg_ok(r->estimated_j) || !nonneg_ok(r->cpu_time_s))
+		return "estimated_j or cpu_time_s is not a number >= 0";
+	if (r->n_hours > RECORD_MAX_HOURS)
+		return "more than 744 hour buckets";
+	for (h = 0; h < r->n_hours; h++) {
+		const struct hour_bucket *b = &r->hours[h];
+
+		if (b->hour < 0 || b->hour % 3600 != 0 || b->hour > 100000000000LL ||
+		    (h > 0 && b->hour <= r->hours[h - 1].hour))
+			return "an hour bucket is not on an hour, or not after the one before";
+		for (d = 0; d < DOMAIN_COUNT; d++)
+			if (!nonneg_ok(b->j[d]))
+				return "an hour bucket's energy is not a number of joules >= 0";
+	}
+	return NULL;
+}
+
+/* The text of r into buf; -1 with *why when r cannot be written faithfully
+ * or buf is too small. */
+static int format_record(const struct step_record *r, char *buf, size_t n, const char **why)
+{
+	const char *p, *line;
 	size_t len;
 	uint32_t h;
-	int w = snprintf(buf, n,
-			 SPOOL_MAGIC "\n"
-			 "cluster=%s\njob_id=%" PRIu32 "\nstep=%s\nnode=%s\n"
-			 "uid=%" PRIu32 "\nuser=%s\naccount=%s\nproject=%s\ntag=%s\n"
-			 "start=%.6f\nend=%.6f\n"
-			 "cpu_j=%.6f\ndram_j=%.6f\ngpu_j=%.6f\nother_j=%.6f\n"
-			 "samples=%" PRIu32 "\nmethod=%s\npartial=%d\n",
-			 r->cluster, r->job_id, r->step, r->node, r->uid, r->user,
-			 r->account, r->project, r->tag, r->start_s, r->end_s,
-			 r->energy_j[DOMAIN_CPU], r->energy_j[DOMAIN_DRAM],
-			 r->energy_j[DOMAIN_GPU], r->energy_j[DOMAIN_OTHER],
-			 r->samples, r->method, r->partial ? 1 : 0);
+	int w;
 
+	*why = unfaithful(r);
+	if (*why)
+		return -1;
+	*why = "record too large for the spool";
+	w = snprintf(buf, n,
+		     SPOOL_MAGIC "\n"
+		     "cluster=%s\njob_id=%" PRIu32 "\nstep=%s\nnode=%s\n"
+		     "uid=%" PRIu32 "\nuser=%s\naccount=%s\nproject=%s\ntag=%s\n"
+		     "start=%.6f\nend=%.6f\n"
+		     "cpu_j=%.6f\ndram_j=%.6f\ngpu_j=%.6f\nother_j=%.6f\n"
+		     "samples=%" PRIu32 "\nmethod=%s\npartial=%d\n",
+		     r->cluster, r->job_id, r->step, r->node, r->uid, r->user,
+		     r->account, r->project, r->tag, r->start_s, r->end_s,
+		     r->energy_j[DOMAIN_CPU], r->energy_j[DOMAIN_DRAM],
+		     r->energy_j[DOMAIN_GPU], r->energy_j[DOMAIN_OTHER],
+		     r->samples, r->method, r->partial ? 1 : 0);
 	if (w < 0 || (size_t)w >= n)
 		return -1;
 	len = (size_t)w;
 	if (r->has_hw) {
 		w = snprintf(buf + len, n - len,
 			     "cpu_model=%s\nalloc_cpus=%" PRIu32 "\ngpu_model=%s\ngpus=%" PRIu32 "\n",
-			     note_text(r->cpu_model) ? r->cpu_model : "", r->alloc_cpus,
-			     note_text(r->gpu_model) ? r->gpu_model : "", r->gpus);
+			     r->cpu_model, r->alloc_cpus, r->gpu_model, r->gpus);
 		if (w < 0 || (size_t)w >= n - len)
 			return -1;
 		len += (size_t)w;
@@ -100,28 +264,48 @@ int spool_format(const struct step_record *r, char *buf, size_t n)
 			return -1;
 		len += (size_t)w;
 	}
-	if (!r->has_job)
-		return (int)len;	/* a record of the version 1 kind */
-	w = snprintf(buf + len, n - len,
-		     "job_cpu_j=%.6f\njob_dram_j=%.6f\njob_gpu_j=%.6f\njob_other_j=%.6f\n"
-		     "estimated_j=%.6f\ncpu_time_s=%.6f\nsplit=%s\nnotes=%s\n",
-		     r->job_j[DOMAIN_CPU], r->job_j[DOMAIN_DRAM], r->job_j[DOMAIN_GPU],
-		     r->job_j[DOMAIN_OTHER], r->estimated_j, r->cpu_time_s,
-		     r->split[0] ? r->split : "none", note_text(r->notes) ? r->notes : "");
-	if (w < 0 || (size_t)w >= n - len)
-		return -1;
-	len += (size_t)w;
-	for (h = 0; h < r->n_hours && h < RECORD_MAX_HOURS; h++) {
-		const struct hour_bucket *b = &r->hours[h];
-
-		w = snprintf(buf + len, n - len, "hour=%" PRId64 " %.6f %.6f %.6f %.6f\n",
-			     b->hour, b->j[DOMAIN_CPU], b->j[DOMAIN_DRAM], b->j[DOMAIN_GPU],
-			     b->j[DOMAIN_OTHER]);
+	if (r->has_job) {
+		w = snprintf(buf + len, n - len,
+			     "job_cpu_j=%.6f\njob_dram_j=%.6f\njob_gpu_j=%.6f\njob_other_j=%.6f\n"
+			     "estimated_j=%.6f\ncpu_time_s=%.6f\nsplit=%s\nnotes=%s\n",
+			     r->job_j[DOMAIN_CPU], r->job_j[DOMAIN_DRAM], r->job_j[DOMAIN_GPU],
+			     r->job_j[DOMAIN_OTHER], r->estimated_j, r->cpu_time_s,
+			     r->split[0] ? r->split : "none", r->notes);
 		if (w < 0 || (size_t)w >= n - len)
 			return -1;
 		len += (size_t)w;
+		for (h = 0; h < r->n_hours; h++) {
+			const struct hour_bucket *b = &r->hours[h];
+
+			w = snprintf(buf + len, n - len, "hour=%" PRId64 " %.6f %.6f %.6f %.6f\n",
+				     b->hour, b->j[DOMAIN_CPU], b->j[DOMAIN_DRAM],
+				     b->j[DOMAIN_GPU], b->j[DOMAIN_OTHER]);
+			if (w < 0 || (size_t)w >= n - len)
+				return -1;
+			len += (size_t)w;
+		}
 	}
+	/* A huge number prints long: the parser reads lines of a bounded size. */
+	for (line = buf; (p = memchr(line, '\n', len - (size_t)(line - buf))); line = p + 1) {
+		if ((size_t)(p - line) >= SPOOL_LINE_MAX) {
+			*why = "a number of the record is too large for a spool line";
+			return -1;
+		}
+	}
+	*why = NULL;
 	return (int)len;
+}
+
+int spool_format(const struct step_record *r, char *buf, size_t n)
+{
+	const char *why;
+
+	return format_record(r, buf, n, &why);
+}
+
+const char *spool_format_error(const struct step_record *r)
+{
+	return unfaithful(r);
 }
 
 static int write_all(int fd, const char *buf, size_t len)
@@ -144,6 +328,7 @@ int spool_append(const char *dir, const struct step_record *r, char *path,
 		 size_t pathlen, char *err, size_t errlen)
 {
 	char *text = NULL, file[1024];
+	const char *why;
 	struct stat by_fd, by_path;
 	int fd = -1, dfd, len, tries, rc = -1;
 	off_t before;
@@ -153,9 +338,9 @@ int spool_append(const char *dir, const struct step_record *r, char *path,
 		snprintf(err, errlen, "out of memory");
 		return -1;
 	}
-	len = spool_format(r, text, SPOOL_RECORD_MAX);
+	len = format_record(r, text, SPOOL_RECORD_MAX, &why);
 	if (len < 0) {
-		snprintf(err, errlen, "record too large for the spool");
+		snprintf(err, errlen, "record refused by the spool: %s", why);
 		goto out_free;
 	}
 	snprintf(file, sizeof(file), "%s/%s", dir, SPOOL_ACTIVE);
@@ -217,15 +402,16 @@ int spool_checkpoint(const char *dir, const struct step_record *r, char *err, si
 {
 	char tmp[1100], path[1100];
 	char *text = malloc(SPOOL_RECORD_MAX);
+	const char *why;
 	int fd = -1, len, rc = -1;
 
 	if (!text) {
 		snprintf(err, errlen, "out of memory");
 		return -1;
 	}
-	len = spool_format(r, text, SPOOL_RECORD_MAX);
+	len = format_record(r, text, SPOOL_RECORD_MAX, &why);
 	if (len < 0) {
-		snprintf(err, errlen, "record too large for the spool");
+		snprintf(err, errlen, "record refused by the spool: %s", why);
 		goto out;
 	}
 	checkpoint_path(dir, r, true, tmp, sizeof(tmp));
@@ -254,39 +440,6 @@ void spool_checkpoint_remove(const char *dir, const struct step_record *r)
 }
 
 /* ---- parsing ----------------------------------------------------------- */
-
-enum key_id {
-	K_CLUSTER, K_JOB_ID, K_STEP, K_NODE, K_UID, K_USER, K_ACCOUNT, K_PROJECT,
-	K_TAG, K_START, K_END, K_CPU, K_DRAM, K_GPU, K_OTHER, K_SAMPLES, K_METHOD,
-	K_PARTIAL,
-	/* optional (since migration 003): records of the plugin of issue 4 */
-	K_JOB_CPU, K_JOB_DRAM, K_JOB_GPU, K_JOB_OTHER, K_ESTIMATED, K_CPU_TIME,
-	K_SPLIT, K_NOTES, K_HOUR,
-	/* optional (since migration 010): the node's hardware */
-	K_CPU_MODEL, K_ALLOC_CPUS, K_GPU_MODEL, K_GPUS,
-	/* optional (since migration 012): how the step's tasks ended */
-	K_EXIT_STATUS, K_COUNT
-};
-#define K_FIRST_OPTIONAL K_JOB_CPU
-
-static const char *const key_names[K_COUNT] = {
-	"cluster", "job_id", "step", "node", "uid", "user", "account", "project",
-	"tag", "start", "end", "cpu_j", "dram_j", "gpu_j", "other_j", "samples",
-	"method", "partial", "job_cpu_j", "job_dram_j", "job_gpu_j", "job_other_j",
-	"estimated_j", "cpu_time_s", "split", "notes", "hour",
-	"cpu_model", "alloc_cpus", "gpu_model", "gpus", "exit_status",
-};
-
-/* Printable ASCII without the characters COPY and logs treat specially. */
-static bool plain_text(const char *s, bool may_be_empty)
-{
-	if (!*s)
-		return may_be_empty;
-	for (; *s; s++)
-		if (*s < 0x21 || *s > 0x7e || *s == '\\')
-			return false;
-	return true;
-}
 
 static bool parse_u32(const char *s, uint32_t *out)
 {
@@ -325,9 +478,12 @@ static bool parse_nonneg(const char *s, double *out)
 	return !errno && !*end && isfinite(*out) && *out >= 0;
 }
 
-static bool set_text(char *dst, size_t n, const char *v, bool may_be_empty)
+/* A text key's value: by its rule, into its member of r. */
+static const char *set_text(struct step_record *r, const struct text_key *t, const char *v)
 {
-	return plain_text(v, may_be_empty) && conf_copy_str(dst, n, v);
+	if (!text_obeys(t, v) || !conf_copy_str((char *)r + t->offset, t->size, v))
+		return t->error;
+	return NULL;
 }
 
 /* "hour=EPOCH CPU DRAM GPU OTHER": one hour bucket, in time order. */
@@ -365,33 +521,13 @@ static const char *parse_hour(struct step_record *r, const char *v)
 
 static const char *set_value(struct step_record *r, enum key_id k, const char *v)
 {
+	const struct text_key *t = text_key(k);
+
+	if (k == K_CPU_MODEL || k == K_GPU_MODEL)
+		r->has_hw = true;
+	if (t)
+		return set_text(r, t, v);
 	switch (k) {
-	case K_CLUSTER:
-		return set_text(r->cluster, sizeof(r->cluster), v, false) ? NULL :
-		       "cluster must be 1 to 127 printable characters";
-	case K_STEP:
-		return set_text(r->step, sizeof(r->step), v, false) ? NULL :
-		       "step must be 1 to 15 printable characters";
-	case K_NODE:
-		return set_text(r->node, sizeof(r->node), v, false) ? NULL :
-		       "node must be 1 to 127 printable characters";
-	case K_USER:
-		return set_text(r->user, sizeof(r->user), v, false) ? NULL :
-		       "user must be 1 to 63 printable characters";
-	case K_ACCOUNT:
-		return set_text(r->account, sizeof(r->account), v, true) ? NULL :
-		       "account must be at most 127 printable characters";
-	case K_METHOD:
-		return set_text(r->method, sizeof(r->method), v, false) ? NULL :
-		       "method must be 1 to 63 printable characters";
-	case K_PROJECT:
-		return (!*v || label_is_valid(v, NULL)) &&
-		       conf_copy_str(r->project, sizeof(r->project), v) ? NULL :
-		       "project is not a valid label";
-	case K_TAG:
-		return (!*v || label_is_valid(v, NULL)) &&
-		       conf_copy_str(r->tag, sizeof(r->tag), v) ? NULL :
-		       "tag is not a valid label";
 	case K_JOB_ID:
 		return parse_u32(v, &r->job_id) ? NULL : "job_id is not a whole number";
 	case K_UID:
@@ -435,25 +571,11 @@ static const char *set_value(struct step_record *r, enum key_id k, const char *v
 	case K_CPU_TIME:
 		return parse_nonneg(v, &r->cpu_time_s) ? NULL :
 		       "cpu_time_s is not a number of seconds >= 0";
-	case K_SPLIT:
-		return set_text(r->split, sizeof(r->split), v, false) ? NULL :
-		       "split must be 1 to 31 printable characters";
-	case K_NOTES:
-		return note_text(v) && conf_copy_str(r->notes, sizeof(r->notes), v) ? NULL :
-		       "notes must be at most 255 printable characters";
 	case K_HOUR:
 		return parse_hour(r, v);
-	case K_CPU_MODEL:
-		r->has_hw = true;
-		return note_text(v) && conf_copy_str(r->cpu_model, sizeof(r->cpu_model), v) ? NULL :
-		       "cpu_model must be at most 127 printable characters";
 	case K_ALLOC_CPUS:
 		r->has_hw = true;
 		return parse_u32(v, &r->alloc_cpus) ? NULL : "alloc_cpus is not a whole number";
-	case K_GPU_MODEL:
-		r->has_hw = true;
-		return note_text(v) && conf_copy_str(r->gpu_model, sizeof(r->gpu_model), v) ? NULL :
-		       "gpu_model must be at most 95 printable characters";
 	case K_GPUS:
 		r->has_hw = true;
 		return parse_u32(v, &r->gpus) ? NULL : "gpus is not a whole number";
@@ -461,7 +583,7 @@ static const char *set_value(struct step_record *r, enum key_id k, const char *v
 		r->has_exit = true;
 		return parse_wait_status(v, &r->exit_status) ? NULL :
 		       "exit_status is not a wait status (a whole number 0 to 65535)";
-	case K_COUNT:
+	default:
 		break;
 	}
 	return "unknown key";
@@ -472,7 +594,7 @@ int spool_parse(const char *text, size_t len, struct step_record *r, int *line,
 {
 	bool seen[K_COUNT] = { false };
 	const char *p = text, *end = text + len;
-	char buf[512];
+	char buf[SPOOL_LINE_MAX];
 	int lineno = 0, k;
 
 	memset(r, 0, sizeof(*r));

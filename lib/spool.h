@@ -49,9 +49,20 @@ void spool_checkpoint_remove(const char *dir, const struct step_record *r);
  * lines; records with has_job add the keys of migration 003 and one
  * "hour=" line per hour bucket, records with has_hw the keys of 010, records
  * with has_exit the exit_status= of 012; each later key is optional, so
- * files of older plugins still parse). Returns the length, or -1 when buf is too
- * small (SPOOL_RECORD_MAX always suffices). */
+ * files of older plugins still parse). Only a record that spool_parse()
+ * gives back as it was is written: every text obeys the rule its key is
+ * parsed by (no newline, control character or backslash anywhere; no space
+ * but in notes and the model names; project and tag valid labels or empty),
+ * every number is one the parser takes (finite, >= 0, times before 5138,
+ * hour buckets in order). Returns the length, or -1 when r is not such a
+ * record (spool_format_error() says why) or buf is too small
+ * (SPOOL_RECORD_MAX always suffices). spool_append() and spool_checkpoint()
+ * refuse the same records, with the reason in err. */
 int spool_format(const struct step_record *r, char *buf, size_t n);
+
+/* Why spool_format() refuses r, or NULL when it would write it. The reason
+ * names the field, never its value. */
+const char *spool_format_error(const struct step_record *r);
 
 /* Parse one record's text (len bytes, need not be NUL-terminated).
  * Returns 0, or -1 with *line set to the offending line (1 = the header;
@@ -82,9 +93,10 @@ struct spool_stats {
 typedef void (*spool_report_fn)(const char *message, void *arg);
 
 /* Replay the spool of dir: rename spool.log aside as a segment, then send
- * every segment and record file, batch records per transaction, with COPY
- * into a temporary table and one call of carbon.merge_spool_in(). A file is
- * removed only after the transactions holding all of its records committed,
+ * every segment and record file, batch records, each batch one call of
+ * carbon.put_steps (sql/013). A file is removed only after the calls
+ * holding all of its records committed; records the database refuses are
+ * appended to FILE.bad and reported, as malformed ones are,
  * so a flush interrupted anywhere can be rerun without losing or doubling a
  * row. Malformed records are appended to FILE.bad and reported with
  * FILE:LINE; files not owned by root, or larger than max_bytes (0: no

@@ -136,6 +136,13 @@ static unsigned gpu_list_count(const char *list)
 	return n;
 }
 
+/* A lease's file name (lease.c adds ".lease" in the lease directory): one
+ * name in that directory, neither a path nor a hidden or relative name. */
+static bool lease_name_ok(const char *name)
+{
+	return name[0] && name[0] != '.' && !strchr(name, '/');
+}
+
 /* The step's GPUs for the record: how many, and the first's model. */
 static void record_gpus(struct meter *m, void (*log_fn)(const char *))
 {
@@ -146,6 +153,7 @@ static void record_gpus(struct meter *m, void (*log_fn)(const char *))
 	if (m->n_gpus == 0)
 		return;
 	conf_copy_str(r->gpu_model, sizeof(r->gpu_model), m->nvml.gpu[m->gpu[0].nv].name);
+	record_text_printable(r->gpu_model);	/* the driver's words: spool-safe */
 	for (i = 1; i < m->n_gpus; i++) {
 		if (strcmp(m->nvml.gpu[m->gpu[i].nv].name, r->gpu_model)) {
 			say(log_fn, r, "GPUs of several models: gpu_model is the first's",
@@ -295,6 +303,7 @@ void meter_open(struct meter *m, const struct meter_setup *set,
 		memset(&ci, 0, sizeof(ci));
 	rec->has_hw = true;
 	conf_copy_str(rec->cpu_model, sizeof(rec->cpu_model), ci.name);
+	record_text_printable(rec->cpu_model);	/* the kernel's words: spool-safe */
 	rec->alloc_cpus = set->alloc_cpus;
 	m->job_lease.fd = -1;
 	m->alloc_cpus = set->alloc_cpus;
@@ -329,6 +338,12 @@ void meter_open(struct meter *m, const struct meter_setup *set,
 	if (spool_check_dir(m->spool_dir, true, err, sizeof(err)) < 0) {
 		say(log_fn, rec, "spool directory refused: no checkpoints, and this step charges the job as if alone",
 		    err);
+		m->no_leases = true;
+	} else if (!lease_name_ok(m->job_lease_name)) {
+		/* The caller gives a checked node name; this is the last guard
+		 * before a file root creates. */
+		say(log_fn, rec, "node name unfit for a lease file name: this step charges the job as if alone",
+		    NULL);
 		m->no_leases = true;
 	} else if (lease_try(&m->job_lease, m->lease_dir, m->job_lease_name, err, sizeof(err)) < 0) {
 		say(log_fn, rec, "no lease directory: this step charges the job as if alone", err);
@@ -608,7 +623,8 @@ void meter_sample(struct meter *m, double now, bool final)
 			/* Named only while it is to be taken, not every sample. */
 			snprintf(name, sizeof(name), "%s.job.%u.gpu.%s", r->node, (unsigned)r->job_id,
 				 m->nvml.gpu[g->nv].uuid[0] ? m->nvml.gpu[g->nv].uuid : "unknown");
-			if (lease_try(&g->lease, m->lease_dir, name, NULL, 0) == 1) {
+			if (lease_name_ok(name) &&
+			    lease_try(&g->lease, m->lease_dir, name, NULL, 0) == 1) {
 				unsigned unused;
 
 				lease_read(&g->lease, &g->charged_until, &unused);

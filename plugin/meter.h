@@ -40,9 +40,11 @@ struct meter_setup {
 	unsigned alloc_cpus;		/* the job's CPUs on this node (0: unknown) */
 	double alloc_mem_gb;		/* the job's memory on this node (0: unknown;
 					 * the model then takes its CPUs' share) */
-	const char *gpus;		/* the step's GPUs: SLURM_STEP_GPUS, else
-					 * SLURM_JOB_GPUS, else CUDA_VISIBLE_DEVICES
-					 * (indices or UUIDs); NULL or "": none */
+	const char *gpus;		/* the step's GPUs (indices or UUIDs) as
+					 * Slurm set them for this step: the caller
+					 * passes only a list Slurm wrote (see
+					 * spank_carbon(8), "What the plugin
+					 * trusts"); NULL or "": none */
 	const char *powercap_root;	/* RAPL_DEFAULT_ROOT */
 	const char *cgroup_root;	/* "/sys/fs/cgroup" */
 	const char *proc_root;		/* "/proc" */
@@ -51,7 +53,9 @@ struct meter_setup {
 };
 
 struct meter {
-	struct step_record *rec;	/* where the figures go */
+	struct step_record *rec;	/* where the figures go; rec->node names
+					 * the lease files, so the caller checks it
+					 * (record_text_is_safe) before meter_open */
 	char lease_dir[CONF_STR_MAX + 16];
 	char job_lease_name[160];
 	unsigned alloc_cpus;

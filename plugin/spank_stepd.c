@@ -4,6 +4,7 @@
  * may fail or hang the step: every callback returns 0, errors are one line
  * in slurmd's log. */
 #define _GNU_SOURCE	/* dladdr */
+#include <ctype.h>
 #include <dlfcn.h>
 #include <limits.h>
 #include <pwd.h>
@@ -17,37 +18,118 @@
 #include "spool.h"
 #include "store.h"
 
-static void getenv_into(spank_t sp, const char *name, char *buf, size_t n)
+/* A text of the job's environment, which the job's user sets as they
+ * please (export before sbatch or srun): into buf only when
+ * record_text_is_safe() passes it as that kind of text, at most max bytes;
+ * else "" and one line in slurmd's log, which never quotes the value. An
+ * absent or empty variable is "" without a word. Every value the plugin
+ * takes from the job's environment enters here. */
+static void job_env_text(spank_t sp, const struct step_record *r, const char *name,
+			 enum record_text_kind kind, size_t max, char *buf, size_t n)
 {
-	if (spank_getenv(sp, name, buf, (int)n) != ESPANK_SUCCESS)
-		buf[0] = '\0';
+	char value[4096];
+	const char *why = NULL;
+	spank_err_t rc;
+
+	buf[0] = '\0';
+	rc = spank_getenv(sp, name, value, (int)sizeof(value));
+	if (rc == ESPANK_ENV_NOEXIST || (rc == ESPANK_SUCCESS && !value[0]))
+		return;
+	if (rc == ESPANK_NOSPACE)
+		why = "it is too long";
+	else if (rc != ESPANK_SUCCESS)
+		return;
+	if (max >= n)
+		max = n - 1;
+	if (!why && record_text_is_safe(value, max, kind, &why)) {
+		conf_copy_str(buf, n, value);
+		return;
+	}
+	slurm_error("carbon: job %u step %s: %s of the job's environment ignored: %s",
+		    r->job_id, r->step, name, why);
 }
 
-/* ClusterName= from slurm.conf, for steps whose environment lacks
- * SLURM_CLUSTER_NAME (the extern step). Returns 0 when found. */
-static int slurm_conf_cluster_name(char *buf, size_t n)
+/* What the node's slurm.conf says (the file slurmd reads: SLURM_CONF of
+ * slurmstepd's own environment, which is slurmd's and not the job's). */
+struct slurm_conf_facts {
+	char cluster[128];	/* ClusterName=, lower case as Slurm has it; "" */
+	bool gres_gpu;		/* GresTypes= names gpu: slurmstepd then sets
+				 * (or clears) the steps' GPU lists itself */
+};
+
+/* Does the comma list hold word (any case)? */
+static bool list_has(const char *list, const char *word)
+{
+	size_t n = strlen(word);
+
+	while (*list) {
+		size_t len = strcspn(list, ",");
+
+		if (len == n && !strncasecmp(list, word, n))
+			return true;
+		list += len + (list[len] == ',');
+	}
+	return false;
+}
+
+/* Read path's key=value words (several may share a line), following
+ * Include lines (a relative path is taken from path's directory) two deep. */
+static void slurm_conf_scan(const char *path, int depth, struct slurm_conf_facts *f)
+{
+	char *line = NULL;
+	size_t cap = 0;
+	FILE *fp = fopen(path, "re");
+
+	if (!fp)
+		return;
+	while (getline(&line, &cap, fp) > 0) {
+		char *save = NULL, *tok;
+
+		line[strcspn(line, "#\r\n")] = '\0';
+		tok = strtok_r(line, " \t", &save);
+		if (tok && !strcasecmp(tok, "include")) {
+			char inc[PATH_MAX];
+			const char *slash = strrchr(path, '/');
+
+			tok = strtok_r(NULL, " \t", &save);
+			if (!tok || depth >= 2)
+				continue;
+			if (tok[0] == '/' || !slash)
+				snprintf(inc, sizeof(inc), "%s", tok);
+			else
+				snprintf(inc, sizeof(inc), "%.*s/%s", (int)(slash - path), path, tok);
+			slurm_conf_scan(inc, depth + 1, f);
+			continue;
+		}
+		for (; tok; tok = strtok_r(NULL, " \t", &save)) {
+			char *value = strchr(tok, '='), *p;
+
+			if (!value)
+				continue;
+			*value++ = '\0';
+			if (*value == '"') {
+				value++;
+				value[strcspn(value, "\"")] = '\0';
+			}
+			if (!strcasecmp(tok, "ClusterName") && !f->cluster[0] &&
+			    conf_copy_str(f->cluster, sizeof(f->cluster), value)) {
+				for (p = f->cluster; *p; p++)
+					*p = (char)tolower((unsigned char)*p);
+			} else if (!strcasecmp(tok, "GresTypes")) {
+				f->gres_gpu = list_has(value, "gpu");
+			}
+		}
+	}
+	free(line);
+	fclose(fp);
+}
+
+static void slurm_conf_read(struct slurm_conf_facts *f)
 {
 	const char *path = getenv("SLURM_CONF");
-	char line[512];
-	FILE *fp;
-	int rc = -1;
 
-	fp = fopen(path && path[0] ? path : "/etc/slurm/slurm.conf", "r");
-	if (!fp)
-		return -1;
-	while (fgets(line, sizeof(line), fp)) {
-		char *p = line + strspn(line, " \t");
-
-		if (strncasecmp(p, "ClusterName=", 12) != 0)
-			continue;
-		p += 12;
-		p[strcspn(p, " \t#\r\n")] = '\0';
-		if (p[0] && conf_copy_str(buf, n, p))
-			rc = 0;
-		break;
-	}
-	fclose(fp);
-	return rc;
+	memset(f, 0, sizeof(*f));
+	slurm_conf_scan(path && path[0] ? path : "/etc/slurm/slurm.conf", 0, f);
 }
 
 int carbon_stepd_init(spank_t sp)
@@ -63,33 +145,49 @@ int carbon_stepd_init(spank_t sp)
 	return 0;
 }
 
-/* This node's Slurm name: its place (S_JOB_NODEID) in the step's node list,
- * since the job environment an srun inside a batch script passes on names
- * the batch host. The batch step runs on the job's first node. Else (the
- * extern step has neither list) the short host name. */
-static void node_name(spank_t sp, bool batch_step, char *buf, size_t n)
+/* Whether a name from the node or from a configuration file may go into
+ * the record and the lease files' names (record_text_is_safe()); when not,
+ * one line in slurmd's log says which name and why. */
+static bool name_is_safe(const struct step_record *r, const char *what, const char *name,
+			 size_t max)
 {
-	char list[4096];
-	uint32_t node_id;
+	const char *why;
 
-	if (spank_get_item(sp, S_JOB_NODEID, &node_id) == ESPANK_SUCCESS) {
-		getenv_into(sp, batch_step ? "SLURM_JOB_NODELIST" : "SLURM_STEP_NODELIST",
-			    list, sizeof(list));
-		if (list[0] && hostlist_nth(list, node_id, buf, n) == 0)
-			return;
-	}
-	if (gethostname(buf, n) != 0)
-		conf_copy_str(buf, n, "unknown");
-	buf[n - 1] = '\0';
-	buf[strcspn(buf, ".")] = '\0';	/* Slurm node names are short host names */
+	if (record_text_is_safe(name, max, RECORD_TEXT_NAME, &why))
+		return true;
+	slurm_error("carbon: job %u step %s: %s not used: %s", r->job_id, r->step, what, why);
+	return false;
 }
 
-/* Who and what the step is, from Slurm and the job's environment. */
-static void fill_identity(spank_t sp, struct step_record *r)
+/* This node's Slurm name: SLURMD_NODENAME of slurmstepd's own environment,
+ * which slurmstepd sets from slurmd's NodeName before any plugin runs (the
+ * job's environment, which its user controls, is another one); else the
+ * short host name. Never from the job's node lists. */
+static void node_name(const struct step_record *r, char *buf, size_t n)
+{
+	const char *slurm_name = getenv("SLURMD_NODENAME");
+	size_t max = n - 1 < 63 ? n - 1 : 63;	/* a host name label */
+
+	if (slurm_name && slurm_name[0] &&
+	    name_is_safe(r, "SLURMD_NODENAME", slurm_name, max) &&
+	    conf_copy_str(buf, n, slurm_name))
+		return;
+	if (gethostname(buf, n) != 0)
+		buf[0] = '\0';
+	buf[n - 1] = '\0';
+	buf[strcspn(buf, ".")] = '\0';	/* Slurm node names are short host names */
+	if (!name_is_safe(r, "the host name", buf, max))
+		conf_copy_str(buf, n, "unknown");
+}
+
+/* Who and what the step is: from Slurm's items, the node and carbon.conf;
+ * the job's environment gives only the account (a default project) and
+ * CARBON_TAG, both checked on entry. */
+static void fill_identity(spank_t sp, struct step_record *r, const struct slurm_conf_facts *sc)
 {
 	uint32_t job_id = 0, step_id = 0;
 	uid_t uid = (uid_t)-1;
-	char env_tag[RECORD_LABEL_MAX + 2];
+	char env_tag[RECORD_LABEL_MAX + 1];
 	struct passwd pw, *pwp = NULL;
 	char pwbuf[4096];
 
@@ -100,21 +198,29 @@ static void fill_identity(spank_t sp, struct step_record *r)
 	r->uid = (uint32_t)uid;
 	step_id_name(step_id, r->step, sizeof(r->step));
 
-	if (carbon_ctx.conf.cluster[0])
+	/* carbon.conf's, else slurm.conf's: what Slurm itself calls the
+	 * cluster, never the job's SLURM_CLUSTER_NAME. */
+	if (carbon_ctx.conf.cluster[0] &&
+	    name_is_safe(r, "[site] cluster of carbon.conf", carbon_ctx.conf.cluster,
+			 sizeof(r->cluster) - 1))
 		conf_copy_str(r->cluster, sizeof(r->cluster), carbon_ctx.conf.cluster);
+	else if (sc->cluster[0] &&
+		 name_is_safe(r, "ClusterName of slurm.conf", sc->cluster, sizeof(r->cluster) - 1))
+		conf_copy_str(r->cluster, sizeof(r->cluster), sc->cluster);
 	else
-		getenv_into(sp, "SLURM_CLUSTER_NAME", r->cluster, sizeof(r->cluster));
-	if (!r->cluster[0] && slurm_conf_cluster_name(r->cluster, sizeof(r->cluster)) < 0)
 		conf_copy_str(r->cluster, sizeof(r->cluster), "unknown");
 
-	node_name(sp, !strcmp(r->step, "batch"), r->node, sizeof(r->node));
+	node_name(r, r->node, sizeof(r->node));
 
-	if (getpwuid_r(uid, &pw, pwbuf, sizeof(pwbuf), &pwp) == 0 && pwp)
+	if (getpwuid_r(uid, &pw, pwbuf, sizeof(pwbuf), &pwp) == 0 && pwp &&
+	    name_is_safe(r, "the user name", pw.pw_name, sizeof(r->user) - 1))
 		conf_copy_str(r->user, sizeof(r->user), pw.pw_name);
 	else
 		snprintf(r->user, sizeof(r->user), "%u", (unsigned)uid);
 
-	getenv_into(sp, "SLURM_JOB_ACCOUNT", r->account, sizeof(r->account));
+	/* Only a default label: Slurm does not set it before the step runs. */
+	job_env_text(sp, r, "SLURM_JOB_ACCOUNT", RECORD_TEXT_NAME, sizeof(r->account) - 1,
+		     r->account, sizeof(r->account));
 
 	if (carbon_ctx.opt_project[0])
 		conf_copy_str(r->project, sizeof(r->project), carbon_ctx.opt_project);
@@ -124,10 +230,42 @@ static void fill_identity(spank_t sp, struct step_record *r)
 	if (carbon_ctx.opt_tag[0]) {
 		conf_copy_str(r->tag, sizeof(r->tag), carbon_ctx.opt_tag);
 	} else {
-		getenv_into(sp, "CARBON_TAG", env_tag, sizeof(env_tag));
-		if (label_is_valid(env_tag, NULL))
-			conf_copy_str(r->tag, sizeof(r->tag), env_tag);
+		job_env_text(sp, r, "CARBON_TAG", RECORD_TEXT_LABEL, RECORD_LABEL_MAX, env_tag,
+			     sizeof(env_tag));
+		conf_copy_str(r->tag, sizeof(r->tag), env_tag);
 	}
+}
+
+/* The step's GPUs, as slurmstepd set them for this step from the job's
+ * allocation before any plugin ran: SLURM_JOB_GPUS in the batch and
+ * interactive steps (gres_g_job_set_env), SLURM_STEP_GPUS in an srun step
+ * (gres_g_step_set_env). Slurm sets or clears them only where slurm.conf
+ * loads the gpu gres plugin (GresTypes=gpu); elsewhere they are whatever
+ * the job's user exported, and no GPU is charged. The extern step is given
+ * no GPU list by Slurm, and CUDA_VISIBLE_DEVICES is never read (the user
+ * may set it as they like). */
+static void step_gpus(spank_t sp, const struct step_record *r, const struct slurm_conf_facts *sc,
+		      char *buf, size_t n)
+{
+	const char *var = NULL;
+
+	buf[0] = '\0';
+	if (!strcmp(r->step, "batch") || !strcmp(r->step, "interactive"))
+		var = "SLURM_JOB_GPUS";
+	else if (r->step[0] >= '0' && r->step[0] <= '9')
+		var = "SLURM_STEP_GPUS";
+	if (!var)
+		return;
+	if (!sc->gres_gpu) {
+		char peek[2];
+		spank_err_t rc = spank_getenv(sp, var, peek, (int)sizeof(peek));
+
+		if ((rc == ESPANK_SUCCESS && peek[0]) || rc == ESPANK_NOSPACE)
+			slurm_debug("carbon: job %u step %s: %s ignored: slurm.conf has no GresTypes=gpu, so Slurm did not set it; no GPU is charged",
+				    r->job_id, r->step, var);
+		return;
+	}
+	job_env_text(sp, r, var, RECORD_TEXT_GPU_LIST, n - 1, buf, n);
 }
 
 /* How many CPUs a Slurm CPU list ("0-3,8,10-11") names. */
@@ -159,6 +297,7 @@ static void log_line(const char *msg)
 int carbon_stepd_post_opt(spank_t sp)
 {
 	struct meter_setup set;
+	struct slurm_conf_facts sc;
 	char cores[1024] = "", gpus[1024] = "";
 	uint64_t mem_mb = 0;
 	char *list = NULL;
@@ -167,7 +306,8 @@ int carbon_stepd_post_opt(spank_t sp)
 	if (!carbon_ctx.conf_ok)
 		return 0;
 	memset(&carbon_ctx.rec, 0, sizeof(carbon_ctx.rec));
-	fill_identity(sp, &carbon_ctx.rec);
+	slurm_conf_read(&sc);
+	fill_identity(sp, &carbon_ctx.rec, &sc);
 	if (carbon_ctx.opt_bad)
 		slurm_error("carbon: job %u: an invalid --carbon-tag/--carbon-project reached the step and was ignored",
 			    carbon_ctx.rec.job_id);
@@ -176,18 +316,13 @@ int carbon_stepd_post_opt(spank_t sp)
 	 * idles; the model's memory) and the step's GPUs. */
 	if (spank_get_item(sp, S_JOB_ALLOC_CORES, &list) == ESPANK_SUCCESS && list)
 		conf_copy_str(cores, sizeof(cores), list);
-	spank_get_item(sp, S_JOB_ALLOC_MEM, &mem_mb);
-	if (mem_mb == 0) {	/* Slurm tracks memory only with CR_*_Memory */
-		char env[32] = "";
-
-		getenv_into(sp, "SLURM_MEM_PER_NODE", env, sizeof(env));
-		mem_mb = strtoull(env, NULL, 10);
-	}
-	getenv_into(sp, "SLURM_STEP_GPUS", gpus, sizeof(gpus));
-	if (!gpus[0])
-		getenv_into(sp, "SLURM_JOB_GPUS", gpus, sizeof(gpus));
-	if (!gpus[0])
-		getenv_into(sp, "CUDA_VISIBLE_DEVICES", gpus, sizeof(gpus));
+	/* Slurm's figures only (0 where it tracks no memory, without
+	 * CR_*_Memory: the model then takes the CPUs' share of the node's). */
+	if (spank_get_item(sp, S_JOB_ALLOC_MEM, &mem_mb) != ESPANK_SUCCESS)
+		mem_mb = 0;
+	if (mem_mb == 0 && spank_get_item(sp, S_STEP_ALLOC_MEM, &mem_mb) != ESPANK_SUCCESS)
+		mem_mb = 0;
+	step_gpus(sp, &carbon_ctx.rec, &sc, gpus, sizeof(gpus));
 
 	memset(&set, 0, sizeof(set));
 	set.conf = &carbon_ctx.conf;

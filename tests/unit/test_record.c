@@ -192,6 +192,77 @@ static void test_exit_worse(void **state)
 				 cases[i].a, cases[i].worse);
 }
 
+/* The one check of texts that reach a record, a file name or a log line
+ * from outside root's control: which pass, by kind and length. */
+static void test_text_is_safe(void **state)
+{
+	static const struct {
+		const char *text;
+		size_t max;
+		enum record_text_kind kind;
+		int safe;
+	} cases[] = {
+		{ "physics", 127, RECORD_TEXT_NAME, 1 },
+		{ "c1", 63, RECORD_TEXT_NAME, 1 },
+		{ "gpu-node_07.cluster", 63, RECORD_TEXT_NAME, 1 },
+		{ "_svc", 63, RECORD_TEXT_NAME, 1 },
+		{ "alice@example.org", 63, RECORD_TEXT_NAME, 1 },
+		{ "", 63, RECORD_TEXT_NAME, 0 },
+		{ "acct\nslurm-carbon spool 1\njob_id=1", 127, RECORD_TEXT_NAME, 0 },
+		{ "acct\n", 127, RECORD_TEXT_NAME, 0 },
+		{ "../../x", 63, RECORD_TEXT_NAME, 0 },
+		{ "..", 63, RECORD_TEXT_NAME, 0 },
+		{ ".hidden", 63, RECORD_TEXT_NAME, 0 },
+		{ "a/b", 63, RECORD_TEXT_NAME, 0 },
+		{ "-rf", 63, RECORD_TEXT_NAME, 0 },
+		{ "two words", 63, RECORD_TEXT_NAME, 0 },
+		{ "back\\slash", 63, RECORD_TEXT_NAME, 0 },
+		{ "caf\xc3\xa9", 63, RECORD_TEXT_NAME, 0 },
+		{ "abc", 3, RECORD_TEXT_NAME, 1 },
+		{ "abcd", 3, RECORD_TEXT_NAME, 0 },
+		{ "neuclir-run3", 64, RECORD_TEXT_LABEL, 1 },
+		{ "team/a:b+c", 64, RECORD_TEXT_LABEL, 1 },
+		{ "run\n3", 64, RECORD_TEXT_LABEL, 0 },
+		{ "run3", 3, RECORD_TEXT_LABEL, 0 },
+		{ "0,1", 1023, RECORD_TEXT_GPU_LIST, 1 },
+		{ "0-3", 1023, RECORD_TEXT_GPU_LIST, 1 },
+		{ "GPU-8e6d0b2a-1c1f-4b7e-9f6c-2a5b4e1d3c7f,MIG-1/2/3", 1023, RECORD_TEXT_GPU_LIST, 1 },
+		{ "0\n1", 1023, RECORD_TEXT_GPU_LIST, 0 },
+		{ "0 1", 1023, RECORD_TEXT_GPU_LIST, 0 },
+		{ "", 1023, RECORD_TEXT_GPU_LIST, 0 },
+	};
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		const char *why = "unset";
+		int got = record_text_is_safe(cases[i].text, cases[i].max, cases[i].kind, &why);
+
+		if (got != cases[i].safe)
+			fail_msg("case %zu: record_text_is_safe = %d, want %d", i, got, cases[i].safe);
+		if (got)
+			assert_null(why);
+		else if (!why || strchr(why, '\n'))
+			fail_msg("case %zu: no reason, or a reason that is not one line", i);
+	}
+	assert_true(record_text_is_safe("x", 1, RECORD_TEXT_NAME, NULL));
+	/* Longer than max, however long: found without reading it all. */
+	{
+		static char huge[1 << 16];
+
+		memset(huge, 'a', sizeof(huge) - 1);
+		assert_false(record_text_is_safe(huge, 127, RECORD_TEXT_NAME, NULL));
+	}
+}
+
+static void test_text_printable(void **state)
+{
+	char s[] = "Intel(R) Xeon\t\\ caf\xc3\xa9\x7f @ 2GHz";
+
+	(void)state;
+	assert_string_equal(record_text_printable(s), "Intel(R) Xeon?? caf??? @ 2GHz");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -202,6 +273,8 @@ int main(void)
 		cmocka_unit_test(test_hostlist),
 		cmocka_unit_test(test_hours),
 		cmocka_unit_test(test_exit_worse),
+		cmocka_unit_test(test_text_is_safe),
+		cmocka_unit_test(test_text_printable),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

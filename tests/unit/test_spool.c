@@ -4,6 +4,7 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -296,6 +297,213 @@ static void test_malformed(void **state)
 	}
 }
 
+/* A record in which every field is set: the measurement engine's keys,
+ * the hardware, the exit status, hour buckets. */
+static struct step_record full_sample(void)
+{
+	struct step_record r = sample();
+	double j[DOMAIN_COUNT] = { 7200.0, 720.0, 3600.0, 12.5 };
+
+	strcpy(r.account, "physics");
+	r.energy_j[DOMAIN_GPU] = 3600.125;
+	r.energy_j[DOMAIN_OTHER] = 1.5;
+	r.partial = true;
+	r.has_job = true;
+	r.job_j[DOMAIN_CPU] = 7200.0;
+	r.job_j[DOMAIN_DRAM] = 720.0;
+	r.job_j[DOMAIN_GPU] = 3600.0;
+	r.job_j[DOMAIN_OTHER] = 12.5;
+	r.estimated_j = 720.5;
+	r.cpu_time_s = 12.25;
+	strcpy(r.split, "cgroup-v2");
+	strcpy(r.notes, "MIG: the whole GPU is measured; checkpoint failed");
+	r.has_hw = true;
+	strcpy(r.cpu_model, "AMD EPYC 9654 96-Core Processor");
+	r.alloc_cpus = 96;
+	strcpy(r.gpu_model, "NVIDIA H200");
+	r.gpus = 4;
+	r.has_exit = true;
+	r.exit_status = 3 << 8;
+	record_add_hours(&r, 1795775400.0, 1795779000.0, j);
+	return r;
+}
+
+/* Format, then parse: every field comes back as it was (numbers to the
+ * microjoule and microsecond the text holds, exactly for these). */
+static void test_round_trip_exact(void **state)
+{
+	static struct step_record in, out;
+	static char text[SPOOL_RECORD_MAX], again[SPOOL_RECORD_MAX];
+	char err[256];
+	int len, len2, line, d;
+	uint32_t h;
+
+	(void)state;
+	in = full_sample();
+	assert_null(spool_format_error(&in));
+	len = spool_format(&in, text, sizeof(text));
+	assert_true(len > 0);
+	if (spool_parse(text, (size_t)len, &out, &line, err, sizeof(err)) != 0)
+		fail_msg("line %d: %s", line, err);
+	assert_string_equal(out.cluster, in.cluster);
+	assert_int_equal(out.job_id, in.job_id);
+	assert_string_equal(out.step, in.step);
+	assert_string_equal(out.node, in.node);
+	assert_int_equal(out.uid, in.uid);
+	assert_string_equal(out.user, in.user);
+	assert_string_equal(out.account, in.account);
+	assert_string_equal(out.project, in.project);
+	assert_string_equal(out.tag, in.tag);
+	assert_true(out.start_s == in.start_s && out.end_s == in.end_s);
+	for (d = 0; d < DOMAIN_COUNT; d++) {
+		assert_true(out.energy_j[d] == in.energy_j[d]);
+		assert_true(out.job_j[d] == in.job_j[d]);
+	}
+	assert_int_equal(out.samples, in.samples);
+	assert_string_equal(out.method, in.method);
+	assert_int_equal(out.partial, in.partial);
+	assert_true(out.has_job && out.has_hw && out.has_exit);
+	assert_true(out.estimated_j == in.estimated_j && out.cpu_time_s == in.cpu_time_s);
+	assert_string_equal(out.split, in.split);
+	assert_string_equal(out.notes, in.notes);
+	assert_string_equal(out.cpu_model, in.cpu_model);
+	assert_int_equal(out.alloc_cpus, in.alloc_cpus);
+	assert_string_equal(out.gpu_model, in.gpu_model);
+	assert_int_equal(out.gpus, in.gpus);
+	assert_int_equal(out.exit_status, in.exit_status);
+	assert_int_equal(out.n_hours, in.n_hours);
+	for (h = 0; h < in.n_hours; h++) {
+		assert_int_equal(out.hours[h].hour, in.hours[h].hour);
+		for (d = 0; d < DOMAIN_COUNT; d++)
+			assert_true(out.hours[h].j[d] == in.hours[h].j[d]);
+	}
+	/* And the text of what came back is the text that went in. */
+	len2 = spool_format(&out, again, sizeof(again));
+	assert_int_equal(len2, len);
+	assert_memory_equal(again, text, (size_t)len);
+}
+
+/* What spool_format() refuses: any value it could not write back as it
+ * is. A newline in the account would otherwise end the line and begin a
+ * record of the user's making, for a job that is not theirs. */
+static void test_format_refuses(void **state)
+{
+	enum field { ACCOUNT, CLUSTER, NODE, USER, STEP, METHOD, PROJECT, TAG, NOTES,
+		     CPU_MODEL, GPU_MODEL, SPLIT, CPU_J, JOB_GPU_J, START, END, EXIT, HOUR,
+		     HOUR_J };
+	static const struct {
+		enum field field;
+		const char *text;	/* text fields */
+		double number;		/* numeric ones */
+		const char *reason;
+	} cases[] = {
+		{ ACCOUNT, "acct\nslurm-carbon spool 1\ncluster=hpc1\njob_id=999999\nstep=batch\nnode=n01\nuid=0\nuser=root\naccount=x",
+		  0, "account" },
+		{ ACCOUNT, "acct\n", 0, "account" },
+		{ ACCOUNT, "a\rb", 0, "account" },
+		{ ACCOUNT, "a\\nb", 0, "account" },
+		{ ACCOUNT, "two words", 0, "account" },
+		{ ACCOUNT, "\x1b[31mred", 0, "account" },
+		{ ACCOUNT, "caf\xc3\xa9", 0, "account" },
+		{ CLUSTER, "", 0, "cluster" },
+		{ CLUSTER, "hpc1\njob_id=1", 0, "cluster" },
+		{ NODE, "n01\n", 0, "node" },
+		{ NODE, "", 0, "node" },
+		{ USER, "al\tice", 0, "user" },
+		{ STEP, "0\n", 0, "step" },
+		{ METHOD, "rapl\n", 0, "method" },
+		{ PROJECT, "x;drop", 0, "project" },
+		{ TAG, "run\n3", 0, "tag" },
+		{ NOTES, "fine\nslurm-carbon spool 1", 0, "notes" },
+		{ NOTES, "back\\slash", 0, "notes" },
+		{ CPU_MODEL, "Xeon\n", 0, "cpu_model" },
+		{ GPU_MODEL, "H100\x7f", 0, "gpu_model" },
+		{ SPLIT, "proc\n", 0, "split" },
+		{ CPU_J, NULL, -1.0, "energy" },
+		{ CPU_J, NULL, NAN, "energy" },
+		{ CPU_J, NULL, INFINITY, "energy" },
+		{ JOB_GPU_J, NULL, -0.0, "energy" },
+		{ START, NULL, -1.0, "start" },
+		{ END, NULL, 1e12, "end" },
+		{ END, NULL, 1000.0, "end is before start" },
+		{ EXIT, NULL, 70000, "exit_status" },
+		{ HOUR, NULL, 1795773601, "hour" },
+		/* Numbers the parser takes, on a line longer than it reads. */
+		{ HOUR_J, NULL, 1e200, "too large" },
+	};
+	static struct step_record r;
+	static char text[SPOOL_RECORD_MAX];
+	char dir[] = "/tmp/test_spool_refuse.XXXXXX", path[256], err[256];
+	size_t i;
+	int d;
+
+	(void)state;
+	assert_non_null(mkdtemp(dir));
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		const char *why;
+		char *t = NULL;
+		size_t cap = 0;
+
+		r = full_sample();
+		switch (cases[i].field) {
+		case ACCOUNT: t = r.account; cap = sizeof(r.account); break;
+		case CLUSTER: t = r.cluster; cap = sizeof(r.cluster); break;
+		case NODE: t = r.node; cap = sizeof(r.node); break;
+		case USER: t = r.user; cap = sizeof(r.user); break;
+		case STEP: t = r.step; cap = sizeof(r.step); break;
+		case METHOD: t = r.method; cap = sizeof(r.method); break;
+		case PROJECT: t = r.project; cap = sizeof(r.project); break;
+		case TAG: t = r.tag; cap = sizeof(r.tag); break;
+		case NOTES: t = r.notes; cap = sizeof(r.notes); break;
+		case CPU_MODEL: t = r.cpu_model; cap = sizeof(r.cpu_model); break;
+		case GPU_MODEL: t = r.gpu_model; cap = sizeof(r.gpu_model); break;
+		case SPLIT: t = r.split; cap = sizeof(r.split); break;
+		case CPU_J: r.energy_j[DOMAIN_CPU] = cases[i].number; break;
+		case JOB_GPU_J: r.job_j[DOMAIN_GPU] = cases[i].number; break;
+		case START: r.start_s = cases[i].number; break;
+		case END: r.end_s = cases[i].number; break;
+		case EXIT: r.exit_status = (int)cases[i].number; break;
+		case HOUR: r.hours[0].hour = (int64_t)cases[i].number; break;
+		case HOUR_J:
+			for (d = 0; d < DOMAIN_COUNT; d++)
+				r.hours[0].j[d] = cases[i].number;
+			break;
+		}
+		if (t) {
+			assert_true(strlen(cases[i].text) < cap);
+			strcpy(t, cases[i].text);
+		}
+		if (spool_format(&r, text, sizeof(text)) != -1)
+			fail_msg("case %zu written:\n%s", i, text);
+		why = spool_format_error(&r);
+		if (!why || !strstr(why, cases[i].reason)) {
+			/* A number too large is found while writing. */
+			if (why || strcmp(cases[i].reason, "too large"))
+				fail_msg("case %zu: reason \"%s\", want \"%s\"", i,
+					 why ? why : "(none)", cases[i].reason);
+		}
+		/* The spool's writers refuse it as well, saying why. */
+		if (spool_append(dir, &r, path, sizeof(path), err, sizeof(err)) != -1)
+			fail_msg("case %zu appended to %s", i, path);
+		if (!strstr(err, "refused") || !strstr(err, cases[i].reason))
+			fail_msg("case %zu: append said \"%s\"", i, err);
+		/* The value never reaches the message. */
+		if (t && cases[i].text[0] && strstr(err, cases[i].text))
+			fail_msg("case %zu: the message quotes the value", i);
+		if (spool_checkpoint(dir, &r, err, sizeof(err)) != -1)
+			fail_msg("case %zu checkpointed", i);
+	}
+	/* Nothing was written. */
+	snprintf(path, sizeof(path), "%s/" SPOOL_ACTIVE, dir);
+	{
+		struct stat st;
+
+		assert_true(stat(path, &st) != 0 || st.st_size == 0);
+	}
+	unlink(path);
+	rmdir(dir);
+}
+
 static void test_structure(void **state)
 {
 	static const struct {
@@ -448,6 +656,8 @@ int main(void)
 		cmocka_unit_test(test_malformed_hardware),
 		cmocka_unit_test(test_exit_status),
 		cmocka_unit_test(test_malformed),
+		cmocka_unit_test(test_round_trip_exact),
+		cmocka_unit_test(test_format_refuses),
 		cmocka_unit_test(test_structure),
 		cmocka_unit_test(test_file_of_records),
 		cmocka_unit_test(test_append),
