@@ -11,7 +11,7 @@
 
 struct carbon_conf {
 	/* [site] */
-	char cluster[CONF_STR_MAX];	/* empty: SLURM_CLUSTER_NAME of the step */
+	char cluster[CONF_STR_MAX];	/* empty: ClusterName of slurm.conf */
 	char zone[CONF_STR_MAX];	/* grid zone; empty: unknown */
 	double pue;			/* power usage effectiveness, >= 1.0 */
 	double intensity_g_per_kwh;	/* fixed intensity; < 0 when not set */
