@@ -1,12 +1,22 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
-/* PostgreSQL connection and the step record INSERT. */
+/* PostgreSQL connection and the step record writes, each under a deadline
+ * when the caller sets one (non-blocking libpq, poll(2), cancel). */
 #include "db.h"
 
 #include "record_fields.h"
+#include "spool.h"
 
+#include <errno.h>
+#include <libpq-events.h>
+#include <poll.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
 
 static void drop_notice(void *arg, const char *message)
 {
@@ -31,14 +41,245 @@ void db_error_line(PGconn *conn, char *err, size_t errlen)
 	one_line(err);
 }
 
+/* The error of res as one line, else libpq's last one for conn. */
+static void result_error_line(PGconn *conn, const PGresult *res, char *err, size_t errlen)
+{
+	const char *msg = PQresultErrorMessage(res);
+
+	if (!msg[0])
+		msg = PQerrorMessage(conn);
+	snprintf(err, errlen, "%s", msg);
+	one_line(err);
+}
+
+/* ---- the deadline of a connection ---------------------------------------
+ * Kept as libpq instance data of an event procedure, so that it is freed
+ * with the connection however the caller closes it, and a new connection
+ * that libpq happens to place at the same address never inherits it. */
+struct db_deadline {
+	double deadline_s;	/* CLOCK_MONOTONIC seconds; 0: none */
+	char gave_up[96];	/* once a call got no answer in time: why later calls fail */
+};
+
+static int deadline_event(PGEventId id, void *info, void *pass_through)
+{
+	(void)pass_through;
+	if (id == PGEVT_CONNDESTROY)
+		free(PQinstanceData(((PGEventConnDestroy *)info)->conn, deadline_event));
+	return 1;	/* 0 would turn every result into an error */
+}
+
+static struct db_deadline *deadline_of(const PGconn *conn)
+{
+	return PQinstanceData(conn, deadline_event);
+}
+
+int db_set_deadline(PGconn *conn, double deadline_s)
+{
+	struct db_deadline *d = deadline_of(conn);
+
+	if (!d) {
+		if (deadline_s <= 0)
+			return 0;
+		d = calloc(1, sizeof(*d));
+		if (!d || !PQregisterEventProc(conn, deadline_event, "carbon deadline", NULL) ||
+		    !PQsetInstanceData(conn, deadline_event, d)) {
+			free(d);
+			return -1;
+		}
+	}
+	d->deadline_s = deadline_s > 0 ? deadline_s : 0;
+	/* Non-blocking: sending to a server that stopped reading must not
+	 * block either, nor the goodbye PQfinish() sends. */
+	return PQsetnonblocking(conn, deadline_s > 0) == 0 ? 0 : -1;
+}
+
+/* Wait until conn's socket is ready for events (POLLIN, POLLOUT), or until
+ * deadline_s (0: none). Returns 1 when ready, 0 when the deadline passed,
+ * -1 with a reason in err. */
+static int wait_socket(PGconn *conn, short events, double deadline_s, char *err,
+		       size_t errlen)
+{
+	struct pollfd p = { .fd = PQsocket(conn), .events = events };
+	int timeout_ms = -1, n;
+
+	if (p.fd < 0) {
+		db_error_line(conn, err, errlen);
+		if (!err[0])
+			snprintf(err, errlen, "no connection to the server");
+		return -1;
+	}
+	for (;;) {
+		if (deadline_s > 0) {
+			double left_s = deadline_s - spool_monotonic_s();
+
+			if (left_s <= 0)
+				return 0;
+			timeout_ms = (int)(left_s * 1000.0) + 1;
+		}
+		n = poll(&p, 1, timeout_ms);
+		if (n > 0)
+			return 1;	/* POLLERR, POLLHUP too: libpq says what */
+		if (n < 0 && errno != EINTR) {
+			snprintf(err, errlen, "poll: %s", strerror(errno));
+			return -1;
+		}
+	}
+}
+
+/* Ask the server to cancel what conn is running, waiting at most wait_s.
+ * PQcancel() opens a connection of its own and waits, without a limit, for
+ * the server to close it: a server that stopped answering would hold it as
+ * long as the call it cancels (libpq 17's PQcancelPoll() would bound it; 15
+ * has none). So it runs in a child process, killed and reaped when it takes
+ * longer. PQcancel() is async-signal-safe (libpq means it for signal
+ * handlers), which is all the child of a threaded process such as
+ * slurmstepd may call. */
+static void cancel_briefly(PGconn *conn, double wait_s)
+{
+	const struct timespec tick = { 0, 5 * 1000 * 1000 };
+	PGcancel *cancel = PQgetCancel(conn);
+	double until_s = spool_monotonic_s() + wait_s;
+	pid_t pid, done;
+
+	if (!cancel)
+		return;
+	pid = fork();
+	if (pid == 0) {
+		char why[256];
+
+		_exit(PQcancel(cancel, why, sizeof(why)) ? 0 : 1);
+	}
+	while (pid > 0) {
+		done = waitpid(pid, NULL, WNOHANG);
+		if (done == pid || (done < 0 && errno != EINTR))
+			break;
+		if (spool_monotonic_s() >= until_s) {
+			kill(pid, SIGKILL);
+			while (waitpid(pid, NULL, 0) < 0 && errno == EINTR)
+				;
+			break;
+		}
+		nanosleep(&tick, NULL);
+	}
+	PQfreeCancel(cancel);
+}
+
+/* The deadline passed with a call outstanding: cancel it (briefly), then
+ * shut the connection down, so that nothing on it can block again and the
+ * server sees it closed; later calls fail at once (d->gave_up). */
+static void give_up(PGconn *conn, struct db_deadline *d, double waited_s, char *err,
+		    size_t errlen)
+{
+	cancel_briefly(conn, DB_CANCEL_WAIT_S);
+	if (PQsocket(conn) >= 0)
+		shutdown(PQsocket(conn), SHUT_RDWR);
+	snprintf(d->gave_up, sizeof(d->gave_up),
+		 "the database did not answer within %.1f s; connection closed", waited_s);
+	snprintf(err, errlen, "%s", d->gave_up);
+}
+
+/* Flush what is still to be sent and read until PQgetResult() will not
+ * block, or until deadline_s (0: none). Returns 1 when a result is ready, 0
+ * when the deadline passed, -1 with a reason in err. */
+static int await_result(PGconn *conn, double deadline_s, char *err, size_t errlen)
+{
+	for (;;) {
+		int unsent = PQflush(conn), w;
+
+		if (unsent < 0) {
+			db_error_line(conn, err, errlen);
+			return -1;
+		}
+		if (!unsent && !PQisBusy(conn))
+			return 1;
+		/* Read while sending too, as libpq asks: the server may be
+		 * waiting for us to take its output before it reads more. */
+		w = wait_socket(conn, POLLIN | (unsent ? POLLOUT : 0), deadline_s, err, errlen);
+		if (w <= 0)
+			return w;
+		if (!PQconsumeInput(conn)) {
+			/* The connection is lost: PQgetResult() returns at once
+			 * with what the server said last, as PQexec() would. */
+			if (PQstatus(conn) == CONNECTION_BAD)
+				return 1;
+			db_error_line(conn, err, errlen);
+			return -1;
+		}
+	}
+}
+
+/* Send sql, with nparams text parameters (the extended protocol), or with
+ * nparams < 0 as a simple query (which may hold several statements), and
+ * wait for its results under conn's deadline. Returns the last result (the
+ * first error when there is one; the start of a COPY ends the wait), which
+ * the caller PQclear()s, or NULL with a reason in err. */
+static PGresult *db_run(PGconn *conn, const char *sql, int nparams,
+			const char *const *values, char *err, size_t errlen)
+{
+	struct db_deadline *d = deadline_of(conn);
+	double deadline_s = d ? d->deadline_s : 0, sent_s;
+	PGresult *last = NULL, *res;
+	ExecStatusType st;
+	int sent, w;
+
+	if (d && d->gave_up[0]) {
+		snprintf(err, errlen, "%s", d->gave_up);
+		goto out;
+	}
+	sent_s = spool_monotonic_s();
+	if (deadline_s > 0 && sent_s >= deadline_s) {
+		snprintf(err, errlen, "no time left for the database (its deadline passed)");
+		goto out;
+	}
+	if (nparams < 0)
+		sent = PQsendQuery(conn, sql);
+	else
+		sent = PQsendQueryParams(conn, sql, nparams, NULL, values, NULL, NULL, 0);
+	if (!sent) {
+		db_error_line(conn, err, errlen);
+		goto out;
+	}
+	for (;;) {
+		w = await_result(conn, deadline_s, err, errlen);
+		if (w == 0)
+			give_up(conn, d, spool_monotonic_s() - sent_s, err, errlen);
+		if (w <= 0) {
+			PQclear(last);
+			last = NULL;
+			goto out;
+		}
+		res = PQgetResult(conn);
+		if (!res)
+			break;
+		st = PQresultStatus(res);
+		if (last && PQresultStatus(last) == PGRES_FATAL_ERROR) {
+			PQclear(res);
+		} else {
+			PQclear(last);
+			last = res;
+		}
+		if (st == PGRES_COPY_IN || st == PGRES_COPY_OUT || st == PGRES_COPY_BOTH ||
+		    PQstatus(conn) == CONNECTION_BAD)
+			break;
+	}
+	if (!last)
+		db_error_line(conn, err, errlen);
+out:
+	return last;
+}
+
 int db_exec(PGconn *conn, const char *sql, char *err, size_t errlen)
 {
-	PGresult *res = PQexec(conn, sql);
-	ExecStatusType st = PQresultStatus(res);
+	PGresult *res = db_run(conn, sql, -1, NULL, err, errlen);
+	ExecStatusType st;
 	int rc = 0;
 
+	if (!res)
+		return -1;
+	st = PQresultStatus(res);
 	if (st != PGRES_COMMAND_OK && st != PGRES_TUPLES_OK && st != PGRES_COPY_IN) {
-		db_error_line(conn, err, errlen);
+		result_error_line(conn, res, err, errlen);
 		rc = -1;
 	}
 	PQclear(res);
@@ -50,7 +291,9 @@ PGconn *db_connect(const char *conninfo, int timeout_s, const char *app_name,
 {
 	char timeout[16], options[64], user_timeout_ms[24];
 	const char *keys[6], *values[6];
-	int n = 0;
+	PostgresPollingStatusType progress = PGRES_POLLING_WRITING;
+	double deadline_s = 0;
+	int n = 0, w;
 	PGconn *conn;
 
 	keys[n] = "dbname";
@@ -70,18 +313,39 @@ PGconn *db_connect(const char *conninfo, int timeout_s, const char *app_name,
 		snprintf(user_timeout_ms, sizeof(user_timeout_ms), "%d", timeout_s * 1000);
 		keys[n] = "tcp_user_timeout";
 		values[n++] = user_timeout_ms;
+		deadline_s = spool_monotonic_s() + timeout_s;
 	}
 	keys[n] = NULL;
 	values[n] = NULL;
 
-	conn = PQconnectdbParams(keys, values, 1);
-	if (!conn || PQstatus(conn) != CONNECTION_OK) {
+	/* libpq enforces connect_timeout only in its blocking connect, and per
+	 * host; a server that accepts and then says nothing, or answers the
+	 * login slowly, is bounded here, as a whole. */
+	conn = PQconnectStartParams(keys, values, 1);
+	if (!conn || PQstatus(conn) == CONNECTION_BAD) {
 		db_error_line(conn, err, errlen);
-		PQfinish(conn);
-		return NULL;
+		goto fail;
+	}
+	while (progress != PGRES_POLLING_OK) {
+		if (progress == PGRES_POLLING_FAILED) {
+			db_error_line(conn, err, errlen);
+			goto fail;
+		}
+		w = wait_socket(conn, progress == PGRES_POLLING_READING ? POLLIN : POLLOUT,
+				deadline_s, err, errlen);
+		if (w == 0)
+			snprintf(err, errlen,
+				 "no answer from the server (host %s, port %s) within %d s",
+				 PQhost(conn), PQport(conn), timeout_s);
+		if (w <= 0)
+			goto fail;
+		progress = PQconnectPoll(conn);
 	}
 	PQsetNoticeProcessor(conn, drop_notice, NULL);
 	return conn;
+fail:
+	PQfinish(conn);
+	return NULL;
 }
 
 /* The one write: carbon.put_steps (sql/013), which the writer role may call
@@ -99,10 +363,15 @@ int db_put_steps(PGconn *conn, const char *rows_json, unsigned *stored,
 	int rc = -1, i, c_stored, c_ord, c_why;
 
 	*stored = 0;
-	res = PQexecParams(conn, put_steps_sql, 1, NULL, v, NULL, NULL, 0);
-	if (PQresultStatus(res) != PGRES_TUPLES_OK || PQntuples(res) < 1) {
-		snprintf(err, errlen, "%s", PQresultErrorMessage(res));
-		one_line(err);
+	res = db_run(conn, put_steps_sql, 1, v, err, errlen);
+	if (!res)
+		goto out;
+	if (PQresultStatus(res) != PGRES_TUPLES_OK) {
+		result_error_line(conn, res, err, errlen);
+		goto out;
+	}
+	if (PQntuples(res) < 1) {
+		snprintf(err, errlen, "carbon.put_steps returned no row");
 		goto out;
 	}
 	c_stored = PQfnumber(res, "stored");

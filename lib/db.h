@@ -9,13 +9,35 @@
 #include "record.h"
 
 /* Connect with conninfo (libpq keywords or a URI; may be empty to use libpq's
- * environment defaults). timeout_s > 0 bounds the connection (connect_timeout),
- * every statement on it (statement_timeout) and, over TCP, unacknowledged
- * data (tcp_user_timeout). libpq notices are dropped,
- * never written to stderr. Returns the connection, or NULL with a one-line
- * reason in err (never the password). The caller PQfinish()es it. */
+ * environment defaults). timeout_s > 0 bounds the connection: the whole login,
+ * all hosts of the conninfo together, is given up on after timeout_s seconds
+ * (non-blocking connect and poll(2); a host name is still resolved
+ * beforehand without a bound: give hostaddr= to avoid that). It also bounds
+ * every statement on it (statement_timeout, enforced by the server) and,
+ * over TCP, unacknowledged data (tcp_user_timeout). libpq notices are
+ * dropped, never written to stderr. Returns the connection, in libpq's
+ * ordinary blocking mode with no deadline, or NULL with a one-line reason in
+ * err (never the password). The caller PQfinish()es it. */
 PGconn *db_connect(const char *conninfo, int timeout_s, const char *app_name,
 		   char *err, size_t errlen);
+
+/* How long a call whose deadline passed waits for the server to take the
+ * cancel request, in seconds (see db_set_deadline()). */
+#define DB_CANCEL_WAIT_S 0.2
+
+/* Put every later db_put_steps(), db_insert_record() and db_exec() on conn
+ * under deadline_s, CLOCK_MONOTONIC seconds (spool_monotonic_s()); 0 removes
+ * it (the default: such calls wait as long as the server takes). With a
+ * deadline the connection is non-blocking, and a call waits with poll(2):
+ * when the deadline passes before the answer, the call asks the server to
+ * cancel the statement (waiting at most DB_CANCEL_WAIT_S), shuts the
+ * connection down and returns -1 with "the database did not answer within
+ * N s" in err; every later call on conn then fails at once with that reason,
+ * and so does a call made after the deadline. So a call returns at most
+ * DB_CANCEL_WAIT_S after the deadline. Calls of libpq itself (PQexec) are not
+ * bounded. The deadline lives with conn and is freed by PQfinish(). Returns
+ * 0, or -1 when it cannot be set (out of memory). */
+int db_set_deadline(PGconn *conn, double deadline_s);
 
 /* Called for each record carbon.put_steps refused: its place in the
  * array (from 1) and the database's reason. */
@@ -27,7 +49,9 @@ typedef void (*db_refused_fn)(unsigned ordinal, const char *why, void *arg);
  * is complete or a later checkpoint of the same user, so a repeated write is
  * harmless. *stored: rows added or upgraded. Refused records (bounds,
  * characters) are passed to refused (may be NULL); the others are stored.
- * Returns 0, or -1 with a one-line reason in err (nothing stored). */
+ * Under conn's deadline (db_set_deadline()). Returns 0, or -1 with a
+ * one-line reason in err (nothing stored, unless the deadline passed: then
+ * the server may still have stored them, which a repeat makes harmless). */
 int db_put_steps(PGconn *conn, const char *rows_json, unsigned *stored,
 		 db_refused_fn refused, void *arg, char *err, size_t errlen);
 
@@ -36,9 +60,9 @@ int db_put_steps(PGconn *conn, const char *rows_json, unsigned *stored,
 int db_insert_record(PGconn *conn, const struct step_record *r, char *err,
 		     size_t errlen);
 
-/* Run sql (no parameters; may hold several statements). Success is a
- * command, rows, or the start of a COPY FROM STDIN. Returns 0, or -1 with
- * libpq's reason in err as one line. */
+/* Run sql (no parameters; may hold several statements) under conn's
+ * deadline (db_set_deadline()). Success is a command, rows, or the start of
+ * a COPY FROM STDIN. Returns 0, or -1 with the reason in err as one line. */
 int db_exec(PGconn *conn, const char *sql, char *err, size_t errlen);
 
 /* Copy libpq's last error for conn into err as one line. */

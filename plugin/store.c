@@ -3,6 +3,7 @@
 #include "store.h"
 
 #include <slurm/spank.h>
+#include <stdio.h>
 
 #include "db.h"
 #include "spool.h"
@@ -13,14 +14,25 @@
 #define SPOOL_FLUSH_MAX_BYTES (64L << 10)	/* about 200 records */
 #define SPOOL_FLUSH_BUDGET_S 1.0
 
+/* A step end waits for the database at most connect_timeout plus this, in
+ * seconds, whatever the server does: the login has connect_timeout, and
+ * everything (login, write, spool replay) must be over this much later. */
+#define STORE_GRACE_S 1.0
+/* Of that, what stays for the work after a call is given up on: the cancel
+ * (DB_CANCEL_WAIT_S), closing the connection, and the caller's spool append. */
+#define STORE_CLOSE_S (DB_CANCEL_WAIT_S + 0.1)
+
 static void log_rejected_spool_file(const char *message, void *arg)
 {
 	(void)arg;
 	slurm_error("carbon: spool: %s", message);
 }
 
-static void flush_some_spool(PGconn *conn, const char *dir)
+/* Replay a little of the spool of dir on conn, until deadline_s at the
+ * latest (conn's own deadline bounds each write too). */
+static void flush_some_spool(PGconn *conn, const char *dir, double deadline_s)
 {
+	double budget_s = spool_monotonic_s() + SPOOL_FLUSH_BUDGET_S;
 	struct spool_stats st;
 	long waiting = 0;
 	char err[1024];
@@ -28,7 +40,7 @@ static void flush_some_spool(PGconn *conn, const char *dir)
 	if (spool_check_dir(dir, false, err, sizeof(err)) < 0)
 		return;		/* no spool yet, or refused: said when writing */
 	if (spool_flush(conn, dir, SPOOL_FLUSH_MAX_BYTES, 500,
-			spool_monotonic_s() + SPOOL_FLUSH_BUDGET_S, &st, &waiting,
+			budget_s < deadline_s ? budget_s : deadline_s, &st, &waiting,
 			log_rejected_spool_file, NULL, err, sizeof(err)) < 0)
 		slurm_error("carbon: spool flush from %s stopped: %s", dir, err);
 	else if (st.records)
@@ -44,20 +56,29 @@ enum carbon_store_result carbon_store_record(const struct carbon_conf *conf,
 					     size_t errlen)
 {
 	enum carbon_store_result rc = CARBON_STORE_NO_CONNECTION;
+	double deadline_s = spool_monotonic_s() + conf->connect_timeout_s + STORE_GRACE_S -
+			    STORE_CLOSE_S;
 	PGconn *conn;
 
+	/* A server that takes the login and then says nothing must not hold
+	 * the step's end (and the job in COMPLETING): statement_timeout is the
+	 * server's own, and tcp_user_timeout needs data left unacknowledged. */
 	conn = db_connect(conf->conninfo, conf->connect_timeout_s, "spank_carbon", err,
 			  errlen);
 	if (!conn)
 		goto out;
 	rc = CARBON_STORE_WRITE_FAILED;
+	if (db_set_deadline(conn, deadline_s) < 0) {
+		snprintf(err, errlen, "cannot put a deadline on the connection (out of memory)");
+		goto out;
+	}
 	if (db_insert_record(conn, r, err, errlen) < 0)
 		goto out;
 	rc = CARBON_STORE_OK;
 	slurm_debug("carbon: job %u step %s on %s: cpu %.1f J, dram %.1f J over %.1f s, %u samples, stored",
 		    r->job_id, r->step, r->node, r->energy_j[DOMAIN_CPU],
 		    r->energy_j[DOMAIN_DRAM], r->end_s - r->start_s, r->samples);
-	flush_some_spool(conn, conf->spool_dir);
+	flush_some_spool(conn, conf->spool_dir, deadline_s);
 out:
 	PQfinish(conn);
 	return rc;

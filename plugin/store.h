@@ -20,10 +20,14 @@ enum carbon_store_result {
 	CARBON_STORE_WRITE_FAILED = 2,	/* err: the database's error */
 };
 
-/* Store r in the database of conf through carbon.put_step, then replay up
+/* Store r in the database of conf through carbon.put_steps, then replay up
  * to a few older spool files of conf->spool_dir on the same connection
- * (logging what it replays or rejects). Never blocks for much longer than
- * conf->connect_timeout_s plus one second. The caller spools r when the
+ * (logging what it replays or rejects). Returns within
+ * conf->connect_timeout_s plus one second whatever the server does, or does
+ * not (db_set_deadline()): a login that takes longer is given up on, and a
+ * write that gets no answer in time is cancelled and its connection closed
+ * (CARBON_STORE_WRITE_FAILED, "the database did not answer within N s").
+ * Only resolving a host name is not bounded. The caller spools r when the
  * result is not CARBON_STORE_OK. */
 typedef enum carbon_store_result (*carbon_store_fn)(const struct carbon_conf *conf,
 						    const struct step_record *r,
