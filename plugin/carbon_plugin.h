@@ -34,6 +34,10 @@ struct plugin_context {
 	bool exit_seen;
 	int exit_status;
 	bool exit_item_failed;	/* logged once */
+	/* From slurm.conf, for choosing the step that writes the job's records
+	 * on this node (see step_writes_job()). */
+	bool job_has_extern;	/* PrologFlags=Contain (or X11): an extern step */
+	char slurmd_spool[512];	/* SlurmdSpoolDir=, %n and %h not expanded */
 };
 
 extern struct plugin_context carbon_ctx;

@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <strings.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "carbon_plugin.h"
@@ -55,6 +56,10 @@ struct slurm_conf_facts {
 	char cluster[128];	/* ClusterName=, lower case as Slurm has it; "" */
 	bool gres_gpu;		/* GresTypes= names gpu: slurmstepd then sets
 				 * (or clears) the steps' GPU lists itself */
+	bool contain;		/* PrologFlags= names Contain or X11 (which
+				 * implies it): every job has an extern step */
+	char spool_dir[512];	/* SlurmdSpoolDir=, where slurmd keeps a
+				 * socket a step; "": Slurm's default */
 };
 
 /* Does the comma list hold word (any case)? */
@@ -117,6 +122,10 @@ static void slurm_conf_scan(const char *path, int depth, struct slurm_conf_facts
 					*p = (char)tolower((unsigned char)*p);
 			} else if (!strcasecmp(tok, "GresTypes")) {
 				f->gres_gpu = list_has(value, "gpu");
+			} else if (!strcasecmp(tok, "PrologFlags")) {
+				f->contain = list_has(value, "contain") || list_has(value, "x11");
+			} else if (!strcasecmp(tok, "SlurmdSpoolDir")) {
+				conf_copy_str(f->spool_dir, sizeof(f->spool_dir), value);
 			}
 		}
 	}
@@ -307,6 +316,9 @@ int carbon_stepd_post_opt(spank_t sp)
 		return 0;
 	memset(&carbon_ctx.rec, 0, sizeof(carbon_ctx.rec));
 	slurm_conf_read(&sc);
+	carbon_ctx.job_has_extern = sc.contain;
+	conf_copy_str(carbon_ctx.slurmd_spool, sizeof(carbon_ctx.slurmd_spool),
+		      sc.spool_dir[0] ? sc.spool_dir : "/var/spool/slurmd");
 	fill_identity(sp, &carbon_ctx.rec, &sc);
 	if (carbon_ctx.opt_bad)
 		slurm_error("carbon: job %u: an invalid --carbon-tag/--carbon-project reached the step and was ignored",
@@ -350,33 +362,16 @@ int carbon_stepd_post_opt(spank_t sp)
 	return 0;
 }
 
-/* The database is out of reach: keep the record in the spool, and say so in
- * one line either way. */
-static void spool_record(const struct step_record *r, const char *what, const char *db_err)
-{
-	const char *dir = carbon_ctx.conf.spool_dir;
-	char err[1024], path[1024];
-
-	if (spool_check_dir(dir, true, err, sizeof(err)) == 0 &&
-	    spool_append(dir, r, path, sizeof(path), err, sizeof(err)) == 0) {
-		slurm_error("carbon: job %u step %s: %s%s; record spooled to %s (carbon-report spool flush replays it)",
-			    r->job_id, r->step, what, db_err, path);
-		return;
-	}
-	slurm_error("carbon: job %u step %s: record lost: %s%s, and the spool failed too: %s",
-		    r->job_id, r->step, what, db_err, err);
-}
 
 /* Load spank_carbon_store.so (see store.h) from the directory this plugin
- * was loaded from; once per slurmstepd, at step end. Loading it in a
- * background thread at step start was measured and did not shorten
- * `srun -n1 true` (doc/benchmarks.md). Returns its entry point, or NULL with
- * the reason in err. */
-static carbon_store_fn load_store(char *err, size_t errlen)
+ * was loaded from, once per slurmstepd at step end, and return its entry
+ * point symbol, or NULL with the reason in err. Loading it in a background
+ * thread at step start was measured and did not shorten `srun -n1 true`
+ * (doc/benchmarks.md). */
+static void *load_store(const char *symbol, char *err, size_t errlen)
 {
 	char path[PATH_MAX];
 	const char *slash;
-	carbon_store_fn store = NULL;
 	Dl_info self;
 	void *module, *fn;
 
@@ -392,14 +387,54 @@ static carbon_store_fn load_store(char *err, size_t errlen)
 		snprintf(err, errlen, "cannot load %s (%s)", path, dlerror());
 		return NULL;
 	}
-	fn = dlsym(module, CARBON_STORE_SYMBOL);
+	fn = dlsym(module, symbol);
 	if (!fn) {
-		snprintf(err, errlen, "%s lacks %s", path, CARBON_STORE_SYMBOL);
+		snprintf(err, errlen, "%s lacks %s", path, symbol);
 		dlclose(module);
 		return NULL;
 	}
-	memcpy(&store, &fn, sizeof(fn));	/* POSIX: dlsym gives functions too */
-	return store;
+	return fn;
+}
+
+/* Is slurmd's socket of the job's step step_id there: does that step run
+ * on this node now? SlurmdSpoolDir may name the node (%n) or host (%h). */
+static bool step_present(const struct step_record *r, uint32_t step_id)
+{
+	char dir[PATH_MAX], host[256] = "", path[PATH_MAX + 300];
+	const char *p;
+	size_t n = 0;
+	struct stat st;
+
+	if (gethostname(host, sizeof(host) - 1) != 0)
+		host[0] = '\0';
+	for (p = carbon_ctx.slurmd_spool; *p && n + 300 < sizeof(dir); p++) {
+		if (p[0] == '%' && (p[1] == 'n' || p[1] == 'h')) {
+			n += (size_t)snprintf(dir + n, sizeof(dir) - n, "%s",
+					      p[1] == 'n' ? r->node : host);
+			p++;
+		} else {
+			dir[n++] = *p;
+		}
+	}
+	dir[n] = '\0';
+	snprintf(path, sizeof(path), "%s/%s_%u.%u", dir, r->node, r->job_id, step_id);
+	return stat(path, &st) == 0;
+}
+
+/* Whether this step writes the job's records on this node: the job's last
+ * step here, so that a job opens one connection a node. That is the extern
+ * step where slurm.conf has PrologFlags=Contain (it starts first and ends
+ * last); otherwise the batch step; otherwise, on a node without the batch
+ * step, each step. */
+static bool step_writes_job(const struct step_record *r)
+{
+	if (!strcmp(r->step, "extern"))
+		return true;
+	if (carbon_ctx.job_has_extern)
+		return false;
+	if (!strcmp(r->step, "batch"))
+		return true;
+	return !step_present(r, 0xfffffffbu);	/* the batch step's id */
 }
 
 /* One task of the step ended (slurmstepd, as root, after its wait()): keep
@@ -424,12 +459,58 @@ int carbon_stepd_task_exit(spank_t sp)
 	return 0;
 }
 
+/* The spool failed: write r on its own connection, or say it is lost. */
+static void store_alone(const struct step_record *r, const char *spool_err)
+{
+	char err[1024];
+	void *fn = load_store(CARBON_STORE_SYMBOL, err, sizeof(err));
+	carbon_store_fn store;
+
+	if (fn) {
+		memcpy(&store, &fn, sizeof(fn));	/* POSIX: dlsym gives functions too */
+		if (store(&carbon_ctx.conf, r, err, sizeof(err)) == CARBON_STORE_OK) {
+			slurm_error("carbon: job %u step %s: the spool failed (%s); record stored on its own connection",
+				    r->job_id, r->step, spool_err);
+			return;
+		}
+	}
+	slurm_error("carbon: job %u step %s: record lost: the spool failed (%s), and so did the database: %s",
+		    r->job_id, r->step, spool_err, err);
+}
+
+/* The job's last step on the node: store the node's spool, the job's
+ * records among them, in one connection. */
+static void store_spool(const struct step_record *r)
+{
+	char err[1024], what[96] = "";
+	void *fn = load_store(CARBON_STORE_SPOOL_SYMBOL, err, sizeof(err));
+	carbon_store_spool_fn store;
+	enum carbon_store_result result = CARBON_STORE_NO_CONNECTION;
+	unsigned stored = 0;
+
+	if (fn) {
+		memcpy(&store, &fn, sizeof(fn));
+		result = store(&carbon_ctx.conf, &stored, err, sizeof(err));
+	}
+	if (result == CARBON_STORE_OK) {
+		slurm_debug("carbon: job %u step %s: the job's records on %s stored (%u rows)",
+			    r->job_id, r->step, r->node, stored);
+		return;
+	}
+	if (result == CARBON_STORE_NO_CONNECTION && fn)
+		snprintf(what, sizeof(what), "cannot connect to the database within %d s: ",
+			 carbon_ctx.conf.connect_timeout_s);
+	else if (fn)
+		snprintf(what, sizeof(what), "database write failed: ");
+	slurm_error("carbon: job %u step %s: %s%s; the job's records stay in the spool %s (carbon-report spool flush stores them)",
+		    r->job_id, r->step, what, err, carbon_ctx.conf.spool_dir);
+}
+
 int carbon_stepd_exit(spank_t sp)
 {
 	struct step_record *r = &carbon_ctx.rec;
+	const char *dir = carbon_ctx.conf.spool_dir;
 	char err[1024];
-	carbon_store_fn store;
-	enum carbon_store_result result;
 
 	if (!carbon_ctx.measuring)
 		return 0;
@@ -440,23 +521,17 @@ int carbon_stepd_exit(spank_t sp)
 	r->has_exit = carbon_ctx.exit_seen;
 	r->exit_status = carbon_ctx.exit_seen ? carbon_ctx.exit_status : 0;
 
-	store = load_store(err, sizeof(err));
-	if (!store) {
-		spool_record(r, "", err);
-		spool_checkpoint_remove(carbon_ctx.conf.spool_dir, r);
+	/* Every record goes to the node's spool first: an fsync'd append, no
+	 * connection. Only where the spool fails is the record written alone. */
+	if (spool_check_dir(dir, true, err, sizeof(err)) < 0 ||
+	    spool_append(dir, r, NULL, 0, err, sizeof(err)) < 0) {
+		store_alone(r, err);
+		spool_checkpoint_remove(dir, r);
 		return 0;
 	}
-	result = store(&carbon_ctx.conf, r, err, sizeof(err));
-	if (result == CARBON_STORE_NO_CONNECTION) {
-		char what[96];
-
-		snprintf(what, sizeof(what), "cannot connect to the database within %d s: ",
-			 carbon_ctx.conf.connect_timeout_s);
-		spool_record(r, what, err);
-	} else if (result != CARBON_STORE_OK) {
-		spool_record(r, "database write failed: ", err);
-	}
-	/* Stored or spooled: the checkpoint has served. */
-	spool_checkpoint_remove(carbon_ctx.conf.spool_dir, r);
+	/* Spooled: the checkpoint has served. */
+	spool_checkpoint_remove(dir, r);
+	if (step_writes_job(r))
+		store_spool(r);
 	return 0;
 }

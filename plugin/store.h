@@ -13,6 +13,7 @@
 
 #define CARBON_STORE_MODULE "spank_carbon_store.so"
 #define CARBON_STORE_SYMBOL "carbon_store_record"
+#define CARBON_STORE_SPOOL_SYMBOL "carbon_store_spool"
 
 enum carbon_store_result {
 	CARBON_STORE_OK = 0,
@@ -36,5 +37,18 @@ typedef enum carbon_store_result (*carbon_store_fn)(const struct carbon_conf *co
 enum carbon_store_result carbon_store_record(const struct carbon_conf *conf,
 					     const struct step_record *r, char *err,
 					     size_t errlen);
+
+/* The job's last step on the node (see spank_carbon(8), "One connection a
+ * job"): store what the node's spool holds, the job's records among them,
+ * in one connection, batches of records a statement (spool_flush()), under
+ * the same bound as carbon_store_record(). *stored: rows stored. With the
+ * database out of reach or the bound reached, the records stay in the
+ * spool for the next job's end or `carbon-report spool flush`. */
+typedef enum carbon_store_result (*carbon_store_spool_fn)(const struct carbon_conf *conf,
+							  unsigned *stored, char *err,
+							  size_t errlen);
+
+enum carbon_store_result carbon_store_spool(const struct carbon_conf *conf, unsigned *stored,
+					    char *err, size_t errlen);
 
 #endif

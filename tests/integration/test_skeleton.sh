@@ -127,8 +127,9 @@ check "with PostgreSQL stopped, job $down_job completes with exit code 0 ($state
 	test "$state $code" = "COMPLETED 0:0"
 check "with PostgreSQL stopped, the job ends within connect_timeout (${connect_timeout} s) of its normal time" \
 	awk -v d="$down_s" -v b="$base_s" -v t="$connect_timeout" 'BEGIN { exit !(d <= b + t + 1) }'
-lines=$(grep -c "carbon: job $down_job step batch: cannot connect to the database within $connect_timeout s: .*; record spooled to $confdir/spool/spool.log" "$HARNESS_SLURMD_LOG")
-check "slurmd's log has one clear line for the batch step, naming the spool file ($lines)" test "$lines" = 1
+# The extern step, the job's last on the node, writes the job's records.
+lines=$(grep -c "carbon: job $down_job step extern: cannot connect to the database within $connect_timeout s: .*; the job's records stay in the spool $confdir/spool " "$HARNESS_SLURMD_LOG")
+check "slurmd's log has one clear line for the job (its extern step), naming the spool ($lines)" test "$lines" = 1
 out=$("$report" -d "$admin_db" spool flush --dir "$confdir/spool" 2>&1)
 echo "# $out"
 check "after PostgreSQL is back, spool flush stores the 2 spooled records (batch, extern)" \
@@ -168,5 +169,5 @@ check "with a silent database, the batch step ends within connect_timeout (${con
 	awk -v d="$hung_run_s" -v b="$base_run_s" -v t="$connect_timeout" 'BEGIN { exit !(d <= b + t + 1) }'
 check "with a silent database, the job is COMPLETED within 2 x connect_timeout (batch, then extern step)" \
 	awk -v d="$hung_s" -v b="$base_s" -v t="$connect_timeout" 'BEGIN { exit !(d <= b + 2 * (t + 1)) }'
-lines=$(grep -c "carbon: job $hung_job step batch: cannot connect to the database within $connect_timeout s: .*; record spooled to" "$HARNESS_SLURMD_LOG")
-check "slurmd's log has one clear line for the batch step of the silent-database job ($lines)" test "$lines" = 1
+lines=$(grep -c "carbon: job $hung_job step extern: cannot connect to the database within $connect_timeout s: .*; the job's records stay in the spool" "$HARNESS_SLURMD_LOG")
+check "slurmd's log has one clear line for the silent-database job, from its extern step ($lines)" test "$lines" = 1

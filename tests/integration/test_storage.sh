@@ -156,7 +156,7 @@ harness_pg_start
 nsenter -t "$_H_SLURMD_PID" -m umount "$spool"
 check "with PostgreSQL down and the spool full, job $job completes with exit code 0 ($state $code)" \
 	test "$state $code" = "COMPLETED 0:0"
-lines=$(grep -c "carbon: job $job step 0: record lost: cannot connect to the database.*the spool failed too: .*No space left on device" "$HARNESS_SLURMD_LOG")
+lines=$(grep -c "carbon: job $job step 0: record lost: the spool failed (.*No space left on device), and so did the database: " "$HARNESS_SLURMD_LOG")
 check "slurmd's log has one clear line for the lost step-0 record ($lines)" test "$lines" = 1
 
 # --- wrong owners and modes ----------------------------------------------------

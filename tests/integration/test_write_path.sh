@@ -37,7 +37,7 @@ row() {
 # put JSON_ARRAY: carbon.put_steps as the writer; prints "stored|refused|why"
 put() { as_writer -c "SELECT stored || '|' || refused::text || '|' || why::text FROM carbon.put_steps('$1')"; }
 
-echo "1..21"
+echo "1..22"
 check_db_init "$admin_db"
 
 # --- SECURITY DEFINER functions read no caller-made relation -----------------
@@ -176,6 +176,23 @@ check "nothing of job $job went to the spool" \
 kill "$bg_pid" 2>/dev/null
 wait "$bg_pid" 2>/dev/null
 bg_pid=
+
+# --- one connection a job a node ------------------------------------------------
+# Each step appends its record to the node's spool; the job's last step there
+# (the extern step: the harness runs PrologFlags=Contain) stores them all.
+sql "ALTER SYSTEM SET log_connections = on" && sql "SELECT pg_reload_conf()" > /dev/null
+pglog=$HARNESS_LOGDIR/postgresql.log
+mark=$(wc -l < "$pglog")
+job=$(harness_as_user sbatch --parsable --wrap 'for i in $(seq 20); do srun -n1 true; done')
+read -r state code < <(harness_wait_job "$job" 120)
+for ((i = 0; i < 100; i++)); do
+	[ "$(sql "SELECT count(*) FROM carbon.step_energy WHERE cluster <> 'wp' AND job_id = $job")" -ge 22 ] && break
+	sleep 0.2
+done
+conns=$(tail -n +"$((mark + 1))" "$pglog" | grep -c 'connection authorized: user=carbon_writer')
+check "a job of 20 srun steps stores its 22 records over 1 database connection ($(sql "SELECT count(*) FROM carbon.step_energy WHERE cluster <> 'wp' AND job_id = $job") records, $conns connections)" \
+	test "$(sql "SELECT count(*) FROM carbon.step_energy WHERE cluster <> 'wp' AND job_id = $job")/$conns" = "22/1"
+sql "ALTER SYSTEM RESET log_connections" && sql "SELECT pg_reload_conf()" > /dev/null
 
 # --- a spooled record the database refuses -----------------------------------
 spool_rec() {	# spool_rec JOB CPU_J

@@ -1,7 +1,7 @@
 #!/bin/sh
 # SPDX-License-Identifier: GPL-2.0-or-later
 # spank_carbon.so must export only SPANK entry points and plugin symbols, and
-# spank_carbon_store.so only its one entry point: anything else could clash
+# spank_carbon_store.so only its two entry points: anything else could clash
 # with slurmstepd or another plugin. And spank_carbon.so must not need libpq
 # (sbatch, srun and step start would load it and its TLS libraries).
 libs="${top_builddir:-.}/plugin/.libs"
@@ -19,7 +19,7 @@ check_exports() {	# check_exports N FILE REGEX
 }
 check_exports 1 "$libs/spank_carbon.so" \
 	'^(slurm_spank_[a-z_]+|plugin_(name|type|version)|spank_plugin_(name|type|version))$'
-check_exports 2 "$libs/spank_carbon_store.so" '^carbon_store_record$'
+check_exports 2 "$libs/spank_carbon_store.so" '^carbon_store_(record|spool)$'
 if objdump -p "$libs/spank_carbon.so" 2>/dev/null | grep -q 'NEEDED.*libpq'; then
 	echo "not ok 3 - spank_carbon.so does not need libpq"
 else
