@@ -159,6 +159,7 @@ BEGIN
                            AND carbon.energy_ok(b.gpu_j) AND carbon.energy_ok(b.other_j)
                            AND b.cpu_j IS NOT NULL AND b.dram_j IS NOT NULL
                            AND b.gpu_j IS NOT NULL AND b.other_j IS NOT NULL, false)
+          AND r.hours IS NOT NULL
     ), ok AS (
         SELECT DISTINCT ON (cluster, job_id, step, node) r.*
         FROM r
@@ -341,6 +342,14 @@ BEGIN
     RETURN NEW;
 END
 $$;
+
+-- Fired only for a record that lacks a label (a trigger's WHEN costs no
+-- call): a flush of labelled records pays nothing for it.
+DROP TRIGGER step_energy_take_labels ON carbon.step_energy;
+CREATE TRIGGER step_energy_take_labels BEFORE INSERT OR UPDATE OF project, tag
+    ON carbon.step_energy FOR EACH ROW
+    WHEN (NEW.project IS NULL OR NEW.tag IS NULL)
+    EXECUTE FUNCTION carbon.step_energy_take_labels();
 
 CREATE OR REPLACE FUNCTION carbon.step_energy_give_labels()
 RETURNS trigger

@@ -43,7 +43,7 @@ queue_empty() { [ -z "$(squeue -h -o %i 2>/dev/null)" ]; }
 time_job() {
 	local a c job out
 	while ! queue_empty; do sleep 0.01; done
-	out=$work/job.out
+	out=$HARNESS_WORK/bench-job.out	# the job user writes it
 	rm -f "$out"
 	a=$(now)
 	job=$(harness_as_user sbatch --parsable -o "$out" --wrap \
