@@ -352,13 +352,13 @@ fail:
  * and nothing else, reading only its argument. One row a refusal (ord, why
  * NULL when none). */
 static const char put_steps_sql[] =
-	"SELECT p.stored, u.ord, u.why FROM carbon.put_steps($1::jsonb) AS p"
+	"SELECT p.stored, u.ord, u.why FROM carbon.put_rows($1::carbon.step_in[]) AS p"
 	" LEFT JOIN LATERAL unnest(p.refused, p.why) AS u(ord, why) ON true";
 
-int db_put_steps(PGconn *conn, const char *rows_json, unsigned *stored,
+int db_put_steps(PGconn *conn, const char *rows, unsigned *stored,
 		 db_refused_fn refused, void *arg, char *err, size_t errlen)
 {
-	const char *v[1] = { rows_json };
+	const char *v[1] = { rows };
 	PGresult *res;
 	int rc = -1, i, c_stored, c_ord, c_why;
 
@@ -410,7 +410,7 @@ int db_insert_record(PGconn *conn, const struct step_record *r, char *err,
 	unsigned stored;
 	int rc = -1;
 
-	if (record_rows_add(&rows, r) < 0 || !(json = record_rows_json(&rows))) {
+	if (record_rows_add_literal(&rows, r) < 0 || !(json = record_rows_literal(&rows))) {
 		snprintf(err, errlen, "out of memory for the record");
 		goto out;
 	}

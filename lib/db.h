@@ -43,8 +43,8 @@ int db_set_deadline(PGconn *conn, double deadline_s);
  * array (from 1) and the database's reason. */
 typedef void (*db_refused_fn)(unsigned ordinal, const char *why, void *arg);
 
-/* Store the records of rows_json (a JSON array, see record_rows_json())
- * through carbon.put_steps in one statement: a row already there for
+/* Store the records of rows (an array literal of carbon.step_in, see
+ * record_rows_literal()) through carbon.put_rows in one statement: a row already there for
  * (cluster, job, step, node) is kept unless it is partial and the new one
  * is complete or a later checkpoint of the same user, so a repeated write is
  * harmless. *stored: rows added or upgraded. Refused records (bounds,
@@ -52,7 +52,7 @@ typedef void (*db_refused_fn)(unsigned ordinal, const char *why, void *arg);
  * Under conn's deadline (db_set_deadline()). Returns 0, or -1 with a
  * one-line reason in err (nothing stored, unless the deadline passed: then
  * the server may still have stored them, which a repeat makes harmless). */
-int db_put_steps(PGconn *conn, const char *rows_json, unsigned *stored,
+int db_put_steps(PGconn *conn, const char *rows, unsigned *stored,
 		 db_refused_fn refused, void *arg, char *err, size_t errlen);
 
 /* Store the one record r (db_put_steps). Returns 0, or -1 with a one-line

@@ -55,7 +55,7 @@ const size_t record_field_count = sizeof(record_fields) / sizeof(record_fields[0
 /* The most one record's object can take: every text escaped at 6 bytes a
  * byte, numbers, keys, and the hour buckets. */
 #define ROW_MAX (sizeof(struct step_record) - sizeof(((struct step_record *)0)->hours)) * 6 + \
-	4096 + RECORD_HOURS_JSON_MAX
+	4096 + 5 * RECORD_HOURS_JSON_MAX + 16
 
 static bool present(const struct step_record *r, enum record_field_group g)
 {
@@ -106,10 +106,9 @@ static char *put_double(char *o, double v)
 	return o + sprintf(o, "%.17g", v);
 }
 
-int record_rows_add(struct record_rows *rows, const struct step_record *r)
+static int reserve(struct record_rows *rows)
 {
-	size_t need = rows->len + ROW_MAX + 4, i;
-	char *o;
+	size_t need = rows->len + ROW_MAX + 4;
 
 	if (need > rows->cap) {
 		size_t cap = rows->cap ? rows->cap : 65536;
@@ -123,77 +122,120 @@ int record_rows_add(struct record_rows *rows, const struct step_record *r)
 		rows->p = p;
 		rows->cap = cap;
 	}
+	return 0;
+}
+
+/* A field of a record inside an array literal of records,
+ * {"(f1,f2,...)",...}: quoted for the record ("...", with " and \ escaped)
+ * and again for the array (each " and \ of that escaped). Characters below
+ * 0x20 or above 0x7e (never in a record the spool codec accepts) become '?'. */
+static char *put_literal_text(char *o, const char *s, size_t max)
+{
+	size_t i;
+
+	memcpy(o, "\\\"", 2);	/* the record's opening quote, escaped for the array */
+	o += 2;
+	for (i = 0; i < max && s[i]; i++) {
+		unsigned char c = (unsigned char)s[i];
+
+		if (c == '"' || c == '\\') {
+			/* \" or \\ for the record, each character escaped again */
+			memcpy(o, "\\\\\\", 3);
+			o += 3;
+			*o++ = (char)c;
+		} else {
+			*o++ = c < 0x20 || c > 0x7e ? '?' : (char)c;
+		}
+	}
+	memcpy(o, "\\\"", 2);
+	return o + 2;
+}
+
+enum value_form { AS_JSON, AS_LITERAL };
+
+/* One field's value at o, as JSON or inside an array literal; NULL as null
+ * or nothing. */
+static char *put_value(char *o, const struct record_field *f, const struct step_record *r,
+		       enum value_form form)
+{
+	bool lit = form == AS_LITERAL;	/* values as their types' input text */
+	const char *at = (const char *)r + f->offset;
+	const char *null = lit ? "" : "null";
+
+	if (!present(r, f->group))
+		return o + sprintf(o, "%s", null);
+	switch (f->type) {
+	case RF_TEXT:
+		if ((f->flags & RF_EMPTY_NULL) && !at[0])
+			return o + sprintf(o, "%s", null);
+		return lit ? put_literal_text(o, at, f->size) : put_text(o, at, f->size);
+	case RF_U32: {
+		uint32_t v;
+
+		memcpy(&v, at, sizeof(v));
+		if ((f->flags & RF_ZERO_NULL) && v == 0)
+			return o + sprintf(o, "%s", null);
+		return o + sprintf(o, "%" PRIu32, v);
+	}
+	case RF_INT: {
+		int v;
+
+		memcpy(&v, at, sizeof(v));
+		return o + sprintf(o, "%d", v);
+	}
+	case RF_F64: {
+		double v;
+
+		memcpy(&v, at, sizeof(v));
+		if (lit && !isfinite(v))
+			return o + sprintf(o, "NaN");
+		return put_double(o, v);
+	}
+	case RF_TIME: {
+		double v;
+		char when[48];
+
+		memcpy(&v, at, sizeof(v));
+		if (!isfinite(v) || v < 0 || v > 1e11)
+			return o + sprintf(o, "%s", lit ? null : "\"NaN\"");
+		return o + sprintf(o, lit ? "%s" : "\"%s\"", utc_timestamp_us(v, when, sizeof(when)));
+	}
+	case RF_BOOL: {
+		bool v;
+
+		memcpy(&v, at, sizeof(v));
+		return o + sprintf(o, lit ? (v ? "t" : "f") : (v ? "true" : "false"));
+	}
+	case RF_HOURS: {
+		/* Its JSON holds no tab, newline or backslash. */
+		/* For a literal, written past where its escaped form (at most
+		 * 4 bytes a byte) can reach, then escaped into place. */
+		char *json = form == AS_LITERAL ? o + 4 * RECORD_HOURS_JSON_MAX + 8 : o;
+		int w = record_hours_json(r, json, RECORD_HOURS_JSON_MAX);
+
+		if (w < 0)
+			return o + sprintf(o, "%s", null);
+		if (form != AS_LITERAL)
+			return o + w;
+		return put_literal_text(o, json, (size_t)w);
+	}
+	}
+	return o;
+}
+
+int record_rows_add(struct record_rows *rows, const struct step_record *r)
+{
+	size_t i;
+	char *o;
+
+	if (reserve(rows) < 0)
+		return -1;
 	o = rows->p + rows->len;
 	*o++ = rows->n ? ',' : '[';
 	*o++ = '{';
 	for (i = 0; i < record_field_count; i++) {
-		const struct record_field *f = &record_fields[i];
-		const char *at = (const char *)r + f->offset;
-
-		o += sprintf(o, "%s\"%s\":", i ? "," : "", f->name);
-		if (!present(r, f->group)) {
-			o += sprintf(o, "null");
-			continue;
-		}
-		switch (f->type) {
-		case RF_TEXT:
-			if ((f->flags & RF_EMPTY_NULL) && !at[0])
-				o += sprintf(o, "null");
-			else
-				o = put_text(o, at, f->size);
-			break;
-		case RF_U32: {
-			uint32_t v;
-
-			memcpy(&v, at, sizeof(v));
-			if ((f->flags & RF_ZERO_NULL) && v == 0)
-				o += sprintf(o, "null");
-			else
-				o += sprintf(o, "%" PRIu32, v);
-			break;
-		}
-		case RF_INT: {
-			int v;
-
-			memcpy(&v, at, sizeof(v));
-			o += sprintf(o, "%d", v);
-			break;
-		}
-		case RF_F64: {
-			double v;
-
-			memcpy(&v, at, sizeof(v));
-			o = put_double(o, v);
-			break;
-		}
-		case RF_TIME: {
-			double v;
-			char when[48];
-
-			memcpy(&v, at, sizeof(v));
-			if (!isfinite(v) || v < 0 || v > 1e11)
-				o += sprintf(o, "\"NaN\"");
-			else
-				o += sprintf(o, "\"%s\"", utc_timestamp_us(v, when, sizeof(when)));
-			break;
-		}
-		case RF_BOOL: {
-			bool v;
-
-			memcpy(&v, at, sizeof(v));
-			o += sprintf(o, v ? "true" : "false");
-			break;
-		}
-		case RF_HOURS: {
-			int w = record_hours_json(r, o, RECORD_HOURS_JSON_MAX);
-
-			if (w < 0)
-				o += sprintf(o, "null");
-			else
-				o += w;
-			break;
-		}
-		}
+		o += sprintf(o, "%s\"%s\":", i ? "," : "", record_fields[i].name);
+		o = put_value(o, &record_fields[i], r, AS_JSON);
 	}
 	*o++ = '}';
 	rows->len = (size_t)(o - rows->p);
@@ -201,7 +243,29 @@ int record_rows_add(struct record_rows *rows, const struct step_record *r)
 	return 0;
 }
 
-const char *record_rows_json(struct record_rows *rows)
+int record_rows_add_literal(struct record_rows *rows, const struct step_record *r)
+{
+	size_t i;
+	char *o;
+
+	if (reserve(rows) < 0)
+		return -1;
+	o = rows->p + rows->len;
+	o += sprintf(o, "%s\"(", rows->n ? "," : "{");
+	for (i = 0; i < record_field_count; i++) {
+		if (i)
+			*o++ = ',';
+		o = put_value(o, &record_fields[i], r, AS_LITERAL);
+	}
+	o += sprintf(o, ")\"");
+	rows->len = (size_t)(o - rows->p);
+	rows->n++;
+	return 0;
+}
+
+/* The rows so far, closed by closer ("[]" or "{}": the empty form, whose
+ * second character closes a non-empty one) without counting it in len. */
+static const char *rows_closed(struct record_rows *rows, const char *closer)
 {
 	if (rows->cap < rows->len + 3) {
 		char *p = realloc(rows->p, rows->len + 3);
@@ -212,12 +276,22 @@ const char *record_rows_json(struct record_rows *rows)
 		rows->cap = rows->len + 3;
 	}
 	if (rows->n == 0) {
-		memcpy(rows->p, "[]", 3);
+		memcpy(rows->p, closer, 3);
 		return rows->p;
 	}
-	rows->p[rows->len] = ']';
+	rows->p[rows->len] = closer[1];
 	rows->p[rows->len + 1] = '\0';
 	return rows->p;
+}
+
+const char *record_rows_literal(struct record_rows *rows)
+{
+	return rows_closed(rows, "{}");
+}
+
+const char *record_rows_json(struct record_rows *rows)
+{
+	return rows_closed(rows, "[]");
 }
 
 void record_rows_reset(struct record_rows *rows)

@@ -46,7 +46,8 @@ extern const struct record_field record_fields[];
 extern const size_t record_field_count;
 
 /* Rows for carbon.put_steps: a JSON array of objects, one per record, keyed
- * by record_fields' names. */
+ * by record_fields' names (carbon.put_steps), or an array literal of the
+ * type carbon.step_in (carbon.put_rows). */
 struct record_rows {
 	char *p;		/* "[{...},{...}" while open; see record_rows_json() */
 	size_t len, cap;
@@ -60,6 +61,17 @@ struct record_rows {
  * the string "NaN", which the database refuses row by row. Returns 0, or -1
  * when out of memory. */
 int record_rows_add(struct record_rows *rows, const struct step_record *r);
+
+/* Append r as one element of an array literal of carbon.step_in,
+ * {"(f1,f2,...)",...}, the form carbon.put_rows takes as one parameter
+ * (PostgreSQL's own array and record parsers read it, faster than JSON).
+ * The buffer then holds that literal: use one kind a buffer. Returns 0, or
+ * -1 when out of memory. */
+int record_rows_add_literal(struct record_rows *rows, const struct step_record *r);
+
+/* The literal, NUL-terminated ("{}" when empty); valid until the next add,
+ * reset or free. NULL when out of memory. */
+const char *record_rows_literal(struct record_rows *rows);
 
 /* The array as a NUL-terminated JSON text ("[]" when empty); valid until
  * the next add, reset or free. NULL when out of memory. */

@@ -152,7 +152,7 @@ static int commit_batch(struct flush_state *fs)
 	const char *json;
 
 	if (fs->n > 0) {
-		json = record_rows_json(&fs->rows);
+		json = record_rows_literal(&fs->rows);
 		if (!json) {
 			snprintf(fs->err, fs->errlen, "out of memory for a batch of records");
 			return -1;
@@ -201,7 +201,7 @@ static void on_record(const char *text, size_t len, int line,
 	t->text = malloc(len ? len : 1);
 	t->len = len;
 	t->line = line;
-	if (!t->file || !t->text || record_rows_add(&fs->rows, r) < 0) {
+	if (!t->file || !t->text || record_rows_add_literal(&fs->rows, r) < 0) {
 		free(t->file);
 		free(t->text);
 		snprintf(fs->err, fs->errlen, "out of memory for a batch of records");

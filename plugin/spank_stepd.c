@@ -12,7 +12,9 @@
 #include <stdlib.h>
 #include <strings.h>
 #include <string.h>
+#include <dirent.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "carbon_plugin.h"
@@ -396,30 +398,65 @@ static void *load_store(const char *symbol, char *err, size_t errlen)
 	return fn;
 }
 
-/* Is slurmd's socket of the job's step step_id there: does that step run
- * on this node now? SlurmdSpoolDir may name the node (%n) or host (%h). */
-static bool step_present(const struct step_record *r, uint32_t step_id)
+/* slurmd's spool directory (SlurmdSpoolDir, where it keeps a socket a
+ * step), with %n (the node) and %h (the host) expanded, into dir. */
+static void slurmd_spool_dir(const struct step_record *r, char *dir, size_t len)
 {
-	char dir[PATH_MAX], host[256] = "", path[PATH_MAX + 300];
+	char host[256] = "";
 	const char *p;
 	size_t n = 0;
-	struct stat st;
 
 	if (gethostname(host, sizeof(host) - 1) != 0)
 		host[0] = '\0';
-	for (p = carbon_ctx.slurmd_spool; *p && n + 300 < sizeof(dir); p++) {
+	for (p = carbon_ctx.slurmd_spool; *p && n + 300 < len; p++) {
 		if (p[0] == '%' && (p[1] == 'n' || p[1] == 'h')) {
-			n += (size_t)snprintf(dir + n, sizeof(dir) - n, "%s",
-					      p[1] == 'n' ? r->node : host);
+			n += (size_t)snprintf(dir + n, len - n, "%s", p[1] == 'n' ? r->node : host);
 			p++;
 		} else {
 			dir[n++] = *p;
 		}
 	}
 	dir[n] = '\0';
+}
+
+/* Is slurmd's socket of the job's step step_id there: does that step run
+ * on this node now? */
+static bool step_present(const struct step_record *r, uint32_t step_id)
+{
+	char dir[PATH_MAX], path[PATH_MAX + 300];
+	struct stat st;
+
+	slurmd_spool_dir(r, dir, sizeof(dir));
 	snprintf(path, sizeof(path), "%s/%s_%u.%u", dir, r->node, r->job_id, step_id);
 	return stat(path, &st) == 0;
 }
+
+/* Does another step of the job than r's own run on this node? */
+static bool other_steps_present(const struct step_record *r, uint32_t own_step_id)
+{
+	char dir[PATH_MAX], prefix[300], own[320];
+	struct dirent *e;
+	bool found = false;
+	DIR *d;
+
+	slurmd_spool_dir(r, dir, sizeof(dir));
+	snprintf(prefix, sizeof(prefix), "%s_%u.", r->node, r->job_id);
+	snprintf(own, sizeof(own), "%s%u", prefix, own_step_id);
+	d = opendir(dir);
+	if (!d)
+		return false;
+	while (!found && (e = readdir(d)) != NULL)
+		found = !strncmp(e->d_name, prefix, strlen(prefix)) && strcmp(e->d_name, own);
+	closedir(d);
+	return found;
+}
+
+#define STEP_ID_EXTERN 0xfffffffcu
+#define STEP_ID_BATCH 0xfffffffbu
+/* How long the extern step waits for the job's other steps on the node to
+ * end (and spool their records) before it stores them: a cancelled job's
+ * steps are all signalled at once, and the extern step can end first. */
+#define OTHER_STEPS_WAIT_S 1.0
 
 /* Whether this step writes the job's records on this node: the job's last
  * step here, so that a job opens one connection a node. That is the extern
@@ -428,13 +465,21 @@ static bool step_present(const struct step_record *r, uint32_t step_id)
  * step, each step. */
 static bool step_writes_job(const struct step_record *r)
 {
-	if (!strcmp(r->step, "extern"))
+	if (!strcmp(r->step, "extern")) {
+		double until = spool_monotonic_s() + OTHER_STEPS_WAIT_S;
+		const struct timespec tick = { 0, 20 * 1000 * 1000 };
+
+		while (other_steps_present(r, STEP_ID_EXTERN) && spool_monotonic_s() < until)
+			nanosleep(&tick, NULL);
 		return true;
+	}
+	/* A step that ends after the extern step (it outlived its wait)
+	 * writes what it left. */
 	if (carbon_ctx.job_has_extern)
-		return false;
+		return !step_present(r, STEP_ID_EXTERN);
 	if (!strcmp(r->step, "batch"))
 		return true;
-	return !step_present(r, 0xfffffffbu);	/* the batch step's id */
+	return !step_present(r, STEP_ID_BATCH);
 }
 
 /* One task of the step ended (slurmstepd, as root, after its wait()): keep

@@ -77,28 +77,26 @@ ALTER TABLE carbon.step_energy
         AND carbon.energy_ok(job_dram_j) AND carbon.energy_ok(job_gpu_j)
         AND carbon.energy_ok(job_other_j) AND carbon.energy_ok(estimated_j)) NOT VALID;
 
--- The upsert, the one place that writes records. p_rows: a JSON array of
--- objects with the fields of carbon.step_in (missing keys are NULL).
--- stored: rows added, or partial rows replaced; refused: the 1-based places
--- of the rows refused, why: the reason of each. Of several rows for one
--- step in the same call, the complete one (else the latest) is taken.
-CREATE FUNCTION carbon.put_steps(p_rows jsonb,
-                                 OUT stored integer, OUT refused integer[], OUT why text[])
+-- The upsert, the one place that writes records: p_rows, records of the
+-- type carbon.step_in. stored: rows added, or partial rows replaced;
+-- refused: the 1-based places of the rows refused, why: the reason of each.
+-- Of several rows for one step in the same call, the complete one (else the
+-- latest) is taken. It reads its argument and carbon's tables only: a caller
+-- that builds the array from a table of its own (spool flush COPYs into a
+-- temporary one) does so in its own query, with its own rights.
+CREATE FUNCTION carbon.put_rows(p_rows carbon.step_in[],
+                                OUT stored integer, OUT refused integer[], OUT why text[])
 LANGUAGE plpgsql SECURITY DEFINER
 SET search_path = carbon, pg_temp SET jit = off
 AS $$
 BEGIN
-    IF jsonb_typeof(p_rows) IS DISTINCT FROM 'array' THEN
-        RAISE EXCEPTION 'carbon.put_steps takes a JSON array of step records'
-            USING ERRCODE = 'invalid_parameter_value';
-    END IF;
-    -- The columns of the array as they are (a composite column is taken
-    -- apart again for each field read: quadratic in the fields).
+    -- The array's columns as they are (a composite column is taken apart
+    -- again for each field read: quadratic in the fields).
     WITH r AS MATERIALIZED (
         -- Why a record is refused (NULL: it is fine); each hour bucket is
         -- checked apart, in bad_hours. The same bounds as the plugin's spool
         -- codec (lib/spool.c).
-        SELECT (row_number() OVER ())::integer AS ord, x.*,
+        SELECT x.n::integer AS ord, x.*,
                CASE
                    WHEN x.cluster IS NULL OR x.job_id IS NULL OR x.step IS NULL OR x.node IS NULL
                         OR x.uid IS NULL OR x.user_name IS NULL OR x.start_time IS NULL
@@ -143,7 +141,11 @@ BEGIN
                         OR x.exit_status < 0 OR x.exit_status > 65535
                        THEN 'samples, alloc_cpus and gpus must be >= 0, exit_status a wait status'
                END AS problem
-        FROM jsonb_populate_recordset(NULL::carbon.step_in, p_rows) AS x
+        FROM unnest(p_rows) WITH ORDINALITY AS x(cluster, job_id, step, node, uid, user_name,
+            account, project, tag, start_time, end_time, cpu_j, dram_j, gpu_j, other_j,
+            samples, method, partial, job_cpu_j, job_dram_j, job_gpu_j, job_other_j,
+            estimated_j, cpu_time_s, split, notes, hours, cpu_model, alloc_cpus, gpu_model,
+            gpus, exit_status, n)
     ), bad_hours AS (
         -- Each hour bucket: an object with an hour from 1970 to 2199 (the
         -- readers cast it to timestamptz) and four bounded energies. A
@@ -205,7 +207,26 @@ BEGIN
 EXCEPTION WHEN OTHERS THEN
     -- Say what went wrong without the DETAIL of a constraint, which would
     -- show a row's values (another job's labels among them).
-    RAISE EXCEPTION 'carbon.put_steps: %', SQLERRM USING ERRCODE = SQLSTATE;
+    RAISE EXCEPTION 'carbon.put_rows: %', SQLERRM USING ERRCODE = SQLSTATE;
+END
+$$;
+REVOKE ALL ON FUNCTION carbon.put_rows(carbon.step_in[]) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION carbon.put_rows(carbon.step_in[]) TO carbon_writer, carbon_admin;
+
+-- The same for records as a JSON array of objects keyed by the fields of
+-- carbon.step_in (a missing key is NULL): the plugin's form.
+CREATE FUNCTION carbon.put_steps(p_rows jsonb,
+                                 OUT stored integer, OUT refused integer[], OUT why text[])
+LANGUAGE plpgsql
+SET search_path = carbon, pg_temp
+AS $$
+BEGIN
+    IF jsonb_typeof(p_rows) IS DISTINCT FROM 'array' THEN
+        RAISE EXCEPTION 'carbon.put_steps takes a JSON array of step records'
+            USING ERRCODE = 'invalid_parameter_value';
+    END IF;
+    SELECT * INTO stored, refused, why FROM carbon.put_rows(ARRAY(
+        SELECT x FROM jsonb_populate_recordset(NULL::carbon.step_in, p_rows) AS x));
 END
 $$;
 REVOKE ALL ON FUNCTION carbon.put_steps(jsonb) FROM PUBLIC;

@@ -122,11 +122,37 @@ static void test_json_row(void **state)
 	record_rows_free(&rows);
 }
 
+/* The array literal of carbon.put_rows: a record a quoted element, each
+ * text quoted for the record and escaped again for the array, NULL empty. */
+static void test_literal_row(void **state)
+{
+	struct record_rows rows = RECORD_ROWS_INIT;
+	struct step_record *r = sample();
+	const char *lit;
+
+	(void)state;
+	assert_string_equal(record_rows_literal(&rows), "{}");
+	strcpy(r->account, "a\"b\\c");
+	assert_int_equal(record_rows_add_literal(&rows, r), 0);
+	assert_int_equal(record_rows_add_literal(&rows, r), 0);
+	lit = record_rows_literal(&rows);
+	assert_non_null(lit);
+	assert_non_null(strstr(lit, "{\"(\\\"c1\\\",42,\\\"batch\\\","));
+	/* a"b\c: the quote and the backslash each \\\ before them */
+	assert_non_null(strstr(lit, "\\\"a\\\\\\\"b\\\\\\\\c\\\""));
+	assert_non_null(strstr(lit, ",2026-11-27 10:00:00.500000+00,"));
+	assert_non_null(strstr(lit, ",f,,,,,"));	/* partial, then the NULL job_*_j */
+	assert_non_null(strstr(lit, ")\",\"("));
+	assert_int_equal(lit[strlen(lit) - 1], '}');
+	record_rows_free(&rows);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_fields_match_sql),
 		cmocka_unit_test(test_json_row),
+		cmocka_unit_test(test_literal_row),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
