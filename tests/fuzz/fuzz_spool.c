@@ -44,6 +44,20 @@ static void check_json_row(const struct step_record *r)
 	if (depth != 0 || in_string)
 		abort();
 	record_rows_free(&rows);
+
+	/* The array literal of carbon.put_rows: printable ASCII, one element
+	 * "(...)" whose escapes leave no quote unescaped inside. */
+	if (record_rows_add_literal(&rows, r) < 0 || !(json = record_rows_literal(&rows)))
+		abort();
+	if (strncmp(json, "{\"(", 3) || strcmp(json + strlen(json) - 3, ")\"}"))
+		abort();
+	for (p = json + 3; p < json + strlen(json) - 3; p++) {
+		if (*p < 0x20 || *p > 0x7e || *p == '"')
+			abort();
+		if (*p == '\\')
+			p++;	/* an escaped character, a quote among them */
+	}
+	record_rows_free(&rows);
 }
 
 static void check_text(const char *s, size_t cap, bool may_be_empty)
