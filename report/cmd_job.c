@@ -155,8 +155,12 @@ static void json_job(struct json_writer *w, const struct job *job,
 		       dv->series_imported_at[0] ? dv->series_imported_at : NULL);
 	json_kv_string(w, "carbon_report", CARBON_VERSION);
 	json_end_object(w);
+	/* Records keep joules to the µJ, each rounded on its own: an estimate
+	 * that differs from the whole by that rounding (36 µJ) is the whole. */
 	json_kv_number(w, "estimated_fraction",
-		       job->it_kwh > 0 ? fmin(1.0, job->estimated_kwh / job->it_kwh) : 0.0);
+		       job->it_kwh <= 0 ? 0.0 :
+		       job->it_kwh - job->estimated_kwh <= 1e-11 ? 1.0 :
+		       fmin(1.0, job->estimated_kwh / job->it_kwh));
 	json_kv_string(w, "state", job_state_name(job->state));
 
 	json_key(w, "steps");
