@@ -348,14 +348,14 @@ fail:
 	return NULL;
 }
 
-/* The one write: carbon.put_steps (sql/013), which the writer role may call
+/* The one write: carbon.put_rows (sql/013), which the writer role may call
  * and nothing else, reading only its argument. One row a refusal (ord, why
  * NULL when none). */
-static const char put_steps_sql[] =
+static const char put_rows_sql[] =
 	"SELECT p.stored, u.ord, u.why FROM carbon.put_rows($1::carbon.step_in[]) AS p"
 	" LEFT JOIN LATERAL unnest(p.refused, p.why) AS u(ord, why) ON true";
 
-int db_put_steps(PGconn *conn, const char *rows, unsigned *stored,
+int db_put_rows(PGconn *conn, const char *rows, unsigned *stored,
 		 db_refused_fn refused, void *arg, char *err, size_t errlen)
 {
 	const char *v[1] = { rows };
@@ -363,7 +363,7 @@ int db_put_steps(PGconn *conn, const char *rows, unsigned *stored,
 	int rc = -1, i, c_stored, c_ord, c_why;
 
 	*stored = 0;
-	res = db_run(conn, put_steps_sql, 1, v, err, errlen);
+	res = db_run(conn, put_rows_sql, 1, v, err, errlen);
 	if (!res)
 		goto out;
 	if (PQresultStatus(res) != PGRES_TUPLES_OK) {
@@ -371,7 +371,7 @@ int db_put_steps(PGconn *conn, const char *rows, unsigned *stored,
 		goto out;
 	}
 	if (PQntuples(res) < 1) {
-		snprintf(err, errlen, "carbon.put_steps returned no row");
+		snprintf(err, errlen, "carbon.put_rows returned no row");
 		goto out;
 	}
 	c_stored = PQfnumber(res, "stored");
@@ -405,16 +405,16 @@ int db_insert_record(PGconn *conn, const struct step_record *r, char *err,
 		     size_t errlen)
 {
 	struct record_rows rows = RECORD_ROWS_INIT;
-	const char *json;
+	const char *lit;
 	char *why = NULL;
 	unsigned stored;
 	int rc = -1;
 
-	if (record_rows_add_literal(&rows, r) < 0 || !(json = record_rows_literal(&rows))) {
+	if (record_rows_add_literal(&rows, r) < 0 || !(lit = record_rows_literal(&rows))) {
 		snprintf(err, errlen, "out of memory for the record");
 		goto out;
 	}
-	if (db_put_steps(conn, json, &stored, one_refusal, &why, err, errlen) < 0)
+	if (db_put_rows(conn, lit, &stored, one_refusal, &why, err, errlen) < 0)
 		goto out;
 	if (why) {
 		snprintf(err, errlen, "the database refused the record: %s", why);

@@ -25,7 +25,7 @@ PGconn *db_connect(const char *conninfo, int timeout_s, const char *app_name,
  * cancel request, in seconds (see db_set_deadline()). */
 #define DB_CANCEL_WAIT_S 0.2
 
-/* Put every later db_put_steps(), db_insert_record() and db_exec() on conn
+/* Put every later db_put_rows(), db_insert_record() and db_exec() on conn
  * under deadline_s, CLOCK_MONOTONIC seconds (spool_monotonic_s()); 0 removes
  * it (the default: such calls wait as long as the server takes). With a
  * deadline the connection is non-blocking, and a call waits with poll(2):
@@ -39,7 +39,7 @@ PGconn *db_connect(const char *conninfo, int timeout_s, const char *app_name,
  * 0, or -1 when it cannot be set (out of memory). */
 int db_set_deadline(PGconn *conn, double deadline_s);
 
-/* Called for each record carbon.put_steps refused: its place in the
+/* Called for each record carbon.put_rows refused: its place in the
  * array (from 1) and the database's reason. */
 typedef void (*db_refused_fn)(unsigned ordinal, const char *why, void *arg);
 
@@ -52,10 +52,10 @@ typedef void (*db_refused_fn)(unsigned ordinal, const char *why, void *arg);
  * Under conn's deadline (db_set_deadline()). Returns 0, or -1 with a
  * one-line reason in err (nothing stored, unless the deadline passed: then
  * the server may still have stored them, which a repeat makes harmless). */
-int db_put_steps(PGconn *conn, const char *rows, unsigned *stored,
+int db_put_rows(PGconn *conn, const char *rows, unsigned *stored,
 		 db_refused_fn refused, void *arg, char *err, size_t errlen);
 
-/* Store the one record r (db_put_steps). Returns 0, or -1 with a one-line
+/* Store the one record r (db_put_rows). Returns 0, or -1 with a one-line
  * reason in err (a refusal: "the database refused the record: WHY"). */
 int db_insert_record(PGconn *conn, const struct step_record *r, char *err,
 		     size_t errlen);

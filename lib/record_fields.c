@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
-/* The step record's fields, and the JSON rows written from them. */
+/* The step record's fields, and the rows of carbon.put_rows written from them. */
 #include "record_fields.h"
 
 #include <inttypes.h>
@@ -52,8 +52,9 @@ const struct record_field record_fields[] = {
 };
 const size_t record_field_count = sizeof(record_fields) / sizeof(record_fields[0]);
 
-/* The most one record's object can take: every text escaped at 6 bytes a
- * byte, numbers, keys, and the hour buckets. */
+/* The most one record's element can take: every text escaped at 4 bytes a
+ * byte (with room to spare), numbers, and the hour buckets with the room
+ * put_value() writes their JSON in before escaping it. */
 #define ROW_MAX (sizeof(struct step_record) - sizeof(((struct step_record *)0)->hours)) * 6 + \
 	4096 + 5 * RECORD_HOURS_JSON_MAX + 16
 
@@ -72,35 +73,12 @@ static bool present(const struct step_record *r, enum record_field_group g)
 	return true;
 }
 
-static char *put_text(char *o, const char *s, size_t max)
-{
-	static const char hex[] = "0123456789abcdef";
-	size_t i;
-
-	*o++ = '"';
-	for (i = 0; i < max && s[i]; i++) {
-		unsigned char c = (unsigned char)s[i];
-
-		if (c == '"' || c == '\\') {
-			*o++ = '\\';
-			*o++ = (char)c;
-		} else if (c < 0x20 || c > 0x7e) {
-			memcpy(o, "\\u00", 4);
-			o[4] = hex[c >> 4];
-			o[5] = hex[c & 15];
-			o += 6;
-		} else {
-			*o++ = (char)c;
-		}
-	}
-	*o++ = '"';
-	return o;
-}
-
+/* A double as float8 input: NaN where it is not finite, which the
+ * database refuses record by record. */
 static char *put_double(char *o, double v)
 {
 	if (!isfinite(v))
-		return o + sprintf(o, "\"NaN\"");
+		return o + sprintf(o, "NaN");
 	if (fabs(v) < 1e15)
 		return o + sprintf(o, "%.6f", v);
 	return o + sprintf(o, "%.17g", v);
@@ -151,30 +129,25 @@ static char *put_literal_text(char *o, const char *s, size_t max)
 	return o + 2;
 }
 
-enum value_form { AS_JSON, AS_LITERAL };
-
-/* One field's value at o, as JSON or inside an array literal; NULL as null
- * or nothing. */
-static char *put_value(char *o, const struct record_field *f, const struct step_record *r,
-		       enum value_form form)
+/* One field's value at o as its type's input text inside the literal;
+ * NULL as nothing. */
+static char *put_value(char *o, const struct record_field *f, const struct step_record *r)
 {
-	bool lit = form == AS_LITERAL;	/* values as their types' input text */
 	const char *at = (const char *)r + f->offset;
-	const char *null = lit ? "" : "null";
 
 	if (!present(r, f->group))
-		return o + sprintf(o, "%s", null);
+		return o;
 	switch (f->type) {
 	case RF_TEXT:
 		if ((f->flags & RF_EMPTY_NULL) && !at[0])
-			return o + sprintf(o, "%s", null);
-		return lit ? put_literal_text(o, at, f->size) : put_text(o, at, f->size);
+			return o;
+		return put_literal_text(o, at, f->size);
 	case RF_U32: {
 		uint32_t v;
 
 		memcpy(&v, at, sizeof(v));
 		if ((f->flags & RF_ZERO_NULL) && v == 0)
-			return o + sprintf(o, "%s", null);
+			return o;
 		return o + sprintf(o, "%" PRIu32, v);
 	}
 	case RF_INT: {
@@ -187,8 +160,6 @@ static char *put_value(char *o, const struct record_field *f, const struct step_
 		double v;
 
 		memcpy(&v, at, sizeof(v));
-		if (lit && !isfinite(v))
-			return o + sprintf(o, "NaN");
 		return put_double(o, v);
 	}
 	case RF_TIME: {
@@ -197,50 +168,25 @@ static char *put_value(char *o, const struct record_field *f, const struct step_
 
 		memcpy(&v, at, sizeof(v));
 		if (!isfinite(v) || v < 0 || v > 1e11)
-			return o + sprintf(o, "%s", lit ? null : "\"NaN\"");
-		return o + sprintf(o, lit ? "%s" : "\"%s\"", utc_timestamp_us(v, when, sizeof(when)));
+			return o;
+		return o + sprintf(o, "%s", utc_timestamp_us(v, when, sizeof(when)));
 	}
 	case RF_BOOL: {
 		bool v;
 
 		memcpy(&v, at, sizeof(v));
-		return o + sprintf(o, lit ? (v ? "t" : "f") : (v ? "true" : "false"));
+		return o + sprintf(o, v ? "t" : "f");
 	}
 	case RF_HOURS: {
-		/* Its JSON holds no tab, newline or backslash. */
-		/* For a literal, written past where its escaped form (at most
-		 * 4 bytes a byte) can reach, then escaped into place. */
-		char *json = form == AS_LITERAL ? o + 4 * RECORD_HOURS_JSON_MAX + 8 : o;
+		/* The JSON is written past where its escaped form (at most 4
+		 * bytes a byte) can reach, then escaped into place. */
+		char *json = o + 4 * RECORD_HOURS_JSON_MAX + 8;
 		int w = record_hours_json(r, json, RECORD_HOURS_JSON_MAX);
 
-		if (w < 0)
-			return o + sprintf(o, "%s", null);
-		if (form != AS_LITERAL)
-			return o + w;
-		return put_literal_text(o, json, (size_t)w);
+		return w < 0 ? o : put_literal_text(o, json, (size_t)w);
 	}
 	}
 	return o;
-}
-
-int record_rows_add(struct record_rows *rows, const struct step_record *r)
-{
-	size_t i;
-	char *o;
-
-	if (reserve(rows) < 0)
-		return -1;
-	o = rows->p + rows->len;
-	*o++ = rows->n ? ',' : '[';
-	*o++ = '{';
-	for (i = 0; i < record_field_count; i++) {
-		o += sprintf(o, "%s\"%s\":", i ? "," : "", record_fields[i].name);
-		o = put_value(o, &record_fields[i], r, AS_JSON);
-	}
-	*o++ = '}';
-	rows->len = (size_t)(o - rows->p);
-	rows->n++;
-	return 0;
 }
 
 int record_rows_add_literal(struct record_rows *rows, const struct step_record *r)
@@ -255,7 +201,7 @@ int record_rows_add_literal(struct record_rows *rows, const struct step_record *
 	for (i = 0; i < record_field_count; i++) {
 		if (i)
 			*o++ = ',';
-		o = put_value(o, &record_fields[i], r, AS_LITERAL);
+		o = put_value(o, &record_fields[i], r);
 	}
 	o += sprintf(o, ")\"");
 	rows->len = (size_t)(o - rows->p);
@@ -263,9 +209,7 @@ int record_rows_add_literal(struct record_rows *rows, const struct step_record *
 	return 0;
 }
 
-/* The rows so far, closed by closer ("[]" or "{}": the empty form, whose
- * second character closes a non-empty one) without counting it in len. */
-static const char *rows_closed(struct record_rows *rows, const char *closer)
+const char *record_rows_literal(struct record_rows *rows)
 {
 	if (rows->cap < rows->len + 3) {
 		char *p = realloc(rows->p, rows->len + 3);
@@ -276,22 +220,12 @@ static const char *rows_closed(struct record_rows *rows, const char *closer)
 		rows->cap = rows->len + 3;
 	}
 	if (rows->n == 0) {
-		memcpy(rows->p, closer, 3);
+		memcpy(rows->p, "{}", 3);
 		return rows->p;
 	}
-	rows->p[rows->len] = closer[1];
+	rows->p[rows->len] = '}';
 	rows->p[rows->len + 1] = '\0';
 	return rows->p;
-}
-
-const char *record_rows_literal(struct record_rows *rows)
-{
-	return rows_closed(rows, "{}");
-}
-
-const char *record_rows_json(struct record_rows *rows)
-{
-	return rows_closed(rows, "[]");
 }
 
 void record_rows_reset(struct record_rows *rows)

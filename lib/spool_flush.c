@@ -142,22 +142,22 @@ static void free_texts(struct flush_state *fs)
 	}
 }
 
-/* Store the batch in one statement (carbon.put_steps: atomic, and the
+/* Store the batch in one statement (carbon.put_rows: atomic, and the
  * rule makes a repeat harmless), then remove the files all of whose
  * records it held. */
 static int commit_batch(struct flush_state *fs)
 {
 	char path[1024];
 	unsigned i, stored = 0, rejected = fs->st->rejected;
-	const char *json;
+	const char *lit;
 
 	if (fs->n > 0) {
-		json = record_rows_literal(&fs->rows);
-		if (!json) {
+		lit = record_rows_literal(&fs->rows);
+		if (!lit) {
 			snprintf(fs->err, fs->errlen, "out of memory for a batch of records");
 			return -1;
 		}
-		if (db_put_steps(fs->conn, json, &stored, on_refused, fs, fs->err, fs->errlen) < 0)
+		if (db_put_rows(fs->conn, lit, &stored, on_refused, fs, fs->err, fs->errlen) < 0)
 			return -1;
 		rejected = fs->st->rejected - rejected;
 		fs->st->stored += stored;

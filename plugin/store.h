@@ -21,7 +21,7 @@ enum carbon_store_result {
 	CARBON_STORE_WRITE_FAILED = 2,	/* err: the database's error */
 };
 
-/* Store r in the database of conf through carbon.put_steps, then replay up
+/* Store r in the database of conf through carbon.put_rows, then replay up
  * to a few older spool files of conf->spool_dir on the same connection
  * (logging what it replays or rejects). Returns within
  * conf->connect_timeout_s plus one second whatever the server does, or does
