@@ -9,12 +9,6 @@
 #include <sys/wait.h>
 #include <time.h>
 
-/* Step ids Slurm reserves (slurm.h); repeated here so lib/ needs no Slurm. */
-#define STEP_ID_PENDING 0xfffffffdu
-#define STEP_ID_EXTERN 0xfffffffcu
-#define STEP_ID_BATCH 0xfffffffbu
-#define STEP_ID_INTERACTIVE 0xfffffffau
-
 /* 2: a signal, 1: a non-zero exit, 0: exit 0. */
 static int exit_rank(int status)
 {
@@ -100,98 +94,6 @@ const char *utc_timestamp_us(double t, char *buf, size_t n)
 	else
 		snprintf(buf, n, "%s.%06ld+00", date, usec);
 	return buf;
-}
-
-/* One bracket range list "1-3,07,10-12" of a hostlist item: find the n-th
- * number of it, or subtract the count of numbers from *n. Returns 1 when
- * found (written to out), 0 when n lies beyond it, -1 on a syntax error. */
-static int range_nth(const char *ranges, size_t len, unsigned *n, const char *prefix,
-		     size_t prefix_len, const char *suffix, char *out, size_t outlen)
-{
-	const char *p = ranges, *end = ranges + len;
-
-	while (p < end) {
-		unsigned long lo, hi;
-		char *q;
-		int width;
-
-		if (*p < '0' || *p > '9')
-			return -1;
-		lo = strtoul(p, &q, 10);
-		width = (int)(q - p);
-		hi = lo;
-		if (q < end && *q == '-') {
-			if (q[1] < '0' || q[1] > '9')
-				return -1;
-			hi = strtoul(q + 1, &q, 10);
-		}
-		if (q > end || hi < lo || hi - lo > 1000000)
-			return -1;
-		if (*n <= hi - lo) {
-			int w = snprintf(out, outlen, "%.*s%0*lu%s", (int)prefix_len, prefix,
-					 width, lo + *n, suffix);
-
-			return (w < 0 || (size_t)w >= outlen) ? -1 : 1;
-		}
-		*n -= (unsigned)(hi - lo + 1);
-		if (q < end && *q != ',')
-			return -1;
-		p = q + 1;
-	}
-	return 0;
-}
-
-int hostlist_nth(const char *list, unsigned n, char *out, size_t outlen)
-{
-	const char *p = list;
-
-	while (*p) {
-		const char *item = p, *open = NULL, *close = NULL;
-		char suffix[128];
-		int depth = 0, found;
-		size_t item_len;
-
-		for (; *p && (depth > 0 || *p != ','); p++) {
-			if (*p == '[') {
-				if (open || depth)
-					return -1;
-				open = p;
-				depth++;
-			} else if (*p == ']') {
-				if (!depth)
-					return -1;
-				close = p;
-				depth--;
-			}
-		}
-		if (depth)
-			return -1;
-		item_len = (size_t)(p - item);
-		if (*p == ',')
-			p++;
-		if (item_len == 0)
-			return -1;
-		if (!open) {
-			if (n == 0) {
-				if (item_len >= outlen)
-					return -1;
-				memcpy(out, item, item_len);
-				out[item_len] = '\0';
-				return 0;
-			}
-			n--;
-			continue;
-		}
-		if ((size_t)(item + item_len - close - 1) >= sizeof(suffix))
-			return -1;
-		memcpy(suffix, close + 1, (size_t)(item + item_len - close - 1));
-		suffix[item + item_len - close - 1] = '\0';
-		found = range_nth(open + 1, (size_t)(close - open - 1), &n, item,
-				  (size_t)(open - item), suffix, out, outlen);
-		if (found != 0)
-			return found > 0 ? 0 : -1;
-	}
-	return -1;
 }
 
 void record_note(struct step_record *r, const char *text)

@@ -110,15 +110,15 @@ bool record_text_is_safe(const char *s, size_t max, enum record_text_kind kind,
  * not choose. Returns s. */
 char *record_text_printable(char *s);
 
+/* Step ids Slurm reserves (slurm.h); repeated here so lib/ needs no Slurm. */
+#define STEP_ID_PENDING 0xfffffffdu
+#define STEP_ID_EXTERN 0xfffffffcu
+#define STEP_ID_BATCH 0xfffffffbu
+#define STEP_ID_INTERACTIVE 0xfffffffau
+
 /* Slurm's name for a step id: "batch", "extern", "interactive", "pending" or
  * the decimal number. Writes into buf (size n) and returns it. */
 const char *step_id_name(uint32_t step_id, char *buf, size_t n);
-
-/* The n-th host name (from 0) of a Slurm hostlist expression such as
- * "c[1-3,7],gpu[01-02],login" into out. Returns 0, or -1 when n is out of
- * range or the expression is not understood (two bracket groups in one
- * name, a range that runs backwards, a name that does not fit in out). */
-int hostlist_nth(const char *list, unsigned n, char *out, size_t outlen);
 
 /* Is wait(2) status b worse than a, the step's worst so far: a task ended
  * by a signal is worse than one that exited non-zero, which is worse than

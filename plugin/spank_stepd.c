@@ -451,8 +451,6 @@ static bool other_steps_present(const struct step_record *r, uint32_t own_step_i
 	return found;
 }
 
-#define STEP_ID_EXTERN 0xfffffffcu
-#define STEP_ID_BATCH 0xfffffffbu
 /* How long the extern step waits for the job's other steps on the node to
  * end (and spool their records) before it stores them: a cancelled job's
  * steps are all signalled at once, and the extern step can end first. */

@@ -89,49 +89,6 @@ static void test_utc(void **state)
 	assert_string_equal(utc_timestamp_us(-INFINITY, buf, sizeof(buf)), "?");
 }
 
-static void test_hostlist(void **state)
-{
-	static const struct {
-		const char *list;
-		unsigned n;
-		const char *want;	/* NULL: -1 */
-	} cases[] = {
-		{ "c1", 0, "c1" },
-		{ "c1", 1, NULL },
-		{ "c[1-2]", 0, "c1" },
-		{ "c[1-2]", 1, "c2" },
-		{ "c[1-2]", 2, NULL },
-		{ "n[001-010]", 9, "n010" },
-		{ "n[08-11]", 2, "n10" },
-		{ "a[1,3-4],b,gpu[01-02]-ib", 0, "a1" },
-		{ "a[1,3-4],b,gpu[01-02]-ib", 2, "a4" },
-		{ "a[1,3-4],b,gpu[01-02]-ib", 3, "b" },
-		{ "a[1,3-4],b,gpu[01-02]-ib", 5, "gpu02-ib" },
-		{ "rack1-n[3-4]", 1, "rack1-n4" },
-		{ "c[2-1]", 0, NULL },
-		{ "c[1-2", 0, NULL },
-		{ "c[1][2]", 0, NULL },
-		{ "c[x]", 0, NULL },
-		{ "", 0, NULL },
-		{ "a,,b", 1, NULL },
-	};
-	char out[64];
-	size_t i;
-
-	(void)state;
-	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
-		int rc = hostlist_nth(cases[i].list, cases[i].n, out, sizeof(out));
-
-		if (!cases[i].want && rc != -1)
-			fail_msg("hostlist_nth(\"%s\", %u) accepted: %s", cases[i].list,
-				 cases[i].n, out);
-		if (cases[i].want && (rc != 0 || strcmp(out, cases[i].want)))
-			fail_msg("hostlist_nth(\"%s\", %u) = %d \"%s\", want \"%s\"",
-				 cases[i].list, cases[i].n, rc, rc ? "" : out, cases[i].want);
-	}
-	assert_int_equal(hostlist_nth("averyveryverylongname[1-2]", 0, out, 8), -1);
-}
-
 /* Energy over an interval is cut at UTC hour boundaries, in proportion. */
 static void test_hours(void **state)
 {
@@ -270,7 +227,6 @@ int main(void)
 		cmocka_unit_test(test_label_reasons),
 		cmocka_unit_test(test_step_names),
 		cmocka_unit_test(test_utc),
-		cmocka_unit_test(test_hostlist),
 		cmocka_unit_test(test_hours),
 		cmocka_unit_test(test_exit_worse),
 		cmocka_unit_test(test_text_is_safe),
