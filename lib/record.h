@@ -21,6 +21,10 @@ struct hour_bucket {
 struct step_record {
 	char cluster[128];
 	uint32_t job_id;
+	/* The job's start time as slurmctld gives it: with cluster and job_id
+	 * the job instance (sql/014), since Slurm reuses job ids. 0: unknown
+	 * (the database then takes the id's latest instance). */
+	double job_start_s;
 	char step[16];		/* "batch", "extern", "interactive" or a number */
 	char node[128];
 	uint32_t uid;

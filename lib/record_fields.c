@@ -49,6 +49,7 @@ const struct record_field record_fields[] = {
 	TEXT("gpu_model", gpu_model, RG_HW, RF_EMPTY_NULL),
 	FIELD("gpus", RF_U32, gpus, RG_HW, 0),
 	FIELD("exit_status", RF_INT, exit_status, RG_EXIT, 0),
+	FIELD("job_start", RF_TIME, job_start_s, RG_ALWAYS, RF_ZERO_NULL),
 };
 const size_t record_field_count = sizeof(record_fields) / sizeof(record_fields[0]);
 
@@ -167,7 +168,7 @@ static char *put_value(char *o, const struct record_field *f, const struct step_
 		char when[48];
 
 		memcpy(&v, at, sizeof(v));
-		if (!isfinite(v) || v < 0 || v > 1e11)
+		if (!isfinite(v) || v < 0 || v > 1e11 || ((f->flags & RF_ZERO_NULL) && v == 0))
 			return o;
 		return o + sprintf(o, "%s", utc_timestamp_us(v, when, sizeof(when)));
 	}

@@ -69,7 +69,9 @@ enum key_id {
 	/* optional (since migration 010): the node's hardware */
 	K_CPU_MODEL, K_ALLOC_CPUS, K_GPU_MODEL, K_GPUS,
 	/* optional (since migration 012): how the step's tasks ended */
-	K_EXIT_STATUS, K_COUNT
+	K_EXIT_STATUS,
+	/* optional (since migration 014): the job instance */
+	K_JOB_START, K_COUNT
 };
 #define K_FIRST_OPTIONAL K_JOB_CPU
 
@@ -78,7 +80,7 @@ static const char *const key_names[K_COUNT] = {
 	"tag", "start", "end", "cpu_j", "dram_j", "gpu_j", "other_j", "samples",
 	"method", "partial", "job_cpu_j", "job_dram_j", "job_gpu_j", "job_other_j",
 	"estimated_j", "cpu_time_s", "split", "notes", "hour",
-	"cpu_model", "alloc_cpus", "gpu_model", "gpus", "exit_status",
+	"cpu_model", "alloc_cpus", "gpu_model", "gpus", "exit_status", "job_start",
 };
 
 enum text_rule {
@@ -195,6 +197,8 @@ static const char *unfaithful(const struct step_record *r)
 		return "start or end is not a time in seconds since 1970";
 	if (r->end_s < r->start_s)
 		return "end is before start";
+	if (r->job_start_s != 0.0 && (!time_ok(r->job_start_s) || r->job_start_s <= 0.0))
+		return "job_start is not a time in seconds since 1970";
 	for (d = 0; d < DOMAIN_COUNT; d++)
 		if (!nonneg_ok(r->energy_j[d]))
 			return "an energy of the step is not a number of joules >= 0";
@@ -260,6 +264,12 @@ static int format_record(const struct step_record *r, char *buf, size_t n, const
 	}
 	if (r->has_exit) {
 		w = snprintf(buf + len, n - len, "exit_status=%d\n", r->exit_status);
+		if (w < 0 || (size_t)w >= n - len)
+			return -1;
+		len += (size_t)w;
+	}
+	if (r->job_start_s > 0.0) {
+		w = snprintf(buf + len, n - len, "job_start=%.6f\n", r->job_start_s);
 		if (w < 0 || (size_t)w >= n - len)
 			return -1;
 		len += (size_t)w;
@@ -579,6 +589,10 @@ static const char *set_value(struct step_record *r, enum key_id k, const char *v
 	case K_GPUS:
 		r->has_hw = true;
 		return parse_u32(v, &r->gpus) ? NULL : "gpus is not a whole number";
+	case K_JOB_START:
+		return parse_nonneg(v, &r->job_start_s) && r->job_start_s > 0.0 &&
+		       r->job_start_s < 1e11 ? NULL :
+		       "job_start is not a time in seconds since 1970";
 	case K_EXIT_STATUS:
 		r->has_exit = true;
 		return parse_wait_status(v, &r->exit_status) ? NULL :

@@ -18,6 +18,7 @@
 #include <unistd.h>
 
 #include "carbon_plugin.h"
+#include "job_start.h"
 #include "spool.h"
 #include "store.h"
 
@@ -305,6 +306,24 @@ static void log_line(const char *msg)
 	slurm_error("carbon: job %u step %s: %s", carbon_ctx.rec.job_id, carbon_ctx.rec.step, msg);
 }
 
+/* The job instance (sql/014): the job's start time, from slurmctld or an
+ * earlier step's note in the spool directory, set before the first
+ * checkpoint so that every record of the step carries the same. Unknown:
+ * one line in slurmd's log; the database then takes the job id's latest
+ * instance. */
+static void job_instance(struct step_record *r)
+{
+	char why[256] = "", err[256];
+	const char *dir = carbon_ctx.conf.spool_dir;
+
+	if (spool_check_dir(dir, true, err, sizeof(err)) < 0)
+		dir = NULL;	/* no note; the record's own spooling says why */
+	r->job_start_s = job_start_get(r->job_id, dir, JOB_START_TIMEOUT_S, why, sizeof(why));
+	if (r->job_start_s <= 0.0)
+		slurm_error("carbon: job %u step %s: the job's start time is unknown (%s); its records join the job id's latest instance in the database",
+			    r->job_id, r->step, why);
+}
+
 int carbon_stepd_post_opt(spank_t sp)
 {
 	struct meter_setup set;
@@ -322,6 +341,7 @@ int carbon_stepd_post_opt(spank_t sp)
 	conf_copy_str(carbon_ctx.slurmd_spool, sizeof(carbon_ctx.slurmd_spool),
 		      sc.spool_dir[0] ? sc.spool_dir : "/var/spool/slurmd");
 	fill_identity(sp, &carbon_ctx.rec, &sc);
+	job_instance(&carbon_ctx.rec);
 	if (carbon_ctx.opt_bad)
 		slurm_error("carbon: job %u: an invalid --carbon-tag/--carbon-project reached the step and was ignored",
 			    carbon_ctx.rec.job_id);
@@ -574,7 +594,9 @@ int carbon_stepd_exit(spank_t sp)
 	}
 	/* Spooled: the checkpoint has served. */
 	spool_checkpoint_remove(dir, r);
-	if (step_writes_job(r))
+	if (step_writes_job(r)) {
 		store_spool(r);
+		job_start_forget(r->job_id, dir);
+	}
 	return 0;
 }

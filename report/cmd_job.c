@@ -114,6 +114,15 @@ static void json_job(struct json_writer *w, const struct job *job,
 	json_begin_object(w);
 	json_kv_int(w, "job_id", first->job_id);
 	json_kv_string(w, "cluster", first->cluster);
+	/* The job instance (sql/014): Slurm's start of the job, null where
+	 * the records do not say (stored before 014). */
+	if (isnan(first->job_start_s)) {
+		json_kv_null(w, "job_start");
+		json_kv_null(w, "job_start_epoch");
+	} else {
+		json_time(w, "job_start", first->job_start_s);
+		json_kv_number_fixed(w, "job_start_epoch", first->job_start_s, 0);
+	}
 	json_kv_string(w, "user", first->user);
 	json_kv_string(w, "project", JOB_PROJECT(job));
 	json_kv_string(w, "tag", JOB_TAG(job));

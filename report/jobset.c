@@ -14,7 +14,8 @@
  * $4 project, $5 tag, $6 from, $7 to), in job order; job_needs_records_sql
  * only those of the jobs sql/008 cannot add up. */
 #define JOB_SQL_SELECT(exit_col) \
-	"SELECT job_id, cluster, step, node, user_name, project, tag," \
+	"SELECT job_id, cluster, extract(epoch FROM job_start)::float8 AS job_start_epoch," \
+	" step, node, user_name, project, tag," \
 	" extract(epoch FROM start_time)::float8 AS start_epoch," \
 	" extract(epoch FROM end_time)::float8 AS end_epoch," \
 	" cpu_j, dram_j, gpu_j, other_j, samples, method, partial," \
@@ -24,39 +25,24 @@
 	" WHERE ($1::bigint[] IS NULL OR job_id = ANY($1::bigint[]))" \
 	" AND ($2::text IS NULL OR cluster = $2::text)" \
 	" AND ($3::text IS NULL OR user_name = $3::text)" \
-	" AND ($4::text IS NULL OR (cluster, job_id) IN" \
-	"      (SELECT cluster, job_id FROM carbon.step_energy WHERE project = $4::text))" \
-	" AND ($5::text IS NULL OR (cluster, job_id) IN" \
-	"      (SELECT cluster, job_id FROM carbon.step_energy WHERE tag = $5::text))" \
-	" AND ($6::float8 IS NULL AND $7::float8 IS NULL OR (cluster, job_id) IN" \
-	"      (SELECT cluster, job_id FROM carbon.step_energy GROUP BY cluster, job_id" \
+	" AND ($4::text IS NULL OR (cluster, job_id, job_start) IN" \
+	"      (SELECT cluster, job_id, job_start FROM carbon.step_energy WHERE project = $4::text))" \
+	" AND ($5::text IS NULL OR (cluster, job_id, job_start) IN" \
+	"      (SELECT cluster, job_id, job_start FROM carbon.step_energy WHERE tag = $5::text))" \
+	" AND ($6::float8 IS NULL AND $7::float8 IS NULL OR (cluster, job_id, job_start) IN" \
+	"      (SELECT cluster, job_id, job_start FROM carbon.step_energy" \
+	"       GROUP BY cluster, job_id, job_start" \
 	"       HAVING ($6::float8 IS NULL OR max(end_time) >= to_timestamp($6::float8))" \
 	"       AND ($7::float8 IS NULL OR min(start_time) < to_timestamp($7::float8))))"
-#define JOB_SQL_ORDER " ORDER BY job_id, cluster, start_time, step, node"
+#define JOB_SQL_ORDER " ORDER BY job_id, cluster, s.job_start, start_time, step, node"
 #define JOB_SQL_NEEDS_RECORDS \
-	" AND (cluster, job_id) IN (SELECT cluster, job_id FROM carbon.job_total" \
+	" AND (cluster, job_id, job_start) IN (SELECT cluster, job_id, job_start FROM carbon.job_total" \
 	"      WHERE needs_records)"
-/* [needs records only][the table has exit_status]: a database before
- * migration 012 reads as if no record said how its step ended. */
-static const char *const job_sql[2][2] = {
-	{ JOB_SQL_SELECT("NULL::integer AS exit_status") JOB_SQL_ORDER,
-	  JOB_SQL_SELECT("exit_status") JOB_SQL_ORDER },
-	{ JOB_SQL_SELECT("NULL::integer AS exit_status") JOB_SQL_NEEDS_RECORDS JOB_SQL_ORDER,
-	  JOB_SQL_SELECT("exit_status") JOB_SQL_NEEDS_RECORDS JOB_SQL_ORDER },
+/* [needs records only] */
+static const char *const job_sql[2] = {
+	JOB_SQL_SELECT("exit_status") JOB_SQL_ORDER,
+	JOB_SQL_SELECT("exit_status") JOB_SQL_NEEDS_RECORDS JOB_SQL_ORDER,
 };
-
-/* Does carbon.step_energy have the exit_status column of sql/012? */
-static bool have_exit_column(PGconn *conn)
-{
-	PGresult *res = PQexec(conn,
-		"SELECT 1 FROM pg_catalog.pg_attribute"
-		" WHERE attrelid = 'carbon.step_energy'::regclass"
-		" AND attname = 'exit_status' AND NOT attisdropped");
-	bool have = PQresultStatus(res) == PGRES_TUPLES_OK && PQntuples(res) == 1;
-
-	PQclear(res);
-	return have;
-}
 
 static const char *text_or_null(const PGresult *res, int row, int col)
 {
@@ -73,6 +59,7 @@ static int parse_rows(const PGresult *res, struct step_row *rows)
 		[DOMAIN_OTHER] = "other_j",
 	};
 	int c_job = PQfnumber(res, "job_id"), c_cluster = PQfnumber(res, "cluster"),
+	    c_job_start = PQfnumber(res, "job_start_epoch"),
 	    c_step = PQfnumber(res, "step"), c_node = PQfnumber(res, "node"),
 	    c_user = PQfnumber(res, "user_name"), c_project = PQfnumber(res, "project"),
 	    c_tag = PQfnumber(res, "tag"), c_start = PQfnumber(res, "start_epoch"),
@@ -98,7 +85,7 @@ static int parse_rows(const PGresult *res, struct step_row *rows)
 		if (c_energy[d] < 0 || c_job_energy[d] < 0)
 			goto bad;
 	}
-	if (c_job < 0 || c_cluster < 0 || c_step < 0 || c_node < 0 || c_user < 0 ||
+	if (c_job < 0 || c_cluster < 0 || c_job_start < 0 || c_step < 0 || c_node < 0 || c_user < 0 ||
 	    c_project < 0 || c_tag < 0 || c_start < 0 || c_end < 0 ||
 	    c_samples < 0 || c_method < 0 || c_partial < 0 || c_est < 0 ||
 	    c_cpu_time < 0 || c_split < 0 || c_notes < 0 || c_cpu_model < 0 ||
@@ -110,6 +97,10 @@ static int parse_rows(const PGresult *res, struct step_row *rows)
 
 		r->job_id = strtoll(PQgetvalue(res, i, c_job), NULL, 10);
 		r->cluster = PQgetvalue(res, i, c_cluster);
+		/* -Infinity: an instance from before sql/014, start unknown. */
+		r->job_start_s = strtod(PQgetvalue(res, i, c_job_start), NULL);
+		if (!isfinite(r->job_start_s))
+			r->job_start_s = NAN;
 		r->step = PQgetvalue(res, i, c_step);
 		r->node = PQgetvalue(res, i, c_node);
 		r->user = PQgetvalue(res, i, c_user);
@@ -206,12 +197,21 @@ out:
 	return rc;
 }
 
-/* Order of (job id, cluster): the order of job_sql and hours_sql. */
-static int job_cmp(const struct job *job, long long id, const char *cluster)
+/* The order of job_sql and hours_sql: job id, cluster, then the instance
+ * (its start; NaN, unknown, first). */
+static int job_cmp(const struct job *job, long long id, const char *cluster, double job_start)
 {
+	double a = job->rows[0].job_start_s;
+	int c;
+
 	if (job->rows[0].job_id != id)
 		return job->rows[0].job_id < id ? -1 : 1;
-	return strcmp(job->rows[0].cluster, cluster);
+	c = strcmp(job->rows[0].cluster, cluster);
+	if (c)
+		return c;
+	if (isnan(a) || isnan(job_start))
+		return isnan(a) == isnan(job_start) ? 0 : isnan(a) ? -1 : 1;
+	return (a > job_start) - (a < job_start);
 }
 
 /* Each hour bucket of the jobs' energy with the PUE of its period and the
@@ -219,17 +219,18 @@ static int job_cmp(const struct job *job, long long id, const char *cluster)
 static const char hours_sql[] =
 	"SELECT h.job_id, h.cluster, h.j, p.pue, i.g_per_kwh, i.level, i.dataset,"
 	" coalesce(i.year, 0) AS year, coalesce(i.zone, '') AS zone, i.resolution,"
-	" coalesce(i.licence, '') AS licence"
-	" FROM (SELECT job_id, cluster, hour, sum(cpu_j + dram_j + gpu_j + other_j) AS j"
+	" coalesce(i.licence, '') AS licence,"
+	" extract(epoch FROM h.job_start)::float8 AS job_start_epoch"
+	" FROM (SELECT job_id, cluster, job_start, hour, sum(cpu_j + dram_j + gpu_j + other_j) AS j"
 	"       FROM carbon.job_energy_hour"
 	"       WHERE job_id = ANY($1::bigint[]) AND ($2::text IS NULL OR cluster = $2::text)"
-	"       GROUP BY job_id, cluster, hour) h"
+	"       GROUP BY job_id, cluster, job_start, hour) h"
 	" LEFT JOIN carbon.cluster_site cs ON cs.cluster = h.cluster"
 	" CROSS JOIN LATERAL carbon.pue_at(h.cluster, h.hour,"
 	"      CASE WHEN $6::bool THEN $3::float8 ELSE coalesce(cs.pue, $3::float8) END) p"
 	" CROSS JOIN LATERAL carbon.intensity_at(coalesce($4::text, cs.zone), h.hour,"
 	"      CASE WHEN $6::bool OR $5::float8 IS NOT NULL THEN $5::float8 ELSE cs.intensity END) i"
-	" ORDER BY h.job_id, h.cluster, h.hour";
+	" ORDER BY h.job_id, h.cluster, h.job_start, h.hour";
 
 /* Energy without hour buckets (records from before migration 003): the
  * intensity and PUE at the job's start. */
@@ -337,14 +338,18 @@ static int job_carbon(PGconn *conn, struct job *jobs, size_t n_jobs, const char 
 	for (r = 0; r < n; r++) {
 		long long id = strtoll(PQgetvalue(res, r, 0), NULL, 10);
 		const char *cl = PQgetvalue(res, r, 1);
+		double at = strtod(PQgetvalue(res, r, 11), NULL);
 
-		/* Both in job and cluster order; hours of a job the filter
-		 * left out (the same id on another cluster) are skipped. */
-		while (j < n_jobs && job_cmp(&jobs[j], id, cl) < 0)
+		if (!isfinite(at))
+			at = NAN;
+		/* Both in job, cluster and instance order; hours of a job the
+		 * filter left out (the same id on another cluster, another
+		 * instance) are skipped. */
+		while (j < n_jobs && job_cmp(&jobs[j], id, cl, at) < 0)
 			j++;
 		if (j == n_jobs)
 			break;
-		if (job_cmp(&jobs[j], id, cl) > 0)
+		if (job_cmp(&jobs[j], id, cl, at) > 0)
 			continue;
 		if (!jobs[j].measured)
 			continue;
@@ -433,11 +438,17 @@ int jobset_load(PGconn *conn, const struct job_filter *f, const struct report_en
 	params[4] = f->tag;
 	params[5] = isnan(f->start_s) ? NULL : start;
 	params[6] = isnan(f->end_s) ? NULL : end;
-	set->res = PQexecParams(conn, job_sql[f->needs_records_only][have_exit_column(conn)],
-				7, NULL, params, NULL, NULL, 0);
+	set->res = PQexecParams(conn, job_sql[f->needs_records_only], 7, NULL, params, NULL,
+				NULL, 0);
 	if (PQresultStatus(set->res) != PGRES_TUPLES_OK) {
-		fprintf(stderr, "carbon-report: cannot read carbon.step_energy: %s",
-			PQresultErrorMessage(set->res));
+		const char *state = PQresultErrorField(set->res, PG_DIAG_SQLSTATE);
+
+		if (state && !strcmp(state, "42703"))	/* undefined_column */
+			fputs("carbon-report: carbon.step_energy lacks a column this version reads (run 'carbon-report db upgrade')\n",
+			      stderr);
+		else
+			fprintf(stderr, "carbon-report: cannot read carbon.step_energy: %s",
+				PQresultErrorMessage(set->res));
 		goto out;
 	}
 	n_rows = (size_t)PQntuples(set->res);
@@ -447,12 +458,13 @@ int jobset_load(PGconn *conn, const struct job_filter *f, const struct report_en
 		goto nomem;
 	if (parse_rows(set->res, set->rows) < 0)
 		goto out;
-	/* Rows come ordered by job and cluster: each run of them is a job. */
+	/* Rows come ordered by job, cluster and instance: each run of them is a
+	 * job. */
 	for (i = 0; i < n_rows; i++) {
 		struct job *cur = set->n ? &set->jobs[set->n - 1] : NULL;
 
-		if (!cur || cur->rows[0].job_id != set->rows[i].job_id ||
-		    strcmp(cur->rows[0].cluster, set->rows[i].cluster)) {
+		if (!cur || job_cmp(cur, set->rows[i].job_id, set->rows[i].cluster,
+				    set->rows[i].job_start_s)) {
 			cur = &set->jobs[set->n++];
 			cur->rows = &set->rows[i];
 		}

@@ -16,6 +16,7 @@
 struct step_row {
 	long long job_id;
 	const char *cluster;
+	double job_start_s;	/* the job instance (sql/014); NaN: unknown */
 	const char *step;
 	const char *node;
 	const char *user;
@@ -110,7 +111,7 @@ struct job_filter {
 };
 
 struct jobset {
-	struct job *jobs;	/* in job id, then cluster order */
+	struct job *jobs;	/* in job id, cluster, then instance order */
 	size_t n;
 	struct step_row *rows;
 	PGresult *res;		/* the rows' strings point into it */

@@ -107,7 +107,7 @@ static const char *const key_sql[] = {
 	"carbon.intensity_at(" SITE_ZONE_SQL ", " at ", " SITE_FIXED_SQL ")"
 static const char stale_fmt[] =
 	"WITH j AS MATERIALIZED ("
-	" SELECT t.cluster, t.job_id, t.start_time, t.measured,"
+	" SELECT t.cluster, t.job_id, t.job_start, t.start_time, t.measured,"
 	"  %s AS key1, %s AS key2, t.cpu_j, t.dram_j, t.gpu_j, t.other_j, t.hours_j"
 	" FROM carbon.job_total t"
 	" LEFT JOIN carbon.cluster_site cs ON cs.cluster = t.cluster"
@@ -115,6 +115,7 @@ static const char stale_fmt[] =
 	"), jh AS MATERIALIZED ("
 	" SELECT j.key1, j.key2, h.cluster, h.hour, h.j"
 	" FROM carbon.job_hour h JOIN j ON j.cluster = h.cluster AND j.job_id = h.job_id"
+	"  AND j.job_start = h.job_start"
 	"), rate AS MATERIALIZED ("
 	" SELECT c.cluster, c.hour, p.pue, i.g_per_kwh"
 	" FROM (SELECT DISTINCT cluster, hour FROM jh) c"

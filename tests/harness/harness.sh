@@ -739,6 +739,20 @@ _h_start_slurmctld() {
 	_h_bail "slurmctld did not come up"
 }
 
+# harness_slurmctld_reset: stop slurmctld and start it again without its saved
+# state, as a site does after losing StateSaveLocation: job ids start again at
+# FirstJobId. Jobs must be finished.
+harness_slurmctld_reset() {
+	local -
+	set +eu
+	_h_stop_pid "$_H_SLURMCTLD_PID" slurmctld 15
+	_H_SLURMCTLD_PID=
+	rm -rf "${HARNESS_DIR:?}/state"
+	mkdir -p "$HARNESS_DIR/state"
+	_h_start_slurmctld
+	_h_wait_node_idle 120
+}
+
 # slurmd runs in a private mount namespace in which a tmpfs covers /sys/class:
 # every original /sys/class/* entry is bind-mounted back, and /sys/class/powercap
 # is the simulator's tree, so the plugin reads its real default path.

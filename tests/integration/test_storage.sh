@@ -85,6 +85,8 @@ method=rapl
 partial=1
 REC
 cp "$rec" "$confdir/partial.rec"
+# A replay of the same job instance's step (sql/014): its start as stored.
+echo "job_start=$(sql "SELECT extract(epoch FROM job_start) FROM carbon.step_energy WHERE job_id = $job AND step = 'batch'")" >> "$rec"
 out=$("$report" -d "$admin_db" spool flush --dir "$spool" 2>&1)
 check "a partial record does not replace the complete one ($out)" \
 	test "$(sql "SELECT user_name || ' ' || partial FROM carbon.step_energy WHERE job_id = $job AND step = 'batch'")" = "$HARNESS_USER false"

@@ -1,8 +1,10 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /* The record's one list of fields (lib/record_fields.c) against the SQL
- * type it is written for (carbon.step_in, sql/013), and the rows of
+ * type it is written for (carbon.step_in, sql/013 and later), and the rows of
  * carbon.put_rows: escaping, NULLs of absent groups, numbers. */
+#include <glob.h>
 #include <setjmp.h>
+#include <stdbool.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <math.h>
@@ -14,30 +16,45 @@
 
 #include "record_fields.h"
 
-/* The field names of "CREATE TYPE carbon.step_in AS (...)" in FILE, in
- * order, into names (at most max); returns how many, -1 when not found. */
-static int sql_type_fields(const char *file, char names[][64], int max)
+/* The field names of carbon.step_in as the migrations in DIR make it, in
+ * order: "CREATE TYPE carbon.step_in AS (...)", then each "ALTER TYPE
+ * carbon.step_in ADD ATTRIBUTE name" of a later migration. Into names (at
+ * most max); returns how many, -1 when the type is not found. */
+static int sql_type_fields(const char *dir, char names[][64], int max)
 {
-	char line[512];
+	glob_t g;
+	size_t f;
 	int n = -1;
-	FILE *fp = fopen(file, "r");
+	char pattern[1100];
 
-	if (!fp)
+	snprintf(pattern, sizeof(pattern), "%s/[0-9][0-9][0-9]_*.sql", dir);
+	if (glob(pattern, 0, NULL, &g) != 0)
 		return -1;
-	while (fgets(line, sizeof(line), fp)) {
-		char name[64];
+	for (f = 0; f < g.gl_pathc; f++) {
+		char line[512], name[64];
+		bool in_type = false;
+		FILE *fp = fopen(g.gl_pathv[f], "r");
 
-		if (n < 0) {
-			if (strstr(line, "CREATE TYPE carbon.step_in AS ("))
-				n = 0;
+		if (!fp)
 			continue;
+		while (fgets(line, sizeof(line), fp)) {
+			if (strstr(line, "CREATE TYPE carbon.step_in AS (")) {
+				n = 0;
+				in_type = true;
+			} else if (in_type) {
+				if (line[0] == ')')
+					in_type = false;
+				else if (sscanf(line, " %63[a-z_]", name) == 1 && n < max)
+					strcpy(names[n++], name);
+			} else if (n >= 0 && n < max &&
+				   sscanf(line, "ALTER TYPE carbon.step_in ADD ATTRIBUTE %63[a-z_]",
+					  name) == 1) {
+				strcpy(names[n++], name);
+			}
 		}
-		if (line[0] == ')')
-			break;
-		if (sscanf(line, " %63[a-z_]", name) == 1 && n < max)
-			strcpy(names[n++], name);
+		fclose(fp);
 	}
-	fclose(fp);
+	globfree(&g);
 	return n;
 }
 
@@ -49,7 +66,7 @@ static void test_fields_match_sql(void **state)
 	size_t i;
 
 	(void)state;
-	snprintf(path, sizeof(path), "%s/sql/013_write_path.sql", top ? top : ".");
+	snprintf(path, sizeof(path), "%s/sql", top ? top : ".");
 	n = sql_type_fields(path, names, 64);
 	if (n < 0)
 		fail_msg("cannot read carbon.step_in from %s", path);
@@ -104,7 +121,7 @@ static void test_literal_row(void **state)
 	assert_non_null(strstr(lit, ")\",\"("));
 	assert_int_equal(lit[strlen(lit) - 1], '}');
 	/* A record of an older plugin: its later groups are NULL. */
-	assert_non_null(strstr(lit, ",,,,,)\"}"));	/* hours, hardware, exit */
+	assert_non_null(strstr(lit, ",,,,,,)\"}"));	/* hours, hardware, exit, start */
 
 	/* Control characters and bytes above 0x7e, a number that is not
 	 * finite, the groups present. */
@@ -120,8 +137,12 @@ static void test_literal_row(void **state)
 	assert_non_null(strstr(lit, "\\\"acct?z?\\\""));
 	assert_non_null(strstr(lit, ",NaN,"));
 	assert_non_null(strstr(lit, ",\\\"[]\\\","));	/* no hour bucket yet */
-	assert_non_null(strstr(lit, ",768)\"}"));
-	assert_int_equal(rows.n, 1);
+	r->job_start_s = 1795773000.0;
+	assert_int_equal(record_rows_add_literal(&rows, r), 0);
+	lit = record_rows_literal(&rows);
+	assert_non_null(strstr(lit, ",768,)\",\"("));	/* no job start: NULL */
+	assert_non_null(strstr(lit, ",768,2026-11-27 09:50:00.000000+00)\"}"));
+	assert_int_equal(rows.n, 2);
 	record_rows_free(&rows);
 }
 
