@@ -33,8 +33,14 @@
  * corrects the integrated power, at each checkpoint and at the end. */
 #define GPU_COUNTER_EVERY_DEFAULT 60
 
-static void say(void (*log_fn)(const char *), struct step_record *r, const char *note,
-		const char *detail)
+/* A note in the record, and one log line: a fault (something an
+ * administrator must fix) or how the node is (no RAPL, no NVML, a CPU the
+ * TDP table lacks: expected, said at info). Each is said at most once a
+ * step: at the step's start. */
+enum say_kind { NODE_IS, FAULT };
+
+static void say(meter_log_fn log_fn, enum say_kind kind, struct step_record *r,
+		const char *note, const char *detail)
 {
 	char msg[1400];
 
@@ -42,7 +48,7 @@ static void say(void (*log_fn)(const char *), struct step_record *r, const char 
 	if (log_fn) {
 		snprintf(msg, sizeof(msg), "%s%s%s", note, detail && detail[0] ? ": " : "",
 			 detail ? detail : "");
-		log_fn(msg);
+		log_fn(kind == FAULT, msg);
 	}
 }
 
@@ -144,7 +150,7 @@ static bool lease_name_ok(const char *name)
 }
 
 /* The step's GPUs for the record: how many, and the first's model. */
-static void record_gpus(struct meter *m, void (*log_fn)(const char *))
+static void record_gpus(struct meter *m, meter_log_fn log_fn)
 {
 	struct step_record *r = m->rec;
 	unsigned i;
@@ -156,7 +162,7 @@ static void record_gpus(struct meter *m, void (*log_fn)(const char *))
 	record_text_printable(r->gpu_model);	/* the driver's words: spool-safe */
 	for (i = 1; i < m->n_gpus; i++) {
 		if (strcmp(m->nvml.gpu[m->gpu[i].nv].name, r->gpu_model)) {
-			say(log_fn, r, "GPUs of several models: gpu_model is the first's",
+			say(log_fn, NODE_IS, r, "GPUs of several models: gpu_model is the first's",
 			    m->nvml.gpu[m->gpu[i].nv].name);
 			break;
 		}
@@ -164,7 +170,7 @@ static void record_gpus(struct meter *m, void (*log_fn)(const char *))
 }
 
 static void open_gpus(struct meter *m, const struct meter_setup *set,
-		      void (*log_fn)(const char *))
+		      meter_log_fn log_fn)
 {
 	char err[512], detail[640];
 	unsigned idx[NVML_MAX_GPUS], n, unknown, i;
@@ -180,7 +186,7 @@ static void open_gpus(struct meter *m, const struct meter_setup *set,
 		snprintf(detail, sizeof(detail), "%s (GPUs %s)", err[0] ? err : "no GPU", set->gpus);
 		m->rec->gpus = gpu_list_count(set->gpus);	/* models unknown */
 		if (rc < 0) {
-			say(log_fn, m->rec, "nvml failed: GPUs not measured", detail);
+			say(log_fn, FAULT, m->rec, "nvml failed: GPUs not measured", detail);
 			return;
 		}
 		/* No driver is how the node is, not an error: said once a
@@ -189,7 +195,7 @@ static void open_gpus(struct meter *m, const struct meter_setup *set,
 		snprintf(marker, sizeof(marker), "%s/no-nvml", m->lease_dir);
 		fd = open(marker, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0600);
 		if (fd >= 0 || errno != EEXIST)
-			say(log_fn, m->rec, "no NVML: GPUs not measured", detail);
+			say(log_fn, NODE_IS, m->rec, "no NVML: GPUs not measured", detail);
 		else
 			record_note(m->rec, "no NVML: GPUs not measured");
 		if (fd >= 0)
@@ -199,7 +205,7 @@ static void open_gpus(struct meter *m, const struct meter_setup *set,
 	n = meter_match_gpus(&m->nvml, set->gpus, idx, NVML_MAX_GPUS, &unknown);
 	if (unknown) {
 		snprintf(detail, sizeof(detail), "%s", set->gpus);
-		say(log_fn, m->rec, "some of the step's GPUs are not known to NVML", detail);
+		say(log_fn, FAULT, m->rec, "some of the step's GPUs are not known to NVML", detail);
 	}
 	for (i = 0; i < n; i++) {
 		struct meter_gpu *g = &m->gpu[m->n_gpus];
@@ -210,7 +216,7 @@ static void open_gpus(struct meter *m, const struct meter_setup *set,
 		g->nv = idx[i];
 		g->lease.fd = -1;
 		if (ng->mig)
-			say(log_fn, m->rec, "MIG: the whole GPU is measured, instances are not separable",
+			say(log_fn, NODE_IS, m->rec, "MIG: the whole GPU is measured, instances are not separable",
 			    ng->uuid);
 		if (ng->has_energy && nvml_read_energy_mj(&m->nvml, idx[i], &g->last_mj) == 0) {
 			g->mode = GPU_COUNTER;
@@ -221,7 +227,7 @@ static void open_gpus(struct meter *m, const struct meter_setup *set,
 		} else {
 			g->mode = GPU_MODEL;
 			g->tdp_w = model_gpu_board_tdp_w(ng->name, set->conf->model_gpu_tdp_w, NULL);
-			say(log_fn, m->rec, "a GPU has neither energy nor power readings: modelled at its TDP",
+			say(log_fn, NODE_IS, m->rec, "a GPU has neither energy nor power readings: modelled at its TDP",
 			    ng->name);
 		}
 		if (g->mode == GPU_COUNTER && nvml_read_power_mw(&m->nvml, idx[i], &mw) == 0) {
@@ -259,7 +265,7 @@ static double node_memory_share_gb(const char *proc_root, unsigned alloc_cpus, u
 
 /* The model's figures, where the node has no RAPL. */
 static void open_model(struct meter *m, const struct meter_setup *set,
-		       struct model_cpuinfo ci, void (*log_fn)(const char *))
+		       struct model_cpuinfo ci, meter_log_fn log_fn)
 {
 	const struct carbon_conf *c = set->conf;
 	const char *source = "default";
@@ -277,7 +283,7 @@ static void open_model(struct meter *m, const struct meter_setup *set,
 	tdp = model_cpu_socket_tdp_w(&ci, c->model_cpu_tdp_w, &source);
 	if (!strcmp(source, "default")) {
 		snprintf(detail, sizeof(detail), "'%s'; set [model] cpu_tdp", ci.name[0] ? ci.name : "unknown CPU");
-		say(log_fn, m->rec, "CPU model not in the TDP table: modelled at the default watts per core",
+		say(log_fn, NODE_IS, m->rec, "CPU model not in the TDP table: modelled at the default watts per core",
 		    detail);
 	}
 	m->model_cpu = true;
@@ -288,7 +294,7 @@ static void open_model(struct meter *m, const struct meter_setup *set,
 }
 
 void meter_open(struct meter *m, const struct meter_setup *set,
-		struct step_record *rec, double now, void (*log_fn)(const char *))
+		struct step_record *rec, double now, meter_log_fn log_fn)
 {
 	struct model_cpuinfo ci;
 	char err[1024];
@@ -318,7 +324,7 @@ void meter_open(struct meter *m, const struct meter_setup *set,
 
 	n = rapl_open_ex(&m->rapl, set->powercap_root, set->conf->psys, err, sizeof(err));
 	if (n < 0) {
-		say(log_fn, rec, "RAPL not usable: cpu and dram modelled", err);
+		say(log_fn, NODE_IS, rec, "RAPL not usable: cpu and dram modelled", err);
 		n = 0;
 	}
 	if (n > 0)
@@ -336,17 +342,17 @@ void meter_open(struct meter *m, const struct meter_setup *set,
 	 * on a node (the extern step, where there is one) charges the job. The
 	 * leases live in the spool directory, root's alone. */
 	if (spool_check_dir(m->spool_dir, true, err, sizeof(err)) < 0) {
-		say(log_fn, rec, "spool directory refused: no checkpoints, and this step charges the job as if alone",
+		say(log_fn, FAULT, rec, "spool directory refused: no checkpoints, and this step charges the job as if alone",
 		    err);
 		m->no_leases = true;
 	} else if (!lease_name_ok(m->job_lease_name)) {
 		/* The caller gives a checked node name; this is the last guard
 		 * before a file root creates. */
-		say(log_fn, rec, "node name unfit for a lease file name: this step charges the job as if alone",
+		say(log_fn, FAULT, rec, "node name unfit for a lease file name: this step charges the job as if alone",
 		    NULL);
 		m->no_leases = true;
 	} else if (lease_try(&m->job_lease, m->lease_dir, m->job_lease_name, err, sizeof(err)) < 0) {
-		say(log_fn, rec, "no lease directory: this step charges the job as if alone", err);
+		say(log_fn, FAULT, rec, "no lease directory: this step charges the job as if alone", err);
 		m->no_leases = true;
 	} else if (lease_held(&m->job_lease)) {
 		unsigned cpus, total, jobs;
@@ -362,14 +368,14 @@ void meter_open(struct meter *m, const struct meter_setup *set,
 	open_gpus(m, set, log_fn);
 }
 
-int meter_interval(struct meter *m, int interval_s, void (*log_fn)(const char *))
+int meter_interval(struct meter *m, int interval_s, meter_log_fn log_fn)
 {
 	char msg[512];
 	int safe = interval_s;
 
 	if (m->rapl.n > 0 && rapl_check_interval(&m->rapl, interval_s, &safe, msg, sizeof(msg)) < 0 &&
 	    safe < interval_s) {
-		say(log_fn, m->rec, "interval shortened below the RAPL wrap period", msg);
+		say(log_fn, NODE_IS, m->rec, "interval shortened below the RAPL wrap period", msg);
 		return safe;
 	}
 	return interval_s;

@@ -90,12 +90,19 @@ struct meter {
 	bool used_model, used_rapl, used_nvml;
 };
 
+/* How the meter says what it could not do, one line each: fault true for
+ * what an administrator must fix (slurmd's log: error), false for how the
+ * node is, expected where it lacks a sensor (no RAPL, no NVML, a CPU the
+ * TDP table lacks: info). */
+typedef void (*meter_log_fn)(bool fault, const char *msg);
+
 /* Open every sensor (as root: the counters are root-only) and take the
  * first readings at time now. Problems become one log line each through
- * log_fn and a note in the record; the meter then measures what it can. */
+ * log_fn (at most one a kind a step) and a note in the record; the meter
+ * then measures what it can. */
 void meter_open(struct meter *m, const struct meter_setup *setup,
 		struct step_record *rec, double now,
-		void (*log_fn)(const char *msg));
+		meter_log_fn log_fn);
 
 /* One sample at time now: charge the interval since the previous one to
  * the step and, where this step holds the job's lease, to the job. final:
@@ -104,7 +111,7 @@ void meter_sample(struct meter *m, double now, bool final);
 
 /* The shortest wrap period of the node's counters allows this interval;
  * returns the interval to use (see rapl_check_interval). */
-int meter_interval(struct meter *m, int interval_s, void (*log_fn)(const char *msg));
+int meter_interval(struct meter *m, int interval_s, meter_log_fn log_fn);
 
 void meter_close(struct meter *m);
 

@@ -301,9 +301,14 @@ static unsigned count_cpu_list(const char *list)
 	return n;
 }
 
-static void log_line(const char *msg)
+static void log_line(bool fault, const char *msg)
 {
-	slurm_error("carbon: job %u step %s: %s", carbon_ctx.rec.job_id, carbon_ctx.rec.step, msg);
+	if (fault)
+		slurm_error("carbon: job %u step %s: %s", carbon_ctx.rec.job_id,
+			    carbon_ctx.rec.step, msg);
+	else
+		slurm_info("carbon: job %u step %s: %s", carbon_ctx.rec.job_id,
+			   carbon_ctx.rec.step, msg);
 }
 
 /* The job instance (sql/014): the job's start time, from slurmctld or an

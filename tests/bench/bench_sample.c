@@ -216,9 +216,9 @@ static int remove_entry(const char *path, const struct stat *st, int flag, struc
 	return remove(path) < 0 ? -1 : 0;
 }
 
-static void log_once(const char *msg)
+static void log_once(bool fault, const char *msg)
 {
-	fprintf(stderr, "bench_sample: meter says: %s\n", msg);
+	fprintf(stderr, "bench_sample: meter says (%s): %s\n", fault ? "error" : "info", msg);
 }
 
 /* Measure one scenario: open a meter, take samples, report the CPU time of

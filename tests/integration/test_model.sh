@@ -19,7 +19,7 @@ trap 'harness_stop; rm -rf "$confdir"' EXIT
 
 write_carbon_conf 2 '[model]' 'cpu_tdp   = 100'
 
-echo "1..8"
+echo "1..9"
 check_db_init "$admin_db"
 job=$(harness_as_user sbatch --parsable --mem=1024 --wrap 'srun -n1 sh -c "timeout 6 sha256sum /dev/zero; true"')
 read -r state code < <(harness_wait_job "$job" 120)
@@ -44,3 +44,8 @@ check "estimated_fraction is 1" test "$(j '.estimated_fraction')" = 1
 check "every record's method says model" test "$(j '[.steps[].method == "model"] | all')" = true
 check "no GPU sensor was loaded (the job holds no GPU)" \
 	test "$(j '[.steps[].notes // "" | select(test("nvml"; "i"))] | length')" = 0
+# No counter is how this node is, not a fault (issue 12): nothing of the
+# plugin's at error level in slurmd's log for the job, whatever it says at
+# info.
+check "slurmd's log has no error line of the plugin for job $job" \
+	bash -c "! grep -q 'error: carbon: job $job ' '$HARNESS_SLURMD_LOG'"

@@ -92,9 +92,11 @@ static int teardown(void **state)
 	return system(cmd) == 0 ? 0 : -1;
 }
 
-/* The GPUs open_step gives a step, and the NVML it loads. */
+/* The GPUs open_step gives a step, the NVML it loads, and where the meter's
+ * log lines go. */
 static const char *step_gpus = "";
 static const char *step_nvml;
+static meter_log_fn step_log;
 
 static void open_step(struct meter *m, struct step_record *r, const char *step,
 		      struct carbon_conf *c, double now)
@@ -116,7 +118,7 @@ static void open_step(struct meter *m, struct step_record *r, const char *step,
 	snprintf(r->step, sizeof(r->step), "%s", step);
 	snprintf(r->node, sizeof(r->node), "n1");
 	r->start_s = now;
-	meter_open(m, &set, r, now, NULL);
+	meter_open(m, &set, r, now, step_log);
 }
 
 static void test_split_and_handover(void **state)
@@ -261,12 +263,65 @@ static void test_hardware(void **state)
 	step_nvml = NULL;
 }
 
+/* What the meter said: each line with its kind. */
+static char said[4096];
+
+static void note_said(bool fault, const char *msg)
+{
+	size_t n = strlen(said);
+
+	snprintf(said + n, sizeof(said) - n, "%s %s\n", fault ? "error" : "info", msg);
+}
+
+/* How the node is (no usable RAPL, a CPU the TDP table lacks, no NVML) is
+ * said at info; what an administrator must fix (a spool directory the
+ * meter refuses) is an error. */
+static void test_log_kinds(void **state)
+{
+	static struct step_record r;
+	static struct meter m;
+	struct carbon_conf c;
+	char missing[600];
+
+	(void)state;
+	if (geteuid() != 0)
+		skip();		/* the spool and lease directories are root's */
+	conf_defaults(&c);
+	snprintf(c.spool_dir, sizeof(c.spool_dir), "%s/spool", dir);
+	c.checkpoint_s = 0;
+	put("proc/cpuinfo", "processor\t: 0\nmodel name\t: Test CPU 9000 @ 2.00GHz\n");
+	put("powercap/intel-rapl:0/energy_uj", "not a number\n");
+	snprintf(missing, sizeof(missing), "%s/no-such-libnvidia-ml.so.1", dir);
+	step_gpus = "0";
+	step_nvml = missing;
+	step_log = note_said;
+	said[0] = '\0';
+	open_step(&m, &r, "batch", &c, 1000.0);
+	meter_close(&m);
+	assert_non_null(strstr(said, "info RAPL not usable"));
+	assert_non_null(strstr(said, "info CPU model not in the TDP table"));
+	assert_non_null(strstr(said, "info no NVML"));
+	assert_null(strstr(said, "error "));
+
+	/* The spool directory is a file: a fault. */
+	put("spool-file", "x\n");
+	snprintf(c.spool_dir, sizeof(c.spool_dir), "%s/spool-file", dir);
+	step_gpus = "";
+	step_nvml = NULL;
+	said[0] = '\0';
+	open_step(&m, &r, "0", &c, 1000.0);
+	meter_close(&m);
+	assert_non_null(strstr(said, "error spool directory refused"));
+	step_log = NULL;
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_split_and_handover, setup, teardown),
 		cmocka_unit_test(test_match_gpus),
 		cmocka_unit_test_setup_teardown(test_hardware, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_log_kinds, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
