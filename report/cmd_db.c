@@ -504,7 +504,12 @@ static int db_status(const struct report_env *env, PGconn *conn)
 		if (print_intensity_counts(conn) < 0)
 			goto out;
 	}
+	/* Pending migrations: exit 1, so that a script (or a package's
+	 * postinst) can tell that `db upgrade` is due. */
 	rc = EXIT_OK;
+	for (i = 0; i < n; i++)
+		if (!st[i].applied)
+			rc = EXIT_NODATA;
 	goto out;
 db_error:
 	db_error_line(conn, err, sizeof(err));

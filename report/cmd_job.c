@@ -543,12 +543,12 @@ static int print_csv(const struct jobset *set, const struct job_query *q)
 			}
 			header = true;
 		}
-		if (!found) {
+		if (!found)
 			fprintf(stderr, "carbon-report: job %lld: no energy records (unknown job, not yours, or not finished yet)\n",
 				q->ids[i]);
-			rc = EXIT_NODATA;
-		}
 	}
+	if (!header && cc_write_header(stdout) < 0)
+		rc = EXIT_NODATA;
 	if (fflush(stdout) != 0) {
 		fputs("carbon-report: could not write the CSV output\n", stderr);
 		rc = EXIT_NODATA;
@@ -589,12 +589,14 @@ static int print_jobs(const struct jobset *set, const struct job_query *q,
 			}
 			printed++;
 		}
-		if (!found) {
+		/* Said, and not a failure: as sacct, an unknown job is
+		 * nothing to show (exit 0; JSON [] when no job is). */
+		if (!found)
 			fprintf(stderr, "carbon-report: job %lld: no energy records (unknown job, not yours, or not finished yet)\n",
 				q->ids[i]);
-			rc = EXIT_NODATA;
-		}
 	}
+	if (n_jobs == 0)
+		return report_empty(env);
 	if (env->format == FMT_JSON && n_jobs) {
 		if (as_array)
 			json_end_array(&w);

@@ -1267,6 +1267,7 @@ static int run_statement(PGconn *conn, struct statement *st, const struct job_fi
 	if (set.n == 0 && st->imp.runs == 0) {
 		fprintf(stderr, "carbon-report statement: no jobs with energy records for %s %s%s (unknown, not yours, or outside -S/-E)\n",
 			st->by, st->who, f->cluster ? " on that cluster" : "");
+		rc = report_empty(env);
 		goto out;
 	}
 	if (statement_add(st, &set) < 0) {

@@ -141,6 +141,7 @@ static int summarize(PGconn *conn, const struct job_filter *f, enum summary_by b
 	if (all.jobs == 0) {
 		fputs("carbon-report summary: no energy records match (none in the period, or none you may see)\n",
 		      stderr);
+		rc = report_empty(env);
 		goto out;
 	}
 	group_list_sort_by_key(&l);

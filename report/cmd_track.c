@@ -309,6 +309,7 @@ static int report(PGconn *conn, const struct job_filter *f, const struct report_
 	if (c.all.jobs == 0) {
 		fputs("carbon-report track: no energy records match (none in the period, or none you may see)\n",
 		      stderr);
+		rc = report_empty(env);
 		goto out;
 	}
 	switch (env->format) {

@@ -329,8 +329,7 @@ static int job_carbon(PGconn *conn, struct job *jobs, size_t n_jobs, const char 
 	}
 	res = PQexecParams(conn, hours_sql, 6, NULL, params, NULL, NULL, 0);
 	if (PQresultStatus(res) != PGRES_TUPLES_OK) {
-		fprintf(stderr, "carbon-report: cannot compute carbon (%s); if the database predates this carbon-report, run 'carbon-report db upgrade'\n",
-			PQresultErrorMessage(res));
+		report_sql_error("cannot compute carbon", res);
 		PQclear(res);
 		return -1;
 	}
@@ -375,8 +374,7 @@ static int job_carbon(PGconn *conn, struct job *jobs, size_t n_jobs, const char 
 			params[5] = env->have_config ? "true" : "false";
 			res = PQexecParams(conn, instant_sql, 6, NULL, params, NULL, NULL, 0);
 			if (PQresultStatus(res) != PGRES_TUPLES_OK || PQntuples(res) != 1) {
-				fprintf(stderr, "carbon-report: cannot compute carbon (%s); run 'carbon-report db upgrade'\n",
-					PQresultErrorMessage(res));
+				report_sql_error("cannot compute carbon", res);
 				PQclear(res);
 				return -1;
 			}
@@ -441,14 +439,7 @@ int jobset_load(PGconn *conn, const struct job_filter *f, const struct report_en
 	set->res = PQexecParams(conn, job_sql[f->needs_records_only], 7, NULL, params, NULL,
 				NULL, 0);
 	if (PQresultStatus(set->res) != PGRES_TUPLES_OK) {
-		const char *state = PQresultErrorField(set->res, PG_DIAG_SQLSTATE);
-
-		if (state && !strcmp(state, "42703"))	/* undefined_column */
-			fputs("carbon-report: carbon.step_energy lacks a column this version reads (run 'carbon-report db upgrade')\n",
-			      stderr);
-		else
-			fprintf(stderr, "carbon-report: cannot read carbon.step_energy: %s",
-				PQresultErrorMessage(set->res));
+		report_sql_error("cannot read carbon.step_energy", set->res);
 		goto out;
 	}
 	n_rows = (size_t)PQntuples(set->res);

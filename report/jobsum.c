@@ -272,8 +272,7 @@ static int add_stale(PGconn *conn, const char *const *params, enum job_key key,
 	res = PQexecParams(conn, sql, N_PARAMS, param_types, params, NULL, NULL, 0);
 	free(sql);
 	if (PQresultStatus(res) != PGRES_TUPLES_OK) {
-		fprintf(stderr, "carbon-report: cannot resolve the carbon of jobs by hour: %s",
-			PQresultErrorMessage(res));
+		report_sql_error("cannot resolve the carbon of jobs by hour", res);
 		goto out;
 	}
 	n = PQntuples(res);
@@ -355,8 +354,7 @@ int jobsum_load(PGconn *conn, const struct job_filter *f, const struct report_en
 	PQclear(PQexec(conn, "SET jit = off"));
 	res = PQexecParams(conn, all_stored_sql, N_PARAMS, param_types, params, NULL, NULL, 0);
 	if (PQresultStatus(res) != PGRES_TUPLES_OK || PQntuples(res) != 1) {
-		fprintf(stderr, "carbon-report: cannot read carbon.job_total: %s",
-			PQresultErrorMessage(res));
+		report_sql_error("cannot read carbon.job_total", res);
 		goto out;
 	}
 	all_stored = PQgetvalue(res, 0, 0)[0] == 't';
@@ -372,8 +370,7 @@ int jobsum_load(PGconn *conn, const struct job_filter *f, const struct report_en
 	}
 	res = PQexecParams(conn, sql, N_PARAMS, param_types, params, NULL, NULL, 0);
 	if (PQresultStatus(res) != PGRES_TUPLES_OK) {
-		fprintf(stderr, "carbon-report: cannot add up carbon.job_total: %s",
-			PQresultErrorMessage(res));
+		report_sql_error("cannot add up carbon.job_total", res);
 		goto out;
 	}
 	n = PQntuples(res);

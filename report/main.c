@@ -7,6 +7,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "codecarbon.h"
 #include "db.h"
 
 #define PROGRAM "carbon-report"
@@ -86,6 +87,29 @@ static const struct command *find_command(const char *name)
  * value ("--db=X", "--db X", "-dX", "-d X")? Returns 1 and sets *value (and
  * moves *i past a separate value), 0 when it is another option, -1 when the
  * value is missing. */
+int report_empty(const struct report_env *env)
+{
+	if (env->format == FMT_JSON)
+		puts("[]");
+	else if (env->format == FMT_CSV && cc_write_header(stdout) < 0)
+		return EXIT_NODATA;
+	return fflush(stdout) == 0 ? EXIT_OK : EXIT_NODATA;
+}
+
+void report_sql_error(const char *what, const PGresult *res)
+{
+	const char *state = PQresultErrorField(res, PG_DIAG_SQLSTATE);
+
+	if (state && (!strcmp(state, "3F000") || !strcmp(state, "42P01")))
+		fprintf(stderr, "carbon-report: %s: the database has no carbon schema (run 'carbon-report db init' as the database's owner; see carbon-report(1))\n",
+			what);
+	else if (state && (!strcmp(state, "42703") || !strcmp(state, "42883")))
+		fprintf(stderr, "carbon-report: %s: the database's schema is older than this carbon-report (run 'carbon-report db upgrade')\n",
+			what);
+	else
+		fprintf(stderr, "carbon-report: %s: %s", what, PQresultErrorMessage(res));
+}
+
 static int option_value(int argc, char **argv, int *i, const char *lng,
 			const char *shrt, const char **value)
 {

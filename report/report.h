@@ -37,6 +37,17 @@ PGconn *report_connect(const struct report_env *env);
  * statement; 0: none (db init, whose migrations may take long). */
 PGconn *report_connect_timeout(const struct report_env *env, int timeout_s);
 
+/* A report that matched nothing (after its command said why on stderr):
+ * JSON "[]", CSV the header alone, the other formats nothing; returns
+ * EXIT_OK, as sacct does, so that scripts tell "nothing" from a failure. */
+int report_empty(const struct report_env *env);
+
+/* Say on stderr that what failed, from res's error: where the database has
+ * no carbon schema, "run 'carbon-report db init'"; where its schema is
+ * older than this carbon-report (a column or function missing), "run
+ * 'carbon-report db upgrade'"; else the server's message. */
+void report_sql_error(const char *what, const PGresult *res);
+
 int cmd_db(struct report_env *env, int argc, char **argv);
 
 /* After intensity, PUE or site data changed: recompute the carbon stored

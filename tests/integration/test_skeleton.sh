@@ -34,11 +34,21 @@ write_conf "$HARNESS_CONNINFO user=carbon_writer"
 admin_db="$HARNESS_CONNINFO user=$HARNESS_PGUSER"
 
 
-echo "1..25"
+echo "1..27"
 
 # --- database ---------------------------------------------------------------
+# Before db init: a report says to run it; db status exits 1 (issue 12).
+out=$("$report" -d "$admin_db" job 1 2>&1)
+rc=$?
+check "without the schema, a report exits 1 saying to run carbon-report db init ($rc)" \
+	eval '[ $rc = 1 ] && grep -q "the database has no carbon schema (run .carbon-report db init" <<<"$out"'
+"$report" -d "$admin_db" db status > /dev/null 2>&1
+rc=$?
 check_db_init "$admin_db"
 "$report" -d "$admin_db" db status > "$confdir/status.out" 2>&1
+rc2=$?
+check "carbon-report db status exits 1 with migrations pending ($rc), 0 once applied ($rc2)" \
+	test "$rc $rc2" = "1 0"
 check "carbon-report db status lists 001 as applied" grep -q -E '^0*1 +schema +applied at' "$confdir/status.out"
 
 # --- options refused at submission -------------------------------------------

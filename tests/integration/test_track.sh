@@ -68,7 +68,7 @@ compare() {
 	fi
 }
 
-echo "1..57"
+echo "1..58"
 check_db_init "$admin_db"
 #   job step  user  project tag  start (UTC)        h  CPU  GPU kWh/h  CPU s
 put 101 batch alice astro  run1 2026-03-02T08:00:00 2  1.0  0    28800
@@ -165,10 +165,13 @@ check "-S 2026-03-04 -E 2026-03-05: the jobs that ran on 4 March (105, 106, 107)
 	test "$(jobs_of -S 2026-03-04 -E 2026-03-05)" = 3
 check "-E 2026-03-03: the jobs that started before 3 March (101, 102)" \
 	test "$(jobs_of -E 2026-03-03)" = 2
+# Nothing to show is not a failure (issue 12): exit 0, as sacct; JSON [].
 out=$(cr track -A nobody 2>&1)
 rc=$?
-check "a filter that matches nothing: exit 1 and why" \
-	eval '[ $rc = 1 ] && grep -q "no energy records match" <<<"$out"'
+check "a filter that matches nothing: exit 0 and why" \
+	eval '[ $rc = 0 ] && grep -q "no energy records match" <<<"$out"'
+check "and with --json, summary and track print [] (exit 0)" \
+	eval '[ "$(cr track -A nobody --json 2>/dev/null)" = "[]" ] && [ "$(cr summary --by user -A nobody --json 2>/dev/null)" = "[]" ]'
 out=$(cr track -S yesterdayish 2>&1)
 rc=$?
 check "-S with a time that is none: exit 2 and the forms to type" \
@@ -204,8 +207,8 @@ check "and in track: astro, alice alone ($(jq -c '[.projects[] | .project, [.use
 	test "$(jq -c '[.projects[] | .project, [.users[].user]]' <<<"$out")" = '["astro",["alice"]]'
 out=$(cr -d "$as_alice" track -u bob 2>&1)
 rc=$?
-check "bob's jobs, for alice, are jobs that do not exist (exit 1)" \
-	eval '[ $rc = 1 ] && grep -q "no energy records match" <<<"$out"'
+check "bob's jobs, for alice, are jobs that do not exist (exit 0, nothing shown)" \
+	eval '[ $rc = 0 ] && grep -q "no energy records match" <<<"$out"'
 
 # --- a relative period: a job of the last hour ---------------------------------------------
 recent=$(date -u -d '3 hours ago' +%Y-%m-%dT%H:00:00)
