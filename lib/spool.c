@@ -6,6 +6,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
+#include <limits.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -16,6 +17,7 @@
 #include <unistd.h>
 
 #include "conf.h"
+#include "record_fields.h"
 
 #define SPOOL_MAGIC "slurm-carbon spool 1"
 
@@ -55,81 +57,21 @@ int spool_check_dir(const char *dir, bool create, char *err, size_t errlen)
 	return 0;
 }
 
-/* ---- the text keys: one rule for the parser and the formatter ---------- */
+/* ---- the record's text: keys, order and rules from record_fields[] ----- */
 
 #define SPOOL_LINE_MAX 512	/* a line's bytes, its newline excluded, stay below */
 
-enum key_id {
-	K_CLUSTER, K_JOB_ID, K_STEP, K_NODE, K_UID, K_USER, K_ACCOUNT, K_PROJECT,
-	K_TAG, K_START, K_END, K_CPU, K_DRAM, K_GPU, K_OTHER, K_SAMPLES, K_METHOD,
-	K_PARTIAL,
-	/* optional (since migration 003): records of the plugin of issue 4 */
-	K_JOB_CPU, K_JOB_DRAM, K_JOB_GPU, K_JOB_OTHER, K_ESTIMATED, K_CPU_TIME,
-	K_SPLIT, K_NOTES, K_HOUR,
-	/* optional (since migration 010): the node's hardware */
-	K_CPU_MODEL, K_ALLOC_CPUS, K_GPU_MODEL, K_GPUS,
-	/* optional (since migration 012): how the step's tasks ended */
-	K_EXIT_STATUS,
-	/* optional (since migration 014): the job instance */
-	K_JOB_START, K_COUNT
-};
-#define K_FIRST_OPTIONAL K_JOB_CPU
+/* The order the groups of keys are written in: the hardware, the exit
+ * status, then the job's share with its hour lines last, as every plugin
+ * since the format's version 1 wrote them. Within a group, the order of
+ * record_fields[]. */
+static const enum record_field_group spool_group_order[] = { RG_ALWAYS, RG_HW, RG_EXIT, RG_JOB };
+_Static_assert(sizeof(spool_group_order) / sizeof(spool_group_order[0]) == RG_COUNT,
+	       "every group has its place in the spool");
 
-static const char *const key_names[K_COUNT] = {
-	"cluster", "job_id", "step", "node", "uid", "user", "account", "project",
-	"tag", "start", "end", "cpu_j", "dram_j", "gpu_j", "other_j", "samples",
-	"method", "partial", "job_cpu_j", "job_dram_j", "job_gpu_j", "job_other_j",
-	"estimated_j", "cpu_time_s", "split", "notes", "hour",
-	"cpu_model", "alloc_cpus", "gpu_model", "gpus", "exit_status", "job_start",
-};
-
-enum text_rule {
-	TEXT_WORD,		/* 1 or more printable ASCII bytes, no space */
-	TEXT_WORD_OR_EMPTY,	/* the same, or nothing */
-	TEXT_LABEL_OR_EMPTY,	/* label_is_valid(), or nothing */
-	TEXT_PHRASE,		/* printable ASCII with spaces, or nothing */
-};
-
-/* Every text key, where its value lives in struct step_record, and the
- * rule it obeys: spool_parse() takes a value only by its rule, and
- * spool_format() writes a record only when each of its values obeys it, so
- * that what is written reads back as it was. */
-static const struct text_key {
-	enum key_id key;
-	size_t offset, size;
-	enum text_rule rule;
-	const char *error;
-} text_keys[] = {
-#define TEXT_KEY(k, member, rule, error) \
-	{ k, offsetof(struct step_record, member), \
-	  sizeof(((struct step_record *)0)->member), rule, error }
-	TEXT_KEY(K_CLUSTER, cluster, TEXT_WORD, "cluster must be 1 to 127 printable characters"),
-	TEXT_KEY(K_STEP, step, TEXT_WORD, "step must be 1 to 15 printable characters"),
-	TEXT_KEY(K_NODE, node, TEXT_WORD, "node must be 1 to 127 printable characters"),
-	TEXT_KEY(K_USER, user, TEXT_WORD, "user must be 1 to 63 printable characters"),
-	TEXT_KEY(K_ACCOUNT, account, TEXT_WORD_OR_EMPTY,
-		 "account must be at most 127 printable characters"),
-	TEXT_KEY(K_PROJECT, project, TEXT_LABEL_OR_EMPTY, "project is not a valid label"),
-	TEXT_KEY(K_TAG, tag, TEXT_LABEL_OR_EMPTY, "tag is not a valid label"),
-	TEXT_KEY(K_METHOD, method, TEXT_WORD, "method must be 1 to 63 printable characters"),
-	TEXT_KEY(K_SPLIT, split, TEXT_WORD, "split must be 1 to 31 printable characters"),
-	TEXT_KEY(K_NOTES, notes, TEXT_PHRASE, "notes must be at most 255 printable characters"),
-	TEXT_KEY(K_CPU_MODEL, cpu_model, TEXT_PHRASE,
-		 "cpu_model must be at most 127 printable characters"),
-	TEXT_KEY(K_GPU_MODEL, gpu_model, TEXT_PHRASE,
-		 "gpu_model must be at most 95 printable characters"),
-#undef TEXT_KEY
-};
-#define N_TEXT_KEYS (sizeof(text_keys) / sizeof(text_keys[0]))
-
-static const struct text_key *text_key(enum key_id k)
+static const void *field_at(const struct step_record *r, const struct record_field *f)
 {
-	size_t i;
-
-	for (i = 0; i < N_TEXT_KEYS; i++)
-		if (text_keys[i].key == k)
-			return &text_keys[i];
-	return NULL;
+	return (const char *)r + f->offset;
 }
 
 /* Printable ASCII without backslash (COPY's escape); space only where
@@ -142,22 +84,68 @@ static bool printable(const char *s, bool spaces_too)
 	return true;
 }
 
-/* Whether v, NUL-terminated within t->size bytes, obeys t's rule. */
-static bool text_obeys(const struct text_key *t, const char *v)
+/* Whether v, NUL-terminated within f->size bytes, obeys f's rule as a
+ * value of the spool's text. */
+static bool text_obeys(const struct record_field *f, const char *v)
 {
-	if (strnlen(v, t->size) == t->size)
+	if (strnlen(v, f->size) == f->size)
 		return false;
-	switch (t->rule) {
-	case TEXT_WORD:
+	switch (f->rule) {
+	case RR_WORD:
+	case RR_WORD_OR_NONE:
 		return *v && printable(v, false);
-	case TEXT_WORD_OR_EMPTY:
+	case RR_WORD_OR_EMPTY:
 		return printable(v, false);
-	case TEXT_LABEL_OR_EMPTY:
+	case RR_LABEL_OR_EMPTY:
 		return !*v || label_is_valid(v, NULL);
-	case TEXT_PHRASE:
+	case RR_PHRASE:
 		return printable(v, true);
+	case RR_NUMBER:
+	case RR_WAIT_STATUS:
+		break;
 	}
 	return false;
+}
+
+/* What a value of f must be, naming f by its key, never quoting a value
+ * (it may hold anything): the reason of both the parser and the writer. */
+static void rule_error(const struct record_field *f, char *why, size_t n)
+{
+	switch (f->type) {
+	case RF_TEXT:
+		if (f->rule == RR_LABEL_OR_EMPTY)
+			snprintf(why, n, "%s is not a valid label", f->key);
+		else if (f->rule == RR_WORD || f->rule == RR_WORD_OR_NONE)
+			snprintf(why, n, "%s must be 1 to %zu printable characters", f->key,
+				 f->size - 1);
+		else
+			snprintf(why, n, "%s must be at most %zu printable characters", f->key,
+				 f->size - 1);
+		return;
+	case RF_U32:
+		snprintf(why, n, "%s is not a whole number", f->key);
+		return;
+	case RF_INT:
+		if (f->rule == RR_WAIT_STATUS)
+			snprintf(why, n, "%s is not a wait status (a whole number 0 to 65535)",
+				 f->key);
+		else
+			snprintf(why, n, "%s is not a whole number", f->key);
+		return;
+	case RF_F64:
+		snprintf(why, n, "%s is not a number of %s >= 0", f->key, f->unit);
+		return;
+	case RF_TIME:
+		snprintf(why, n, "%s is not a time in seconds since 1970", f->key);
+		return;
+	case RF_BOOL:
+		snprintf(why, n, "%s must be 0 or 1", f->key);
+		return;
+	case RF_HOURS:
+		snprintf(why, n, "at most %d %s lines, each an hour's start in seconds since 1970 (a multiple of 3600, after the one before) and four numbers of joules >= 0",
+			 RECORD_MAX_HOURS, f->key);
+		return;
+	}
 }
 
 /* A number of joules or seconds the parser takes back: finite, >= 0 and
@@ -172,125 +160,182 @@ static bool time_ok(double t)
 	return nonneg_ok(t) && t < 1e11;
 }
 
-/* Why spool_parse() would not give r back from spool_format()'s text, or
- * NULL when it would. Values are never quoted: they may hold anything. */
-static const char *unfaithful(const struct step_record *r)
+static bool hour_ok(int64_t hour, const struct hour_bucket *before)
 {
-	size_t i;
+	return hour >= 0 && hour % 3600 == 0 && hour <= 100000000000LL &&
+	       (!before || hour > before->hour);
+}
+
+/* Is f of r in r's text: its group is there, and it is not an optional
+ * field that is NULL. */
+static bool written(const struct step_record *r, const struct record_field *f)
+{
+	const bool *flag = record_group_flag((struct step_record *)r, f->group);
+
+	if (flag && !*flag)
+		return false;
+	return !(f->flags & RF_OPTIONAL) || !record_field_is_null(r, f);
+}
+
+/* Would the parser give f of r back as it is? */
+static bool field_faithful(const struct step_record *r, const struct record_field *f)
+{
+	const void *at = field_at(r, f);
 	uint32_t h;
 	int d;
 
-	for (i = 0; i < N_TEXT_KEYS; i++) {
-		const struct text_key *t = &text_keys[i];
-		const char *v = (const char *)r + t->offset;
+	switch (f->type) {
+	case RF_TEXT:
+		if (f->rule == RR_WORD_OR_NONE && !*(const char *)at)
+			return true;	/* written as "none" */
+		return text_obeys(f, at);
+	case RF_U32:
+	case RF_BOOL:
+		return true;
+	case RF_INT: {
+		int v;
 
-		if ((t->key == K_SPLIT || t->key == K_NOTES) && !r->has_job)
-			continue;
-		if ((t->key == K_CPU_MODEL || t->key == K_GPU_MODEL) && !r->has_hw)
-			continue;
-		if (t->key == K_SPLIT && !v[0])
-			continue;	/* written as "none" */
-		if (!text_obeys(t, v))
-			return t->error;
+		memcpy(&v, at, sizeof(v));
+		return f->rule != RR_WAIT_STATUS || (v >= 0 && v <= 0xffff);
 	}
-	if (!time_ok(r->start_s) || !time_ok(r->end_s))
-		return "start or end is not a time in seconds since 1970";
-	if (r->end_s < r->start_s)
-		return "end is before start";
-	if (r->job_start_s != 0.0 && (!time_ok(r->job_start_s) || r->job_start_s <= 0.0))
-		return "job_start is not a time in seconds since 1970";
-	for (d = 0; d < DOMAIN_COUNT; d++)
-		if (!nonneg_ok(r->energy_j[d]))
-			return "an energy of the step is not a number of joules >= 0";
-	if (r->has_exit && (r->exit_status < 0 || r->exit_status > 0xffff))
-		return "exit_status is not a wait status (a whole number 0 to 65535)";
-	if (!r->has_job)
-		return NULL;
-	for (d = 0; d < DOMAIN_COUNT; d++)
-		if (!nonneg_ok(r->job_j[d]))
-			return "an energy of the job is not a number of joules >= 0";
-	if (!nonneg_ok(r->estimated_j) || !nonneg_ok(r->cpu_time_s))
-		return "estimated_j or cpu_time_s is not a number >= 0";
-	if (r->n_hours > RECORD_MAX_HOURS)
-		return "more than 744 hour buckets";
-	for (h = 0; h < r->n_hours; h++) {
-		const struct hour_bucket *b = &r->hours[h];
+	case RF_F64: {
+		double v;
 
-		if (b->hour < 0 || b->hour % 3600 != 0 || b->hour > 100000000000LL ||
-		    (h > 0 && b->hour <= r->hours[h - 1].hour))
-			return "an hour bucket is not on an hour, or not after the one before";
-		for (d = 0; d < DOMAIN_COUNT; d++)
-			if (!nonneg_ok(b->j[d]))
-				return "an hour bucket's energy is not a number of joules >= 0";
+		memcpy(&v, at, sizeof(v));
+		return nonneg_ok(v);
 	}
-	return NULL;
+	case RF_TIME: {
+		double v;
+
+		memcpy(&v, at, sizeof(v));
+		return time_ok(v);
+	}
+	case RF_HOURS:
+		if (r->n_hours > RECORD_MAX_HOURS)
+			return false;
+		for (h = 0; h < r->n_hours; h++) {
+			if (!hour_ok(r->hours[h].hour, h > 0 ? &r->hours[h - 1] : NULL))
+				return false;
+			for (d = 0; d < DOMAIN_COUNT; d++)
+				if (!nonneg_ok(r->hours[h].j[d]))
+					return false;
+		}
+		return true;
+	}
+	return false;
 }
 
-/* The text of r into buf; -1 with *why when r cannot be written faithfully
- * or buf is too small. */
-static int format_record(const struct step_record *r, char *buf, size_t n, const char **why)
+/* Why spool_parse() would not give r back from spool_format()'s text,
+ * into why (size n); false when it would. */
+static bool unfaithful(const struct step_record *r, char *why, size_t n)
 {
-	const char *p, *line;
-	size_t len;
-	uint32_t h;
-	int w;
+	size_t i;
 
-	*why = unfaithful(r);
-	if (*why)
-		return -1;
-	*why = "record too large for the spool";
-	w = snprintf(buf, n,
-		     SPOOL_MAGIC "\n"
-		     "cluster=%s\njob_id=%" PRIu32 "\nstep=%s\nnode=%s\n"
-		     "uid=%" PRIu32 "\nuser=%s\naccount=%s\nproject=%s\ntag=%s\n"
-		     "start=%.6f\nend=%.6f\n"
-		     "cpu_j=%.6f\ndram_j=%.6f\ngpu_j=%.6f\nother_j=%.6f\n"
-		     "samples=%" PRIu32 "\nmethod=%s\npartial=%d\n",
-		     r->cluster, r->job_id, r->step, r->node, r->uid, r->user,
-		     r->account, r->project, r->tag, r->start_s, r->end_s,
-		     r->energy_j[DOMAIN_CPU], r->energy_j[DOMAIN_DRAM],
-		     r->energy_j[DOMAIN_GPU], r->energy_j[DOMAIN_OTHER],
-		     r->samples, r->method, r->partial ? 1 : 0);
-	if (w < 0 || (size_t)w >= n)
-		return -1;
-	len = (size_t)w;
-	if (r->has_hw) {
-		w = snprintf(buf + len, n - len,
-			     "cpu_model=%s\nalloc_cpus=%" PRIu32 "\ngpu_model=%s\ngpus=%" PRIu32 "\n",
-			     r->cpu_model, r->alloc_cpus, r->gpu_model, r->gpus);
-		if (w < 0 || (size_t)w >= n - len)
-			return -1;
-		len += (size_t)w;
+	for (i = 0; i < record_field_count; i++) {
+		const struct record_field *f = &record_fields[i];
+
+		if (written(r, f) && !field_faithful(r, f)) {
+			rule_error(f, why, n);
+			return true;
+		}
 	}
-	if (r->has_exit) {
-		w = snprintf(buf + len, n - len, "exit_status=%d\n", r->exit_status);
-		if (w < 0 || (size_t)w >= n - len)
-			return -1;
-		len += (size_t)w;
+	if (r->end_s < r->start_s) {
+		snprintf(why, n, "end is before start");
+		return true;
 	}
-	if (r->job_start_s > 0.0) {
-		w = snprintf(buf + len, n - len, "job_start=%.6f\n", r->job_start_s);
-		if (w < 0 || (size_t)w >= n - len)
-			return -1;
-		len += (size_t)w;
+	return false;
+}
+
+/* f's line (or lines) of r's text at buf (size n). Returns the length,
+ * or -1 when buf is too small. */
+static int format_field(const struct step_record *r, const struct record_field *f, char *buf,
+			size_t n)
+{
+	const void *at = field_at(r, f);
+	size_t len = 0;
+	uint32_t h;
+	int w = -1;
+
+	switch (f->type) {
+	case RF_TEXT: {
+		const char *v = at;
+
+		w = snprintf(buf, n, "%s=%s\n", f->key,
+			     !*v && f->rule == RR_WORD_OR_NONE ? "none" : v);
+		break;
 	}
-	if (r->has_job) {
-		w = snprintf(buf + len, n - len,
-			     "job_cpu_j=%.6f\njob_dram_j=%.6f\njob_gpu_j=%.6f\njob_other_j=%.6f\n"
-			     "estimated_j=%.6f\ncpu_time_s=%.6f\nsplit=%s\nnotes=%s\n",
-			     r->job_j[DOMAIN_CPU], r->job_j[DOMAIN_DRAM], r->job_j[DOMAIN_GPU],
-			     r->job_j[DOMAIN_OTHER], r->estimated_j, r->cpu_time_s,
-			     r->split[0] ? r->split : "none", r->notes);
-		if (w < 0 || (size_t)w >= n - len)
-			return -1;
-		len += (size_t)w;
+	case RF_U32: {
+		uint32_t v;
+
+		memcpy(&v, at, sizeof(v));
+		w = snprintf(buf, n, "%s=%" PRIu32 "\n", f->key, v);
+		break;
+	}
+	case RF_INT: {
+		int v;
+
+		memcpy(&v, at, sizeof(v));
+		w = snprintf(buf, n, "%s=%d\n", f->key, v);
+		break;
+	}
+	case RF_F64:
+	case RF_TIME: {
+		double v;
+
+		memcpy(&v, at, sizeof(v));
+		w = snprintf(buf, n, "%s=%.6f\n", f->key, v);
+		break;
+	}
+	case RF_BOOL: {
+		bool v;
+
+		memcpy(&v, at, sizeof(v));
+		w = snprintf(buf, n, "%s=%d\n", f->key, v ? 1 : 0);
+		break;
+	}
+	case RF_HOURS:
+		/* "hour=EPOCH CPU DRAM GPU OTHER", one line a bucket */
 		for (h = 0; h < r->n_hours; h++) {
 			const struct hour_bucket *b = &r->hours[h];
 
-			w = snprintf(buf + len, n - len, "hour=%" PRId64 " %.6f %.6f %.6f %.6f\n",
-				     b->hour, b->j[DOMAIN_CPU], b->j[DOMAIN_DRAM],
+			w = snprintf(buf + len, n - len, "%s=%" PRId64 " %.6f %.6f %.6f %.6f\n",
+				     f->key, b->hour, b->j[DOMAIN_CPU], b->j[DOMAIN_DRAM],
 				     b->j[DOMAIN_GPU], b->j[DOMAIN_OTHER]);
 			if (w < 0 || (size_t)w >= n - len)
+				return -1;
+			len += (size_t)w;
+		}
+		return (int)len;
+	}
+	if (w < 0 || (size_t)w >= n)
+		return -1;
+	return w;
+}
+
+/* The text of r into buf; -1 with the reason in why when r cannot be
+ * written faithfully or buf is too small. */
+static int format_record(const struct step_record *r, char *buf, size_t n, char *why,
+			 size_t whylen)
+{
+	const char *p, *line;
+	size_t g, i, len;
+	int w;
+
+	if (unfaithful(r, why, whylen))
+		return -1;
+	snprintf(why, whylen, "record too large for the spool");
+	w = snprintf(buf, n, "%s\n", SPOOL_MAGIC);
+	if (w < 0 || (size_t)w >= n)
+		return -1;
+	len = (size_t)w;
+	for (g = 0; g < RG_COUNT; g++) {
+		for (i = 0; i < record_field_count; i++) {
+			const struct record_field *f = &record_fields[i];
+
+			if (f->group != spool_group_order[g] || !written(r, f))
+				continue;
+			w = format_field(r, f, buf + len, n - len);
+			if (w < 0)
 				return -1;
 			len += (size_t)w;
 		}
@@ -298,24 +343,24 @@ static int format_record(const struct step_record *r, char *buf, size_t n, const
 	/* A huge number prints long: the parser reads lines of a bounded size. */
 	for (line = buf; (p = memchr(line, '\n', len - (size_t)(line - buf))); line = p + 1) {
 		if ((size_t)(p - line) >= SPOOL_LINE_MAX) {
-			*why = "a number of the record is too large for a spool line";
+			snprintf(why, whylen, "a number of the record is too large for a spool line");
 			return -1;
 		}
 	}
-	*why = NULL;
+	why[0] = '\0';
 	return (int)len;
 }
 
 int spool_format(const struct step_record *r, char *buf, size_t n)
 {
-	const char *why;
+	char why[256];
 
-	return format_record(r, buf, n, &why);
+	return format_record(r, buf, n, why, sizeof(why));
 }
 
-const char *spool_format_error(const struct step_record *r)
+const char *spool_format_error(const struct step_record *r, char *why, size_t n)
 {
-	return unfaithful(r);
+	return unfaithful(r, why, n) ? why : NULL;
 }
 
 static int write_all(int fd, const char *buf, size_t len)
@@ -338,7 +383,7 @@ int spool_append(const char *dir, const struct step_record *r, char *path,
 		 size_t pathlen, char *err, size_t errlen)
 {
 	char *text = NULL, file[1024];
-	const char *why;
+	char why[256];
 	struct stat by_fd, by_path;
 	int fd = -1, dfd, len, tries, rc = -1;
 	off_t before;
@@ -348,7 +393,7 @@ int spool_append(const char *dir, const struct step_record *r, char *path,
 		snprintf(err, errlen, "out of memory");
 		return -1;
 	}
-	len = format_record(r, text, SPOOL_RECORD_MAX, &why);
+	len = format_record(r, text, SPOOL_RECORD_MAX, why, sizeof(why));
 	if (len < 0) {
 		snprintf(err, errlen, "record refused by the spool: %s", why);
 		goto out_free;
@@ -412,14 +457,14 @@ int spool_checkpoint(const char *dir, const struct step_record *r, char *err, si
 {
 	char tmp[1100], path[1100];
 	char *text = malloc(SPOOL_RECORD_MAX);
-	const char *why;
+	char why[256];
 	int fd = -1, len, rc = -1;
 
 	if (!text) {
 		snprintf(err, errlen, "out of memory");
 		return -1;
 	}
-	len = format_record(r, text, SPOOL_RECORD_MAX, &why);
+	len = format_record(r, text, SPOOL_RECORD_MAX, why, sizeof(why));
 	if (len < 0) {
 		snprintf(err, errlen, "record refused by the spool: %s", why);
 		goto out;
@@ -466,12 +511,16 @@ static bool parse_u32(const char *s, uint32_t *out)
 	return true;
 }
 
-/* A wait(2) status: 16 bits. */
-static bool parse_wait_status(const char *s, int *out)
+static bool parse_int(const char *s, int *out)
 {
-	uint32_t v;
+	char *end;
+	long v;
 
-	if (!parse_u32(s, &v) || v > 0xffff)
+	if ((*s < '0' || *s > '9') && *s != '-')
+		return false;
+	errno = 0;
+	v = strtol(s, &end, 10);
+	if (errno || *end || v < INT_MIN || v > INT_MAX)
 		return false;
 	*out = (int)v;
 	return true;
@@ -488,14 +537,6 @@ static bool parse_nonneg(const char *s, double *out)
 	return !errno && !*end && isfinite(*out) && *out >= 0;
 }
 
-/* A text key's value: by its rule, into its member of r. */
-static const char *set_text(struct step_record *r, const struct text_key *t, const char *v)
-{
-	if (!text_obeys(t, v) || !conf_copy_str((char *)r + t->offset, t->size, v))
-		return t->error;
-	return NULL;
-}
-
 /* "hour=EPOCH CPU DRAM GPU OTHER": one hour bucket, in time order. */
 static const char *parse_hour(struct step_record *r, const char *v)
 {
@@ -508,8 +549,8 @@ static const char *parse_hour(struct step_record *r, const char *v)
 		return "more than 744 hour lines";
 	errno = 0;
 	hour = strtoll(v, &end, 10);
-	if (errno || end == v || *end != ' ' || hour < 0 || hour % 3600 != 0 || hour > 100000000000LL ||
-	    (r->n_hours > 0 && hour <= r->hours[r->n_hours - 1].hour))
+	if (errno || end == v || *end != ' ' ||
+	    !hour_ok(hour, r->n_hours > 0 ? &r->hours[r->n_hours - 1] : NULL))
 		return "hour must start with the hour's start in seconds since 1970 (a multiple of 3600, after the previous hour line)";
 	b = &r->hours[r->n_hours];
 	b->hour = hour;
@@ -529,94 +570,162 @@ static const char *parse_hour(struct step_record *r, const char *v)
 	return NULL;
 }
 
-static const char *set_value(struct step_record *r, enum key_id k, const char *v)
+/* f's value v into r, by f's rule; its group is then there. Returns 0, or
+ * -1 with the reason in err. */
+static int parse_field(struct step_record *r, const struct record_field *f, const char *v,
+		       char *err, size_t errlen)
 {
-	const struct text_key *t = text_key(k);
+	void *at = (char *)r + f->offset;
+	bool *flag = record_group_flag(r, f->group);
+	bool ok = false;
 
-	if (k == K_CPU_MODEL || k == K_GPU_MODEL)
-		r->has_hw = true;
-	if (t)
-		return set_text(r, t, v);
-	switch (k) {
-	case K_JOB_ID:
-		return parse_u32(v, &r->job_id) ? NULL : "job_id is not a whole number";
-	case K_UID:
-		return parse_u32(v, &r->uid) ? NULL : "uid is not a whole number";
-	case K_SAMPLES:
-		return parse_u32(v, &r->samples) ? NULL : "samples is not a whole number";
-	case K_START:
-		return parse_nonneg(v, &r->start_s) && r->start_s < 1e11 ? NULL :
-		       "start is not a time in seconds since 1970";
-	case K_END:
-		return parse_nonneg(v, &r->end_s) && r->end_s < 1e11 ? NULL :
-		       "end is not a time in seconds since 1970";
-	case K_CPU:
-		return parse_nonneg(v, &r->energy_j[DOMAIN_CPU]) ? NULL :
-		       "cpu_j is not a number of joules >= 0";
-	case K_DRAM:
-		return parse_nonneg(v, &r->energy_j[DOMAIN_DRAM]) ? NULL :
-		       "dram_j is not a number of joules >= 0";
-	case K_GPU:
-		return parse_nonneg(v, &r->energy_j[DOMAIN_GPU]) ? NULL :
-		       "gpu_j is not a number of joules >= 0";
-	case K_OTHER:
-		return parse_nonneg(v, &r->energy_j[DOMAIN_OTHER]) ? NULL :
-		       "other_j is not a number of joules >= 0";
-	case K_PARTIAL:
-		if (!strcmp(v, "0") || !strcmp(v, "1")) {
-			r->partial = v[0] == '1';
-			return NULL;
-		}
-		return "partial must be 0 or 1";
-	case K_JOB_CPU:
-	case K_JOB_DRAM:
-	case K_JOB_GPU:
-	case K_JOB_OTHER:
-		r->has_job = true;
-		return parse_nonneg(v, &r->job_j[k - K_JOB_CPU]) ? NULL :
-		       "job_*_j is not a number of joules >= 0";
-	case K_ESTIMATED:
-		return parse_nonneg(v, &r->estimated_j) ? NULL :
-		       "estimated_j is not a number of joules >= 0";
-	case K_CPU_TIME:
-		return parse_nonneg(v, &r->cpu_time_s) ? NULL :
-		       "cpu_time_s is not a number of seconds >= 0";
-	case K_HOUR:
-		return parse_hour(r, v);
-	case K_ALLOC_CPUS:
-		r->has_hw = true;
-		return parse_u32(v, &r->alloc_cpus) ? NULL : "alloc_cpus is not a whole number";
-	case K_GPUS:
-		r->has_hw = true;
-		return parse_u32(v, &r->gpus) ? NULL : "gpus is not a whole number";
-	case K_JOB_START:
-		return parse_nonneg(v, &r->job_start_s) && r->job_start_s > 0.0 &&
-		       r->job_start_s < 1e11 ? NULL :
-		       "job_start is not a time in seconds since 1970";
-	case K_EXIT_STATUS:
-		r->has_exit = true;
-		return parse_wait_status(v, &r->exit_status) ? NULL :
-		       "exit_status is not a wait status (a whole number 0 to 65535)";
-	default:
+	if (flag)
+		*flag = true;
+	switch (f->type) {
+	case RF_TEXT:
+		ok = text_obeys(f, v) && conf_copy_str(at, f->size, v);
+		break;
+	case RF_U32: {
+		uint32_t u;
+
+		ok = parse_u32(v, &u);
+		if (ok)
+			memcpy(at, &u, sizeof(u));
 		break;
 	}
-	return "unknown key";
+	case RF_INT: {
+		uint32_t u;
+		int i = 0;
+
+		if (f->rule == RR_WAIT_STATUS) {	/* 16 bits */
+			ok = parse_u32(v, &u) && u <= 0xffff;
+			i = (int)u;
+		} else {
+			ok = parse_int(v, &i);
+		}
+		if (ok)
+			memcpy(at, &i, sizeof(i));
+		break;
+	}
+	case RF_F64:
+	case RF_TIME: {
+		double d;
+
+		ok = parse_nonneg(v, &d) && (f->type != RF_TIME || time_ok(d));
+		if (ok)
+			memcpy(at, &d, sizeof(d));
+		break;
+	}
+	case RF_BOOL: {
+		bool b = v[0] == '1';
+
+		ok = !strcmp(v, "0") || !strcmp(v, "1");
+		if (ok)
+			memcpy(at, &b, sizeof(b));
+		break;
+	}
+	case RF_HOURS: {
+		const char *why = parse_hour(r, v);
+
+		if (why) {
+			snprintf(err, errlen, "%s", why);
+			return -1;
+		}
+		return 0;
+	}
+	}
+	if (!ok) {
+		rule_error(f, err, errlen);
+		return -1;
+	}
+	return 0;
+}
+
+/* The field whose key is key, or -1. Keys mostly come in the order the
+ * writer wrote them: the search starts at the last one found. */
+static int field_of_key(const char *key, int *last)
+{
+	int n = (int)record_field_count, k, i;
+
+	for (k = 0; k < n; k++) {
+		i = (*last + k) % n;
+		if (!strcmp(key, record_fields[i].key)) {
+			*last = i;
+			return i;
+		}
+	}
+	return -1;
+}
+
+/* Is f one of the keys that group g's records hold (hour lines may be
+ * none, an optional field is left out when NULL)? */
+static bool group_key(const struct record_field *f, size_t g)
+{
+	return f->group == g && f->type != RF_HOURS && !(f->flags & RF_OPTIONAL);
+}
+
+/* Whether the fields a record must have are all there: the required ones,
+ * and of each group that is there every field (hour lines may be none).
+ * Returns 0, or -1 with the reason in err. */
+static int check_complete(const struct step_record *r, const bool *seen, char *err, size_t errlen)
+{
+	size_t i, g;
+
+	for (i = 0; i < record_field_count; i++) {
+		if (record_field_required(&record_fields[i]) && !seen[i]) {
+			snprintf(err, errlen, "missing key '%s'", record_fields[i].key);
+			return -1;
+		}
+	}
+	for (g = 0; g < RG_COUNT; g++) {
+		const bool *flag = record_group_flag((struct step_record *)r,
+						     (enum record_field_group)g);
+		size_t len = 0, n = 0, missing = 0, k;
+
+		if (!flag || !*flag)
+			continue;
+		for (i = 0; i < record_field_count; i++) {
+			const struct record_field *f = &record_fields[i];
+
+			if (!group_key(f, g))
+				continue;
+			n++;
+			missing += !seen[i];
+		}
+		if (!missing)
+			continue;
+		/* "a, b, c and d come together" */
+		for (i = 0, k = 0; i < record_field_count && len < errlen; i++) {
+			const struct record_field *f = &record_fields[i];
+			int w;
+
+			if (!group_key(f, g))
+				continue;
+			k++;
+			w = snprintf(err + len, errlen - len, "%s%s", k == 1 ? "" : k == n ? " and " : ", ",
+				     f->key);
+			len += w > 0 ? (size_t)w : 0;
+		}
+		if (len < errlen)
+			snprintf(err + len, errlen - len, " come together");
+		return -1;
+	}
+	return 0;
 }
 
 int spool_parse(const char *text, size_t len, struct step_record *r, int *line,
 		char *err, size_t errlen)
 {
-	bool seen[K_COUNT] = { false };
+	bool seen[RECORD_FIELD_MAX] = { false };
 	const char *p = text, *end = text + len;
 	char buf[SPOOL_LINE_MAX];
-	int lineno = 0, k;
+	int lineno = 0, k, last = 0;
 
 	memset(r, 0, sizeof(*r));
 	*line = 0;
 	while (p < end) {
 		const char *nl = memchr(p, '\n', (size_t)(end - p));
 		size_t n = nl ? (size_t)(nl - p) : (size_t)(end - p);
-		const char *why = NULL;
 		char *eq;
 
 		lineno++;
@@ -646,45 +755,26 @@ int spool_parse(const char *text, size_t len, struct step_record *r, int *line,
 			return -1;
 		}
 		*eq = '\0';
-		for (k = 0; k < K_COUNT; k++)
-			if (!strcmp(buf, key_names[k]))
-				break;
-		if (k == K_COUNT) {
+		k = field_of_key(buf, &last);
+		if (k < 0) {
 			snprintf(err, errlen, "unknown key '%.64s'", buf);
 			return -1;
 		}
-		if (seen[k] && k != K_HOUR) {
-			snprintf(err, errlen, "key '%s' given twice", key_names[k]);
+		if (seen[k] && record_fields[k].type != RF_HOURS) {
+			snprintf(err, errlen, "key '%s' given twice", record_fields[k].key);
 			return -1;
 		}
 		seen[k] = true;
-		why = set_value(r, (enum key_id)k, eq + 1);
-		if (why) {
-			snprintf(err, errlen, "%s", why);
+		if (parse_field(r, &record_fields[k], eq + 1, err, errlen) < 0)
 			return -1;
-		}
 	}
 	*line = 0;
 	if (lineno == 0) {
 		snprintf(err, errlen, "empty file");
 		return -1;
 	}
-	for (k = 0; k < K_FIRST_OPTIONAL; k++) {
-		if (!seen[k]) {
-			snprintf(err, errlen, "missing key '%s'", key_names[k]);
-			return -1;
-		}
-	}
-	if (r->has_job && !(seen[K_JOB_CPU] && seen[K_JOB_DRAM] && seen[K_JOB_GPU] &&
-			    seen[K_JOB_OTHER])) {
-		snprintf(err, errlen, "job_cpu_j, job_dram_j, job_gpu_j and job_other_j come together");
+	if (check_complete(r, seen, err, errlen) < 0)
 		return -1;
-	}
-	if (r->has_hw && !(seen[K_CPU_MODEL] && seen[K_ALLOC_CPUS] && seen[K_GPU_MODEL] &&
-			   seen[K_GPUS])) {
-		snprintf(err, errlen, "cpu_model, alloc_cpus, gpu_model and gpus come together");
-		return -1;
-	}
 	if (r->end_s < r->start_s) {
 		snprintf(err, errlen, "end is before start");
 		return -1;

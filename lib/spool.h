@@ -45,26 +45,29 @@ int spool_checkpoint(const char *dir, const struct step_record *r, char *err, si
  * record is stored or spooled. */
 void spool_checkpoint_remove(const char *dir, const struct step_record *r);
 
-/* The text of r in spool format (version 1: a header line, then key=value
- * lines; records with has_job add the keys of migration 003 and one
- * "hour=" line per hour bucket, records with has_hw the keys of 010, records
- * with has_exit the exit_status= of 012; each later key is optional, so
+/* The text of r in spool format (version 1: a header line, then one
+ * key=value line a field, the keys and rules of record_fields[]: the
+ * required keys, then the hardware's (has_hw, migration 010), the exit
+ * status (has_exit, 012) and the job's share (has_job, 003) with one
+ * "hour=" line a bucket; a group's keys come together or not at all, so
  * files of older plugins still parse). Only a record that spool_parse()
- * gives back as it was is written: every text obeys the rule its key is
- * parsed by (no newline, control character or backslash anywhere; no space
- * but in notes and the model names; project and tag valid labels or empty),
- * every number is one the parser takes (finite, >= 0, times before 5138,
- * hour buckets in order). Returns the length, or -1 when r is not such a
- * record (spool_format_error() says why) or buf is too small
- * (SPOOL_RECORD_MAX always suffices). spool_append() and spool_checkpoint()
- * refuse the same records, with the reason in err. */
+ * gives back as it was is written: every value obeys its field's rule (no
+ * newline, control character or backslash anywhere; no space but in notes
+ * and the model names; project and tag valid labels or empty; numbers
+ * finite, >= 0, times before 5138, hour buckets in order). Returns the
+ * length, or -1 when r is not such a record (spool_format_error() says
+ * why) or buf is too small (SPOOL_RECORD_MAX always suffices).
+ * spool_append() and spool_checkpoint() refuse the same records, with the
+ * reason in err. */
 int spool_format(const struct step_record *r, char *buf, size_t n);
 
-/* Why spool_format() refuses r, or NULL when it would write it. The reason
- * names the field, never its value. */
-const char *spool_format_error(const struct step_record *r);
+/* Why spool_format() refuses r, written into why (size n, 256 suffices)
+ * and returned; NULL when it would write it. The reason names the field
+ * by its key, never its value. */
+const char *spool_format_error(const struct step_record *r, char *why, size_t n);
 
-/* Parse one record's text (len bytes, need not be NUL-terminated).
+/* Parse one record's text (len bytes, need not be NUL-terminated): the
+ * keys of record_fields[] in any order, each once (hour= once a bucket).
  * Returns 0, or -1 with *line set to the offending line (1 = the header;
  * 0: the whole record, e.g. a missing key) and the reason in err. */
 int spool_parse(const char *text, size_t len, struct step_record *r, int *line,

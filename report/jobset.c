@@ -8,19 +8,14 @@
 #include <string.h>
 #include <sys/wait.h>
 
+#include "record_fields.h"
 #include "union.h"
 
 /* The records of the jobs a filter selects ($1 ids, $2 cluster, $3 user,
- * $4 project, $5 tag, $6 from, $7 to), in job order; job_needs_records_sql
- * only those of the jobs sql/008 cannot add up. */
-#define JOB_SQL_SELECT(exit_col) \
-	"SELECT job_id, cluster, extract(epoch FROM job_start)::float8 AS job_start_epoch," \
-	" step, node, user_name, project, tag," \
-	" extract(epoch FROM start_time)::float8 AS start_epoch," \
-	" extract(epoch FROM end_time)::float8 AS end_epoch," \
-	" cpu_j, dram_j, gpu_j, other_j, samples, method, partial," \
-	" job_cpu_j, job_dram_j, job_gpu_j, job_other_j, estimated_j, cpu_time_s," \
-	" split, notes, cpu_model, alloc_cpus, gpu_model, gpus, " exit_col \
+ * $4 project, $5 tag, $6 from, $7 to), in job order, after "SELECT " and
+ * the select list of the record's fields (record_fields_select());
+ * JOB_SQL_NEEDS_RECORDS keeps only those of the jobs sql/008 cannot add up. */
+#define JOB_SQL_FROM \
 	" FROM carbon.step_energy s" \
 	" WHERE ($1::bigint[] IS NULL OR job_id = ANY($1::bigint[]))" \
 	" AND ($2::text IS NULL OR cluster = $2::text)" \
@@ -34,15 +29,62 @@
 	"       GROUP BY cluster, job_id, job_start" \
 	"       HAVING ($6::float8 IS NULL OR max(end_time) >= to_timestamp($6::float8))" \
 	"       AND ($7::float8 IS NULL OR min(start_time) < to_timestamp($7::float8))))"
-#define JOB_SQL_ORDER " ORDER BY job_id, cluster, s.job_start, start_time, step, node"
+/* The table's columns (the select list names its times' epochs alike). */
+#define JOB_SQL_ORDER " ORDER BY s.job_id, s.cluster, s.job_start, s.start_time, s.step, s.node"
 #define JOB_SQL_NEEDS_RECORDS \
 	" AND (cluster, job_id, job_start) IN (SELECT cluster, job_id, job_start FROM carbon.job_total" \
 	"      WHERE needs_records)"
-/* [needs records only] */
-static const char *const job_sql[2] = {
-	JOB_SQL_SELECT("exit_status") JOB_SQL_ORDER,
-	JOB_SQL_SELECT("exit_status") JOB_SQL_NEEDS_RECORDS JOB_SQL_ORDER,
-};
+
+/* The fields of the record that no report reads. */
+static const char *const fields_not_read[] = { "uid", "account", "hours", NULL };
+
+/* Is name among the columns in res (one a row)? */
+static bool has_column(const char *name, void *arg)
+{
+	const PGresult *res = arg;
+	int i;
+
+	for (i = 0; i < PQntuples(res); i++)
+		if (!strcmp(PQgetvalue(res, i, 0), name))
+			return true;
+	return false;
+}
+
+/* The query of the records f selects, to free. A field whose column the
+ * database lacks (one from before the field's migration, e.g. exit_status
+ * of sql/012) reads as NULL, as in a record of an older plugin. NULL after
+ * printing why. */
+static char *job_sql(PGconn *conn, const struct job_filter *f)
+{
+	PGresult *cols = PQexec(conn,
+		"SELECT attname FROM pg_catalog.pg_attribute"
+		" WHERE attrelid = 'carbon.step_energy'::regclass AND attnum > 0"
+		" AND NOT attisdropped");
+	char list[4096], *sql = NULL;
+	size_t n;
+
+	if (PQresultStatus(cols) != PGRES_TUPLES_OK) {
+		fprintf(stderr, "carbon-report: cannot read carbon.step_energy: %s",
+			PQresultErrorMessage(cols));
+		goto out;
+	}
+	if (record_fields_select(list, sizeof(list), fields_not_read, has_column, cols) < 0) {
+		fputs("carbon-report: the select list of a record is too long\n", stderr);
+		goto out;
+	}
+	n = strlen("SELECT ") + strlen(list) + sizeof(JOB_SQL_FROM JOB_SQL_NEEDS_RECORDS JOB_SQL_ORDER);
+	sql = malloc(n);
+	if (!sql) {
+		fputs("carbon-report: out of memory\n", stderr);
+		goto out;
+	}
+	snprintf(sql, n, "SELECT %s%s%s", list,
+		 f->needs_records_only ? JOB_SQL_FROM JOB_SQL_NEEDS_RECORDS : JOB_SQL_FROM,
+		 JOB_SQL_ORDER);
+out:
+	PQclear(cols);
+	return sql;
+}
 
 static const char *text_or_null(const PGresult *res, int row, int col)
 {
@@ -59,11 +101,11 @@ static int parse_rows(const PGresult *res, struct step_row *rows)
 		[DOMAIN_OTHER] = "other_j",
 	};
 	int c_job = PQfnumber(res, "job_id"), c_cluster = PQfnumber(res, "cluster"),
-	    c_job_start = PQfnumber(res, "job_start_epoch"),
+	    c_job_start = PQfnumber(res, "job_start"),
 	    c_step = PQfnumber(res, "step"), c_node = PQfnumber(res, "node"),
 	    c_user = PQfnumber(res, "user_name"), c_project = PQfnumber(res, "project"),
-	    c_tag = PQfnumber(res, "tag"), c_start = PQfnumber(res, "start_epoch"),
-	    c_end = PQfnumber(res, "end_epoch"), c_samples = PQfnumber(res, "samples"),
+	    c_tag = PQfnumber(res, "tag"), c_start = PQfnumber(res, "start_time"),
+	    c_end = PQfnumber(res, "end_time"), c_samples = PQfnumber(res, "samples"),
 	    c_method = PQfnumber(res, "method"), c_partial = PQfnumber(res, "partial"),
 	    c_est = PQfnumber(res, "estimated_j"), c_cpu_time = PQfnumber(res, "cpu_time_s"),
 	    c_split = PQfnumber(res, "split"), c_notes = PQfnumber(res, "notes"),
@@ -97,8 +139,10 @@ static int parse_rows(const PGresult *res, struct step_row *rows)
 
 		r->job_id = strtoll(PQgetvalue(res, i, c_job), NULL, 10);
 		r->cluster = PQgetvalue(res, i, c_cluster);
-		/* -Infinity: an instance from before sql/014, start unknown. */
-		r->job_start_s = strtod(PQgetvalue(res, i, c_job_start), NULL);
+		/* -Infinity (stored before sql/014) or NULL (a database
+		 * without 014): the instance's start is unknown. */
+		r->job_start_s = PQgetisnull(res, i, c_job_start) ? NAN :
+				 strtod(PQgetvalue(res, i, c_job_start), NULL);
 		if (!isfinite(r->job_start_s))
 			r->job_start_s = NAN;
 		r->step = PQgetvalue(res, i, c_step);
@@ -410,7 +454,7 @@ static char *jobs_id_array(const struct jobset *set)
 int jobset_load(PGconn *conn, const struct job_filter *f, const struct report_env *env,
 		struct jobset *set)
 {
-	char *ids = NULL, *all_ids = NULL, start[32], end[32], *p;
+	char *ids = NULL, *all_ids = NULL, *sql = NULL, start[32], end[32], *p;
 	const char *params[7];
 	size_t n_rows, i;
 	int rc = -1;
@@ -436,8 +480,10 @@ int jobset_load(PGconn *conn, const struct job_filter *f, const struct report_en
 	params[4] = f->tag;
 	params[5] = isnan(f->start_s) ? NULL : start;
 	params[6] = isnan(f->end_s) ? NULL : end;
-	set->res = PQexecParams(conn, job_sql[f->needs_records_only], 7, NULL, params, NULL,
-				NULL, 0);
+	sql = job_sql(conn, f);
+	if (!sql)
+		goto out;
+	set->res = PQexecParams(conn, sql, 7, NULL, params, NULL, NULL, 0);
 	if (PQresultStatus(set->res) != PGRES_TUPLES_OK) {
 		report_sql_error("cannot read carbon.step_energy", set->res);
 		goto out;
@@ -478,6 +524,7 @@ nomem:
 out:
 	free(ids);
 	free(all_ids);
+	free(sql);
 	if (rc < 0)
 		jobset_free(set);
 	return rc;

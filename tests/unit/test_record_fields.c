@@ -1,10 +1,10 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /* The record's one list of fields (lib/record_fields.c) against the SQL
- * type it is written for (carbon.step_in, sql/013 and later), and the rows of
- * carbon.put_rows: escaping, NULLs of absent groups, numbers. */
-#include <glob.h>
+ * type it is written for (carbon.step_in) and the table it is read from
+ * (carbon.step_energy), as the migrations make them; the rows of
+ * carbon.put_rows (escaping, NULLs of absent groups, numbers) and the
+ * reports' select list written from it. The spool keys: test_spool. */
 #include <setjmp.h>
-#include <stdbool.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <math.h>
@@ -13,68 +13,240 @@
 #include <stdlib.h>
 #include <string.h>
 #include <cmocka.h>
+#include <glob.h>
+#include <stdbool.h>
 
 #include "record_fields.h"
 
-/* The field names of carbon.step_in as the migrations in DIR make it, in
- * order: "CREATE TYPE carbon.step_in AS (...)", then each "ALTER TYPE
- * carbon.step_in ADD ATTRIBUTE name" of a later migration. Into names (at
- * most max); returns how many, -1 when the type is not found. */
-static int sql_type_fields(const char *dir, char names[][64], int max)
-{
-	glob_t g;
-	size_t f;
-	int n = -1;
-	char pattern[1100];
+/* What the migrations, applied in order, make of the record in SQL: the
+ * fields of the type carbon.step_in and the columns of the table
+ * carbon.step_energy, each with its type. */
+struct sql_fields {
+	int n;
+	char name[RECORD_FIELD_MAX * 2][64];
+	char type[RECORD_FIELD_MAX * 2][32];
+};
 
-	snprintf(pattern, sizeof(pattern), "%s/[0-9][0-9][0-9]_*.sql", dir);
+static void sql_add(struct sql_fields *s, const char *name, const char *type)
+{
+	if (s->n < RECORD_FIELD_MAX * 2) {
+		snprintf(s->name[s->n], sizeof(s->name[0]), "%s", name);
+		snprintf(s->type[s->n], sizeof(s->type[0]), "%s", type);
+		s->n++;
+	}
+}
+
+/* "name type" after the first of the words at in line, if any. */
+static void sql_add_after(struct sql_fields *s, const char *line, const char *at)
+{
+	const char *p = strstr(line, at);
+	char name[64], type[32];
+
+	if (!p)
+		return;
+	p += strlen(at);
+	if (!strncmp(p, "IF NOT EXISTS ", 14))
+		p += 14;
+	if (sscanf(p, "%63[a-z_] %31[a-z0-9]", name, type) == 2)
+		sql_add(s, name, type);
+}
+
+/* Read every sql/NNN_*.sql under top in order into type (carbon.step_in:
+ * CREATE TYPE, then ALTER TYPE ... ADD ATTRIBUTE) and table
+ * (carbon.step_energy: CREATE TABLE, then ALTER TABLE ... ADD COLUMN).
+ * Returns the number of files read. */
+static int read_migrations(const char *top, struct sql_fields *type, struct sql_fields *table)
+{
+	enum { NONE, IN_TYPE, IN_TABLE, ALTER_TYPE, ALTER_TABLE } state = NONE;
+	char pattern[1024], line[512], name[64], sqltype[32];
+	glob_t g;
+	size_t i;
+
+	memset(type, 0, sizeof(*type));
+	memset(table, 0, sizeof(*table));
+	snprintf(pattern, sizeof(pattern), "%s/sql/[0-9][0-9][0-9]_*.sql", top);
 	if (glob(pattern, 0, NULL, &g) != 0)
-		return -1;
-	for (f = 0; f < g.gl_pathc; f++) {
-		char line[512], name[64];
-		bool in_type = false;
-		FILE *fp = fopen(g.gl_pathv[f], "r");
+		return 0;
+	for (i = 0; i < g.gl_pathc; i++) {
+		FILE *fp = fopen(g.gl_pathv[i], "r");
 
 		if (!fp)
 			continue;
 		while (fgets(line, sizeof(line), fp)) {
-			if (strstr(line, "CREATE TYPE carbon.step_in AS (")) {
-				n = 0;
-				in_type = true;
-			} else if (in_type) {
-				if (line[0] == ')')
-					in_type = false;
-				else if (sscanf(line, " %63[a-z_]", name) == 1 && n < max)
-					strcpy(names[n++], name);
-			} else if (n >= 0 && n < max &&
-				   sscanf(line, "ALTER TYPE carbon.step_in ADD ATTRIBUTE %63[a-z_]",
-					  name) == 1) {
-				strcpy(names[n++], name);
+			switch (state) {
+			case NONE:
+				if (strstr(line, "CREATE TYPE carbon.step_in AS (")) {
+					type->n = 0;
+					state = IN_TYPE;
+				} else if (strstr(line, "CREATE TABLE carbon.step_energy (")) {
+					table->n = 0;
+					state = IN_TABLE;
+				} else if (strstr(line, "ALTER TYPE carbon.step_in")) {
+					state = ALTER_TYPE;
+				} else if (strstr(line, "ALTER TABLE carbon.step_energy")) {
+					state = ALTER_TABLE;
+				}
+				if (state == ALTER_TYPE || state == ALTER_TABLE) {
+					sql_add_after(state == ALTER_TYPE ? type : table, line,
+						      state == ALTER_TYPE ? "ADD ATTRIBUTE " :
+									    "ADD COLUMN ");
+					if (strchr(line, ';'))
+						state = NONE;
+				}
+				break;
+			case IN_TYPE:
+			case IN_TABLE:
+				if (line[0] == ')') {
+					state = NONE;
+					break;
+				}
+				/* constraints are in capitals: not a name */
+				if (sscanf(line, " %63[a-z_] %31[a-z0-9]", name, sqltype) == 2)
+					sql_add(state == IN_TYPE ? type : table, name, sqltype);
+				break;
+			case ALTER_TYPE:
+			case ALTER_TABLE:
+				sql_add_after(state == ALTER_TYPE ? type : table, line,
+					      state == ALTER_TYPE ? "ADD ATTRIBUTE " : "ADD COLUMN ");
+				if (strchr(line, ';'))
+					state = NONE;
+				break;
 			}
 		}
 		fclose(fp);
 	}
 	globfree(&g);
-	return n;
+	return (int)i;
 }
 
+/* Whether a SQL type holds a field of C type t. */
+static bool sql_type_holds(const char *sql, enum record_field_type t)
+{
+	switch (t) {
+	case RF_TEXT:
+		return !strcmp(sql, "text");
+	case RF_U32:
+		return !strcmp(sql, "bigint") || !strcmp(sql, "integer");
+	case RF_INT:
+		return !strcmp(sql, "integer");
+	case RF_F64:
+		return !strcmp(sql, "float8");
+	case RF_TIME:
+		return !strcmp(sql, "timestamptz");
+	case RF_BOOL:
+		return !strcmp(sql, "boolean");
+	case RF_HOURS:
+		return !strcmp(sql, "jsonb");
+	}
+	return false;
+}
+
+/* The C table is the SQL type carbon.step_in, field by field and in order,
+ * and every field is a column of carbon.step_energy of the same type. */
 static void test_fields_match_sql(void **state)
 {
+	static struct sql_fields type, table;
 	const char *top = getenv("top_srcdir");
-	char path[1024], names[64][64];
-	int n;
+	size_t i;
+	int c;
+
+	(void)state;
+	if (read_migrations(top ? top : ".", &type, &table) < 13)
+		fail_msg("cannot read the migrations under %s/sql", top ? top : ".");
+	assert_int_equal((size_t)type.n, record_field_count);
+	for (i = 0; i < record_field_count; i++) {
+		const struct record_field *f = &record_fields[i];
+
+		if (strcmp(type.name[i], f->name))
+			fail_msg("field %zu: C says %s, carbon.step_in says %s", i, f->name,
+				 type.name[i]);
+		if (!sql_type_holds(type.type[i], f->type))
+			fail_msg("field %s: carbon.step_in's %s does not hold its C type", f->name,
+				 type.type[i]);
+		for (c = 0; c < table.n && strcmp(table.name[c], f->name); c++)
+			;
+		if (c == table.n)
+			fail_msg("field %s is no column of carbon.step_energy", f->name);
+		if (strcmp(table.type[c], type.type[i]))
+			fail_msg("field %s: carbon.step_energy says %s, carbon.step_in %s", f->name,
+				 table.type[c], type.type[i]);
+	}
+}
+
+/* The table itself: one name and one spool key a field, a rule that fits
+ * the type, units on the numbers that have one. */
+static void test_table_consistent(void **state)
+{
+	size_t i, j;
+
+	(void)state;
+	assert_true(record_field_count < RECORD_FIELD_MAX);
+	for (i = 0; i < record_field_count; i++) {
+		const struct record_field *f = &record_fields[i];
+		bool text = f->type == RF_TEXT;
+
+		for (j = 0; j < i; j++) {
+			if (!strcmp(record_fields[j].name, f->name) ||
+			    !strcmp(record_fields[j].key, f->key))
+				fail_msg("fields %zu and %zu share a name or a key", j, i);
+		}
+		if (!f->key[0] || strchr(f->key, '=') || strchr(f->key, ' '))
+			fail_msg("field %s: the spool key must be a word", f->name);
+		if (text != (f->rule >= RR_WORD))
+			fail_msg("field %s: texts take a text rule, numbers a number's", f->name);
+		if (f->rule == RR_WAIT_STATUS && f->type != RF_INT)
+			fail_msg("field %s: a wait status is an int", f->name);
+		if (text && f->size < 2)
+			fail_msg("field %s: no room for a text", f->name);
+		if (f->type == RF_F64 && strcmp(f->unit, "joules") && strcmp(f->unit, "seconds"))
+			fail_msg("field %s: a number of joules or seconds", f->name);
+		if ((f->flags & RF_EMPTY_NULL) && !text)
+			fail_msg("field %s: only a text is NULL when empty", f->name);
+		if ((f->flags & RF_ZERO_NULL) && (text || f->type == RF_BOOL || f->type == RF_HOURS))
+			fail_msg("field %s: only a number is NULL when 0", f->name);
+		if ((f->flags & RF_OPTIONAL) && f->group != RG_ALWAYS)
+			fail_msg("field %s: a group's fields come together", f->name);
+	}
+	/* The record's key (cluster, job, step, node) is required. */
+	for (i = 0; i < 4; i++)
+		assert_true(record_field_required(&record_fields[i]));
+}
+
+/* The reports' select list: every field by its name, times as seconds
+ * since the epoch, the columns an older database lacks as NULLs, the ones
+ * a report does not read left out. */
+static bool no_exit_column(const char *name, void *arg)
+{
+	(*(int *)arg)++;
+	return strcmp(name, "exit_status") != 0;
+}
+
+static void test_select_list(void **state)
+{
+	static const char *const omit[] = { "uid", "account", "hours", NULL };
+	char buf[4096];
+	int len, asked = 0;
 	size_t i;
 
 	(void)state;
-	snprintf(path, sizeof(path), "%s/sql", top ? top : ".");
-	n = sql_type_fields(path, names, 64);
-	if (n < 0)
-		fail_msg("cannot read carbon.step_in from %s", path);
-	assert_int_equal((size_t)n, record_field_count);
+	len = record_fields_select(buf, sizeof(buf), NULL, NULL, NULL);
+	assert_true(len > 0 && (size_t)len == strlen(buf));
+	assert_true(!strncmp(buf, "cluster, job_id, step, node, uid, user_name, ", 45));
+	assert_non_null(strstr(buf, ", extract(epoch FROM start_time)::float8 AS start_time, "));
+	assert_non_null(strstr(buf, ", hours, "));
+	assert_non_null(strstr(buf, ", exit_status"));
 	for (i = 0; i < record_field_count; i++)
-		if (strcmp(names[i], record_fields[i].name))
-			fail_msg("field %zu: C says %s, SQL says %s", i, record_fields[i].name,
-				 names[i]);
+		assert_non_null(strstr(buf, record_fields[i].name));
+
+	len = record_fields_select(buf, sizeof(buf), omit, no_exit_column, &asked);
+	assert_true(len > 0);
+	assert_int_equal(asked, (int)record_field_count - 3);
+	assert_null(strstr(buf, "uid"));
+	assert_null(strstr(buf, "account"));
+	assert_null(strstr(buf, "hours"));
+	assert_non_null(strstr(buf, ", NULL::integer AS exit_status"));
+	assert_null(strstr(buf, ", exit_status"));
+	assert_int_equal(record_fields_select(buf, 40, NULL, NULL, NULL), -1);
 }
 
 static struct step_record *sample(void)
@@ -96,6 +268,25 @@ static struct step_record *sample(void)
 	r.samples = 3;
 	strcpy(r.method, "rapl");
 	return &r;
+}
+
+/* That field name of the one record in lit, whose texts hold no comma,
+ * is want. */
+static void assert_literal_field(const char *lit, const char *name, const char *want)
+{
+	const char *p = lit + 3, *end;	/* past {"( */
+	size_t i;
+
+	assert_true(!strncmp(lit, "{\"(", 3));
+	for (i = 0; i < record_field_count && strcmp(record_fields[i].name, name); i++) {
+		p = strchr(p, ',');
+		assert_non_null(p);
+		p++;
+	}
+	assert_true(i < record_field_count);
+	end = p + strcspn(p, ",)");
+	if (strlen(want) != (size_t)(end - p) || strncmp(p, want, (size_t)(end - p)))
+		fail_msg("%s is \"%.*s\", want \"%s\"", name, (int)(end - p), p, want);
 }
 
 /* The array literal of carbon.put_rows: a record a quoted element, each
@@ -121,7 +312,7 @@ static void test_literal_row(void **state)
 	assert_non_null(strstr(lit, ")\",\"("));
 	assert_int_equal(lit[strlen(lit) - 1], '}');
 	/* A record of an older plugin: its later groups are NULL. */
-	assert_non_null(strstr(lit, ",,,,,,)\"}"));	/* hours, hardware, exit, start */
+	assert_non_null(strstr(lit, ",,,,,)\"}"));	/* hours, hardware, exit */
 
 	/* Control characters and bytes above 0x7e, a number that is not
 	 * finite, the groups present. */
@@ -137,12 +328,9 @@ static void test_literal_row(void **state)
 	assert_non_null(strstr(lit, "\\\"acct?z?\\\""));
 	assert_non_null(strstr(lit, ",NaN,"));
 	assert_non_null(strstr(lit, ",\\\"[]\\\","));	/* no hour bucket yet */
-	r->job_start_s = 1795773000.0;
-	assert_int_equal(record_rows_add_literal(&rows, r), 0);
-	lit = record_rows_literal(&rows);
-	assert_non_null(strstr(lit, ",768,)\",\"("));	/* no job start: NULL */
-	assert_non_null(strstr(lit, ",768,2026-11-27 09:50:00.000000+00)\"}"));
-	assert_int_equal(rows.n, 2);
+	assert_literal_field(lit, "exit_status", "768");
+	assert_string_equal(lit + strlen(lit) - 3, ")\"}");
+	assert_int_equal(rows.n, 1);
 	record_rows_free(&rows);
 }
 
@@ -150,6 +338,8 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_fields_match_sql),
+		cmocka_unit_test(test_table_consistent),
+		cmocka_unit_test(test_select_list),
 		cmocka_unit_test(test_literal_row),
 	};
 

@@ -14,6 +14,7 @@
 #include <unistd.h>
 #include <cmocka.h>
 
+#include "record_fields.h"
 #include "spool.h"
 
 static struct step_record sample(void)
@@ -340,7 +341,7 @@ static void test_round_trip_exact(void **state)
 
 	(void)state;
 	in = full_sample();
-	assert_null(spool_format_error(&in));
+	assert_null(spool_format_error(&in, err, sizeof(err)));
 	len = spool_format(&in, text, sizeof(text));
 	assert_true(len > 0);
 	if (spool_parse(text, (size_t)len, &out, &line, err, sizeof(err)) != 0)
@@ -383,6 +384,167 @@ static void test_round_trip_exact(void **state)
 	assert_memory_equal(again, text, (size_t)len);
 }
 
+/* The text on disk, byte for byte, as every plugin since the format's
+ * version 1 wrote it: the required keys, then the hardware (migration
+ * 010), the exit status (012) and the job's share with its hour lines (003)
+ * last. Each text parses back to a record that is written as the same
+ * text: spool files of older plugins (which lack the later groups) replay. */
+#define TEXT_REQUIRED(account, gpu_j, other_j, partial) \
+	"slurm-carbon spool 1\n" \
+	"cluster=hpc1\n" \
+	"job_id=4242\n" \
+	"step=batch\n" \
+	"node=n01\n" \
+	"uid=1001\n" \
+	"user=alice\n" \
+	"account=" account "\n" \
+	"project=neuclir\n" \
+	"tag=run3\n" \
+	"start=1795773600.123456\n" \
+	"end=1795777200.654321\n" \
+	"cpu_j=1476000.500000\n" \
+	"dram_j=108000.250000\n" \
+	"gpu_j=" gpu_j "\n" \
+	"other_j=" other_j "\n" \
+	"samples=360\n" \
+	"method=rapl\n" \
+	"partial=" partial "\n"
+#define TEXT_HW \
+	"cpu_model=AMD EPYC 9654 96-Core Processor\n" \
+	"alloc_cpus=96\n" \
+	"gpu_model=NVIDIA H200\n" \
+	"gpus=4\n"
+#define TEXT_EXIT "exit_status=768\n"
+#define TEXT_JOB(split) \
+	"job_cpu_j=7200.000000\n" \
+	"job_dram_j=720.000000\n" \
+	"job_gpu_j=3600.000000\n" \
+	"job_other_j=12.500000\n" \
+	"estimated_j=720.500000\n" \
+	"cpu_time_s=12.250000\n" \
+	"split=" split "\n" \
+	"notes=MIG: the whole GPU is measured; checkpoint failed\n" \
+	"hour=1795773600 3600.000000 360.000000 1800.000000 6.250000\n" \
+	"hour=1795777200 3600.000000 360.000000 1800.000000 6.250000\n"
+
+static void test_format_on_disk(void **state)
+{
+	enum { SAMPLE, FULL, FULL_NO_SPLIT, NO_JOB, JOB_ONLY, HW_ONLY };
+	static const struct {
+		int record;
+		const char *text;
+	} cases[] = {
+		{ SAMPLE, TEXT_REQUIRED("", "0.000000", "0.000000", "0") },
+		{ FULL, TEXT_REQUIRED("physics", "3600.125000", "1.500000", "1") TEXT_HW TEXT_EXIT
+			TEXT_JOB("cgroup-v2") },
+		{ FULL_NO_SPLIT, TEXT_REQUIRED("physics", "3600.125000", "1.500000", "1") TEXT_HW
+			TEXT_EXIT TEXT_JOB("none") },
+		{ NO_JOB, TEXT_REQUIRED("physics", "3600.125000", "1.500000", "1") TEXT_HW
+			TEXT_EXIT },
+		/* a plugin of migration 003 */
+		{ JOB_ONLY, TEXT_REQUIRED("physics", "3600.125000", "1.500000", "1")
+			TEXT_JOB("cgroup-v2") },
+		/* a plugin of migration 010 whose step's end was not seen */
+		{ HW_ONLY, TEXT_REQUIRED("physics", "3600.125000", "1.500000", "1") TEXT_HW },
+	};
+	static struct step_record r, back;
+	static char text[SPOOL_RECORD_MAX];
+	char err[256];
+	size_t i;
+	int len, line;
+
+	(void)state;
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		r = cases[i].record == SAMPLE ? sample() : full_sample();
+		if (cases[i].record == FULL_NO_SPLIT)
+			r.split[0] = '\0';	/* written as "none" */
+		if (cases[i].record == NO_JOB || cases[i].record == HW_ONLY)
+			r.has_job = false;
+		if (cases[i].record == JOB_ONLY)
+			r.has_hw = false;
+		if (cases[i].record == JOB_ONLY || cases[i].record == HW_ONLY)
+			r.has_exit = false;
+		len = spool_format(&r, text, sizeof(text));
+		assert_true(len > 0);
+		if ((size_t)len != strlen(cases[i].text) || memcmp(text, cases[i].text, (size_t)len))
+			fail_msg("case %zu written as:\n%.*s", i, len, text);
+		/* The text of an older plugin reads back as the same record. */
+		if (spool_parse(cases[i].text, strlen(cases[i].text), &back, &line, err,
+				sizeof(err)) != 0)
+			fail_msg("case %zu: line %d: %s", i, line, err);
+		assert_int_equal(back.has_job, r.has_job);
+		assert_int_equal(back.has_hw, r.has_hw);
+		assert_int_equal(back.has_exit, r.has_exit);
+		len = spool_format(&back, text, sizeof(text));
+		assert_int_equal((size_t)len, strlen(cases[i].text));
+		assert_memory_equal(text, cases[i].text, (size_t)len);
+	}
+}
+
+/* The spool's keys are the table's (lib/record_fields.c): a record with
+ * every group holds each field's key once (hour once a bucket) and nothing
+ * else; without a required key a record is refused, without one key of a
+ * group too (a group's keys come together), without its hour lines it is a
+ * record without buckets. */
+static void test_keys_of_table(void **state)
+{
+	static struct step_record in, out;
+	static char text[SPOOL_RECORD_MAX], cut[SPOOL_RECORD_MAX];
+	char err[256], key[80];
+	size_t i, lines = 1;
+	int len, line, n;
+	const char *p;
+
+	(void)state;
+	in = full_sample();
+	len = spool_format(&in, text, sizeof(text));
+	assert_true(len > 0);
+	for (i = 0; i < record_field_count; i++) {
+		const struct record_field *f = &record_fields[i];
+		size_t want = f->type == RF_HOURS ? in.n_hours : 1, seen = 0, klen;
+
+		if ((f->flags & RF_OPTIONAL) && record_field_is_null(&in, f))
+			want = 0;	/* left out */
+		char *o = cut;
+
+		snprintf(key, sizeof(key), "\n%s=", f->key);
+		klen = strlen(key);
+		for (p = text; (p = strstr(p, key)); p += klen)
+			seen++;
+		if (seen != want)
+			fail_msg("key %s: %zu lines, want %zu", f->key, seen, want);
+		lines += want;
+
+		/* The text without the key's lines. */
+		for (p = text; *p;) {
+			const char *eol = strchr(p, '\n') + 1;
+
+			if (strncmp(p, key + 1, klen - 1)) {
+				memcpy(o, p, (size_t)(eol - p));
+				o += eol - p;
+			}
+			p = eol;
+		}
+		n = spool_parse(cut, (size_t)(o - cut), &out, &line, err, sizeof(err));
+		if (f->type == RF_HOURS) {
+			if (n != 0 || out.n_hours != 0)
+				fail_msg("without hour lines: %s", n ? err : "buckets left");
+		} else if (record_field_required(f)) {
+			snprintf(key, sizeof(key), "missing key '%s'", f->key);
+			if (n == 0 || strcmp(err, key))
+				fail_msg("without %s: \"%s\"", f->key, n ? err : "accepted");
+		} else if (!(f->flags & RF_OPTIONAL)) {
+			/* refused, or (the group's only key) a record without the group */
+			if (n == 0 ? *record_group_flag(&out, f->group) :
+				     !strstr(err, "come together") || !strstr(err, f->key))
+				fail_msg("without %s: \"%s\"", f->key, n ? err : "accepted");
+		}
+	}
+	for (p = text, n = 0; (p = strchr(p, '\n')); p++)
+		n++;
+	assert_int_equal((size_t)n, lines);
+}
+
 /* What spool_format() refuses: any value it could not write back as it
  * is. A newline in the account would otherwise end the line and begin a
  * record of the user's making, for a job that is not theirs. */
@@ -419,10 +581,10 @@ static void test_format_refuses(void **state)
 		{ CPU_MODEL, "Xeon\n", 0, "cpu_model" },
 		{ GPU_MODEL, "H100\x7f", 0, "gpu_model" },
 		{ SPLIT, "proc\n", 0, "split" },
-		{ CPU_J, NULL, -1.0, "energy" },
-		{ CPU_J, NULL, NAN, "energy" },
-		{ CPU_J, NULL, INFINITY, "energy" },
-		{ JOB_GPU_J, NULL, -0.0, "energy" },
+		{ CPU_J, NULL, -1.0, "cpu_j is not a number of joules" },
+		{ CPU_J, NULL, NAN, "cpu_j" },
+		{ CPU_J, NULL, INFINITY, "cpu_j" },
+		{ JOB_GPU_J, NULL, -0.0, "job_gpu_j" },
 		{ START, NULL, -1.0, "start" },
 		{ END, NULL, 1e12, "end" },
 		{ END, NULL, 1000.0, "end is before start" },
@@ -433,7 +595,7 @@ static void test_format_refuses(void **state)
 	};
 	static struct step_record r;
 	static char text[SPOOL_RECORD_MAX];
-	char dir[] = "/tmp/test_spool_refuse.XXXXXX", path[256], err[256];
+	char dir[] = "/tmp/test_spool_refuse.XXXXXX", path[256], err[256], reason[256];
 	size_t i;
 	int d;
 
@@ -475,7 +637,7 @@ static void test_format_refuses(void **state)
 		}
 		if (spool_format(&r, text, sizeof(text)) != -1)
 			fail_msg("case %zu written:\n%s", i, text);
-		why = spool_format_error(&r);
+		why = spool_format_error(&r, reason, sizeof(reason));
 		if (!why || !strstr(why, cases[i].reason)) {
 			/* A number too large is found while writing. */
 			if (why || strcmp(cases[i].reason, "too large"))
@@ -657,6 +819,8 @@ int main(void)
 		cmocka_unit_test(test_exit_status),
 		cmocka_unit_test(test_malformed),
 		cmocka_unit_test(test_round_trip_exact),
+		cmocka_unit_test(test_format_on_disk),
+		cmocka_unit_test(test_keys_of_table),
 		cmocka_unit_test(test_format_refuses),
 		cmocka_unit_test(test_structure),
 		cmocka_unit_test(test_file_of_records),
