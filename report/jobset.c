@@ -64,8 +64,7 @@ static char *job_sql(PGconn *conn, const struct job_filter *f)
 	size_t n;
 
 	if (PQresultStatus(cols) != PGRES_TUPLES_OK) {
-		fprintf(stderr, "carbon-report: cannot read carbon.step_energy: %s",
-			PQresultErrorMessage(cols));
+		report_sql_error("cannot read carbon.step_energy", cols);
 		goto out;
 	}
 	if (record_fields_select(list, sizeof(list), fields_not_read, has_column, cols) < 0) {
