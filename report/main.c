@@ -65,7 +65,8 @@ static void usage(FILE *fp)
 	      "      --config FILE    site settings (PUE, intensity, database); default:\n"
 	      "                       " CARBON_DEFAULT_CONFIG " when readable\n"
 	      "      --format FORMAT  table (default), json, csv, markdown; html or svg\n"
-	      "                       for the commands that draw a chart (track)\n"
+	      "                       for the commands that draw a chart (track);\n"
+	      "                       paragraph or latex for a statement\n"
 	      "      --json           same as --format json\n"
 	      "  -h, --help           this help; '" PROGRAM " COMMAND --help' for a command\n"
 	      "  -V, --version        the version\n\n"
@@ -138,12 +139,15 @@ static int option_value(int argc, char **argv, int *i, const char *lng,
 	return 1;
 }
 
-/* Pages and charts (html, svg) exist for the commands that draw one. */
+/* Pages and charts (html, svg) exist for the commands that draw one, the
+ * paragraph and LaTeX forms for the statement. */
 static bool format_supported(const struct command *cmd, enum output_format format)
 {
-	if (format != FMT_HTML && format != FMT_SVG)
-		return true;
-	return !strcmp(cmd->name, "track");
+	if (format == FMT_HTML || format == FMT_SVG)
+		return !strcmp(cmd->name, "track");
+	if (format == FMT_PARAGRAPH || format == FMT_LATEX)
+		return !strcmp(cmd->name, "statement");
+	return true;
 }
 
 static int parse_format(const char *s, enum output_format *format)
@@ -160,6 +164,10 @@ static int parse_format(const char *s, enum output_format *format)
 		*format = FMT_HTML;
 	else if (!strcmp(s, "svg"))
 		*format = FMT_SVG;
+	else if (!strcmp(s, "paragraph"))
+		*format = FMT_PARAGRAPH;
+	else if (!strcmp(s, "latex"))
+		*format = FMT_LATEX;
 	else
 		return -1;
 	return 0;
@@ -286,7 +294,7 @@ int main(int argc, char **argv)
 		goto out;
 	}
 	if (format && parse_format(format, &env.format) < 0) {
-		fprintf(stderr, PROGRAM ": --format '%s': expected table, json, csv, markdown, html or svg\n",
+		fprintf(stderr, PROGRAM ": --format '%s': expected table, json, csv, markdown, html, svg, paragraph or latex\n",
 			format);
 		goto out;
 	}
@@ -302,8 +310,12 @@ int main(int argc, char **argv)
 		goto out;
 	}
 	if (!format_supported(cmd, env.format)) {
-		fprintf(stderr, PROGRAM " %s: --format %s draws a chart, which only 'track' does; use --format table, json, csv or markdown\n",
-			cmd->name, format);
+		if (env.format == FMT_PARAGRAPH || env.format == FMT_LATEX)
+			fprintf(stderr, PROGRAM " %s: --format %s is a form of the emission statement, which only 'statement' gives; use --format table, json, csv or markdown\n",
+				cmd->name, format);
+		else
+			fprintf(stderr, PROGRAM " %s: --format %s draws a chart, which only 'track' does; use --format table, json, csv or markdown\n",
+				cmd->name, format);
 		goto out;
 	}
 	if (load_config(&env, config) < 0)

@@ -19,8 +19,11 @@ extern const struct migration carbon_migrations[];	/* ends with version 0 */
 /* Exit codes: the usual convention. */
 enum { EXIT_OK = 0, EXIT_NODATA = 1, EXIT_USAGE = 2 };
 
-/* html and svg: pages and charts, for the commands that draw one (track). */
-enum output_format { FMT_TABLE, FMT_JSON, FMT_CSV, FMT_MARKDOWN, FMT_HTML, FMT_SVG };
+/* html and svg: pages and charts, for the commands that draw one (track);
+ * paragraph and latex: the forms of a statement for a paper (statement). */
+enum output_format {
+	FMT_TABLE, FMT_JSON, FMT_CSV, FMT_MARKDOWN, FMT_HTML, FMT_SVG, FMT_PARAGRAPH, FMT_LATEX
+};
 
 /* What every command gets: the site settings and how to connect. */
 struct report_env {

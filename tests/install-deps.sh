@@ -15,6 +15,8 @@ packages=(
 	# tests/integration/test_track_render.sh: a headless browser draws track's
 	# HTML page; python3, its standard library alone, reads the screenshot
 	chromium python3
+	# tests/unit/statement-latex.sh: statement --format latex compiles
+	texlive-latex-base
 )
 
 if [ "$(id -u)" != 0 ]; then

@@ -26,7 +26,7 @@ stmt() { "$report" --config "$confdir/report.conf" statement "$@"; }
 # cluster stmttest.
 put() { put_record stmttest "$@"; }
 
-echo "1..30"
+echo "1..33"
 check_db_init "$admin_db"
 # The annual tables of data/ change with new releases; the statements below
 # use the fixed intensity, so none is needed and data_version stays the same.
@@ -162,6 +162,24 @@ check "pb: co2e_kg $(jq .co2e_kg "$json") = jobs 203 and 204's + the imported ru
 			and .imported.energy_kwh.it == 1.2 and .imported.energy_kwh.other == 0.2
 			and (.methods | index(\"codecarbon\")) != null" "$json" > /dev/null'
 
+# For a paper: the paragraph gives runA's figures as the JSON has them, and
+# the LaTeX form compiles in a minimal document (skipped without pdflatex).
+out=$(stmt -t runA --format paragraph)
+echo "# $out"
+check "statement -t runA --format paragraph: one paragraph with the jobs, the kWh, the PUE and the CO2e" \
+	eval 'grep -q "ran as 2 Slurm jobs .* 3.870 kWh of electricity, 4.838 kWh at the facility with a power usage effectiveness (PUE) of 1.25 .* estimated at 1.451 kg CO2e" <<<"$out" && [ "$(wc -l <<<"$out")" = 1 ]'
+if command -v pdflatex > /dev/null; then
+	{
+		printf '\\documentclass{article}\n\\begin{document}\n'
+		stmt -A pb --format latex
+		printf '\\end{document}\n'
+	} > "$confdir/pb.tex"
+	check "statement -A pb --format latex compiles with pdflatex" \
+		eval '(cd "$confdir" && pdflatex -interaction=nonstopmode -halt-on-error pb.tex > pb.log 2>&1) && [ -s "$confdir/pb.pdf" ]'
+else
+	ok "statement -A pb --format latex compiles with pdflatex # SKIP pdflatex is not installed"
+fi
+
 # --- usage errors and no data ----------------------------------------------------
 usage_check() {	# usage_check DESCRIPTION WANT_RC REGEX ARGS...
 	local what=$1 want=$2 re=$3 out rc
@@ -174,8 +192,10 @@ usage_check() {	# usage_check DESCRIPTION WANT_RC REGEX ARGS...
 usage_check "no scope option is a usage error that names -t, -A and -u" 2 \
 	"exactly one of -t TAG, -A PROJECT or -u USER"
 usage_check "two scope options are a usage error" 2 "2 scope options given .*keep one of" -t runA -A pa
-usage_check "a tag without jobs exits 0 and says so (nothing to show is no failure)" 0 "no jobs with energy records for tag nosuch" \
-	-t nosuch
+usage_check "a tag without jobs is an empty result: exits 0 and says so on stderr" 0 \
+	"no jobs with energy records for tag nosuch" -t nosuch
+out=$(stmt -t nosuch --json 2> /dev/null)
+check "a tag without jobs: --json prints [] ($out)" test "$out" = "[]"
 
 # --- -S and -E narrow the jobs ----------------------------------------------------
 stmt -u alice -S 2026-03-04Z --json > "$confdir/s.json" 2>&1

@@ -1,0 +1,374 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* The emission statement's renderer on fixture models, without a database:
+ * each fixture in each format equals its golden file under
+ * tests/golden/statement-model/ (GOLDEN_UPDATE=1 rewrites them). */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <cmocka.h>
+
+#include "statement.h"
+
+/* jobset.c, linked for its job states and time windows, reports SQL errors
+ * through carbon-report's main.c; no SQL runs here. */
+void report_sql_error(const char *what, const PGresult *res)
+{
+	(void)res;
+	fail_msg("report_sql_error(%s) called without a database", what);
+}
+
+static const char *two_nodes[] = { "n1", "n2" };
+static struct model_nodes cpus_ab[] = { { "Test CPU A", 1 }, { "Test CPU B", 1 } };
+static struct model_nodes gpus_h100[] = { { "NVIDIA H100 80GB HBM3", 1 } };
+
+/* A tag's two jobs on two nodes, measured by RAPL and NVML, one cancelled,
+ * one partial; a fixed intensity and PUE; no imports, no embodied figures. */
+static void fixture_tag(struct statement *st)
+{
+	memset(st, 0, sizeof(*st));
+	st->by = "tag";
+	st->who = "runA";
+	st->jobs = 2;
+	st->partial_jobs = 1;
+	st->records = 3;
+	st->jobs_by_state[JOB_COMPLETED] = 1;
+	st->jobs_by_state[JOB_CANCELLED] = 1;
+	st->fc_jobs = 1;
+	st->fc_it_kwh = 2.77;
+	st->fc_facility_kwh = 2.77 * 1.25;
+	st->fc_co2e_kg = 2.77 * 1.25 * 0.3;
+	st->start_s = 1772445600.0;	/* 2026-03-02T10:00:00Z */
+	st->end_s = 1772452800.0;	/* 2026-03-02T12:00:00Z */
+	st->nodes = two_nodes;
+	st->n_nodes = 2;
+	strcpy(st->methods[0], "rapl");
+	strcpy(st->methods[1], "nvml");
+	st->n_methods = 2;
+	st->domain_methods[DOMAIN_CPU] = M_RAPL;
+	st->domain_methods[DOMAIN_DRAM] = M_RAPL;
+	st->domain_methods[DOMAIN_GPU] = M_NVML;
+	st->cpu_time_s = 2.5 * 3600;
+	st->cpu_models = cpus_ab;
+	st->n_cpu_models = 2;
+	st->gpu_models = gpus_h100;
+	st->n_gpu_models = 1;
+	st->cpu_count = 32;
+	st->gpu_count = 4;
+	st->gpu_hours = 5.0;
+	st->core_hours = 48.0;
+	st->wall_s = 2.5 * 3600;
+	st->node_s = 3.5 * 3600;
+	st->energy_kwh[DOMAIN_CPU] = 1.62;
+	st->energy_kwh[DOMAIN_DRAM] = 0.25;
+	st->energy_kwh[DOMAIN_GPU] = 2.0;
+	st->it_kwh = 3.87;
+	st->facility_kwh = 3.87 * 1.25;
+	st->co2e_kg = 3.87 * 1.25 * 0.3;
+	st->pue = 1.25;
+	strcpy(st->pue_source, "carbon.conf");
+	st->have_in = true;
+	st->in.g_per_kwh = 300.0;
+	strcpy(st->in.level, "site");
+	strcpy(st->in.dataset, "carbon.conf [site] intensity");
+	strcpy(st->in.resolution, "fixed");
+	st->offset_price = OFFSET_PRICE_USD_PER_T;
+	st->emb.kg = st->emb.cpu_kg = st->emb.gpu_kg_part = NAN;
+	st->emb.gpu_kg = -1;
+	st->data.schema = 14;
+	st->software = "0.0-test";
+}
+
+static const char *one_node[] = { "n3" };
+static struct model_nodes cpus_a[] = { { "Test CPU A", 1 } };
+
+/* A project's job, modelled in part, from an older plugin (no hardware, no
+ * exit status), and two CodeCarbon runs; an intensity of the zone's annual
+ * series; the offset price given. */
+static void fixture_project(struct statement *st)
+{
+	memset(st, 0, sizeof(*st));
+	st->by = "project";
+	st->who = "pb";
+	st->jobs = 1;
+	st->records = 1;
+	st->jobs_by_state[JOB_UNKNOWN] = 1;
+	st->start_s = 1772524800.0;	/* 2026-03-03T08:00:00Z */
+	st->end_s = 1772787600.0;	/* 2026-03-06T09:00:00Z */
+	st->nodes = one_node;
+	st->n_nodes = 1;
+	strcpy(st->methods[0], "model");
+	strcpy(st->methods[1], "rapl");
+	strcpy(st->methods[2], IMPORTED_METHOD);
+	st->n_methods = 3;
+	st->domain_methods[DOMAIN_CPU] = M_RAPL | M_MODEL | M_CODECARBON;
+	st->domain_methods[DOMAIN_DRAM] = M_RAPL | M_CODECARBON;
+	st->domain_methods[DOMAIN_GPU] = M_CODECARBON;
+	st->domain_methods[DOMAIN_OTHER] = M_CODECARBON;
+	st->cpu_time_s = 7200;
+	st->rows_without_cpu_time = 0;
+	st->cpu_models = cpus_a;
+	st->n_cpu_models = 1;
+	st->cpu_count = 4;
+	st->gpu_count = 0;
+	st->rows_without_hardware = 1;
+	st->gpu_hours = 0.0;
+	st->core_hours = 2.0;
+	st->wall_s = 3600;
+	st->node_s = 3600;
+	st->energy_kwh[DOMAIN_CPU] = 0.9;
+	st->energy_kwh[DOMAIN_DRAM] = 0.1;
+	st->energy_kwh[DOMAIN_GPU] = 0.4;
+	st->energy_kwh[DOMAIN_OTHER] = 0.2;
+	st->it_kwh = 1.6;
+	st->estimated_kwh = 0.3;
+	st->facility_kwh = 0.4 * 1.4 + 1.4;
+	st->co2e_kg = 0.4 * 1.4 * 0.45 + 0.35;
+	st->pue = 1.4;
+	strcpy(st->pue_source, "period");
+	st->have_in = true;
+	st->in.g_per_kwh = 450.0;
+	strcpy(st->in.level, "country");
+	strcpy(st->in.dataset, "Ember, yearly electricity data");
+	st->in.year = 2024;
+	strcpy(st->in.zone, "DE");
+	strcpy(st->in.resolution, "annual");
+	strcpy(st->in.licence, "CC-BY-4.0");
+	st->offset_price = 25.0;
+	st->offset_price_given = true;
+	st->emb.kg = st->emb.cpu_kg = st->emb.gpu_kg_part = NAN;
+	st->emb.gpu_kg = -1;
+	st->imp.runs = 2;
+	st->imp.energy_kwh[DOMAIN_CPU] = 0.5;
+	st->imp.energy_kwh[DOMAIN_DRAM] = 0.1;
+	st->imp.energy_kwh[DOMAIN_GPU] = 0.4;
+	st->imp.energy_kwh[DOMAIN_OTHER] = 0.2;
+	st->imp.it_kwh = 1.2;
+	st->imp.facility_kwh = 1.4;
+	st->imp.co2e_kg = 0.35;
+	st->imp.duration_s = 5400;
+	st->imp.first_s = 1772622000.0;	/* 2026-03-04T11:00:00Z */
+	st->imp.last_s = 1772787600.0;
+	st->data.schema = 14;
+	st->data.annual_rows = 408;
+	st->data.annual_latest_year = 2024;
+	st->data.series_rows = 8760;
+	strcpy(st->data.series_imported_at, "2026-02-01T00:00:00Z");
+	st->software = "0.0-test";
+}
+
+/* A user's one short job on one node: a few mWh, milligrams of CO2e, the
+ * embodied share configured; -S and -E given. */
+static void fixture_small(struct statement *st)
+{
+	memset(st, 0, sizeof(*st));
+	st->by = "user";
+	st->who = "alice";
+	st->jobs = 1;
+	st->records = 2;
+	st->jobs_by_state[JOB_COMPLETED] = 1;
+	st->start_s = 1772409600.0;	/* 2026-03-02T00:00:00Z, -S */
+	st->end_s = 1772496000.0;	/* 2026-03-03T00:00:00Z, -E */
+	st->start_given = st->end_given = true;
+	st->nodes = one_node;
+	st->n_nodes = 1;
+	strcpy(st->methods[0], "rapl");
+	st->n_methods = 1;
+	st->domain_methods[DOMAIN_CPU] = M_RAPL;
+	st->domain_methods[DOMAIN_DRAM] = M_RAPL;
+	st->cpu_time_s = 2.9;
+	st->cpu_models = cpus_a;
+	st->n_cpu_models = 1;
+	st->cpu_count = 1;
+	st->gpu_count = 0;
+	st->gpu_hours = 0.0;
+	st->core_hours = 3.0 / 3600;
+	st->wall_s = 3.0;
+	st->node_s = 3.0;
+	st->energy_kwh[DOMAIN_CPU] = 3.40329681e-05;
+	st->energy_kwh[DOMAIN_DRAM] = 4.25412083e-06;
+	st->it_kwh = 3.82870889e-05;
+	st->facility_kwh = 4.78588611e-05;
+	st->co2e_kg = 1.43576583e-05;
+	st->pue = 1.25;
+	strcpy(st->pue_source, "carbon.conf");
+	st->have_in = true;
+	st->in.g_per_kwh = 300.0;
+	strcpy(st->in.level, "site");
+	strcpy(st->in.dataset, "carbon.conf [site] intensity");
+	strcpy(st->in.resolution, "fixed");
+	st->offset_price = OFFSET_PRICE_USD_PER_T;
+	st->emb.configured = true;
+	st->emb.node_kg = 2000;
+	st->emb.node_cores = 64;
+	st->emb.gpu_kg = 150;
+	st->emb.lifetime_years = 4;
+	st->emb.cpu_kg = st->core_hours / 64 * 2000 / (4 * 365.25 * 24);
+	st->emb.gpu_kg_part = 0.0;
+	st->emb.kg = st->emb.cpu_kg;
+	st->data.schema = 14;
+	st->software = "0.0-test";
+}
+
+/* Only imported runs: no jobs, no nodes, no intensity of our own. */
+static void fixture_imported_only(struct statement *st)
+{
+	memset(st, 0, sizeof(*st));
+	st->by = "project";
+	st->who = "offsite";
+	st->start_s = 1772622000.0;
+	st->end_s = 1772787600.0;
+	strcpy(st->methods[0], IMPORTED_METHOD);
+	st->n_methods = 1;
+	st->domain_methods[DOMAIN_OTHER] = M_CODECARBON;
+	st->cpu_count = st->gpu_count = -1;
+	st->gpu_hours = st->core_hours = NAN;
+	st->energy_kwh[DOMAIN_OTHER] = 0.2;
+	st->it_kwh = 0.2;
+	st->facility_kwh = 0.2;
+	st->co2e_kg = 0.05;
+	st->pue = 1.0;
+	strcpy(st->pue_source, "carbon.conf");
+	st->offset_price = OFFSET_PRICE_USD_PER_T;
+	st->emb.kg = st->emb.cpu_kg = st->emb.gpu_kg_part = NAN;
+	st->emb.gpu_kg = -1;
+	st->imp.runs = 1;
+	st->imp.energy_kwh[DOMAIN_OTHER] = 0.2;
+	st->imp.it_kwh = 0.2;
+	st->imp.facility_kwh = 0.2;
+	st->imp.co2e_kg = 0.05;
+	st->imp.duration_s = 1800;
+	st->imp.first_s = 1772622000.0;
+	st->imp.last_s = 1772787600.0;
+	st->data.schema = 14;
+	st->software = "0.0-test";
+}
+
+static const struct {
+	const char *name;
+	void (*fill)(struct statement *st);
+} fixtures[] = {
+	{ "tag", fixture_tag },
+	{ "project", fixture_project },
+	{ "small", fixture_small },
+	{ "imported-only", fixture_imported_only },
+};
+
+static const struct {
+	enum output_format format;
+	const char *ext;
+} formats[] = {
+	{ FMT_TABLE, "txt" },
+	{ FMT_MARKDOWN, "md" },
+	{ FMT_JSON, "json" },
+	{ FMT_PARAGRAPH, "paragraph" },
+	{ FMT_LATEX, "tex" },
+};
+
+static char *read_file(const char *path, size_t *n)
+{
+	FILE *fp = fopen(path, "rb");
+	char *s = NULL;
+	long len;
+
+	if (!fp)
+		return NULL;
+	if (fseek(fp, 0, SEEK_END) == 0 && (len = ftell(fp)) >= 0 && fseek(fp, 0, SEEK_SET) == 0) {
+		s = malloc((size_t)len + 1);
+		if (s && fread(s, 1, (size_t)len, fp) == (size_t)len) {
+			s[len] = '\0';
+			*n = (size_t)len;
+		} else {
+			free(s);
+			s = NULL;
+		}
+	}
+	fclose(fp);
+	return s;
+}
+
+static void test_goldens(void **state)
+{
+	const char *top = getenv("top_srcdir");
+	const char *update = getenv("GOLDEN_UPDATE");
+	char path[4096];
+	size_t i, k, n, want_n;
+	int failures = 0;
+
+	(void)state;
+	if (!top)
+		top = ".";
+	for (i = 0; i < sizeof(fixtures) / sizeof(fixtures[0]); i++) {
+		for (k = 0; k < sizeof(formats) / sizeof(formats[0]); k++) {
+			struct statement st;
+			char *got = NULL, *want;
+			FILE *fp = open_memstream(&got, &n);
+
+			assert_non_null(fp);
+			fixtures[i].fill(&st);
+			assert_int_equal(statement_render(&st, formats[k].format, fp), 0);
+			assert_int_equal(fclose(fp), 0);
+			snprintf(path, sizeof(path), "%s/tests/golden/statement-model/%s.%s", top,
+				 fixtures[i].name, formats[k].ext);
+			if (update && !strcmp(update, "1")) {
+				FILE *out = fopen(path, "wb");
+
+				assert_non_null(out);
+				assert_int_equal(fwrite(got, 1, n, out), n);
+				assert_int_equal(fclose(out), 0);
+			}
+			want = read_file(path, &want_n);
+			if (!want) {
+				print_error("%s: missing (GOLDEN_UPDATE=1 writes it)\n", path);
+				failures++;
+			} else if (want_n != n || memcmp(want, got, n)) {
+				print_error("%s differs; the output was:\n%s\n", path, got);
+				failures++;
+			}
+			free(want);
+			free(got);
+		}
+	}
+	assert_int_equal(failures, 0);
+}
+
+/* The JSON carries the contract's members whatever the fixture. */
+static void test_json_contract(void **state)
+{
+	static const char *const keys[] = {
+		"\"jobs\": ", "\"energy_kwh\": {\"cpu\": ", "\"co2e_kg\": ", "\"pue\": ",
+		"\"intensity_g_per_kwh\": ", "\"period\": {\"start\": ", "\"methods\": [",
+		"\"hardware\": {\"nodes\": [",
+	};
+	size_t i, k, n;
+
+	(void)state;
+	for (i = 0; i < sizeof(fixtures) / sizeof(fixtures[0]); i++) {
+		struct statement st;
+		char *got = NULL;
+		FILE *fp = open_memstream(&got, &n);
+
+		assert_non_null(fp);
+		fixtures[i].fill(&st);
+		assert_int_equal(statement_render(&st, FMT_JSON, fp), 0);
+		assert_int_equal(fclose(fp), 0);
+		for (k = 0; k < sizeof(keys) / sizeof(keys[0]); k++)
+			if (!strstr(got, keys[k]))
+				fail_msg("fixture %s: no %s in %s", fixtures[i].name, keys[k], got);
+		free(got);
+	}
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_goldens),
+		cmocka_unit_test(test_json_contract),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
