@@ -10,8 +10,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "utctime.h"
+
 #define MAX_FIELDS 128		/* CodeCarbon 3 writes 38 */
-#define DAY_S 86400
 
 /* What the reader takes from a file, and where the header put it. */
 enum cc_col {
@@ -111,78 +112,6 @@ static int read_header(struct reader *r, char **fields, size_t n)
 	return 0;
 }
 
-static bool is_leap(int y)
-{
-	return (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
-}
-
-/* Days from 1970-01-01 to y-m-d (a valid date). */
-static int64_t epoch_days(int y, int m, int d)
-{
-	static const int month_start[12] = { 0, 31, 59, 90, 120, 151, 181, 212, 243, 273, 304, 334 };
-	int64_t days = (int64_t)(y - 1970) * 365;
-	int yy;
-
-	for (yy = 1970; yy < y; yy++)
-		days += is_leap(yy);
-	return days + month_start[m - 1] + (m > 2 && is_leap(y)) + d - 1;
-}
-
-/* n decimal digits at *s, advancing it. */
-static bool digits(const char **s, int n, int *v)
-{
-	*v = 0;
-	while (n--) {
-		if (**s < '0' || **s > '9')
-			return false;
-		*v = *v * 10 + (*(*s)++ - '0');
-	}
-	return true;
-}
-
-/* "YYYY-MM-DD[T ]HH:MM:SS[.fff][Z|+HH:MM|-HH:MM|+HHMM]" (no offset: UTC). */
-static bool parse_timestamp(const char *s, double *t)
-{
-	static const int month_days[12] = { 31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31 };
-	int y, mo, d, h, mi, sec, oh = 0, om = 0, sign = 0;
-	double frac = 0.0, scale = 0.1;
-
-	if (!digits(&s, 4, &y) || *s++ != '-' || !digits(&s, 2, &mo) || *s++ != '-' ||
-	    !digits(&s, 2, &d))
-		return false;
-	if (*s != 'T' && *s != ' ')
-		return false;
-	s++;
-	if (!digits(&s, 2, &h) || *s++ != ':' || !digits(&s, 2, &mi) || *s++ != ':' ||
-	    !digits(&s, 2, &sec))
-		return false;
-	if (y < 1970 || mo < 1 || mo > 12 || d < 1 ||
-	    d > month_days[mo - 1] + (mo == 2 && is_leap(y)) || h > 23 || mi > 59 || sec > 60)
-		return false;
-	if (*s == '.') {
-		for (s++; *s >= '0' && *s <= '9'; s++, scale /= 10)
-			frac += (*s - '0') * scale;
-		if (scale == 0.1)
-			return false;	/* a dot without digits */
-	}
-	if (*s == 'Z') {
-		s++;
-	} else if (*s == '+' || *s == '-') {
-		sign = *s++ == '-' ? -1 : 1;
-		if (!digits(&s, 2, &oh))
-			return false;
-		if (*s == ':')
-			s++;
-		if (!digits(&s, 2, &om) || oh > 23 || om > 59)
-			return false;
-	}
-	if (*s)
-		return false;
-	*t = (double)(epoch_days(y, mo, d) * DAY_S + h * 3600 + mi * 60 + sec) + frac -
-	     sign * (oh * 3600 + om * 60);
-	return true;
-}
-
 /* A number cell: empty gives NaN when allowed, else it must be finite and at
  * least min (strictly above it when above). */
 static int number(struct reader *r, char **fields, enum cc_col c, bool required,
@@ -219,13 +148,16 @@ static int text(struct reader *r, char **fields, enum cc_col c, char *out)
 static int read_row(struct reader *r, char **fields, size_t n, struct cc_run *run)
 {
 	const char *when;
+	char why[128];
 
 	if (n != r->n_fields)
 		return fail(r, "%zu fields where the header has %zu", n, r->n_fields);
 	when = fields[r->col[C_TIMESTAMP]];
-	if (!parse_timestamp(when, &run->timestamp))
-		return fail(r, "timestamp '%s' is not a time like 2026-11-27T10:00:00 (optionally with Z or +HH:MM)",
-			    when);
+	/* Without an offset, UTC: CodeCarbon writes the local time of the
+	 * machine it ran on, which the file does not say. */
+	if (utc_parse_iso8601(when, UTC_TIME_REQUIRED, &run->timestamp, why, sizeof(why)) < 0)
+		return fail(r, "timestamp '%s' is not a time like 2026-11-27T10:00:00 (optionally with Z or +HH:MM): %s",
+			    when, why);
 	if (number(r, fields, C_DURATION, true, 0.0, false, &run->duration_s) < 0 ||
 	    number(r, fields, C_EMISSIONS, true, 0.0, false, &run->emissions_kg) < 0 ||
 	    number(r, fields, C_ENERGY, true, 0.0, false, &run->energy_kwh) < 0 ||

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /* sacct's filter options for the report commands: -j, -u, -A, -t, -S, -E,
- * -M, and sacct's time forms. */
+ * -M; the times of -S and -E are read by utc_parse_time (utctime.h). */
 #ifndef CARBON_FILTER_H
 #define CARBON_FILTER_H
 
@@ -8,14 +8,6 @@
 #include <stddef.h>
 
 #include "jobset.h"
-
-/* Parse a time as sacct does: "2026-11-01", "2026-11-01T08:00",
- * "2026-11-01T08:00:30" (local time, as sacct; a trailing "Z" or "+HH:MM"
- * gives the zone), "now", "today", "midnight", "now-7days", "now+1hour"
- * (units: seconds, minutes, hours, days, weeks, and their singulars and
- * sacct's abbreviations). now is the current time. Returns 0 and *t in
- * seconds since the epoch, or -1. */
-int parse_time(const char *s, double now, double *t);
 
 /* The filter options of a command, as parsed. */
 struct filter_args {

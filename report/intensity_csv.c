@@ -9,7 +9,8 @@
 #include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
+
+#include "utctime.h"
 
 #define MAX_FIELDS 64
 #define HOUR_S 3600
@@ -49,138 +50,40 @@ static void fail(struct parser *p, unsigned line, const char *fmt, ...)
 
 /* --- times ------------------------------------------------------------- */
 
-static bool is_leap(int y)
-{
-	return (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
-}
-
-static int days_in_month(int y, int m)
-{
-	static const int days[12] = { 31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31 };
-
-	return m == 2 && is_leap(y) ? 29 : days[m - 1];
-}
-
-/* Leap years among 1..y-1 (y > 0). */
-static int64_t leap_years_before(int y)
-{
-	int64_t n = y - 1;
-
-	return n / 4 - n / 100 + n / 400;
-}
-
-/* Days from 1970-01-01 to y-m-d, for y in the range parse_time accepts. */
-static int64_t days_since_epoch(int y, int m, int d)
-{
-	static const int before[12] = { 0, 31, 59, 90, 120, 151, 181, 212, 243, 273, 304, 334 };
-
-	return (int64_t)365 * (y - 1970) + leap_years_before(y) - leap_years_before(1970) +
-	       before[m - 1] + (m > 2 && is_leap(y)) + (d - 1);
-}
-
-static bool utc_date(int64_t t, int *y, int *m, int *d, int *secs_of_day)
-{
-	time_t tt = (time_t)t;
-	struct tm tm;
-
-	if (!gmtime_r(&tt, &tm))
-		return false;
-	*y = tm.tm_year + 1900;
-	*m = tm.tm_mon + 1;
-	*d = tm.tm_mday;
-	*secs_of_day = tm.tm_hour * HOUR_S + tm.tm_min * 60 + tm.tm_sec;
-	return true;
-}
-
 /* Is t the 1st of a month at 00:00 UTC? Then *next is the next month's. */
 static bool month_start(int64_t t, int64_t *next)
 {
-	int y, m, d, s;
+	int64_t y;
+	int m, d;
 
-	if (!utc_date(t, &y, &m, &d, &s) || d != 1 || s != 0)
+	if (t % DAY_S != 0)
+		return false;
+	utc_civil_from_days(t / DAY_S, &y, &m, &d);
+	if (d != 1)
 		return false;
 	if (++m > 12) {
 		m = 1;
 		y++;
 	}
-	*next = days_since_epoch(y, m, 1) * DAY_S;
+	*next = utc_days_from_civil(y, m, 1) * DAY_S;
 	return true;
 }
 
-static const char *format_time(int64_t t, char *buf, size_t n)
+/* A time of these files (utc_parse_iso8601; without an offset it is UTC
+ * when utc_default, else an error) in whole seconds: intervals are whole
+ * seconds. Returns 0, or -1 with a reason in why. */
+static int parse_time(const char *s, bool utc_default, int64_t *t, char *why, size_t whylen)
 {
-	time_t tt = (time_t)t;
-	struct tm tm;
+	double v;
 
-	if (!gmtime_r(&tt, &tm) || !strftime(buf, n, "%Y-%m-%dT%H:%M:%SZ", &tm))
-		snprintf(buf, n, "?");
-	return buf;
-}
-
-/* Read exactly n digits. */
-static bool read_digits(const char **s, int n, int *out)
-{
-	int v = 0;
-
-	while (n--) {
-		if (!isdigit((unsigned char)**s))
-			return false;
-		v = v * 10 + (*(*s)++ - '0');
+	if (utc_parse_iso8601(s, utc_default ? 0 : UTC_ZONE_REQUIRED, &v, why, whylen) < 0)
+		return -1;
+	if (v != floor(v)) {
+		snprintf(why, whylen, "a fraction of a second (intervals are whole seconds)");
+		return -1;
 	}
-	*out = v;
-	return true;
-}
-
-/* ISO 8601 as found in these files: YYYY-MM-DD, then optionally T or a space
- * and HH:MM[:SS[.fraction]], then Z or +HH[[:]MM] or -HH[[:]MM]. Without an
- * offset the time is UTC when utc_default, else an error. A fraction must be
- * zero: intervals are whole seconds. */
-static bool parse_time(const char *s, bool utc_default, int64_t *t)
-{
-	int y, mo, d, h = 0, mi = 0, sec = 0, oh = 0, om = 0, sign = 0;
-
-	if (!read_digits(&s, 4, &y) || *s++ != '-' || !read_digits(&s, 2, &mo) ||
-	    *s++ != '-' || !read_digits(&s, 2, &d))
-		return false;
-	if (*s == 'T' || *s == ' ') {
-		s++;
-		if (!read_digits(&s, 2, &h) || *s++ != ':' || !read_digits(&s, 2, &mi))
-			return false;
-		if (*s == ':') {
-			s++;
-			if (!read_digits(&s, 2, &sec))
-				return false;
-			if (*s == '.' || *s == ',') {
-				s++;
-				if (!isdigit((unsigned char)*s))
-					return false;
-				while (*s == '0')
-					s++;
-				if (isdigit((unsigned char)*s))
-					return false;
-			}
-		}
-		if (*s == 'Z' || *s == 'z') {
-			s++;
-			sign = 1;
-		} else if (*s == '+' || *s == '-') {
-			sign = *s++ == '+' ? 1 : -1;
-			if (!read_digits(&s, 2, &oh))
-				return false;
-			if (*s == ':')
-				s++;
-			if (isdigit((unsigned char)*s) && !read_digits(&s, 2, &om))
-				return false;
-		}
-	}
-	if (*s || (!sign && !utc_default))
-		return false;
-	if (y < 1900 || y > 2199 || mo < 1 || mo > 12 || d < 1 ||
-	    d > days_in_month(y, mo) || h > 23 || mi > 59 || sec > 59 || oh > 23 || om > 59)
-		return false;
-	*t = days_since_epoch(y, mo, d) * DAY_S + h * HOUR_S + mi * 60 + sec -
-	     (sign < 0 ? -1 : 1) * (oh * HOUR_S + om * 60);
-	return true;
+	*t = (int64_t)v;
+	return 0;
 }
 
 /* --- fields ------------------------------------------------------------ */
@@ -445,12 +348,13 @@ static int read_em_row(struct parser *p, char **fields, unsigned line)
 	double g[2] = { NAN, NAN };
 	int64_t t;
 	int k;
+	char why[128];
 
 	if (!(zone = row_zone(p, fields, line)))
 		return -1;
-	if (!parse_time(when, true, &t)) {
-		fail(p, line, "Datetime (UTC) '%s' is not a time like 2024-01-01 00:00:00",
-		     when);
+	if (parse_time(when, true, &t, why, sizeof(why)) < 0) {
+		fail(p, line, "Datetime (UTC) '%s' is not a time like 2024-01-01 00:00:00: %s",
+		     when, why);
 		return -1;
 	}
 	for (k = 0; k < 2; k++)
@@ -483,25 +387,25 @@ static int read_plain_row(struct parser *p, char **fields, unsigned line)
 	int64_t start, end = NO_END;
 	enum intensity_signal signal = INTENSITY_AVERAGE;
 	enum intensity_scope scope = INTENSITY_LIFECYCLE;
-	char a[32], b[32];
+	char a[32], b[32], why[128];
 
 	if (!(zone = row_zone(p, fields, line)))
 		return -1;
 	cell = fields[p->col_start];
-	if (!parse_time(cell, false, &start)) {
-		fail(p, line, "start '%s' is not a time with a UTC offset like 2026-11-27T10:00:00Z",
-		     cell);
+	if (parse_time(cell, false, &start, why, sizeof(why)) < 0) {
+		fail(p, line, "start '%s' is not a time with a UTC offset like 2026-11-27T10:00:00Z: %s",
+		     cell, why);
 		return -1;
 	}
 	if (p->col_end >= 0 && *(cell = fields[p->col_end])) {
-		if (!parse_time(cell, false, &end)) {
-			fail(p, line, "end '%s' is not a time with a UTC offset like 2026-11-27T11:00:00Z",
-			     cell);
+		if (parse_time(cell, false, &end, why, sizeof(why)) < 0) {
+			fail(p, line, "end '%s' is not a time with a UTC offset like 2026-11-27T11:00:00Z: %s",
+			     cell, why);
 			return -1;
 		}
 		if (end <= start) {
 			fail(p, line, "end %s is not after start %s",
-			     format_time(end, a, sizeof(a)), format_time(start, b, sizeof(b)));
+			     utc_iso8601((double)end, a, sizeof(a)), utc_iso8601((double)start, b, sizeof(b)));
 			return -1;
 		}
 	}
@@ -624,11 +528,11 @@ static int build_series(struct parser *p)
 			continue;
 		if (y->start_s == x->start_s)
 			fail(p, y->line, "zone %s has a second value for %s (the first is on line %u)",
-			     y->zone, format_time(y->start_s, a, sizeof(a)), x->line);
+			     y->zone, utc_iso8601((double)y->start_s, a, sizeof(a)), x->line);
 		else
 			fail(p, y->line, "rows out of order: zone %s at %s comes after %s (line %u); sort the file by time",
-			     y->zone, format_time(y->start_s, a, sizeof(a)),
-			     format_time(x->start_s, b, sizeof(b)), x->line);
+			     y->zone, utc_iso8601((double)y->start_s, a, sizeof(a)),
+			     utc_iso8601((double)x->start_s, b, sizeof(b)), x->line);
 	}
 	if (p->err_line)
 		goto out;
@@ -644,9 +548,9 @@ static int build_series(struct parser *p)
 			x->end_s = y ? y->start_s : last_end(f, x->start_s);
 		else if (y && x->end_s > y->start_s)
 			fail(p, y->line, "zone %s at %s starts before the interval of line %u ends (%s .. %s)",
-			     y->zone, format_time(y->start_s, a, sizeof(a)), x->line,
-			     format_time(x->start_s, b, sizeof(b)),
-			     format_time(x->end_s, c, sizeof(c)));
+			     y->zone, utc_iso8601((double)y->start_s, a, sizeof(a)), x->line,
+			     utc_iso8601((double)x->start_s, b, sizeof(b)),
+			     utc_iso8601((double)x->end_s, c, sizeof(c)));
 	}
 	if (p->err_line)
 		goto out;

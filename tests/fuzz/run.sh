@@ -20,8 +20,9 @@ set -uo pipefail
 # One line per fuzzer: "NAME:SOURCES", sources relative to the top directory.
 fuzzers=(
 	"fuzz_conf:tests/fuzz/fuzz_conf.c lib/conf.c"
-	"fuzz_label:tests/fuzz/fuzz_label.c lib/record.c"
-	"fuzz_spool:tests/fuzz/fuzz_spool.c lib/spool.c lib/record.c lib/record_fields.c lib/conf.c lib/energy.c"
+	"fuzz_label:tests/fuzz/fuzz_label.c lib/record.c lib/utctime.c"
+	"fuzz_spool:tests/fuzz/fuzz_spool.c lib/spool.c lib/record.c lib/record_fields.c lib/conf.c lib/energy.c lib/utctime.c"
+	"fuzz_time:tests/fuzz/fuzz_time.c lib/utctime.c"
 )
 # What the lib/ sources include and link against (pkg-config names).
 pkgs=(inih libpq)
