@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "csv.h"
 #include "utctime.h"
 
 #define MAX_FIELDS 128		/* CodeCarbon 3 writes 38 */
@@ -48,44 +49,6 @@ static int fail(struct reader *r, const char *fmt, ...)
 	vsnprintf(r->err, r->errlen, fmt, ap);
 	va_end(ap);
 	return -1;
-}
-
-/* Cut line into fields in place: commas separate, a field that starts with
- * a quote runs to the matching quote ("" stands for one quote). Spaces
- * around an unquoted field are kept, as CSV writers mean them. */
-static int split(struct reader *r, char *line, char **fields, size_t *n)
-{
-	char *in = line, *out;
-
-	*n = 0;
-	for (;;) {
-		if (*n == MAX_FIELDS)
-			return fail(r, "more than %d fields", MAX_FIELDS);
-		fields[(*n)++] = out = in;
-		if (*in == '"') {
-			for (in++;; in++) {
-				if (*in == '\0')
-					return fail(r, "a quoted field is not closed on its line");
-				if (*in == '"' && in[1] != '"')
-					break;
-				if (*in == '"')
-					in++;	/* "" is one quote */
-				*out++ = *in;
-			}
-			in++;
-			if (*in != ',' && *in != '\0')
-				return fail(r, "text after the closing quote of field %zu", *n);
-		} else {
-			in += strcspn(in, ",");
-			out = in;
-		}
-		if (*in == '\0') {
-			*out = '\0';
-			return 0;
-		}
-		*out = '\0';
-		in++;
-	}
 }
 
 static int read_header(struct reader *r, char **fields, size_t n)
@@ -178,32 +141,16 @@ int cc_csv_parse(FILE *fp, struct cc_file *f, unsigned *err_line, char *err,
 		 size_t errlen)
 {
 	struct reader r = { .err = err, .errlen = errlen };
-	char *line = NULL, *fields[MAX_FIELDS], *s;
-	size_t cap = 0, n_alloc = 0, n;
-	ssize_t len;
-	unsigned lineno = 0;
+	struct csv_reader csv;
+	size_t n_alloc = 0;
 	bool have_header = false;
-	int rc = -1;
+	int rc = -1, got;
 
 	memset(f, 0, sizeof(*f));
-	err[0] = '\0';
-	while ((len = getline(&line, &cap, fp)) >= 0) {
-		lineno++;
-		while (len > 0 && (line[len - 1] == '\n' || line[len - 1] == '\r'))
-			line[--len] = '\0';
-		if ((size_t)len != strlen(line)) {
-			fail(&r, "a NUL byte; this is not a text file");
-			goto out;
-		}
-		s = line;
-		if (lineno == 1 && !strncmp(s, "\xef\xbb\xbf", 3))
-			s += 3;	/* UTF-8 byte-order mark */
-		if (!*s)
-			continue;
-		if (split(&r, s, fields, &n) < 0)
-			goto out;
+	csv_init(&csv, fp, 0, MAX_FIELDS);
+	while ((got = csv_read(&csv, err, errlen)) > 0) {
 		if (!have_header) {
-			if (read_header(&r, fields, n) < 0)
+			if (read_header(&r, csv.field, csv.n_fields) < 0)
 				goto out;
 			have_header = true;
 			continue;
@@ -220,17 +167,15 @@ int cc_csv_parse(FILE *fp, struct cc_file *f, unsigned *err_line, char *err,
 			n_alloc = grow;
 		}
 		memset(&f->runs[f->n_runs], 0, sizeof(f->runs[0]));
-		f->runs[f->n_runs].line = lineno;
-		if (read_row(&r, fields, n, &f->runs[f->n_runs]) < 0)
+		f->runs[f->n_runs].line = csv.line;
+		if (read_row(&r, csv.field, csv.n_fields, &f->runs[f->n_runs]) < 0)
 			goto out;
 		f->n_runs++;
 	}
-	if (ferror(fp)) {
-		fail(&r, "read error");
+	if (got < 0)
 		goto out;
-	}
 	if (!have_header) {
-		lineno = 1;
+		csv.line = 1;
 		fail(&r, "the file is empty; expected CodeCarbon's header line (timestamp,project_name,run_id,...)");
 		goto out;
 	}
@@ -240,11 +185,11 @@ int cc_csv_parse(FILE *fp, struct cc_file *f, unsigned *err_line, char *err,
 	}
 	rc = 0;
 out:
-	free(line);
 	if (rc < 0) {
-		*err_line = lineno;
+		*err_line = csv.line;
 		cc_file_free(f);
 	}
+	csv_free(&csv);
 	return rc;
 }
 

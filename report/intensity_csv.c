@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "csv.h"
 #include "utctime.h"
 
 #define MAX_FIELDS 64
@@ -87,73 +88,6 @@ static int parse_time(const char *s, bool utc_default, int64_t *t, char *why, si
 }
 
 /* --- fields ------------------------------------------------------------ */
-
-static char *trim(char *s)
-{
-	char *e;
-
-	while (*s == ' ' || *s == '\t')
-		s++;
-	e = s + strlen(s);
-	while (e > s && (e[-1] == ' ' || e[-1] == '\t'))
-		*--e = '\0';
-	return s;
-}
-
-/* Split line, in place, at commas outside double quotes ("" inside quotes is
- * one quote). Fields are trimmed of spaces and tabs. Returns 0, or -1 with a
- * reason in *why. */
-static int split_csv(char *line, char **fields, size_t max, size_t *n,
-		     const char **why)
-{
-	char *r = line, *w, *field;
-
-	*n = 0;
-	for (;;) {
-		if (*n == max) {
-			*why = "more than 64 fields";
-			return -1;
-		}
-		while (*r == ' ' || *r == '\t')
-			r++;
-		field = w = r;
-		if (*r == '"') {
-			for (r++;; r++) {
-				if (!*r) {
-					*why = "a quote that is not closed on the same line";
-					return -1;
-				}
-				if (*r == '"') {
-					if (r[1] != '"')
-						break;
-					r++;
-				}
-				*w++ = *r;
-			}
-			r++;
-			while (*r == ' ' || *r == '\t')
-				r++;
-			if (*r && *r != ',') {
-				*why = "text after a closing quote";
-				return -1;
-			}
-		} else {
-			while (*r && *r != ',')
-				r++;
-			w = r;
-		}
-		fields[(*n)++] = field;
-		if (!*r) {
-			*w = '\0';
-			break;
-		}
-		*w = '\0';
-		r++;
-	}
-	for (size_t i = 0; i < *n; i++)
-		fields[i] = trim(fields[i]);
-	return 0;
-}
 
 /* A header name lowercased, with "₂" (UTF-8 E2 82 82) read as "2". */
 static void normalize_name(const char *in, char *out, size_t n)
@@ -581,34 +515,24 @@ int intensity_csv_parse(FILE *fp, const char *zone, struct intensity_file *f,
 		.col_start = -1, .col_end = -1, .col_value = -1, .col_signal = -1,
 		.col_scope = -1,
 	};
-	char *line = NULL, *text, *fields[MAX_FIELDS];
-	size_t cap = 0, n;
-	ssize_t len;
-	unsigned lineno = 0;
+	struct csv_reader csv;
 	bool header = false;
-	const char *why;
-	int rc = -1;
+	char why[128];
+	int rc = -1, r;
 
 	memset(f, 0, sizeof(*f));
+	csv_init(&csv, fp, CSV_TRIM, MAX_FIELDS);
 	if (errlen)
 		err[0] = '\0';
 	if (zone && !intensity_zone_valid(zone)) {
 		fail(&p, 1, "--zone '%s': a zone id is 1 to 63 letters, digits or - _ . : /", zone);
 		goto out;
 	}
-	while ((len = getline(&line, &cap, fp)) >= 0) {
-		lineno++;
-		while (len > 0 && (line[len - 1] == '\n' || line[len - 1] == '\r'))
-			line[--len] = '\0';
-		text = line;
-		if (lineno == 1 && !strncmp(text, "\xef\xbb\xbf", 3))
-			text += 3;
-		if (!*trim(text))
-			continue;
-		if (split_csv(text, fields, MAX_FIELDS, &n, &why) < 0) {
-			fail(&p, lineno, "%s", why);
-			goto out;
-		}
+	while ((r = csv_read(&csv, why, sizeof(why))) > 0) {
+		char **fields = csv.field;
+		size_t n = csv.n_fields;
+		unsigned lineno = csv.line;
+
 		if (!header) {
 			if (read_header(&p, fields, n, lineno) < 0)
 				goto out;
@@ -627,8 +551,8 @@ int intensity_csv_parse(FILE *fp, const char *zone, struct intensity_file *f,
 			goto out;
 		}
 	}
-	if (ferror(fp)) {
-		fail(&p, lineno + 1, "read error");
+	if (r < 0) {
+		fail(&p, csv.line, "%s", why);
 		goto out;
 	}
 	if (!header) {
@@ -636,14 +560,14 @@ int intensity_csv_parse(FILE *fp, const char *zone, struct intensity_file *f,
 		goto out;
 	}
 	if (!f->n_rows) {
-		fail(&p, lineno, "no data rows after the header");
+		fail(&p, csv.line, "no data rows after the header");
 		goto out;
 	}
 	if (build_series(&p) < 0)
 		goto out;
 	rc = 0;
 out:
-	free(line);
+	csv_free(&csv);
 	if (rc < 0) {
 		*err_line = p.err_line;
 		intensity_file_free(f);
