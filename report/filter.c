@@ -2,7 +2,6 @@
 /* sacct's filter options and time forms. */
 #include "filter.h"
 
-#include <ctype.h>
 #include <errno.h>
 #include <math.h>
 #include <stdio.h>
@@ -11,6 +10,7 @@
 #include <strings.h>
 #include <time.h>
 
+#include "rangelist.h"
 #include "record.h"
 #include "utctime.h"
 
@@ -27,37 +27,53 @@ void filter_free(struct filter_args *a)
 	filter_init(a);
 }
 
-/* "4242,4243" into a->ids. */
-static int add_ids(struct filter_args *a, const char *list)
+int job_ids_add(const char *list, long long **ids, size_t *n, size_t *cap,
+		const char **bad, size_t *badlen)
 {
-	const char *p = list;
+	const char *pos = list, *item;
+	uint64_t lo, hi;
+	size_t len, i;
 
-	while (*p) {
-		char *end;
-		long long id;
-
-		errno = 0;
-		id = strtoll(p, &end, 10);
-		if (errno || end == p || id < 0 || (*end && *end != ',')) {
-			fprintf(stderr, "carbon-report: -j %s: '%s' is not a job id; give job numbers, e.g. -j 4242,4243\n",
-				list, p);
+	while (rangelist_next(&pos, &item, &len)) {
+		if (range_parse(item, len, INT64_MAX, &lo, &hi) < 0 || lo != hi) {
+			*bad = item;
+			*badlen = len;
+			errno = EINVAL;
 			return -1;
 		}
-		if (a->f.n_ids == a->cap) {
-			size_t cap = a->cap ? a->cap * 2 : 16;
-			long long *ids = realloc(a->ids, cap * sizeof(*ids));
+		for (i = 0; i < *n && (*ids)[i] != (long long)lo; i++)
+			;
+		if (i < *n)
+			continue;
+		if (*n == *cap) {
+			size_t grow = *cap ? *cap * 2 : 16;
+			long long *more = realloc(*ids, grow * sizeof(*more));
 
-			if (!ids) {
-				fputs("carbon-report: out of memory\n", stderr);
+			if (!more)
 				return -1;
-			}
-			a->ids = ids;
-			a->cap = cap;
+			*ids = more;
+			*cap = grow;
 		}
-		a->ids[a->f.n_ids++] = id;
-		a->f.ids = a->ids;
-		p = *end ? end + 1 : end;
+		(*ids)[(*n)++] = (long long)lo;
 	}
+	return 0;
+}
+
+/* -j LIST into a->ids. */
+static int add_ids(struct filter_args *a, const char *list)
+{
+	const char *bad;
+	size_t len;
+
+	if (job_ids_add(list, &a->ids, &a->f.n_ids, &a->cap, &bad, &len) < 0) {
+		if (errno == EINVAL)
+			fprintf(stderr, "carbon-report: -j %s: '%.*s' is not a job id; give job numbers, e.g. -j 4242,4243\n",
+				list, (int)len, bad);
+		else
+			fputs("carbon-report: out of memory\n", stderr);
+		return -1;
+	}
+	a->f.ids = a->ids;
 	return 0;
 }
 

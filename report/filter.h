@@ -9,6 +9,14 @@
 
 #include "jobset.h"
 
+/* Add the job ids of list ("4242,4243", as sacct -j takes them) to *ids
+ * (*n of them in room for *cap, grown with realloc; the caller frees it),
+ * each id once. Returns 0, or -1: errno ENOMEM, or EINVAL with the item that
+ * is not a job id (a number up to INT64_MAX; a range is none) in *bad, *badlen
+ * bytes of list. */
+int job_ids_add(const char *list, long long **ids, size_t *n, size_t *cap,
+		const char **bad, size_t *badlen);
+
 /* The filter options of a command, as parsed. */
 struct filter_args {
 	struct job_filter f;

@@ -24,6 +24,7 @@ fuzzers=(
 	"fuzz_spool:tests/fuzz/fuzz_spool.c lib/spool.c lib/record.c lib/record_fields.c lib/conf.c lib/energy.c lib/utctime.c"
 	"fuzz_time:tests/fuzz/fuzz_time.c lib/utctime.c"
 	"fuzz_csv:tests/fuzz/fuzz_csv.c report/csv.c"
+	"fuzz_rangelist:tests/fuzz/fuzz_rangelist.c lib/rangelist.c report/filter.c lib/record.c lib/utctime.c"
 )
 # What the lib/ sources include and link against (pkg-config names).
 pkgs=(inih libpq)
