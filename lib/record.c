@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
-/* Step record helpers: label validation, step names, UTC timestamps. */
+/* Step record helpers: label validation, step names, exit statuses, hour
+ * buckets. */
 #include "record.h"
 
 #include <stdio.h>
@@ -7,7 +8,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/wait.h>
-#include <time.h>
 
 /* 2: a signal, 1: a non-zero exit, 0: exit 0. */
 static int exit_rank(int status)
@@ -57,42 +57,6 @@ const char *step_id_name(uint32_t step_id, char *buf, size_t n)
 	default:
 		snprintf(buf, n, "%u", step_id);
 	}
-	return buf;
-}
-
-/* Times outside ±1e15 s (NaN, infinity, PostgreSQL's 'infinity') have no
- * calendar date worth printing, and converting them to time_t is undefined. */
-static bool printable_time(double t)
-{
-	return t > -1e15 && t < 1e15;
-}
-
-const char *utc_iso8601(double t, char *buf, size_t n)
-{
-	time_t secs = printable_time(t) ? (time_t)t : 0;
-	struct tm tm;
-
-	if (!printable_time(t) || !gmtime_r(&secs, &tm) || !strftime(buf, n, "%Y-%m-%dT%H:%M:%SZ", &tm))
-		snprintf(buf, n, "?");
-	return buf;
-}
-
-const char *utc_timestamp_us(double t, char *buf, size_t n)
-{
-	time_t secs = printable_time(t) ? (time_t)t : 0;
-	long usec = printable_time(t) ? (long)((t - (double)secs) * 1e6 + 0.5) : 0;
-	struct tm tm;
-	char date[32];
-
-	if (usec >= 1000000) {
-		secs++;
-		usec -= 1000000;
-	}
-	if (!printable_time(t) || !gmtime_r(&secs, &tm) ||
-	    !strftime(date, sizeof(date), "%Y-%m-%d %H:%M:%S", &tm))
-		snprintf(buf, n, "?");
-	else
-		snprintf(buf, n, "%s.%06ld+00", date, usec);
 	return buf;
 }
 

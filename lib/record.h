@@ -8,6 +8,7 @@
 #include <stdint.h>
 
 #include "energy.h"
+#include "utctime.h"	/* utc_iso8601, utc_timestamp_us: how records write times */
 
 #define RECORD_LABEL_MAX 64	/* tag and project: DESIGN §3.2 */
 #define RECORD_MAX_HOURS 744	/* 31 days of hourly buckets */
@@ -128,12 +129,5 @@ const char *step_id_name(uint32_t step_id, char *buf, size_t n);
  * by a signal is worse than one that exited non-zero, which is worse than
  * one that exited 0; between two of the same kind the first seen stays. */
 bool exit_status_worse(int b, int a);
-
-/* Format t (seconds since the epoch) as "2026-11-27T10:00:00Z" into buf. */
-const char *utc_iso8601(double t, char *buf, size_t n);
-
-/* Format t as PostgreSQL timestamptz input with microseconds,
- * "2026-11-27 10:00:00.123456+00", into buf (at least 32 bytes). */
-const char *utc_timestamp_us(double t, char *buf, size_t n);
 
 #endif

@@ -25,6 +25,7 @@
 #include <string.h>
 
 #include "model.h"
+#include "rangelist.h"
 #include "spool.h"
 
 #define IDLE_CPU_SHARE 0.02	/* below 2 % of one CPU, nothing is busy */
@@ -52,93 +53,79 @@ static void say(meter_log_fn log_fn, enum say_kind kind, struct step_record *r,
 	}
 }
 
+/* Put NVML device i in out[] (n of max used), once: a GPU named twice
+ * counts once. */
+static void add_gpu(unsigned *out, unsigned *n, unsigned max, unsigned i)
+{
+	unsigned k;
+
+	for (k = 0; k < *n && out[k] != i; k++)
+		;
+	if (k == *n && *n < max)
+		out[(*n)++] = i;
+}
+
+static bool is_uuid(const char *item, size_t len)
+{
+	return len >= 4 && (!strncmp(item, "GPU-", 4) || !strncmp(item, "MIG-", 4));
+}
+
 unsigned meter_match_gpus(const struct nvml *nv, const char *list, unsigned *out,
 			  unsigned max, unsigned *unknown)
 {
-	char buf[1024], *tok, *save = NULL;
+	const char *pos = list, *item;
+	uint64_t lo, hi, k;
 	unsigned n = 0, i;
+	size_t len;
 
 	*unknown = 0;
-	if (!list || !list[0] || !conf_copy_str(buf, sizeof(buf), list))
-		return 0;
-	for (tok = strtok_r(buf, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
-		unsigned lo, hi, k;
-		char *end;
-		bool found = false;
-
-		tok += strspn(tok, " ");
-		if (!strncmp(tok, "GPU-", 4) || !strncmp(tok, "MIG-", 4)) {
-			for (i = 0; i < nv->n; i++) {
-				if (!strcmp(nv->gpu[i].uuid, tok) ||
-				    (!strncmp(tok, "MIG-", 4) && nv->gpu[i].mig)) {
-					found = true;
+	while (list && rangelist_next(&pos, &item, &len)) {
+		if (len == 0)
+			continue;
+		if (is_uuid(item, len)) {
+			for (i = 0; i < nv->n; i++)
+				if ((strlen(nv->gpu[i].uuid) == len &&
+				     !strncmp(nv->gpu[i].uuid, item, len)) ||
+				    (!strncmp(item, "MIG-", 4) && nv->gpu[i].mig))
 					break;
-				}
-			}
-			if (found && n < max) {
-				for (k = 0; k < n && out[k] != i; k++)
-					;
-				if (k == n)
-					out[n++] = i;
-			} else if (!found) {
+			if (i < nv->n)
+				add_gpu(out, &n, max, i);
+			else
 				(*unknown)++;
-			}
 			continue;
 		}
-		lo = (unsigned)strtoul(tok, &end, 10);
-		if (end == tok) {
+		if (range_parse(item, len, UINT32_MAX, &lo, &hi) < 0) {
 			(*unknown)++;
 			continue;
 		}
-		hi = lo;
-		if (*end == '-')
-			hi = (unsigned)strtoul(end + 1, &end, 10);
 		for (k = lo; k <= hi && k < lo + NVML_MAX_GPUS; k++) {
-			found = false;
-			for (i = 0; i < nv->n; i++) {
-				if (nv->gpu[i].index == k) {
-					found = true;
-					break;
-				}
-			}
-			if (!found) {
+			for (i = 0; i < nv->n && nv->gpu[i].index != k; i++)
+				;
+			if (i < nv->n)
+				add_gpu(out, &n, max, i);
+			else
 				(*unknown)++;
-				continue;
-			}
-			if (n < max) {
-				unsigned j;
-
-				for (j = 0; j < n && out[j] != i; j++)
-					;
-				if (j == n)
-					out[n++] = i;
-			}
 		}
 	}
 	return n;
 }
 
 /* How many GPUs a list names ("0,1", "0-3", UUIDs), for a record where
- * NVML cannot say which they are. */
+ * NVML cannot say which they are: a range counts whole unless it is wider
+ * than NVML_MAX_GPUS, anything else counts one. */
 static unsigned gpu_list_count(const char *list)
 {
-	char buf[1024], *tok, *save = NULL, *end;
-	unsigned n = 0, lo, hi;
+	const char *pos = list, *item;
+	uint64_t lo, hi;
+	unsigned n = 0;
+	size_t len;
 
-	if (!list || !conf_copy_str(buf, sizeof(buf), list))
-		return 0;
-	for (tok = strtok_r(buf, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
-		tok += strspn(tok, " ");
-		if (!*tok)
-			continue;
-		lo = (unsigned)strtoul(tok, &end, 10);
-		if (end != tok && *end == '-') {
-			hi = (unsigned)strtoul(end + 1, NULL, 10);
-			n += hi >= lo && hi - lo < NVML_MAX_GPUS ? hi - lo + 1 : 1;
-		} else {
-			n++;
-		}
-	}
+	while (list && rangelist_next(&pos, &item, &len))
+		if (len > 0)
+			n += range_parse(item, len, UINT32_MAX, &lo, &hi) == 0 &&
+					     hi - lo < NVML_MAX_GPUS
+				     ? (unsigned)(hi - lo + 1)
+				     : 1;
 	return n;
 }
 

@@ -19,6 +19,7 @@
 
 #include "carbon_plugin.h"
 #include "job_start.h"
+#include "rangelist.h"
 #include "spool.h"
 #include "store.h"
 
@@ -68,15 +69,12 @@ struct slurm_conf_facts {
 /* Does the comma list hold word (any case)? */
 static bool list_has(const char *list, const char *word)
 {
-	size_t n = strlen(word);
+	const char *pos = list, *item;
+	size_t len;
 
-	while (*list) {
-		size_t len = strcspn(list, ",");
-
-		if (len == n && !strncasecmp(list, word, n))
+	while (rangelist_next(&pos, &item, &len))
+		if (len == strlen(word) && !strncasecmp(item, word, len))
 			return true;
-		list += len + (list[len] == ',');
-	}
 	return false;
 }
 
@@ -280,25 +278,22 @@ static void step_gpus(spank_t sp, const struct step_record *r, const struct slur
 	job_env_text(sp, r, var, RECORD_TEXT_GPU_LIST, n - 1, buf, n);
 }
 
-/* How many CPUs a Slurm CPU list ("0-3,8,10-11") names. */
+/* The highest CPU number a node's CPU list may hold (Linux's NR_CPUS is at
+ * most 8192). */
+#define CPU_ID_MAX 65535u
+
+/* How many CPUs the job's CPU list on this node ("0-3,8,10-11", Slurm's
+ * S_JOB_ALLOC_CORES) names; 0, logged, when it cannot be read. */
 static unsigned count_cpu_list(const char *list)
 {
-	unsigned n = 0;
-	const char *p = list;
+	int64_t n = rangelist_count(list, CPU_ID_MAX);
 
-	while (p && *p) {
-		char *end;
-		unsigned long lo = strtoul(p, &end, 10), hi = lo;
-
-		if (end == p)
-			break;
-		if (*end == '-')
-			hi = strtoul(end + 1, &end, 10);
-		if (hi >= lo && hi - lo < 65536)
-			n += (unsigned)(hi - lo + 1);
-		p = *end == ',' ? end + 1 : NULL;
+	if (n < 0 || n > (int64_t)CPU_ID_MAX + 1) {
+		slurm_error("carbon: job %u step %s: the job's CPU list '%s' is not a list of CPU numbers 0 to %u; its CPUs are taken as unknown",
+			    carbon_ctx.rec.job_id, carbon_ctx.rec.step, list, CPU_ID_MAX);
+		return 0;
 	}
-	return n;
+	return (unsigned)n;
 }
 
 static void log_line(bool fault, const char *msg)

@@ -10,11 +10,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include "codecarbon_csv.h"
 #include "db.h"
 #include "intensity_csv.h"
+#include "utctime.h"
 
 #define COPY_CHUNK 65536	/* bytes of COPY text sent at a time */
 #define ZONES_LISTED 3		/* more zones are printed as a count */
@@ -91,26 +91,6 @@ struct import_counts {
 	size_t added, updated, unchanged;
 };
 
-/* t (seconds since the epoch) as UTC: PostgreSQL's timestamptz input for
- * COPY, or (summary) ISO 8601 to the minute for the one-line summary. */
-static const char *utc_time(int64_t t, bool summary, char *buf, size_t n)
-{
-	time_t tt = (time_t)t;
-	struct tm tm;
-
-	if (!gmtime_r(&tt, &tm) ||
-	    !(summary ? strftime(buf, n, "%Y-%m-%dT%H:%MZ", &tm) :
-			strftime(buf, n, "%Y-%m-%d %H:%M:%S+00", &tm)))
-		snprintf(buf, n, "?");
-	return buf;
-}
-
-/* PostgreSQL's timestamptz input, for COPY. */
-static const char *copy_time(int64_t t, char *buf, size_t n)
-{
-	return utc_time(t, false, buf, n);
-}
-
 /* Send the values as COPY text. Zones hold no tab, newline or backslash
  * (intensity_zone_valid), so no field needs escaping. */
 static int copy_values(PGconn *conn, const struct intensity_file *f, char *err,
@@ -133,8 +113,8 @@ static int copy_values(PGconn *conn, const struct intensity_file *f, char *err,
 		const struct intensity_value *v = &f->values[i];
 
 		len += (size_t)snprintf(buf + len, 512, "%s\t%s\t%s\t%.17g\t%s\t%s\n", v->zone,
-					copy_time(v->start_s, start, sizeof(start)),
-					copy_time(v->end_s, end, sizeof(end)), v->g_per_kwh,
+					utc_timestamp_us((double)v->start_s, start, sizeof(start)),
+					utc_timestamp_us((double)v->end_s, end, sizeof(end)), v->g_per_kwh,
 					intensity_signal_name(v->signal),
 					intensity_scope_name(v->scope));
 		if (len >= COPY_CHUNK || i + 1 == f->n_values) {
@@ -261,12 +241,6 @@ out:
 	return rc;
 }
 
-/* Minutes are enough for the one-line summary. */
-static const char *summary_time(int64_t t, char *buf, size_t n)
-{
-	return utc_time(t, true, buf, n);
-}
-
 /* "DE", "DE, FR" or "12 zones": the zones in the order of the file. */
 static void zone_list(const struct intensity_file *f, char *buf, size_t n)
 {
@@ -310,7 +284,8 @@ static void print_summary(const char *path, const struct intensity_file *f,
 	intensity_spacing_name(f, spacing, sizeof(spacing));
 	printf("imported %zu %s%svalues for %s (%s .. %s) from %s: %zu new, %zu updated, %zu unchanged\n",
 	       f->n_values, spacing, spacing[0] ? " " : "", zones,
-	       summary_time(first, a, sizeof(a)), summary_time(last, b, sizeof(b)), path,
+	       utc_format((double)first, UTC_MINUTE, a, sizeof(a)),
+	       utc_format((double)last, UTC_MINUTE, b, sizeof(b)), path,
 	       c->added, c->updated, c->unchanged);
 }
 

@@ -15,6 +15,7 @@
 
 #include "codecarbon.h"
 #include "energy.h"
+#include "filter.h"
 #include "json.h"
 #include "record.h"
 #include "table.h"
@@ -39,47 +40,20 @@ static void usage(FILE *fp)
 	      fp);
 }
 
-static int add_job_ids(struct job_query *q, size_t cap, const char *list)
+static int add_job_ids(struct job_query *q, size_t *cap, const char *list)
 {
-	const char *p = list;
-	char *end;
-	unsigned long long v;
-	size_t i;
+	const char *bad;
+	size_t len;
 
-	for (;;) {
-		if (!isdigit((unsigned char)*p))
-			goto bad;
-		errno = 0;
-		v = strtoull(p, &end, 10);
-		if (errno || v > INT64_MAX || (*end && *end != ','))
-			goto bad;
-		for (i = 0; i < q->n_ids && q->ids[i] != (long long)v; i++)
-			;
-		if (i == q->n_ids) {
-			if (q->n_ids == cap)
-				goto bad;
-			q->ids[q->n_ids++] = (long long)v;
-		}
-		if (!*end)
-			return 0;
-		p = end + 1;
-	}
-bad:
-	fprintf(stderr, "carbon-report job: '%s' is not a job id (a number, e.g. 'carbon-report job 4242')\n",
-		list);
+	if (job_ids_add(list, &q->ids, &q->n_ids, cap, &bad, &len) == 0)
+		return 0;
+	if (errno == EINVAL)
+		fprintf(stderr, "carbon-report job: '%.*s' is not a job id (a number, e.g. 'carbon-report job 4242')\n",
+			(int)len, bad);
+	else
+		fputs("carbon-report: out of memory\n", stderr);
 	return -1;
 }
-
-/* How many ids a list can hold at most: one per comma, plus one. */
-static size_t count_ids(const char *list)
-{
-	size_t n = 1;
-
-	for (; *list; list++)
-		n += *list == ',';
-	return n;
-}
-
 
 static double row_it_kwh(const struct step_row *r)
 {
@@ -642,16 +616,6 @@ int cmd_job(struct report_env *env, int argc, char **argv)
 	size_t cap = 0;
 	int rc = EXIT_USAGE, c, i;
 
-	/* Room for every id the arguments can spell. */
-	for (i = 1; i < argc; i++)
-		cap += count_ids(argv[i]);
-	q.ids = calloc(cap ? cap : 1, sizeof(*q.ids));
-	if (!q.ids) {
-		fputs("carbon-report: out of memory\n", stderr);
-		rc = EXIT_NODATA;
-		goto out;
-	}
-
 	optind = 1;
 	while ((c = getopt_long(argc, argv, "hM:j:", longopts, NULL)) != -1) {
 		switch (c) {
@@ -663,7 +627,7 @@ int cmd_job(struct report_env *env, int argc, char **argv)
 			q.cluster = optarg;
 			break;
 		case 'j':
-			if (add_job_ids(&q, cap, optarg) < 0)
+			if (add_job_ids(&q, &cap, optarg) < 0)
 				goto out;
 			break;
 		default:
@@ -672,7 +636,7 @@ int cmd_job(struct report_env *env, int argc, char **argv)
 		}
 	}
 	for (i = optind; i < argc; i++)
-		if (add_job_ids(&q, cap, argv[i]) < 0)
+		if (add_job_ids(&q, &cap, argv[i]) < 0)
 			goto out;
 	if (q.n_ids == 0) {
 		fputs("carbon-report job: give at least one job id, e.g. 'carbon-report job 4242'\n",

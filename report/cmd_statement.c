@@ -20,7 +20,7 @@ static void usage(FILE *fp)
 	      "  -t, --tag TAG        the jobs submitted with --carbon-tag=TAG (a run)\n"
 	      "  -A, --project NAME   the jobs of a project\n"
 	      "  -u, --user NAME      the jobs of a user\n"
-	      "  -S, --starttime T    only jobs that end at or after T (e.g. 2026-11-01)\n"
+	      "  -S, --starttime T    only jobs that end at or after T (UTC: 2026-11-01, 11/01)\n"
 	      "  -E, --endtime T      only jobs that start before T\n"
 	      "  -M, --cluster NAME   only jobs of this cluster\n"
 	      "      --offset-price P price of an offset in USD per tonne CO2e, for the\n"

@@ -30,7 +30,7 @@ static void usage(FILE *fp)
 	      "  -u, --user USER       jobs of this user\n"
 	      "  -A, --account PROJECT jobs of this project\n"
 	      "  -t, --tag TAG         jobs with this tag\n"
-	      "  -S, --starttime TIME  jobs that end at or after TIME (2026-11-01, now-7days)\n"
+	      "  -S, --starttime TIME  jobs that end at or after TIME (UTC: 2026-11-01, 11/01, now-7days)\n"
 	      "  -E, --endtime TIME    jobs that start before TIME\n"
 	      "  -M, --cluster NAME    jobs of this cluster\n"
 	      "csv: one CodeCarbon emissions.csv row per group (project_name = the group).\n",

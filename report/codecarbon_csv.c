@@ -10,8 +10,10 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "csv.h"
+#include "utctime.h"
+
 #define MAX_FIELDS 128		/* CodeCarbon 3 writes 38 */
-#define DAY_S 86400
 
 /* What the reader takes from a file, and where the header put it. */
 enum cc_col {
@@ -49,44 +51,6 @@ static int fail(struct reader *r, const char *fmt, ...)
 	return -1;
 }
 
-/* Cut line into fields in place: commas separate, a field that starts with
- * a quote runs to the matching quote ("" stands for one quote). Spaces
- * around an unquoted field are kept, as CSV writers mean them. */
-static int split(struct reader *r, char *line, char **fields, size_t *n)
-{
-	char *in = line, *out;
-
-	*n = 0;
-	for (;;) {
-		if (*n == MAX_FIELDS)
-			return fail(r, "more than %d fields", MAX_FIELDS);
-		fields[(*n)++] = out = in;
-		if (*in == '"') {
-			for (in++;; in++) {
-				if (*in == '\0')
-					return fail(r, "a quoted field is not closed on its line");
-				if (*in == '"' && in[1] != '"')
-					break;
-				if (*in == '"')
-					in++;	/* "" is one quote */
-				*out++ = *in;
-			}
-			in++;
-			if (*in != ',' && *in != '\0')
-				return fail(r, "text after the closing quote of field %zu", *n);
-		} else {
-			in += strcspn(in, ",");
-			out = in;
-		}
-		if (*in == '\0') {
-			*out = '\0';
-			return 0;
-		}
-		*out = '\0';
-		in++;
-	}
-}
-
 static int read_header(struct reader *r, char **fields, size_t n)
 {
 	size_t i;
@@ -109,78 +73,6 @@ static int read_header(struct reader *r, char **fields, size_t n)
 				    col_names[c]);
 	r->n_fields = n;
 	return 0;
-}
-
-static bool is_leap(int y)
-{
-	return (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
-}
-
-/* Days from 1970-01-01 to y-m-d (a valid date). */
-static int64_t epoch_days(int y, int m, int d)
-{
-	static const int month_start[12] = { 0, 31, 59, 90, 120, 151, 181, 212, 243, 273, 304, 334 };
-	int64_t days = (int64_t)(y - 1970) * 365;
-	int yy;
-
-	for (yy = 1970; yy < y; yy++)
-		days += is_leap(yy);
-	return days + month_start[m - 1] + (m > 2 && is_leap(y)) + d - 1;
-}
-
-/* n decimal digits at *s, advancing it. */
-static bool digits(const char **s, int n, int *v)
-{
-	*v = 0;
-	while (n--) {
-		if (**s < '0' || **s > '9')
-			return false;
-		*v = *v * 10 + (*(*s)++ - '0');
-	}
-	return true;
-}
-
-/* "YYYY-MM-DD[T ]HH:MM:SS[.fff][Z|+HH:MM|-HH:MM|+HHMM]" (no offset: UTC). */
-static bool parse_timestamp(const char *s, double *t)
-{
-	static const int month_days[12] = { 31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31 };
-	int y, mo, d, h, mi, sec, oh = 0, om = 0, sign = 0;
-	double frac = 0.0, scale = 0.1;
-
-	if (!digits(&s, 4, &y) || *s++ != '-' || !digits(&s, 2, &mo) || *s++ != '-' ||
-	    !digits(&s, 2, &d))
-		return false;
-	if (*s != 'T' && *s != ' ')
-		return false;
-	s++;
-	if (!digits(&s, 2, &h) || *s++ != ':' || !digits(&s, 2, &mi) || *s++ != ':' ||
-	    !digits(&s, 2, &sec))
-		return false;
-	if (y < 1970 || mo < 1 || mo > 12 || d < 1 ||
-	    d > month_days[mo - 1] + (mo == 2 && is_leap(y)) || h > 23 || mi > 59 || sec > 60)
-		return false;
-	if (*s == '.') {
-		for (s++; *s >= '0' && *s <= '9'; s++, scale /= 10)
-			frac += (*s - '0') * scale;
-		if (scale == 0.1)
-			return false;	/* a dot without digits */
-	}
-	if (*s == 'Z') {
-		s++;
-	} else if (*s == '+' || *s == '-') {
-		sign = *s++ == '-' ? -1 : 1;
-		if (!digits(&s, 2, &oh))
-			return false;
-		if (*s == ':')
-			s++;
-		if (!digits(&s, 2, &om) || oh > 23 || om > 59)
-			return false;
-	}
-	if (*s)
-		return false;
-	*t = (double)(epoch_days(y, mo, d) * DAY_S + h * 3600 + mi * 60 + sec) + frac -
-	     sign * (oh * 3600 + om * 60);
-	return true;
 }
 
 /* A number cell: empty gives NaN when allowed, else it must be finite and at
@@ -219,13 +111,16 @@ static int text(struct reader *r, char **fields, enum cc_col c, char *out)
 static int read_row(struct reader *r, char **fields, size_t n, struct cc_run *run)
 {
 	const char *when;
+	char why[128];
 
 	if (n != r->n_fields)
 		return fail(r, "%zu fields where the header has %zu", n, r->n_fields);
 	when = fields[r->col[C_TIMESTAMP]];
-	if (!parse_timestamp(when, &run->timestamp))
-		return fail(r, "timestamp '%s' is not a time like 2026-11-27T10:00:00 (optionally with Z or +HH:MM)",
-			    when);
+	/* Without an offset, UTC: CodeCarbon writes the local time of the
+	 * machine it ran on, which the file does not say. */
+	if (utc_parse_iso8601(when, UTC_TIME_REQUIRED, &run->timestamp, why, sizeof(why)) < 0)
+		return fail(r, "timestamp '%s' is not a time like 2026-11-27T10:00:00 (optionally with Z or +HH:MM): %s",
+			    when, why);
 	if (number(r, fields, C_DURATION, true, 0.0, false, &run->duration_s) < 0 ||
 	    number(r, fields, C_EMISSIONS, true, 0.0, false, &run->emissions_kg) < 0 ||
 	    number(r, fields, C_ENERGY, true, 0.0, false, &run->energy_kwh) < 0 ||
@@ -246,32 +141,16 @@ int cc_csv_parse(FILE *fp, struct cc_file *f, unsigned *err_line, char *err,
 		 size_t errlen)
 {
 	struct reader r = { .err = err, .errlen = errlen };
-	char *line = NULL, *fields[MAX_FIELDS], *s;
-	size_t cap = 0, n_alloc = 0, n;
-	ssize_t len;
-	unsigned lineno = 0;
+	struct csv_reader csv;
+	size_t n_alloc = 0;
 	bool have_header = false;
-	int rc = -1;
+	int rc = -1, got;
 
 	memset(f, 0, sizeof(*f));
-	err[0] = '\0';
-	while ((len = getline(&line, &cap, fp)) >= 0) {
-		lineno++;
-		while (len > 0 && (line[len - 1] == '\n' || line[len - 1] == '\r'))
-			line[--len] = '\0';
-		if ((size_t)len != strlen(line)) {
-			fail(&r, "a NUL byte; this is not a text file");
-			goto out;
-		}
-		s = line;
-		if (lineno == 1 && !strncmp(s, "\xef\xbb\xbf", 3))
-			s += 3;	/* UTF-8 byte-order mark */
-		if (!*s)
-			continue;
-		if (split(&r, s, fields, &n) < 0)
-			goto out;
+	csv_init(&csv, fp, 0, MAX_FIELDS);
+	while ((got = csv_read(&csv, err, errlen)) > 0) {
 		if (!have_header) {
-			if (read_header(&r, fields, n) < 0)
+			if (read_header(&r, csv.field, csv.n_fields) < 0)
 				goto out;
 			have_header = true;
 			continue;
@@ -288,17 +167,15 @@ int cc_csv_parse(FILE *fp, struct cc_file *f, unsigned *err_line, char *err,
 			n_alloc = grow;
 		}
 		memset(&f->runs[f->n_runs], 0, sizeof(f->runs[0]));
-		f->runs[f->n_runs].line = lineno;
-		if (read_row(&r, fields, n, &f->runs[f->n_runs]) < 0)
+		f->runs[f->n_runs].line = csv.line;
+		if (read_row(&r, csv.field, csv.n_fields, &f->runs[f->n_runs]) < 0)
 			goto out;
 		f->n_runs++;
 	}
-	if (ferror(fp)) {
-		fail(&r, "read error");
+	if (got < 0)
 		goto out;
-	}
 	if (!have_header) {
-		lineno = 1;
+		csv.line = 1;
 		fail(&r, "the file is empty; expected CodeCarbon's header line (timestamp,project_name,run_id,...)");
 		goto out;
 	}
@@ -308,11 +185,11 @@ int cc_csv_parse(FILE *fp, struct cc_file *f, unsigned *err_line, char *err,
 	}
 	rc = 0;
 out:
-	free(line);
 	if (rc < 0) {
-		*err_line = lineno;
+		*err_line = csv.line;
 		cc_file_free(f);
 	}
+	csv_free(&csv);
 	return rc;
 }
 

@@ -41,8 +41,9 @@ struct cc_file {
  * pue, country_iso_code and region are read when present. A name twice in
  * the header is an error.
  *
- * Every data line must have as many fields as the header (RFC 4180 quoting,
- * on one line; LF or CRLF; blank lines skipped). timestamp is ISO 8601,
+ * Every data line must have as many fields as the header (read by
+ * csv_read: RFC 4180 quoting, on one line; LF or CRLF; blank lines
+ * skipped). timestamp is ISO 8601 with a time of day (utc_parse_iso8601),
  * "2026-11-27T10:00:00", with optional fraction and an optional "Z" or
  * +HH:MM offset; without an offset it is read as UTC (CodeCarbon writes the
  * local time of the machine it ran on, which the file does not say).

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /* sacct's filter options for the report commands: -j, -u, -A, -t, -S, -E,
- * -M, and sacct's time forms. */
+ * -M; the times of -S and -E are read by utc_parse_time (utctime.h). */
 #ifndef CARBON_FILTER_H
 #define CARBON_FILTER_H
 
@@ -9,13 +9,13 @@
 
 #include "jobset.h"
 
-/* Parse a time as sacct does: "2026-11-01", "2026-11-01T08:00",
- * "2026-11-01T08:00:30" (local time, as sacct; a trailing "Z" or "+HH:MM"
- * gives the zone), "now", "today", "midnight", "now-7days", "now+1hour"
- * (units: seconds, minutes, hours, days, weeks, and their singulars and
- * sacct's abbreviations). now is the current time. Returns 0 and *t in
- * seconds since the epoch, or -1. */
-int parse_time(const char *s, double now, double *t);
+/* Add the job ids of list ("4242,4243", as sacct -j takes them) to *ids
+ * (*n of them in room for *cap, grown with realloc; the caller frees it),
+ * each id once. Returns 0, or -1: errno ENOMEM, or EINVAL with the item that
+ * is not a job id (a number up to INT64_MAX; a range is none) in *bad, *badlen
+ * bytes of list. */
+int job_ids_add(const char *list, long long **ids, size_t *n, size_t *cap,
+		const char **bad, size_t *badlen);
 
 /* The filter options of a command, as parsed. */
 struct filter_args {

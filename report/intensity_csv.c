@@ -9,7 +9,9 @@
 #include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
+
+#include "csv.h"
+#include "utctime.h"
 
 #define MAX_FIELDS 64
 #define HOUR_S 3600
@@ -49,208 +51,43 @@ static void fail(struct parser *p, unsigned line, const char *fmt, ...)
 
 /* --- times ------------------------------------------------------------- */
 
-static bool is_leap(int y)
-{
-	return (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
-}
-
-static int days_in_month(int y, int m)
-{
-	static const int days[12] = { 31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31 };
-
-	return m == 2 && is_leap(y) ? 29 : days[m - 1];
-}
-
-/* Leap years among 1..y-1 (y > 0). */
-static int64_t leap_years_before(int y)
-{
-	int64_t n = y - 1;
-
-	return n / 4 - n / 100 + n / 400;
-}
-
-/* Days from 1970-01-01 to y-m-d, for y in the range parse_time accepts. */
-static int64_t days_since_epoch(int y, int m, int d)
-{
-	static const int before[12] = { 0, 31, 59, 90, 120, 151, 181, 212, 243, 273, 304, 334 };
-
-	return (int64_t)365 * (y - 1970) + leap_years_before(y) - leap_years_before(1970) +
-	       before[m - 1] + (m > 2 && is_leap(y)) + (d - 1);
-}
-
-static bool utc_date(int64_t t, int *y, int *m, int *d, int *secs_of_day)
-{
-	time_t tt = (time_t)t;
-	struct tm tm;
-
-	if (!gmtime_r(&tt, &tm))
-		return false;
-	*y = tm.tm_year + 1900;
-	*m = tm.tm_mon + 1;
-	*d = tm.tm_mday;
-	*secs_of_day = tm.tm_hour * HOUR_S + tm.tm_min * 60 + tm.tm_sec;
-	return true;
-}
-
 /* Is t the 1st of a month at 00:00 UTC? Then *next is the next month's. */
 static bool month_start(int64_t t, int64_t *next)
 {
-	int y, m, d, s;
+	int64_t y;
+	int m, d;
 
-	if (!utc_date(t, &y, &m, &d, &s) || d != 1 || s != 0)
+	if (t % DAY_S != 0)
+		return false;
+	utc_civil_from_days(t / DAY_S, &y, &m, &d);
+	if (d != 1)
 		return false;
 	if (++m > 12) {
 		m = 1;
 		y++;
 	}
-	*next = days_since_epoch(y, m, 1) * DAY_S;
+	*next = utc_days_from_civil(y, m, 1) * DAY_S;
 	return true;
 }
 
-static const char *format_time(int64_t t, char *buf, size_t n)
+/* A time of these files (utc_parse_iso8601; without an offset it is UTC
+ * when utc_default, else an error) in whole seconds: intervals are whole
+ * seconds. Returns 0, or -1 with a reason in why. */
+static int parse_time(const char *s, bool utc_default, int64_t *t, char *why, size_t whylen)
 {
-	time_t tt = (time_t)t;
-	struct tm tm;
+	double v;
 
-	if (!gmtime_r(&tt, &tm) || !strftime(buf, n, "%Y-%m-%dT%H:%M:%SZ", &tm))
-		snprintf(buf, n, "?");
-	return buf;
-}
-
-/* Read exactly n digits. */
-static bool read_digits(const char **s, int n, int *out)
-{
-	int v = 0;
-
-	while (n--) {
-		if (!isdigit((unsigned char)**s))
-			return false;
-		v = v * 10 + (*(*s)++ - '0');
+	if (utc_parse_iso8601(s, utc_default ? 0 : UTC_ZONE_REQUIRED, &v, why, whylen) < 0)
+		return -1;
+	if (v != floor(v)) {
+		snprintf(why, whylen, "a fraction of a second (intervals are whole seconds)");
+		return -1;
 	}
-	*out = v;
-	return true;
-}
-
-/* ISO 8601 as found in these files: YYYY-MM-DD, then optionally T or a space
- * and HH:MM[:SS[.fraction]], then Z or +HH[[:]MM] or -HH[[:]MM]. Without an
- * offset the time is UTC when utc_default, else an error. A fraction must be
- * zero: intervals are whole seconds. */
-static bool parse_time(const char *s, bool utc_default, int64_t *t)
-{
-	int y, mo, d, h = 0, mi = 0, sec = 0, oh = 0, om = 0, sign = 0;
-
-	if (!read_digits(&s, 4, &y) || *s++ != '-' || !read_digits(&s, 2, &mo) ||
-	    *s++ != '-' || !read_digits(&s, 2, &d))
-		return false;
-	if (*s == 'T' || *s == ' ') {
-		s++;
-		if (!read_digits(&s, 2, &h) || *s++ != ':' || !read_digits(&s, 2, &mi))
-			return false;
-		if (*s == ':') {
-			s++;
-			if (!read_digits(&s, 2, &sec))
-				return false;
-			if (*s == '.' || *s == ',') {
-				s++;
-				if (!isdigit((unsigned char)*s))
-					return false;
-				while (*s == '0')
-					s++;
-				if (isdigit((unsigned char)*s))
-					return false;
-			}
-		}
-		if (*s == 'Z' || *s == 'z') {
-			s++;
-			sign = 1;
-		} else if (*s == '+' || *s == '-') {
-			sign = *s++ == '+' ? 1 : -1;
-			if (!read_digits(&s, 2, &oh))
-				return false;
-			if (*s == ':')
-				s++;
-			if (isdigit((unsigned char)*s) && !read_digits(&s, 2, &om))
-				return false;
-		}
-	}
-	if (*s || (!sign && !utc_default))
-		return false;
-	if (y < 1900 || y > 2199 || mo < 1 || mo > 12 || d < 1 ||
-	    d > days_in_month(y, mo) || h > 23 || mi > 59 || sec > 59 || oh > 23 || om > 59)
-		return false;
-	*t = days_since_epoch(y, mo, d) * DAY_S + h * HOUR_S + mi * 60 + sec -
-	     (sign < 0 ? -1 : 1) * (oh * HOUR_S + om * 60);
-	return true;
+	*t = (int64_t)v;
+	return 0;
 }
 
 /* --- fields ------------------------------------------------------------ */
-
-static char *trim(char *s)
-{
-	char *e;
-
-	while (*s == ' ' || *s == '\t')
-		s++;
-	e = s + strlen(s);
-	while (e > s && (e[-1] == ' ' || e[-1] == '\t'))
-		*--e = '\0';
-	return s;
-}
-
-/* Split line, in place, at commas outside double quotes ("" inside quotes is
- * one quote). Fields are trimmed of spaces and tabs. Returns 0, or -1 with a
- * reason in *why. */
-static int split_csv(char *line, char **fields, size_t max, size_t *n,
-		     const char **why)
-{
-	char *r = line, *w, *field;
-
-	*n = 0;
-	for (;;) {
-		if (*n == max) {
-			*why = "more than 64 fields";
-			return -1;
-		}
-		while (*r == ' ' || *r == '\t')
-			r++;
-		field = w = r;
-		if (*r == '"') {
-			for (r++;; r++) {
-				if (!*r) {
-					*why = "a quote that is not closed on the same line";
-					return -1;
-				}
-				if (*r == '"') {
-					if (r[1] != '"')
-						break;
-					r++;
-				}
-				*w++ = *r;
-			}
-			r++;
-			while (*r == ' ' || *r == '\t')
-				r++;
-			if (*r && *r != ',') {
-				*why = "text after a closing quote";
-				return -1;
-			}
-		} else {
-			while (*r && *r != ',')
-				r++;
-			w = r;
-		}
-		fields[(*n)++] = field;
-		if (!*r) {
-			*w = '\0';
-			break;
-		}
-		*w = '\0';
-		r++;
-	}
-	for (size_t i = 0; i < *n; i++)
-		fields[i] = trim(fields[i]);
-	return 0;
-}
 
 /* A header name lowercased, with "₂" (UTF-8 E2 82 82) read as "2". */
 static void normalize_name(const char *in, char *out, size_t n)
@@ -445,12 +282,13 @@ static int read_em_row(struct parser *p, char **fields, unsigned line)
 	double g[2] = { NAN, NAN };
 	int64_t t;
 	int k;
+	char why[128];
 
 	if (!(zone = row_zone(p, fields, line)))
 		return -1;
-	if (!parse_time(when, true, &t)) {
-		fail(p, line, "Datetime (UTC) '%s' is not a time like 2024-01-01 00:00:00",
-		     when);
+	if (parse_time(when, true, &t, why, sizeof(why)) < 0) {
+		fail(p, line, "Datetime (UTC) '%s' is not a time like 2024-01-01 00:00:00: %s",
+		     when, why);
 		return -1;
 	}
 	for (k = 0; k < 2; k++)
@@ -483,25 +321,25 @@ static int read_plain_row(struct parser *p, char **fields, unsigned line)
 	int64_t start, end = NO_END;
 	enum intensity_signal signal = INTENSITY_AVERAGE;
 	enum intensity_scope scope = INTENSITY_LIFECYCLE;
-	char a[32], b[32];
+	char a[32], b[32], why[128];
 
 	if (!(zone = row_zone(p, fields, line)))
 		return -1;
 	cell = fields[p->col_start];
-	if (!parse_time(cell, false, &start)) {
-		fail(p, line, "start '%s' is not a time with a UTC offset like 2026-11-27T10:00:00Z",
-		     cell);
+	if (parse_time(cell, false, &start, why, sizeof(why)) < 0) {
+		fail(p, line, "start '%s' is not a time with a UTC offset like 2026-11-27T10:00:00Z: %s",
+		     cell, why);
 		return -1;
 	}
 	if (p->col_end >= 0 && *(cell = fields[p->col_end])) {
-		if (!parse_time(cell, false, &end)) {
-			fail(p, line, "end '%s' is not a time with a UTC offset like 2026-11-27T11:00:00Z",
-			     cell);
+		if (parse_time(cell, false, &end, why, sizeof(why)) < 0) {
+			fail(p, line, "end '%s' is not a time with a UTC offset like 2026-11-27T11:00:00Z: %s",
+			     cell, why);
 			return -1;
 		}
 		if (end <= start) {
 			fail(p, line, "end %s is not after start %s",
-			     format_time(end, a, sizeof(a)), format_time(start, b, sizeof(b)));
+			     utc_iso8601((double)end, a, sizeof(a)), utc_iso8601((double)start, b, sizeof(b)));
 			return -1;
 		}
 	}
@@ -624,11 +462,11 @@ static int build_series(struct parser *p)
 			continue;
 		if (y->start_s == x->start_s)
 			fail(p, y->line, "zone %s has a second value for %s (the first is on line %u)",
-			     y->zone, format_time(y->start_s, a, sizeof(a)), x->line);
+			     y->zone, utc_iso8601((double)y->start_s, a, sizeof(a)), x->line);
 		else
 			fail(p, y->line, "rows out of order: zone %s at %s comes after %s (line %u); sort the file by time",
-			     y->zone, format_time(y->start_s, a, sizeof(a)),
-			     format_time(x->start_s, b, sizeof(b)), x->line);
+			     y->zone, utc_iso8601((double)y->start_s, a, sizeof(a)),
+			     utc_iso8601((double)x->start_s, b, sizeof(b)), x->line);
 	}
 	if (p->err_line)
 		goto out;
@@ -644,9 +482,9 @@ static int build_series(struct parser *p)
 			x->end_s = y ? y->start_s : last_end(f, x->start_s);
 		else if (y && x->end_s > y->start_s)
 			fail(p, y->line, "zone %s at %s starts before the interval of line %u ends (%s .. %s)",
-			     y->zone, format_time(y->start_s, a, sizeof(a)), x->line,
-			     format_time(x->start_s, b, sizeof(b)),
-			     format_time(x->end_s, c, sizeof(c)));
+			     y->zone, utc_iso8601((double)y->start_s, a, sizeof(a)), x->line,
+			     utc_iso8601((double)x->start_s, b, sizeof(b)),
+			     utc_iso8601((double)x->end_s, c, sizeof(c)));
 	}
 	if (p->err_line)
 		goto out;
@@ -677,34 +515,24 @@ int intensity_csv_parse(FILE *fp, const char *zone, struct intensity_file *f,
 		.col_start = -1, .col_end = -1, .col_value = -1, .col_signal = -1,
 		.col_scope = -1,
 	};
-	char *line = NULL, *text, *fields[MAX_FIELDS];
-	size_t cap = 0, n;
-	ssize_t len;
-	unsigned lineno = 0;
+	struct csv_reader csv;
 	bool header = false;
-	const char *why;
-	int rc = -1;
+	char why[128];
+	int rc = -1, r;
 
 	memset(f, 0, sizeof(*f));
+	csv_init(&csv, fp, CSV_TRIM, MAX_FIELDS);
 	if (errlen)
 		err[0] = '\0';
 	if (zone && !intensity_zone_valid(zone)) {
 		fail(&p, 1, "--zone '%s': a zone id is 1 to 63 letters, digits or - _ . : /", zone);
 		goto out;
 	}
-	while ((len = getline(&line, &cap, fp)) >= 0) {
-		lineno++;
-		while (len > 0 && (line[len - 1] == '\n' || line[len - 1] == '\r'))
-			line[--len] = '\0';
-		text = line;
-		if (lineno == 1 && !strncmp(text, "\xef\xbb\xbf", 3))
-			text += 3;
-		if (!*trim(text))
-			continue;
-		if (split_csv(text, fields, MAX_FIELDS, &n, &why) < 0) {
-			fail(&p, lineno, "%s", why);
-			goto out;
-		}
+	while ((r = csv_read(&csv, why, sizeof(why))) > 0) {
+		char **fields = csv.field;
+		size_t n = csv.n_fields;
+		unsigned lineno = csv.line;
+
 		if (!header) {
 			if (read_header(&p, fields, n, lineno) < 0)
 				goto out;
@@ -723,8 +551,8 @@ int intensity_csv_parse(FILE *fp, const char *zone, struct intensity_file *f,
 			goto out;
 		}
 	}
-	if (ferror(fp)) {
-		fail(&p, lineno + 1, "read error");
+	if (r < 0) {
+		fail(&p, csv.line, "%s", why);
 		goto out;
 	}
 	if (!header) {
@@ -732,14 +560,14 @@ int intensity_csv_parse(FILE *fp, const char *zone, struct intensity_file *f,
 		goto out;
 	}
 	if (!f->n_rows) {
-		fail(&p, lineno, "no data rows after the header");
+		fail(&p, csv.line, "no data rows after the header");
 		goto out;
 	}
 	if (build_series(&p) < 0)
 		goto out;
 	rc = 0;
 out:
-	free(line);
+	csv_free(&csv);
 	if (rc < 0) {
 		*err_line = p.err_line;
 		intensity_file_free(f);

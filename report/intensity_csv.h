@@ -49,8 +49,9 @@ struct intensity_file {
 
 /* Read a whole file from fp and validate it; nothing is kept from a file with
  * an error. The header line (after an optional UTF-8 byte-order mark) picks
- * the format. Lines may end in LF or CRLF; blank lines are skipped; fields
- * may be quoted as in RFC 4180, on one line.
+ * the format. Records are read by csv_read with CSV_TRIM: lines may end in
+ * LF or CRLF; blank lines are skipped; fields may be quoted as in RFC 4180,
+ * on one line; blanks around a field are dropped.
  *
  * zone, when not NULL, is the zone of every row (it overrides the file's).
  *

@@ -7,7 +7,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
+
+#include "utctime.h"
 
 /* Per group (the key expressions of key_sql) of the jobs the filter
  * selects ($1 .. $7 as jobset.c's job_sql) that job_total can add up. A
@@ -141,9 +142,6 @@ static const char stale_fmt[] =
 /* The key of job (read record by record); day is written into buf. */
 static const char *job_key_of(const struct job *job, enum job_key key, char *buf, size_t n)
 {
-	time_t t;
-	struct tm tm;
-
 	switch (key) {
 	case JOB_KEY_USER:
 		return job->rows[0].user;
@@ -152,10 +150,8 @@ static const char *job_key_of(const struct job *job, enum job_key key, char *buf
 	case JOB_KEY_TAG:
 		return job_tag(job);
 	case JOB_KEY_DAY:
-		t = (time_t)floor(job->end_s);
-		if (!gmtime_r(&t, &tm) || !strftime(buf, n, "%Y-%m-%d", &tm))
-			return NULL;
-		return buf;
+		/* The UTC day, as -S and -E read a date. */
+		return strcmp(utc_format(job->end_s, UTC_DATE, buf, n), "?") ? buf : NULL;
 	case JOB_KEY_NONE:
 		break;
 	}

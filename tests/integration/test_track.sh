@@ -21,7 +21,8 @@ golden=$top/tests/golden/track
 sql() { psql -X -q -t -A -v ON_ERROR_STOP=1 "$admin_db" -c "$1"; }
 # 400 g/kWh and PUE 1.5: 1 kWh of IT energy is 1.5 kWh facility, 0.6 kg CO2e.
 printf '[site]\npue = 1.5\nintensity = 400\n[database]\nconninfo = %s\n' "$admin_db" > "$confdir/report.conf"
-# Times without a zone are local to sacct and to -S/-E: make them UTC.
+# -S and -E read times in UTC whatever TZ says (checked below under other
+# zones); TZ=UTC keeps the rest of the test free of the machine's zone.
 export TZ=UTC
 cr() { "$report" --config "$confdir/report.conf" "$@"; }
 lit() { [ "$1" = - ] && echo NULL || echo "'$1'"; }
@@ -68,7 +69,7 @@ compare() {
 	fi
 }
 
-echo "1..58"
+echo "1..71"
 check_db_init "$admin_db"
 #   job step  user  project tag  start (UTC)        h  CPU  GPU kWh/h  CPU s
 put 101 batch alice astro  run1 2026-03-02T08:00:00 2  1.0  0    28800
@@ -176,6 +177,46 @@ out=$(cr track -S yesterdayish 2>&1)
 rc=$?
 check "-S with a time that is none: exit 2 and the forms to type" \
 	eval '[ $rc = 2 ] && grep -q "now-7days" <<<"$out"'
+
+# --- -S and -E: sacct's forms, UTC days, the days of --by day --------------------------
+day_groups() { jq -r '[.groups[] | .group + "=" + (.jobs | tostring)] | join(" ")'; }
+for zone in Asia/Tokyo America/Los_Angeles; do
+	out=$(TZ=$zone cr summary --by day -S 2026-03-04 -E 2026-03-05 --json | day_groups)
+	check "TZ=$zone, --by day -S 2026-03-04 -E 2026-03-05: the UTC day of 4 March, no job of 3 or 5 March ($out)" \
+		test "$out" = "2026-03-04=3"
+done
+# Each day of --by day, selected with -S DAY -E DAY+1, holds the same jobs
+# in its group, and nothing before it.
+full=$(TZ=Asia/Tokyo cr summary --by day --json)
+agree=yes
+for d in $(jq -r '.groups[].group' <<<"$full"); do
+	w=$(TZ=Asia/Tokyo cr summary --by day -S "$d" -E "$(date -u -d "$d + 1 day" +%F)" --json)
+	group() { jq -r --arg d "$d" '.groups[] | select(.group == $d) | .jobs' <<<"$1"; }
+	if [ "$(group "$w")" != "$(group "$full")" ] || [ "$(jq -r '.groups[0].group' <<<"$w")" != "$d" ]; then
+		agree="no: $d: $(day_groups <<<"$w")"
+	fi
+done
+check "TZ=Asia/Tokyo: every day of --by day ($(day_groups <<<"$full")) is the group of that day under -S DAY -E DAY+1 ($agree)" \
+	test "$agree" = yes
+check "-S 2026-03-04T10:00+09:00 -E 2026-03-05: a zone written is taken (01:00 UTC: 105, 106, 107)" \
+	test "$(TZ=America/Los_Angeles jobs_of -S 2026-03-04T10:00+09:00 -E 2026-03-05)" = 3
+check "TZ=Asia/Tokyo -S 2026-03-04T10:00 -E 2026-03-05: 10:00 UTC (106, 107)" \
+	test "$(TZ=Asia/Tokyo jobs_of -S 2026-03-04T10:00 -E 2026-03-05)" = 2
+check "sacct's forms: -S 03/04/26 -E 030526, the jobs that ran on 4 March (105, 106, 107)" \
+	test "$(jobs_of -S 03/04/26 -E 030526)" = 3
+out=$(cr summary --by user -E 11/01 --json 2>&1)
+rc=$?
+check "sacct's -E 11/01 (1 November of this year or the last): exit $rc, all 8 jobs, which ran in March 2026" \
+	eval '[ $rc = 0 ] && [ "$(jq -r .total.jobs <<<"$out")" = 8 ]'
+for bad in 2026-02-31 2026-13-01 2026-03-04T24:00 02/30 2026-03-04x; do
+	out=$(cr summary --by day -S "$bad" 2>&1)
+	rc=$?
+	check "-S $bad: refused, exit 2, saying why and the forms to use ($out)" \
+		eval '[ $rc = 2 ] && grep -q "carbon-report: -S '"'$bad'"': .*; give a time in UTC such as 2026-11-01, 2026-11-01T08:00, 11/01 or now-7days" <<<"$out"'
+done
+out=$(cr summary --by day -S 2026-02-31 2>&1)
+check "-S 2026-02-31 is not 3 March: 'day 31 is not in February 2026 (1 to 28)'" \
+	grep -q "day 31 is not in February 2026 (1 to 28)" <<<"$out"
 
 # --- stored carbon that does not apply ------------------------------------------------------
 # New intensity or PUE data moves the generation on (here by hand, as an

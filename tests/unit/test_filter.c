@@ -1,10 +1,12 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
-/* sacct's time forms and the filter options of the report commands. */
+/* The filter options of the report commands (the time forms of -S and -E:
+ * test_utctime). */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -12,47 +14,55 @@
 
 #include "filter.h"
 
-#define NOW 1795795200.0	/* 2026-11-27T16:00:00Z */
-
-static void test_times(void **state)
+/* sacct -j's lists: job numbers, each once. */
+static void test_job_ids(void **state)
 {
 	static const struct {
-		const char *text;
-		double want;
-	} ok[] = {
-		{ "2026-11-01", 1793491200.0 },
-		{ "2026-11-01T08:00", 1793491200.0 + 8 * 3600 },
-		{ "2026-11-01T08:00:30", 1793491200.0 + 8 * 3600 + 30 },
-		{ "2026-11-01 08:00", 1793491200.0 + 8 * 3600 },
-		{ "2026-11-01T08:00Z", 1793491200.0 + 8 * 3600 },
-		{ "2026-11-01T10:00+02:00", 1793491200.0 + 8 * 3600 },
-		{ "now", NOW },
-		{ "now-7days", NOW - 7 * 86400 },
-		{ "now-3hours", NOW - 3 * 3600 },
-		{ "now+1hour", NOW + 3600 },
-		{ "now-30minutes", NOW - 1800 },
-		{ "now-2weeks", NOW - 14 * 86400 },
-		{ "now-90", NOW - 90 },
-		{ "today", NOW - 16 * 3600 },
-		{ "midnight-1day", NOW - 40 * 3600 },
+		const char *list;
+		const char *want;	/* the ids, or the item refused in brackets */
+	} cases[] = {
+		{ "4242", "4242" },
+		{ "4242,4243", "4242 4243" },
+		{ "4243,4242,4243", "4243 4242" },
+		{ " 7 , 8 ", "7 8" },
+		{ "9223372036854775807", "9223372036854775807" },
+		{ "9223372036854775808", "[9223372036854775808]" },
+		{ "4242-4245", "[4242-4245]" },
+		{ "42x", "[42x]" },
+		{ "1,,2", "[]" },
+		{ "4242,", "[]" },
+		{ "", "[]" },
+		{ "-1", "[-1]" },
+		{ "4242.0", "[4242.0]" },
 	};
-	static const char *const bad[] = {
-		"", "yesterday", "2026-13-01", "2026-11-01T25:00", "2026-11", "26-11-01",
-		"now-7fortnights", "now-", "2026-11-01T08", "2026-11-01x",
-	};
-	size_t i;
-	double t;
+	long long *ids = NULL;
+	size_t n, cap = 0, i, k, len, used;
+	const char *bad;
+	char got[128];
 
 	(void)state;
-	for (i = 0; i < sizeof(ok) / sizeof(ok[0]); i++) {
-		if (parse_time(ok[i].text, NOW, &t) != 0)
-			fail_msg("'%s' refused", ok[i].text);
-		if (fabs(t - ok[i].want) > 1e-6)
-			fail_msg("'%s': %.0f, want %.0f", ok[i].text, t, ok[i].want);
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		n = 0;
+		used = 0;
+		got[0] = '\0';
+		if (job_ids_add(cases[i].list, &ids, &n, &cap, &bad, &len) == 0)
+			for (k = 0; k < n; k++)
+				used += (size_t)snprintf(got + used, sizeof(got) - used, "%s%lld",
+							 k ? " " : "", ids[k]);
+		else
+			snprintf(got, sizeof(got), "[%.*s]", (int)len, bad);
+		if (strcmp(got, cases[i].want))
+			fail_msg("'%s': %s, want %s", cases[i].list, got, cases[i].want);
 	}
-	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
-		if (parse_time(bad[i], NOW, &t) == 0)
-			fail_msg("'%s' accepted", bad[i]);
+	/* Ids already there stay, new ones are added, the array grows. */
+	n = 0;
+	for (i = 0; i < 100; i++) {
+		snprintf(got, sizeof(got), "%zu,%zu", i, i / 2);
+		assert_int_equal(job_ids_add(got, &ids, &n, &cap, &bad, &len), 0);
+	}
+	assert_int_equal(n, 100);
+	assert_true(cap >= 100 && ids[99] == 99);
+	free(ids);
 }
 
 static void test_options(void **state)
@@ -66,12 +76,17 @@ static void test_options(void **state)
 	assert_int_equal(filter_option(&a, 'j', "7"), 1);
 	assert_int_equal(a.f.n_ids, 3);
 	assert_true(a.f.ids[2] == 7);
+	assert_int_equal(filter_option(&a, 'j', "4243"), 1);	/* once */
+	assert_int_equal(a.f.n_ids, 3);
 	assert_int_equal(filter_option(&a, 'j', "42x"), -1);
 	assert_int_equal(filter_option(&a, 'A', "neuclir"), 1);
 	assert_int_equal(filter_option(&a, 't', "bad tag"), -1);
 	assert_int_equal(filter_option(&a, 'S', "2026-11-01"), 1);
+	assert_true(a.f.start_s == 1793491200.0);	/* UTC, whatever TZ says */
 	assert_int_equal(filter_option(&a, 'E', "2026-10-01"), -1);	/* before -S */
 	assert_int_equal(filter_option(&a, 'S', "whenever"), -1);
+	assert_int_equal(filter_option(&a, 'S', "2026-02-31"), -1);	/* not 03-03 */
+	assert_true(a.f.start_s == 1793491200.0);
 	assert_int_equal(filter_option(&a, 'x', "?"), 0);
 	assert_true(filter_any(&a));
 	filter_free(&a);
@@ -80,11 +95,11 @@ static void test_options(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_times),
+		cmocka_unit_test(test_job_ids),
 		cmocka_unit_test(test_options),
 	};
 
-	setenv("TZ", "UTC", 1);
+	setenv("TZ", "Asia/Tokyo", 1);
 	tzset();
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

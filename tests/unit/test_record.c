@@ -71,24 +71,6 @@ static void test_step_names(void **state)
 	assert_string_equal(step_id_name(17, buf, sizeof(buf)), "17");
 }
 
-static void test_utc(void **state)
-{
-	char buf[32];
-
-	(void)state;
-	assert_string_equal(utc_iso8601(0, buf, sizeof(buf)), "1970-01-01T00:00:00Z");
-	/* 2026-11-27T10:00:00Z, with a fraction that must not round up */
-	assert_string_equal(utc_iso8601(1795773600.9, buf, sizeof(buf)),
-			    "2026-11-27T10:00:00Z");
-	/* no date for what is not a time (found by fuzz_label) */
-	assert_string_equal(utc_iso8601(NAN, buf, sizeof(buf)), "?");
-	assert_string_equal(utc_iso8601(INFINITY, buf, sizeof(buf)), "?");
-	assert_string_equal(utc_iso8601(5.26521e+170, buf, sizeof(buf)), "?");
-	assert_string_equal(utc_timestamp_us(1795773600.25, buf, sizeof(buf)),
-			    "2026-11-27 10:00:00.250000+00");
-	assert_string_equal(utc_timestamp_us(-INFINITY, buf, sizeof(buf)), "?");
-}
-
 /* Energy over an interval is cut at UTC hour boundaries, in proportion. */
 static void test_hours(void **state)
 {
@@ -226,7 +208,6 @@ int main(void)
 		cmocka_unit_test(test_labels),
 		cmocka_unit_test(test_label_reasons),
 		cmocka_unit_test(test_step_names),
-		cmocka_unit_test(test_utc),
 		cmocka_unit_test(test_hours),
 		cmocka_unit_test(test_exit_worse),
 		cmocka_unit_test(test_text_is_safe),
