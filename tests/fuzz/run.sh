@@ -22,6 +22,7 @@ fuzzers=(
 	"fuzz_conf:tests/fuzz/fuzz_conf.c lib/conf.c"
 	"fuzz_label:tests/fuzz/fuzz_label.c lib/record.c"
 	"fuzz_spool:tests/fuzz/fuzz_spool.c lib/spool.c lib/record.c lib/record_fields.c lib/conf.c lib/energy.c"
+	"fuzz_sacct:tests/fuzz/fuzz_sacct.c report/sacct.c report/filter.c lib/record.c"
 )
 # What the lib/ sources include and link against (pkg-config names).
 pkgs=(inih libpq)
@@ -32,7 +33,7 @@ seconds=${FUZZ_SECONDS:-20}
 cc=${CLANG:-clang}
 # shellcheck disable=SC2054  # the commas belong to -fsanitize's list
 flags=(-g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all
-	-fno-omit-frame-pointer -Wall -Wextra -Wno-unused-parameter -Ilib)
+	-fno-omit-frame-pointer -Wall -Wextra -Wno-unused-parameter -Ilib -Ireport)
 
 if [ $# -gt 0 ]; then
 	wanted=" $* "
