@@ -161,20 +161,20 @@ static const char *find_components(const char *path, const char *needle)
  * naming the job gives the prefix; freezer is preferred as Slurm always
  * creates it with proctrack/cgroup. A hybrid host also has a "0::" line,
  * for systemd, which v1 lines therefore take precedence over. */
-static void find_slurm_cgroup(struct cputime_scope *s, const char *proc_root,
-			      uint32_t job_id, uint32_t uid)
+enum cputime_source cputime_slurm_cgroup(const char *proc_root, pid_t stepd_pid,
+					 uint32_t job_id, uint32_t uid, char *prefix, size_t n)
 {
 	char path[CPUTIME_PATH_MAX], line[1024], v1_needle[64], v2_needle[32];
-	char v1_prefix[sizeof(s->prefix)] = "", v2_prefix[sizeof(s->prefix)] = "";
+	char v1_prefix[CPUTIME_PREFIX_MAX] = "", v2_prefix[CPUTIME_PREFIX_MAX] = "";
 	bool v1 = false, v1_freezer = false, v2 = false;
 	FILE *fp;
 
-	snprintf(path, sizeof(path), "%s/%d/cgroup", proc_root, (int)s->stepd_pid);
+	snprintf(path, sizeof(path), "%s/%d/cgroup", proc_root, (int)stepd_pid);
 	snprintf(v1_needle, sizeof(v1_needle), "/uid_%u/job_%u", uid, job_id);
 	snprintf(v2_needle, sizeof(v2_needle), "/job_%u", job_id);
 	fp = fopen(path, "re");
 	if (!fp)
-		return;
+		return CPUTIME_PROC;
 	while (fgets(line, sizeof(line), fp)) {
 		char *ctl, *cg;
 		const char *hit;
@@ -213,12 +213,23 @@ static void find_slurm_cgroup(struct cputime_scope *s, const char *proc_root,
 		}
 	}
 	fclose(fp);
-	if (v1) {
-		s->hier = CPUTIME_CGROUP_V1;
-		memcpy(s->prefix, v1_prefix, sizeof(s->prefix));
-	} else if (v2) {
-		s->hier = CPUTIME_CGROUP_V2;
-		memcpy(s->prefix, v2_prefix, sizeof(s->prefix));
+	if ((v1 || v2) && n && strlen(v1 ? v1_prefix : v2_prefix) < n) {
+		strcpy(prefix, v1 ? v1_prefix : v2_prefix);
+		return v1 ? CPUTIME_CGROUP_V1 : CPUTIME_CGROUP_V2;
+	}
+	return CPUTIME_PROC;
+}
+
+static void find_slurm_cgroup(struct cputime_scope *s, const char *proc_root,
+			      uint32_t job_id, uint32_t uid)
+{
+	char prefix[sizeof(s->prefix)];
+	enum cputime_source hier = cputime_slurm_cgroup(proc_root, s->stepd_pid, job_id, uid,
+							prefix, sizeof(prefix));
+
+	if (hier != CPUTIME_PROC) {
+		s->hier = hier;
+		memcpy(s->prefix, prefix, sizeof(s->prefix));
 	}
 }
 

@@ -24,6 +24,7 @@ enum cputime_source {
 const char *cputime_source_name(enum cputime_source src);
 
 #define CPUTIME_PATH_MAX 512
+#define CPUTIME_PREFIX_MAX 256
 #define CPUTIME_SCAN_MAX 8192	/* processes the /proc fallback can look at */
 
 /* One counter file, opened when it first exists and kept open. */
@@ -36,7 +37,7 @@ struct cputime_file {
 /* The fields are the module's; callers read only hier and prefix (to log). */
 struct cputime_scope {
 	enum cputime_source hier;	/* what cputime_open found: V1, V2 or PROC */
-	char prefix[256];		/* the Slurm part of the cgroup path:
+	char prefix[CPUTIME_PREFIX_MAX];	/* the Slurm part of the cgroup path:
 					 * "/slurm", "/slurm_vm",
 					 * "/system.slice/slurmstepd.scope" */
 	pid_t stepd_pid;
@@ -116,6 +117,15 @@ int cputime_read(struct cputime_scope *s, struct cputime_sample *out);
 /* Close what cputime_open and cputime_read opened; s may then be opened
  * again. Safe on a scope that failed to open. */
 void cputime_close(struct cputime_scope *s);
+
+/* Where Slurm keeps the cgroups of job job_id of user uid, as cputime_open
+ * learns it from <proc_root>/<stepd_pid>/cgroup (root's file; see
+ * cputime_open): CPUTIME_CGROUP_V1 or CPUTIME_CGROUP_V2 with Slurm's
+ * prefix ("/slurm_<node>", "/system.slice/slurmstepd.scope") in prefix
+ * (size n), or CPUTIME_PROC (prefix untouched) when slurmstepd is in no
+ * cgroup of the job. */
+enum cputime_source cputime_slurm_cgroup(const char *proc_root, pid_t stepd_pid,
+					 uint32_t job_id, uint32_t uid, char *prefix, size_t n);
 
 /* Number of CPUs online: the "cpuN" lines of <proc_root>/stat. Returns 0 when
  * the file cannot be read. */

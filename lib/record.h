@@ -62,6 +62,10 @@ struct step_record {
 	bool has_exit;		/* false: no task's end was seen (NULL) */
 	int exit_status;	/* the worst task's wait(2) status: see
 				 * exit_status_worse() */
+	/* Since migration 016: processes of the step the kernel's OOM killer
+	 * killed, as the step's memory cgroup counted them (cgroup_oom.h);
+	 * 0: none counted, or no memory cgroup to count in (NULL). */
+	uint32_t oom_kills;
 	uint32_t n_hours;
 	struct hour_bucket hours[RECORD_MAX_HOURS];	/* job_j by UTC hour */
 };

@@ -52,6 +52,7 @@ const struct record_field record_fields[] = {
 	F("gpus",	"gpus",		RF_U32,	  gpus,			"",	   RG_HW,     0,	     RR_NUMBER),
 	F("exit_status", "exit_status",	RF_INT,	  exit_status,		"",	   RG_EXIT,   0,	     RR_WAIT_STATUS),
 	F("job_start",	"job_start",	RF_TIME,  job_start_s,		"seconds", RG_ALWAYS, RF_OPTIONAL | RF_ZERO_NULL, RR_NUMBER),
+	F("oom_kills",	"oom_kills",	RF_U32,	  oom_kills,		"",	   RG_ALWAYS, RF_OPTIONAL | RF_ZERO_NULL, RR_NUMBER),
 };
 const size_t record_field_count = sizeof(record_fields) / sizeof(record_fields[0]);
 _Static_assert(sizeof(record_fields) / sizeof(record_fields[0]) < RECORD_FIELD_MAX,

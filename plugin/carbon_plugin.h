@@ -34,6 +34,9 @@ struct plugin_context {
 	bool exit_seen;
 	int exit_status;
 	bool exit_item_failed;	/* logged once */
+	/* The most OOM kills the step's memory cgroup counted at a task's
+	 * end (cgroup_oom.h); -1: none read. Main thread only. */
+	long long oom_kills;
 	/* From slurm.conf, for choosing the step that writes the job's records
 	 * on this node (see step_writes_job()). */
 	bool job_has_extern;	/* PrologFlags=Contain (or X11): an extern step */

@@ -18,6 +18,7 @@
 #include <unistd.h>
 
 #include "carbon_plugin.h"
+#include "cgroup_oom.h"
 #include "job_start.h"
 #include "rangelist.h"
 #include "spool.h"
@@ -380,6 +381,7 @@ int carbon_stepd_post_opt(spank_t sp)
 	if (sampler_start(&carbon_ctx.sampler, &carbon_ctx.meter, interval) < 0)
 		slurm_error("carbon: job %u step %s: cannot start the sampler thread (%m); energy is taken from the first and last readings only",
 			    carbon_ctx.rec.job_id, carbon_ctx.rec.step);
+	carbon_ctx.oom_kills = -1;
 	carbon_ctx.measuring = true;
 	return 0;
 }
@@ -500,8 +502,27 @@ static bool step_writes_job(const struct step_record *r)
 	return !step_present(r, STEP_ID_BATCH);
 }
 
+/* The OOM kills the step's memory cgroup has counted so far, kept in
+ * carbon_ctx.oom_kills: from root's files, found by Slurm's items (job id,
+ * uid, step) and slurmstepd's own cgroups, never by the job's environment.
+ * Slurm removes the step's cgroups before the exit callback: read while a
+ * task ends. */
+static void note_oom_kills(const struct step_record *r)
+{
+	char prefix[CPUTIME_PREFIX_MAX];
+	enum cputime_source hier = cputime_slurm_cgroup(CPUTIME_PROC_ROOT, getpid(), r->job_id,
+							r->uid, prefix, sizeof(prefix));
+	long long kills;
+
+	if (hier == CPUTIME_PROC)
+		return;
+	kills = cgroup_oom_kills(CPUTIME_CGROUP_ROOT, hier, prefix, r->uid, r->job_id, r->step);
+	if (kills > carbon_ctx.oom_kills)
+		carbon_ctx.oom_kills = kills;
+}
+
 /* One task of the step ended (slurmstepd, as root, after its wait()): keep
- * the worst status. The extern step's only task is Slurm's own placeholder,
+ * the worst status and the OOM kills so far. The extern step's only task is Slurm's own placeholder,
  * killed when the job ends: it says nothing of how the job went. */
 int carbon_stepd_task_exit(spank_t sp)
 {
@@ -509,6 +530,7 @@ int carbon_stepd_task_exit(spank_t sp)
 
 	if (!carbon_ctx.measuring || !strcmp(carbon_ctx.rec.step, "extern"))
 		return 0;
+	note_oom_kills(&carbon_ctx.rec);
 	if (spank_get_item(sp, S_TASK_EXIT_STATUS, &status) != ESPANK_SUCCESS) {
 		if (!carbon_ctx.exit_item_failed)
 			slurm_error("carbon: job %u step %s: slurmstepd gave no task exit status; the record's exit status may be unknown",
@@ -583,6 +605,11 @@ int carbon_stepd_exit(spank_t sp)
 	r->partial = false;
 	r->has_exit = carbon_ctx.exit_seen;
 	r->exit_status = carbon_ctx.exit_seen ? carbon_ctx.exit_status : 0;
+	if (strcmp(r->step, "extern"))
+		note_oom_kills(r);	/* where the cgroup is still there */
+	r->oom_kills = carbon_ctx.oom_kills <= 0 ? 0 :
+		       carbon_ctx.oom_kills > UINT32_MAX ? UINT32_MAX :
+		       (uint32_t)carbon_ctx.oom_kills;
 
 	/* Every record goes to the node's spool first: an fsync'd append, no
 	 * connection. Only where the spool fails is the record written alone. */

@@ -27,12 +27,14 @@ static const char bootstrap_sql[] =
 
 static void usage(FILE *fp)
 {
-	fputs("Usage: carbon-report db init|upgrade|status\n"
+	fputs("Usage: carbon-report db init|upgrade|status|sync-states\n"
 	      "  init, upgrade  apply every migration the database lacks, each in its\n"
 	      "                 own transaction (needs a role that may create roles),\n"
 	      "                 then load the annual intensities of data/\n"
 	      "  status         list the migrations, applied or pending, and count\n"
-	      "                 the annual intensities by kind\n",
+	      "                 the annual intensities by kind\n"
+	      "  sync-states    store the states Slurm's accounting gives ended jobs\n"
+	      "                 (sacct; 'carbon-report db sync-states --help')\n",
 	      fp);
 }
 
@@ -531,6 +533,11 @@ int cmd_db(struct report_env *env, int argc, char **argv)
 	const char *action;
 	PGconn *conn = NULL;
 
+	/* sync-states has options of its own. */
+	for (c = 1; c < argc && argv[c][0] == '-' && strcmp(argv[c], "--"); c++)
+		;
+	if (c < argc && !strcmp(argv[c], "sync-states"))
+		return cmd_db_sync_states(env, argc - c, argv + c);
 	optind = 1;
 	while ((c = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
 		switch (c) {

@@ -145,6 +145,9 @@ static void json_job(struct json_writer *w, const struct job *job,
 		       job->it_kwh - job->estimated_kwh <= 1e-11 ? 1.0 :
 		       fmin(1.0, job->estimated_kwh / job->it_kwh));
 	json_kv_string(w, "state", job_state_name(job->state));
+	/* accounting: Slurm's (sql/016, db sync-states); records: the
+	 * records' exit statuses and OOM kills. */
+	json_kv_string(w, "state_source", job_state_source_name(job->state_source));
 
 	json_key(w, "steps");
 	json_begin_array(w);
@@ -200,6 +203,8 @@ static void json_job(struct json_writer *w, const struct job *job,
 		else
 			json_kv_null(w, "gpus");
 		json_end_object(w);
+		/* sql/016: the step's processes the OOM killer killed. */
+		json_kv_int(w, "oom_kills", r->oom_kills);
 		/* sql/012: how the step's worst task ended; null where no
 		 * record says (the extern step, older plugins). */
 		if (r->has_exit) {

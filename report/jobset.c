@@ -110,7 +110,7 @@ static int parse_rows(const PGresult *res, struct step_row *rows)
 	    c_split = PQfnumber(res, "split"), c_notes = PQfnumber(res, "notes"),
 	    c_cpu_model = PQfnumber(res, "cpu_model"), c_alloc_cpus = PQfnumber(res, "alloc_cpus"),
 	    c_gpu_model = PQfnumber(res, "gpu_model"), c_gpus = PQfnumber(res, "gpus"),
-	    c_exit = PQfnumber(res, "exit_status");
+	    c_exit = PQfnumber(res, "exit_status"), c_oom = PQfnumber(res, "oom_kills");
 	static const char *const job_col[DOMAIN_COUNT] = {
 		[DOMAIN_CPU] = "job_cpu_j",
 		[DOMAIN_DRAM] = "job_dram_j",
@@ -130,7 +130,7 @@ static int parse_rows(const PGresult *res, struct step_row *rows)
 	    c_project < 0 || c_tag < 0 || c_start < 0 || c_end < 0 ||
 	    c_samples < 0 || c_method < 0 || c_partial < 0 || c_est < 0 ||
 	    c_cpu_time < 0 || c_split < 0 || c_notes < 0 || c_cpu_model < 0 ||
-	    c_alloc_cpus < 0 || c_gpu_model < 0 || c_gpus < 0 || c_exit < 0)
+	    c_alloc_cpus < 0 || c_gpu_model < 0 || c_gpus < 0 || c_exit < 0 || c_oom < 0)
 		goto bad;
 
 	for (i = 0; i < n; i++) {
@@ -174,6 +174,8 @@ static int parse_rows(const PGresult *res, struct step_row *rows)
 			  strtol(PQgetvalue(res, i, c_gpus), NULL, 10);
 		r->has_exit = !PQgetisnull(res, i, c_exit);
 		r->exit_status = r->has_exit ? atoi(PQgetvalue(res, i, c_exit)) : 0;
+		r->oom_kills = PQgetisnull(res, i, c_oom) ? 0 :
+			       strtoll(PQgetvalue(res, i, c_oom), NULL, 10);
 	}
 	return 0;
 bad:
@@ -433,6 +435,59 @@ static int job_carbon(PGconn *conn, struct job *jobs, size_t n_jobs, const char 
 	return 0;
 }
 
+/* The states Slurm's accounting gave the job instances (sql/016), in job
+ * order; the instance's start is a whole second in both tables. */
+static const char states_sql[] =
+	"SELECT job_id, cluster, extract(epoch FROM job_start)::float8, state"
+	" FROM carbon.job_state"
+	" WHERE job_id = ANY($1::bigint[]) AND ($2::text IS NULL OR cluster = $2::text)"
+	" ORDER BY job_id, cluster, job_start";
+
+/* Set the state of each of jobs[0..n_jobs-1] that accounting knows. A
+ * database without sql/016 knows none. Returns 0, or -1 after printing
+ * why. */
+static int job_states_from_accounting(PGconn *conn, struct job *jobs, size_t n_jobs,
+				      const char *ids, const char *cluster)
+{
+	const char *params[2] = { ids, cluster };
+	PGresult *res = PQexecParams(conn, states_sql, 2, NULL, params, NULL, NULL, 0);
+	const char *sqlstate;
+	size_t j = 0;
+	int r, n, rc = -1;
+
+	if (PQresultStatus(res) != PGRES_TUPLES_OK) {
+		sqlstate = PQresultErrorField(res, PG_DIAG_SQLSTATE);
+		if (sqlstate && !strcmp(sqlstate, "42P01")) {
+			rc = 0;	/* no carbon.job_state: a schema before 016 */
+			goto out;
+		}
+		report_sql_error("cannot read carbon.job_state", res);
+		goto out;
+	}
+	n = PQntuples(res);
+	for (r = 0; r < n; r++) {
+		long long id = strtoll(PQgetvalue(res, r, 0), NULL, 10);
+		const char *cl = PQgetvalue(res, r, 1);
+		double at = strtod(PQgetvalue(res, r, 2), NULL);
+		enum job_state state;
+
+		while (j < n_jobs && job_cmp(&jobs[j], id, cl, at) < 0)
+			j++;
+		if (j == n_jobs)
+			break;
+		if (job_cmp(&jobs[j], id, cl, at) > 0)
+			continue;	/* an instance the filter left out */
+		if (!job_state_from_name(PQgetvalue(res, r, 3), &state))
+			continue;	/* a state of a later version */
+		jobs[j].state = state;
+		jobs[j].state_source = JOB_STATE_FROM_ACCOUNTING;
+	}
+	rc = 0;
+out:
+	PQclear(res);
+	return rc;
+}
+
 /* "{1,2,3}" of the jobs' ids, for hours_sql. */
 static char *jobs_id_array(const struct jobset *set)
 {
@@ -510,10 +565,13 @@ int jobset_load(PGconn *conn, const struct job_filter *f, const struct report_en
 		if (job_total(&set->jobs[i]) < 0)
 			goto nomem;
 		set->jobs[i].state = job_state_of(&set->jobs[i]);
+		set->jobs[i].state_source = JOB_STATE_FROM_RECORDS;
 	}
 	all_ids = jobs_id_array(set);
 	if (!all_ids)
 		goto nomem;
+	if (set->n && job_states_from_accounting(conn, set->jobs, set->n, all_ids, f->cluster) < 0)
+		goto out;
 	if (set->n && job_carbon(conn, set->jobs, set->n, all_ids, f->cluster, env, &set->data) < 0)
 		goto out;
 	rc = 0;
@@ -654,20 +712,50 @@ enum job_state job_state_of(const struct job *job)
 		if (rank > worst)
 			worst = rank;
 	}
+	/* Killed for its memory, whatever its tasks' statuses say: the batch
+	 * script may go on after one of its processes was killed, and Slurm
+	 * still calls the job out of memory. */
+	for (i = 0; i < job->n; i++)
+		if (job->rows[i].oom_kills > 0)
+			return JOB_OUT_OF_MEMORY;
 	return of_rank[batch ? batch : worst];
+}
+
+static const char *const state_names[JOB_STATE_COUNT] = {
+	[JOB_UNKNOWN] = "unknown",
+	[JOB_COMPLETED] = "completed",
+	[JOB_FAILED] = "failed",
+	[JOB_CANCELLED] = "cancelled",
+	[JOB_TIMEOUT] = "timeout",
+	[JOB_OUT_OF_MEMORY] = "out_of_memory",
+	[JOB_NODE_FAIL] = "node_fail",
+	[JOB_PREEMPTED] = "preempted",
+};
+
+bool job_state_from_name(const char *name, enum job_state *state)
+{
+	int i;
+
+	for (i = 0; i < JOB_STATE_COUNT; i++) {
+		if (!strcmp(state_names[i], name)) {
+			*state = (enum job_state)i;
+			return true;
+		}
+	}
+	return false;
+}
+
+bool job_state_unsuccessful(enum job_state state)
+{
+	return state != JOB_UNKNOWN && state != JOB_COMPLETED && state < JOB_STATE_COUNT;
+}
+
+const char *job_state_source_name(enum job_state_source source)
+{
+	return source == JOB_STATE_FROM_ACCOUNTING ? "accounting" : "records";
 }
 
 const char *job_state_name(enum job_state state)
 {
-	switch (state) {
-	case JOB_COMPLETED:
-		return "completed";
-	case JOB_FAILED:
-		return "failed";
-	case JOB_CANCELLED:
-		return "cancelled";
-	case JOB_UNKNOWN:
-	default:
-		return "unknown";
-	}
+	return (unsigned)state < JOB_STATE_COUNT ? state_names[state] : "unknown";
 }

@@ -46,13 +46,27 @@ struct step_row {
 	 * the node; has_exit false where no record says (NULL). */
 	bool has_exit;
 	int exit_status;
+	/* Since migration 016: the step's processes the OOM killer killed,
+	 * as its memory cgroup counted them; 0 also where none was counted. */
+	long long oom_kills;
 };
 
-/* How a job ended, from its records (sql/012): the batch step's status
- * where it has one, else the worst of its steps'. completed: exit 0;
- * failed: a non-zero exit code; cancelled: ended by a signal (scancel, the
- * time limit, a kill, the out-of-memory killer); unknown: no record says. */
-enum job_state { JOB_UNKNOWN, JOB_COMPLETED, JOB_FAILED, JOB_CANCELLED, JOB_STATE_COUNT };
+/* How a job ended. Where Slurm's accounting gave it (sql/016
+ * carbon.job_state, `carbon-report db sync-states`), Slurm's state of the
+ * job instance. Otherwise from its records: out_of_memory where a record
+ * counts an OOM kill (sql/016 oom_kills); else the batch step's exit
+ * status where it has one, else the worst of its steps' (sql/012):
+ * completed: exit 0; failed: a non-zero exit code; cancelled: ended by a
+ * signal (scancel, the time limit, a kill); unknown: no record says.
+ * timeout, node_fail and preempted come only from accounting. */
+enum job_state {
+	JOB_UNKNOWN, JOB_COMPLETED, JOB_FAILED, JOB_CANCELLED,
+	JOB_TIMEOUT, JOB_OUT_OF_MEMORY, JOB_NODE_FAIL, JOB_PREEMPTED,
+	JOB_STATE_COUNT
+};
+
+/* Where a job's state came from. */
+enum job_state_source { JOB_STATE_FROM_RECORDS, JOB_STATE_FROM_ACCOUNTING };
 
 /* Where a job's carbon intensity comes from: the one source of all of its
  * hours, or "mixed" (then g_per_kwh is the energy-weighted mean). */
@@ -92,7 +106,8 @@ struct job {
 	double it_hours_kwh;	/* of it_kwh, in hour buckets */
 	struct intensity in;
 	bool have_source;	/* in holds the first source seen */
-	enum job_state state;	/* job_state_of() */
+	enum job_state state;	/* accounting's, else job_state_of() */
+	enum job_state_source state_source;
 };
 
 /* Which jobs: every field is a condition; NULL / 0 / NaN: any. */
@@ -142,9 +157,21 @@ double windows_union_s(double (*w)[2], size_t n);
  * the same for carbon.job_total.gpu_s). */
 double job_gpu_s(const struct job *job);
 
-/* How job ended (see enum job_state), and the state's name: "completed",
- * "failed", "cancelled", "unknown". */
+/* How job ended by its records (see enum job_state), and the state's name:
+ * "completed", "failed", "cancelled", "timeout", "out_of_memory",
+ * "node_fail", "preempted", "unknown" (the spelling of `job --json` and of
+ * carbon.job_state). */
 enum job_state job_state_of(const struct job *job);
 const char *job_state_name(enum job_state state);
+
+/* The state whose job_state_name() is name; false when there is none. */
+bool job_state_from_name(const char *name, enum job_state *state);
+
+/* Did the job end otherwise than completed (and is it known)? What a
+ * statement counts as "failed or cancelled". */
+bool job_state_unsuccessful(enum job_state state);
+
+/* "accounting" or "records". */
+const char *job_state_source_name(enum job_state_source source);
 
 #endif

@@ -20,8 +20,8 @@ struct command {
 };
 
 static const struct command commands[] = {
-	{ "db", cmd_db, "db init|upgrade|status",
-	  "create or upgrade the database schema, or list its migrations" },
+	{ "db", cmd_db, "db init|upgrade|status|sync-states",
+	  "create or upgrade the schema, list its migrations, or sync job states" },
 	{ "import", cmd_import, "import intensity|codecarbon FILE",
 	  "load a carbon-intensity time series, or CodeCarbon runs (-A PROJECT)" },
 	{ "job", cmd_job, "job JOBID... [-M CLUSTER]",

@@ -52,6 +52,8 @@ int report_empty(const struct report_env *env);
 void report_sql_error(const char *what, const PGresult *res);
 
 int cmd_db(struct report_env *env, int argc, char **argv);
+/* db sync-states (report/cmd_sync_states.c): argv[0] is "sync-states". */
+int cmd_db_sync_states(struct report_env *env, int argc, char **argv);
 
 /* After intensity, PUE or site data changed: recompute the carbon stored
  * with the jobs whose stored figure is of older data (sql/011), printing how

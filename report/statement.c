@@ -287,7 +287,7 @@ int statement_add_jobs(struct statement *st, const struct jobset *set)
 					st->domain_methods[d] |= domain_bits(d, bits);
 		}
 		st->partial_jobs += partial;
-		if (job->state == JOB_FAILED || job->state == JOB_CANCELLED)
+		if (job_state_unsuccessful(job->state))
 			st->fc_jobs++;
 		if (!job->measured) {
 			st->unmeasured_jobs++;
@@ -300,7 +300,7 @@ int statement_add_jobs(struct statement *st, const struct jobset *set)
 		st->estimated_kwh += fmin(job->estimated_kwh, job->it_kwh);
 		st->co2e_kg += job->co2e_kg;
 		merge_intensity(st, &job->in);
-		if (job->state == JOB_FAILED || job->state == JOB_CANCELLED) {
+		if (job_state_unsuccessful(job->state)) {
 			st->fc_it_kwh += job->it_kwh;
 			st->fc_facility_kwh += job->facility_kwh;
 			st->fc_co2e_kg += job->co2e_kg;

@@ -24,7 +24,7 @@ static const char *const limitations[] = {
 	"energy without a counter is modelled from thermal design power (see coverage): an estimate",
 	"carbon intensity is location-based and an average of the grid mix, neither market-based nor marginal",
 	"embodied emissions (making the hardware) are not part of the operational figure: where carbon.conf [embodied] gives the hardware's footprint they are estimated apart, spread evenly over its lifetime",
-	"a job's state is how its tasks ended (the batch step's, else its steps' worst): failed is a non-zero exit code, cancelled an end by a signal (scancel, the time limit, a kill, the out-of-memory killer), unknown where no record says (records from before migration 012); jobs of every state count in the totals; records marked partial (a killed step) count as far as they go",
+	"a job's state is Slurm's where its accounting was copied in (carbon-report db sync-states), else out_of_memory where a record counts an OOM kill, else how its tasks ended (the batch step's, else its steps' worst): failed is a non-zero exit code, cancelled an end by a signal (scancel, the time limit, a kill), unknown where no record says (records from before migration 012); jobs of every state count in the totals; records marked partial (a killed step) count as far as they go",
 };
 
 #define N_LIMITATIONS (sizeof(limitations) / sizeof(limitations[0]))
@@ -166,8 +166,14 @@ static void text_jobs(const struct statement *st, FILE *fp)
 
 static void text_states(const struct statement *st, FILE *fp)
 {
+	size_t i;
+
 	fprintf(fp, "%zu completed, %zu failed, %zu cancelled", st->jobs_by_state[JOB_COMPLETED],
 		st->jobs_by_state[JOB_FAILED], st->jobs_by_state[JOB_CANCELLED]);
+	/* Slurm's other end states (sql/016), where a job had one. */
+	for (i = JOB_TIMEOUT; i < JOB_STATE_COUNT; i++)
+		if (st->jobs_by_state[i])
+			fprintf(fp, ", %zu %s", st->jobs_by_state[i], job_state_name((enum job_state)i));
 	if (st->jobs_by_state[JOB_UNKNOWN])
 		fprintf(fp, ", %zu unknown (no record says how it ended)",
 			st->jobs_by_state[JOB_UNKNOWN]);

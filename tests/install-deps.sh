@@ -10,6 +10,9 @@ packages=(
 	slurm-wlm slurmd slurmctld slurm-client munge
 	postgresql postgresql-client
 	jq procps iproute2 util-linux
+	# tests/harness (HARNESS_ACCOUNTING=1): slurmdbd on MariaDB, for the job
+	# states Slurm's accounting gives (tests/integration/test_job_state.sh)
+	slurmdbd mariadb-server
 	# tests/fuzz: libFuzzer and the sanitizer runtimes are only recommended by clang
 	clang libclang-rt-14-dev
 	# tests/integration/test_track_render.sh: a headless browser draws track's

@@ -25,6 +25,7 @@ fuzzers=(
 	"fuzz_time:tests/fuzz/fuzz_time.c lib/utctime.c"
 	"fuzz_csv:tests/fuzz/fuzz_csv.c report/csv.c"
 	"fuzz_rangelist:tests/fuzz/fuzz_rangelist.c lib/rangelist.c report/filter.c lib/record.c lib/utctime.c"
+	"fuzz_sacct:tests/fuzz/fuzz_sacct.c report/sacct.c report/filter.c lib/record.c lib/utctime.c lib/rangelist.c"
 )
 # What the lib/ sources include and link against (pkg-config names).
 pkgs=(inih libpq)

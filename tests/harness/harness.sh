@@ -5,7 +5,7 @@
 # tree, for the integration tests. Source it from a bash test script (as root):
 #
 #   . "$(dirname "$0")/harness/harness.sh"
-#   harness_start [--plugstack FILE]      # exits (Bail out!) on failure
+#   harness_start [--plugstack FILE] [--accounting]   # exits (Bail out!) on failure
 #   jobid=$(harness_as_user sbatch --parsable --wrap 'srun -n1 true')
 #   read -r state exitcode < <(harness_wait_job "$jobid" 60)
 #   ...                                   # harness_stop runs on EXIT (trap)
@@ -33,6 +33,16 @@
 #                     jobacct_gather/none leaves a step only its freezer cgroup,
 #                     and the plugin then reads CPU time from /proc
 #   HARNESS_SLURM_CONF_EXTRA  more slurm.conf lines (before NodeName=)
+#   HARNESS_SELECT_PARAMS (CR_Core)  SelectTypeParameters; CR_Core_Memory makes
+#                     Slurm hand a job's --mem to task/cgroup (with CR_Core the
+#                     memory cgroup's limit is the node's RealMemory); add
+#                     DefMemPerCPU= to HARNESS_SLURM_CONF_EXTRA, or a job
+#                     without --mem takes the whole node's memory
+#   HARNESS_CGROUP_CONF_EXTRA  more cgroup.conf lines (e.g. ConstrainRAMSpace=yes
+#                     with HARNESS_TASK_PLUGIN=task/cgroup: a job's --mem is
+#                     then enforced, and a job past it is OOM-killed)
+#   HARNESS_ACCOUNTING=1 (or harness_start --accounting)  Slurm's accounting:
+#                     see "Accounting" below. Off by default.
 #   HARNESS_CLIENT_ENV  VAR=VALUE words put into the environment of the
 #                     commands harness_as_user runs (sbatch, srun load the plugin)
 #   HARNESS_SIM=0     no simulated powercap tree: slurmd sees the machine's own
@@ -113,6 +123,22 @@
 #     up) would cut the nodes off; this harness adds no firewall rules.
 #   - harness_stop stops every process of every node (by mount namespace), then
 #     deletes the veths, the bridge and the network namespaces it created.
+#
+# Accounting (HARNESS_ACCOUNTING=1; Debian's slurmdbd and mariadb-server,
+# tests/install-deps.sh installs them; without them the test is skipped):
+#   - mariadbd (absolute path, as the mysql user, no systemd) on a datadir
+#     HARNESS_DIR/mariadb and the Unix socket HARNESS_DIR/mysqlsock/mysqld.sock,
+#     no TCP; root logs in through that socket (unix_socket authentication).
+#   - slurmdbd as SlurmUser root, configured by HARNESS_DIR/etc/slurmdbd.conf
+#     (root's, 0600, found beside SLURM_CONF), storage through that socket
+#     (MYSQL_UNIX_PORT in its environment), DbdPort a free port;
+#     log HARNESS_LOGDIR/slurmdbd.log.
+#   - the cluster is registered (sacctmgr -i add cluster) before slurmctld
+#     starts, with slurm.conf's AccountingStorageType=accounting_storage/slurmdbd.
+#     Jobs need no association (AccountingStorageEnforce is unset); sacct run
+#     as root sees every job, as an administrator's cron job would.
+#   - harness_stop stops slurmdbd, then mariadbd, by their pids.
+#   Exported: HARNESS_ACCOUNTING (0 or 1), HARNESS_SLURMDBD_LOG, HARNESS_MYSQL_SOCKET.
 #
 # Simulated CPUs and GPUs (HARNESS_CPUS, HARNESS_GPUS, HARNESS_NVML_DOUBLE):
 #   - slurm.conf has SlurmdParameters=config_overrides: slurmd reports the
@@ -259,6 +285,14 @@ _h_check_prereqs() {
 	_H_PG_BINDIR=$(_h_pg_bindir) || harness_skip_all "no PostgreSQL initdb/pg_ctl"
 	id munge >/dev/null 2>&1 || harness_skip_all "no munge user"
 	id postgres >/dev/null 2>&1 || harness_skip_all "no postgres user"
+	if [[ $HARNESS_ACCOUNTING == 1 ]]; then
+		for c in slurmdbd sacctmgr sacct mariadb-install-db mariadb; do
+			command -v "$c" >/dev/null 2>&1 ||
+				harness_skip_all "missing $c (HARNESS_ACCOUNTING=1: tests/install-deps.sh installs slurmdbd and mariadb-server)"
+		done
+		[[ -x /usr/sbin/mariadbd ]] || harness_skip_all "missing /usr/sbin/mariadbd"
+		id mysql >/dev/null 2>&1 || harness_skip_all "no mysql user"
+	fi
 	if _h_multi; then
 		for c in ip nsenter hostname; do
 			command -v "$c" >/dev/null 2>&1 || harness_skip_all "missing $c"
@@ -593,10 +627,94 @@ harness_on_node() {
 	nsenter -t "$pid" -n -m -u -- "$@"
 }
 
+# ---------------------------------------------------------------- accounting
+_h_mysql() {
+	mariadb --no-defaults -S "$HARNESS_MYSQL_SOCKET" -u root "$@"
+}
+
+# MariaDB on a private datadir and socket, then slurmdbd, then the cluster in
+# its database (HARNESS_ACCOUNTING=1; see "Accounting" above).
+_h_start_accounting() {
+	local db=$HARNESS_DIR/mariadb sock=$HARNESS_DIR/mysqlsock i etc=$HARNESS_DIR/etc
+	export HARNESS_MYSQL_SOCKET=$sock/mysqld.sock
+	export HARNESS_SLURMDBD_LOG=$HARNESS_LOGDIR/slurmdbd.log
+	mkdir -p "$db" "$sock"
+	chown mysql: "$db" "$sock"
+	chmod 700 "$db"
+	chmod 755 "$sock"
+	touch "$HARNESS_LOGDIR/mariadb.log"
+	chown mysql: "$HARNESS_LOGDIR/mariadb.log"
+	mariadb-install-db --no-defaults --user=mysql --datadir="$db" \
+		--auth-root-authentication-method=socket --skip-test-db \
+		>"$HARNESS_LOGDIR/mariadb-install-db.log" 2>&1 ||
+		{ tail -n 30 "$HARNESS_LOGDIR/mariadb-install-db.log" >&2; _h_bail "mariadb-install-db failed"; }
+	# Small and unsafe on a crash: a throwaway database.
+	/usr/sbin/mariadbd --no-defaults --user=mysql --datadir="$db" \
+		--socket="$HARNESS_MYSQL_SOCKET" --skip-networking \
+		--pid-file="$sock/mariadbd.pid" --log-error="$HARNESS_LOGDIR/mariadb.log" \
+		--innodb-buffer-pool-size=64M --innodb-log-file-size=16M \
+		--innodb-flush-log-at-trx-commit=0 --skip-log-bin \
+		</dev/null >>"$HARNESS_LOGDIR/mariadb.log" 2>&1 {_H_LOCK_FD}>&- &
+	_H_MARIADB_PID=$!
+	for ((i = 0; i < 300; i++)); do
+		_h_mysql -e 'SELECT 1' >/dev/null 2>&1 && break
+		_h_alive "$_H_MARIADB_PID" || break
+		sleep 0.1
+	done
+	_h_mysql -e 'SELECT 1' >/dev/null 2>&1 ||
+		{ tail -n 30 "$HARNESS_LOGDIR/mariadb.log" >&2; _h_bail "mariadbd did not start"; }
+
+	# slurmdbd refuses a slurmdbd.conf that others may read (it may hold
+	# the storage password): root's own, 0600.
+	(
+		umask 077
+		cat >"$etc/slurmdbd.conf" <<-EOF
+			# written by tests/harness/harness.sh
+			AuthType=auth/munge
+			DbdHost=localhost
+			DbdPort=$_H_DBD_PORT
+			SlurmUser=root
+			DebugLevel=info
+			LogFile=$HARNESS_SLURMDBD_LOG
+			PidFile=$HARNESS_DIR/run/slurmdbd.pid
+			StorageType=accounting_storage/mysql
+			StorageHost=localhost
+			StorageUser=root
+			StorageLoc=slurm_acct_db
+		EOF
+	)
+	chown root: "$etc/slurmdbd.conf"
+	chmod 600 "$etc/slurmdbd.conf"
+	# slurmdbd finds slurmdbd.conf beside SLURM_CONF; libmariadb reaches the
+	# server by MYSQL_UNIX_PORT (Slurm passes no socket of its own).
+	env SLURM_CONF="$SLURM_CONF" MYSQL_UNIX_PORT="$HARNESS_MYSQL_SOCKET" \
+		/usr/sbin/slurmdbd -D </dev/null >>"$HARNESS_LOGDIR/slurmdbd.stderr" 2>&1 {_H_LOCK_FD}>&- &
+	_H_SLURMDBD_PID=$!
+	for ((i = 0; i < 300; i++)); do
+		sacctmgr -n -P show cluster format=cluster >/dev/null 2>&1 && break
+		_h_alive "$_H_SLURMDBD_PID" || break
+		sleep 0.1
+	done
+	sacctmgr -i add cluster "$HARNESS_CLUSTER" >"$HARNESS_LOGDIR/sacctmgr.log" 2>&1 ||
+		{ cat "$HARNESS_LOGDIR/sacctmgr.log" >&2; harness_dump_logs; _h_bail "slurmdbd did not come up, or sacctmgr add cluster failed"; }
+}
+
+_h_stop_accounting() {
+	if [[ -n ${_H_SLURMDBD_PID:-} ]]; then
+		_h_stop_pid "$_H_SLURMDBD_PID" slurmdbd 15
+		_H_SLURMDBD_PID=
+	fi
+	if [[ -n ${_H_MARIADB_PID:-} ]]; then
+		_h_stop_pid "$_H_MARIADB_PID" mariadbd 30
+		_H_MARIADB_PID=
+	fi
+	return 0
+}
+
 # ---------------------------------------------------------------- Slurm
 _h_write_slurm_conf() {
 	local etc=$HARNESS_DIR/etc cpus mem ctld_port slurmd_port
-	local hw topo="" gres=""
+	local hw topo="" gres="" acct_lines="AccountingStorageType=accounting_storage/none"
 	cpus=${HARNESS_CPUS:-$(nproc)}
 	[[ $cpus =~ ^[1-9][0-9]*$ ]] || _h_bail "HARNESS_CPUS=$cpus: not a CPU count"
 	export HARNESS_CPUS=$cpus
@@ -615,6 +733,12 @@ _h_write_slurm_conf() {
 	((HARNESS_GPUS > 0)) && gres="Gres=gpu:$HARNESS_GPUS "
 	ctld_port=$(_h_free_tcp_port 16817) || _h_bail "no free port for slurmctld"
 	slurmd_port=$(_h_free_tcp_port $((ctld_port + 1))) || _h_bail "no free port for slurmd"
+	if [[ $HARNESS_ACCOUNTING == 1 ]]; then
+		_H_DBD_PORT=$(_h_free_tcp_port $((slurmd_port + 1))) || _h_bail "no free port for slurmdbd"
+		acct_lines="AccountingStorageType=accounting_storage/slurmdbd
+AccountingStorageHost=localhost
+AccountingStoragePort=$_H_DBD_PORT"
+	fi
 	export HARNESS_NODE HARNESS_CLUSTER=carbontest HARNESS_NODE_NAMES
 	HARNESS_NODE=$(hostname -s 2>/dev/null || hostname)
 	# One node: named after this host, in the root network namespace. Several:
@@ -675,7 +799,7 @@ _h_write_slurm_conf() {
 		TaskPlugin=${HARNESS_TASK_PLUGIN:-task/none}
 		PrologFlags=Contain
 		JobAcctGatherType=${HARNESS_JOBACCT_GATHER:-jobacct_gather/cgroup}
-		AccountingStorageType=accounting_storage/none
+		$acct_lines
 		JobCompType=jobcomp/none
 		MpiDefault=none
 		SwitchType=switch/none
@@ -683,7 +807,7 @@ _h_write_slurm_conf() {
 		KillWait=5
 		ReturnToService=2
 		SelectType=select/cons_tres
-		SelectTypeParameters=CR_Core
+		SelectTypeParameters=${HARNESS_SELECT_PARAMS:-CR_Core}
 		SlurmdParameters=config_overrides
 		${gres:+GresTypes=gpu}
 		PlugStackConfig=$HARNESS_PLUGSTACK
@@ -694,6 +818,7 @@ _h_write_slurm_conf() {
 	cat >"$etc/cgroup.conf" <<-EOF
 		CgroupPlugin=cgroup/v1
 		CgroupAutomount=no
+		${HARNESS_CGROUP_CONF_EXTRA:-}
 	EOF
 	export SLURM_CONF=$etc/slurm.conf
 	export HARNESS_SLURMD_LOG=$HARNESS_LOGDIR/slurmd.log
@@ -1076,13 +1201,13 @@ harness_dump_logs() {
 	fi
 	# shellcheck disable=SC2086
 	for f in slurmctld.log slurmctld.stderr $slurmd_logs munged.stderr \
-		postgresql.log; do
+		postgresql.log slurmdbd.log slurmdbd.stderr mariadb.log; do
 		[[ -s $HARNESS_LOGDIR/$f ]] || continue
 		lines=$n
 		case $f in
 		# The daemons' stderr repeats their log file; show it only without one.
 		slurm*.stderr) [[ -s $HARNESS_LOGDIR/${f%.stderr}.log ]] && continue ;;
-		munged.stderr | postgresql.log | net.log) lines=10 ;;
+		munged.stderr | postgresql.log | net.log | mariadb.log) lines=10 ;;
 		esac
 		echo "# ---- last $lines lines of $HARNESS_LOGDIR/$f" >&2
 		tail -n "$lines" "$HARNESS_LOGDIR/$f" | sed 's/^/# /' >&2
@@ -1102,10 +1227,15 @@ harness_start() {
 				_h_bail "no plugstack file $2"
 			shift 2
 			;;
+		--accounting)
+			HARNESS_ACCOUNTING=1
+			shift
+			;;
 		*) _h_bail "harness_start: unknown argument $1" ;;
 		esac
 	done
 	export HARNESS_NODES=${HARNESS_NODES:-1}
+	export HARNESS_ACCOUNTING=${HARNESS_ACCOUNTING:-0}
 	_h_check_prereqs
 	_h_check_nvml_double
 
@@ -1135,6 +1265,7 @@ harness_start() {
 	_h_setup_user
 	_h_multi && _h_start_net
 	_h_write_slurm_conf
+	[[ $HARNESS_ACCOUNTING == 1 ]] && _h_start_accounting
 	_h_start_slurmctld
 	_h_start_slurmd
 	if _h_multi; then
@@ -1175,6 +1306,7 @@ harness_stop() {
 	_h_kill_cluster_procs
 	_h_stop_pid "$_H_SLURMCTLD_PID" slurmctld 15
 	_H_SLURMCTLD_PID=
+	_h_stop_accounting
 	_h_cgroup_cleanup
 	_H_NODE_MNTNS=()
 	_h_stop_net

@@ -92,7 +92,8 @@ want_co2=$(jq '[.[1:][] | .co2e_kg] | add' "$confdir/jobs.json")
 echo "# failed and cancelled: $want_it kWh IT, $want_co2 kg CO2e; statement: $(jq -c .scope "$confdir/stmt.json")"
 check "statement -t exitA: 3 jobs, 1 completed, 1 failed, 1 cancelled" \
 	quiet jq -e '.jobs == 3 and .scope.jobs_by_state ==
-		{"completed": 1, "failed": 1, "cancelled": 1, "unknown": 0}' "$confdir/stmt.json"
+		{"completed": 1, "failed": 1, "cancelled": 1, "timeout": 0, "out_of_memory": 0,
+		 "node_fail": 0, "preempted": 0, "unknown": 0}' "$confdir/stmt.json"
 check "statement: the failed and cancelled jobs' energy and CO2e apart ($want_it kWh), inside the totals" \
 	quiet jq -e --argjson it "$want_it" --argjson co2 "$want_co2" '
 		.scope.failed_or_cancelled.jobs == 2

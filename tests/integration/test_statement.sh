@@ -137,7 +137,8 @@ check "pb: a record without hardware is counted and named in the limitations" \
 # (0.55 + 2.22 kWh IT) was cancelled; pb: 204 (0.375 kWh) failed, 203 unknown.
 want=$(awk 'BEGIN { print (0.55 + 2.22) * 1.25 * 300 / 1000 }')
 check "runA: 1 completed, 1 cancelled; the cancelled job's 2.77 kWh IT and $want kg apart" \
-	quiet jq -e --argjson want "$want" '.scope.jobs_by_state == {"completed": 1, "failed": 0, "cancelled": 1, "unknown": 0}
+	quiet jq -e --argjson want "$want" '.scope.jobs_by_state == {"completed": 1, "failed": 0, "cancelled": 1, "timeout": 0,
+		"out_of_memory": 0, "node_fail": 0, "preempted": 0, "unknown": 0}
 		and .scope.failed_or_cancelled.jobs == 1
 		and (.scope.failed_or_cancelled.energy_kwh.it - 2.77 | fabs) < 1e-9
 		and (.scope.failed_or_cancelled.energy_kwh.facility - 2.77 * 1.25 | fabs) < 1e-9
@@ -145,7 +146,8 @@ check "runA: 1 completed, 1 cancelled; the cancelled job's 2.77 kWh IT and $want
 		and .co2e_kg > .scope.failed_or_cancelled.co2e_kg
 		and any(.limitations[]; test("cancelled an end by a signal"))' "$confdir/t-runA.json"
 check "pb: 1 failed, 1 unknown (a record from before 012); the failed job's 0.375 kWh IT apart" \
-	quiet jq -e '.scope.jobs_by_state == {"completed": 0, "failed": 1, "cancelled": 0, "unknown": 1}
+	quiet jq -e '.scope.jobs_by_state == {"completed": 0, "failed": 1, "cancelled": 0, "timeout": 0,
+		"out_of_memory": 0, "node_fail": 0, "preempted": 0, "unknown": 1}
 		and .scope.failed_or_cancelled.jobs == 1
 		and (.scope.failed_or_cancelled.energy_kwh.it - 0.375 | fabs) < 1e-9' "$confdir/A-pb.json"
 check "the text statement says the counts by state and the failed or cancelled energy" \
