@@ -58,6 +58,7 @@ static void result_error_line(PGconn *conn, const PGresult *res, char *err, size
  * that libpq happens to place at the same address never inherits it. */
 struct db_deadline {
 	double deadline_s;	/* CLOCK_MONOTONIC seconds; 0: none */
+	double sent_s;		/* when the call awaited was sent */
 	char gave_up[96];	/* once a call got no answer in time: why later calls fail */
 };
 
@@ -210,44 +211,57 @@ static int await_result(PGconn *conn, double deadline_s, char *err, size_t errle
 }
 
 /* Send sql, with nparams text parameters (the extended protocol), or with
- * nparams < 0 as a simple query (which may hold several statements), and
- * wait for its results under conn's deadline. Returns the last result (the
- * first error when there is one; the start of a COPY ends the wait), which
- * the caller PQclear()s, or NULL with a reason in err. */
-static PGresult *db_run(PGconn *conn, const char *sql, int nparams,
-			const char *const *values, char *err, size_t errlen)
+ * nparams < 0 as a simple query (which may hold several statements), under
+ * conn's deadline; db_await() waits for its results. Returns 0, or -1 with a
+ * reason in err. */
+static int db_send(PGconn *conn, const char *sql, int nparams, const char *const *values,
+		   char *err, size_t errlen)
 {
 	struct db_deadline *d = deadline_of(conn);
-	double deadline_s = d ? d->deadline_s : 0, sent_s;
-	PGresult *last = NULL, *res;
-	ExecStatusType st;
-	int sent, w;
+	double now_s;
+	int sent;
 
 	if (d && d->gave_up[0]) {
 		snprintf(err, errlen, "%s", d->gave_up);
-		goto out;
+		return -1;
 	}
-	sent_s = spool_monotonic_s();
-	if (deadline_s > 0 && sent_s >= deadline_s) {
+	now_s = spool_monotonic_s();
+	if (d && d->deadline_s > 0 && now_s >= d->deadline_s) {
 		snprintf(err, errlen, "no time left for the database (its deadline passed)");
-		goto out;
+		return -1;
 	}
+	if (d)
+		d->sent_s = now_s;
 	if (nparams < 0)
 		sent = PQsendQuery(conn, sql);
 	else
 		sent = PQsendQueryParams(conn, sql, nparams, NULL, values, NULL, NULL, 0);
 	if (!sent) {
 		db_error_line(conn, err, errlen);
-		goto out;
+		return -1;
 	}
+	return 0;
+}
+
+/* Wait under conn's deadline for the results of what db_send() sent.
+ * Returns the last result (the first error when there is one; the start of
+ * a COPY ends the wait), which the caller PQclear()s, or NULL with a reason
+ * in err. */
+static PGresult *db_await(PGconn *conn, char *err, size_t errlen)
+{
+	struct db_deadline *d = deadline_of(conn);
+	double deadline_s = d ? d->deadline_s : 0;
+	PGresult *last = NULL, *res;
+	ExecStatusType st;
+	int w;
+
 	for (;;) {
 		w = await_result(conn, deadline_s, err, errlen);
 		if (w == 0)
-			give_up(conn, d, spool_monotonic_s() - sent_s, err, errlen);
+			give_up(conn, d, spool_monotonic_s() - d->sent_s, err, errlen);
 		if (w <= 0) {
 			PQclear(last);
-			last = NULL;
-			goto out;
+			return NULL;
 		}
 		res = PQgetResult(conn);
 		if (!res)
@@ -265,8 +279,16 @@ static PGresult *db_run(PGconn *conn, const char *sql, int nparams,
 	}
 	if (!last)
 		db_error_line(conn, err, errlen);
-out:
 	return last;
+}
+
+/* db_send() and db_await(). */
+static PGresult *db_run(PGconn *conn, const char *sql, int nparams,
+			const char *const *values, char *err, size_t errlen)
+{
+	if (db_send(conn, sql, nparams, values, err, errlen) < 0)
+		return NULL;
+	return db_await(conn, err, errlen);
 }
 
 int db_exec(PGconn *conn, const char *sql, char *err, size_t errlen)
@@ -355,15 +377,21 @@ static const char put_rows_sql[] =
 	"SELECT p.stored, u.ord, u.why FROM carbon.put_rows($1::carbon.step_in[]) AS p"
 	" LEFT JOIN LATERAL unnest(p.refused, p.why) AS u(ord, why) ON true";
 
-int db_put_rows(PGconn *conn, const char *rows, unsigned *stored,
-		 db_refused_fn refused, void *arg, char *err, size_t errlen)
+int db_put_rows_send(PGconn *conn, const char *rows, char *err, size_t errlen)
 {
 	const char *v[1] = { rows };
+
+	return db_send(conn, put_rows_sql, 1, v, err, errlen);
+}
+
+int db_put_rows_result(PGconn *conn, unsigned *stored, db_refused_fn refused, void *arg,
+		       char *err, size_t errlen)
+{
 	PGresult *res;
 	int rc = -1, i, c_stored, c_ord, c_why;
 
 	*stored = 0;
-	res = db_run(conn, put_rows_sql, 1, v, err, errlen);
+	res = db_await(conn, err, errlen);
 	if (!res)
 		goto out;
 	if (PQresultStatus(res) != PGRES_TUPLES_OK) {
@@ -389,6 +417,15 @@ int db_put_rows(PGconn *conn, const char *rows, unsigned *stored,
 out:
 	PQclear(res);
 	return rc;
+}
+
+int db_put_rows(PGconn *conn, const char *rows, unsigned *stored,
+		 db_refused_fn refused, void *arg, char *err, size_t errlen)
+{
+	*stored = 0;
+	if (db_put_rows_send(conn, rows, err, errlen) < 0)
+		return -1;
+	return db_put_rows_result(conn, stored, refused, arg, err, errlen);
 }
 
 /* The reason the only record of a call was refused. */

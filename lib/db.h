@@ -55,6 +55,16 @@ typedef void (*db_refused_fn)(unsigned ordinal, const char *why, void *arg);
 int db_put_rows(PGconn *conn, const char *rows, unsigned *stored,
 		 db_refused_fn refused, void *arg, char *err, size_t errlen);
 
+/* db_put_rows() in two halves, so that the caller can prepare its next
+ * batch while the server stores this one: db_put_rows_send() sends rows
+ * (libpq copies them: the caller may reuse the buffer at once) and returns
+ * 0, or -1 with a reason in err; then db_put_rows_result() waits for the
+ * answer and returns what db_put_rows() would. Between the two, conn takes
+ * no other call. conn's deadline bounds both (db_set_deadline()). */
+int db_put_rows_send(PGconn *conn, const char *rows, char *err, size_t errlen);
+int db_put_rows_result(PGconn *conn, unsigned *stored, db_refused_fn refused, void *arg,
+		       char *err, size_t errlen);
+
 /* Store the one record r (db_put_rows). Returns 0, or -1 with a one-line
  * reason in err (a refusal: "the database refused the record: WHY"). */
 int db_insert_record(PGconn *conn, const struct step_record *r, char *err,

@@ -97,7 +97,9 @@ typedef void (*spool_report_fn)(const char *message, void *arg);
 
 /* Replay the spool of dir: rename spool.log aside as a segment, then send
  * every segment and record file, batch records, each batch one call of
- * carbon.put_rows (sql/013). A file is removed only after the calls
+ * carbon.put_rows (sql/013); the next batch is read while the server stores
+ * one (conn holds a call in flight meanwhile, and none when this returns).
+ * A file is removed only after the calls
  * holding all of its records committed; records the database refuses are
  * appended to FILE.bad and reported, as malformed ones are,
  * so a flush interrupted anywhere can be rerun without losing or doubling a

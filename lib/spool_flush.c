@@ -77,16 +77,26 @@ struct batch_text {
 	size_t len;
 };
 
-/* Everything one flush carries from file to file. */
+/* One batch of records, one call of carbon.put_rows. */
+struct batch {
+	struct record_rows rows;	/* the records as put_rows takes them */
+	struct batch_text *texts;	/* each record's spool text and file */
+	unsigned n;
+	char **done;			/* files whose last record is in this batch or an earlier one */
+	unsigned n_done;
+	unsigned rejected;		/* records the database refused */
+};
+
+/* Everything one flush carries from file to file. Two batches: while the
+ * server stores one (sent), the next is read from the spool (filling), so
+ * that reading and storing overlap. */
 struct flush_state {
 	PGconn *conn;
 	const char *dir;
-	unsigned batch;
-	struct record_rows rows;	/* the batch being filled */
-	struct batch_text *texts;	/* each record's spool text and file */
-	unsigned n;
-	char **done;			/* files whose records are all in a batch */
-	unsigned n_done;
+	unsigned batch;			/* records a batch at most */
+	struct batch batches[2];
+	struct batch *filling;
+	struct batch *sent;		/* NULL when none is on its way */
 	struct spool_stats *st;
 	spool_report_fn report;
 	void *arg;
@@ -119,61 +129,89 @@ static void keep_bad(struct flush_state *fs, const char *file, const char *text,
 static void on_refused(unsigned ord, const char *why, void *arg)
 {
 	struct flush_state *fs = arg;
+	struct batch *b = fs->sent;
 	struct batch_text *t;
 	char where[1100], msg[2400];
 
-	if (ord < 1 || ord > fs->n)
+	if (ord < 1 || ord > b->n)
 		return;
-	t = &fs->texts[ord - 1];
+	t = &b->texts[ord - 1];
 	keep_bad(fs, t->file, t->text, t->len, where, sizeof(where));
 	fs->st->rejected++;
+	b->rejected++;
 	snprintf(msg, sizeof(msg), "%s/%s:%d: the database refused the record: %s; record kept in %s",
 		 fs->dir, t->file, t->line, why, where);
 	say(fs, msg);
 }
 
-static void free_texts(struct flush_state *fs)
+/* Empty b, keeping its memory. */
+static void batch_clear(struct batch *b)
 {
 	unsigned i;
 
-	for (i = 0; i < fs->n; i++) {
-		free(fs->texts[i].file);
-		free(fs->texts[i].text);
+	for (i = 0; i < b->n; i++) {
+		free(b->texts[i].file);
+		free(b->texts[i].text);
 	}
+	b->n = 0;
+	b->rejected = 0;
+	record_rows_reset(&b->rows);
+	while (b->n_done > 0)
+		free(b->done[--b->n_done]);
 }
 
-/* Store the batch in one statement (carbon.put_rows: atomic, and the
- * rule makes a repeat harmless), then remove the files all of whose
- * records it held. */
-static int commit_batch(struct flush_state *fs)
+/* Wait for the batch on its way to be stored (carbon.put_rows: atomic, and
+ * the rule makes a repeat harmless), then remove the files all of whose
+ * records it and the batches before it held. Returns 0, or -1 with the
+ * reason in fs->err. */
+static int finish_sent(struct flush_state *fs)
 {
+	struct batch *b = fs->sent;
 	char path[1024];
-	unsigned i, stored = 0, rejected = fs->st->rejected;
+	unsigned i, stored = 0, counted;
+
+	if (!b)
+		return 0;
+	if (b->n > 0) {
+		if (db_put_rows_result(fs->conn, &stored, on_refused, fs, fs->err, fs->errlen) < 0) {
+			fs->sent = NULL;
+			return -1;
+		}
+		fs->st->stored += stored;
+		counted = stored + b->rejected;
+		fs->st->already += b->n - (counted > b->n ? b->n : counted);
+	}
+	/* Stored: only now may the files go. A crash before this point leaves
+	 * them for the next flush, which the rule makes harmless. */
+	for (i = 0; i < b->n_done; i++) {
+		snprintf(path, sizeof(path), "%s/%s", fs->dir, b->done[i]);
+		unlink(path);
+	}
+	batch_clear(b);
+	fs->sent = NULL;
+	return 0;
+}
+
+/* Send the batch being filled (after the one before it is stored), and
+ * start filling the other. Returns 0, or -1 with the reason in fs->err. */
+static int send_filling(struct flush_state *fs)
+{
+	struct batch *b = fs->filling;
 	const char *lit;
 
-	if (fs->n > 0) {
-		lit = record_rows_literal(&fs->rows);
+	if (finish_sent(fs) < 0)
+		return -1;
+	if (b->n > 0) {
+		lit = record_rows_literal(&b->rows);
 		if (!lit) {
 			snprintf(fs->err, fs->errlen, "out of memory for a batch of records");
 			return -1;
 		}
-		if (db_put_rows(fs->conn, lit, &stored, on_refused, fs, fs->err, fs->errlen) < 0)
+		if (db_put_rows_send(fs->conn, lit, fs->err, fs->errlen) < 0)
 			return -1;
-		rejected = fs->st->rejected - rejected;
-		fs->st->stored += stored;
-		fs->st->already += fs->n - (stored + rejected > fs->n ? fs->n : stored + rejected);
 	}
-	free_texts(fs);
-	fs->n = 0;
-	record_rows_reset(&fs->rows);
-	/* Stored: only now may the files go. A crash before this point leaves
-	 * them for the next flush, which the rule makes harmless. */
-	for (i = 0; i < fs->n_done; i++) {
-		snprintf(path, sizeof(path), "%s/%s", fs->dir, fs->done[i]);
-		unlink(path);
-		free(fs->done[i]);
-	}
-	fs->n_done = 0;
+	fs->sent = b;
+	fs->filling = b == &fs->batches[0] ? &fs->batches[1] : &fs->batches[0];
 	return 0;
 }
 
@@ -182,6 +220,7 @@ static void on_record(const char *text, size_t len, int line,
 		      const char *why, void *arg)
 {
 	struct flush_state *fs = arg;
+	struct batch *b = fs->filling;
 	struct batch_text *t;
 	char where[1100], msg[2400];
 
@@ -196,12 +235,12 @@ static void on_record(const char *text, size_t len, int line,
 		say(fs, msg);
 		return;
 	}
-	t = &fs->texts[fs->n];
+	t = &b->texts[b->n];
 	t->file = strdup(fs->file);
 	t->text = malloc(len ? len : 1);
 	t->len = len;
 	t->line = line;
-	if (!t->file || !t->text || record_rows_add_literal(&fs->rows, r) < 0) {
+	if (!t->file || !t->text || record_rows_add_literal(&b->rows, r) < 0) {
 		free(t->file);
 		free(t->text);
 		snprintf(fs->err, fs->errlen, "out of memory for a batch of records");
@@ -209,8 +248,8 @@ static void on_record(const char *text, size_t len, int line,
 		return;
 	}
 	memcpy(t->text, text, len);
-	fs->n++;
-	if (fs->n == fs->batch && commit_batch(fs) < 0)
+	b->n++;
+	if (b->n == fs->batch && send_filling(fs) < 0)
 		fs->failed = true;
 }
 
@@ -304,11 +343,14 @@ int spool_flush(PGconn *conn, const char *dir, long max_bytes, unsigned batch,
 		snprintf(err, errlen, "cannot read spool directory %s: %s", dir, strerror(errno));
 		return -1;
 	}
-	fs.done = calloc((size_t)count + 1, sizeof(*fs.done));
-	fs.texts = calloc(fs.batch, sizeof(*fs.texts));
-	if (!fs.done || !fs.texts) {
-		snprintf(err, errlen, "out of memory");
-		goto out;
+	fs.filling = &fs.batches[0];
+	for (i = 0; i < 2; i++) {
+		fs.batches[i].done = calloc((size_t)count + 1, sizeof(*fs.batches[i].done));
+		fs.batches[i].texts = calloc(fs.batch, sizeof(*fs.batches[i].texts));
+		if (!fs.batches[i].done || !fs.batches[i].texts) {
+			snprintf(err, errlen, "out of memory");
+			goto out;
+		}
 	}
 	for (i = 0; i < count; i++) {
 		const char *name = entries[i]->d_name;
@@ -346,22 +388,34 @@ int spool_flush(PGconn *conn, const char *dir, long max_bytes, unsigned batch,
 			goto out;
 		if (checkpoint_of_running_step(name))
 			continue;	/* stored now; the step rewrites it later */
-		fs.done[fs.n_done] = strdup(name);
-		if (fs.done[fs.n_done])
-			fs.n_done++;
+		fs.filling->done[fs.filling->n_done] = strdup(name);
+		if (fs.filling->done[fs.filling->n_done])
+			fs.filling->n_done++;
 	}
-	if (commit_batch(&fs) < 0)
+	if (send_filling(&fs) < 0 || finish_sent(&fs) < 0)
 		goto out;
 	rc = 0;
 out:
+	if (fs.sent) {
+		/* Stopped while a batch was on its way: take its answer, so that
+		 * conn is free for the caller (the first reason stays in err). */
+		char ignored[256];
+
+		fs.err = ignored;
+		fs.errlen = sizeof(ignored);
+		finish_sent(&fs);
+	}
 	for (i = 0; i < count; i++)
 		free(entries[i]);
 	free(entries);
-	while (fs.n_done > 0)
-		free(fs.done[--fs.n_done]);
-	free(fs.done);
-	free_texts(&fs);
-	free(fs.texts);
-	record_rows_free(&fs.rows);
+	for (i = 0; i < 2; i++) {
+		struct batch *b = &fs.batches[i];
+
+		if (b->texts)
+			batch_clear(b);
+		free(b->done);
+		free(b->texts);
+		record_rows_free(&b->rows);
+	}
 	return rc;
 }
