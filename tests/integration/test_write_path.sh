@@ -37,7 +37,7 @@ row() {
 # put JSON_ARRAY: carbon.put_steps as the writer; prints "stored|refused|why"
 put() { as_writer -c "SELECT stored || '|' || refused::text || '|' || why::text FROM carbon.put_steps('$1')"; }
 
-echo "1..22"
+echo "1..24"
 check_db_init "$admin_db"
 
 # --- SECURITY DEFINER functions read no caller-made relation -----------------
@@ -138,6 +138,25 @@ check "a partial record never replaces a complete one ($out)" \
 	test "$(sql "SELECT partial FROM carbon.step_energy WHERE job_id = 102")" = f
 
 # --- bounds -----------------------------------------------------------------
+# The character rules: each record refused for its own reason, by its
+# place; a record breaking two rules gets the first's reason.
+with() {	# with JOB SED: a valid record of job JOB, changed by SED
+	row "$1" batch 1001 alice false ok-proj | sed "$2"
+}
+long=$(printf 'p%.0s' $(seq 65))
+chars=$(as_writer -c "SELECT p.stored || '|' || p.refused::text || '|' || array_to_string(p.why, ';')
+	FROM carbon.put_steps('[$(with 110 s/^//), $(with 111 's/"node":"n1"/"node":"n 1"/'),
+	$(with 112 's/"ok-proj"/"ok proj"/'), $(with 113 's/"method"/"notes":"caf\\u00e9","method"/'),
+	$(with 114 's/"step":"batch"/"step":""/'), $(with 115 "s/\"ok-proj\"/\"$long\"/"),
+	$(with 116 's/"node":"n1"/"node":"n\\t1"/; s/"ok-proj"/"ok proj"/'),
+	$(with 117 's/"user_name":"alice"/"user_name":"\\u00e9"/')]') AS p" 2>&1)
+name='a name holds characters other than printable ASCII, or is too long'
+label='project and tag must be 1 to 64 characters of [A-Za-z0-9._:+/-]'
+notes='notes or a model name hold characters other than printable ASCII, or are too long'
+check "names, labels and notes out of their characters or lengths are refused each for its reason ($chars)" \
+	test "$chars" = "1|{2,3,4,5,6,7,8}|$name;$label;$notes;$name;$label;$name;$name"
+check "only the valid one of them is stored" \
+	test "$(sql "SELECT string_agg(job_id::text, ',') FROM carbon.step_energy WHERE cluster = 'wp' AND job_id BETWEEN 110 AND 117")" = 110
 before=$(sql "SELECT count(*) FROM carbon.step_energy")
 out=$(put "[$(row 103 batch 1001 alice false secret-label), $(row 104 batch 1001 alice false - 100 1e308), $(row 105 batch 1001 alice false - 1e300)]")
 echo "# $out"
