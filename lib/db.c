@@ -282,6 +282,37 @@ static PGresult *db_await(PGconn *conn, char *err, size_t errlen)
 	return last;
 }
 
+/* db_send() of one parameter in the binary form. */
+static int db_send_binary(PGconn *conn, const char *sql, const char *value, size_t len,
+			  char *err, size_t errlen)
+{
+	struct db_deadline *d = deadline_of(conn);
+	const char *values[1] = { value };
+	int lengths[1] = { (int)len }, formats[1] = { 1 };
+	double now_s;
+
+	if (d && d->gave_up[0]) {
+		snprintf(err, errlen, "%s", d->gave_up);
+		return -1;
+	}
+	now_s = spool_monotonic_s();
+	if (d && d->deadline_s > 0 && now_s >= d->deadline_s) {
+		snprintf(err, errlen, "no time left for the database (its deadline passed)");
+		return -1;
+	}
+	if (len > (size_t)0x7fffffff) {
+		snprintf(err, errlen, "a batch of records too large to send");
+		return -1;
+	}
+	if (d)
+		d->sent_s = now_s;
+	if (!PQsendQueryParams(conn, sql, 1, NULL, values, lengths, formats, 0)) {
+		db_error_line(conn, err, errlen);
+		return -1;
+	}
+	return 0;
+}
+
 /* db_send() and db_await(). */
 static PGresult *db_run(PGconn *conn, const char *sql, int nparams,
 			const char *const *values, char *err, size_t errlen)
@@ -382,6 +413,49 @@ int db_put_rows_send(PGconn *conn, const char *rows, char *err, size_t errlen)
 	const char *v[1] = { rows };
 
 	return db_send(conn, put_rows_sql, 1, v, err, errlen);
+}
+
+int db_put_rows_send_binary(PGconn *conn, const char *rows, size_t len, char *err,
+			    size_t errlen)
+{
+	return db_send_binary(conn, put_rows_sql, rows, len, err, errlen);
+}
+
+int db_step_in_types(PGconn *conn, struct record_sql_types *t, char *err, size_t errlen)
+{
+	PGresult *res = db_run(conn,
+		"SELECT t.oid, a.attname, a.atttypid FROM pg_catalog.pg_type t"
+		" JOIN pg_catalog.pg_attribute a ON a.attrelid = t.typrelid"
+		" WHERE t.oid = 'carbon.step_in'::pg_catalog.regtype"
+		" AND a.attnum > 0 AND NOT a.attisdropped ORDER BY a.attnum",
+		0, NULL, err, errlen);
+	const char *names[RECORD_FIELD_MAX];
+	uint32_t types[RECORD_FIELD_MAX];
+	int rc = -1, i, n, c_oid, c_name, c_type;
+
+	if (!res)
+		goto out;
+	if (PQresultStatus(res) != PGRES_TUPLES_OK) {
+		result_error_line(conn, res, err, errlen);
+		goto out;
+	}
+	n = PQntuples(res);
+	rc = 1;
+	if (n < 1 || n > RECORD_FIELD_MAX)
+		goto out;
+	c_oid = PQfnumber(res, "oid");
+	c_name = PQfnumber(res, "attname");
+	c_type = PQfnumber(res, "atttypid");
+	for (i = 0; i < n; i++) {
+		names[i] = PQgetvalue(res, i, c_name);
+		types[i] = (uint32_t)strtoul(PQgetvalue(res, i, c_type), NULL, 10);
+	}
+	if (record_sql_types_set(t, (uint32_t)strtoul(PQgetvalue(res, 0, c_oid), NULL, 10),
+				 (size_t)n, names, types) == 0)
+		rc = 0;
+out:
+	PQclear(res);
+	return rc;
 }
 
 int db_put_rows_result(PGconn *conn, unsigned *stored, db_refused_fn refused, void *arg,

@@ -65,6 +65,18 @@ int db_put_rows_send(PGconn *conn, const char *rows, char *err, size_t errlen);
 int db_put_rows_result(PGconn *conn, unsigned *stored, db_refused_fn refused, void *arg,
 		       char *err, size_t errlen);
 
+/* db_put_rows_send() for rows in the binary form (record_rows_binary(),
+ * len bytes). */
+int db_put_rows_send_binary(PGconn *conn, const char *rows, size_t len, char *err,
+			    size_t errlen);
+
+/* What carbon.step_in is on conn's server (one query, under conn's
+ * deadline), into t (record_sql_types_set()). Returns 0; 1 when its fields
+ * are not those of record_fields (then only the array literal fits); -1 with
+ * a reason in err. */
+struct record_sql_types;
+int db_step_in_types(PGconn *conn, struct record_sql_types *t, char *err, size_t errlen);
+
 /* Store the one record r (db_put_rows). Returns 0, or -1 with a one-line
  * reason in err (a refusal: "the database refused the record: WHY"). */
 int db_insert_record(PGconn *conn, const struct step_record *r, char *err,

@@ -262,6 +262,240 @@ int record_rows_add_literal(struct record_rows *rows, const struct step_record *
 	return 0;
 }
 
+/* ---- the binary form ------------------------------------------------------
+ * PostgreSQL's array_recv: ndim, has-null flag, element type, then per
+ * dimension its length and lower bound; each element as its length and
+ * record_recv's form: the number of fields, then per field its type OID,
+ * its length (-1: NULL) and the type's own binary form. Integers are big
+ * endian. */
+
+/* pg_type OIDs of the built-in types a field can be sent as
+ * (src/include/catalog/pg_type.dat, fixed since PostgreSQL 7.x / 9.4). */
+#define OID_BOOL 16u
+#define OID_INT8 20u
+#define OID_INT4 23u
+#define OID_TEXT 25u
+#define OID_FLOAT8 701u
+#define OID_TIMESTAMPTZ 1184u
+#define OID_JSONB 3802u
+
+/* Seconds from the Unix epoch to PostgreSQL's, 2000-01-01 00:00:00 UTC. */
+#define PG_EPOCH_S 946684800LL
+
+#define ARRAY_HEADER 20		/* ndim, flags, element type, length, lower bound */
+
+static bool type_fits(enum record_field_type type, uint32_t oid)
+{
+	switch (type) {
+	case RF_TEXT:
+		return oid == OID_TEXT;
+	case RF_U32:
+		return oid == OID_INT8 || oid == OID_INT4;
+	case RF_INT:
+		return oid == OID_INT4;
+	case RF_F64:
+		return oid == OID_FLOAT8;
+	case RF_TIME:
+		return oid == OID_TIMESTAMPTZ;
+	case RF_BOOL:
+		return oid == OID_BOOL;
+	case RF_HOURS:
+		return oid == OID_JSONB;
+	}
+	return false;
+}
+
+int record_sql_types_set(struct record_sql_types *t, uint32_t step_in, size_t n,
+			 const char *const *names, const uint32_t *types)
+{
+	size_t i;
+
+	if (n != record_field_count || n >= RECORD_FIELD_MAX)
+		return -1;
+	for (i = 0; i < n; i++) {
+		if (strcmp(names[i], record_fields[i].name) != 0 ||
+		    !type_fits(record_fields[i].type, types[i]))
+			return -1;
+		t->field[i] = types[i];
+	}
+	t->step_in = step_in;
+	return 0;
+}
+
+static char *put_u32(char *o, uint32_t v)
+{
+	o[0] = (char)(v >> 24);
+	o[1] = (char)(v >> 16);
+	o[2] = (char)(v >> 8);
+	o[3] = (char)v;
+	return o + 4;
+}
+
+static char *put_u64(char *o, uint64_t v)
+{
+	return put_u32(put_u32(o, (uint32_t)(v >> 32)), (uint32_t)v);
+}
+
+/* The double the server reads from what put_double() writes for v. */
+static double literal_double(double v)
+{
+	char text[64];
+
+	if (!isfinite(v))
+		return NAN;
+	put_double(text, v);
+	return strtod(text, NULL);
+}
+
+/* A time in microseconds since PostgreSQL's epoch, rounded as
+ * utc_timestamp_us() rounds it for the literal. */
+static int64_t pg_time_us(double t)
+{
+	int64_t secs = (int64_t)t;
+	long usec = (long)((t - (double)secs) * 1e6 + 0.5);
+
+	if (usec >= 1000000) {
+		secs++;
+		usec -= 1000000;
+	}
+	return (secs - PG_EPOCH_S) * 1000000 + usec;
+}
+
+/* Text bytes as put_literal_text() sends them: '?' for a byte below 0x20
+ * or above 0x7e. Returns the end. */
+static char *put_binary_text(char *o, const char *s, size_t max)
+{
+	size_t i;
+
+	for (i = 0; i < max && s[i]; i++) {
+		unsigned char c = (unsigned char)s[i];
+
+		*o++ = c < 0x20 || c > 0x7e ? '?' : (char)c;
+	}
+	return o;
+}
+
+/* One field at o: its type OID, its length and its value, or length -1
+ * where put_value() writes nothing (NULL). */
+static char *put_binary(char *o, const struct record_field *f, uint32_t oid,
+			const struct step_record *r)
+{
+	const char *at = (const char *)r + f->offset;
+	char *len = put_u32(o, oid), *v = len + 4, *end = NULL;
+
+	if (record_field_is_null(r, f))
+		goto null;
+	switch (f->type) {
+	case RF_TEXT:
+		end = put_binary_text(v, at, f->size);
+		break;
+	case RF_U32: {
+		uint32_t u;
+
+		memcpy(&u, at, sizeof(u));
+		end = oid == OID_INT8 ? put_u64(v, u) : put_u32(v, u);
+		break;
+	}
+	case RF_INT: {
+		int i;
+
+		memcpy(&i, at, sizeof(i));
+		end = put_u32(v, (uint32_t)i);
+		break;
+	}
+	case RF_F64: {
+		double d;
+		uint64_t bits;
+
+		memcpy(&d, at, sizeof(d));
+		d = literal_double(d);
+		memcpy(&bits, &d, sizeof(bits));
+		end = put_u64(v, bits);
+		break;
+	}
+	case RF_TIME: {
+		double t;
+
+		memcpy(&t, at, sizeof(t));
+		if (!isfinite(t) || t < 0 || t > 1e11)
+			goto null;
+		end = put_u64(v, (uint64_t)pg_time_us(t));
+		break;
+	}
+	case RF_BOOL: {
+		bool b;
+
+		memcpy(&b, at, sizeof(b));
+		*v = b ? 1 : 0;
+		end = v + 1;
+		break;
+	}
+	case RF_HOURS: {
+		/* jsonb_recv: a version byte (1), then the JSON text */
+		int w = record_hours_json(r, v + 1, RECORD_HOURS_JSON_MAX);
+
+		if (w < 0)
+			goto null;
+		*v = 1;
+		end = put_binary_text(v + 1, v + 1, (size_t)w);
+		break;
+	}
+	}
+	if (!end)
+		goto null;
+	put_u32(len, (uint32_t)(end - v));
+	return end;
+null:
+	return put_u32(len, UINT32_MAX);	/* -1 */
+}
+
+int record_rows_add_binary(struct record_rows *rows, const struct step_record *r,
+			   const struct record_sql_types *t)
+{
+	char *o, *start;
+	size_t i;
+
+	if (reserve(rows) < 0)
+		return -1;
+	if (rows->n == 0)
+		rows->len = ARRAY_HEADER;	/* written by record_rows_binary() */
+	start = rows->p + rows->len;
+	o = put_u32(start + 4, (uint32_t)record_field_count);
+	for (i = 0; i < record_field_count; i++)
+		o = put_binary(o, &record_fields[i], t->field[i], r);
+	put_u32(start, (uint32_t)(o - start - 4));
+	rows->len = (size_t)(o - rows->p);
+	rows->n++;
+	return 0;
+}
+
+const char *record_rows_binary(struct record_rows *rows, const struct record_sql_types *t,
+			       size_t *len)
+{
+	char *o;
+
+	if (rows->cap < ARRAY_HEADER) {
+		char *p = realloc(rows->p, ARRAY_HEADER);
+
+		if (!p)
+			return NULL;
+		rows->p = p;
+		rows->cap = ARRAY_HEADER;
+	}
+	o = put_u32(rows->p, rows->n ? 1 : 0);	/* dimensions: none when empty */
+	o = put_u32(o, 0);			/* no NULL element */
+	o = put_u32(o, t->step_in);
+	if (rows->n == 0) {
+		*len = (size_t)(o - rows->p);
+		return rows->p;
+	}
+	o = put_u32(o, rows->n);
+	put_u32(o, 1);				/* lower bound */
+	*len = rows->len;
+	return rows->p;
+}
+
+
 const char *record_rows_literal(struct record_rows *rows)
 {
 	if (rows->cap < rows->len + 3) {

@@ -18,6 +18,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include "record.h"
 
@@ -124,6 +125,37 @@ int record_rows_add_literal(struct record_rows *rows, const struct step_record *
 /* The literal, NUL-terminated ("{}" when empty); valid until the next add,
  * reset or free. NULL when out of memory. */
 const char *record_rows_literal(struct record_rows *rows);
+
+/* The SQL type of carbon.step_in and of each of its fields, as the server
+ * has them (pg_type OIDs): what PostgreSQL's binary form of a record names
+ * and checks. */
+struct record_sql_types {
+	uint32_t step_in;
+	uint32_t field[RECORD_FIELD_MAX];
+};
+
+/* Fill t from what the server says carbon.step_in is: its OID, and n
+ * fields with their names and type OIDs, in order. Returns 0 when those are
+ * record_fields' names, each of a type its C type can be sent as (text,
+ * bigint or integer, float8, timestamptz, boolean, jsonb); -1 otherwise
+ * (then only the array literal fits). */
+int record_sql_types_set(struct record_sql_types *t, uint32_t step_in, size_t n,
+			 const char *const *names, const uint32_t *types);
+
+/* Append r as one element of carbon.step_in[] in PostgreSQL's binary form
+ * (array_recv, record_recv): the values the array literal holds, as the
+ * server would read them from it (a double rounded as the literal writes
+ * it, a time to the microsecond, the same NULLs, '?' for the same
+ * characters), with nothing left for the server to parse. A rows holds one
+ * form only until reset. t: from record_sql_types_set(). Returns 0, or -1
+ * when out of memory. */
+int record_rows_add_binary(struct record_rows *rows, const struct step_record *r,
+			   const struct record_sql_types *t);
+
+/* The binary array, *len bytes; valid until the next add, reset or free.
+ * NULL when out of memory. */
+const char *record_rows_binary(struct record_rows *rows, const struct record_sql_types *t,
+			       size_t *len);
 
 /* Empty the array, keeping its memory. */
 void record_rows_reset(struct record_rows *rows);

@@ -85,6 +85,7 @@ struct batch {
 	char **done;			/* files whose last record is in this batch or an earlier one */
 	unsigned n_done;
 	unsigned rejected;		/* records the database refused */
+	bool binary;			/* rows in the binary form, else the literal */
 };
 
 /* Everything one flush carries from file to file. Two batches: while the
@@ -97,6 +98,11 @@ struct flush_state {
 	struct batch batches[2];
 	struct batch *filling;
 	struct batch *sent;		/* NULL when none is on its way */
+	/* The binary form of the rows, which the server takes without
+	 * parsing them, once a flush is large enough to pay the query that
+	 * asks for carbon.step_in's types: 0 not asked yet, 1 yes, -1 no. */
+	int binary;
+	struct record_sql_types types;
 	struct spool_stats *st;
 	spool_report_fn report;
 	void *arg;
@@ -199,15 +205,29 @@ static int send_filling(struct flush_state *fs)
 	struct batch *b = fs->filling;
 	const char *lit;
 
+	size_t len = 0;
+	int rc;
+
 	if (finish_sent(fs) < 0)
 		return -1;
+	if (fs->binary == 0 && b->n == fs->batch) {
+		/* A full batch: more may follow. The next ones go in the
+		 * binary form if the server's carbon.step_in is ours. */
+		rc = db_step_in_types(fs->conn, &fs->types, fs->err, fs->errlen);
+		if (rc < 0)
+			return -1;
+		fs->binary = rc == 0 ? 1 : -1;
+	}
 	if (b->n > 0) {
-		lit = record_rows_literal(&b->rows);
+		lit = b->binary ? record_rows_binary(&b->rows, &fs->types, &len)
+				: record_rows_literal(&b->rows);
 		if (!lit) {
 			snprintf(fs->err, fs->errlen, "out of memory for a batch of records");
 			return -1;
 		}
-		if (db_put_rows_send(fs->conn, lit, fs->err, fs->errlen) < 0)
+		rc = b->binary ? db_put_rows_send_binary(fs->conn, lit, len, fs->err, fs->errlen)
+			       : db_put_rows_send(fs->conn, lit, fs->err, fs->errlen);
+		if (rc < 0)
 			return -1;
 	}
 	fs->sent = b;
@@ -235,12 +255,16 @@ static void on_record(const char *text, size_t len, int line,
 		say(fs, msg);
 		return;
 	}
+	if (b->n == 0)
+		b->binary = fs->binary > 0;
 	t = &b->texts[b->n];
 	t->file = strdup(fs->file);
 	t->text = malloc(len ? len : 1);
 	t->len = len;
 	t->line = line;
-	if (!t->file || !t->text || record_rows_add_literal(&b->rows, r) < 0) {
+	if (!t->file || !t->text ||
+	    (b->binary ? record_rows_add_binary(&b->rows, r, &fs->types)
+		       : record_rows_add_literal(&b->rows, r)) < 0) {
 		free(t->file);
 		free(t->text);
 		snprintf(fs->err, fs->errlen, "out of memory for a batch of records");

@@ -334,6 +334,222 @@ static void test_literal_row(void **state)
 	record_rows_free(&rows);
 }
 
+/* carbon.step_in's types as the migrations declare them (pg_type OIDs). */
+static void sql_types(struct record_sql_types *t)
+{
+	const char *names[RECORD_FIELD_MAX];
+	uint32_t types[RECORD_FIELD_MAX];
+	size_t i;
+
+	for (i = 0; i < record_field_count; i++) {
+		const char *n = record_fields[i].name;
+
+		names[i] = n;
+		switch (record_fields[i].type) {
+		case RF_TEXT: types[i] = 25; break;
+		case RF_U32: types[i] = !strcmp(n, "job_id") || !strcmp(n, "uid") ? 20 : 23; break;
+		case RF_INT: types[i] = 23; break;
+		case RF_F64: types[i] = 701; break;
+		case RF_TIME: types[i] = 1184; break;
+		case RF_BOOL: types[i] = 16; break;
+		case RF_HOURS: types[i] = 3802; break;
+		}
+	}
+	assert_int_equal(record_sql_types_set(t, 77777, record_field_count, names, types), 0);
+	/* Another type than its C type can be sent as, another name, another
+	 * number of fields: only the literal fits. */
+	types[0] = 23;
+	assert_int_equal(record_sql_types_set(t, 77777, record_field_count, names, types), -1);
+	types[0] = 25;
+	names[1] = "job";
+	assert_int_equal(record_sql_types_set(t, 77777, record_field_count, names, types), -1);
+	names[1] = "job_id";
+	assert_int_equal(record_sql_types_set(t, 77777, record_field_count - 1, names, types), -1);
+	assert_int_equal(record_sql_types_set(t, 77777, record_field_count, names, types), 0);
+}
+
+static uint32_t get_u32(const unsigned char *p)
+{
+	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
+}
+
+static uint64_t get_u64(const unsigned char *p)
+{
+	return (uint64_t)get_u32(p) << 32 | get_u32(p + 4);
+}
+
+/* One field of the binary element at *p: its type, its length (-1: NULL)
+ * and where its value starts; advances *p past it. */
+struct bin_field {
+	uint32_t oid;
+	int32_t len;
+	const unsigned char *v;
+};
+
+static void get_fields(const unsigned char *elem, struct bin_field *f)
+{
+	const unsigned char *p = elem + 4;
+	size_t i;
+
+	assert_int_equal(get_u32(p), record_field_count);
+	p += 4;
+	for (i = 0; i < record_field_count; i++) {
+		f[i].oid = get_u32(p);
+		f[i].len = (int32_t)get_u32(p + 4);
+		f[i].v = p + 8;
+		p += 8 + (f[i].len > 0 ? f[i].len : 0);
+	}
+	assert_ptr_equal(p, elem + 4 + get_u32(elem));
+}
+
+static size_t field_index(const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < record_field_count; i++)
+		if (!strcmp(record_fields[i].name, name))
+			return i;
+	fail_msg("no field %s", name);
+	return 0;
+}
+
+/* Where field i of the first record of an array literal starts. */
+static const char *literal_field(const char *lit, size_t i)
+{
+	const char *p = lit + 3;	/* {"( */
+	int quoted = 0;
+
+	while (i > 0) {
+		if (*p == '"' && p[-1] == '\\')
+			quoted = !quoted;
+		else if (*p == ',' && !quoted)
+			i--;
+		p++;
+	}
+	return p;
+}
+
+static double literal_number(const char *lit, size_t i)
+{
+	return strtod(literal_field(lit, i), NULL);
+}
+
+/* The binary form holds the literal's values: same NULLs, the doubles the
+ * server would read from the literal, times to the microsecond, '?' for
+ * the same bytes. */
+static void test_binary_row(void **state)
+{
+	struct record_rows rows = RECORD_ROWS_INIT, text = RECORD_ROWS_INIT;
+	struct record_sql_types t;
+	struct bin_field f[RECORD_FIELD_MAX];
+	struct step_record *r = sample();
+	const unsigned char *b;
+	const char *lit;
+	double d;
+	size_t len, i;
+
+	(void)state;
+	sql_types(&t);
+	b = (const unsigned char *)record_rows_binary(&rows, &t, &len);
+	assert_int_equal(len, 12);	/* empty: no dimension */
+	assert_int_equal(get_u32(b), 0);
+	assert_int_equal(get_u32(b + 8), 77777);
+
+	strcpy(r->account, "acct\nz\xff");
+	r->energy_j[DOMAIN_DRAM] = 0.1234567;	/* the literal rounds it to the uJ */
+	r->start_s = 1795773600.9999996;	/* rounds up to the next second */
+	assert_int_equal(record_rows_add_binary(&rows, r, &t), 0);
+	assert_int_equal(record_rows_add_literal(&text, r), 0);
+	r->has_job = true;
+	r->job_j[DOMAIN_GPU] = INFINITY;
+	r->has_hw = true;
+	strcpy(r->cpu_model, "Xeon");
+	r->has_exit = true;
+	r->exit_status = 768;
+	r->job_start_s = 1795770000.25;
+	assert_int_equal(record_rows_add_binary(&rows, r, &t), 0);
+	b = (const unsigned char *)record_rows_binary(&rows, &t, &len);
+	assert_non_null(b);
+	assert_int_equal(rows.n, 2);
+	assert_int_equal(get_u32(b), 1);	/* one dimension */
+	assert_int_equal(get_u32(b + 4), 0);	/* no NULL element */
+	assert_int_equal(get_u32(b + 8), 77777);
+	assert_int_equal(get_u32(b + 12), 2);
+	assert_int_equal(get_u32(b + 16), 1);
+
+	/* The first record: an older plugin's, as the literal has it. */
+	get_fields(b + 20, f);
+	lit = record_rows_literal(&text);
+	for (i = 0; i < record_field_count; i++)
+		assert_int_equal(f[i].oid, t.field[i]);
+	i = field_index("job_id");
+	assert_int_equal(f[i].len, 8);
+	assert_int_equal(get_u64(f[i].v), 42);
+	i = field_index("samples");
+	assert_int_equal(f[i].len, 4);
+	assert_int_equal(get_u32(f[i].v), 3);
+	i = field_index("account");
+	assert_int_equal(f[i].len, 7);
+	assert_memory_equal(f[i].v, "acct?z?", 7);
+	assert_non_null(strstr(lit, "\\\"acct?z?\\\""));
+	i = field_index("dram_j");
+	assert_int_equal(f[i].len, 8);
+	d = literal_number(lit, i);
+	assert_true(d == 0.123457);
+	{
+		uint64_t bits = get_u64(f[i].v);
+		double got;
+
+		memcpy(&got, &bits, sizeof(got));
+		assert_true(got == d);
+	}
+	i = field_index("start_time");
+	assert_int_equal(f[i].len, 8);
+	assert_non_null(strstr(lit, ",2026-11-27 10:00:01.000000+00,"));
+	assert_int_equal((int64_t)get_u64(f[i].v), (1795773601LL - 946684800LL) * 1000000);
+	i = field_index("partial");
+	assert_int_equal(f[i].len, 1);
+	assert_int_equal(f[i].v[0], 0);
+	/* NULL exactly where the literal has nothing */
+	for (i = 0; i < record_field_count; i++) {
+		const char *v = literal_field(lit, i);
+
+		if ((*v == ',' || *v == ')') != (f[i].len == -1))
+			fail_msg("field %s: length %d, literal %.12s", record_fields[i].name, f[i].len, v);
+	}
+
+	/* The second: the groups present, a number that is not finite. */
+	get_fields(b + 20 + 4 + get_u32(b + 20), f);
+	i = field_index("job_gpu_j");
+	assert_int_equal(f[i].len, 8);
+	{
+		uint64_t bits = get_u64(f[i].v);
+		double got;
+
+		memcpy(&got, &bits, sizeof(got));
+		assert_true(isnan(got));
+	}
+	i = field_index("hours");
+	assert_int_equal(f[i].len, 3);		/* version 1, then [] */
+	assert_memory_equal(f[i].v, "\001[]", 3);
+	i = field_index("cpu_model");
+	assert_int_equal(f[i].len, 4);
+	assert_memory_equal(f[i].v, "Xeon", 4);
+	i = field_index("alloc_cpus");
+	assert_int_equal(f[i].len, -1);		/* 0: unknown */
+	i = field_index("gpus");
+	assert_int_equal(f[i].len, 4);
+	assert_int_equal(get_u32(f[i].v), 0);
+	i = field_index("exit_status");
+	assert_int_equal(f[i].len, 4);
+	assert_int_equal(get_u32(f[i].v), 768);
+	i = field_index("job_start");
+	assert_int_equal(f[i].len, 8);
+	assert_int_equal((int64_t)get_u64(f[i].v), (1795770000LL - 946684800LL) * 1000000 + 250000);
+	record_rows_free(&rows);
+	record_rows_free(&text);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -341,6 +557,7 @@ int main(void)
 		cmocka_unit_test(test_table_consistent),
 		cmocka_unit_test(test_select_list),
 		cmocka_unit_test(test_literal_row),
+		cmocka_unit_test(test_binary_row),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
