@@ -8,6 +8,7 @@
 #  2. what the plugin adds to `srun -n1 true` with the database on loopback:
 #     R runs with the plugin and R without, interleaved (budget: <= 5 %).
 # Usage: tests/bench/bench_storage.sh [N_RECORDS (20000)] [SRUN_RUNS (30)]
+# SRUN_RUNS 0 measures the spool flush only (no srun, no plugin).
 # Prints a Markdown table for doc/benchmarks.md. Run as root after `make`.
 set -uo pipefail
 . "$(dirname "$0")/../integration/tap.sh"
@@ -54,9 +55,11 @@ time_srun() {
 }
 : > "$work/without.txt"
 : > "$work/with.txt"
-time_srun > /dev/null	# warm up both paths
-echo "$with" > "$work/plugstack.conf"
-time_srun > /dev/null
+if ((runs > 0)); then
+	time_srun > /dev/null	# warm up both paths
+	echo "$with" > "$work/plugstack.conf"
+	time_srun > /dev/null
+fi
 # ABBA order, so that neither arm always runs first.
 for ((i = 0; i < runs; i++)); do
 	for arm in $( ((i % 2)) && echo "with without" || echo "without with"); do
@@ -72,10 +75,15 @@ stats() {	# stats FILE COLUMN: mean and median
 	awk -v c="$2" '{ print $c }' "$1" | sort -n |
 		awk '{ v[NR] = $1; s += $1 } END { printf "%.4f %.4f", s / NR, v[int((NR + 1) / 2)] }'
 }
-read -r without_mean without_median < <(stats "$work/without.txt" 1)
-read -r with_mean with_median < <(stats "$work/with.txt" 1)
-read -r without_done_mean without_done_median < <(stats "$work/without.txt" 2)
-read -r with_done_mean with_done_median < <(stats "$work/with.txt" 2)
+if ((runs > 0)); then
+	read -r without_mean without_median < <(stats "$work/without.txt" 1)
+	read -r with_mean with_median < <(stats "$work/with.txt" 1)
+	read -r without_done_mean without_done_median < <(stats "$work/without.txt" 2)
+	read -r with_done_mean with_done_median < <(stats "$work/with.txt" 2)
+else
+	without_mean=1 without_median=1 with_mean=1 with_median=1
+	without_done_mean=1 without_done_median=1 with_done_mean=1 with_done_median=1
+fi
 # --- 2. spool flush ------------------------------------------------------
 mkdir -p -m 0700 "$work/spool"	# the steps above made it (it holds their leases)
 record() {	# record JOB_ID: one record in spool format
@@ -119,7 +127,7 @@ awk -v r="$records" -v f="$flush_s" -v c="$copy_s" -v st="$stored" -v fs="$files
 	printf "| benchmark | result | baseline (same run) | budget |\n|---|---|---|---|\n"
 	printf "| spool flush, %d records in one spool file (%d rows stored) | %.3f s = %.0f records/s | psql \\\\copy of the same rows into a bare table: %.3f s = %.0f rows/s | >= 20000 records/s |\n", r, st, f, r / f, c, r / c
 	printf "| spool flush, %d records as %d files of one record | %.3f s = %.0f records/s | (the first spool layout, for comparison) | |\n", r, r, fs, r / fs
-	printf "| `srun -n1 true` until srun returns, with the plugin, %d runs (%d records stored) | mean %.4f s, median %.4f s | without: mean %.4f s, median %.4f s; added %+.1f %% (mean), %+.1f %% (median) | <= 5 %% |\n", n, sr, wm, wd, om, od, (wm / om - 1) * 100, (wd / od - 1) * 100
-	printf "| the same, until the job has left the queue (step ends and database writes included) | mean %.4f s, median %.4f s | without: mean %.4f s, median %.4f s; added %+.1f %% (mean), %+.1f %% (median) | <= 5 %% |\n", dwm, dwd, dom, dod, (dwm / dom - 1) * 100, (dwd / dod - 1) * 100
+	if (n > 0) printf "| `srun -n1 true` until srun returns, with the plugin, %d runs (%d records stored) | mean %.4f s, median %.4f s | without: mean %.4f s, median %.4f s; added %+.1f %% (mean), %+.1f %% (median) | <= 5 %% |\n", n, sr, wm, wd, om, od, (wm / om - 1) * 100, (wd / od - 1) * 100
+	if (n > 0) printf "| the same, until the job has left the queue (step ends and database writes included) | mean %.4f s, median %.4f s | without: mean %.4f s, median %.4f s; added %+.1f %% (mean), %+.1f %% (median) | <= 5 %% |\n", dwm, dwd, dom, dod, (dwm / dom - 1) * 100, (dwd / dod - 1) * 100
 	printf "\n%s\n", out
 }'
