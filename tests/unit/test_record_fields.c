@@ -347,7 +347,9 @@ static void sql_types(struct record_sql_types *t)
 		names[i] = n;
 		switch (record_fields[i].type) {
 		case RF_TEXT: types[i] = 25; break;
-		case RF_U32: types[i] = !strcmp(n, "job_id") || !strcmp(n, "uid") ? 20 : 23; break;
+		case RF_U32:
+			types[i] = !strcmp(n, "job_id") || !strcmp(n, "uid") || !strcmp(n, "oom_kills") ? 20 : 23;
+			break;
 		case RF_INT: types[i] = 23; break;
 		case RF_F64: types[i] = 701; break;
 		case RF_TIME: types[i] = 1184; break;
