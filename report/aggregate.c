@@ -145,25 +145,27 @@ void group_list_sort_by_co2e(struct group_list *l)
 		qsort(l->g, l->n, sizeof(*l->g), by_co2e);
 }
 
+/* Energies and CO2e with their unit in each cell (table_amount); -o names
+ * the columns whose header has a blank by a word. */
 const struct table_column totals_columns[TOT_COLUMNS] = {
-	[TOT_JOBS] = { "JOBS", true },
-	[TOT_CPU_H] = { "CPU-h used", true },
-	[TOT_GPU_H] = { "GPU-h", true },
-	[TOT_WALL_H] = { "wall h", true },
-	[TOT_IT] = { "IT kWh", true },
-	[TOT_FACILITY] = { "facility kWh", true },
-	[TOT_CO2E] = { "kg CO2e", true },
-	[TOT_SHARE] = { "share %", true },
+	[TOT_JOBS] = { .header = "JOBS", .right = true },
+	[TOT_CPU_H] = { .header = "CPU-h used", .right = true, .name = "CPU-h" },
+	[TOT_GPU_H] = { .header = "GPU-h", .right = true },
+	[TOT_WALL_H] = { .header = "wall h", .right = true, .name = "wall-h" },
+	[TOT_IT] = { .header = "IT", .right = true },
+	[TOT_FACILITY] = { .header = "facility", .right = true },
+	[TOT_CO2E] = { .header = "CO2e", .right = true },
+	[TOT_SHARE] = { .header = "share %", .right = true, .name = "share" },
 };
 
 const char totals_note[] =
 	"CPU-h used: CPU time the job steps consumed (not cores allocated x wall time).\n"
 	"GPU-h: GPUs the steps held x the time they held them (a step inside another\n"
 	"that sees the same GPUs counts once); - where no record says.\n"
-	"Share: of the total kg CO2e.\n";
+	"Share: of the total CO2e.\n";
 
-/* Four significant digits: the figures of a week's jobs and of a year's
- * campaign both read. */
+/* Four significant digits, energy and CO2e in units that suit them: the
+ * figures of a test job and of a year's campaign both read. */
 void totals_cells(struct table *tb, size_t col0, const struct job_totals *t,
 		  double all_co2e_kg)
 {
@@ -179,9 +181,10 @@ void totals_cells(struct table *tb, size_t col0, const struct job_totals *t,
 	else
 		table_cell(tb, col0 + TOT_GPU_H, "-");
 	table_cell(tb, col0 + TOT_WALL_H, "%s", table_sig4(t->wall_s / 3600.0, x, sizeof(x)));
-	table_cell(tb, col0 + TOT_IT, "%s", table_sig4(t->it_kwh, x, sizeof(x)));
-	table_cell(tb, col0 + TOT_FACILITY, "%s", table_sig4(t->facility_kwh, x, sizeof(x)));
-	table_cell(tb, col0 + TOT_CO2E, "%s", table_sig4(t->co2e_kg, x, sizeof(x)));
+	table_cell(tb, col0 + TOT_IT, "%s", table_amount(t->it_kwh, TABLE_KWH, x, sizeof(x)));
+	table_cell(tb, col0 + TOT_FACILITY, "%s",
+		   table_amount(t->facility_kwh, TABLE_KWH, x, sizeof(x)));
+	table_cell(tb, col0 + TOT_CO2E, "%s", table_amount(t->co2e_kg, TABLE_KG, x, sizeof(x)));
 	table_cell(tb, col0 + TOT_SHARE, "%.1f", share_pct(t->co2e_kg, all_co2e_kg));
 }
 

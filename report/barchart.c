@@ -1,7 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /* The SVG bar chart of carbon-report track. */
 #include "barchart.h"
-#include "table.h"
 
 #include <string.h>
 
@@ -27,7 +26,7 @@ void html_escape(FILE *fp, const char *s)
 }
 
 void barchart_svg(FILE *fp, const struct bar *bars, size_t n, const char *title,
-		  const char *unit, int standalone)
+		  enum table_unit unit, const char *suffix, int standalone)
 {
 	double max = 0.0;
 	char num[32];
@@ -66,9 +65,9 @@ void barchart_svg(FILE *fp, const struct bar *bars, size_t n, const char *title,
 		fprintf(fp, "\" data-rank=\"%zu\" data-value=\"%.6g\" x=\"%d\" y=\"%d\" width=\"%.1f\""
 			" height=\"%d\" fill=\"#2e7d32\"/>\n", i + 1, bars[i].value,
 			PAD + label_w, y, w, BAR_H);
-		fprintf(fp, "<text class=\"value\" x=\"%.1f\" y=\"%d\">%s ", PAD + label_w + w + 6,
-			y + BAR_H - 5, table_sig4(bars[i].value, num, sizeof(num)));
-		html_escape(fp, unit);
+		fprintf(fp, "<text class=\"value\" x=\"%.1f\" y=\"%d\">%s", PAD + label_w + w + 6,
+			y + BAR_H - 5, table_amount(bars[i].value, unit, num, sizeof(num)));
+		html_escape(fp, suffix);
 		fputs("</text>\n</g>\n", fp);
 	}
 	fputs("</svg>\n", fp);

@@ -356,7 +356,7 @@ static int print_status_table(const struct migration_state *st, size_t n,
 			      bool markdown)
 {
 	static const struct table_column cols[] = {
-		{ "VERSION", false }, { "NAME", false }, { "STATE", false },
+		{ .header = "VERSION" }, { .header = "NAME" }, { .header = "STATE" },
 	};
 	int rc = -1;
 	struct table t;
@@ -381,9 +381,9 @@ static int print_status_table(const struct migration_state *st, size_t n,
 	if (t.failed)
 		goto out;
 	if (markdown)
-		table_print_markdown(&t, stdout);
+		table_print_markdown(&t, NULL, stdout);
 	else
-		table_print_text(&t, stdout);
+		table_print_text(&t, NULL, stdout);
 	if (pending)
 		printf("%s%zu migration%s pending: run 'carbon-report db upgrade'\n",
 		       markdown ? "\n" : "", pending, pending == 1 ? "" : "s");

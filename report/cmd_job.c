@@ -26,14 +26,21 @@ struct job_query {
 	long long *ids;		/* as asked, without repeats */
 	size_t n_ids;
 	const char *cluster;	/* NULL: every cluster */
+	struct table_style style;	/* -P, -n, -o */
 };
 
 static void usage(FILE *fp)
 {
 	fputs("Usage: carbon-report job JOBID... [-M CLUSTER] [--format table|json|csv|markdown]\n"
+	      "          [-P] [-n] [-o FIELDS]\n"
 	      "  JOBID              a Slurm job id; several ids, or comma-separated lists\n"
 	      "  -j, --jobs LIST    job ids, comma-separated (like sacct -j)\n"
 	      "  -M, --cluster NAME only the job of this cluster\n"
+	      "  -P, --parsable2    the table's cells joined by '|', one header for all\n"
+	      "                     jobs; the other lines go to stderr (as with -n)\n"
+	      "  -n, --noheader     no header line\n"
+	      "  -o, --fields LIST  these columns, e.g. jobid,step,node,it (any case; also\n"
+	      "                     jobid and cluster, which the table leaves out)\n"
 	      "For each job: the energy of every step on every node, and the job's\n"
 	      "total (each node's time counted once), facility energy and CO2e.\n"
 	      "--format csv writes CodeCarbon's emissions.csv, one row per job.\n",
@@ -249,30 +256,45 @@ static const char *duration_str(double seconds, char *buf, size_t n)
 	return buf;
 }
 
-enum { COL_STEP, COL_NODE, COL_START, COL_END, COL_CPU, COL_DRAM, COL_GPU,
-       COL_OTHER, COL_IT, COL_METHOD, COL_SAMPLES, N_COLS };
+enum { COL_JOBID, COL_CLUSTER, COL_STEP, COL_NODE, COL_START, COL_END, COL_CPU, COL_DRAM,
+       COL_GPU, COL_OTHER, COL_IT, COL_METHOD, COL_SAMPLES, N_COLS };
 
+/* Energies with their unit in each cell (table_amount). The job id and
+ * cluster are in the heading; -o prints them in each row too. */
 static const struct table_column job_columns[N_COLS] = {
-	[COL_STEP] = { "STEP", false },
-	[COL_NODE] = { "NODE", false },
-	[COL_START] = { "START", false },
-	[COL_END] = { "END", false },
-	[COL_CPU] = { "CPU kWh", true },
-	[COL_DRAM] = { "DRAM kWh", true },
-	[COL_GPU] = { "GPU kWh", true },
-	[COL_OTHER] = { "OTHER kWh", true },
-	[COL_IT] = { "IT kWh", true },
-	[COL_METHOD] = { "METHOD", false },
-	[COL_SAMPLES] = { "SAMPLES", true },
+	[COL_JOBID] = { .header = "JOBID", .right = true, .hidden = true },
+	[COL_CLUSTER] = { .header = "CLUSTER", .hidden = true },
+	[COL_STEP] = { .header = "STEP" },
+	[COL_NODE] = { .header = "NODE" },
+	[COL_START] = { .header = "START" },
+	[COL_END] = { .header = "END" },
+	[COL_CPU] = { .header = "CPU", .right = true },
+	[COL_DRAM] = { .header = "DRAM", .right = true },
+	[COL_GPU] = { .header = "GPU", .right = true },
+	[COL_OTHER] = { .header = "OTHER", .right = true },
+	[COL_IT] = { .header = "IT", .right = true },
+	[COL_METHOD] = { .header = "METHOD" },
+	[COL_SAMPLES] = { .header = "SAMPLES", .right = true },
 };
 
 static void energy_cells(struct table *t, const double *kwh, double it)
 {
-	table_cell(t, COL_CPU, "%.6f", kwh[DOMAIN_CPU]);
-	table_cell(t, COL_DRAM, "%.6f", kwh[DOMAIN_DRAM]);
-	table_cell(t, COL_GPU, "%.6f", kwh[DOMAIN_GPU]);
-	table_cell(t, COL_OTHER, "%.6f", kwh[DOMAIN_OTHER]);
-	table_cell(t, COL_IT, "%.6f", it);
+	static const size_t col[DOMAIN_COUNT] = {
+		[DOMAIN_CPU] = COL_CPU, [DOMAIN_DRAM] = COL_DRAM,
+		[DOMAIN_GPU] = COL_GPU, [DOMAIN_OTHER] = COL_OTHER,
+	};
+	char x[32];
+	int d;
+
+	for (d = 0; d < DOMAIN_COUNT; d++)
+		table_cell(t, col[d], "%s", table_amount(kwh[d], TABLE_KWH, x, sizeof(x)));
+	table_cell(t, COL_IT, "%s", table_amount(it, TABLE_KWH, x, sizeof(x)));
+}
+
+static void id_cells(struct table *t, const struct step_row *first)
+{
+	table_cell(t, COL_JOBID, "%lld", first->job_id);
+	table_cell(t, COL_CLUSTER, "%s", first->cluster);
 }
 
 static int fill_job_table(struct table *t, const struct job *job)
@@ -287,6 +309,7 @@ static int fill_job_table(struct table *t, const struct job *job)
 
 		if (table_add_row(t) < 0)
 			return -1;
+		id_cells(t, &job->rows[0]);
 		table_cell(t, COL_STEP, "%s", r->step);
 		table_cell(t, COL_NODE, "%s", r->node);
 		table_cell(t, COL_START, "%s", utc_iso8601(r->start_s, a, sizeof(a)));
@@ -305,6 +328,7 @@ static int fill_job_table(struct table *t, const struct job *job)
 	if (job->measured && job->n > 1) {
 		if (table_add_row(t) < 0)
 			return -1;
+		id_cells(t, &job->rows[0]);
 		table_cell(t, COL_STEP, "total");
 		table_cell(t, COL_START, "%s", utc_iso8601(job->start_s, a, sizeof(a)));
 		table_cell(t, COL_END, "%s", utc_iso8601(job->end_s, b, sizeof(b)));
@@ -324,7 +348,7 @@ static bool node_unmeasured(const struct job *job, const char *node)
 	return true;
 }
 
-static void print_unmeasured_nodes(const struct job *job, bool markdown)
+static void print_unmeasured_nodes(FILE *fp, const struct job *job, bool markdown)
 {
 	size_t i, j;
 
@@ -335,8 +359,8 @@ static void print_unmeasured_nodes(const struct job *job, bool markdown)
 			;
 		if (j < i || !node_unmeasured(job, node))
 			continue;	/* said already, or measured */
-		printf("%sno energy counters on %s: energy not measured\n",
-		       markdown ? "\n" : "", node);
+		fprintf(fp, "%sno energy counters on %s: energy not measured\n",
+			markdown ? "\n" : "", node);
 	}
 }
 
@@ -362,30 +386,33 @@ static bool job_has_shares(const struct job *job)
 	return false;
 }
 
-static void print_intensity(const struct intensity *in)
+static void print_intensity(FILE *fp, const struct intensity *in)
 {
 	const char *level = !strcmp(in->level, "world") ? "world average" : in->level;
 
 	if (!strcmp(in->level, "mixed"))
-		printf("%.4g gCO2e/kWh (mean over %u hours of several sources)", in->g_per_kwh,
-		       in->hours);
+		fprintf(fp, "%.4g gCO2e/kWh (mean over %u hours of several sources)",
+			in->g_per_kwh, in->hours);
 	else if (!strcmp(in->level, "series"))
-		printf("%.4g gCO2e/kWh (%s series for %s, %s)", in->g_per_kwh,
-		       in->resolution, in->zone, in->dataset);
+		fprintf(fp, "%.4g gCO2e/kWh (%s series for %s, %s)", in->g_per_kwh,
+			in->resolution, in->zone, in->dataset);
 	else if (in->year)
-		printf("%.4g gCO2e/kWh (%s%s%s, %s, %d%s%s)", in->g_per_kwh, level,
-		       in->zone[0] && strcmp(in->level, "world") ? " " : "",
-		       strcmp(in->level, "world") ? in->zone : "", in->dataset, in->year,
-		       in->licence[0] ? ", " : "", in->licence);
+		fprintf(fp, "%.4g gCO2e/kWh (%s%s%s, %s, %d%s%s)", in->g_per_kwh, level,
+			in->zone[0] && strcmp(in->level, "world") ? " " : "",
+			strcmp(in->level, "world") ? in->zone : "", in->dataset, in->year,
+			in->licence[0] ? ", " : "", in->licence);
 	else
-		printf("%.4g gCO2e/kWh (%s)", in->g_per_kwh, level);
+		fprintf(fp, "%.4g gCO2e/kWh (%s)", in->g_per_kwh, level);
 }
 
 
-static int print_job_table(const struct job *job, bool markdown)
+/* The job's table on stdout, as style says; its heading, notes and total
+ * on stdout too, or (-P, -n) on stderr. */
+static int print_job_table(const struct job *job, const struct table_style *style, bool markdown)
 {
 	const struct intensity *in = &job->in;
 	const struct step_row *first = &job->rows[0];
+	FILE *out = table_style_notes(style);
 	int rc = -1;
 	struct table t;
 	char a[32], b[32], dur[48], it[32], fac[32], co2[32];
@@ -403,34 +430,37 @@ static int print_job_table(const struct job *job, bool markdown)
 		printf("cluster %s, user %s, project %s, tag %s; %s .. %s (%s)\n\n",
 		       first->cluster, first->user, or_dash(JOB_PROJECT(job)),
 		       or_dash(JOB_TAG(job)), a, b, dur);
-		table_print_markdown(&t, stdout);
+		table_print_markdown(&t, style, stdout);
 	} else {
-		printf("Job %lld  cluster %s  user %s  project %s  tag %s\n",
-		       first->job_id, first->cluster, first->user,
-		       or_dash(JOB_PROJECT(job)), or_dash(JOB_TAG(job)));
-		printf("%s .. %s (%s)\n", a, b, dur);
-		table_print_text(&t, stdout);
+		fprintf(out, "Job %lld  cluster %s  user %s  project %s  tag %s\n",
+			first->job_id, first->cluster, first->user,
+			or_dash(JOB_PROJECT(job)), or_dash(JOB_TAG(job)));
+		fprintf(out, "%s .. %s (%s)\n", a, b, dur);
+		fflush(out);
+		table_print_text(&t, style, stdout);
+		fflush(stdout);
 	}
 	if (job_has_overlap(job))
-		printf("%sThe total counts each node's time once: steps that run inside the batch or\n"
-		       "extern step on the same node are not added again.\n",
-		       markdown ? "\n" : "");
+		fprintf(out, "%sThe total counts each node's time once: steps that run inside the batch or\n"
+			"extern step on the same node are not added again.\n",
+			markdown ? "\n" : "");
 	if (job_has_shares(job))
-		printf("%sSteps show their own share (their CPU time); the total is the job's share\n"
-		       "of each node, counted once, idle time included.\n", markdown ? "\n" : "");
+		fprintf(out, "%sSteps show their own share (their CPU time); the total is the job's share\n"
+			"of each node, counted once, idle time included.\n", markdown ? "\n" : "");
 	if (job->estimated_kwh > 0)
-		printf("%sEstimated (no counter, see spank_carbon(8)): %s kWh of the IT energy.\n",
-		       markdown ? "\n" : "", table_sig4(job->estimated_kwh, it, sizeof(it)));
-	print_unmeasured_nodes(job, markdown);
-	printf(markdown ? "\n**Total**: " : "Total   ");
+		fprintf(out, "%sEstimated (no counter, see spank_carbon(8)): %s of the IT energy.\n",
+			markdown ? "\n" : "",
+			table_amount(job->estimated_kwh, TABLE_KWH, it, sizeof(it)));
+	print_unmeasured_nodes(out, job, markdown);
+	fputs(markdown ? "\n**Total**: " : "Total   ", out);
 	if (job->measured) {
-		printf("IT %s kWh × PUE %.4g = %s kWh facility; ",
-		       table_sig4(job->it_kwh, it, sizeof(it)), job->pue,
-		       table_sig4(job->facility_kwh, fac, sizeof(fac)));
-		print_intensity(in);
-		printf(" → %s kg CO2e\n", table_sig4(job->co2e_kg, co2, sizeof(co2)));
+		fprintf(out, "IT %s × PUE %.4g = %s facility; ",
+			table_amount(job->it_kwh, TABLE_KWH, it, sizeof(it)), job->pue,
+			table_amount(job->facility_kwh, TABLE_KWH, fac, sizeof(fac)));
+		print_intensity(out, in);
+		fprintf(out, " → %s CO2e\n", table_amount(job->co2e_kg, TABLE_KG, co2, sizeof(co2)));
 	} else {
-		printf("energy not measured (no energy counters), so no CO2e\n");
+		fputs("energy not measured (no energy counters), so no CO2e\n", out);
 	}
 	rc = 0;
 out:
@@ -561,9 +591,13 @@ static int print_jobs(const struct jobset *set, const struct job_query *q,
 			if (env->format == FMT_JSON) {
 				json_job(&w, &jobs[j], &set->data);
 			} else {
+				/* -P: one header, then every job's rows. */
+				struct table_style style = q->style;
+
+				style.noheader = style.noheader || (style.parsable && printed);
 				if (printed)
-					putchar('\n');
-				if (print_job_table(&jobs[j], env->format == FMT_MARKDOWN) < 0)
+					fputc('\n', table_style_notes(&style));
+				if (print_job_table(&jobs[j], &style, env->format == FMT_MARKDOWN) < 0)
 					rc = EXIT_NODATA;
 			}
 			printed++;
@@ -613,6 +647,7 @@ int cmd_job(struct report_env *env, int argc, char **argv)
 	static const struct option longopts[] = {
 		{ "cluster", required_argument, NULL, 'M' },
 		{ "jobs", required_argument, NULL, 'j' },
+		TABLE_LONGOPTS,
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -621,8 +656,11 @@ int cmd_job(struct report_env *env, int argc, char **argv)
 	size_t cap = 0;
 	int rc = EXIT_USAGE, c, i;
 
+	table_style_init(&q.style);
 	optind = 1;
-	while ((c = getopt_long(argc, argv, "hM:j:", longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "hM:j:" TABLE_SHORTOPTS, longopts, NULL)) != -1) {
+		if (table_style_option(&q.style, c, optarg))
+			continue;
 		switch (c) {
 		case 'h':
 			usage(stdout);
@@ -648,6 +686,8 @@ int cmd_job(struct report_env *env, int argc, char **argv)
 		      stderr);
 		goto out;
 	}
+	if (report_table_style(env, &q.style, job_columns, N_COLS, "carbon-report job") < 0)
+		goto out;
 	rc = EXIT_NODATA;
 	conn = report_connect(env);
 	if (!conn)
@@ -656,5 +696,6 @@ int cmd_job(struct report_env *env, int argc, char **argv)
 out:
 	PQfinish(conn);
 	free(q.ids);
+	table_style_free(&q.style);
 	return rc;
 }

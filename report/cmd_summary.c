@@ -21,10 +21,13 @@ static const char *const by_names[] = {
 static void usage(FILE *fp)
 {
 	fputs("Usage: carbon-report summary --by user|project|tag|day [FILTERS]\n"
-	      "          [--format table|json|csv|markdown]\n"
+	      "          [--format table|json|csv|markdown] [-P] [-n] [-o FIELDS]\n"
 	      "One row per group with its jobs, CPU-hours used, wall hours, IT and\n"
-	      "facility kWh, kg CO2e and share of the total, then the total.\n"
+	      "facility energy, CO2e and share of the total, then the total.\n"
 	      "  --by user|project|tag|day  how to group; day: the UTC day a job ended\n"
+	      "  -P, --parsable2       cells joined by '|'; the notes go to stderr (as with -n)\n"
+	      "  -n, --noheader        no header line\n"
+	      "  -o, --fields LIST     these columns, e.g. user,jobs,it,co2e (any case)\n"
 	      "Filters (as sacct):\n"
 	      "  -j, --jobs LIST       job ids, comma-separated\n"
 	      "  -u, --user USER       jobs of this user\n"
@@ -37,22 +40,33 @@ static void usage(FILE *fp)
 	      fp);
 }
 
-static int print_table(const struct group_list *l, const struct job_totals *all,
-		       enum summary_by by, bool markdown)
+#define N_COLS (1 + TOT_COLUMNS)
+
+/* The table's columns: the group, named after the grouping in capitals
+ * (into header), then the totals. */
+static void summary_columns(struct table_column *cols, char *header, size_t n,
+			    enum summary_by by)
 {
-	struct table_column cols[1 + TOT_COLUMNS];
+	size_t i;
+
+	for (i = 0; by_names[by][i] && i + 1 < n; i++)
+		header[i] = (char)(by_names[by][i] - 'a' + 'A');
+	header[i] = '\0';
+	cols[0] = (struct table_column){ .header = header };
+	memcpy(&cols[1], totals_columns, sizeof(totals_columns));
+}
+
+static int print_table(const struct group_list *l, const struct job_totals *all,
+		       enum summary_by by, const struct table_style *style, bool markdown)
+{
+	struct table_column cols[N_COLS];
 	char header[16];
 	struct table tb;
 	size_t i;
 	int rc = -1;
 
-	/* The group column is named after the grouping, in capitals. */
-	for (i = 0; by_names[by][i] && i + 1 < sizeof(header); i++)
-		header[i] = (char)(by_names[by][i] - 'a' + 'A');
-	header[i] = '\0';
-	cols[0] = (struct table_column){ header, false };
-	memcpy(&cols[1], totals_columns, sizeof(totals_columns));
-	table_init(&tb, cols, 1 + TOT_COLUMNS);
+	summary_columns(cols, header, sizeof(header), by);
+	table_init(&tb, cols, N_COLS);
 	for (i = 0; i < l->n; i++) {
 		if (table_add_row(&tb) < 0)
 			goto out;
@@ -67,12 +81,13 @@ static int print_table(const struct group_list *l, const struct job_totals *all,
 		goto out;
 	if (markdown) {
 		printf("### Summary by %s\n\n", by_names[by]);
-		table_print_markdown(&tb, stdout);
+		table_print_markdown(&tb, style, stdout);
 		putchar('\n');
 	} else {
-		table_print_text(&tb, stdout);
+		table_print_text(&tb, style, stdout);
+		fflush(stdout);
 	}
-	fputs(totals_note, stdout);
+	fputs(totals_note, table_style_notes(style));
 	rc = 0;
 out:
 	table_free(&tb);
@@ -130,7 +145,7 @@ static const enum job_key by_keys[] = {
 };
 
 static int summarize(PGconn *conn, const struct job_filter *f, enum summary_by by,
-		     const struct report_env *env)
+		     const struct table_style *style, const struct report_env *env)
 {
 	struct group_list l = { 0 };
 	struct job_totals all;
@@ -155,7 +170,7 @@ static int summarize(PGconn *conn, const struct job_filter *f, enum summary_by b
 			goto out;
 		break;
 	default:
-		if (print_table(&l, &all, by, env->format == FMT_MARKDOWN) < 0)
+		if (print_table(&l, &all, by, style, env->format == FMT_MARKDOWN) < 0)
 			goto out;
 		break;
 	}
@@ -169,20 +184,26 @@ int cmd_summary(struct report_env *env, int argc, char **argv)
 {
 	static const struct option longopts[] = {
 		FILTER_LONGOPTS,
+		TABLE_LONGOPTS,
 		{ "by", required_argument, NULL, 'b' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
+	struct table_column cols[N_COLS];
+	char header[16];
+	struct table_style style;
 	struct filter_args fa;
 	PGconn *conn = NULL;
 	int by = -1, rc = EXIT_USAGE, c, r, i;
 
 	filter_init(&fa);
+	table_style_init(&style);
 	optind = 1;
-	while ((c = getopt_long(argc, argv, "h" FILTER_SHORTOPTS, longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "h" FILTER_SHORTOPTS TABLE_SHORTOPTS, longopts,
+				NULL)) != -1) {
 		if ((r = filter_option(&fa, c, optarg)) < 0)
 			goto out;
-		if (r)
+		if (r || table_style_option(&style, c, optarg))
 			continue;
 		switch (c) {
 		case 'h':
@@ -214,14 +235,18 @@ int cmd_summary(struct report_env *env, int argc, char **argv)
 		      stderr);
 		goto out;
 	}
+	summary_columns(cols, header, sizeof(header), (enum summary_by)by);
+	if (report_table_style(env, &style, cols, N_COLS, "carbon-report summary") < 0)
+		goto out;
 
 	rc = EXIT_NODATA;
 	conn = report_connect(env);
 	if (!conn)
 		goto out;
-	rc = summarize(conn, &fa.f, (enum summary_by)by, env);
+	rc = summarize(conn, &fa.f, (enum summary_by)by, &style, env);
 out:
 	PQfinish(conn);
 	filter_free(&fa);
+	table_style_free(&style);
 	return rc;
 }

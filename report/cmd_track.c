@@ -20,8 +20,13 @@
 static void usage(FILE *fp)
 {
 	fputs("Usage: carbon-report track [FILTERS] [--format table|json|csv|markdown|html|svg]\n"
+	      "          [-P] [-n] [-o FIELDS]\n"
 	      "A campaign's totals: every project (team) with its users, jobs, CPU-hours\n"
-	      "used, kWh, kg CO2e and share of the total, and the grand total.\n"
+	      "used, kWh, CO2e and share of the total, and the grand total.\n"
+	      "  -P, --parsable2       cells joined by '|'; the other lines go to stderr\n"
+	      "                        (as with -n)\n"
+	      "  -n, --noheader        no header line\n"
+	      "  -o, --fields LIST     these columns, e.g. project,user,co2e (any case)\n"
 	      "Filters (as sacct):\n"
 	      "  -j, --jobs LIST       job ids, comma-separated\n"
 	      "  -u, --user USER       jobs of this user\n"
@@ -31,7 +36,7 @@ static void usage(FILE *fp)
 	      "  -E, --endtime TIME    jobs that start before TIME\n"
 	      "  -M, --cluster NAME    jobs of this cluster\n"
 	      "csv: one CodeCarbon emissions.csv row per project. html: one page with the\n"
-	      "table and a bar chart of kg CO2e per project; svg: the chart alone.\n",
+	      "table and a bar chart of CO2e per project; svg: the chart alone.\n",
 	      fp);
 }
 
@@ -78,16 +83,23 @@ static const char *const row_class[] = {
 	[ROW_PROJECT] = "project", [ROW_USER] = "user", [ROW_TOTAL] = "total",
 };
 
+#define N_COLS (COL_TOTALS + TOT_COLUMNS)
+
+static void track_columns(struct table_column *cols)
+{
+	cols[COL_PROJECT] = (struct table_column){ .header = "PROJECT" };
+	cols[COL_USER] = (struct table_column){ .header = "USER" };
+	memcpy(&cols[COL_TOTALS], totals_columns, sizeof(totals_columns));
+}
+
 /* The table and what each of its rows is (kinds, one per row). */
 static int fill_table(struct table *tb, struct table_column *cols, enum row_kind **kinds,
 		      const struct campaign *c)
 {
 	size_t i, j, n = 1;
 
-	cols[COL_PROJECT] = (struct table_column){ "PROJECT", false };
-	cols[COL_USER] = (struct table_column){ "USER", false };
-	memcpy(&cols[COL_TOTALS], totals_columns, sizeof(totals_columns));
-	table_init(tb, cols, COL_TOTALS + TOT_COLUMNS);
+	track_columns(cols);
+	table_init(tb, cols, N_COLS);
 	for (i = 0; i < c->projects.n; i++)
 		n += 1 + c->projects.g[i].sub.n;
 	*kinds = calloc(n, sizeof(**kinds));
@@ -153,7 +165,7 @@ static void print_html_table(FILE *fp, const struct table *tb, const enum row_ki
 	fputs("</tbody>\n</table>\n", fp);
 }
 
-static const char chart_title[] = "kg CO2e by project";
+static const char chart_title[] = "CO2e by project";
 
 static int print_chart(FILE *fp, const struct campaign *c, int standalone)
 {
@@ -164,12 +176,12 @@ static int print_chart(FILE *fp, const struct campaign *c, int standalone)
 		fputs("carbon-report: out of memory\n", stderr);
 		return -1;
 	}
-	/* Projects are in rank order already: kg CO2e, largest first. */
+	/* Projects are in rank order already: CO2e, largest first. */
 	for (i = 0; i < c->projects.n; i++) {
 		bars[i].label = c->projects.g[i].key;
 		bars[i].value = c->projects.g[i].t.co2e_kg;
 	}
-	barchart_svg(fp, bars, c->projects.n, chart_title, "kg CO2e", standalone);
+	barchart_svg(fp, bars, c->projects.n, chart_title, TABLE_KG, " CO2e", standalone);
 	free(bars);
 	return 0;
 }
@@ -195,7 +207,7 @@ static int print_page(const struct campaign *c, const struct table *tb,
 	print_scope(stdout, c);
 	fputs("</p>\n", stdout);
 	print_html_table(stdout, tb, kinds);
-	fputs("<h2>kg CO2e by project</h2>\n", stdout);
+	fputs("<h2>CO2e by project</h2>\n", stdout);
 	if (print_chart(stdout, c, 0) < 0)
 		return -1;
 	fputs("<p class=\"note\">", stdout);
@@ -204,9 +216,11 @@ static int print_page(const struct campaign *c, const struct table *tb,
 	return 0;
 }
 
-static int print_tables(const struct campaign *c, enum output_format format)
+static int print_tables(const struct campaign *c, const struct table_style *style,
+			enum output_format format)
 {
-	struct table_column cols[COL_TOTALS + TOT_COLUMNS];
+	struct table_column cols[N_COLS];
+	FILE *notes = table_style_notes(style);
 	enum row_kind *kinds = NULL;
 	struct table tb;
 	int rc = -1;
@@ -224,16 +238,18 @@ static int print_tables(const struct campaign *c, enum output_format format)
 		fputs("### Campaign emissions\n\n", stdout);
 		print_scope(stdout, c);
 		fputs("\n\n", stdout);
-		table_print_markdown(&tb, stdout);
+		table_print_markdown(&tb, style, stdout);
 		putchar('\n');
 		fputs(totals_note, stdout);
 		break;
 	default:
-		fputs("Campaign emissions: ", stdout);
-		print_scope(stdout, c);
-		putchar('\n');
-		table_print_text(&tb, stdout);
-		fputs(totals_note, stdout);
+		fputs("Campaign emissions: ", notes);
+		print_scope(notes, c);
+		fputc('\n', notes);
+		fflush(notes);
+		table_print_text(&tb, style, stdout);
+		fflush(stdout);
+		fputs(totals_note, notes);
 		break;
 	}
 	rc = 0;
@@ -299,7 +315,8 @@ static int print_csv(const struct campaign *c)
 	return 0;
 }
 
-static int report(PGconn *conn, const struct job_filter *f, const struct report_env *env)
+static int report(PGconn *conn, const struct job_filter *f, const struct table_style *style,
+		  const struct report_env *env)
 {
 	struct campaign c;
 	int rc = EXIT_NODATA;
@@ -326,7 +343,7 @@ static int report(PGconn *conn, const struct job_filter *f, const struct report_
 			goto out;
 		break;
 	default:
-		if (print_tables(&c, env->format) < 0)
+		if (print_tables(&c, style, env->format) < 0)
 			goto out;
 		break;
 	}
@@ -340,19 +357,24 @@ int cmd_track(struct report_env *env, int argc, char **argv)
 {
 	static const struct option longopts[] = {
 		FILTER_LONGOPTS,
+		TABLE_LONGOPTS,
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
+	struct table_column cols[N_COLS];
+	struct table_style style;
 	struct filter_args fa;
 	PGconn *conn = NULL;
 	int rc = EXIT_USAGE, c, r;
 
 	filter_init(&fa);
+	table_style_init(&style);
 	optind = 1;
-	while ((c = getopt_long(argc, argv, "h" FILTER_SHORTOPTS, longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "h" FILTER_SHORTOPTS TABLE_SHORTOPTS, longopts,
+				NULL)) != -1) {
 		if ((r = filter_option(&fa, c, optarg)) < 0)
 			goto out;
-		if (r)
+		if (r || table_style_option(&style, c, optarg))
 			continue;
 		if (c == 'h') {
 			usage(stdout);
@@ -367,14 +389,18 @@ int cmd_track(struct report_env *env, int argc, char **argv)
 			argv[optind], argv[optind], argv[optind]);
 		goto out;
 	}
+	track_columns(cols);
+	if (report_table_style(env, &style, cols, N_COLS, "carbon-report track") < 0)
+		goto out;
 
 	rc = EXIT_NODATA;
 	conn = report_connect(env);
 	if (!conn)
 		goto out;
-	rc = report(conn, &fa.f, env);
+	rc = report(conn, &fa.f, &style, env);
 out:
 	PQfinish(conn);
 	filter_free(&fa);
+	table_style_free(&style);
 	return rc;
 }

@@ -9,6 +9,7 @@
 
 #include "codecarbon.h"
 #include "db.h"
+#include "table.h"
 
 #define PROGRAM "carbon-report"
 
@@ -95,6 +96,22 @@ int report_empty(const struct report_env *env)
 	else if (env->format == FMT_CSV && cc_write_header(stdout) < 0)
 		return EXIT_NODATA;
 	return fflush(stdout) == 0 ? EXIT_OK : EXIT_NODATA;
+}
+
+int report_table_style(const struct report_env *env, struct table_style *s,
+		       const struct table_column *cols, size_t ncols, const char *prog)
+{
+	if ((s->parsable || s->noheader) && env->format != FMT_TABLE) {
+		fprintf(stderr, "%s: -P/--parsable2 and -n/--noheader shape the text table; they go with --format table only\n",
+			prog);
+		return -1;
+	}
+	if (s->fields && env->format != FMT_TABLE && env->format != FMT_MARKDOWN) {
+		fprintf(stderr, "%s: -o/--fields chooses the columns of a table; it goes with --format table or markdown only\n",
+			prog);
+		return -1;
+	}
+	return table_style_columns(s, cols, ncols, prog);
 }
 
 void report_sql_error(const char *what, const PGresult *res)

@@ -5,6 +5,7 @@
 
 #include <libpq-fe.h>
 #include <stdbool.h>
+#include <stddef.h>
 
 #include "conf.h"
 
@@ -44,6 +45,16 @@ PGconn *report_connect_timeout(const struct report_env *env, int timeout_s);
  * JSON "[]", CSV the header alone, the other formats nothing; returns
  * EXIT_OK, as sacct does, so that scripts tell "nothing" from a failure. */
 int report_empty(const struct report_env *env);
+
+struct table_style;
+struct table_column;
+
+/* Check sacct's -P, -n and -o of a command (prog: "carbon-report job")
+ * against env's format: -P and -n shape the text table (--format table),
+ * -o chooses the columns of it or of a Markdown table; then resolve -o
+ * against cols. Returns 0, or -1 after printing why (a usage error). */
+int report_table_style(const struct report_env *env, struct table_style *s,
+		       const struct table_column *cols, size_t ncols, const char *prog);
 
 /* Say on stderr that what failed, from res's error: where the database has
  * no carbon schema, "run 'carbon-report db init'"; where its schema is

@@ -43,20 +43,18 @@ static const char imported_limitation[] =
 
 /* ---- numbers as people read them ------------------------------------------ */
 
-/* Energy in kWh and CO2e in kg, with their units, for the text forms. */
+/* Energy and CO2e, given in kWh and kg, with units that suit them for the
+ * text forms: "1.640 kWh", "38.00 mWh", "12.34 g CO2e". */
 static const char *text_kwh(double kwh, char *buf, size_t n)
 {
-	char v[32];
-
-	snprintf(buf, n, "%s kWh", table_sig4(kwh, v, sizeof(v)));
-	return buf;
+	return table_amount(kwh, TABLE_KWH, buf, n);
 }
 
 static const char *text_kg(double kg, char *buf, size_t n)
 {
 	char v[32];
 
-	snprintf(buf, n, "%s kg CO2e", table_sig4(kg, v, sizeof(v)));
+	snprintf(buf, n, "%s CO2e", table_amount(kg, TABLE_KG, v, sizeof(v)));
 	return buf;
 }
 
@@ -395,9 +393,9 @@ static void json_energy_methods(const struct statement *st, struct json_writer *
 enum { COL_PART, COL_KWH, COL_METHOD, N_COLS };
 
 static const struct table_column energy_columns[N_COLS] = {
-	[COL_PART] = { "COMPONENT", false },
-	[COL_KWH] = { "kWh", true },
-	[COL_METHOD] = { "METHOD", false },
+	[COL_PART] = { .header = "COMPONENT" },
+	[COL_KWH] = { .header = "ENERGY", .right = true },
+	[COL_METHOD] = { .header = "METHOD" },
 };
 
 static const char *const domain_label[DOMAIN_COUNT] = {
@@ -409,7 +407,7 @@ static const char *const domain_label[DOMAIN_COUNT] = {
 static int block_energy(const struct statement *st, enum output_format format, FILE *fp)
 {
 	struct table t;
-	char buf[64];
+	char buf[64], x[32];
 	unsigned all = 0;
 	int d, rc = -1;
 
@@ -421,25 +419,25 @@ static int block_energy(const struct statement *st, enum output_format format, F
 		if (table_add_row(&t) < 0)
 			goto out;
 		table_cell(&t, COL_PART, "%s", domain_label[d]);
-		table_cell(&t, COL_KWH, "%.6f", st->energy_kwh[d]);
+		table_cell(&t, COL_KWH, "%s", text_kwh(st->energy_kwh[d], x, sizeof(x)));
 		table_cell(&t, COL_METHOD, "%s", m ? m : "-");
 	}
 	if (table_add_row(&t) < 0)
 		goto out;
 	table_cell(&t, COL_PART, "IT (sum)");
-	table_cell(&t, COL_KWH, "%.6f", st->it_kwh);
+	table_cell(&t, COL_KWH, "%s", text_kwh(st->it_kwh, x, sizeof(x)));
 	table_cell(&t, COL_METHOD, "%s", statement_methods_str(all, buf, sizeof(buf)) ? buf : "-");
 	if (table_add_row(&t) < 0)
 		goto out;
 	table_cell(&t, COL_PART, "facility");
-	table_cell(&t, COL_KWH, "%.6f", st->facility_kwh);
+	table_cell(&t, COL_KWH, "%s", text_kwh(st->facility_kwh, x, sizeof(x)));
 	table_cell(&t, COL_METHOD, st->imp.runs ? "IT x PUE; imported: as imported" : "IT x PUE");
 	if (t.failed)
 		goto out;
 	if (format == FMT_MARKDOWN)
-		table_print_markdown(&t, fp);
+		table_print_markdown(&t, NULL, fp);
 	else
-		table_print_text(&t, fp);
+		table_print_text(&t, NULL, fp);
 	fputc('\n', fp);
 	rc = 0;
 out:
@@ -497,10 +495,13 @@ static void text_imported_period(const struct statement *st, FILE *fp)
 static void text_imported_energy(const struct statement *st, FILE *fp)
 {
 	const struct imported_runs *imp = &st->imp;
+	char c[32], d[32], g[32], o[32], it[32];
 
-	fprintf(fp, "CPU %.6f, DRAM (RAM) %.6f, GPU %.6f, other %.6f: IT %.6f kWh",
-		imp->energy_kwh[DOMAIN_CPU], imp->energy_kwh[DOMAIN_DRAM],
-		imp->energy_kwh[DOMAIN_GPU], imp->energy_kwh[DOMAIN_OTHER], imp->it_kwh);
+	fprintf(fp, "CPU %s, DRAM (RAM) %s, GPU %s, other %s: IT %s",
+		text_kwh(imp->energy_kwh[DOMAIN_CPU], c, sizeof(c)),
+		text_kwh(imp->energy_kwh[DOMAIN_DRAM], d, sizeof(d)),
+		text_kwh(imp->energy_kwh[DOMAIN_GPU], g, sizeof(g)),
+		text_kwh(imp->energy_kwh[DOMAIN_OTHER], o, sizeof(o)), text_kwh(imp->it_kwh, it, sizeof(it)));
 }
 
 static void text_pue(const struct statement *st, FILE *fp)
@@ -578,13 +579,14 @@ static void text_embodied(const struct statement *st, FILE *fp)
 		fputs("unknown: the records do not say the cores allocated (not included above)", fp);
 		return;
 	}
-	fprintf(fp, "%s, kept apart from the operational figure: %s kg for %s allocated core-hours (a %s kg node of %d CPUs) + %s kg for %s GPU-hours (",
-		text_kg(e->kg, x, sizeof(x)), table_sig4(e->cpu_kg, y, sizeof(y)),
-		table_sig4(st->core_hours, z1, sizeof(z1)), table_sig4(e->node_kg, z2, sizeof(z2)),
-		e->node_cores, table_sig4(e->gpu_kg_part, z3, sizeof(z3)),
+	fprintf(fp, "%s, kept apart from the operational figure: %s for %s allocated core-hours (a %s node of %d CPUs) + %s for %s GPU-hours (",
+		text_kg(e->kg, x, sizeof(x)), table_amount(e->cpu_kg, TABLE_KG, y, sizeof(y)),
+		table_sig4(st->core_hours, z1, sizeof(z1)),
+		table_amount(e->node_kg, TABLE_KG, z2, sizeof(z2)), e->node_cores,
+		table_amount(e->gpu_kg_part, TABLE_KG, z3, sizeof(z3)),
 		table_sig4(isnan(st->gpu_hours) ? 0.0 : st->gpu_hours, z4, sizeof(z4)));
 	if (e->gpu_kg >= 0)
-		fprintf(fp, "%s kg a GPU", table_sig4(e->gpu_kg, z6, sizeof(z6)));
+		fprintf(fp, "%s a GPU", table_amount(e->gpu_kg, TABLE_KG, z6, sizeof(z6)));
 	else
 		fputs("GPUs not configured", fp);
 	fprintf(fp, "), each spread over a %g-year life", e->lifetime_years);
@@ -611,11 +613,12 @@ static double offset_tonnes(const struct statement *st)
 	return st->co2e_kg / 1000.0;
 }
 
+/* The CO2e as the other text figures have it (the price is per tonne). */
 static void text_offsets(const struct statement *st, FILE *fp)
 {
-	char x[32], y[32];
+	char x[48], y[32];
 
-	fprintf(fp, "%s t CO2e x %.2f USD/t = %s USD", table_sig4(offset_tonnes(st), x, sizeof(x)),
+	fprintf(fp, "%s x %.2f USD/t = %s USD", text_kg(st->co2e_kg, x, sizeof(x)),
 		st->offset_price, table_sig4(statement_offset_cost_usd(st), y, sizeof(y)));
 }
 
@@ -1271,6 +1274,14 @@ static void latex_escaped(const char *s, FILE *fp)
 			break;
 		case '^':
 			fputs("\\textasciicircum{}", fp);
+			break;
+		case '\xc2':	/* the micro sign of µWh, µg: math mode needs no package */
+			if (s[1] == '\xb5') {
+				fputs("$\\mu$", fp);
+				s++;
+			} else {
+				fputc(*s, fp);
+			}
 			break;
 		case '~':
 			fputs("\\textasciitilde{}", fp);

@@ -108,12 +108,17 @@ day1=$(date -u +%F)
 #     every number with a decimal point or an exponent (energies, kg, hours,
 #     shares, power, bar widths) but for the fixed PUE, offset price and
 #     coverage percentages (every joule here is from a counter); and the
-#     SAMPLES column of job's table. In json: every number but those under
-#     the keys of $keep_json (ids, counts, the fixed PUE and intensity). In
-#     csv: every number but those of the columns of $keep_csv.
+#     SAMPLES column of job's table. The text forms write an energy or a
+#     CO2e in the unit that suits its size (22.08 mWh, 10.47 mg), which a
+#     measurement changes too: the unit after a masked number -> <Wh> (kWh,
+#     Wh, mWh, µWh) or <g> (kg, g, mg, µg); "0 kWh" and "0 kg" too (a share
+#     that rounds to nothing in one run need not in the next).
+#     In json: every number but those under the keys of $keep_json (ids,
+#     counts, the fixed PUE and intensity). In csv: every number but those
+#     of the columns of $keep_csv.
 # Kept exact: job ids, users, projects, tags, step names, methods, column
-# headers, row structure and order, counts of jobs, steps and records, units,
-# JSON keys. Tables: runs of spaces collapse to one (column widths follow the
+# headers, row structure and order, counts of jobs, steps and records, the
+# units of the fixed figures (gCO2e/kWh, USD/t), JSON keys. Tables: runs of spaces collapse to one (column widths follow the
 # numbers). JSON is re-printed, indented (keys in the output's order; a
 # duplicated key is marked), so that a diff shows the key that changed.
 keep_json="job_id jobs projects users records partial_jobs unmeasured_jobs imported_runs runs
@@ -146,6 +151,9 @@ number = re.compile(r"(?<![\w.@<])(\d+\.\d+(e[-+]?\d+)?|\d+e[-+]?\d+)(?![\w.])")
 fixed_before = re.compile(r"PUE[: ]*$")
 fixed_after = re.compile(r" (USD/t|% of the IT energy|% modelled)")
 integer = re.compile(r"\d+")
+energy_unit = re.compile(r"<N> (kWh|Wh|mWh|µWh)(?![\w/])")
+mass_unit = re.compile(r"<N> (kg|g|mg|µg)(?![\w/])")
+zero_amount = re.compile(r"(?<![\w.<])0(?= (kWh|Wh|mWh|µWh|kg|g|mg|µg)(?![\w/]))")
 
 # The masks of any string: names of this machine and build, times.
 
@@ -165,7 +173,8 @@ def numbers(s):
         if fixed_before.search(s[:m.start()]) or fixed_after.match(s, m.end()):
             return m.group(0)
         return "<N>"
-    return number.sub(mask, s)
+    s = zero_amount.sub("<N>", number.sub(mask, s))
+    return mass_unit.sub("<N> <g>", energy_unit.sub("<N> <Wh>", s))
 
 # table, markdown, text, html, svg: line by line; the SAMPLES column of a
 # table (job) is the one integer column that a measurement sets. No number
@@ -335,9 +344,14 @@ check "job --format csv: one row per job, in order" \
 check "job --format csv: each job's cpu, gpu, ram and consumed energy and emissions as in --json" \
 	agree "$(pairs "$(csv_cols job.csv cpu_energy gpu_energy ram_energy energy_consumed emissions)" \
 		"$(jf job.json '.[] | .energy_kwh.cpu, .energy_kwh.gpu, .energy_kwh.dram, .energy_kwh.facility, .co2e_kg')")"
-# The markdown's totals: 4 significant digits, within 5e-4 of the JSON's.
+# The markdown's totals: 4 significant digits, within 5e-4 of the JSON's;
+# in units that suit them (22.08 mWh, 10.47 mg CO2e), here in kWh and kg.
+in_k_units() {
+	awk '{ f = $2 ~ /^k/ ? 1 : $2 ~ /^(Wh|g)$/ ? 1e-3 : $2 ~ /^m/ ? 1e-6 : $2 ~ /^µ/ ? 1e-9 : "x"
+		if (NF != 2 || f == "x") print "bad: " $0; else printf "%.10g\n", $1 * f }'
+}
 md_totals() {
-	pairs "$(sed -n 's/^\*\*Total\*\*: IT \([^ ]*\) kWh .* → \([^ ]*\) kg CO2e$/\1\n\2/p' "$raw/job.markdown")" \
+	pairs "$(sed -n 's/^\*\*Total\*\*: IT \([^ ]* [^ ]*\) × .* → \([^ ]* [^ ]*\) CO2e$/\1\n\2/p' "$raw/job.markdown" | in_k_units)" \
 		"$(jf job.json '.[] | .energy_kwh.it, .co2e_kg')" |
 		awk '{ d = $1 - $2; if (NF != 2 || (d < 0 ? -d : d) > 5e-4 * $2) bad = 1 } END { exit bad || NR != 12 }'
 }

@@ -27,7 +27,7 @@ cr() { "$report" --config "$confdir/report.conf" "$@"; }
 # cluster goldtest.
 put() { put_record goldtest "$@"; }
 
-echo "1..16"
+echo "1..21"
 check_db_init "$admin_db"
 # The annual tables of data/ change with new releases; these outputs use the
 # fixed intensity, so none is needed and data_version stays the same.
@@ -82,6 +82,22 @@ for format in table markdown json csv; do
 	golden_check "job.$format" 0 job 501 502 503 504 --format "$format"
 done
 golden_check "job-501.json" 0 job 501 --json
+# sacct's -P, -n and -o: the table's rows alone on stdout, one header for
+# all jobs; the headings, notes and totals in words on stderr.
+golden_check "job-parsable.table" 0 job 501 502 -P
+golden_check "job-fields.table" 0 job 501 503 -n -o jobid,STEP,node,it
+check "job -P: the headings, notes and totals go to stderr" \
+	eval 'grep -q "^Job 501  cluster goldtest" "$confdir/job-parsable.table.err" &&
+		grep -q "^Total   IT 3.320 kWh × PUE 1.25 = 4.150 kWh facility; .* → 1.245 kg CO2e$" "$confdir/job-parsable.table.err" &&
+		! grep -q "^Total" "$confdir/job-parsable.table"'
+out=$(cr job 501 -o step,kwh 2>&1)
+rc=$?
+check "job -o with an unknown column: exit 2 ($rc), naming it and the columns there are" \
+	eval '[ $rc = 2 ] && grep -q "no column named .kwh.; the columns are JOBID,CLUSTER,STEP,NODE,START,END,CPU,DRAM,GPU,OTHER,IT,METHOD,SAMPLES" <<<"$out"'
+out=$(cr job 501 -P --json 2>&1)
+rc=$?
+check "job -P --json: exit 2 ($rc), -P shapes the text table only" \
+	eval '[ $rc = 2 ] && grep -q "go with --format table only" <<<"$out"'
 for format in table markdown json csv; do
 	golden_check "db-status.$format" 0 db status --format "$format"
 done

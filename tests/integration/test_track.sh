@@ -69,7 +69,7 @@ compare() {
 	fi
 }
 
-echo "1..71"
+echo "1..79"
 check_db_init "$admin_db"
 #   job step  user  project tag  start (UTC)        h  CPU  GPU kWh/h  CPU s
 put 101 batch alice astro  run1 2026-03-02T08:00:00 2  1.0  0    28800
@@ -100,6 +100,17 @@ done
 for f in table markdown json csv html svg; do
 	compare "track.$f" cr track --format "$f"
 done
+# sacct's -P, -n and -o: the table's rows alone on stdout, the notes on stderr.
+compare summary-user-parsable.table cr summary --by user -P
+compare summary-project-fields.table cr summary --by project -n -o Project,jobs,IT,CO2E,share
+compare track-parsable.table cr track -P -o project,user,CPU-h,wall-h,facility,co2e
+compare track-fields.markdown cr track --format markdown -o project,user,co2e
+check "summary -P: the notes go to stderr" \
+	eval 'grep -q "^Share: of the total CO2e.$" "$confdir/summary-user-parsable.table.err" &&
+		! grep -q "^Share" "$confdir/summary-user-parsable.table"'
+check "track -P: the campaign's scope and the notes go to stderr" \
+	eval 'grep -q "^Campaign emissions: 8 jobs, 3 projects, 4 users;" "$confdir/track-parsable.table.err" &&
+		grep -q "^Share: of the total CO2e.$" "$confdir/track-parsable.table.err"'
 
 # --- what the numbers say -----------------------------------------------------------
 cr summary --by project --json > "$confdir/s.json"
@@ -148,6 +159,14 @@ out=$(cr summary --by user --format html 2>&1)
 rc=$?
 check "summary --format html: refused (exit 2), saying which formats it has" \
 	eval '[ $rc = 2 ] && grep -q "use --format table, json, csv or markdown" <<<"$out"'
+out=$(cr summary --by user -o user,kwh 2>&1)
+rc=$?
+check "summary -o with an unknown column: exit 2, naming the columns ($out)" \
+	eval '[ $rc = 2 ] && grep -q "no column named .kwh.; the columns are USER,JOBS,CPU-h,GPU-h,wall-h,IT,facility,CO2e,share" <<<"$out"'
+out=$(cr track -n --format csv 2>&1)
+rc=$?
+check "track -n --format csv: exit 2, -n shapes the text table only" \
+	eval '[ $rc = 2 ] && grep -q "go with --format table only" <<<"$out"'
 out=$(cr summary 2>&1)
 rc=$?
 check "summary without --by: exit 2 and an example" \
