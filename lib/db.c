@@ -210,12 +210,14 @@ static int await_result(PGconn *conn, double deadline_s, char *err, size_t errle
 	}
 }
 
-/* Send sql, with nparams text parameters (the extended protocol), or with
+/* Send sql, with nparams parameters (the extended protocol; text unless
+ * lengths and formats say otherwise, as for PQsendQueryParams), or with
  * nparams < 0 as a simple query (which may hold several statements), under
  * conn's deadline; db_await() waits for its results. Returns 0, or -1 with a
  * reason in err. */
-static int db_send(PGconn *conn, const char *sql, int nparams, const char *const *values,
-		   char *err, size_t errlen)
+static int db_send_params(PGconn *conn, const char *sql, int nparams,
+			  const char *const *values, const int *lengths, const int *formats,
+			  char *err, size_t errlen)
 {
 	struct db_deadline *d = deadline_of(conn);
 	double now_s;
@@ -235,12 +237,19 @@ static int db_send(PGconn *conn, const char *sql, int nparams, const char *const
 	if (nparams < 0)
 		sent = PQsendQuery(conn, sql);
 	else
-		sent = PQsendQueryParams(conn, sql, nparams, NULL, values, NULL, NULL, 0);
+		sent = PQsendQueryParams(conn, sql, nparams, NULL, values, lengths, formats, 0);
 	if (!sent) {
 		db_error_line(conn, err, errlen);
 		return -1;
 	}
 	return 0;
+}
+
+/* db_send_params() with text parameters. */
+static int db_send(PGconn *conn, const char *sql, int nparams, const char *const *values,
+		   char *err, size_t errlen)
+{
+	return db_send_params(conn, sql, nparams, values, NULL, NULL, err, errlen);
 }
 
 /* Wait under conn's deadline for the results of what db_send() sent.
@@ -286,31 +295,14 @@ static PGresult *db_await(PGconn *conn, char *err, size_t errlen)
 static int db_send_binary(PGconn *conn, const char *sql, const char *value, size_t len,
 			  char *err, size_t errlen)
 {
-	struct db_deadline *d = deadline_of(conn);
 	const char *values[1] = { value };
 	int lengths[1] = { (int)len }, formats[1] = { 1 };
-	double now_s;
 
-	if (d && d->gave_up[0]) {
-		snprintf(err, errlen, "%s", d->gave_up);
-		return -1;
-	}
-	now_s = spool_monotonic_s();
-	if (d && d->deadline_s > 0 && now_s >= d->deadline_s) {
-		snprintf(err, errlen, "no time left for the database (its deadline passed)");
-		return -1;
-	}
 	if (len > (size_t)0x7fffffff) {
 		snprintf(err, errlen, "a batch of records too large to send");
 		return -1;
 	}
-	if (d)
-		d->sent_s = now_s;
-	if (!PQsendQueryParams(conn, sql, 1, NULL, values, lengths, formats, 0)) {
-		db_error_line(conn, err, errlen);
-		return -1;
-	}
-	return 0;
+	return db_send_params(conn, sql, 1, values, lengths, formats, err, errlen);
 }
 
 /* db_send() and db_await(). */
