@@ -83,6 +83,19 @@ write_carbon_conf() {
 	admin_db="$HARNESS_CONNINFO user=$HARNESS_PGUSER"
 }
 
+# wait_records JOBID N [USER]: until the job (only USER's records, when
+# given) has N records in the database, at most 30 s: its steps write them
+# at their end, the extern step last. Needs $admin_db (write_carbon_conf).
+wait_records() {
+	local i where="job_id = $1"
+	[ -n "${3:-}" ] && where+=" AND user_name = '$3'"
+	for ((i = 0; i < 150; i++)); do
+		[ "$(psql -X -q -t -A "$admin_db" -c "SELECT count(*) FROM carbon.step_energy WHERE $where" 2>/dev/null)" -ge "$2" ] 2>/dev/null && return 0
+		sleep 0.2
+	done
+	return 1
+}
+
 # put_record CLUSTER JOB STEP NODE USER PROJECT TAG START END CPU_J DRAM_J
 #     GPU_J METHOD PARTIAL ESTIMATED_J CPU_TIME_S [CPU_MODEL CPUS GPU_MODEL
 #     GPUS [EXIT_STATUS]]: one record of the measurement engine, written as the plugin

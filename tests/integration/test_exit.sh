@@ -20,16 +20,6 @@ trap 'harness_stop; rm -rf "$confdir"' EXIT
 write_carbon_conf 1 '[site]' 'pue = 1.25' 'intensity = 300' '[database]' 'connect_timeout = 2'
 sql() { psql -X -q -t -A -v ON_ERROR_STOP=1 "$admin_db" -c "$1"; }
 
-# wait_records JOBID N: until the job has N records (its steps write them at
-# their end, the extern step last), at most 30 s.
-wait_records() {
-	local i
-	for ((i = 0; i < 150; i++)); do
-		[ "$(sql "SELECT count(*) FROM carbon.step_energy WHERE job_id = $1")" -ge "$2" ] && return 0
-		sleep 0.2
-	done
-	return 1
-}
 # statuses JOBID: "step=exit_status" of each record, NULL as "null".
 statuses() {
 	sql "SELECT string_agg(step || '=' || coalesce(exit_status::text, 'null'), ' ' ORDER BY step)

@@ -49,16 +49,6 @@ finished() {	# finished JOB DESCRIPTION: wait, one test point for its state
 	read -r state code < <(harness_wait_job "$1" 120)
 	check "$2: job $1 completed with exit code 0 ($state $code)" test "$state $code" = "COMPLETED 0:0"
 }
-# wait_records JOBID N: until the job has N records (its steps write them at
-# their end, the extern step last), at most 30 s.
-wait_records() {
-	local i
-	for ((i = 0; i < 150; i++)); do
-		[ "$(sql "SELECT count(*) FROM carbon.step_energy WHERE job_id = $1")" -ge "$2" ] && return 0
-		sleep 0.2
-	done
-	return 1
-}
 # spooled_ids: the job_id= line of every record in the spool, one a line.
 spooled_ids() {
 	find "$spool" -maxdepth 1 \( -name '*.log' -o -name '*.seg' -o -name '*.rec' \) -print0 2>/dev/null |

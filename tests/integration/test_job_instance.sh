@@ -24,15 +24,6 @@ sql() { psql -X -q -t -A -v ON_ERROR_STOP=1 "$admin_db" -c "$1"; }
 other=carbontest2
 id "$other" > /dev/null 2>&1 || useradd -M -s /bin/sh "$other"
 
-# wait_records JOBID USER N: until USER's job has N records, at most 30 s.
-wait_records() {
-	local i
-	for ((i = 0; i < 150; i++)); do
-		[ "$(sql "SELECT count(*) FROM carbon.step_energy WHERE job_id = $1 AND user_name = '$2'")" -ge "$3" ] && return 0
-		sleep 0.2
-	done
-	return 1
-}
 # start_epoch JOBID: the job's StartTime as slurmctld shows it, in seconds.
 start_epoch() {
 	date -d "$(scontrol -o show job "$1" | sed -n 's/.* StartTime=\([^ ]*\).*/\1/p')" +%s
@@ -45,7 +36,7 @@ check_db_init "$admin_db"
 job_a=$(harness_as_user sbatch --parsable --wrap 'srun true')
 read -r state code < <(harness_wait_job "$job_a" 60)
 start_a=$(start_epoch "$job_a")
-wait_records "$job_a" "$HARNESS_USER" 3
+wait_records "$job_a" 3 "$HARNESS_USER"
 check "user A's job $job_a is stored under the start slurmctld gave it ($start_a), each of its records alike" \
 	test "$(sql "SELECT string_agg(DISTINCT extract(epoch FROM job_start)::bigint::text, ',') FROM carbon.step_energy WHERE job_id = $job_a")" = "$start_a"
 check "the job's last step on the node removed its note of the start from the spool" \
@@ -60,7 +51,7 @@ check "after the reset slurmctld gives user B's job the same id ($job_a = $job_b
 	test "$job_a" = "$job_b"
 read -r state code < <(harness_wait_job "$job_b" 60)
 start_b=$(start_epoch "$job_b")
-wait_records "$job_b" "$other" 3
+wait_records "$job_b" 3 "$other"
 
 check "two instances of job $job_a are stored" \
 	test "$(sql "SELECT count(DISTINCT job_start) FROM carbon.step_energy WHERE cluster = 'inst' AND job_id = $job_a")" = 2

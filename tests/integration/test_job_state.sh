@@ -28,14 +28,6 @@ trap 'harness_stop; rm -rf "$confdir"' EXIT
 
 write_carbon_conf 1 '[site]' 'pue = 1.25' 'intensity = 300' '[database]' 'connect_timeout = 2'
 sql() { psql -X -q -t -A -v ON_ERROR_STOP=1 "$admin_db" -c "$1"; }
-wait_records() {	# wait_records JOBID N
-	local i
-	for ((i = 0; i < 150; i++)); do
-		[ "$(sql "SELECT count(*) FROM carbon.step_energy WHERE job_id = $1")" -ge "$2" ] && return 0
-		sleep 0.2
-	done
-	return 1
-}
 rep() { "$report" -d "$admin_db" --config "$carbon_conf" "$@"; }
 
 echo "1..15"
