@@ -30,7 +30,8 @@ static void usage(FILE *fp)
 	fputs("Usage: carbon-report db init|upgrade|status|sync-states\n"
 	      "  init, upgrade  apply every migration the database lacks, each in its\n"
 	      "                 own transaction (needs a role that may create roles),\n"
-	      "                 then load the annual intensities of data/\n"
+	      "                 then re-apply the rules of sql/functions/ and load\n"
+	      "                 the annual intensities of data/\n"
 	      "  status         list the migrations, applied or pending, and count\n"
 	      "                 the annual intensities by kind\n"
 	      "  sync-states    store the states Slurm's accounting gives ended jobs\n"
@@ -142,6 +143,32 @@ fail:
 out:
 	PQclear(res);
 	return rc;
+}
+
+/* Re-apply every file of sql/functions/, all in one transaction: each is
+ * CREATE OR REPLACE, so this brings the rules to this carbon-report's.
+ * Returns 0, or -1 after printing why. */
+static int apply_functions(PGconn *conn)
+{
+	const struct sql_file *f = carbon_functions;
+	char err[1024];
+
+	if (!f->name)
+		return 0;
+	if (db_exec(conn, "BEGIN", err, sizeof(err)) < 0 ||
+	    take_migration_lock(conn, err, sizeof(err)) < 0)
+		goto fail;
+	for (; f->name; f++)
+		if (db_exec(conn, f->sql, err, sizeof(err)) < 0)
+			goto fail;
+	if (db_exec(conn, "COMMIT", err, sizeof(err)) < 0)
+		goto fail;
+	return 0;
+fail:
+	rollback(conn);
+	fprintf(stderr, "carbon-report: sql/functions/%s.sql failed: %s\n",
+		f->name ? f->name : "(commit)", err);
+	return -1;
 }
 
 /* Highest applied version, or -1 after printing why. */
@@ -299,6 +326,8 @@ static int db_upgrade(PGconn *conn, const struct report_env *env)
 			goto out;
 		printf("database is up to date (version %d)\n", version);
 	}
+	if (apply_functions(conn) < 0)
+		goto out;
 	if (load_intensities(conn) < 0 || record_site(conn, env) < 0)
 		goto out;
 	db_refresh_job_carbon(conn);

@@ -17,6 +17,15 @@ struct migration {
 };
 extern const struct migration carbon_migrations[];	/* ends with version 0 */
 
+/* One file of sql/functions/: the rules (carbon, GPU-seconds, totals) as SQL
+ * functions, each CREATE OR REPLACE, so that every db init/upgrade re-applies
+ * the whole file after the migrations. */
+struct sql_file {
+	const char *name;
+	const char *sql;
+};
+extern const struct sql_file carbon_functions[];	/* ends with name NULL */
+
 /* Exit codes: the usual convention. */
 enum { EXIT_OK = 0, EXIT_NODATA = 1, EXIT_USAGE = 2 };
 
