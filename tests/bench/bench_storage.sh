@@ -4,7 +4,7 @@
 # run, on the harness's real Slurm cluster and PostgreSQL:
 #  1. spool flush throughput: carbon-report spool flush of N spool files,
 #     against psql's COPY of the same rows into a bare table (budget:
-#     >= 20 000 records/s);
+#     >= 40 000 records/s);
 #  2. what the plugin adds to `srun -n1 true` with the database on loopback:
 #     R runs with the plugin and R without, interleaved (budget: <= 5 %).
 # Usage: tests/bench/bench_storage.sh [N_RECORDS (20000)] [SRUN_RUNS (30)]
@@ -86,8 +86,13 @@ else
 fi
 # --- 2. spool flush ------------------------------------------------------
 mkdir -p -m 0700 "$work/spool"	# the steps above made it (it holds their leases)
+# Records as the plugin writes them since 014, with the job's start; with
+# BENCH_NO_JOB_START=1, as older plugins did, without it (then the server
+# looks up each record's job instance).
+job_start_line='job_start=1795773000.0\n'
+[ "${BENCH_NO_JOB_START:-0}" = 1 ] && job_start_line=
 record() {	# record JOB_ID: one record in spool format
-	printf 'slurm-carbon spool 1\ncluster=bench\njob_id=%d\nstep=batch\nnode=n1\nuid=1\nuser=bench\naccount=\nproject=p\ntag=t\nstart=1795773600.0\nend=1795777200.0\ncpu_j=1000\ndram_j=100\ngpu_j=0\nother_j=0\nsamples=360\nmethod=rapl\npartial=0\n' "$1"
+	printf "slurm-carbon spool 1\ncluster=bench\njob_id=%d\nstep=batch\nnode=n1\nuid=1\nuser=bench\naccount=\nproject=p\ntag=t\nstart=1795773600.0\nend=1795777200.0\ncpu_j=1000\ndram_j=100\ngpu_j=0\nother_j=0\nsamples=360\nmethod=rapl\npartial=0\n$job_start_line" "$1"
 }
 # The spool as the plugin leaves it after an outage: one file of records.
 for ((i = 1; i <= records; i++)); do record "$i"; done > "$work/spool/spool.log"
@@ -125,7 +130,7 @@ awk -v r="$records" -v f="$flush_s" -v c="$copy_s" -v st="$stored" -v fs="$files
     -v dwm="$with_done_mean" -v dwd="$with_done_median" -v dom="$without_done_mean" -v dod="$without_done_median" \
     -v n="$runs" -v sr="$srun_records" -v out="$flush_out" 'BEGIN {
 	printf "| benchmark | result | baseline (same run) | budget |\n|---|---|---|---|\n"
-	printf "| spool flush, %d records in one spool file (%d rows stored) | %.3f s = %.0f records/s | psql \\\\copy of the same rows into a bare table: %.3f s = %.0f rows/s | >= 20000 records/s |\n", r, st, f, r / f, c, r / c
+	printf "| spool flush, %d records in one spool file (%d rows stored) | %.3f s = %.0f records/s | psql \\\\copy of the same rows into a bare table: %.3f s = %.0f rows/s | >= 40000 records/s |\n", r, st, f, r / f, c, r / c
 	printf "| spool flush, %d records as %d files of one record | %.3f s = %.0f records/s | (the first spool layout, for comparison) | |\n", r, r, fs, r / fs
 	if (n > 0) printf "| `srun -n1 true` until srun returns, with the plugin, %d runs (%d records stored) | mean %.4f s, median %.4f s | without: mean %.4f s, median %.4f s; added %+.1f %% (mean), %+.1f %% (median) | <= 5 %% |\n", n, sr, wm, wd, om, od, (wm / om - 1) * 100, (wd / od - 1) * 100
 	if (n > 0) printf "| the same, until the job has left the queue (step ends and database writes included) | mean %.4f s, median %.4f s | without: mean %.4f s, median %.4f s; added %+.1f %% (mean), %+.1f %% (median) | <= 5 %% |\n", dwm, dwd, dom, dod, (dwm / dom - 1) * 100, (dwd / dod - 1) * 100
