@@ -5,6 +5,7 @@
  * power constraint N, "constraint_N_max_power_uw" (µW; may be absent). */
 #include "sensor_rapl.h"
 #include "conf.h"
+#include "sysfs_attr.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -35,54 +36,6 @@ struct rapl_scan {
 		ino_t ino;
 	} visited[RAPL_MAX_VISITED];
 };
-
-/* Read a small sysfs file at dir/file into buf, without the newline. */
-static int read_attr(const char *dir, const char *file, char *buf, size_t n)
-{
-	char path[512];
-	ssize_t len;
-	int fd;
-
-	snprintf(path, sizeof(path), "%s/%s", dir, file);
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return -1;
-	len = read(fd, buf, n - 1);
-	close(fd);
-	if (len < 0)
-		return -1;
-	buf[len] = '\0';
-	buf[strcspn(buf, "\n")] = '\0';
-	return 0;
-}
-
-static int parse_u64(const char *s, uint64_t *out)
-{
-	char *end;
-
-	errno = 0;
-	*out = strtoull(s, &end, 10);
-	if (errno || end == s)
-		return -1;
-	return 0;
-}
-
-/* One counter from its open energy_uj. Returns 0, or -1 with errno set
- * (EINVAL: the file does not hold a number). */
-static int read_counter(int fd, uint64_t *v)
-{
-	char buf[32];
-	ssize_t len = pread(fd, buf, sizeof(buf) - 1, 0);
-
-	if (len < 0)
-		return -1;
-	buf[len > 0 ? len : 0] = '\0';
-	if (parse_u64(buf, v) < 0) {
-		errno = EINVAL;
-		return -1;
-	}
-	return 0;
-}
 
 /* Zones are "intel-rapl:N" (a package) and "intel-rapl:N:M" (its subzones),
  * on AMD too. The control type's own directory ("intel-rapl") is no zone. */
@@ -121,8 +74,8 @@ static double zone_max_power_w(const char *dir)
 		uint64_t uw;
 
 		snprintf(file, sizeof(file), "constraint_%d_max_power_uw", i);
-		if (read_attr(dir, file, text, sizeof(text)) < 0 ||
-		    parse_u64(text, &uw) < 0)
+		if (sysfs_read_text(dir, file, text, sizeof(text)) < 0 ||
+		    sysfs_parse_u64(text, &uw) < 0)
 			continue;
 		if (uw > best_uw)
 			best_uw = uw;
@@ -147,7 +100,7 @@ static int open_zone(struct rapl_scan *sc, const char *dir, const char *entry)
 	char name[64], range[64], path[600];
 	uint64_t first;
 
-	if (read_attr(dir, "name", name, sizeof(name)) < 0 ||
+	if (sysfs_read_text(dir, "name", name, sizeof(name)) < 0 ||
 	    zone_domain(name, sc->psys, &dom) < 0)
 		return 0;
 	if (r->n == RAPL_MAX_DOMAINS) {
@@ -163,8 +116,8 @@ static int open_zone(struct rapl_scan *sc, const char *dir, const char *entry)
 	d->psys = dom == DOMAIN_OTHER;
 	conf_copy_str(d->name, sizeof(d->name), name);
 	conf_copy_str(d->zone, sizeof(d->zone), entry);
-	if (read_attr(dir, "max_energy_range_uj", range, sizeof(range)) < 0 ||
-	    parse_u64(range, &d->max_range_uj) < 0) {
+	if (sysfs_read_text(dir, "max_energy_range_uj", range, sizeof(range)) < 0 ||
+	    sysfs_parse_u64(range, &d->max_range_uj) < 0) {
 		snprintf(sc->err, sc->errlen,
 			 "%s/max_energy_range_uj: cannot read it (RAPL zone %s)",
 			 dir, name);
@@ -185,7 +138,7 @@ static int open_zone(struct rapl_scan *sc, const char *dir, const char *entry)
 	r->n++;		/* rapl_close closes it from here on */
 	/* open() succeeds on a directory, and on a file that holds no number:
 	 * find that out now rather than at every sample. */
-	if (read_counter(d->fd, &first) < 0) {
+	if (sysfs_pread_u64(d->fd, &first) < 0) {
 		snprintf(sc->err, sc->errlen,
 			 "%s: cannot read a counter from it (RAPL zone %s): %s",
 			 path, name, errno == EINVAL ? "not a number" : strerror(errno));
@@ -291,7 +244,7 @@ int rapl_read_uj(const struct rapl *r, uint64_t *energy_uj)
 	for (i = 0; i < r->n; i++) {
 		uint64_t v;
 
-		if (read_counter(r->d[i].fd, &v) < 0) {
+		if (sysfs_pread_u64(r->d[i].fd, &v) < 0) {
 			rc = -1;
 			continue;
 		}
