@@ -18,6 +18,7 @@
 #include <cmocka.h>
 
 #include "sensor_rapl.h"
+#include "sysfs_tree.h"
 
 #define NO_POWER (-1)	/* mkzone: write no constraint_0_max_power_uw */
 
@@ -28,96 +29,20 @@
 			fail_msg("%s is %.9g, expected %.9g", #a, a_, b_); \
 	} while (0)
 
-static char tmpdir[64];
-
-static int make_tmpdir(void **state)
-{
-	(void)state;
-	snprintf(tmpdir, sizeof(tmpdir), "/tmp/test_rapl.XXXXXX");
-	return mkdtemp(tmpdir) ? 0 : -1;
-}
-
-static int remove_tmpdir(void **state)
-{
-	char cmd[128];
-
-	(void)state;
-	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", tmpdir);
-	return system(cmd) == 0 ? 0 : -1;
-}
-
-/* out = tmpdir/rel. */
-static void tpath(char *out, size_t n, const char *rel)
-{
-	int len = snprintf(out, n, "%s/%s", tmpdir, rel);
-
-	assert_true(len > 0 && (size_t)len < n);
-}
-
-static void mkdirs(const char *rel)
-{
-	char path[512], *p;
-
-	tpath(path, sizeof(path), rel);
-	for (p = path + strlen(tmpdir) + 1; *p; p++) {
-		if (*p != '/')
-			continue;
-		*p = '\0';
-		if (mkdir(path, 0755) != 0 && errno != EEXIST)
-			fail_msg("mkdir %s: %s", path, strerror(errno));
-		*p = '/';
-	}
-	if (mkdir(path, 0755) != 0 && errno != EEXIST)
-		fail_msg("mkdir %s: %s", path, strerror(errno));
-}
-
-/* Write text to tmpdir/rel, in place (the sensor keeps energy_uj open). */
-static void put(const char *rel, const char *text)
-{
-	char path[512];
-	FILE *fp;
-
-	tpath(path, sizeof(path), rel);
-	fp = fopen(path, "w");
-	if (!fp)
-		fail_msg("write %s: %s", path, strerror(errno));
-	fputs(text, fp);
-	fclose(fp);
-}
-
-static void put_u64(const char *dir, const char *file, uint64_t v)
-{
-	char rel[512], text[32];
-
-	snprintf(rel, sizeof(rel), "%s/%s", dir, file);
-	snprintf(text, sizeof(text), "%" PRIu64 "\n", v);
-	put(rel, text);
-}
-
-/* A zone directory tmpdir/dir as the kernel fills it. */
+/* A zone directory tree_root/dir as the kernel fills it. */
 static void mkzone(const char *dir, const char *name, uint64_t range_uj,
 		   uint64_t energy_uj, long long max_power_uw)
 {
 	char rel[512], text[64];
 
-	mkdirs(dir);
+	tree_mkdirs(dir);
 	snprintf(rel, sizeof(rel), "%s/name", dir);
 	snprintf(text, sizeof(text), "%s\n", name);
-	put(rel, text);
-	put_u64(dir, "max_energy_range_uj", range_uj);
-	put_u64(dir, "energy_uj", energy_uj);
+	tree_put(rel, text);
+	tree_put_u64(dir, "max_energy_range_uj", range_uj);
+	tree_put_u64(dir, "energy_uj", energy_uj);
 	if (max_power_uw >= 0)
-		put_u64(dir, "constraint_0_max_power_uw", (uint64_t)max_power_uw);
-}
-
-/* tmpdir/link -> target, target relative to the link as in sysfs. */
-static void mklink(const char *target, const char *link)
-{
-	char path[512];
-
-	tpath(path, sizeof(path), link);
-	if (symlink(target, path) != 0)
-		fail_msg("symlink %s: %s", path, strerror(errno));
+		tree_put_u64(dir, "constraint_0_max_power_uw", (uint64_t)max_power_uw);
 }
 
 static int open_at(struct rapl *r, const char *rel, bool psys, char *err,
@@ -125,7 +50,7 @@ static int open_at(struct rapl *r, const char *rel, bool psys, char *err,
 {
 	char root[512];
 
-	tpath(root, sizeof(root), rel);
+	tree_path(root, sizeof(root), rel);
 	return rapl_open_ex(r, root, psys, err, errlen);
 }
 
@@ -171,16 +96,16 @@ static void test_intel_two_sockets(void **state)
 	const struct rapl_domain *d;
 
 	(void)state;
-	mkdirs("intel/root");
+	tree_mkdirs("intel/root");
 	mkzone("intel/root/intel-rapl:0", "package-0", 262143328850ULL, 1000, NO_POWER);
 	mkzone("intel/root/intel-rapl:0/intel-rapl:0:0", "dram", 65712999613ULL, 2000, NO_POWER);
 	mkzone("intel/root/intel-rapl:0/intel-rapl:0:1", "core", 262143328850ULL, 3, NO_POWER);
 	mkzone("intel/root/intel-rapl:0/intel-rapl:0:2", "uncore", 262143328850ULL, 4, NO_POWER);
 	mkzone("intel/root/intel-rapl:1", "package-1", 262143328850ULL, 5000, NO_POWER);
 	mkzone("intel/root/intel-rapl:1/intel-rapl:1:0", "dram", 65712999613ULL, 6000, NO_POWER);
-	mklink("intel-rapl:0/intel-rapl:0:0", "intel/root/intel-rapl:0:0");
-	mklink("intel-rapl:0/intel-rapl:0:1", "intel/root/intel-rapl:0:1");
-	mklink("intel-rapl:1/intel-rapl:1:0", "intel/root/intel-rapl:1:0");
+	tree_link("intel-rapl:0/intel-rapl:0:0", "intel/root/intel-rapl:0:0");
+	tree_link("intel-rapl:0/intel-rapl:0:1", "intel/root/intel-rapl:0:1");
+	tree_link("intel-rapl:1/intel-rapl:1:0", "intel/root/intel-rapl:1:0");
 
 	if (open_at(&r, "intel/root", false, err, sizeof(err)) != 4)
 		fail_msg("rapl_open_ex: %zu zones, %s", r.n, err);
@@ -200,7 +125,7 @@ static void test_intel_two_sockets(void **state)
 	{
 		char root[512];
 
-		tpath(root, sizeof(root), "intel/root");
+		tree_path(root, sizeof(root), "intel/root");
 		assert_int_equal(rapl_open(&r, root, err, sizeof(err)), 4);
 		rapl_close(&r);
 	}
@@ -215,13 +140,13 @@ static void test_amd_layout(void **state)
 	size_t i;
 
 	(void)state;
-	mkdirs("amd/root");
+	tree_mkdirs("amd/root");
 	mkzone("amd/root/intel-rapl:0", "package-0", 65712999613ULL, 100, NO_POWER);
 	mkzone("amd/root/intel-rapl:0/intel-rapl:0:0", "core", 65712999613ULL, 50, NO_POWER);
 	mkzone("amd/root/intel-rapl:1", "package-1", 65712999613ULL, 200, NO_POWER);
 	mkzone("amd/root/intel-rapl:1/intel-rapl:1:0", "core", 65712999613ULL, 60, NO_POWER);
-	mklink("intel-rapl:0/intel-rapl:0:0", "amd/root/intel-rapl:0:0");
-	mklink("intel-rapl:1/intel-rapl:1:0", "amd/root/intel-rapl:1:0");
+	tree_link("intel-rapl:0/intel-rapl:0:0", "amd/root/intel-rapl:0:0");
+	tree_link("intel-rapl:1/intel-rapl:1:0", "amd/root/intel-rapl:1:0");
 
 	if (open_at(&r, "amd/root", false, err, sizeof(err)) != 2)
 		fail_msg("rapl_open_ex: %zu zones, %s", r.n, err);
@@ -244,7 +169,7 @@ static void test_kernel_symlinks(void **state)
 	static const char dev[] = "../../devices/virtual/powercap/intel-rapl";
 
 	(void)state;
-	mkdirs("kern/sys/class/powercap");
+	tree_mkdirs("kern/sys/class/powercap");
 	mkzone("kern/sys/devices/virtual/powercap/intel-rapl/intel-rapl:0", "package-0",
 	       262143328850ULL, 1, NO_POWER);
 	mkzone("kern/sys/devices/virtual/powercap/intel-rapl/intel-rapl:0/intel-rapl:0:0",
@@ -253,7 +178,7 @@ static void test_kernel_symlinks(void **state)
 	       262143328850ULL, 3, NO_POWER);
 	mkzone("kern/sys/devices/virtual/powercap/intel-rapl/intel-rapl:1/intel-rapl:1:0",
 	       "dram", 65712999613ULL, 4, NO_POWER);
-	put("kern/sys/devices/virtual/powercap/intel-rapl/enabled", "1\n");
+	tree_put("kern/sys/devices/virtual/powercap/intel-rapl/enabled", "1\n");
 	{
 		char target[256];
 		static const char *zones[] = {
@@ -262,7 +187,7 @@ static void test_kernel_symlinks(void **state)
 		};
 		size_t i;
 
-		mklink(dev, "kern/sys/class/powercap/intel-rapl");
+		tree_link(dev, "kern/sys/class/powercap/intel-rapl");
 		for (i = 0; i < sizeof(zones) / sizeof(zones[0]); i++) {
 			char link[128];
 			const char *base = strrchr(zones[i], '/');
@@ -270,7 +195,7 @@ static void test_kernel_symlinks(void **state)
 			snprintf(target, sizeof(target), "%s/%s", dev, zones[i]);
 			snprintf(link, sizeof(link), "kern/sys/class/powercap/%s",
 				 base ? base + 1 : zones[i]);
-			mklink(target, link);
+			tree_link(target, link);
 		}
 	}
 
@@ -289,18 +214,18 @@ static void test_kernel_symlinks(void **state)
 /* A laptop-like node: one package with dram, and a platform zone. */
 static void make_psys_tree(void)
 {
-	mkdirs("psys/root");
+	tree_mkdirs("psys/root");
 	mkzone("psys/root/intel-rapl:0", "package-0", 262143328850ULL, 0, NO_POWER);
 	mkzone("psys/root/intel-rapl:0/intel-rapl:0:0", "dram", 262143328850ULL, 0, NO_POWER);
 	mkzone("psys/root/intel-rapl:1", "psys", 262143328850ULL, 0, NO_POWER);
-	mklink("intel-rapl:0/intel-rapl:0:0", "psys/root/intel-rapl:0:0");
+	tree_link("intel-rapl:0/intel-rapl:0:0", "psys/root/intel-rapl:0:0");
 }
 
 static void set_energies(uint64_t pkg, uint64_t dram, uint64_t psys)
 {
-	put_u64("psys/root/intel-rapl:0", "energy_uj", pkg);
-	put_u64("psys/root/intel-rapl:0/intel-rapl:0:0", "energy_uj", dram);
-	put_u64("psys/root/intel-rapl:1", "energy_uj", psys);
+	tree_put_u64("psys/root/intel-rapl:0", "energy_uj", pkg);
+	tree_put_u64("psys/root/intel-rapl:0/intel-rapl:0:0", "energy_uj", dram);
+	tree_put_u64("psys/root/intel-rapl:1", "energy_uj", psys);
 }
 
 /* psys is opened only when asked for, flagged, and only its excess over
@@ -360,7 +285,7 @@ static void test_read_and_wrap(void **state)
 	double j[DOMAIN_COUNT] = { 0 };
 
 	(void)state;
-	mkdirs("wrap/root");
+	tree_mkdirs("wrap/root");
 	mkzone("wrap/root/intel-rapl:0", "package-0", 1000000, 900000, NO_POWER);
 	mkzone("wrap/root/intel-rapl:0/intel-rapl:0:0", "dram", 5000000, 100, NO_POWER);
 	if (open_at(&r, "wrap/root", false, err, sizeof(err)) != 2)
@@ -371,8 +296,8 @@ static void test_read_and_wrap(void **state)
 	assert_int_equal(prev[1], 100);
 
 	/* package: 900000 -> wrap at 1000000 -> 100000 is 200000 µJ */
-	put_u64("wrap/root/intel-rapl:0", "energy_uj", 100000);
-	put_u64("wrap/root/intel-rapl:0/intel-rapl:0:0", "energy_uj", 400100);
+	tree_put_u64("wrap/root/intel-rapl:0", "energy_uj", 100000);
+	tree_put_u64("wrap/root/intel-rapl:0/intel-rapl:0:0", "energy_uj", 400100);
 	assert_int_equal(rapl_read_uj(&r, cur), 0);
 	assert_int_equal(cur[0], 100000);
 	rapl_add_interval_j(&r, prev, cur, j);
@@ -381,8 +306,8 @@ static void test_read_and_wrap(void **state)
 	assert_near(j[DOMAIN_OTHER], 0.0, 0);
 
 	/* A counter that stops making sense: -1, and its slot keeps its value. */
-	put("wrap/root/intel-rapl:0/energy_uj", "garbage\n");
-	put_u64("wrap/root/intel-rapl:0/intel-rapl:0:0", "energy_uj", 500000);
+	tree_put("wrap/root/intel-rapl:0/energy_uj", "garbage\n");
+	tree_put_u64("wrap/root/intel-rapl:0/intel-rapl:0:0", "energy_uj", 500000);
 	assert_int_equal(rapl_read_uj(&r, cur), -1);
 	assert_int_equal(cur[0], 100000);
 	assert_int_equal(cur[1], 500000);
@@ -411,7 +336,7 @@ static void test_unreadable_zone(void **state)
 		int fds;
 
 		snprintf(dir, sizeof(dir), "bad%zu/root", i);
-		mkdirs(dir);
+		tree_mkdirs(dir);
 		snprintf(rel, sizeof(rel), "%s/intel-rapl:0", dir);
 		mkzone(rel, "package-0", 262143328850ULL, 1, NO_POWER);
 		snprintf(rel, sizeof(rel), "%s/intel-rapl:0/intel-rapl:0:0", dir);
@@ -420,12 +345,12 @@ static void test_unreadable_zone(void **state)
 		mkzone(rel, "package-1", 262143328850ULL, 1, NO_POWER);
 		snprintf(rel, sizeof(rel), "%s/intel-rapl:1/%s", dir,
 			 !strcmp(cases[i].what, "no-range") ? "max_energy_range_uj" : "energy_uj");
-		tpath(path, sizeof(path), rel);
+		tree_path(path, sizeof(path), rel);
 		assert_int_equal(unlink(path), 0);
 		if (!strcmp(cases[i].what, "directory"))
-			mkdirs(rel);
+			tree_mkdirs(rel);
 		else if (!strcmp(cases[i].what, "empty"))
-			put(rel, "");
+			tree_put(rel, "");
 
 		fds = open_fds();
 		if (open_at(&r, dir, false, err, sizeof(err)) != -1)
@@ -448,8 +373,8 @@ static void test_no_rapl(void **state)
 
 	(void)state;
 	assert_int_equal(open_at(&r, "does-not-exist", false, err, sizeof(err)), 0);
-	mkdirs("empty/root");
-	mkdirs("empty/root/intel-rapl");	/* a control type with no zone */
+	tree_mkdirs("empty/root");
+	tree_mkdirs("empty/root/intel-rapl");	/* a control type with no zone */
 	assert_int_equal(open_at(&r, "empty/root", true, err, sizeof(err)), 0);
 	assert_true(isinf(rapl_wrap_period_s(&r)));
 	assert_int_equal(rapl_check_interval(&r, 3600, &safe, msg, sizeof(msg)), 0);
@@ -471,10 +396,10 @@ static void test_wrap_period(void **state)
 	(void)state;
 	/* package-0: 262143328850 µJ at max(800, 1000) W = 262.1 s;
 	 * dram: 65712999613 µJ at an assumed 150 W = 438 s. */
-	mkdirs("period/root");
+	tree_mkdirs("period/root");
 	mkzone("period/root/intel-rapl:0", "package-0", 262143328850ULL, 1, 800000000);
-	put_u64("period/root/intel-rapl:0", "constraint_1_max_power_uw", 1000000000);
-	put_u64("period/root/intel-rapl:0", "constraint_2_max_power_uw", 0);
+	tree_put_u64("period/root/intel-rapl:0", "constraint_1_max_power_uw", 1000000000);
+	tree_put_u64("period/root/intel-rapl:0", "constraint_2_max_power_uw", 0);
 	mkzone("period/root/intel-rapl:0/intel-rapl:0:0", "dram", 65712999613ULL, 1, NO_POWER);
 	if (open_at(&r, "period/root", false, err, sizeof(err)) != 2)
 		fail_msg("rapl_open_ex: %zu zones, %s", r.n, err);
@@ -501,7 +426,7 @@ static void test_wrap_period(void **state)
 
 	/* No constraint anywhere: 500 W per package, 150 W per dram assumed;
 	 * here the small dram range wraps first (1500 J / 150 W = 10 s). */
-	mkdirs("period2/root");
+	tree_mkdirs("period2/root");
 	mkzone("period2/root/intel-rapl:0", "package-0", 262143328850ULL, 1, 0);
 	mkzone("period2/root/intel-rapl:0/intel-rapl:0:0", "dram", 1500000000ULL, 1, NO_POWER);
 	if (open_at(&r, "period2/root", false, err, sizeof(err)) != 2)
@@ -518,7 +443,7 @@ static void test_wrap_period(void **state)
 	rapl_close(&r);
 
 	/* A wrap period under 2 s still samples every second. */
-	mkdirs("period3/root");
+	tree_mkdirs("period3/root");
 	mkzone("period3/root/intel-rapl:0", "package-0", 1000000, 1, NO_POWER);
 	if (open_at(&r, "period3/root", false, err, sizeof(err)) != 1)
 		fail_msg("rapl_open_ex: %zu zones, %s", r.n, err);
@@ -540,5 +465,5 @@ int main(void)
 		cmocka_unit_test(test_wrap_period),
 	};
 
-	return cmocka_run_group_tests(tests, make_tmpdir, remove_tmpdir);
+	return cmocka_run_group_tests(tests, tree_setup, tree_teardown);
 }
