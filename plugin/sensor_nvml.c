@@ -3,6 +3,7 @@
  * (nvml.h, NVML API reference): every call returns an nvmlReturn_t, 0 on
  * success; energy is in mJ since driver load, power in mW. */
 #include "sensor_nvml.h"
+#include "dl_table.h"
 
 #include <dlfcn.h>
 #include <stdio.h>
@@ -38,40 +39,19 @@ static const char *nvml_strerror(nvml_return_t rc)
 	return buf;
 }
 
-/* Resolve every entry point; the optional ones may be missing. */
-static int resolve(void *lib, char *err, size_t errlen)
-{
-	static const struct {
-		const char *symbol;
-		size_t offset;
-		bool required;
-	} table[] = {
-		{ "nvmlInit_v2", offsetof(struct nvml_api, init), true },
-		{ "nvmlShutdown", offsetof(struct nvml_api, shutdown), true },
-		{ "nvmlErrorString", offsetof(struct nvml_api, error_string), true },
-		{ "nvmlDeviceGetCount_v2", offsetof(struct nvml_api, device_count), true },
-		{ "nvmlDeviceGetHandleByIndex_v2", offsetof(struct nvml_api, device_by_index), true },
-		{ "nvmlDeviceGetUUID", offsetof(struct nvml_api, device_uuid), true },
-		{ "nvmlDeviceGetName", offsetof(struct nvml_api, device_name), true },
-		{ "nvmlDeviceGetTotalEnergyConsumption", offsetof(struct nvml_api, device_energy), false },
-		{ "nvmlDeviceGetPowerUsage", offsetof(struct nvml_api, device_power), false },
-		{ "nvmlDeviceGetMigMode", offsetof(struct nvml_api, device_mig_mode), false },
-	};
-	size_t i;
-
-	memset(&api, 0, sizeof(api));
-	for (i = 0; i < sizeof(table) / sizeof(table[0]); i++) {
-		void *fn = dlsym(lib, table[i].symbol);
-
-		if (!fn && table[i].required) {
-			snprintf(err, errlen, "NVML library lacks %s", table[i].symbol);
-			return -1;
-		}
-		/* POSIX: a data pointer from dlsym converts to a function pointer. */
-		memcpy((char *)&api + table[i].offset, &fn, sizeof(fn));
-	}
-	return 0;
-}
+/* Every entry point; the optional ones may be missing. */
+static const struct dl_entry entries[] = {
+	{ "nvmlInit_v2", offsetof(struct nvml_api, init), true },
+	{ "nvmlShutdown", offsetof(struct nvml_api, shutdown), true },
+	{ "nvmlErrorString", offsetof(struct nvml_api, error_string), true },
+	{ "nvmlDeviceGetCount_v2", offsetof(struct nvml_api, device_count), true },
+	{ "nvmlDeviceGetHandleByIndex_v2", offsetof(struct nvml_api, device_by_index), true },
+	{ "nvmlDeviceGetUUID", offsetof(struct nvml_api, device_uuid), true },
+	{ "nvmlDeviceGetName", offsetof(struct nvml_api, device_name), true },
+	{ "nvmlDeviceGetTotalEnergyConsumption", offsetof(struct nvml_api, device_energy), false },
+	{ "nvmlDeviceGetPowerUsage", offsetof(struct nvml_api, device_power), false },
+	{ "nvmlDeviceGetMigMode", offsetof(struct nvml_api, device_mig_mode), false },
+};
 
 int nvml_open(struct nvml *nv, const char *library, char *err, size_t errlen)
 {
@@ -88,7 +68,8 @@ int nvml_open(struct nvml *nv, const char *library, char *err, size_t errlen)
 			 dl_err ? dl_err : "dlopen failed");
 		return 0;
 	}
-	if (resolve(nv->lib, err, errlen) < 0)
+	if (dl_table_resolve(nv->lib, entries, sizeof(entries) / sizeof(entries[0]),
+			     &api, sizeof(api), "NVML", err, errlen) < 0)
 		goto out;
 	nrc = api.init();
 	if (nrc != NVML_SUCCESS) {
