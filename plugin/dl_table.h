@@ -15,12 +15,15 @@ struct dl_entry {
 	bool required;
 };
 
-/* Fill the struct at table (size bytes, zeroed first) from lib: each
- * entry's pointer, NULL for an optional symbol the library lacks. Returns
- * 0, or -1 with err saying "<what> library lacks <symbol>" for the first
- * required symbol missing. */
-int dl_table_resolve(void *lib, const struct dl_entry *entries, size_t n,
-		     void *table, size_t size, const char *what, char *err,
-		     size_t errlen);
+/* Load library with dlopen and fill the struct at table (size bytes,
+ * zeroed first) with each entry's pointer, NULL for an optional symbol the
+ * library lacks. Returns 1 with *lib holding the handle; 0 when the library
+ * cannot be loaded (the vendor's software is not on this node: err says
+ * "no <what> (<dlerror>): <absent_means>", for one log line); or -1 when it
+ * lacks a required symbol (err: "<what> library lacks <symbol>"). On 0 and
+ * -1, *lib is NULL and nothing stays loaded. */
+int dl_table_open(const char *library, const struct dl_entry *entries, size_t n,
+		  void *table, size_t size, const char *what,
+		  const char *absent_means, void **lib, char *err, size_t errlen);
 
 #endif

@@ -57,20 +57,15 @@ int nvml_open(struct nvml *nv, const char *library, char *err, size_t errlen)
 {
 	nvml_return_t nrc;
 	unsigned count = 0, i;
-	const char *dl_err;
-	int rc = -1;
+	int rc;
 
 	memset(nv, 0, sizeof(*nv));
-	nv->lib = dlopen(library ? library : NVML_DEFAULT_LIBRARY, RTLD_NOW | RTLD_LOCAL);
-	if (!nv->lib) {
-		dl_err = dlerror();
-		snprintf(err, errlen, "no NVML (%s): GPUs are not measured",
-			 dl_err ? dl_err : "dlopen failed");
-		return 0;
-	}
-	if (dl_table_resolve(nv->lib, entries, sizeof(entries) / sizeof(entries[0]),
-			     &api, sizeof(api), "NVML", err, errlen) < 0)
-		goto out;
+	rc = dl_table_open(library ? library : NVML_DEFAULT_LIBRARY, entries,
+			   sizeof(entries) / sizeof(entries[0]), &api, sizeof(api),
+			   "NVML", "GPUs are not measured", &nv->lib, err, errlen);
+	if (rc <= 0)
+		return rc;
+	rc = -1;
 	nrc = api.init();
 	if (nrc != NVML_SUCCESS) {
 		snprintf(err, errlen, "nvmlInit: %s", nvml_strerror(nrc));

@@ -87,20 +87,15 @@ int rocm_open(struct rocm *r, const char *library, char *err, size_t errlen)
 {
 	rsmi_status_t src;
 	uint32_t count = 0, i;
-	const char *dl_err;
-	int rc = -1;
+	int rc;
 
 	memset(r, 0, sizeof(*r));
-	r->lib = dlopen(library ? library : ROCM_DEFAULT_LIBRARY, RTLD_NOW | RTLD_LOCAL);
-	if (!r->lib) {
-		dl_err = dlerror();
-		snprintf(err, errlen, "no ROCm SMI (%s): AMD GPUs are not measured",
-			 dl_err ? dl_err : "dlopen failed");
-		return 0;
-	}
-	if (dl_table_resolve(r->lib, entries, sizeof(entries) / sizeof(entries[0]),
-			     &api, sizeof(api), "ROCm SMI", err, errlen) < 0)
-		goto out;
+	rc = dl_table_open(library ? library : ROCM_DEFAULT_LIBRARY, entries,
+			   sizeof(entries) / sizeof(entries[0]), &api, sizeof(api),
+			   "ROCm SMI", "AMD GPUs are not measured", &r->lib, err, errlen);
+	if (rc <= 0)
+		return rc;
+	rc = -1;
 	src = api.init(0);
 	if (src != RSMI_STATUS_SUCCESS) {
 		snprintf(err, errlen, "rsmi_init: %s", rocm_strerror(src));
