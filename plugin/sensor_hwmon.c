@@ -40,11 +40,25 @@ static int by_hwmon_number(const struct dirent **a, const struct dirent **b)
 	return na < nb ? -1 : na > nb;
 }
 
+/* The device's label into buf ("" without one): acpi_power_meter's
+ * power1_oem_info, else the hwmon ABI's power1_label or energy1_label. */
+static void read_label(const char *path, char *buf, size_t n)
+{
+	static const char *const files[] = { "power1_oem_info", "power1_label",
+					     "energy1_label" };
+	size_t i;
+
+	for (i = 0; i < sizeof(files) / sizeof(files[0]); i++)
+		if (sysfs_read_text(path, files[i], buf, n) == 0)
+			return;
+	buf[0] = '\0';
+}
+
 /* Open the value file of the device in root/dir, if it has one, as meter
  * hw->m[hw->n]. Returns 1 (opened), 0 (no value file here) or -1 with err
  * set. */
 static int open_meter(struct hwmon *hw, const char *root, const char *dir,
-		      char *err, size_t errlen)
+		      const char *label, char *err, size_t errlen)
 {
 	struct hwmon_meter *m = &hw->m[hw->n];
 	char path[512], text[32];
@@ -72,6 +86,7 @@ static int open_meter(struct hwmon *hw, const char *root, const char *dir,
 	m->kind = value_files[i].kind;
 	snprintf(m->dir, sizeof(m->dir), "%s", dir);
 	snprintf(m->file, sizeof(m->file), "%s", value_files[i].file);
+	snprintf(m->label, sizeof(m->label), "%s", label);
 	m->fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (m->fd < 0) {
 		snprintf(err, errlen, "%s: cannot open it (hwmon power meter): %s", path,
@@ -101,13 +116,14 @@ static int open_meter(struct hwmon *hw, const char *root, const char *dir,
  * value files sit in hwmonN/ (drivers that register with hwmon's info
  * API) or in hwmonN/device/ (older ones, acpi_power_meter among them). */
 static int scan_device(struct hwmon *hw, const char *root, const char *entry,
-		       const char *name, char *err, size_t errlen)
+		       const char *name, const char *label_prefix, char *err,
+		       size_t errlen)
 {
 	static const char *const subdirs[] = { "", "/device" };
 	size_t i;
 
 	for (i = 0; i < sizeof(subdirs) / sizeof(subdirs[0]); i++) {
-		char dir[64], path[512], text[64];
+		char dir[64], path[512], text[64], label[64];
 		int rc;
 
 		snprintf(dir, sizeof(dir), "%s%s", entry, subdirs[i]);
@@ -115,15 +131,18 @@ static int scan_device(struct hwmon *hw, const char *root, const char *entry,
 		if (sysfs_read_text(path, "name", text, sizeof(text)) < 0 ||
 		    strcmp(text, name) != 0)
 			continue;
-		rc = open_meter(hw, root, dir, err, errlen);
+		read_label(path, label, sizeof(label));
+		if (label_prefix && strncmp(label, label_prefix, strlen(label_prefix)) != 0)
+			return 0;
+		rc = open_meter(hw, root, dir, label, err, errlen);
 		if (rc != 0)
 			return rc < 0 ? -1 : 0;
 	}
 	return 0;
 }
 
-int hwmon_open(struct hwmon *hw, const char *root, const char *name, char *err,
-	       size_t errlen)
+int hwmon_open(struct hwmon *hw, const char *root, const char *name,
+	       const char *label_prefix, char *err, size_t errlen)
 {
 	struct dirent **entries = NULL;
 	int count, i, rc = 0;
@@ -135,7 +154,8 @@ int hwmon_open(struct hwmon *hw, const char *root, const char *name, char *err,
 		name = HWMON_DEFAULT_NAME;
 	count = scandir(root, &entries, is_hwmon_entry, by_hwmon_number);
 	for (i = 0; i < count && rc == 0; i++)
-		rc = scan_device(hw, root, entries[i]->d_name, name, err, errlen);
+		rc = scan_device(hw, root, entries[i]->d_name, name, label_prefix,
+				 err, errlen);
 	for (i = 0; i < count; i++)
 		free(entries[i]);
 	free(entries);
@@ -145,8 +165,9 @@ int hwmon_open(struct hwmon *hw, const char *root, const char *name, char *err,
 	}
 	if (hw->n == 0)
 		snprintf(err, errlen,
-			 "no hwmon device named %s with energy1_input, power1_average or power1_input under %s: no node meter",
-			 name, root);
+			 "no hwmon device named %s%s%s with energy1_input, power1_average or power1_input under %s: no node meter",
+			 name, label_prefix ? " labelled " : "",
+			 label_prefix ? label_prefix : "", root);
 	return (int)hw->n;
 }
 

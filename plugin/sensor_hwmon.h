@@ -33,6 +33,9 @@ struct hwmon_meter {
 				 * (older kernels keep acpi_power_meter's files
 				 * on the ACPI device) */
 	char file[24];		/* e.g. "power1_average" */
+	char label[64];		/* power1_oem_info, or else power1_label /
+				 * energy1_label; "" without: e.g. "Module
+				 * Power Socket 0" on Grace Hopper */
 };
 
 struct hwmon {
@@ -41,17 +44,21 @@ struct hwmon {
 };
 
 /* Open every hwmon device under root (NULL: HWMON_DEFAULT_ROOT) whose
- * "name" (in hwmonN/ or hwmonN/device/) is name (NULL: HWMON_DEFAULT_NAME)
- * and that has energy1_input, power1_average or power1_input, taken in that
+ * "name" (in hwmonN/ or hwmonN/device/) is name (NULL: HWMON_DEFAULT_NAME),
+ * whose label starts with label_prefix (NULL: any label, or none), and
+ * that has energy1_input, power1_average or power1_input, taken in that
  * order of preference. Several such devices are all opened, and their
- * energies add up (hwmon_node_interval_j). Must run while still root.
+ * energies add up (hwmon_node_interval_j): where one meter contains
+ * another (Grace Hopper's "Module Power Socket N" holds its "Grace Power"
+ * and "CPU Power"), label_prefix must pick the outer ones. Must run while
+ * still root.
  * Returns the number of meters opened (0: none here, not an error; err
  * says so for one log line), or -1 with a reason in err, naming the file,
  * when a matching device's value file cannot be opened or read or holds no
  * number, or when more than HWMON_MAX_METERS devices match. On 0 and -1
  * nothing stays open. */
-int hwmon_open(struct hwmon *hw, const char *root, const char *name, char *err,
-	       size_t errlen);
+int hwmon_open(struct hwmon *hw, const char *root, const char *name,
+	       const char *label_prefix, char *err, size_t errlen);
 
 /* Read every meter's value into value[0..hw->n-1]: µJ for HWMON_ENERGY, µW
  * for the power kinds. Returns 0, or -1 with errno set when a meter could

@@ -39,7 +39,7 @@ static int open_at(struct hwmon *hw, const char *rel, const char *name, char *er
 	char root[512];
 
 	tree_path(root, sizeof(root), rel);
-	return hwmon_open(hw, root, name, err, errlen);
+	return hwmon_open(hw, root, name, NULL, err, errlen);
 }
 
 /* acpi_power_meter as older kernels show it: the class device has no
@@ -119,6 +119,44 @@ static void test_energy_and_several(void **state)
 	assert_int_equal(errno, EINVAL);
 	assert_int_equal(v1[1], 220000000);
 	hwmon_close(&hw);
+}
+
+/* Grace Hopper: four ACPI power meters per module, one holding the rest;
+ * the label picks the module ones, from both sockets. */
+static void test_grace_hopper(void **state)
+{
+	static const char *const labels[] = {
+		"Module Power Socket 0", "Grace Power Socket 0", "CPU Power Socket 0",
+		"SysIO Power Socket 0", "Module Power Socket 1", "Grace Power Socket 1",
+	};
+	struct hwmon hw;
+	char dir[64], root[512], err[256] = "";
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof(labels) / sizeof(labels[0]); i++) {
+		char rel[128], text[64];
+
+		snprintf(dir, sizeof(dir), "gh/hwmon%zu/device", i + 1);
+		mkdevice(dir, "power_meter");
+		tree_put_u64(dir, "power1_average", 100000000 * (i + 1));
+		tree_put_u64(dir, "power1_average_interval", 50);
+		snprintf(rel, sizeof(rel), "%s/power1_oem_info", dir);
+		snprintf(text, sizeof(text), "%s\n", labels[i]);
+		tree_put(rel, text);
+	}
+	tree_path(root, sizeof(root), "gh");
+	if (hwmon_open(&hw, root, NULL, "Module Power", err, sizeof(err)) != 2)
+		fail_msg("hwmon_open: %zu meters, %s", hw.n, err);
+	assert_string_equal(hw.m[0].label, "Module Power Socket 0");
+	assert_string_equal(hw.m[1].dir, "hwmon5/device");
+	assert_near(hw.m[1].window_s, 0.05, 1e-12);
+	hwmon_close(&hw);
+
+	assert_int_equal(open_at(&hw, "gh", NULL, err, sizeof(err)), 6);	/* no filter */
+	hwmon_close(&hw);
+	assert_int_equal(hwmon_open(&hw, root, NULL, "Chassis", err, sizeof(err)), 0);
+	assert_non_null(strstr(err, "labelled Chassis"));
 }
 
 /* The averaged-power rule, from a table. */
@@ -224,6 +262,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_acpi_power_meter),
 		cmocka_unit_test(test_energy_and_several),
+		cmocka_unit_test(test_grace_hopper),
 		cmocka_unit_test(test_power_rule),
 		cmocka_unit_test(test_integration),
 		cmocka_unit_test(test_absent),
