@@ -274,10 +274,12 @@ static void open_model(struct meter *m, const struct meter_setup *set,
 		    detail);
 	}
 	m->model_cpu = true;
-	m->model_w_per_cpu = tdp * ci.sockets / ci.cpus;
-	m->model_mem_w = c->model_memory_w_per_gb *
-			 (set->alloc_mem_gb > 0 ? set->alloc_mem_gb :
-			  node_memory_share_gb(set->proc_root, set->alloc_cpus, ci.cpus));
+	m->model_cpu_tdp_w = tdp;
+	m->model_sockets = ci.sockets;
+	m->model_cpus = ci.cpus;
+	m->model_mem_w_per_gb = c->model_memory_w_per_gb;
+	m->model_mem_gb = set->alloc_mem_gb > 0 ? set->alloc_mem_gb :
+			  node_memory_share_gb(set->proc_root, set->alloc_cpus, ci.cpus);
 }
 
 void meter_open(struct meter *m, const struct meter_setup *set,
@@ -368,11 +370,6 @@ int meter_interval(struct meter *m, int interval_s, meter_log_fn log_fn)
 	return interval_s;
 }
 
-static uint64_t grew(uint64_t now, uint64_t before)
-{
-	return now > before ? now - before : 0;
-}
-
 /* The share of [prev, now] a holder may still charge: the part after what
  * the previous holder of the same lease charged. */
 static double unclaimed(double prev, double now, double charged_until)
@@ -439,7 +436,7 @@ static double gpu_interval_j(struct meter *m, struct meter_gpu *g, double dt, bo
 		}
 		return j;
 	case GPU_MODEL:
-		return g->tdp_w * dt;
+		return model_gpu_energy_j(g->tdp_w, 1.0, dt);
 	default:
 		return 0.0;
 	}
@@ -501,13 +498,13 @@ void meter_sample(struct meter *m, double now, bool final)
 		m->cpu_last.have_all = true;
 	}
 	if (have_cpu && m->have_cpu_last) {
-		d_step = cs.have_step ? grew(cs.step_ns, m->cpu_last.step_ns) : 0;
-		d_job = cs.have_job ? grew(cs.job_ns, m->cpu_last.job_ns) : d_step;
+		d_step = cs.have_step ? counter_delta(m->cpu_last.step_ns, cs.step_ns, 0) : 0;
+		d_job = cs.have_job ? counter_delta(m->cpu_last.job_ns, cs.job_ns, 0) : d_step;
 		if (cs.have_all && m->cpu_last.have_all) {
-			d_all = grew(cs.all_ns, m->cpu_last.all_ns);
+			d_all = counter_delta(m->cpu_last.all_ns, cs.all_ns, 0);
 			have_denom = true;
 		} else if (cs.have_node && m->cpu_last.have_node) {
-			d_all = grew(cs.node_ns, m->cpu_last.node_ns);
+			d_all = counter_delta(m->cpu_last.node_ns, cs.node_ns, 0);
 			have_denom = true;
 		}
 		/* The best source the step had: /proc only stands in at the
@@ -573,8 +570,9 @@ void meter_sample(struct meter *m, double now, bool final)
 	 * of TDP per busy CPU-second, split like measured energy; memory is
 	 * the job's own, per GB allocated. */
 	if (m->model_cpu) {
-		node[DOMAIN_CPU] = m->model_w_per_cpu *
-				   (double)(have_denom ? d_all : d_step) / 1e9;
+		node[DOMAIN_CPU] = model_cpu_energy_j(m->model_cpu_tdp_w, m->model_sockets,
+						      m->model_cpus,
+						      (double)(have_denom ? d_all : d_step) / 1e9);
 		m->used_model = true;
 	}
 	for (dom = 0; dom < DOMAIN_COUNT; dom++) {
@@ -582,7 +580,7 @@ void meter_sample(struct meter *m, double now, bool final)
 		step[dom] = job[dom] * f_step;
 	}
 	if (m->model_cpu) {
-		job[DOMAIN_DRAM] = m->model_mem_w * dt;
+		job[DOMAIN_DRAM] = model_memory_energy_j(m->model_mem_w_per_gb, m->model_mem_gb, dt);
 		step[DOMAIN_DRAM] = job[DOMAIN_DRAM] * f_step;
 		est += job[DOMAIN_CPU] + job[DOMAIN_DRAM];
 	}

@@ -76,8 +76,10 @@ struct meter {
 
 	/* the model, where no counter exists */
 	bool model_cpu;			/* no RAPL: CPU and memory from the model */
-	double model_w_per_cpu;		/* TDP x sockets / CPUs */
-	double model_mem_w;		/* W per GB x the job's memory */
+	double model_cpu_tdp_w;		/* per socket */
+	unsigned model_sockets, model_cpus;	/* logical CPUs */
+	double model_mem_w_per_gb;
+	double model_mem_gb;		/* the job's memory */
 
 	double last_f_job, last_f_step;	/* the shares of the previous interval */
 	bool cgroup_seen;		/* CPU times came from the job's cgroup */
