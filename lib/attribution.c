@@ -55,10 +55,11 @@ static double interval_s(const struct attribution_in *in)
 	return in->now_s > in->prev_s ? in->now_s - in->prev_s : 0.0;
 }
 
-/* At least ATTRIBUTION_IDLE_CPU_SHARE of one CPU over dt. */
+/* At least ATTRIBUTION_IDLE_CPU_SHARE of one CPU over dt, and some CPU time
+ * at all: over a 0 s interval nothing used is not busy (and not 0 / 0). */
 static bool is_busy(uint64_t ns, double dt)
 {
-	return (double)ns >= ATTRIBUTION_IDLE_CPU_SHARE * dt * 1e9;
+	return ns > 0 && (double)ns >= ATTRIBUTION_IDLE_CPU_SHARE * dt * 1e9;
 }
 
 static bool split_by_cpu(const struct attribution_in *in)
@@ -97,7 +98,7 @@ static void shares(const struct attribution_in *in, struct attribution_out *out)
 		out->split = ATTRIBUTION_SPLIT_ALLOC;
 	}
 	/* While the job idles, the step that charges it takes it all. */
-	if (c->job_ns > 0 && is_busy(c->job_ns, dt))
+	if (is_busy(c->job_ns, dt))
 		out->f_step = at_most_1((double)c->step_ns / (double)c->job_ns);
 	if (in->cgroup_seen && !c->job_cgroup) {
 		out->f_job = in->last_f_job;

@@ -199,6 +199,15 @@ static void test_interval_table(void **state)
 		  { .step = { [DOMAIN_CPU] = 50, [DOMAIN_GPU] = 3000 },
 		    .job = { [DOMAIN_CPU] = 50, [DOMAIN_GPU] = 3000 },
 		    .split = ATTRIBUTION_SPLIT_CPU } },
+		{ "a 0 s interval (the final sample at the previous one's instant): no 0 / 0",
+		  { .prev_s = T0, .now_s = T0, .node_j = { [DOMAIN_CPU] = 0.25 },
+		    .cpu = CPU(0, 0, 0), .charges_job = true, .alloc_cpus = 2 },
+		  { .step = { [DOMAIN_CPU] = 0.25 }, .job = { [DOMAIN_CPU] = 0.25 },
+		    .split = ATTRIBUTION_SPLIT_ALLOC } },
+		{ "an interval that runs backwards (a clock step) is 0 s long",
+		  { .prev_s = T0 + 10, .now_s = T0, .cpu = CPU(0, 0, 0), .charges_job = true,
+		    .model = MODEL },
+		  { .split = ATTRIBUTION_SPLIT_ALLOC, .model = true } },
 	};
 	size_t i;
 
