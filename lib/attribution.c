@@ -50,9 +50,14 @@ double attribution_unclaimed(double prev_s, double now_s, double charged_until)
 	return (now_s - charged_until) / (now_s - prev_s);
 }
 
+double attribution_seconds(double prev_s, double now_s)
+{
+	return now_s > prev_s ? now_s - prev_s : 0.0;
+}
+
 static double interval_s(const struct attribution_in *in)
 {
-	return in->now_s > in->prev_s ? in->now_s - in->prev_s : 0.0;
+	return attribution_seconds(in->prev_s, in->now_s);
 }
 
 /* At least ATTRIBUTION_IDLE_CPU_SHARE of one CPU over dt, and some CPU time

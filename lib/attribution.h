@@ -123,6 +123,10 @@ bool attribution_is_idle(const struct attribution_in *in);
  * figure is finite and >= 0 when the inputs are. */
 void attribution_interval(const struct attribution_in *in, struct attribution_out *out);
 
+/* The length of [prev_s, now_s] in seconds: 0 for one that runs backwards
+ * (a clock stepped back). */
+double attribution_seconds(double prev_s, double now_s);
+
 /* The share of [prev_s, now_s] a lease holder may still charge: the part
  * after charged_until, what the lease's previous holders charged. 1 when
  * nothing of it was charged, 0 when all was (or the interval is empty). */

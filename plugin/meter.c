@@ -564,7 +564,7 @@ void meter_sample(struct meter *m, double now, bool final)
 	read_cpu(m, &in.cpu);
 	in.charges_job = take_job_lease(m);
 	in.job_charged_until = m->job_charged_until;
-	read_gpus(m, now > m->last_wall ? now - m->last_wall : 0.0, final, gpu);
+	read_gpus(m, attribution_seconds(m->last_wall, now), final, gpu);
 	if (attribution_is_idle(&in) &&
 	    lease_jobs_present(m->lease_dir, r->node, &total, &jobs) == 0)
 		in.present_cpus = total;

@@ -318,7 +318,7 @@ static void test_cpu_interval_table(void **state)
 	}
 }
 
-static void test_unclaimed_table(void **state)
+static void test_unclaimed_and_seconds(void **state)
 {
 	static const struct {
 		double prev, now, until, want;
@@ -339,6 +339,8 @@ static void test_unclaimed_table(void **state)
 		check_close(rows[i].what, "unclaimed",
 			    attribution_unclaimed(rows[i].prev, rows[i].now, rows[i].until),
 			    rows[i].want);
+	check_close("forwards", "seconds", attribution_seconds(100, 110.5), 10.5);
+	check_close("backwards", "seconds", attribution_seconds(110, 100), 0);
 }
 
 /* Three jobs on a node, each charged by its holder: busy, the node's energy
@@ -377,7 +379,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_interval_table),
 		cmocka_unit_test(test_cpu_interval_table),
-		cmocka_unit_test(test_unclaimed_table),
+		cmocka_unit_test(test_unclaimed_and_seconds),
 		cmocka_unit_test(test_jobs_share_the_node),
 	};
 
