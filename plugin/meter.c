@@ -1,19 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
-/* The meter: sensors in, the step's share and the job's share out.
- *
- * Each interval [prev, now] on a node:
- *   node energy E        RAPL package and dram deltas (wrap-safe), or the
- *                        model where the node has no RAPL;
- *   job share  f_job     the job's CPU time / all jobs' CPU time on the node
- *                        (cgroup cpuacct or cpu.stat; /proc without them);
- *                        when no job is busy, the job's allocated CPUs / the
- *                        allocated CPUs of all jobs present (their leases);
- *   step share f_step    the step's CPU time / the job's CPU time.
- * The step's own figure adds E x f_job x f_step. The job's figure adds
- * E x f_job, but only in the one step of the job that holds the job's lease
- * on this node, and only from the time the previous holder charged up to:
- * so the batch, extern and srun steps side by side count the job once. A
- * GPU is charged to the job by the step holding that GPU's lease. */
+/* The meter: sensors in, the step's share and the job's share out. It
+ * reads the counters, CPU times and leases; the rule that splits the
+ * interval's energy is attribution_interval (lib/attribution.h). */
 #include "meter.h"
 
 #include <errno.h>
@@ -28,7 +16,6 @@
 #include "rangelist.h"
 #include "spool.h"
 
-#define IDLE_CPU_SHARE 0.02	/* below 2 % of one CPU, nothing is busy */
 /* NVML's energy counter costs milliseconds a reading (3.8 ms on an H200),
  * its power reading microseconds: power every sample, the counter, which
  * corrects the integrated power, at each checkpoint and at the end. */
@@ -273,11 +260,13 @@ static void open_model(struct meter *m, const struct meter_setup *set,
 		say(log_fn, NODE_IS, m->rec, "CPU model not in the TDP table: modelled at the default watts per core",
 		    detail);
 	}
-	m->model_cpu = true;
-	m->model_w_per_cpu = tdp * ci.sockets / ci.cpus;
-	m->model_mem_w = c->model_memory_w_per_gb *
-			 (set->alloc_mem_gb > 0 ? set->alloc_mem_gb :
-			  node_memory_share_gb(set->proc_root, set->alloc_cpus, ci.cpus));
+	m->model.cpu = true;
+	m->model.cpu_tdp_per_socket_w = tdp;
+	m->model.sockets = ci.sockets;
+	m->model.cpus = ci.cpus;
+	m->model.memory_w_per_gb = c->model_memory_w_per_gb;
+	m->model.memory_gb = set->alloc_mem_gb > 0 ? set->alloc_mem_gb :
+			     node_memory_share_gb(set->proc_root, set->alloc_cpus, ci.cpus);
 }
 
 void meter_open(struct meter *m, const struct meter_setup *set,
@@ -368,22 +357,6 @@ int meter_interval(struct meter *m, int interval_s, meter_log_fn log_fn)
 	return interval_s;
 }
 
-static uint64_t grew(uint64_t now, uint64_t before)
-{
-	return now > before ? now - before : 0;
-}
-
-/* The share of [prev, now] a holder may still charge: the part after what
- * the previous holder of the same lease charged. */
-static double unclaimed(double prev, double now, double charged_until)
-{
-	if (charged_until <= prev)
-		return 1.0;
-	if (charged_until >= now || now <= prev)
-		return 0.0;
-	return (now - charged_until) / (now - prev);
-}
-
 /* Energy from power readings over dt: the mean of the last reading and
  * this one (trapezoid). Returns 0, or -1 when the reading failed. */
 static int gpu_power_j(struct meter *m, struct meter_gpu *g, double dt, double *j)
@@ -439,7 +412,7 @@ static double gpu_interval_j(struct meter *m, struct meter_gpu *g, double dt, bo
 		}
 		return j;
 	case GPU_MODEL:
-		return g->tdp_w * dt;
+		return model_gpu_energy_j(g->tdp_w, 1.0, dt);
 	default:
 		return 0.0;
 	}
@@ -457,195 +430,110 @@ static void checkpoint(struct meter *m, double now)
 	m->rec->partial = false;
 }
 
-void meter_sample(struct meter *m, double now, bool final)
+/* The node's energy over the interval from RAPL, into node_j. */
+static void read_node_j(struct meter *m, double node_j[DOMAIN_COUNT])
+{
+	uint64_t cur[RAPL_MAX_DOMAINS];
+
+	if (m->rapl.n == 0)
+		return;
+	/* A failed reading is skipped whole: the next good one then holds
+	 * its energy, and psys - package - dram stays exact. */
+	memcpy(cur, m->rapl_last, sizeof(cur));
+	if (rapl_read_uj(&m->rapl, cur) == 0) {
+		rapl_add_interval_j(&m->rapl, m->rapl_last, cur, node_j);
+		memcpy(m->rapl_last, cur, sizeof(cur));
+	} else {
+		record_note(m->rec, "a RAPL reading failed (its energy counts at the next one)");
+	}
+	m->used_rapl = true;
+}
+
+/* The step's, the job's and all jobs' CPU time over the interval. */
+static void read_cpu(struct meter *m, struct attribution_cpu *cpu)
 {
 	struct step_record *r = m->rec;
-	double dt = now - m->last_wall, node[DOMAIN_COUNT] = { 0 }, job[DOMAIN_COUNT] = { 0 };
-	double step[DOMAIN_COUNT] = { 0 }, f_job = 1.0, f_step = 0.0, share, est = 0.0;
 	struct cputime_sample cs;
-	bool have_cpu, holder, busy = true, have_denom = false;
-	uint64_t d_step = 0, d_job = 0, d_all = 0;
-	unsigned i;
-	int dom;
+	bool have = cputime_read(&m->cpu, &cs) == 0;
 
-	if (dt < 0)
-		dt = 0;
-	m->samples++;
-	r->samples = m->samples;
+	attribution_cpu_interval(m->have_cpu_last ? &m->cpu_last : NULL, have ? &cs : NULL, cpu);
+	if (!have)
+		return;
+	/* The best source the step had: /proc only stands in at the edges,
+	 * before and after its cgroups. */
+	if (cpu->have && (cs.source != CPUTIME_PROC || !m->cgroup_seen))
+		conf_copy_str(r->split, sizeof(r->split), cputime_source_name(cs.source));
+	m->cpu_last = cs;
+	m->have_cpu_last = true;
+	if (cs.have_step)
+		r->cpu_time_s = (double)cs.step_ns / 1e9;	/* since the step began */
+}
 
-	/* Node energy from RAPL. */
-	if (m->rapl.n > 0) {
-		uint64_t cur[RAPL_MAX_DOMAINS];
+/* Whether this step charges the job now: it holds the job's lease, or takes
+ * it over from a holder that ended, from where that one stopped. */
+static bool take_job_lease(struct meter *m)
+{
+	unsigned unused;
 
-		/* A failed reading is skipped whole: the next good one then
-		 * holds its energy, and psys - package - dram stays exact. */
-		memcpy(cur, m->rapl_last, sizeof(cur));
-		if (rapl_read_uj(&m->rapl, cur) == 0) {
-			rapl_add_interval_j(&m->rapl, m->rapl_last, cur, node);
-			memcpy(m->rapl_last, cur, sizeof(cur));
-		} else {
-			record_note(r, "a RAPL reading failed (its energy counts at the next one)");
-		}
-		m->used_rapl = true;
-	}
-
-	/* CPU time: the shares. */
-	/* The denominator: all jobs' CPU time on the node (the node's CPU
-	 * time outside jobs, slurmd's and the system's, is overhead the jobs
-	 * present share); the node's busy time where job cgroups are absent. */
-	have_cpu = cputime_read(&m->cpu, &cs) == 0;
-	if (have_cpu && cs.rebased && m->have_cpu_last) {
-		/* The cgroups were found only now; they were made after the
-		 * previous reading, so their counters count from 0. */
-		m->cpu_last.step_ns = m->cpu_last.job_ns = m->cpu_last.all_ns = 0;
-		m->cpu_last.have_all = true;
-	}
-	if (have_cpu && m->have_cpu_last) {
-		d_step = cs.have_step ? grew(cs.step_ns, m->cpu_last.step_ns) : 0;
-		d_job = cs.have_job ? grew(cs.job_ns, m->cpu_last.job_ns) : d_step;
-		if (cs.have_all && m->cpu_last.have_all) {
-			d_all = grew(cs.all_ns, m->cpu_last.all_ns);
-			have_denom = true;
-		} else if (cs.have_node && m->cpu_last.have_node) {
-			d_all = grew(cs.node_ns, m->cpu_last.node_ns);
-			have_denom = true;
-		}
-		/* The best source the step had: /proc only stands in at the
-		 * edges, before and after its cgroups. */
-		if (cs.source != CPUTIME_PROC || !m->cgroup_seen)
-			conf_copy_str(r->split, sizeof(r->split), cputime_source_name(cs.source));
-	}
-	if (have_cpu) {
-		m->cpu_last = cs;
-		m->have_cpu_last = true;
-		if (cs.have_step)
-			r->cpu_time_s = (double)cs.step_ns / 1e9;	/* since the step began */
-	}
-
-	/* Whether this step charges the job now: it holds the job's lease, or
-	 * takes it over from a holder that ended, from where that one stopped. */
 	if (!lease_held(&m->job_lease) && !m->no_leases &&
-	    lease_try(&m->job_lease, m->lease_dir, m->job_lease_name, NULL, 0) == 1) {
-		unsigned unused;
-
+	    lease_try(&m->job_lease, m->lease_dir, m->job_lease_name, NULL, 0) == 1)
 		lease_read(&m->job_lease, &m->job_charged_until, &unused);
-	}
-	holder = lease_held(&m->job_lease) || m->no_leases;
+	return lease_held(&m->job_lease) || m->no_leases;
+}
 
-	if (!have_denom) {
-		f_job = 1.0;	/* nothing to split by: the node is the job's */
-		f_step = holder ? 1.0 : 0.0;
-		if (!r->split[0])
-			conf_copy_str(r->split, sizeof(r->split), "none");
-	} else {
-		busy = (double)d_all >= IDLE_CPU_SHARE * dt * 1e9;
-		if (busy) {
-			f_job = (double)d_job / (double)d_all;
-		} else {
-			unsigned total = 0, jobs = 0;
+/* Each GPU's energy over the interval, into out[0..n_gpus-1], and whether
+ * this step charges it to the job (holds, or now takes, its lease). */
+static void read_gpus(struct meter *m, double dt, bool final, struct attribution_gpu *out)
+{
+	struct step_record *r = m->rec;
+	unsigned i, unused;
 
-			if (lease_jobs_present(m->lease_dir, m->rec->node, &total, &jobs) == 0 &&
-			    total > 0)
-				f_job = (double)(m->alloc_cpus ? m->alloc_cpus : 1) / total;
-		}
-		if (f_job > 1.0)
-			f_job = 1.0;
-		if (d_job > 0 && (double)d_job >= IDLE_CPU_SHARE * dt * 1e9)
-			f_step = (double)d_step / (double)d_job;
-		else
-			f_step = holder ? 1.0 : 0.0;	/* the job idles: its holder */
-		if (f_step > 1.0)
-			f_step = 1.0;
-		/* The job's or step's cgroup is gone (removed as the job ends,
-		 * before the last step's last sample): the shares of the
-		 * interval before still hold. */
-		if (m->cgroup_seen && (cs.source == CPUTIME_PROC || !cs.have_job)) {
-			f_job = m->last_f_job;
-			f_step = m->last_f_step;
-		}
-	}
-	if (have_cpu && cs.source != CPUTIME_PROC && cs.have_job)
-		m->cgroup_seen = true;
-	m->last_f_job = f_job;
-	m->last_f_step = f_step;
-
-	/* The model, where there is no RAPL: the node's CPUs draw their share
-	 * of TDP per busy CPU-second, split like measured energy; memory is
-	 * the job's own, per GB allocated. */
-	if (m->model_cpu) {
-		node[DOMAIN_CPU] = m->model_w_per_cpu *
-				   (double)(have_denom ? d_all : d_step) / 1e9;
-		m->used_model = true;
-	}
-	for (dom = 0; dom < DOMAIN_COUNT; dom++) {
-		job[dom] = node[dom] * f_job;
-		step[dom] = job[dom] * f_step;
-	}
-	if (m->model_cpu) {
-		job[DOMAIN_DRAM] = m->model_mem_w * dt;
-		step[DOMAIN_DRAM] = job[DOMAIN_DRAM] * f_step;
-		est += job[DOMAIN_CPU] + job[DOMAIN_DRAM];
-	}
-
-	/* The job's share, once: only the holder, only what is unclaimed. */
-	if (holder) {
-		share = unclaimed(m->last_wall, now, m->job_charged_until);
-		for (dom = 0; dom < DOMAIN_COUNT; dom++)
-			job[dom] *= share;
-		est *= share;
-		m->job_charged_until = now;
-		lease_write(&m->job_lease, now, m->alloc_cpus);
-	} else {
-		memset(job, 0, sizeof(job));
-		est = 0.0;
-	}
-
-	/* GPUs: the step's own figure has all of its GPUs; the job's only the
-	 * ones whose lease this step holds. */
 	for (i = 0; i < m->n_gpus; i++) {
 		struct meter_gpu *g = &m->gpu[i];
 		bool counter_now = final || m->samples % (unsigned)m->gpu_counter_every == 0;
-		double j = gpu_interval_j(m, g, dt, counter_now);
 		char name[400];
 
+		memset(&out[i], 0, sizeof(out[i]));
+		out[i].j = gpu_interval_j(m, g, dt, counter_now);
 		if (g->mode == GPU_LOST)
 			continue;
 		m->used_nvml |= g->mode != GPU_MODEL;
-		step[DOMAIN_GPU] += j;
 		if (!lease_held(&g->lease) && !m->no_leases) {
 			/* Named only while it is to be taken, not every sample. */
 			snprintf(name, sizeof(name), "%s.job.%u.gpu.%s", r->node, (unsigned)r->job_id,
 				 m->nvml.gpu[g->nv].uuid[0] ? m->nvml.gpu[g->nv].uuid : "unknown");
 			if (lease_name_ok(name) &&
-			    lease_try(&g->lease, m->lease_dir, name, NULL, 0) == 1) {
-				unsigned unused;
-
+			    lease_try(&g->lease, m->lease_dir, name, NULL, 0) == 1)
 				lease_read(&g->lease, &g->charged_until, &unused);
-			}
 		}
-		if (lease_held(&g->lease) || m->no_leases) {
-			share = unclaimed(m->last_wall, now, g->charged_until);
-			job[DOMAIN_GPU] += j * share;
-			if (g->mode == GPU_MODEL)
-				est += j * share;
-			g->charged_until = now;
-			lease_write(&g->lease, now, 0);
+		out[i].modelled = g->mode == GPU_MODEL;
+		out[i].charges_job = lease_held(&g->lease) || m->no_leases;
+		out[i].charged_until = g->charged_until;
+	}
+}
+
+/* The leases this step charged through, now charged up to now. */
+static void write_leases(struct meter *m, const struct attribution_in *in, double now)
+{
+	unsigned i;
+
+	if (in->charges_job) {
+		m->job_charged_until = now;
+		lease_write(&m->job_lease, now, m->alloc_cpus);
+	}
+	for (i = 0; i < m->n_gpus; i++) {
+		if (in->gpu[i].charges_job) {
+			m->gpu[i].charged_until = now;
+			lease_write(&m->gpu[i].lease, now, 0);
 		}
-		if (g->mode == GPU_MODEL)
-			m->used_model = true;
 	}
+}
 
-	for (dom = 0; dom < DOMAIN_COUNT; dom++) {
-		r->energy_j[dom] += step[dom];
-		r->job_j[dom] += job[dom];
-	}
-	r->estimated_j += est;
-	record_add_hours(r, m->last_wall, now, job);
-	r->end_s = now;
-	m->last_wall = now;
+/* The sensors that counted, for the record. */
+static void record_method(struct meter *m)
+{
+	struct step_record *r = m->rec;
 
-	/* The sensors that counted, for the record. */
-	r->method[0] = '\0';
 	snprintf(r->method, sizeof(r->method), "%s%s%s%s%s",
 		 m->used_rapl ? "rapl" : "",
 		 m->used_rapl && m->used_nvml ? "+" : "",
@@ -654,6 +542,51 @@ void meter_sample(struct meter *m, double now, bool final)
 		 m->used_model ? "model" : "");
 	if (!r->method[0])
 		conf_copy_str(r->method, sizeof(r->method), "none");
+}
+
+void meter_sample(struct meter *m, double now, bool final)
+{
+	struct step_record *r = m->rec;
+	struct attribution_gpu gpu[NVML_MAX_GPUS];
+	struct attribution_in in = {
+		.prev_s = m->last_wall, .now_s = now, .alloc_cpus = m->alloc_cpus,
+		.model = m->model, .cgroup_seen = m->cgroup_seen,
+		.last_f_job = m->last_f_job, .last_f_step = m->last_f_step,
+		.gpu = gpu, .n_gpus = m->n_gpus,
+	};
+	struct attribution_out out;
+	unsigned total, jobs;
+	int d;
+
+	m->samples++;
+	r->samples = m->samples;
+	read_node_j(m, in.node_j);
+	read_cpu(m, &in.cpu);
+	in.charges_job = take_job_lease(m);
+	in.job_charged_until = m->job_charged_until;
+	read_gpus(m, attribution_seconds(m->last_wall, now), final, gpu);
+	if (attribution_is_idle(&in) &&
+	    lease_jobs_present(m->lease_dir, r->node, &total, &jobs) == 0)
+		in.present_cpus = total;
+
+	attribution_interval(&in, &out);
+
+	write_leases(m, &in, now);
+	m->last_f_job = out.f_job;
+	m->last_f_step = out.f_step;
+	m->cgroup_seen |= in.cpu.job_cgroup;
+	m->used_model |= out.model_used;
+	if (out.split == ATTRIBUTION_SPLIT_NONE && !r->split[0])
+		conf_copy_str(r->split, sizeof(r->split), "none");
+	for (d = 0; d < DOMAIN_COUNT; d++) {
+		r->energy_j[d] += out.step_j[d];
+		r->job_j[d] += out.job_j[d];
+	}
+	r->estimated_j += out.estimated_j;
+	record_add_hours(r, m->last_wall, now, out.job_j);
+	r->end_s = now;
+	m->last_wall = now;
+	record_method(m);
 
 	if (!final && m->checkpoint_every > 0 && m->samples % (unsigned)m->checkpoint_every == 0)
 		checkpoint(m, now);

@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
-/* The meter: every sensor of one step on one node, and the rule that turns
- * their readings into the step's share and the job's share (DESIGN §4;
- * spank_carbon(8), "ATTRIBUTION"). The sampler thread calls meter_sample()
- * every interval; nothing here blocks on anything but local files. */
+/* The meter: every sensor of one step on one node, read each interval and
+ * turned into the step's share and the job's share by attribution_interval
+ * (lib/attribution.h; spank_carbon(8), "Attribution"). The sampler thread
+ * calls meter_sample() every interval; nothing here blocks on anything but
+ * local files. */
 #ifndef CARBON_METER_H
 #define CARBON_METER_H
 
@@ -10,6 +11,7 @@
 #include <stdint.h>
 #include <sys/types.h>
 
+#include "attribution.h"
 #include "conf.h"
 #include "cputime.h"
 #include "lease.h"
@@ -75,9 +77,8 @@ struct meter {
 	bool have_cpu_last;
 
 	/* the model, where no counter exists */
-	bool model_cpu;			/* no RAPL: CPU and memory from the model */
-	double model_w_per_cpu;		/* TDP x sockets / CPUs */
-	double model_mem_w;		/* W per GB x the job's memory */
+	struct attribution_model model;	/* .cpu: no RAPL, CPU and memory
+					 * from the model */
 
 	double last_f_job, last_f_step;	/* the shares of the previous interval */
 	bool cgroup_seen;		/* CPU times came from the job's cgroup */
