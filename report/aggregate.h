@@ -13,7 +13,18 @@
 #include "jobset.h"
 #include "table.h"
 
-/* What some jobs add up to. */
+/* What CodeCarbon runs imported with 'carbon-report import codecarbon' add
+ * up to, as sql/functions/imported.sql counts them: measured by CodeCarbon
+ * off the cluster, not by us. */
+struct imported_runs {
+	size_t runs;
+	double energy_kwh[DOMAIN_COUNT];	/* cpu, ram as dram, gpu; other */
+	double it_kwh, facility_kwh, co2e_kg, duration_s;
+	double first_s, last_s;	/* earliest start (timestamp - duration), latest
+				 * end; NaN: no run */
+};
+
+/* What some jobs, and the runs imported for them, add up to. */
 struct job_totals {
 	size_t jobs;
 	double cpu_time_s;	/* Σ cpu_time_s of the records that have one */
@@ -25,14 +36,20 @@ struct job_totals {
 	double it_kwh;
 	double facility_kwh;
 	double co2e_kg;
-	double first_start_s;	/* of the earliest job; NaN: no job */
+	double first_start_s;	/* of the earliest job or run; NaN: none */
 	double last_end_s;
+	/* The imported runs, included in energy_kwh, it_kwh, facility_kwh,
+	 * co2e_kg and the period above (totals_add_imported); jobs, times and
+	 * GPU-hours are the jobs' alone. */
+	struct imported_runs imp;
 };
 
 void totals_init(struct job_totals *t);
 void totals_add_job(struct job_totals *t, const struct job *job);
 /* Add the totals of other jobs (part) to t. */
 void totals_add(struct job_totals *t, const struct job_totals *part);
+/* Add imported runs to t: to t->imp, and to its energies, CO2e and period. */
+void totals_add_imported(struct job_totals *t, const struct imported_runs *imp);
 
 /* part's share of whole in percent; 0 when whole is 0. */
 double share_pct(double part, double whole);
@@ -63,7 +80,7 @@ void group_list_sort_by_co2e(struct group_list *l);
 
 /* The columns of totals in a table, from column col0 on, in this order. */
 enum { TOT_JOBS, TOT_CPU_H, TOT_GPU_H, TOT_WALL_H, TOT_IT, TOT_FACILITY, TOT_CO2E, TOT_SHARE,
-       TOT_COLUMNS };
+       TOT_IMPORTED, TOT_COLUMNS };
 extern const struct table_column totals_columns[TOT_COLUMNS];
 void totals_cells(struct table *tb, size_t col0, const struct job_totals *t,
 		  double all_co2e_kg);
@@ -71,7 +88,8 @@ void totals_cells(struct table *tb, size_t col0, const struct job_totals *t,
 /* The members of a JSON object for t: jobs, core_hours, gpu_hours (null when
  * unknown),
  * wall_hours, energy_kwh {cpu, dram, gpu, other, it, facility}, co2e_kg,
- * share_pct. */
+ * share_pct, then what of these the imported runs are: imported_runs,
+ * imported_kwh (IT), imported_kg. */
 void totals_json(struct json_writer *w, const struct job_totals *t, double all_co2e_kg);
 
 /* t as one CodeCarbon emissions.csv row named name (NULL: empty). */

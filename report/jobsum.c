@@ -288,6 +288,81 @@ out:
 	return rc;
 }
 
+/* The imported runs by group (key expressions from key_sql: the function's
+ * columns have job_total's names). */
+static const char imported_fmt[] =
+	"SELECT %s AS key1, %s AS key2, count(*) AS runs, sum(t.cpu_kwh) AS cpu_kwh,"
+	" sum(t.dram_kwh) AS dram_kwh, sum(t.gpu_kwh) AS gpu_kwh, sum(t.other_kwh) AS other_kwh,"
+	" sum(t.it_kwh) AS it_kwh, sum(t.facility_kwh) AS facility_kwh,"
+	" sum(t.co2e_kg) AS co2e_kg, sum(t.duration_s) AS duration_s,"
+	" extract(epoch FROM min(t.start_time))::float8 AS first_start,"
+	" extract(epoch FROM max(t.end_time))::float8 AS last_end"
+	" FROM carbon.imported_runs($1::bigint[], $2::text, $3::text, $4::text, $5::text,"
+	"  $6::float8, $7::float8) t GROUP BY 1, 2";
+
+int jobsum_add_imported(PGconn *conn, const struct job_filter *f, enum job_key key,
+			enum job_key sub_key, struct group_list *groups, struct job_totals *all)
+{
+	static const char *const energy_col[DOMAIN_COUNT] = {
+		[DOMAIN_CPU] = "cpu_kwh",
+		[DOMAIN_DRAM] = "dram_kwh",
+		[DOMAIN_GPU] = "gpu_kwh",
+		[DOMAIN_OTHER] = "other_kwh",
+	};
+	struct job_totals part;
+	struct imported_runs imp;
+	char start[32], end[32], *sql = NULL;
+	const char *params[7];
+	PGresult *res = NULL;
+	int rc = -1, row, d;
+
+	/* Runs are no jobs: with job ids the function selects none, whatever
+	 * the ids are. */
+	snprintf(start, sizeof(start), "%.6f", f->start_s);
+	snprintf(end, sizeof(end), "%.6f", f->end_s);
+	params[0] = f->n_ids ? "{}" : NULL;
+	params[1] = f->cluster;
+	params[2] = f->user;
+	params[3] = f->project;
+	params[4] = f->tag;
+	params[5] = isnan(f->start_s) ? NULL : start;
+	params[6] = isnan(f->end_s) ? NULL : end;
+	if (asprintf(&sql, imported_fmt, key_sql[key], key_sql[sub_key]) < 0) {
+		sql = NULL;
+		fputs("carbon-report: out of memory\n", stderr);
+		goto out;
+	}
+	res = PQexecParams(conn, sql, 7, param_types, params, NULL, NULL, 0);
+	if (PQresultStatus(res) != PGRES_TUPLES_OK) {
+		report_sql_error("cannot read the imported CodeCarbon runs", res);
+		goto out;
+	}
+	for (row = 0; row < PQntuples(res); row++) {
+		memset(&imp, 0, sizeof(imp));
+		imp.runs = (size_t)number(res, row, "runs");
+		for (d = 0; d < DOMAIN_COUNT; d++)
+			imp.energy_kwh[d] = number(res, row, energy_col[d]);
+		imp.it_kwh = number(res, row, "it_kwh");
+		imp.facility_kwh = number(res, row, "facility_kwh");
+		imp.co2e_kg = number(res, row, "co2e_kg");
+		imp.duration_s = number(res, row, "duration_s");
+		imp.first_s = number(res, row, "first_start");
+		imp.last_s = number(res, row, "last_end");
+		totals_init(&part);
+		totals_add_imported(&part, &imp);
+		if (add_part(groups, text_or_null(res, row, 0), sub_key, text_or_null(res, row, 1),
+			     all, &part) < 0) {
+			fputs("carbon-report: out of memory\n", stderr);
+			goto out;
+		}
+	}
+	rc = 0;
+out:
+	PQclear(res);
+	free(sql);
+	return rc;
+}
+
 int jobsum_load(PGconn *conn, const struct job_filter *f, const struct report_env *env,
 		enum job_key key, enum job_key sub_key, struct group_list *groups,
 		struct job_totals *all)
@@ -315,7 +390,8 @@ int jobsum_load(PGconn *conn, const struct job_filter *f, const struct report_en
 	if (have < 0)
 		return -1;
 	if (!have)
-		return add_jobs(conn, f, env, key, sub_key, groups, all);
+		return add_jobs(conn, f, env, key, sub_key, groups, all) < 0 ? -1 :
+		       jobsum_add_imported(conn, f, key, sub_key, groups, all);
 
 	if (f->n_ids) {
 		ids = malloc(f->n_ids * 21 + 3);
@@ -396,7 +472,8 @@ int jobsum_load(PGconn *conn, const struct job_filter *f, const struct report_en
 	if (stale > 0 && add_stale(conn, params, key, sub_key, groups, all) < 0)
 		goto out;
 	slow.needs_records_only = true;
-	if (add_jobs(conn, &slow, env, key, sub_key, groups, all) < 0)
+	if (add_jobs(conn, &slow, env, key, sub_key, groups, all) < 0 ||
+	    jobsum_add_imported(conn, f, key, sub_key, groups, all) < 0)
 		goto out;
 	rc = 0;
 out:
