@@ -10,33 +10,6 @@ void totals_init(struct job_totals *t)
 {
 	memset(t, 0, sizeof(*t));
 	t->first_start_s = t->last_end_s = NAN;
-	t->imp.first_s = t->imp.last_s = NAN;
-}
-
-/* The period of [first, last] widened to take in [lo, hi]; NaN: none. */
-static void period_add(double *first, double *last, double lo, double hi)
-{
-	if (isnan(*first) || lo < *first)
-		*first = lo;
-	if (isnan(*last) || hi > *last)
-		*last = hi;
-}
-
-/* Add the runs of from to to. */
-static void imported_add(struct imported_runs *to, const struct imported_runs *from)
-{
-	int d;
-
-	if (!from->runs)
-		return;
-	to->runs += from->runs;
-	for (d = 0; d < DOMAIN_COUNT; d++)
-		to->energy_kwh[d] += from->energy_kwh[d];
-	to->it_kwh += from->it_kwh;
-	to->facility_kwh += from->facility_kwh;
-	to->co2e_kg += from->co2e_kg;
-	to->duration_s += from->duration_s;
-	period_add(&to->first_s, &to->last_s, from->first_s, from->last_s);
 }
 
 void totals_add_job(struct job_totals *t, const struct job *job)
@@ -63,7 +36,10 @@ void totals_add_job(struct job_totals *t, const struct job *job)
 	t->it_kwh += job->it_kwh;
 	t->facility_kwh += job->facility_kwh;
 	t->co2e_kg += job->co2e_kg;
-	period_add(&t->first_start_s, &t->last_end_s, job->start_s, job->end_s);
+	if (isnan(t->first_start_s) || job->start_s < t->first_start_s)
+		t->first_start_s = job->start_s;
+	if (isnan(t->last_end_s) || job->end_s > t->last_end_s)
+		t->last_end_s = job->end_s;
 }
 
 void totals_add(struct job_totals *t, const struct job_totals *part)
@@ -81,25 +57,14 @@ void totals_add(struct job_totals *t, const struct job_totals *part)
 	t->it_kwh += part->it_kwh;
 	t->facility_kwh += part->facility_kwh;
 	t->co2e_kg += part->co2e_kg;
-	if (!isnan(part->first_start_s))
-		period_add(&t->first_start_s, &t->last_end_s, part->first_start_s,
-			   part->last_end_s);
-	imported_add(&t->imp, &part->imp);
-}
-
-void totals_add_imported(struct job_totals *t, const struct imported_runs *imp)
-{
-	int d;
-
-	if (!imp->runs)
-		return;
-	for (d = 0; d < DOMAIN_COUNT; d++)
-		t->energy_kwh[d] += imp->energy_kwh[d];
-	t->it_kwh += imp->it_kwh;
-	t->facility_kwh += imp->facility_kwh;
-	t->co2e_kg += imp->co2e_kg;
-	period_add(&t->first_start_s, &t->last_end_s, imp->first_s, imp->last_s);
-	imported_add(&t->imp, imp);
+	t->imported_runs += part->imported_runs;
+	t->imported_kwh += part->imported_kwh;
+	t->imported_kg += part->imported_kg;
+	t->imported_s += part->imported_s;
+	if (isnan(t->first_start_s) || part->first_start_s < t->first_start_s)
+		t->first_start_s = part->first_start_s;
+	if (isnan(t->last_end_s) || part->last_end_s > t->last_end_s)
+		t->last_end_s = part->last_end_s;
 }
 
 double share_pct(double part, double whole)
@@ -228,9 +193,9 @@ void totals_cells(struct table *tb, size_t col0, const struct job_totals *t,
 		   table_amount(t->facility_kwh, TABLE_KWH, x, sizeof(x)));
 	table_cell(tb, col0 + TOT_CO2E, "%s", table_amount(t->co2e_kg, TABLE_KG, x, sizeof(x)));
 	table_cell(tb, col0 + TOT_SHARE, "%.1f", share_pct(t->co2e_kg, all_co2e_kg));
-	if (t->imp.runs)
+	if (t->imported_runs)
 		table_cell(tb, col0 + TOT_IMPORTED, "%s",
-			   table_amount(t->imp.co2e_kg, TABLE_KG, x, sizeof(x)));
+			   table_amount(t->imported_kg, TABLE_KG, x, sizeof(x)));
 	else
 		table_cell(tb, col0 + TOT_IMPORTED, "-");
 }
@@ -258,9 +223,9 @@ void totals_json(struct json_writer *w, const struct job_totals *t, double all_c
 	json_end_object(w);
 	json_kv_number(w, "co2e_kg", t->co2e_kg);
 	json_kv_number(w, "share_pct", share_pct(t->co2e_kg, all_co2e_kg));
-	json_kv_int(w, "imported_runs", (long long)t->imp.runs);
-	json_kv_number(w, "imported_kwh", t->imp.it_kwh);
-	json_kv_number(w, "imported_kg", t->imp.co2e_kg);
+	json_kv_int(w, "imported_runs", (long long)t->imported_runs);
+	json_kv_number(w, "imported_kwh", t->imported_kwh);
+	json_kv_number(w, "imported_kg", t->imported_kg);
 }
 
 /* Mean power in W of kwh spent over seconds; NaN when there is no time. */

@@ -13,17 +13,6 @@
 #include "jobset.h"
 #include "table.h"
 
-/* What CodeCarbon runs imported with 'carbon-report import codecarbon' add
- * up to, as sql/functions/imported.sql counts them: measured by CodeCarbon
- * off the cluster, not by us. */
-struct imported_runs {
-	size_t runs;
-	double energy_kwh[DOMAIN_COUNT];	/* cpu, ram as dram, gpu; other */
-	double it_kwh, facility_kwh, co2e_kg, duration_s;
-	double first_s, last_s;	/* earliest start (timestamp - duration), latest
-				 * end; NaN: no run */
-};
-
 /* What some jobs, and the runs imported for them, add up to. */
 struct job_totals {
 	size_t jobs;
@@ -38,18 +27,18 @@ struct job_totals {
 	double co2e_kg;
 	double first_start_s;	/* of the earliest job or run; NaN: none */
 	double last_end_s;
-	/* The imported runs, included in energy_kwh, it_kwh, facility_kwh,
-	 * co2e_kg and the period above (totals_add_imported); jobs, times and
-	 * GPU-hours are the jobs' alone. */
-	struct imported_runs imp;
+	/* The CodeCarbon runs imported with 'carbon-report import codecarbon'
+	 * (jobsum_add_imported): their energy and CO2e are in the figures
+	 * above, and in the period; jobs, times and GPU-hours are the jobs'
+	 * alone. Of them: the runs, their IT kWh, kg CO2e and seconds. */
+	size_t imported_runs;
+	double imported_kwh, imported_kg, imported_s;
 };
 
 void totals_init(struct job_totals *t);
 void totals_add_job(struct job_totals *t, const struct job *job);
 /* Add the totals of other jobs (part) to t. */
 void totals_add(struct job_totals *t, const struct job_totals *part);
-/* Add imported runs to t: to t->imp, and to its energies, CO2e and period. */
-void totals_add_imported(struct job_totals *t, const struct imported_runs *imp);
 
 /* part's share of whole in percent; 0 when whole is 0. */
 double share_pct(double part, double whole);

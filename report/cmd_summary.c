@@ -156,7 +156,7 @@ static int summarize(PGconn *conn, const struct job_filter *f, enum summary_by b
 
 	if (jobsum_load(conn, f, env, by_keys[by], JOB_KEY_NONE, &l, &all) < 0)
 		goto out;
-	if (all.jobs == 0 && all.imp.runs == 0) {
+	if (all.jobs == 0 && all.imported_runs == 0) {
 		fputs("carbon-report summary: no energy records match (none in the period, or none you may see)\n",
 		      stderr);
 		rc = report_empty(env);

@@ -139,9 +139,9 @@ static void print_scope(FILE *fp, const struct campaign *c)
 	char a[32], b[32];
 
 	fprintf(fp, "%zu jobs", c->all.jobs);
-	if (c->all.imp.runs)
-		fprintf(fp, " and %zu imported run%s", c->all.imp.runs,
-			c->all.imp.runs == 1 ? "" : "s");
+	if (c->all.imported_runs)
+		fprintf(fp, " and %zu imported run%s", c->all.imported_runs,
+			c->all.imported_runs == 1 ? "" : "s");
 	fprintf(fp, ", %zu projects, %zu users; %s .. %s", c->projects.n, c->users,
 		utc_iso8601(c->all.first_start_s, a, sizeof(a)),
 		utc_iso8601(c->all.last_end_s, b, sizeof(b)));
@@ -330,7 +330,7 @@ static int report(PGconn *conn, const struct job_filter *f, const struct table_s
 
 	if (campaign_build(&c, conn, f, env) < 0)
 		goto out;
-	if (c.all.jobs == 0 && c.all.imp.runs == 0) {
+	if (c.all.jobs == 0 && c.all.imported_runs == 0) {
 		fputs("carbon-report track: no energy records match (none in the period, or none you may see)\n",
 		      stderr);
 		rc = report_empty(env);

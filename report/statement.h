@@ -11,7 +11,6 @@
 #include <stddef.h>
 #include <stdio.h>
 
-#include "aggregate.h"
 #include "energy.h"
 #include "jobset.h"
 #include "report.h"
@@ -33,6 +32,15 @@ enum { M_RAPL = 1, M_NVML = 2, M_MODEL = 4, M_OTHER = 8, M_CODECARBON = 16 };
  * programme in Kenya, 16 USD a tonne. A typical figure, not a quote:
  * --offset-price sets another. */
 #define OFFSET_PRICE_USD_PER_T 16.0
+
+/* What the CodeCarbon runs of the scope add up to, as imported: measured by
+ * CodeCarbon off the cluster, not by us. */
+struct imported_runs {
+	size_t runs;
+	double energy_kwh[DOMAIN_COUNT];	/* cpu, ram as dram, gpu; other */
+	double it_kwh, facility_kwh, co2e_kg, duration_s;
+	double first_s, last_s;	/* earliest start (timestamp - duration), latest end */
+};
 
 /* A CPU or GPU model and how many distinct nodes ran it. */
 struct model_nodes {

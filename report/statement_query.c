@@ -129,7 +129,8 @@ out:
 }
 
 /* Read into imp the imported runs f selects, added up as summary and track
- * add them (jobsum_add_imported). Returns 0, or -1 after printing why. */
+ * add them (jobsum_add_imported: every figure of its totals is imported).
+ * Returns 0, or -1 after printing why. */
 static int read_imported(PGconn *conn, const struct job_filter *f, struct imported_runs *imp)
 {
 	struct group_list none = { 0 };
@@ -138,8 +139,16 @@ static int read_imported(PGconn *conn, const struct job_filter *f, struct import
 
 	totals_init(&all);
 	rc = jobsum_add_imported(conn, f, JOB_KEY_NONE, JOB_KEY_NONE, &none, &all);
-	*imp = all.imp;
 	group_list_free(&none);
+	memset(imp, 0, sizeof(*imp));
+	imp->runs = all.imported_runs;
+	memcpy(imp->energy_kwh, all.energy_kwh, sizeof(imp->energy_kwh));
+	imp->it_kwh = all.it_kwh;
+	imp->facility_kwh = all.facility_kwh;
+	imp->co2e_kg = all.co2e_kg;
+	imp->duration_s = all.imported_s;
+	imp->first_s = all.first_start_s;
+	imp->last_s = all.last_end_s;
 	return rc;
 }
 
