@@ -57,6 +57,10 @@ void totals_add(struct job_totals *t, const struct job_totals *part)
 	t->it_kwh += part->it_kwh;
 	t->facility_kwh += part->facility_kwh;
 	t->co2e_kg += part->co2e_kg;
+	t->imported_runs += part->imported_runs;
+	t->imported_kwh += part->imported_kwh;
+	t->imported_kg += part->imported_kg;
+	t->imported_s += part->imported_s;
 	if (isnan(t->first_start_s) || part->first_start_s < t->first_start_s)
 		t->first_start_s = part->first_start_s;
 	if (isnan(t->last_end_s) || part->last_end_s > t->last_end_s)
@@ -156,13 +160,16 @@ const struct table_column totals_columns[TOT_COLUMNS] = {
 	[TOT_FACILITY] = { .header = "facility", .right = true },
 	[TOT_CO2E] = { .header = "CO2e", .right = true },
 	[TOT_SHARE] = { .header = "share %", .right = true, .name = "share" },
+	[TOT_IMPORTED] = { .header = "imported", .right = true },
 };
 
 const char totals_note[] =
 	"CPU-h used: CPU time the job steps consumed (not cores allocated x wall time).\n"
 	"GPU-h: GPUs the steps held x the time they held them (a step inside another\n"
 	"that sees the same GPUs counts once); - where no record says.\n"
-	"Share: of the total CO2e.\n";
+	"Share: of the total CO2e.\n"
+	"Imported: the CO2e of CodeCarbon runs imported with 'carbon-report import\n"
+	"codecarbon' (their energy is in IT and facility, their CO2e in CO2e); - none.\n";
 
 /* Four significant digits, energy and CO2e in units that suit them: the
  * figures of a test job and of a year's campaign both read. */
@@ -186,6 +193,11 @@ void totals_cells(struct table *tb, size_t col0, const struct job_totals *t,
 		   table_amount(t->facility_kwh, TABLE_KWH, x, sizeof(x)));
 	table_cell(tb, col0 + TOT_CO2E, "%s", table_amount(t->co2e_kg, TABLE_KG, x, sizeof(x)));
 	table_cell(tb, col0 + TOT_SHARE, "%.1f", share_pct(t->co2e_kg, all_co2e_kg));
+	if (t->imported_runs)
+		table_cell(tb, col0 + TOT_IMPORTED, "%s",
+			   table_amount(t->imported_kg, TABLE_KG, x, sizeof(x)));
+	else
+		table_cell(tb, col0 + TOT_IMPORTED, "-");
 }
 
 void totals_json(struct json_writer *w, const struct job_totals *t, double all_co2e_kg)
@@ -211,6 +223,9 @@ void totals_json(struct json_writer *w, const struct job_totals *t, double all_c
 	json_end_object(w);
 	json_kv_number(w, "co2e_kg", t->co2e_kg);
 	json_kv_number(w, "share_pct", share_pct(t->co2e_kg, all_co2e_kg));
+	json_kv_int(w, "imported_runs", (long long)t->imported_runs);
+	json_kv_number(w, "imported_kwh", t->imported_kwh);
+	json_kv_number(w, "imported_kg", t->imported_kg);
 }
 
 /* Mean power in W of kwh spent over seconds; NaN when there is no time. */

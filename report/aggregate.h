@@ -13,7 +13,7 @@
 #include "jobset.h"
 #include "table.h"
 
-/* What some jobs add up to. */
+/* What some jobs, and the runs imported for them, add up to. */
 struct job_totals {
 	size_t jobs;
 	double cpu_time_s;	/* Σ cpu_time_s of the records that have one */
@@ -25,8 +25,14 @@ struct job_totals {
 	double it_kwh;
 	double facility_kwh;
 	double co2e_kg;
-	double first_start_s;	/* of the earliest job; NaN: no job */
+	double first_start_s;	/* of the earliest job or run; NaN: none */
 	double last_end_s;
+	/* The CodeCarbon runs imported with 'carbon-report import codecarbon'
+	 * (jobsum_add_imported): their energy and CO2e are in the figures
+	 * above, and in the period; jobs, times and GPU-hours are the jobs'
+	 * alone. Of them: the runs, their IT kWh, kg CO2e and seconds. */
+	size_t imported_runs;
+	double imported_kwh, imported_kg, imported_s;
 };
 
 void totals_init(struct job_totals *t);
@@ -63,7 +69,7 @@ void group_list_sort_by_co2e(struct group_list *l);
 
 /* The columns of totals in a table, from column col0 on, in this order. */
 enum { TOT_JOBS, TOT_CPU_H, TOT_GPU_H, TOT_WALL_H, TOT_IT, TOT_FACILITY, TOT_CO2E, TOT_SHARE,
-       TOT_COLUMNS };
+       TOT_IMPORTED, TOT_COLUMNS };
 extern const struct table_column totals_columns[TOT_COLUMNS];
 void totals_cells(struct table *tb, size_t col0, const struct job_totals *t,
 		  double all_co2e_kg);
@@ -71,7 +77,8 @@ void totals_cells(struct table *tb, size_t col0, const struct job_totals *t,
 /* The members of a JSON object for t: jobs, core_hours, gpu_hours (null when
  * unknown),
  * wall_hours, energy_kwh {cpu, dram, gpu, other, it, facility}, co2e_kg,
- * share_pct. */
+ * share_pct, then what of these the imported runs are: imported_runs,
+ * imported_kwh (IT), imported_kg. */
 void totals_json(struct json_writer *w, const struct job_totals *t, double all_co2e_kg);
 
 /* t as one CodeCarbon emissions.csv row named name (NULL: empty). */

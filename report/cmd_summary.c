@@ -23,7 +23,8 @@ static void usage(FILE *fp)
 	fputs("Usage: carbon-report summary --by user|project|tag|day [FILTERS]\n"
 	      "          [--format table|json|csv|markdown] [-P] [-n] [-o FIELDS]\n"
 	      "One row per group with its jobs, CPU-hours used, wall hours, IT and\n"
-	      "facility energy, CO2e and share of the total, then the total.\n"
+	      "facility energy, CO2e, share of the total and the CO2e of imported\n"
+	      "CodeCarbon runs (included in the others), then the total.\n"
 	      "  --by user|project|tag|day  how to group; day: the UTC day a job ended\n"
 	      "  -P, --parsable2       cells joined by '|'; the notes go to stderr (as with -n)\n"
 	      "  -n, --noheader        no header line\n"
@@ -36,6 +37,8 @@ static void usage(FILE *fp)
 	      "  -S, --starttime TIME  jobs that end at or after TIME (UTC: 2026-11-01, 11/01, now-7days)\n"
 	      "  -E, --endtime TIME    jobs that start before TIME\n"
 	      "  -M, --cluster NAME    jobs of this cluster\n"
+	      "Imported CodeCarbon runs count by their project, tag, importing user and\n"
+	      "end time; -j and -M select none of them.\n"
 	      "csv: one CodeCarbon emissions.csv row per group (project_name = the group).\n",
 	      fp);
 }
@@ -153,7 +156,7 @@ static int summarize(PGconn *conn, const struct job_filter *f, enum summary_by b
 
 	if (jobsum_load(conn, f, env, by_keys[by], JOB_KEY_NONE, &l, &all) < 0)
 		goto out;
-	if (all.jobs == 0) {
+	if (all.jobs == 0 && all.imported_runs == 0) {
 		fputs("carbon-report summary: no energy records match (none in the period, or none you may see)\n",
 		      stderr);
 		rc = report_empty(env);

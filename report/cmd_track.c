@@ -22,7 +22,8 @@ static void usage(FILE *fp)
 	fputs("Usage: carbon-report track [FILTERS] [--format table|json|csv|markdown|html|svg]\n"
 	      "          [-P] [-n] [-o FIELDS]\n"
 	      "A campaign's totals: every project (team) with its users, jobs, CPU-hours\n"
-	      "used, kWh, CO2e and share of the total, and the grand total.\n"
+	      "used, kWh, CO2e, share of the total and the CO2e of imported CodeCarbon\n"
+	      "runs (included in the others), and the grand total.\n"
 	      "  -P, --parsable2       cells joined by '|'; the other lines go to stderr\n"
 	      "                        (as with -n)\n"
 	      "  -n, --noheader        no header line\n"
@@ -35,6 +36,8 @@ static void usage(FILE *fp)
 	      "  -S, --starttime TIME  jobs that end at or after TIME (UTC: 2026-11-01, 11/01, now-7days)\n"
 	      "  -E, --endtime TIME    jobs that start before TIME\n"
 	      "  -M, --cluster NAME    jobs of this cluster\n"
+	      "Imported CodeCarbon runs count by their project, tag, importing user and\n"
+	      "end time; -j and -M select none of them.\n"
 	      "csv: one CodeCarbon emissions.csv row per project. html: one page with the\n"
 	      "table and a bar chart of CO2e per project; svg: the chart alone.\n",
 	      fp);
@@ -130,13 +133,17 @@ static int fill_table(struct table *tb, struct table_column *cols, enum row_kind
 	return tb->failed ? -1 : 0;
 }
 
-/* "8 jobs, 3 projects, 4 users; 2026-03-02T08:00:00Z .. 2026-03-04T12:00:00Z" */
+/* "8 jobs and 1 imported run, 3 projects, 4 users; 2026-03-02T08:00:00Z .. 2026-03-04T12:00:00Z" */
 static void print_scope(FILE *fp, const struct campaign *c)
 {
 	char a[32], b[32];
 
-	fprintf(fp, "%zu jobs, %zu projects, %zu users; %s .. %s", c->all.jobs,
-		c->projects.n, c->users, utc_iso8601(c->all.first_start_s, a, sizeof(a)),
+	fprintf(fp, "%zu jobs", c->all.jobs);
+	if (c->all.imported_runs)
+		fprintf(fp, " and %zu imported run%s", c->all.imported_runs,
+			c->all.imported_runs == 1 ? "" : "s");
+	fprintf(fp, ", %zu projects, %zu users; %s .. %s", c->projects.n, c->users,
+		utc_iso8601(c->all.first_start_s, a, sizeof(a)),
 		utc_iso8601(c->all.last_end_s, b, sizeof(b)));
 }
 
@@ -323,7 +330,7 @@ static int report(PGconn *conn, const struct job_filter *f, const struct table_s
 
 	if (campaign_build(&c, conn, f, env) < 0)
 		goto out;
-	if (c.all.jobs == 0) {
+	if (c.all.jobs == 0 && c.all.imported_runs == 0) {
 		fputs("carbon-report track: no energy records match (none in the period, or none you may see)\n",
 		      stderr);
 		rc = report_empty(env);

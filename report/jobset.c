@@ -508,36 +508,18 @@ static char *jobs_id_array(const struct jobset *set)
 int jobset_load(PGconn *conn, const struct job_filter *f, const struct report_env *env,
 		struct jobset *set)
 {
-	char *ids = NULL, *all_ids = NULL, *sql = NULL, start[32], end[32], *p;
-	const char *params[7];
+	struct job_filter_params fp;
+	char *all_ids = NULL, *sql = NULL;
 	size_t n_rows, i;
 	int rc = -1;
 
 	memset(set, 0, sizeof(*set));
-	if (f->n_ids) {
-		ids = malloc(f->n_ids * 21 + 3);
-		if (!ids)
-			goto nomem;
-		p = ids;
-		*p++ = '{';
-		for (i = 0; i < f->n_ids; i++)
-			p += sprintf(p, "%s%lld", i ? "," : "", f->ids[i]);
-		*p++ = '}';
-		*p = '\0';
-	}
-	snprintf(start, sizeof(start), "%.6f", f->start_s);
-	snprintf(end, sizeof(end), "%.6f", f->end_s);
-	params[0] = ids;
-	params[1] = f->cluster;
-	params[2] = f->user;
-	params[3] = f->project;
-	params[4] = f->tag;
-	params[5] = isnan(f->start_s) ? NULL : start;
-	params[6] = isnan(f->end_s) ? NULL : end;
+	if (job_filter_params(f, &fp) < 0)
+		goto out;
 	sql = job_sql(conn, f);
 	if (!sql)
 		goto out;
-	set->res = PQexecParams(conn, sql, 7, NULL, params, NULL, NULL, 0);
+	set->res = PQexecParams(conn, sql, JOB_FILTER_PARAMS, NULL, fp.v, NULL, NULL, 0);
 	if (PQresultStatus(set->res) != PGRES_TUPLES_OK) {
 		report_sql_error("cannot read carbon.step_energy", set->res);
 		goto out;
@@ -579,12 +561,49 @@ int jobset_load(PGconn *conn, const struct job_filter *f, const struct report_en
 nomem:
 	fputs("carbon-report: out of memory\n", stderr);
 out:
-	free(ids);
+	job_filter_params_free(&fp);
 	free(all_ids);
 	free(sql);
 	if (rc < 0)
 		jobset_free(set);
 	return rc;
+}
+
+int job_filter_params(const struct job_filter *f, struct job_filter_params *p)
+{
+	char *q;
+	size_t i;
+
+	memset(p, 0, sizeof(*p));
+	if (f->n_ids) {
+		p->ids = malloc(f->n_ids * 21 + 3);
+		if (!p->ids) {
+			fputs("carbon-report: out of memory\n", stderr);
+			return -1;
+		}
+		q = p->ids;
+		*q++ = '{';
+		for (i = 0; i < f->n_ids; i++)
+			q += sprintf(q, "%s%lld", i ? "," : "", f->ids[i]);
+		*q++ = '}';
+		*q = '\0';
+	}
+	snprintf(p->start, sizeof(p->start), "%.6f", f->start_s);
+	snprintf(p->end, sizeof(p->end), "%.6f", f->end_s);
+	p->v[0] = p->ids;
+	p->v[1] = f->cluster;
+	p->v[2] = f->user;
+	p->v[3] = f->project;
+	p->v[4] = f->tag;
+	p->v[5] = isnan(f->start_s) ? NULL : p->start;
+	p->v[6] = isnan(f->end_s) ? NULL : p->end;
+	return 0;
+}
+
+void job_filter_params_free(struct job_filter_params *p)
+{
+	free(p->ids);
+	p->ids = NULL;
 }
 
 void jobset_free(struct jobset *set)

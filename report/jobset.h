@@ -125,6 +125,21 @@ struct job_filter {
 	bool needs_records_only;
 };
 
+/* The parameters $1 .. $7 of a query on the jobs f selects: the job ids as
+ * a PostgreSQL array literal, cluster, user, project, tag, and -S and -E in
+ * seconds since the epoch; NULL where f does not say. */
+#define JOB_FILTER_PARAMS 7
+struct job_filter_params {
+	const char *v[JOB_FILTER_PARAMS];	/* point into f and the buffers */
+	char *ids;				/* allocated */
+	char start[32], end[32];
+};
+
+/* Fill p from f. Returns 0, or -1 when out of memory (after saying so);
+ * job_filter_params_free(p) either way. */
+int job_filter_params(const struct job_filter *f, struct job_filter_params *p);
+void job_filter_params_free(struct job_filter_params *p);
+
 struct jobset {
 	struct job *jobs;	/* in job id, cluster, then instance order */
 	size_t n;

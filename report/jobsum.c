@@ -158,14 +158,17 @@ static const char *job_key_of(const struct job *job, enum job_key key, char *buf
 	return NULL;
 }
 
-/* Add part to the group of key (and its sub group of sub) and to all. */
+/* Add part to the group of key (and its sub group of sub) and to all.
+ * Returns 0, or -1 after saying that memory ran out. */
 static int add_part(struct group_list *groups, const char *key, enum job_key sub_key,
 		    const char *sub, struct job_totals *all, const struct job_totals *part)
 {
 	struct group *g = group_get(groups, key), *s = NULL;
 
-	if (!g || (sub_key != JOB_KEY_NONE && !(s = group_get(&g->sub, sub))))
+	if (!g || (sub_key != JOB_KEY_NONE && !(s = group_get(&g->sub, sub)))) {
+		fputs("carbon-report: out of memory\n", stderr);
 		return -1;
+	}
 	totals_add(&g->t, part);
 	if (s)
 		totals_add(&s->t, part);
@@ -192,10 +195,8 @@ static int add_jobs(PGconn *conn, const struct job_filter *f, const struct repor
 		totals_add_job(&one, &set.jobs[i]);
 		if (add_part(groups, job_key_of(&set.jobs[i], key, day, sizeof(day)), sub_key,
 			     job_key_of(&set.jobs[i], sub_key, sub_day, sizeof(sub_day)), all,
-			     &one) < 0) {
-			fputs("carbon-report: out of memory\n", stderr);
+			     &one) < 0)
 			goto out;
-		}
 	}
 	rc = 0;
 out:
@@ -277,14 +278,75 @@ static int add_stale(PGconn *conn, const char *const *params, enum job_key key,
 		part.facility_kwh = number(res, row, "facility_kwh");
 		part.co2e_kg = number(res, row, "co2e_kg");
 		if (add_part(groups, text_or_null(res, row, 0), sub_key, text_or_null(res, row, 1),
-			     all, &part) < 0) {
-			fputs("carbon-report: out of memory\n", stderr);
+			     all, &part) < 0)
 			goto out;
-		}
 	}
 	rc = 0;
 out:
 	PQclear(res);
+	return rc;
+}
+
+/* The imported runs by group (key expressions from key_sql: the function's
+ * columns have job_total's names). */
+static const char imported_fmt[] =
+	"SELECT %s AS key1, %s AS key2, count(*) AS runs, sum(t.cpu_kwh) AS cpu_kwh,"
+	" sum(t.dram_kwh) AS dram_kwh, sum(t.gpu_kwh) AS gpu_kwh, sum(t.other_kwh) AS other_kwh,"
+	" sum(t.it_kwh) AS it_kwh, sum(t.facility_kwh) AS facility_kwh,"
+	" sum(t.co2e_kg) AS co2e_kg, sum(t.duration_s) AS duration_s,"
+	" extract(epoch FROM min(t.start_time))::float8 AS first_start,"
+	" extract(epoch FROM max(t.end_time))::float8 AS last_end"
+	" FROM carbon.imported_runs($1::bigint[], $2::text, $3::text, $4::text, $5::text,"
+	"  $6::float8, $7::float8) t GROUP BY 1, 2";
+
+int jobsum_add_imported(PGconn *conn, const struct job_filter *f, enum job_key key,
+			enum job_key sub_key, struct group_list *groups, struct job_totals *all)
+{
+	static const char *const energy_col[DOMAIN_COUNT] = {
+		[DOMAIN_CPU] = "cpu_kwh",
+		[DOMAIN_DRAM] = "dram_kwh",
+		[DOMAIN_GPU] = "gpu_kwh",
+		[DOMAIN_OTHER] = "other_kwh",
+	};
+	struct job_filter_params fp;
+	struct job_totals part;
+	char *sql = NULL;
+	PGresult *res = NULL;
+	int rc = -1, row, d;
+
+	if (job_filter_params(f, &fp) < 0)
+		goto out;
+	if (asprintf(&sql, imported_fmt, key_sql[key], key_sql[sub_key]) < 0) {
+		sql = NULL;
+		fputs("carbon-report: out of memory\n", stderr);
+		goto out;
+	}
+	res = PQexecParams(conn, sql, JOB_FILTER_PARAMS, param_types, fp.v, NULL, NULL, 0);
+	if (PQresultStatus(res) != PGRES_TUPLES_OK) {
+		report_sql_error("cannot read the imported CodeCarbon runs", res);
+		goto out;
+	}
+	/* Every figure of these totals is imported. */
+	for (row = 0; row < PQntuples(res); row++) {
+		totals_init(&part);
+		part.imported_runs = (size_t)number(res, row, "runs");
+		for (d = 0; d < DOMAIN_COUNT; d++)
+			part.energy_kwh[d] = number(res, row, energy_col[d]);
+		part.it_kwh = part.imported_kwh = number(res, row, "it_kwh");
+		part.facility_kwh = number(res, row, "facility_kwh");
+		part.co2e_kg = part.imported_kg = number(res, row, "co2e_kg");
+		part.imported_s = number(res, row, "duration_s");
+		part.first_start_s = number(res, row, "first_start");
+		part.last_end_s = number(res, row, "last_end");
+		if (add_part(groups, text_or_null(res, row, 0), sub_key, text_or_null(res, row, 1),
+			     all, &part) < 0)
+			goto out;
+	}
+	rc = 0;
+out:
+	PQclear(res);
+	free(sql);
+	job_filter_params_free(&fp);
 	return rc;
 }
 
@@ -300,10 +362,10 @@ int jobsum_load(PGconn *conn, const struct job_filter *f, const struct report_en
 	};
 	struct job_filter slow = *f;
 	struct job_totals part;
-	char *ids = NULL, *p, start[32], end[32], pue[32], fixed[32];
+	struct job_filter_params fp = { .ids = NULL };
+	char pue[32], fixed[32];
 	const char *params[N_PARAMS];
 	PGresult *res = NULL;
-	size_t i;
 	int rc = -1, have, row, n, d;
 	double stale = 0;
 	const char *stored;
@@ -315,32 +377,14 @@ int jobsum_load(PGconn *conn, const struct job_filter *f, const struct report_en
 	if (have < 0)
 		return -1;
 	if (!have)
-		return add_jobs(conn, f, env, key, sub_key, groups, all);
+		return add_jobs(conn, f, env, key, sub_key, groups, all) < 0 ? -1 :
+		       jobsum_add_imported(conn, f, key, sub_key, groups, all);
 
-	if (f->n_ids) {
-		ids = malloc(f->n_ids * 21 + 3);
-		if (!ids) {
-			fputs("carbon-report: out of memory\n", stderr);
-			goto out;
-		}
-		p = ids;
-		*p++ = '{';
-		for (i = 0; i < f->n_ids; i++)
-			p += sprintf(p, "%s%lld", i ? "," : "", f->ids[i]);
-		*p++ = '}';
-		*p = '\0';
-	}
-	snprintf(start, sizeof(start), "%.6f", f->start_s);
-	snprintf(end, sizeof(end), "%.6f", f->end_s);
+	if (job_filter_params(f, &fp) < 0)
+		goto out;
+	memcpy(params, fp.v, sizeof(fp.v));
 	snprintf(pue, sizeof(pue), "%.17g", env->conf.pue);
 	snprintf(fixed, sizeof(fixed), "%.17g", env->conf.intensity_g_per_kwh);
-	params[0] = ids;
-	params[1] = f->cluster;
-	params[2] = f->user;
-	params[3] = f->project;
-	params[4] = f->tag;
-	params[5] = isnan(f->start_s) ? NULL : start;
-	params[6] = isnan(f->end_s) ? NULL : end;
 	params[7] = pue;
 	params[8] = env->conf.zone[0] ? env->conf.zone : NULL;
 	params[9] = env->conf.intensity_g_per_kwh >= 0 ? fixed : NULL;
@@ -388,20 +432,19 @@ int jobsum_load(PGconn *conn, const struct job_filter *f, const struct report_en
 		part.last_end_s = number(res, row, "last_end");
 		stale += number(res, row, "stale");
 		if (add_part(groups, text_or_null(res, row, 0), sub_key, text_or_null(res, row, 1),
-			     all, &part) < 0) {
-			fputs("carbon-report: out of memory\n", stderr);
+			     all, &part) < 0)
 			goto out;
-		}
 	}
 	if (stale > 0 && add_stale(conn, params, key, sub_key, groups, all) < 0)
 		goto out;
 	slow.needs_records_only = true;
-	if (add_jobs(conn, &slow, env, key, sub_key, groups, all) < 0)
+	if (add_jobs(conn, &slow, env, key, sub_key, groups, all) < 0 ||
+	    jobsum_add_imported(conn, f, key, sub_key, groups, all) < 0)
 		goto out;
 	rc = 0;
 out:
 	PQclear(res);
 	free(sql);
-	free(ids);
+	job_filter_params_free(&fp);
 	return rc;
 }

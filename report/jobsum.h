@@ -26,4 +26,11 @@ int jobsum_load(PGconn *conn, const struct job_filter *f, const struct report_en
 		enum job_key key, enum job_key sub_key, struct group_list *groups,
 		struct job_totals *all);
 
+/* Add the CodeCarbon runs imported for f's scope (sql/functions/imported.sql)
+ * to groups by key (and sub_key) and to *all, as jobsum_load does with jobs
+ * (it calls this): a run's user is its importer, its day the UTC day it
+ * ended. Returns 0, or -1 after printing why. */
+int jobsum_add_imported(PGconn *conn, const struct job_filter *f, enum job_key key,
+			enum job_key sub_key, struct group_list *groups, struct job_totals *all);
+
 #endif

@@ -410,6 +410,101 @@ void statement_set_embodied(struct statement *st, const struct carbon_conf *c)
 	e->kg = e->cpu_kg + e->gpu_kg_part;
 }
 
+double statement_sci_units(const struct statement *st)
+{
+	return (double)(st->jobs + st->imp.runs);
+}
+
+bool statement_sci_embodied(const struct statement *st)
+{
+	return st->emb.configured && !isnan(st->emb.kg);
+}
+
+double statement_sci_scope_kg(const struct statement *st)
+{
+	return st->co2e_kg + (statement_sci_embodied(st) ? st->emb.kg : 0.0);
+}
+
+double statement_sci_kg_per_job(const struct statement *st)
+{
+	double r = statement_sci_units(st);
+
+	return r > 0 ? statement_sci_scope_kg(st) / r : NAN;
+}
+
+static const char *const method_names[EM_COUNT] = {
+	[EM_COUNTER] = "counter", [EM_SAMPLING] = "sampling", [EM_MODEL] = "model",
+	[EM_IMPORTED] = "imported",
+};
+
+const char *statement_method_name(enum energy_method m)
+{
+	return method_names[m];
+}
+
+const struct uncertainty_band *statement_method_band(enum energy_method m)
+{
+	size_t i;
+
+	for (i = 0; i < uncertainty_bands_len; i++)
+		if (!strcmp(uncertainty_bands[i].method, method_names[m]))
+			return &uncertainty_bands[i];
+	return NULL;
+}
+
+double statement_method_kwh(const struct statement *st, enum energy_method m)
+{
+	switch (m) {
+	case EM_COUNTER:
+		return fmax(statement_measured_kwh(st), 0.0);
+	case EM_MODEL:
+		return st->estimated_kwh;
+	case EM_IMPORTED:
+		return st->imp.it_kwh;
+	default:
+		return 0.0;
+	}
+}
+
+double statement_method_share(const struct statement *st, enum energy_method m)
+{
+	return st->it_kwh > 0 ? statement_method_kwh(st, m) / st->it_kwh : 0.0;
+}
+
+/* Σ over methods of share x the band's low (high) percentage. */
+static double band_pct(const struct statement *st, bool high)
+{
+	const struct uncertainty_band *b;
+	double pct = 0.0;
+	int m;
+
+	for (m = 0; m < EM_COUNT; m++)
+		if ((b = statement_method_band((enum energy_method)m)))
+			pct += statement_method_share(st, (enum energy_method)m) *
+			       (high ? b->high_pct : b->low_pct);
+	return pct;
+}
+
+double statement_band_low_pct(const struct statement *st)
+{
+	return band_pct(st, false);
+}
+
+double statement_band_high_pct(const struct statement *st)
+{
+	return band_pct(st, true);
+}
+
+double statement_band_low_kg(const struct statement *st)
+{
+	return st->co2e_kg * (1.0 - statement_band_low_pct(st) / 100.0);
+}
+
+double statement_band_high_kg(const struct statement *st)
+{
+	return st->co2e_kg * (1.0 + statement_band_high_pct(st) / 100.0);
+}
+
 void statement_free(struct statement *st)
 {
 	free(st->nodes);

@@ -14,6 +14,7 @@
 #include "energy.h"
 #include "jobset.h"
 #include "report.h"
+#include "uncertainty.h"
 
 #define STATEMENT_MAX_METHODS 8
 
@@ -128,6 +129,42 @@ double statement_measured_fraction(const struct statement *st);
 double statement_modelled_fraction(const struct statement *st);
 double statement_imported_fraction(const struct statement *st);
 double statement_offset_cost_usd(const struct statement *st);
+
+/* The Software Carbon Intensity of ISO/IEC 21031:2024, (E x I + M) per R:
+ * E x I the operational CO2e (co2e_kg, imported runs included), M the
+ * embodied share (emb.kg; 0 where not configured or unknown, and then
+ * statement_sci_embodied() is false), R the functional units. Per job: R is
+ * the jobs and imported runs (each a unit of work; NaN when there are none);
+ * for the scope (the tag, project or user) R is 1. */
+double statement_sci_units(const struct statement *st);
+double statement_sci_scope_kg(const struct statement *st);
+double statement_sci_kg_per_job(const struct statement *st);
+bool statement_sci_embodied(const struct statement *st);
+
+/* How the IT energy was measured, for its uncertainty band. Records do not
+ * tell an NVML energy counter from sampled NVML power (the plugin samples
+ * power only where a GPU has no counter), so measured energy counts as
+ * EM_COUNTER and EM_SAMPLING stays 0 until they do. */
+enum energy_method { EM_COUNTER, EM_SAMPLING, EM_MODEL, EM_IMPORTED, EM_COUNT };
+
+/* The method's name in data/uncertainty.csv: "counter", "sampling", ... */
+const char *statement_method_name(enum energy_method m);
+/* Its band (NULL when data/uncertainty.csv has none: counted as 0 %), its
+ * IT kWh and share of the IT energy (0 when there is none). */
+const struct uncertainty_band *statement_method_band(enum energy_method m);
+double statement_method_kwh(const struct statement *st, enum energy_method m);
+double statement_method_share(const struct statement *st, enum energy_method m);
+
+/* The combined band of the operational CO2e: each method's band weighted by
+ * its share of the IT energy and added up linearly (a worst case: errors
+ * of one method taken as fully correlated, of different methods as adding
+ * up), as percentages, and as kg: co2e_kg x (1 - low %), x (1 + high %).
+ * The band is the energy measurement's alone: neither the intensity, the
+ * PUE nor the split of a node among its jobs is in it. */
+double statement_band_low_pct(const struct statement *st);
+double statement_band_high_pct(const struct statement *st);
+double statement_band_low_kg(const struct statement *st);
+double statement_band_high_kg(const struct statement *st);
 
 /* "rapl", "rapl+model", ... of M_* bits into buf; NULL when bits is 0. */
 const char *statement_methods_str(unsigned bits, char *buf, size_t n);

@@ -8,6 +8,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "jobsum.h"
+
 /* Where the PUE of the statement's energy came from: carbon.pue_at's source
  * for every hour bucket and start of the job instances (cluster $1, job id
  * $2, instance $3: the job's start as slurmctld gave it, NULL for the
@@ -126,82 +128,27 @@ out:
 	return rc;
 }
 
-/* The CodeCarbon runs of the scope (sql/007 carbon.imported_run): the
- * project, tag or importing role, and the row's timestamp (the run's end) in
- * -S/-E. Energies: cpu, ram and gpu kWh as CPU, DRAM and GPU; IT is
- * energy_consumed / PUE where the row has a PUE (the rest is "other"), else
- * the three added up, else energy_consumed; facility is energy_consumed. */
-static const char imported_sql[] =
-	"SELECT count(*) AS runs,"
-	" coalesce(sum(coalesce(cpu_kwh, 0)), 0) AS cpu_kwh,"
-	" coalesce(sum(coalesce(ram_kwh, 0)), 0) AS dram_kwh,"
-	" coalesce(sum(coalesce(gpu_kwh, 0)), 0) AS gpu_kwh,"
-	" coalesce(sum(it - parts), 0) AS other_kwh,"
-	" coalesce(sum(it), 0) AS it_kwh,"
-	" coalesce(sum(greatest(energy_kwh, it)), 0) AS facility_kwh,"
-	" coalesce(sum(emissions_kg), 0) AS co2e_kg,"
-	" coalesce(sum(duration_s), 0) AS duration_s,"
-	" min(end_epoch - duration_s) AS first_epoch, max(end_epoch) AS last_epoch"
-	" FROM (SELECT r.*, extract(epoch FROM r.\"timestamp\")::float8 AS end_epoch, p.parts,"
-	"  CASE WHEN r.pue IS NOT NULL THEN greatest(r.energy_kwh / r.pue, p.parts)"
-	"   WHEN coalesce(r.cpu_kwh, r.ram_kwh, r.gpu_kwh) IS NOT NULL THEN p.parts"
-	"   ELSE r.energy_kwh END AS it"
-	"  FROM carbon.imported_run r CROSS JOIN LATERAL (SELECT coalesce(r.cpu_kwh, 0)"
-	"   + coalesce(r.ram_kwh, 0) + coalesce(r.gpu_kwh, 0) AS parts) p"
-	"  WHERE ($1::text IS NULL OR r.project = $1) AND ($2::text IS NULL OR r.tag = $2)"
-	"  AND ($3::text IS NULL OR r.user_name = $3)"
-	"  AND ($4::float8 IS NULL OR r.\"timestamp\" >= to_timestamp($4))"
-	"  AND ($5::float8 IS NULL OR r.\"timestamp\" < to_timestamp($5))) x";
-
-static double field_number(const PGresult *res, const char *name)
-{
-	int col = PQfnumber(res, name);
-
-	if (col < 0 || PQgetisnull(res, 0, col))
-		return NAN;
-	return strtod(PQgetvalue(res, 0, col), NULL);
-}
-
-/* Read into imp the imported runs f selects. Runs have no cluster: with -M
- * none count. Row-level security shows a participant their own imports and
- * those of their projects, as with jobs. Returns 0, or -1 after printing why. */
+/* Read into imp the imported runs f selects, added up as summary and track
+ * add them (jobsum_add_imported: every figure of its totals is imported).
+ * Returns 0, or -1 after printing why. */
 static int read_imported(PGconn *conn, const struct job_filter *f, struct imported_runs *imp)
 {
-	char start[32], end[32];
-	const char *params[5];
-	PGresult *res = NULL;
-	int rc = -1;
+	struct group_list none = { 0 };
+	struct job_totals all;
+	int rc;
 
+	totals_init(&all);
+	rc = jobsum_add_imported(conn, f, JOB_KEY_NONE, JOB_KEY_NONE, &none, &all);
+	group_list_free(&none);
 	memset(imp, 0, sizeof(*imp));
-	if (f->cluster)
-		return 0;
-	snprintf(start, sizeof(start), "%.6f", f->start_s);
-	snprintf(end, sizeof(end), "%.6f", f->end_s);
-	params[0] = f->project;
-	params[1] = f->tag;
-	params[2] = f->user;
-	params[3] = isnan(f->start_s) ? NULL : start;
-	params[4] = isnan(f->end_s) ? NULL : end;
-	res = PQexecParams(conn, imported_sql, 5, NULL, params, NULL, NULL, 0);
-	if (PQresultStatus(res) != PGRES_TUPLES_OK || PQntuples(res) != 1) {
-		fprintf(stderr, "carbon-report: cannot read the imported CodeCarbon runs (%s); run 'carbon-report db upgrade'\n",
-			PQresultErrorMessage(res));
-		goto out;
-	}
-	imp->runs = (size_t)field_number(res, "runs");
-	imp->energy_kwh[DOMAIN_CPU] = field_number(res, "cpu_kwh");
-	imp->energy_kwh[DOMAIN_DRAM] = field_number(res, "dram_kwh");
-	imp->energy_kwh[DOMAIN_GPU] = field_number(res, "gpu_kwh");
-	imp->energy_kwh[DOMAIN_OTHER] = field_number(res, "other_kwh");
-	imp->it_kwh = field_number(res, "it_kwh");
-	imp->facility_kwh = field_number(res, "facility_kwh");
-	imp->co2e_kg = field_number(res, "co2e_kg");
-	imp->duration_s = field_number(res, "duration_s");
-	imp->first_s = field_number(res, "first_epoch");
-	imp->last_s = field_number(res, "last_epoch");
-	rc = 0;
-out:
-	PQclear(res);
+	imp->runs = all.imported_runs;
+	memcpy(imp->energy_kwh, all.energy_kwh, sizeof(imp->energy_kwh));
+	imp->it_kwh = all.it_kwh;
+	imp->facility_kwh = all.facility_kwh;
+	imp->co2e_kg = all.co2e_kg;
+	imp->duration_s = all.imported_s;
+	imp->first_s = all.first_start_s;
+	imp->last_s = all.last_end_s;
 	return rc;
 }
 

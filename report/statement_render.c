@@ -608,6 +608,72 @@ static void json_gpu_unit_kg(const struct statement *st, struct json_writer *w)
 		json_null(w);
 }
 
+#define SCI_STANDARD "ISO/IEC 21031:2024 Software Carbon Intensity (SCI)"
+
+/* "610.0 g CO2e per job (ISO/IEC 21031:2024: ...)" */
+static void text_sci(const struct statement *st, FILE *fp)
+{
+	char x[48], y[48];
+
+	fprintf(fp, "%s per job ((E x I + M) / R of ISO/IEC 21031:2024, R = %zu job%s",
+		text_kg(statement_sci_kg_per_job(st), x, sizeof(x)), st->jobs,
+		st->jobs == 1 ? "" : "s");
+	if (st->imp.runs)
+		fprintf(fp, " + %zu imported run%s", st->imp.runs, st->imp.runs == 1 ? "" : "s");
+	fprintf(fp, "; %s for the %s; %s)", text_kg(statement_sci_scope_kg(st), y, sizeof(y)),
+		st->by,
+		statement_sci_embodied(st) ? "M the embodied share above" :
+					     "M left out: embodied not known");
+}
+
+static void json_sci_embodied(const struct statement *st, struct json_writer *w)
+{
+	json_bool(w, statement_sci_embodied(st));
+}
+
+/* The combined band, then each method that measured energy. */
+static void text_band(const struct statement *st, FILE *fp)
+{
+	const struct uncertainty_band *b;
+	char x[48], y[48];
+	int m;
+
+	fprintf(fp, "%s .. %s (-%.1f %% / +%.1f %%:",
+		table_amount(statement_band_low_kg(st), TABLE_KG, x, sizeof(x)),
+		text_kg(statement_band_high_kg(st), y, sizeof(y)), statement_band_low_pct(st),
+		statement_band_high_pct(st));
+	for (m = 0; m < EM_COUNT; m++) {
+		if (statement_method_kwh(st, (enum energy_method)m) <= 0)
+			continue;
+		b = statement_method_band((enum energy_method)m);
+		fprintf(fp, " %s %.1f %% of the energy at -%g/+%g %%;",
+			statement_method_name((enum energy_method)m),
+			100.0 * statement_method_share(st, (enum energy_method)m), b ? b->low_pct : 0.0,
+			b ? b->high_pct : 0.0);
+	}
+	fputs(" bands weighted by energy and added linearly; the energy measurement only)", fp);
+}
+
+static void json_bands(const struct statement *st, struct json_writer *w)
+{
+	const struct uncertainty_band *b;
+	int m;
+
+	json_begin_array(w);
+	for (m = 0; m < EM_COUNT; m++) {
+		b = statement_method_band((enum energy_method)m);
+		json_begin_object(w);
+		json_kv_string(w, "method", statement_method_name((enum energy_method)m));
+		json_kv_number(w, "energy_kwh", statement_method_kwh(st, (enum energy_method)m));
+		json_kv_number(w, "share", statement_method_share(st, (enum energy_method)m));
+		json_kv_number(w, "low_pct", b ? b->low_pct : NAN);
+		json_kv_number(w, "high_pct", b ? b->high_pct : NAN);
+		json_kv_string(w, "source", b ? b->source : NULL);
+		json_end_object(w);
+	}
+	json_end_array(w);
+}
+
 static double offset_tonnes(const struct statement *st)
 {
 	return st->co2e_kg / 1000.0;
@@ -828,6 +894,27 @@ static const struct field fields[] = {
 	  .when = emb_configured },
 	{ .key = "embodied.method", .type = T_CONST, .when = emb_configured,
 	  .const_str = "footprint of making the hardware spread evenly over its lifetime, charged by the allocated core-hours (node_kg / node_cores per core) and GPU-hours (gpu_unit_kg per GPU)" },
+	{ .key = "sci.standard", .type = T_CONST, .const_str = SCI_STANDARD },
+	{ .key = "sci.formula", .type = T_CONST, .const_str = "(E x I + M) / R" },
+	{ .key = "sci.functional_unit", .type = T_CONST,
+	  .const_str = "job (a Slurm job or an imported CodeCarbon run)" },
+	{ .key = "sci.r", .type = T_NUMBER_FN, .number = statement_sci_units },
+	{ .key = "sci.kg_per_job", .section = "Carbon", .label = "SCI", .type = T_NUMBER_FN,
+	  .number = statement_sci_kg_per_job, .text = text_sci, .flags = F_FIGURE },
+	{ .key = "sci.scope_kg", .type = T_NUMBER_FN, .number = statement_sci_scope_kg },
+	{ .key = "sci.operational_kg", M(T_DOUBLE, co2e_kg) },
+	{ .key = "sci.embodied_included", .json = json_sci_embodied },
+	{ .key = "uncertainty.low_kg", .section = "Carbon", .label = "uncertainty",
+	  .type = T_NUMBER_FN, .number = statement_band_low_kg, .text = text_band,
+	  .flags = F_FIGURE },
+	{ .key = "uncertainty.high_kg", .type = T_NUMBER_FN, .number = statement_band_high_kg },
+	{ .key = "uncertainty.low_pct", .type = T_NUMBER_FN, .number = statement_band_low_pct },
+	{ .key = "uncertainty.high_pct", .type = T_NUMBER_FN, .number = statement_band_high_pct },
+	{ .key = "uncertainty.of", .type = T_CONST,
+	  .const_str = "co2e_kg (operational), from the energy measurement alone: not the intensity, the PUE or the split of a node among its jobs" },
+	{ .key = "uncertainty.combination", .type = T_CONST,
+	  .const_str = "energy-weighted: each method's band times its share of the IT energy, added linearly (a worst case)" },
+	{ .key = "uncertainty.methods", .json = json_bands },
 	{ .key = "offsets.estimate", .type = T_TRUE },
 	{ .key = "offsets.part_of_emissions", .type = T_FALSE },
 	{ .key = "offsets.tonnes_co2e", .section = "Offsets (an estimate, not part of the emissions)",
@@ -1247,6 +1334,13 @@ static void paragraph(const struct statement *st, FILE *fp)
 	if (st->emb.configured && !isnan(st->emb.kg))
 		fprintf(fp, "Making the hardware adds an estimated %s of embodied emissions, counted apart. ",
 			text_kg(st->emb.kg, x, sizeof(x)));
+	fprintf(fp, "Allowing for the accuracy of each measurement method (bands weighted by energy and added linearly), the operational emissions lie between %s and %s. ",
+		table_amount(statement_band_low_kg(st), TABLE_KG, x, sizeof(x)),
+		text_kg(statement_band_high_kg(st), y, sizeof(y)));
+	if (statement_sci_units(st) > 0)
+		fprintf(fp, "The Software Carbon Intensity (ISO/IEC 21031:2024, operational plus embodied emissions per functional unit) is %s per job%s. ",
+			text_kg(statement_sci_kg_per_job(st), x, sizeof(x)),
+			statement_sci_embodied(st) ? "" : ", without embodied emissions");
 	fprintf(fp, "Of the IT energy, %.1f %% was measured by energy counters%s%.1f %% modelled",
 		100.0 * statement_measured_fraction(st), st->imp.runs ? ", " : " and ",
 		100.0 * statement_modelled_fraction(st));

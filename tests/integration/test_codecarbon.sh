@@ -39,7 +39,7 @@ put() {
 rel() { awk -v a="$1" -v b="$2" 'BEGIN { d = a - b; if (d < 0) d = -d; m = b < 0 ? -b : b;
 	exit !(a != "" && b != "" && d <= 1e-6 * m + 1e-12) }'; }
 
-echo "1..17"
+echo "1..21"
 check_db_init "$admin_db"
 
 # --- two records of one job: two nodes, every domain ------------------------------
@@ -107,3 +107,29 @@ check "a real job's csv has the header and one row" \
 	eval '[ "$(wc -l < "$confdir/real.csv")" = 2 ] && head -1 "$confdir/real.csv" | grep -q "^timestamp,project_name,run_id,"'
 check "with emissions > 0" \
 	awk -F, 'NR == 1 { for (i = 1; i <= NF; i++) if ($i == "emissions") c = i } NR == 2 { exit !($c > 0) }' "$confdir/real.csv"
+
+# --- one tag, a job and an imported run: the same kg in every report --------------
+# Job 301 (tag run3) and one CodeCarbon run imported for its project and tag:
+# summary --by tag, track and statement -t count the run by one rule
+# (sql/functions/imported.sql), and say how much of the CO2e was imported.
+{
+	head -1 "$confdir/job.csv"
+	sed -n 2p "$confdir/job.csv" | awk -F, -v OFS=, '{ $3 = "offcluster:1"; $6 = 0.25; $11 = $12 = $13 = ""; $14 = 0.6; $37 = 1.2; print }'
+} > "$confdir/tagged.csv"
+report_cc import codecarbon "$confdir/tagged.csv" -A neuclir -t run3 > /dev/null 2>&1
+report_cc summary --by tag -t run3 --json > "$confdir/sum.json" 2>&1
+report_cc track -t run3 --json > "$confdir/track.json" 2>&1
+report_cc statement -t run3 --json > "$confdir/st.json" 2>&1
+kg() { jq -r "$1" "$2" 2>/dev/null; }
+want=$(awk -v a="$(j .co2e_kg)" 'BEGIN { printf "%.10g", a + 0.25 }')
+echo "# job 301 $(j .co2e_kg) kg + imported 0.25 kg = $want kg; summary $(kg '.groups[0].co2e_kg' "$confdir/sum.json"), track $(kg .total.co2e_kg "$confdir/track.json"), statement $(kg .co2e_kg "$confdir/st.json")"
+check "a tag with a job and an imported run: the same kg in summary --by tag, track and statement -t" \
+	eval 'rel "$(kg ".groups[0].co2e_kg" "$confdir/sum.json")" "$want" && rel "$(kg .total.co2e_kg "$confdir/track.json")" "$want" && rel "$(kg .co2e_kg "$confdir/st.json")" "$want"'
+check "summary and track say what was imported: 1 run, 0.25 kg, its IT energy (0.6 kWh / PUE 1.2)" \
+	eval '[ "$(kg ".groups[0].imported_runs" "$confdir/sum.json")" = 1 ] && rel "$(kg ".groups[0].imported_kg" "$confdir/sum.json")" 0.25 && rel "$(kg .total.imported_kg "$confdir/track.json")" 0.25 && rel "$(kg .total.imported_kwh "$confdir/track.json")" 0.5 && rel "$(kg .coverage.imported_kwh "$confdir/st.json")" 0.5'
+report_cc summary --by tag -t run3 > "$confdir/sum.txt" 2>&1
+sed 's/^/# /' "$confdir/sum.txt"
+check "the text table has the imported column, in readable units" \
+	eval 'grep -q "imported" "$confdir/sum.txt" && grep -q "^run3 .* 250.0 g$" "$confdir/sum.txt"'
+check "-j selects no imported run" \
+	eval '[ "$(report_cc summary --by tag -t run3 -j 301 --json | jq -r ".groups[0].imported_runs")" = 0 ]'

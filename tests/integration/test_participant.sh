@@ -101,8 +101,8 @@ alice summary --by project --json > "$confdir/sum.json" 2>&1
 check "summary --by project: pa and pb, 2 jobs; not bsolo" \
 	test "$(jq -c '[[.groups[].group], .total.jobs]' "$confdir/sum.json")" = '[["pa","pb"],2]'
 alice summary --by user -u bob --json > "$confdir/sum.json" 2>&1
-check "summary -u bob: bob's pb job only (1 job, 2 kWh)" \
-	test "$(jq -c '[.total.jobs, .total.energy_kwh.it]' "$confdir/sum.json")" = '[1,2]'
+check "summary -u bob: what pb shows her, as statement -u bob: his job and imported run of pb (1 job, 1 run, 2.4 kWh)" \
+	test "$(jq -c '[.total.jobs, .total.imported_runs, .total.energy_kwh.it]' "$confdir/sum.json")" = '[1,1,2.4]'
 alice track --json > "$confdir/track.json" 2>&1
 got=$(jq -c '[([.projects[].project] | sort), ([.projects[].users[].user] | sort), .total.jobs]' \
 	"$confdir/track.json" 2>&1)

@@ -342,7 +342,8 @@ static void test_json_contract(void **state)
 	static const char *const keys[] = {
 		"\"jobs\": ", "\"energy_kwh\": {\"cpu\": ", "\"co2e_kg\": ", "\"pue\": ",
 		"\"intensity_g_per_kwh\": ", "\"period\": {\"start\": ", "\"methods\": [",
-		"\"hardware\": {\"nodes\": [",
+		"\"hardware\": {\"nodes\": [", "\"sci\": {\"standard\": ", "\"kg_per_job\": ",
+		"\"functional_unit\": ", "\"uncertainty\": {\"low_kg\": ", "\"high_kg\": ",
 	};
 	size_t i, k, n;
 
@@ -363,11 +364,55 @@ static void test_json_contract(void **state)
 	}
 }
 
+/* Every measurement method has a band in data/uncertainty.csv, and the
+ * combined band is the energy-weighted sum of the methods': a statement of
+ * 6 kWh by counters, 3 modelled and 1 imported, 2 kg CO2e. */
+static void test_band_and_sci(void **state)
+{
+	struct statement st;
+	const struct uncertainty_band *b[EM_COUNT];
+	double low, high;
+	int m;
+
+	(void)state;
+	for (m = 0; m < EM_COUNT; m++) {
+		b[m] = statement_method_band((enum energy_method)m);
+		assert_non_null(b[m]);
+		assert_true(b[m]->low_pct >= 0 && b[m]->low_pct < 100 && b[m]->high_pct >= 0);
+	}
+	memset(&st, 0, sizeof(st));
+	st.it_kwh = 10.0;
+	st.estimated_kwh = 3.0;
+	st.imp.it_kwh = 1.0;
+	st.imp.runs = 2;
+	st.jobs = 3;
+	st.co2e_kg = 2.0;
+	low = 0.6 * b[EM_COUNTER]->low_pct + 0.3 * b[EM_MODEL]->low_pct +
+	      0.1 * b[EM_IMPORTED]->low_pct;
+	high = 0.6 * b[EM_COUNTER]->high_pct + 0.3 * b[EM_MODEL]->high_pct +
+	       0.1 * b[EM_IMPORTED]->high_pct;
+	assert_float_equal(statement_method_share(&st, EM_COUNTER), 0.6, 1e-12);
+	assert_float_equal(statement_method_share(&st, EM_SAMPLING), 0.0, 1e-12);
+	assert_float_equal(statement_band_low_pct(&st), low, 1e-9);
+	assert_float_equal(statement_band_high_pct(&st), high, 1e-9);
+	assert_float_equal(statement_band_low_kg(&st), 2.0 * (1 - low / 100), 1e-12);
+	assert_float_equal(statement_band_high_kg(&st), 2.0 * (1 + high / 100), 1e-12);
+	/* SCI: (E x I + M) / R, R = 3 jobs + 2 runs; M only where known. */
+	st.emb.kg = NAN;
+	assert_false(statement_sci_embodied(&st));
+	assert_float_equal(statement_sci_kg_per_job(&st), 2.0 / 5, 1e-12);
+	st.emb.configured = true;
+	st.emb.kg = 0.5;
+	assert_float_equal(statement_sci_scope_kg(&st), 2.5, 1e-12);
+	assert_float_equal(statement_sci_kg_per_job(&st), 2.5 / 5, 1e-12);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_goldens),
 		cmocka_unit_test(test_json_contract),
+		cmocka_unit_test(test_band_and_sci),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
