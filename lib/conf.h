@@ -9,6 +9,21 @@
 #define CONF_STR_MAX 256
 #define CONF_CONNINFO_MAX 1024
 
+/* Which meter measures the whole node ([node] meter). */
+enum node_meter {
+	NODE_METER_NONE,
+	NODE_METER_PM_COUNTERS,	/* HPE Cray pm_counters, read by the plugin */
+	NODE_METER_HWMON,	/* hwmon power_meter, read by the plugin */
+	NODE_METER_REDFISH,	/* the BMC over HTTPS, read by carbon-nodemeter */
+	NODE_METER_IPMI,	/* the BMC's DCMI power reading, read by
+				 * carbon-nodemeter */
+};
+
+#define CONF_NODE_STATE_FILE "/run/slurm-carbon/node_energy"
+
+/* "none", "pm_counters", "hwmon", "redfish", "ipmi": carbon.conf's spelling. */
+const char *conf_node_meter_name(enum node_meter m);
+
 struct carbon_conf {
 	/* [site] */
 	char cluster[CONF_STR_MAX];	/* empty: ClusterName of slurm.conf */
@@ -35,6 +50,20 @@ struct carbon_conf {
 	int embodied_node_cores;	/* its CPUs (as Slurm counts them); 0: not set */
 	double embodied_gpu_kg;		/* kg CO2e of one GPU */
 	double embodied_lifetime_years;	/* > 0 */
+	/* [node]: the whole-node meter (see carbon-nodemeter(8)) */
+	enum node_meter node_meter;
+	int node_interval_s;		/* seconds between node meter readings;
+					 * 0: [sampling] interval */
+	char node_state_file[CONF_STR_MAX];	/* carbon-nodemeter's output */
+	char redfish_url[CONF_STR_MAX];		/* http(s)://host[:port] */
+	char redfish_chassis[CONF_STR_MAX];	/* a Chassis id or its path;
+						 * "": the first with power */
+	char redfish_user[CONF_STR_MAX];	/* "": no authentication */
+	char redfish_password_file[CONF_STR_MAX];
+	char redfish_ca_file[CONF_STR_MAX];	/* "": the system's CAs */
+	bool redfish_insecure;		/* no TLS certificate check */
+	int redfish_timeout_ms;		/* each request, all in */
+	char ipmi_device[CONF_STR_MAX];	/* the in-band driver's device */
 };
 
 /* Fill c with the documented defaults (see carbon.conf(5)). */

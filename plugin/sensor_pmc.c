@@ -20,9 +20,7 @@
 
 #define PMC_READ_TRIES 3
 
-/* "VALUE UNIT TIMESTAMP us": the value, and the timestamp when there is
- * one (else *time_us = 0). Returns 0, or -1 with errno EINVAL. */
-static int parse_counter(const char *text, uint64_t *value, uint64_t *time_us)
+int pmc_parse_counter(const char *text, uint64_t *value, uint64_t *time_us)
 {
 	const char *p = text;
 
@@ -49,7 +47,7 @@ static int read_counter(int fd, uint64_t *value, uint64_t *time_us)
 
 	if (sysfs_pread_text(fd, buf, sizeof(buf)) < 0)
 		return -1;
-	return parse_counter(buf, value, time_us ? time_us : &ignored);
+	return pmc_parse_counter(buf, value, time_us ? time_us : &ignored);
 }
 
 /* A bare number from an optional file; 0 when fd is -1. */

@@ -79,6 +79,12 @@ int pmc_read(const struct pmc *p, struct pmc_reading *r);
 void pmc_interval(const struct pmc_reading *prev, const struct pmc_reading *cur,
 		  struct pmc_interval *out);
 
+/* One counter line, "VALUE UNIT TIMESTAMP us" (e.g. "123456 J
+ * 1700000000123456 us"): the value, and the timestamp when there is one
+ * (else *time_us = 0); the unit is not checked. Returns 0, or -1 with
+ * errno EINVAL when text does not start with a number. Pure. */
+int pmc_parse_counter(const char *text, uint64_t *value, uint64_t *time_us);
+
 /* Close every file. Safe on a closed p, or one pmc_open left. */
 void pmc_close(struct pmc *p);
 

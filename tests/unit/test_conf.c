@@ -160,6 +160,48 @@ static void test_embodied_section(void **state)
 }
 
 /* [sampling] psys: yes turns the platform zone on, no (the default) off. */
+static void test_node_section(void **state)
+{
+	struct carbon_conf c;
+	char err[512] = "";
+	const char *path;
+
+	(void)state;
+	conf_defaults(&c);
+	assert_int_equal(c.node_meter, NODE_METER_NONE);
+	assert_int_equal(c.node_interval_s, 0);
+	assert_string_equal(c.node_state_file, "/run/slurm-carbon/node_energy");
+	assert_int_equal(c.redfish_timeout_ms, 2000);
+	assert_false(c.redfish_insecure);
+	assert_string_equal(c.ipmi_device, "/dev/ipmi0");
+	path = write_conf("node.conf",
+			  "[node]\nmeter = redfish\ninterval = 5\n"
+			  "redfish_url = https://bmc-n01.example:8443\nredfish_chassis = 1\n"
+			  "redfish_user = carbon\nredfish_password_file = /etc/slurm/bmc.pw\n"
+			  "redfish_ca_file = /etc/slurm/bmc-ca.pem\nredfish_insecure = no\n"
+			  "redfish_timeout = 1.5\nstate_file = /run/carbon/node\n", 0644);
+	if (conf_load(path, CONF_TRUST_ANY, &c, err, sizeof(err)) != 0)
+		fail_msg("unexpected error: %s", err);
+	assert_int_equal(c.node_meter, NODE_METER_REDFISH);
+	assert_string_equal(conf_node_meter_name(c.node_meter), "redfish");
+	assert_int_equal(c.node_interval_s, 5);
+	assert_string_equal(c.redfish_url, "https://bmc-n01.example:8443");
+	assert_string_equal(c.redfish_chassis, "1");
+	assert_string_equal(c.redfish_user, "carbon");
+	assert_string_equal(c.redfish_password_file, "/etc/slurm/bmc.pw");
+	assert_string_equal(c.redfish_ca_file, "/etc/slurm/bmc-ca.pem");
+	assert_int_equal(c.redfish_timeout_ms, 1500);
+	assert_string_equal(c.node_state_file, "/run/carbon/node");
+	path = write_conf("node2.conf", "[node]\nmeter = ipmi\ninterval =\nstate_file =\n"
+			  "ipmi_device = /dev/ipmi1\n", 0644);
+	if (conf_load(path, CONF_TRUST_ANY, &c, err, sizeof(err)) != 0)
+		fail_msg("unexpected error: %s", err);
+	assert_int_equal(c.node_meter, NODE_METER_IPMI);
+	assert_int_equal(c.node_interval_s, 0);
+	assert_string_equal(c.node_state_file, "/run/slurm-carbon/node_energy");
+	assert_string_equal(c.ipmi_device, "/dev/ipmi1");
+}
+
 static void test_psys(void **state)
 {
 	static const struct {
@@ -212,11 +254,20 @@ static void test_errors(void **state)
 		{ "[model]\ngpu_tdp = 5000\n", { ":2:", "[model] gpu_tdp", "1 to 2000" } },
 		{ "[model]\ngpu_tdp = nan\n", { ":2:", "[model] gpu_tdp", "'nan'" } },
 		{ "[model]\ntdp = 100\n", { ":2:", "unknown key 'tdp'", "[model]" } },
-		{ "[models]\ncpu_tdp = 100\n", { ":2:", "unknown section [models]", "embodied)" } },
+		{ "[models]\ncpu_tdp = 100\n", { ":2:", "unknown section [models]", "embodied, node)" } },
 		{ "[embodied]\nnode_kg = heavy\n", { ":2:", "[embodied] node_kg", "'heavy'" } },
 		{ "[embodied]\ngpu_kg = -1\n", { ":2:", "[embodied] gpu_kg", "0 to 100000" } },
 		{ "[embodied]\nnode_cores = 0\n", { ":2:", "[embodied] node_cores", "1 to 65536" } },
 		{ "[embodied]\nlifetime_years = 50\n", { ":2:", "[embodied] lifetime_years", "1 to 20" } },
+		{ "[node]\nmeter = bmc\n", { ":2:", "[node] meter", "'bmc' is not none, pm_counters" } },
+		{ "[node]\ninterval = 0\n", { ":2:", "[node] interval", "1 to 3600" } },
+		{ "[node]\nredfish_url = bmc1\n", { ":2:", "[node] redfish_url", "https://" } },
+		{ "[node]\nredfish_url = ftp://bmc1\n", { ":2:", "[node] redfish_url", "'ftp://bmc1'" } },
+		{ "[node]\nredfish_timeout = 0.01\n", { ":2:", "[node] redfish_timeout", "0.1 to 60" } },
+		{ "[node]\nredfish_insecure = 1\n", { ":2:", "[node] redfish_insecure", "yes or no" } },
+		{ "[node]\nstate_file = run/x\n", { ":2:", "[node] state_file", "absolute path" } },
+		{ "[node]\nredfish_password_file = pw\n", { ":2:", "redfish_password_file", "absolute" } },
+		{ "[node]\nhost = bmc1\n", { ":2:", "unknown key 'host'", "[node]" } },
 	};
 	size_t i, k;
 
@@ -296,6 +347,7 @@ int main(void)
 		cmocka_unit_test(test_model_section),
 		cmocka_unit_test(test_embodied_section),
 		cmocka_unit_test(test_psys),
+		cmocka_unit_test(test_node_section),
 		cmocka_unit_test(test_errors),
 		cmocka_unit_test(test_missing_file),
 		cmocka_unit_test(test_trust),
