@@ -20,6 +20,7 @@
 #include "record.h"
 #include "table.h"
 #include "jobset.h"
+#include "site_source.h"
 
 
 struct job_query {
@@ -393,6 +394,8 @@ static void print_intensity(FILE *fp, const struct intensity *in)
 	if (!strcmp(in->level, "mixed"))
 		fprintf(fp, "%.4g gCO2e/kWh (mean over %u hours of several sources)",
 			in->g_per_kwh, in->hours);
+	else if (!strcmp(in->level, "site"))
+		fprintf(fp, "%.4g gCO2e/kWh (fixed, %s)", in->g_per_kwh, in->dataset);
 	else if (!strcmp(in->level, "series"))
 		fprintf(fp, "%.4g gCO2e/kWh (%s series for %s, %s)", in->g_per_kwh,
 			in->resolution, in->zone, in->dataset);
@@ -619,6 +622,10 @@ static int run_query(PGconn *conn, const struct job_query *q,
 
 	if (jobset_load(conn, &f, env, &set) < 0)
 		return EXIT_NODATA;
+	if (site_source_name_intensity(conn, env, &set) < 0) {
+		jobset_free(&set);
+		return EXIT_NODATA;
+	}
 	if (env->format == FMT_CSV)
 		rc = print_csv(&set, q);
 	else

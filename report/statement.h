@@ -14,6 +14,7 @@
 #include "energy.h"
 #include "jobset.h"
 #include "report.h"
+#include "site_source.h"
 
 #define STATEMENT_MAX_METHODS 8
 
@@ -89,7 +90,11 @@ struct statement {
 	double energy_kwh[DOMAIN_COUNT];
 	double it_kwh, facility_kwh, estimated_kwh, co2e_kg;
 	double pue;
-	char pue_source[40];	/* carbon.conf, period, or both */
+	/* Where the PUE came from: each setting and period the jobs' hours
+	 * used, in the database's order; without jobs, the setting alone
+	 * (statement_load allocates it; a fixture's may be static). */
+	struct site_source *pue_sources;
+	size_t n_pue_sources;
 	struct intensity in;	/* merged over the measured jobs */
 	bool have_in;
 	double offset_price;	/* USD per tonne */
@@ -133,7 +138,7 @@ double statement_offset_cost_usd(const struct statement *st);
 const char *statement_methods_str(unsigned bits, char *buf, size_t n);
 
 /* Release what statement_add_jobs and statement_load allocated (nodes,
- * models, set); the borrowed strings go with set. A fixture of static
+ * models, pue_sources, set); the borrowed strings go with set. A fixture of static
  * arrays is not freed. */
 void statement_free(struct statement *st);
 
