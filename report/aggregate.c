@@ -228,12 +228,6 @@ void totals_json(struct json_writer *w, const struct job_totals *t, double all_c
 	json_kv_number(w, "imported_kg", t->imported_kg);
 }
 
-/* Mean power in W of kwh spent over seconds; NaN when there is no time. */
-static double mean_w(double kwh, double seconds)
-{
-	return seconds > 0.0 ? kwh * JOULES_PER_KWH / seconds : NAN;
-}
-
 int totals_cc_row(FILE *fp, const char *name, const struct job_totals *t)
 {
 	struct cc_row r;
@@ -243,15 +237,7 @@ int totals_cc_row(FILE *fp, const char *name, const struct job_totals *t)
 	r.project_name = name;
 	r.duration = t->wall_s;
 	r.emissions = t->co2e_kg;
-	r.cpu_energy = t->energy_kwh[DOMAIN_CPU];
-	r.gpu_energy = t->energy_kwh[DOMAIN_GPU];
-	r.ram_energy = t->energy_kwh[DOMAIN_DRAM];
-	r.cpu_power = mean_w(r.cpu_energy, t->wall_s);
-	r.gpu_power = mean_w(r.gpu_energy, t->wall_s);
-	r.ram_power = mean_w(r.ram_energy, t->wall_s);
-	/* CodeCarbon multiplies its energy by pue before it computes emissions;
-	 * energy_consumed is then what emissions come from: facility energy. */
-	r.energy_consumed = t->facility_kwh;
-	r.pue = t->it_kwh > 0.0 ? t->facility_kwh / t->it_kwh : NAN;
+	cc_row_set_energy(&r, t->energy_kwh, t->facility_kwh,
+			  t->it_kwh > 0.0 ? t->facility_kwh / t->it_kwh : NAN);
 	return cc_write_row(fp, &r);
 }

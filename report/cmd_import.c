@@ -343,7 +343,9 @@ out:
 /* ---- import codecarbon --------------------------------------------------- */
 
 /* One run; the row already there (same project, run, experiment and time)
- * stays, so that a file imported twice is counted once. */
+ * stays, so that a file imported twice is counted once. cpu_kwh, gpu_kwh
+ * and ram_kwh are IT energy (cc_run_it_kwh), energy_kwh the facility
+ * energy (energy_consumed) and pue the row's, as sql/007 and 020 keep them. */
 static const char insert_run_sql[] =
 	"INSERT INTO carbon.imported_run (project, tag, run_id, experiment_id, \"timestamp\","
 	" duration_s, emissions_kg, cpu_kwh, gpu_kwh, ram_kwh, energy_kwh, pue,"
@@ -397,9 +399,9 @@ static int store_runs(PGconn *conn, const struct cc_file *f, const char *project
 		params[4] = num_param(r->timestamp, nums[0]);
 		params[5] = num_param(r->duration_s, nums[1]);
 		params[6] = num_param(r->emissions_kg, nums[2]);
-		params[7] = num_param(r->cpu_kwh, nums[3]);
-		params[8] = num_param(r->gpu_kwh, nums[4]);
-		params[9] = num_param(r->ram_kwh, nums[5]);
+		params[7] = num_param(cc_run_it_kwh(r, r->cpu_kwh), nums[3]);
+		params[8] = num_param(cc_run_it_kwh(r, r->gpu_kwh), nums[4]);
+		params[9] = num_param(cc_run_it_kwh(r, r->ram_kwh), nums[5]);
 		params[10] = num_param(r->energy_kwh, nums[6]);
 		params[11] = num_param(r->pue, nums[7]);
 		params[12] = text_param(r->country_iso_code);

@@ -20,6 +20,7 @@
 #include "record.h"
 #include "table.h"
 #include "jobset.h"
+#include "site_source.h"
 
 
 struct job_query {
@@ -393,6 +394,8 @@ static void print_intensity(FILE *fp, const struct intensity *in)
 	if (!strcmp(in->level, "mixed"))
 		fprintf(fp, "%.4g gCO2e/kWh (mean over %u hours of several sources)",
 			in->g_per_kwh, in->hours);
+	else if (!strcmp(in->level, "site"))
+		fprintf(fp, "%.4g gCO2e/kWh (fixed, %s)", in->g_per_kwh, in->dataset);
 	else if (!strcmp(in->level, "series"))
 		fprintf(fp, "%.4g gCO2e/kWh (%s series for %s, %s)", in->g_per_kwh,
 			in->resolution, in->zone, in->dataset);
@@ -482,16 +485,8 @@ static const char *zone_country(const char *zone, char *buf, size_t n)
 	return buf;
 }
 
-/* kWh over duration_s as a mean power in W; NaN when there is no duration. */
-static double mean_w(double kwh, double duration_s)
-{
-	return duration_s > 0 ? kwh * JOULES_PER_KWH / duration_s : NAN;
-}
-
-/* One job as one CodeCarbon row. The mapping (doc/carbon-report.1): "other"
- * energy (neither CPU, DRAM nor GPU) has no CodeCarbon column, so it is only
- * in energy_consumed, which is the facility energy, (cpu + dram + gpu +
- * other) x PUE, as CodeCarbon applies its pue to the whole. */
+/* One job as one CodeCarbon row, with CodeCarbon's PUE semantics
+ * (cc_row_set_energy; the mapping is in doc/carbon-report.1). */
 static int csv_job(FILE *fp, const struct job *job)
 {
 	const struct step_row *first = &job->rows[0];
@@ -510,14 +505,7 @@ static int csv_job(FILE *fp, const struct job *job)
 	r.tracking_mode = "machine";
 	if (job->measured) {
 		r.emissions = job->co2e_kg;
-		r.cpu_energy = job->energy_kwh[DOMAIN_CPU];
-		r.gpu_energy = job->energy_kwh[DOMAIN_GPU];
-		r.ram_energy = job->energy_kwh[DOMAIN_DRAM];
-		r.energy_consumed = job->facility_kwh;
-		r.cpu_power = mean_w(r.cpu_energy, r.duration);
-		r.gpu_power = mean_w(r.gpu_energy, r.duration);
-		r.ram_power = mean_w(r.ram_energy, r.duration);
-		r.pue = job->pue;
+		cc_row_set_energy(&r, job->energy_kwh, job->facility_kwh, job->pue);
 	}
 	if (zone[0] && strcmp(job->in.level, "cloud") && strcmp(job->in.level, "world")) {
 		r.country_iso_code = zone_country(zone, country, sizeof(country));
@@ -634,6 +622,10 @@ static int run_query(PGconn *conn, const struct job_query *q,
 
 	if (jobset_load(conn, &f, env, &set) < 0)
 		return EXIT_NODATA;
+	if (site_source_name_intensity(conn, env, &set) < 0) {
+		jobset_free(&set);
+		return EXIT_NODATA;
+	}
 	if (env->format == FMT_CSV)
 		rc = print_csv(&set, q);
 	else

@@ -6,6 +6,7 @@
 #include <math.h>
 #include <string.h>
 
+#include "energy.h"
 #include "record.h"
 
 const char *const cc_columns[] = {
@@ -28,6 +29,27 @@ void cc_row_init(struct cc_row *r)
 	r->cpu_energy = r->gpu_energy = r->ram_energy = r->energy_consumed = NAN;
 	r->ram_total_size = r->pue = NAN;
 	r->cpu_count = r->gpu_count = -1;
+}
+
+/* kWh over duration_s as a mean power in W; NaN when there is no duration. */
+static double mean_w(double kwh, double duration_s)
+{
+	return duration_s > 0 ? kwh * JOULES_PER_KWH / duration_s : NAN;
+}
+
+void cc_row_set_energy(struct cc_row *r, const double *it_kwh, double facility_kwh,
+		       double pue)
+{
+	double k = isnan(pue) ? 1.0 : pue;
+
+	r->cpu_energy = it_kwh[DOMAIN_CPU] * k;
+	r->gpu_energy = it_kwh[DOMAIN_GPU] * k;
+	r->ram_energy = it_kwh[DOMAIN_DRAM] * k;
+	r->energy_consumed = facility_kwh;
+	r->cpu_power = mean_w(it_kwh[DOMAIN_CPU], r->duration);
+	r->gpu_power = mean_w(it_kwh[DOMAIN_GPU], r->duration);
+	r->ram_power = mean_w(it_kwh[DOMAIN_DRAM], r->duration);
+	r->pue = pue;
 }
 
 /* A text field, quoted when it holds a comma, a quote or a line break. */

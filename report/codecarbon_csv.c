@@ -199,3 +199,8 @@ void cc_file_free(struct cc_file *f)
 	f->runs = NULL;
 	f->n_runs = 0;
 }
+
+double cc_run_it_kwh(const struct cc_run *run, double kwh)
+{
+	return isnan(run->pue) ? kwh : kwh / run->pue;
+}

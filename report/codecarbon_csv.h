@@ -19,8 +19,10 @@ struct cc_run {
 	char experiment_id[CC_TEXT_MAX];
 	double duration_s;	/* >= 0 */
 	double emissions_kg;	/* >= 0 */
+	/* As the file says them: with CodeCarbon's PUE applied (codecarbon.h);
+	 * cc_run_it_kwh takes it out. */
 	double cpu_kwh, gpu_kwh, ram_kwh;	/* >= 0 or NaN */
-	double energy_kwh;	/* energy_consumed, >= 0 */
+	double energy_kwh;	/* energy_consumed, >= 0: facility energy */
 	double pue;		/* > 0 or NaN */
 	char country_iso_code[CC_TEXT_MAX];
 	char region[CC_TEXT_MAX];
@@ -59,5 +61,10 @@ int cc_csv_parse(FILE *fp, struct cc_file *f, unsigned *err_line, char *err,
 		 size_t errlen);
 
 void cc_file_free(struct cc_file *f);
+
+/* The IT energy of one of run's energy columns (kwh: run->cpu_kwh, gpu_kwh
+ * or ram_kwh): kwh / run->pue where the row has a PUE, as CodeCarbon
+ * multiplied it in; kwh itself where it has none; NaN stays NaN. */
+double cc_run_it_kwh(const struct cc_run *run, double kwh);
 
 #endif

@@ -238,6 +238,7 @@ static int load_config(struct report_env *env, const char *path)
 		return -1;
 	}
 	env->have_config = true;
+	env->config_path = path;
 	return 0;
 }
 

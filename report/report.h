@@ -39,6 +39,7 @@ enum output_format {
 struct report_env {
 	struct carbon_conf conf;	/* defaults, or read from --config */
 	bool have_config;
+	const char *config_path;	/* the file read when have_config */
 	const char *conninfo;		/* -d/--db, else [database] conninfo, else "" */
 	enum output_format format;
 };

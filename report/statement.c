@@ -510,6 +510,9 @@ void statement_free(struct statement *st)
 	free(st->nodes);
 	free(st->cpu_models);
 	free(st->gpu_models);
+	free(st->pue_sources);
+	st->pue_sources = NULL;
+	st->n_pue_sources = 0;
 	st->nodes = NULL;
 	st->cpu_models = st->gpu_models = NULL;
 	st->n_nodes = st->n_cpu_models = st->n_gpu_models = 0;

@@ -15,6 +15,7 @@
 #include "jobset.h"
 #include "report.h"
 #include "uncertainty.h"
+#include "site_source.h"
 
 #define STATEMENT_MAX_METHODS 8
 
@@ -90,7 +91,11 @@ struct statement {
 	double energy_kwh[DOMAIN_COUNT];
 	double it_kwh, facility_kwh, estimated_kwh, co2e_kg;
 	double pue;
-	char pue_source[40];	/* carbon.conf, period, or both */
+	/* Where the PUE came from: each setting and period the jobs' hours
+	 * used, in the database's order; without jobs, the setting alone
+	 * (statement_load allocates it; a fixture's may be static). */
+	struct site_source *pue_sources;
+	size_t n_pue_sources;
 	struct intensity in;	/* merged over the measured jobs */
 	bool have_in;
 	double offset_price;	/* USD per tonne */
@@ -170,7 +175,7 @@ double statement_band_high_kg(const struct statement *st);
 const char *statement_methods_str(unsigned bits, char *buf, size_t n);
 
 /* Release what statement_add_jobs and statement_load allocated (nodes,
- * models, set); the borrowed strings go with set. A fixture of static
+ * models, pue_sources, set); the borrowed strings go with set. A fixture of static
  * arrays is not freed. */
 void statement_free(struct statement *st);
 

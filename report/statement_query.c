@@ -4,25 +4,35 @@
 #include "statement.h"
 
 #include <math.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "jobsum.h"
 
-/* Where the PUE of the statement's energy came from: carbon.pue_at's source
- * for every hour bucket and start of the job instances (cluster $1, job id
- * $2, instance $3: the job's start as slurmctld gave it, NULL for the
- * instance '-infinity' of records that do not say), as the totals used it
- * (sql/005, sql/014); $4: each job's first record's start. */
+/* Where the PUE of the statement's energy came from, for every hour bucket
+ * and start of the job instances (cluster $1, job id $2, instance $3: the
+ * job's start as slurmctld gave it, NULL for the instance '-infinity' of
+ * records that do not say; $4: each job's first record's start), as the
+ * totals used it (sql/005, sql/014): the PUE period in force (sql/020
+ * carbon.pue_period_at), else the setting, with when the cluster's site
+ * settings were recorded where they hold a PUE (site_source_setting picks
+ * carbon.conf, those, or the default). */
 static const char pue_source_sql[] =
-	"SELECT DISTINCT p.source FROM ("
+	"SELECT DISTINCT extract(epoch FROM pp.valid_from)::float8 AS valid_from,"
+	" extract(epoch FROM pp.valid_to)::float8 AS valid_to,"
+	" CASE WHEN pp.valid_from IS NULL AND cs.pue IS NOT NULL"
+	"  THEN extract(epoch FROM cs.updated_at)::float8 END AS recorded"
+	" FROM ("
 	" SELECT h.cluster AS c, h.hour AS t FROM carbon.job_energy_hour h"
 	"  JOIN unnest($1::text[], $2::bigint[], $3::float8[]) AS j(c, id, js)"
 	"  ON h.cluster = j.c AND h.job_id = j.id"
 	"  AND h.job_start = coalesce(to_timestamp(j.js), '-infinity')"
 	" UNION SELECT j.c, to_timestamp(j.s) FROM unnest($1::text[], $4::float8[]) AS j(c, s)"
-	") x CROSS JOIN LATERAL carbon.pue_at(x.c, x.t, $5::float8) p ORDER BY 1";
+	") x LEFT JOIN carbon.cluster_site cs ON cs.cluster = x.c"
+	" LEFT JOIN LATERAL carbon.pue_period_at(x.c, x.t) pp ON true"
+	" ORDER BY 1, 2, 3";
 
 /* The parameters of pue_source_sql: PostgreSQL array literals of the jobs'
  * clusters, ids, instances and starts, each written once in one pass. */
@@ -89,38 +99,70 @@ out:
 	return rc;
 }
 
+/* Column name of row as a number; NaN when null or absent. */
+static double column_number(const PGresult *res, int row, const char *name)
+{
+	int col = PQfnumber(res, name);
+
+	if (col < 0 || PQgetisnull(res, row, col))
+		return NAN;
+	return strtod(PQgetvalue(res, row, col), NULL);
+}
+
+static bool same_source(const struct site_source *a, const struct site_source *b)
+{
+	return a->kind == b->kind && (a->kind == SOURCE_CONF || a->kind == SOURCE_DEFAULT ||
+				      (a->from_s == b->from_s &&
+				       (a->to_s == b->to_s || (isnan(a->to_s) && isnan(b->to_s)))));
+}
+
 static int read_pue_source(PGconn *conn, const struct jobset *set,
 			   const struct report_env *env, struct statement *st)
 {
 	struct job_arrays a;
-	char pue[32];
-	const char *params[5];
+	const char *params[4];
 	PGresult *res = NULL;
-	int rc = -1, r;
+	int rc = -1, r, n;
+	size_t k;
 
 	if (job_arrays_build(set, &a) < 0) {
 		fputs("carbon-report: out of memory\n", stderr);
 		return -1;
 	}
-	snprintf(pue, sizeof(pue), "%.17g", env->conf.pue);
 	params[0] = a.clusters;
 	params[1] = a.ids;
 	params[2] = a.instances;
 	params[3] = a.starts;
-	params[4] = pue;
-	res = PQexecParams(conn, pue_source_sql, 5, NULL, params, NULL, NULL, 0);
+	res = PQexecParams(conn, pue_source_sql, 4, NULL, params, NULL, NULL, 0);
 	if (PQresultStatus(res) != PGRES_TUPLES_OK) {
-		fprintf(stderr, "carbon-report: cannot read where the PUE comes from (%s); run 'carbon-report db upgrade'\n",
-			PQresultErrorMessage(res));
+		report_sql_error("cannot read where the PUE comes from", res);
 		goto out;
 	}
-	st->pue_source[0] = '\0';
-	for (r = 0; r < PQntuples(res); r++)
-		snprintf(st->pue_source + strlen(st->pue_source),
-			 sizeof(st->pue_source) - strlen(st->pue_source), "%s%s",
-			 r ? " and " : "", PQgetvalue(res, r, 0));
-	if (!st->pue_source[0])
-		snprintf(st->pue_source, sizeof(st->pue_source), "carbon.conf");
+	n = PQntuples(res);
+	st->pue_sources = calloc(n ? (size_t)n : 1, sizeof(*st->pue_sources));
+	if (!st->pue_sources) {
+		fputs("carbon-report: out of memory\n", stderr);
+		goto out;
+	}
+	for (r = 0; r < n; r++) {
+		struct site_source s;
+		double from = column_number(res, r, "valid_from");
+
+		if (!isnan(from)) {
+			memset(&s, 0, sizeof(s));
+			s.kind = SOURCE_PERIOD;
+			s.from_s = from;
+			s.to_s = column_number(res, r, "valid_to");
+		} else {
+			site_source_setting(&s, env, column_number(res, r, "recorded"));
+		}
+		for (k = 0; k < st->n_pue_sources && !same_source(&st->pue_sources[k], &s); k++)
+			;
+		if (k == st->n_pue_sources)
+			st->pue_sources[st->n_pue_sources++] = s;
+	}
+	if (!st->n_pue_sources)
+		site_source_setting(&st->pue_sources[st->n_pue_sources++], env, NAN);
 	rc = 0;
 out:
 	PQclear(res);
@@ -166,6 +208,11 @@ int statement_load(PGconn *conn, const struct job_filter *f, const struct report
 		free(set);
 		return -1;
 	}
+	if (site_source_name_intensity(conn, env, set) < 0) {
+		jobset_free(set);
+		free(set);
+		return -1;
+	}
 	st->set = set;
 	st->data = set->data;
 	st->software = CARBON_VERSION;
@@ -181,10 +228,17 @@ int statement_load(PGconn *conn, const struct job_filter *f, const struct report
 		return -1;
 	}
 	st->pue = st->it_kwh > 0 ? st->facility_kwh / st->it_kwh : env->conf.pue;
-	if (set->n == 0)
-		snprintf(st->pue_source, sizeof(st->pue_source), "carbon.conf");
-	else if (read_pue_source(conn, set, env, st) < 0)
+	if (set->n == 0) {
+		/* No jobs: the PUE shown is carbon.conf's or the default. */
+		st->pue_sources = calloc(1, sizeof(*st->pue_sources));
+		if (!st->pue_sources) {
+			fputs("carbon-report: out of memory\n", stderr);
+			return -1;
+		}
+		site_source_setting(&st->pue_sources[st->n_pue_sources++], env, NAN);
+	} else if (read_pue_source(conn, set, env, st) < 0) {
 		return -1;
+	}
 	statement_add_imported(st, set->n > 0);
 	statement_set_embodied(st, &env->conf);
 	return 0;

@@ -504,10 +504,75 @@ static void text_imported_energy(const struct statement *st, FILE *fp)
 		text_kwh(imp->energy_kwh[DOMAIN_OTHER], o, sizeof(o)), text_kwh(imp->it_kwh, it, sizeof(it)));
 }
 
+/* Where the PUE came from, in words: "carbon.conf (/etc/slurm/carbon.conf)
+ * and PUE period 2026-01-01–2026-07-01". */
+static void text_pue_sources(const struct statement *st, FILE *fp)
+{
+	char buf[320];
+	size_t i;
+
+	for (i = 0; i < st->n_pue_sources; i++)
+		fprintf(fp, "%s%s", i ? " and " : "",
+			site_source_str(&st->pue_sources[i], buf, sizeof(buf)));
+	if (!st->n_pue_sources)
+		fputc('-', fp);
+}
+
 static void text_pue(const struct statement *st, FILE *fp)
 {
-	fprintf(fp, "%.4g (from %s)%s", st->pue, st->pue_source,
-		st->imp.runs ? ", of the jobs; imported runs as imported" : "");
+	fprintf(fp, "%.4g, from ", st->pue);
+	text_pue_sources(st, fp);
+	if (st->imp.runs)
+		fputs(", of the jobs; imported runs as imported", fp);
+}
+
+/* pue_source: the kinds alone ("carbon.conf", "period", "site settings",
+ * "default"), each once, joined by " and ". */
+static void json_pue_source(const struct statement *st, struct json_writer *w)
+{
+	char buf[128] = "";
+	size_t i, j, len = 0;
+
+	for (i = 0; i < st->n_pue_sources; i++) {
+		for (j = 0; j < i && st->pue_sources[j].kind != st->pue_sources[i].kind; j++)
+			;
+		if (j < i)
+			continue;
+		len += (size_t)snprintf(buf + len, sizeof(buf) - len, "%s%s", len ? " and " : "",
+					site_source_kind_name(st->pue_sources[i].kind));
+		if (len >= sizeof(buf))
+			break;
+	}
+	json_string(w, buf[0] ? buf : NULL);
+}
+
+/* pue_sources: each source with its kind, its words and its particulars. */
+static void json_pue_sources(const struct statement *st, struct json_writer *w)
+{
+	char buf[320];
+	size_t i;
+
+	json_begin_array(w);
+	for (i = 0; i < st->n_pue_sources; i++) {
+		const struct site_source *src = &st->pue_sources[i];
+
+		json_begin_object(w);
+		json_kv_string(w, "kind", site_source_kind_name(src->kind));
+		json_kv_string(w, "description", site_source_str(src, buf, sizeof(buf)));
+		if (src->kind == SOURCE_CONF)
+			json_kv_string(w, "path", src->path);
+		if (src->kind == SOURCE_SITE)
+			json_kv_string(w, "recorded_at", utc_iso8601(src->from_s, buf, sizeof(buf)));
+		if (src->kind == SOURCE_PERIOD) {
+			json_kv_string(w, "from", utc_iso8601(src->from_s, buf, sizeof(buf)));
+			if (isnan(src->to_s))
+				json_kv_null(w, "to");
+			else
+				json_kv_string(w, "to", utc_iso8601(src->to_s, buf, sizeof(buf)));
+		}
+		json_end_object(w);
+	}
+	json_end_array(w);
 }
 
 static double intensity(const struct statement *st)
@@ -850,7 +915,8 @@ static const struct field fields[] = {
 	  .flags = F_FIGURE | F_FIGURE_ONLY },
 	{ .key = "pue", .section = "Energy", .label = "PUE", M(T_DOUBLE, pue), .text = text_pue,
 	  .flags = F_FIGURE },
-	{ .key = "pue_source", M(T_CHARS, pue_source) },
+	{ .key = "pue_source", .json = json_pue_source },
+	{ .key = "pue_sources", .json = json_pue_sources },
 	{ .section = "Energy", .label = "facility energy", M(T_DOUBLE, facility_kwh),
 	  .unit = U_KWH, .flags = F_FIGURE },
 	{ .section = "Imported runs (method codecarbon)", .label = "runs",
@@ -1313,9 +1379,10 @@ static void paragraph(const struct statement *st, FILE *fp)
 	paragraph_methods(st, fp);
 	fprintf(fp, "In all, the IT equipment used %s of electricity, %s at the facility", text_kwh(st->it_kwh, x, sizeof(x)),
 		text_kwh(st->facility_kwh, y, sizeof(y)));
-	if (st->jobs)
-		fprintf(fp, " with a power usage effectiveness (PUE) of %.4g (from %s)", st->pue,
-			st->pue_source);
+	if (st->jobs) {
+		fprintf(fp, " with a power usage effectiveness (PUE) of %.4g, from ", st->pue);
+		text_pue_sources(st, fp);
+	}
 	fputs(". ", fp);
 	fprintf(fp, "Total operational emissions are estimated at %s", text_kg(st->co2e_kg, x, sizeof(x)));
 	if (st->have_in) {

@@ -3,7 +3,9 @@
 # CodeCarbon's emissions.csv both ways (issue 6), on the harness's real
 # PostgreSQL: `job --format csv` writes it, `import codecarbon` reads it back
 # into the same numbers, a second import adds nothing, a bad row imports
-# nothing; and a real job's row. Records are written as the plugin writes
+# nothing; CodeCarbon's PUE semantics both ways (its energy columns include
+# the PUE: they are exported as IT x PUE and imported as column / pue); and a
+# real job's row. Records are written as the plugin writes
 # them (carbon.put_step as carbon_writer), so their numbers are known.
 # Output: TAP.
 set -uo pipefail
@@ -39,7 +41,7 @@ put() {
 rel() { awk -v a="$1" -v b="$2" 'BEGIN { d = a - b; if (d < 0) d = -d; m = b < 0 ? -b : b;
 	exit !(a != "" && b != "" && d <= 1e-6 * m + 1e-12) }'; }
 
-echo "1..21"
+echo "1..27"
 check_db_init "$admin_db"
 
 # --- two records of one job: two nodes, every domain ------------------------------
@@ -61,6 +63,11 @@ check "its row names the job: project, run_id CLUSTER:JOBID, tag, tracking_mode 
 	test "$(col project_name) $(col run_id) $(col experiment_id) $(col tracking_mode)" = "neuclir cctest:301 run3 machine"
 check "energy_consumed is the facility energy (IT x PUE, other energy included)" \
 	rel "$(col energy_consumed)" "$(j .energy_kwh.facility)"
+check "cpu_energy, gpu_energy and ram_energy are the job's CPU, GPU and DRAM kWh x PUE, as CodeCarbon writes them" \
+	eval 'rel "$(col cpu_energy)" "$(awk -v a="$(j .energy_kwh.cpu)" -v p="$(j .pue)" "BEGIN { print a * p }")" &&
+	      rel "$(col gpu_energy)" "$(awk -v a="$(j .energy_kwh.gpu)" -v p="$(j .pue)" "BEGIN { print a * p }")" &&
+	      rel "$(col ram_energy)" "$(awk -v a="$(j .energy_kwh.dram)" -v p="$(j .pue)" "BEGIN { print a * p }")" &&
+	      rel "$(col pue)" "$(j .pue)"'
 check "cpu_power is the mean CPU power over the duration (2160 kJ / 2400 s = 900 W)" \
 	rel "$(col cpu_power)" 900
 check "country_iso_code is the zone's country (DE)" test "$(col country_iso_code)" = DE
@@ -83,6 +90,36 @@ out=$(report_cc import codecarbon "$confdir/job.csv" -A proj -t tag 2>&1)
 sed "s/^/# /" <<<"$out"
 check "importing the file again adds nothing" \
 	eval 'grep -q "0 new, 1 already there" <<<"$out" && [ "$(sql "SELECT count(*) FROM carbon.imported_run")" = 1 ]'
+
+# --- CodeCarbon's own row, pue = 1.5 --------------------------------------------
+# As CodeCarbon 3 writes it: every energy column with the PUE in, energy_consumed
+# their sum, numbers in Python's repr (1.2e-05).
+{
+	head -1 "$confdir/job.csv"
+	printf '2026-06-02T10:00:00,offsite,5b0fa12a-3dd7-45bb-9766-cc326314d9f1,e1,3600.0,0.000587,1.6305555555555555e-07,'
+	printf '0.4,0.8,0.008,0.0006,0.0012,1.2e-05,0.001812,0.0,France,FRA,,,,Linux,3.11.4,3.3.0,16,AMD EPYC 7513,1,A100,'
+	printf '2.35,48.85,31.2,machine,12.5,80.0,10.0,3.9,N,1.5,0.0\n'
+} > "$confdir/cc15.csv"
+sed 's/^/# /' "$confdir/cc15.csv"
+out=$(report_cc import codecarbon "$confdir/cc15.csv" -A cc15 -t pue15 2>&1)
+sed "s/^/# /" <<<"$out"
+row15() { sql "SELECT $1 FROM carbon.imported_run WHERE project = 'cc15'"; }
+echo "# stored: $(row15 "cpu_kwh, gpu_kwh, ram_kwh, energy_kwh, pue")"
+check "a CodeCarbon row with pue 1.5 is stored as IT energy: each component / 1.5" \
+	eval 'rel "$(row15 cpu_kwh)" 0.0004 && rel "$(row15 gpu_kwh)" 0.0008 && rel "$(row15 ram_kwh)" 8e-06'
+check "with its pue, and energy_consumed as the facility energy, exactly" \
+	test "$(row15 "pue = 1.5 AND energy_kwh = 0.001812")" = t
+g10() { printf '%.10g' "$1"; }	# as the export writes numbers
+check "x pue, the stored components are the file's again, exactly (to the 10 digits the export writes)" \
+	test "$(g10 "$(row15 "cpu_kwh * pue")") $(g10 "$(row15 "gpu_kwh * pue")") $(g10 "$(row15 "ram_kwh * pue")")" = "0.0006 0.0012 1.2e-05"
+report_cc statement -t pue15 --json > "$confdir/st15.json" 2> "$confdir/st15.err"
+sed 's/^/# /' "$confdir/st15.err"
+st() { jq -r "$1" "$confdir/st15.json"; }
+echo "# statement imported: $(jq -c .imported.energy_kwh "$confdir/st15.json")"
+check "the statement counts it as IT = energy_consumed / 1.5 (0.001208 kWh), all of it CPU, GPU and RAM" \
+	eval 'rel "$(st .imported.energy_kwh.it)" 0.001208 && rel "$(st .imported.energy_kwh.cpu)" 0.0004 && [ "$(awk -v o="$(st .imported.energy_kwh.other)" "BEGIN { print (o < 1e-12 && o > -1e-12) }")" = 1 ]'
+check "and facility = energy_consumed (0.001812 kWh): the PUE counted once" \
+	eval 'rel "$(st .imported.energy_kwh.facility)" 0.001812 && rel "$(st .energy_kwh.facility)" 0.001812'
 
 # --- a bad row: nothing is imported ----------------------------------------------
 {

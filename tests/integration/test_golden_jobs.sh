@@ -131,7 +131,9 @@ GOLDEN_VERSION=$("$report" --version | awk '{ print $2 }')
 GOLDEN_NODE=$HARNESS_NODE
 # The CPU model as the plugin recorded it (this machine's /proc/cpuinfo).
 GOLDEN_CPU_MODEL=$(sql "SELECT string_agg(DISTINCT cpu_model, '') FROM carbon.step_energy")
-export GOLDEN_VERSION GOLDEN_NODE GOLDEN_CPU_MODEL keep_json keep_csv
+# The reports name the carbon.conf they read, which is in this run's directory.
+GOLDEN_CONFDIR=$confdir
+export GOLDEN_VERSION GOLDEN_NODE GOLDEN_CPU_MODEL GOLDEN_CONFDIR keep_json keep_csv
 normalise_py='
 import csv, io, json, os, re, sys
 
@@ -160,6 +162,7 @@ zero_amount = re.compile(r"(?<![\w.<])0(?= (kWh|Wh|mWh|µWh|kg|g|mg|µg)(?![\w/]
 def strings(s):
     if cpu_model:
         s = s.replace(cpu_model, "@CPU_MODEL@")
+    s = s.replace(os.environ["GOLDEN_CONFDIR"], "@CONFDIR@")
     s = version.sub("@VERSION@", s)
     s = node.sub("@NODE@", s)
     s = stamp.sub("<T>", s)
@@ -338,12 +341,14 @@ check "job --json: each job's facility kWh = IT kWh x PUE $pue, kg CO2e = facili
 		--argjson p "$pue" --argjson g "$intensity")"
 check "job --json: each job's IT kWh = cpu + dram + gpu + other" \
 	agree "$(jf job.json '.[] | .energy_kwh | "\(.cpu + .dram + .gpu + .other) \(.it)"')"
-# CodeCarbon's columns: energy_consumed is the facility energy, emissions kg.
+# CodeCarbon's columns: cpu, gpu and ram energy with the PUE in, as CodeCarbon
+# writes them; energy_consumed is the facility energy, emissions kg.
 check "job --format csv: one row per job, in order" \
 	test "$(csv_cols job.csv run_id | tr '\n' ' ')" = "carbontest:1 carbontest:2 carbontest:3 carbontest:4 carbontest:5 carbontest:6 "
-check "job --format csv: each job's cpu, gpu, ram and consumed energy and emissions as in --json" \
+check "job --format csv: each job's cpu, gpu, ram energy x PUE, consumed energy and emissions as in --json" \
 	agree "$(pairs "$(csv_cols job.csv cpu_energy gpu_energy ram_energy energy_consumed emissions)" \
-		"$(jf job.json '.[] | .energy_kwh.cpu, .energy_kwh.gpu, .energy_kwh.dram, .energy_kwh.facility, .co2e_kg')")"
+		"$(jf job.json '.[] | .pue as $p | .energy_kwh.cpu * $p, .energy_kwh.gpu * $p, .energy_kwh.dram * $p,
+			.energy_kwh.facility, .co2e_kg')")"
 # The markdown's totals: 4 significant digits, within 5e-4 of the JSON's;
 # in units that suit them (22.08 mWh, 10.47 mg CO2e), here in kWh and kg.
 in_k_units() {

@@ -64,8 +64,8 @@ golden_check() {	# golden_check NAME WANT_RC ARGS...: stdout of carbon-report AR
 	if [[ $name == db-status.* ]]; then
 		normalise < "$out.raw" > "$out"
 	else
-		sed -E "s/${version//./\\.}/@VERSION@/g; s/(\"schema\": )[0-9]+/\1\"@SCHEMA@\"/g" \
-			"$out.raw" > "$out"
+		sed -E "s/${version//./\\.}/@VERSION@/g; s/(\"schema\": )[0-9]+/\1\"@SCHEMA@\"/g
+			s|$confdir/|@CONFDIR@/|g" "$out.raw" > "$out"
 	fi
 	if [[ ${GOLDEN_UPDATE:-} == 1 ]]; then
 		mkdir -p "$golden"

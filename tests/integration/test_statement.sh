@@ -26,7 +26,7 @@ stmt() { "$report" --config "$confdir/report.conf" statement "$@"; }
 # cluster stmttest.
 put() { put_record stmttest "$@"; }
 
-echo "1..33"
+echo "1..38"
 check_db_init "$admin_db"
 # The annual tables of data/ change with new releases; the statements below
 # use the fixed intensity, so none is needed and data_version stays the same.
@@ -53,11 +53,12 @@ put 204 batch n1 alice pb runB 2026-03-05T12:00:00Z 2026-03-05T12:30:00Z 900000 
 	"Test CPU A" 4 - 1 768
 
 # Two CodeCarbon runs of project pb done off the cluster: one with every
-# energy and a PUE (IT 1.2 / 1.2 = 1.0 kWh), one with energy_consumed only
+# energy and a PUE, as CodeCarbon writes them, PUE included (IT 1.2 / 1.2 =
+# 1.0 kWh: CPU 0.5, GPU 0.4, RAM 0.1), one with energy_consumed only
 # (IT = facility = 0.2 kWh, all "other"); 0.35 kg CO2e as CodeCarbon says.
 {
 	echo "timestamp,project_name,run_id,experiment_id,duration,emissions,cpu_energy,gpu_energy,ram_energy,energy_consumed,pue"
-	echo "2026-03-04T12:00:00Z,laptop,r1,e1,3600,0.3,0.5,0.4,0.1,1.2,1.2"
+	echo "2026-03-04T12:00:00Z,laptop,r1,e1,3600,0.3,0.6,0.48,0.12,1.2,1.2"
 	echo "2026-03-06T09:00:00Z,laptop,r2,e1,1800,0.05,,,,0.2,"
 } > "$confdir/cc.csv"
 out=$("$report" --config "$confdir/report.conf" import codecarbon "$confdir/cc.csv" -A pb 2>&1)
@@ -72,7 +73,7 @@ golden_check() {	# golden_check NAME FORMAT SCOPE_OPTION VALUE
 	shift 2
 	stmt "$@" --format "$format" 2>&1 |
 		sed -E "s/${version//./\\.}/@VERSION@/g; s/(\"schema\": )[0-9]+/\1\"@SCHEMA@\"/g;
-			s/(schema )[0-9]+/\1@SCHEMA@/" > "$out"
+			s/(schema )[0-9]+/\1@SCHEMA@/; s|$confdir/|@CONFDIR@/|g" > "$out"
 	if [[ ${GOLDEN_UPDATE:-} == 1 ]]; then
 		mkdir -p "$golden"
 		cp "$out" "$golden/$name"
@@ -102,6 +103,42 @@ check "the JSON carries the contract's keys (DESIGN 3.4) and the statement's" \
 		"offsets", "software", "data_version", "limitations")
 		and (.energy_kwh | has("cpu", "dram", "gpu", "other", "it", "facility"))
 		and .hardware.cpu_model == "Test CPU A" and .offsets.part_of_emissions == false' "$json"
+# Where the PUE and the fixed intensity came from, named as they are: the
+# carbon.conf read (its path), no file and nothing recorded (the default),
+# the cluster's recorded site settings (with when), a PUE period.
+check "with --config: PUE and intensity from carbon.conf, with its path" \
+	quiet jq -e --arg p "$confdir/report.conf" '.pue_source == "carbon.conf"
+		and .pue_sources == [{"kind": "carbon.conf", "description": "carbon.conf (\($p))", "path": $p}]
+		and .intensity_source.dataset == "carbon.conf (\($p))"' <<<"$(stmt -t runA --json)"
+nocf=$("$report" -d "$admin_db" statement -t runA 2>&1)
+grep "PUE" <<<"$nocf" | sed 's/^/# /'
+check "without a carbon.conf and nothing recorded: the default PUE, said to be the default" \
+	eval 'grep -q "PUE  *1, from default (no carbon.conf read)$" <<<"$nocf" &&
+	      [ "$("$report" -d "$admin_db" statement -t runA --json | jq -r .pue_source)" = default ]'
+sql "INSERT INTO carbon.cluster_site (cluster, zone, pue, intensity, updated_at)
+	VALUES ('stmttest', NULL, 1.5, 200, '2026-02-01T08:00:00Z')"
+site=$("$report" -d "$admin_db" statement -t runA --json)
+jq -c '[.pue, .pue_sources, .intensity_source.dataset]' <<<"$site" | sed 's/^/# /'
+check "without a carbon.conf: the cluster's recorded site settings, and when they were recorded" \
+	quiet jq -e '.pue == 1.5 and .pue_source == "site settings"
+		and .pue_sources == [{"kind": "site settings", "description": "site settings recorded 2026-02-01",
+		                      "recorded_at": "2026-02-01T08:00:00Z"}]
+		and .intensity_g_per_kwh == 200
+		and .intensity_source.dataset == "site settings recorded 2026-02-01"' <<<"$site"
+check "with --config the file speaks, not the recorded settings" \
+	quiet jq -e '.pue == 1.25 and .pue_source == "carbon.conf"' <<<"$(stmt -t runA --json)"
+sql "DELETE FROM carbon.cluster_site"
+# runA ran on 2026-03-02 within the period; project pb also on 03-05, after it.
+sql "INSERT INTO carbon.pue_period (cluster, valid_from, valid_to, pue)
+	VALUES ('stmttest', '2026-03-01T00:00:00Z', '2026-03-04T00:00:00Z', 1.4)"
+per=$(stmt -A pb --json)
+jq -c '.pue_sources' <<<"$per" | sed 's/^/# /'
+check "a PUE period is named with its dates, beside carbon.conf for the hours outside it" \
+	quiet jq -e --arg p "$confdir/report.conf" '.pue_source == "period and carbon.conf"
+		and [.pue_sources[].description] == ["PUE period 2026-03-01–2026-03-04", "carbon.conf (\($p))"]
+		and .pue_sources[0].from == "2026-03-01T00:00:00Z" and .pue_sources[0].to == "2026-03-04T00:00:00Z"' <<<"$per"
+sql "DELETE FROM carbon.pue_period"
+
 # By hand (sql/010): the hardware and activity of runA as put above; project
 # pb has a record of an older plugin, which the limitations name.
 check "runA: 32 CPUs and 4 GPUs at most in one job, 5 GPU-hours, 48 allocated core-hours" \
@@ -170,7 +207,7 @@ check "pb: co2e_kg $(jq .co2e_kg "$json") = jobs 203 and 204's + the imported ru
 out=$(stmt -t runA --format paragraph)
 echo "# $out"
 check "statement -t runA --format paragraph: one paragraph with the jobs, the kWh, the PUE and the CO2e" \
-	eval 'grep -q "ran as 2 Slurm jobs .* 3.870 kWh of electricity, 4.838 kWh at the facility with a power usage effectiveness (PUE) of 1.25 .* estimated at 1.451 kg CO2e" <<<"$out" && [ "$(wc -l <<<"$out")" = 1 ]'
+	eval 'grep -q "ran as 2 Slurm jobs .* 3.870 kWh of electricity, 4.838 kWh at the facility with a power usage effectiveness (PUE) of 1.25, from carbon.conf ($confdir/report.conf)\. .* estimated at 1.451 kg CO2e" <<<"$out" && [ "$(wc -l <<<"$out")" = 1 ]'
 if command -v pdflatex > /dev/null; then
 	{
 		printf '\\documentclass{article}\n\\begin{document}\n'

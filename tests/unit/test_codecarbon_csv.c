@@ -14,6 +14,7 @@
 
 #include "codecarbon.h"
 #include "codecarbon_csv.h"
+#include "energy.h"
 
 /* A CodeCarbon 2.x header and row, as its CSV output writes them. */
 #define CC2_HEADER "timestamp,project_name,run_id,duration,emissions,emissions_rate," \
@@ -135,6 +136,100 @@ static void round_trip(void **state)
 	free(buf);
 }
 
+/* Numbers as CodeCarbon writes them (Python's repr of a float: exponents
+ * below 1e-4, "3.0") and as printf's %g does, each read whole. */
+static void number_forms(void **state)
+{
+	static const struct {
+		const char *cell;
+		double value;
+	} cases[] = {
+		{ "1.2e-05", 1.2e-05 },
+		{ "1.2E-05", 1.2e-05 },
+		{ "5.551115123125783e-17", 5.551115123125783e-17 },
+		{ "0.00011666166805720846", 0.00011666166805720846 },
+		{ "3.0", 3.0 },
+		{ "3", 3.0 },
+		{ "1e+20", 1e+20 },
+		{ ".5", 0.5 },
+		{ "0", 0.0 },
+	};
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		char text[256], err[256];
+		struct cc_file f;
+		unsigned line = 0;
+
+		snprintf(text, sizeof(text),
+			 "timestamp,duration,emissions,energy_consumed,cpu_energy,pue\n"
+			 "2026-01-01T00:00:00,%s,%s,%s,%s,1.5\n",
+			 cases[i].cell, cases[i].cell, cases[i].cell, cases[i].cell);
+		print_message("case %zu: %s\n", i, cases[i].cell);
+		assert_int_equal(parse_text(text, &f, &line, err, sizeof(err)), 0);
+		assert_true(f.runs[0].duration_s == cases[i].value);
+		assert_true(f.runs[0].emissions_kg == cases[i].value);
+		assert_true(f.runs[0].energy_kwh == cases[i].value);
+		assert_true(f.runs[0].cpu_kwh == cases[i].value);
+		cc_file_free(&f);
+	}
+}
+
+/* CodeCarbon's PUE both ways: a row with pue 1.5 (components and
+ * energy_consumed with the PUE in, as CodeCarbon writes them) read as IT
+ * energy (cc_run_it_kwh), written back from that IT energy
+ * (cc_row_set_energy), reads back to the file's own numbers. */
+static void pue_round_trip(void **state)
+{
+	static const char text[] =
+		"timestamp,duration,emissions,cpu_energy,gpu_energy,ram_energy,energy_consumed,pue\n"
+		"2026-01-01T00:00:00,3600.0,0.0123,0.0006,0.0012,1.2e-05,0.001812,1.5\n";
+	struct cc_file in, back;
+	struct cc_row w;
+	double it[DOMAIN_COUNT] = { 0 };
+	char err[256], *buf = NULL;
+	size_t len = 0;
+	unsigned line = 0;
+	const struct cc_run *r;
+	FILE *fp;
+
+	(void)state;
+	assert_int_equal(parse_text(text, &in, &line, err, sizeof(err)), 0);
+	r = &in.runs[0];
+	it[DOMAIN_CPU] = cc_run_it_kwh(r, r->cpu_kwh);
+	it[DOMAIN_GPU] = cc_run_it_kwh(r, r->gpu_kwh);
+	it[DOMAIN_DRAM] = cc_run_it_kwh(r, r->ram_kwh);
+	assert_true(fabs(it[DOMAIN_CPU] - 0.0004) < 1e-15);	/* 0.0006 / 1.5 */
+	assert_true(fabs(it[DOMAIN_DRAM] - 8e-06) < 1e-15);
+
+	cc_row_init(&w);
+	w.timestamp = r->timestamp;
+	w.duration = r->duration_s;
+	w.emissions = r->emissions_kg;
+	cc_row_set_energy(&w, it, r->energy_kwh, r->pue);
+	assert_true(fabs(w.cpu_power - 0.4) < 1e-12);	/* IT power: 0.4 Wh in an hour */
+	fp = open_memstream(&buf, &len);
+	assert_non_null(fp);
+	assert_int_equal(cc_write_header(fp), 0);
+	assert_int_equal(cc_write_row(fp, &w), 0);
+	fclose(fp);
+	print_message("%s", buf);
+	assert_int_equal(parse_text(buf, &back, &line, err, sizeof(err)), 0);
+	assert_true(back.runs[0].cpu_kwh == r->cpu_kwh);
+	assert_true(back.runs[0].gpu_kwh == r->gpu_kwh);
+	assert_true(back.runs[0].ram_kwh == r->ram_kwh);
+	assert_true(back.runs[0].energy_kwh == r->energy_kwh);
+	assert_true(back.runs[0].pue == 1.5);
+	assert_true(back.runs[0].emissions_kg == r->emissions_kg);
+	/* Without a pue, the components are IT energy as they stand. */
+	in.runs[0].pue = NAN;
+	assert_true(cc_run_it_kwh(&in.runs[0], 0.0006) == 0.0006);
+	cc_file_free(&back);
+	cc_file_free(&in);
+	free(buf);
+}
+
 #define H "timestamp,duration,emissions,energy_consumed,pue,run_id\n"
 #define OK_ROW "2026-01-01T00:00:00,60,0.1,0.2,1.2,a\n"
 
@@ -163,6 +258,8 @@ static void bad_files(void **state)
 		{ H "2026-01-01T00:00:00,60,nan,0.2,1.2,a\n", 2, "not a number" },
 		{ H "2026-01-01T00:00:00,60,0.1,inf,1.2,a\n", 2, "energy_consumed 'inf'" },
 		{ H "2026-01-01T00:00:00,60,0.1,0.2,0,a\n", 2, "pue 0 is not above 0" },
+		{ H "2026-01-01T00:00:00,60,1.2e-05x,0.2,1.5,a\n", 2, "emissions '1.2e-05x' is not a number" },
+		{ H "2026-01-01T00:00:00,60,0.1,1,5,1.5,a\n", 2, "7 fields" },
 		{ H "2026-01-01T00:00:00,60,0.1,0.2,1.2,\"a\n", 2, "not closed" },
 		{ H "2026-01-01T00:00:00,60,0.1,0.2,1.2,\"a\"b\n", 2, "after the closing quote" },
 		{ H OK_ROW OK_ROW "2026-01-01T00:00:00,60,0.1,0.2,1.2,"
@@ -194,6 +291,8 @@ int main(void)
 		cmocka_unit_test(codecarbon_file),
 		cmocka_unit_test(any_order),
 		cmocka_unit_test(round_trip),
+		cmocka_unit_test(number_forms),
+		cmocka_unit_test(pue_round_trip),
 		cmocka_unit_test(bad_files),
 	};
 

@@ -26,6 +26,24 @@ static const char *two_nodes[] = { "n1", "n2" };
 static struct model_nodes cpus_ab[] = { { "Test CPU A", 1 }, { "Test CPU B", 1 } };
 static struct model_nodes gpus_h100[] = { { "NVIDIA H100 80GB HBM3", 1 } };
 
+/* Where the fixtures' PUE came from: each kind of source once. */
+static struct site_source pue_conf[] = {
+	{ .kind = SOURCE_CONF, .path = "/etc/slurm/carbon.conf", .to_s = NAN },
+};
+static struct site_source pue_periods[] = {	/* 2026-01-01 .. 2026-03-01T06:00Z, then open */
+	{ .kind = SOURCE_PERIOD, .from_s = 1767225600.0, .to_s = 1772344800.0 },
+	{ .kind = SOURCE_PERIOD, .from_s = 1772344800.0, .to_s = NAN },
+};
+static struct site_source pue_site[] = {	/* recorded 2026-02-15T09:30Z */
+	{ .kind = SOURCE_SITE, .from_s = 1771147800.0, .to_s = NAN },
+};
+static struct site_source pue_default[] = {
+	{ .kind = SOURCE_DEFAULT, .to_s = NAN },
+};
+
+#define SET_PUE_SOURCES(st, a) ((st)->pue_sources = (a), \
+				(st)->n_pue_sources = sizeof(a) / sizeof((a)[0]))
+
 /* A tag's two jobs on two nodes, measured by RAPL and NVML, one cancelled,
  * one partial; a fixed intensity and PUE; no imports, no embodied figures. */
 static void fixture_tag(struct statement *st)
@@ -70,11 +88,11 @@ static void fixture_tag(struct statement *st)
 	st->facility_kwh = 3.87 * 1.25;
 	st->co2e_kg = 3.87 * 1.25 * 0.3;
 	st->pue = 1.25;
-	strcpy(st->pue_source, "carbon.conf");
+	SET_PUE_SOURCES(st, pue_conf);
 	st->have_in = true;
 	st->in.g_per_kwh = 300.0;
 	strcpy(st->in.level, "site");
-	strcpy(st->in.dataset, "carbon.conf [site] intensity");
+	strcpy(st->in.dataset, "carbon.conf (/etc/slurm/carbon.conf)");
 	strcpy(st->in.resolution, "fixed");
 	st->offset_price = OFFSET_PRICE_USD_PER_T;
 	st->emb.kg = st->emb.cpu_kg = st->emb.gpu_kg_part = NAN;
@@ -129,7 +147,7 @@ static void fixture_project(struct statement *st)
 	st->facility_kwh = 0.4 * 1.4 + 1.4;
 	st->co2e_kg = 0.4 * 1.4 * 0.45 + 0.35;
 	st->pue = 1.4;
-	strcpy(st->pue_source, "period");
+	SET_PUE_SOURCES(st, pue_periods);
 	st->have_in = true;
 	st->in.g_per_kwh = 450.0;
 	strcpy(st->in.level, "country");
@@ -195,11 +213,11 @@ static void fixture_small(struct statement *st)
 	st->facility_kwh = 4.78588611e-05;
 	st->co2e_kg = 1.43576583e-05;
 	st->pue = 1.25;
-	strcpy(st->pue_source, "carbon.conf");
+	SET_PUE_SOURCES(st, pue_site);
 	st->have_in = true;
 	st->in.g_per_kwh = 300.0;
 	strcpy(st->in.level, "site");
-	strcpy(st->in.dataset, "carbon.conf [site] intensity");
+	strcpy(st->in.dataset, "site settings recorded 2026-02-15");
 	strcpy(st->in.resolution, "fixed");
 	st->offset_price = OFFSET_PRICE_USD_PER_T;
 	st->emb.configured = true;
@@ -232,7 +250,7 @@ static void fixture_imported_only(struct statement *st)
 	st->facility_kwh = 0.2;
 	st->co2e_kg = 0.05;
 	st->pue = 1.0;
-	strcpy(st->pue_source, "carbon.conf");
+	SET_PUE_SOURCES(st, pue_default);
 	st->offset_price = OFFSET_PRICE_USD_PER_T;
 	st->emb.kg = st->emb.cpu_kg = st->emb.gpu_kg_part = NAN;
 	st->emb.gpu_kg = -1;
