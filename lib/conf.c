@@ -50,6 +50,25 @@ void conf_defaults(struct carbon_conf *c)
 	c->model_cpu_tdp_w = -1.0;
 	c->model_memory_w_per_gb = MODEL_MEMORY_W_PER_GB;
 	c->model_gpu_tdp_w = -1.0;
+	c->node_meter = NODE_METER_NONE;
+	c->node_interval_s = 0;
+	conf_copy_str(c->node_state_file, sizeof(c->node_state_file),
+		      CONF_NODE_STATE_FILE);
+}
+
+static const char *const node_meter_names[] = {
+	[NODE_METER_NONE] = "none",
+	[NODE_METER_PM_COUNTERS] = "pm_counters",
+	[NODE_METER_HWMON] = "hwmon",
+	[NODE_METER_REDFISH] = "redfish",
+	[NODE_METER_IPMI] = "ipmi",
+};
+
+const char *conf_node_meter_name(enum node_meter m)
+{
+	if ((size_t)m >= sizeof(node_meter_names) / sizeof(node_meter_names[0]))
+		return "?";
+	return node_meter_names[m];
 }
 
 static bool parse_double(const char *s, double *out)
@@ -103,6 +122,67 @@ static int set_str(struct parse_state *ps, char *dst, size_t n,
 		return 1;
 	snprintf(ps->msg, sizeof(ps->msg), "[%s] %s: value longer than %zu characters",
 		 section, key, n - 1);
+	return 0;
+}
+
+/* A path: absolute, as the daemon and the plugin run from anywhere. */
+static int set_path(struct parse_state *ps, char *dst, size_t n,
+		    const char *section, const char *key, const char *value)
+{
+	if (value[0] != '\0' && value[0] != '/') {
+		snprintf(ps->msg, sizeof(ps->msg), "[%s] %s: '%s' is not an absolute path",
+			 section, key, value);
+		return 0;
+	}
+	return set_str(ps, dst, n, section, key, value);
+}
+
+/* [node]: the whole-node meter. Returns as on_key does. */
+static int on_node_key(struct parse_state *ps, const char *key, const char *value)
+{
+	struct carbon_conf *c = ps->c;
+	size_t i;
+
+	if (!strcmp(key, "meter")) {
+		for (i = 0; i < sizeof(node_meter_names) / sizeof(node_meter_names[0]); i++) {
+			if (!strcmp(value, node_meter_names[i])) {
+				c->node_meter = (enum node_meter)i;
+				return 1;
+			}
+		}
+		snprintf(ps->msg, sizeof(ps->msg),
+			 "[node] meter: '%s' is not none, pm_counters, hwmon, redfish or ipmi",
+			 value);
+		return 0;
+	}
+	if (!strcmp(key, "interval")) {
+		if (value[0] == '\0') {
+			c->node_interval_s = 0;
+			return 1;
+		}
+		if (parse_int(value, 1, 3600, &c->node_interval_s))
+			return 1;
+		snprintf(ps->msg, sizeof(ps->msg),
+			 "[node] interval: '%s' is not a whole number of seconds from 1 to 3600 (leave it empty for [sampling] interval)",
+			 value);
+		return 0;
+	}
+	if (!strcmp(key, "state_file"))
+		return set_path(ps, c->node_state_file, sizeof(c->node_state_file),
+				"node", key, value[0] ? value : CONF_NODE_STATE_FILE);
+	if (!strcmp(key, "pm_counters"))
+		return set_path(ps, c->node_pm_counters, sizeof(c->node_pm_counters), "node", key,
+				value);
+	if (!strcmp(key, "hwmon_root"))
+		return set_path(ps, c->node_hwmon_root, sizeof(c->node_hwmon_root), "node", key,
+				value);
+	if (!strcmp(key, "hwmon_name"))
+		return set_str(ps, c->node_hwmon_name, sizeof(c->node_hwmon_name), "node", key,
+			       value);
+	if (!strcmp(key, "hwmon_label"))
+		return set_str(ps, c->node_hwmon_label, sizeof(c->node_hwmon_label), "node", key,
+			       value);
+	snprintf(ps->msg, sizeof(ps->msg), "unknown key '%s' in [node]", key);
 	return 0;
 }
 
@@ -262,9 +342,11 @@ static int on_key(void *user, const char *section, const char *key,
 				 value);
 			return 0;
 		}
+	} else if (!strcmp(section, "node")) {
+		return on_node_key(ps, key, value);
 	} else {
 		snprintf(ps->msg, sizeof(ps->msg),
-			 "unknown section [%s] (known: site, database, sampling, spool, model, embodied)",
+			 "unknown section [%s] (known: site, database, sampling, spool, model, embodied, node)",
 			 section);
 		return 0;
 	}

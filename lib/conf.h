@@ -9,6 +9,21 @@
 #define CONF_STR_MAX 256
 #define CONF_CONNINFO_MAX 1024
 
+/* Which meter measures the whole node ([node] meter). */
+enum node_meter {
+	NODE_METER_NONE,
+	NODE_METER_PM_COUNTERS,	/* HPE Cray pm_counters, read by the plugin */
+	NODE_METER_HWMON,	/* hwmon power_meter, read by the plugin */
+	NODE_METER_REDFISH,	/* the BMC over HTTPS, read by carbon-nodemeter */
+	NODE_METER_IPMI,	/* the BMC's DCMI power reading, read by
+				 * carbon-nodemeter */
+};
+
+#define CONF_NODE_STATE_FILE "/run/slurm-carbon/node_energy"
+
+/* "none", "pm_counters", "hwmon", "redfish", "ipmi": carbon.conf's spelling. */
+const char *conf_node_meter_name(enum node_meter m);
+
 struct carbon_conf {
 	/* [site] */
 	char cluster[CONF_STR_MAX];	/* empty: ClusterName of slurm.conf */
@@ -35,6 +50,17 @@ struct carbon_conf {
 	int embodied_node_cores;	/* its CPUs (as Slurm counts them); 0: not set */
 	double embodied_gpu_kg;		/* kg CO2e of one GPU */
 	double embodied_lifetime_years;	/* > 0 */
+	/* [node]: the whole-node meter */
+	enum node_meter node_meter;
+	int node_interval_s;		/* seconds between node meter readings;
+					 * 0: [sampling] interval */
+	char node_state_file[CONF_STR_MAX];	/* carbon-nodemeter's output, in
+						 * pm_counters' layout (redfish, ipmi) */
+	/* "": the reader's default (plugin/sensor_pmc.h, sensor_hwmon.h) */
+	char node_pm_counters[CONF_STR_MAX];	/* pm_counters' directory */
+	char node_hwmon_root[CONF_STR_MAX];	/* the hwmon class directory */
+	char node_hwmon_name[CONF_STR_MAX];	/* the meter's hwmon "name" */
+	char node_hwmon_label[CONF_STR_MAX];	/* a label prefix; "": any */
 };
 
 /* Fill c with the documented defaults (see carbon.conf(5)). */
