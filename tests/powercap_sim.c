@@ -172,6 +172,15 @@ static void write_file_atomic(const char *path, const char *text, mode_t mode)
 		die("rename", path);
 }
 
+/* DIR/NAME holding text, 0444: a file that never changes. */
+static void write_static(const char *dir, const char *name, const char *text)
+{
+	char path[PATH_MAX];
+
+	join(path, sizeof(path), dir, name);
+	write_file_atomic(path, text, 0444);
+}
+
 static void format_record(char rec[RECORD_LEN], uint64_t value)
 {
 	int n = snprintf(rec, RECORD_LEN, "%" PRIu64 "\n", value);
@@ -426,12 +435,9 @@ int main(int argc, char **argv)
 
 	if (pmc_dir && node_w > 0) {
 		mkdir_p(pmc_dir);
-		join(path, sizeof(path), pmc_dir, "startup");
-		write_file_atomic(path, "1700000000\n", 0444);
-		join(path, sizeof(path), pmc_dir, "generation");
-		write_file_atomic(path, "1\n", 0444);
-		join(path, sizeof(path), pmc_dir, "raw_scan_hz");
-		write_file_atomic(path, "10\n", 0444);
+		write_static(pmc_dir, "startup", "1700000000\n");
+		write_static(pmc_dir, "generation", "1\n");
+		write_static(pmc_dir, "raw_scan_hz", "10\n");
 		join(path, sizeof(path), pmc_dir, "energy");
 		pmc_energy = open_energy(path, 0444);
 		join(path, sizeof(path), pmc_dir, "freshness");
@@ -442,13 +448,10 @@ int main(int argc, char **argv)
 	if (hwmon_dir && node_w > 0) {
 		join(path, sizeof(path), hwmon_dir, "hwmon0");
 		mkdir_p(path);
-		join(sub, sizeof(sub), path, "name");
-		write_file_atomic(sub, "power_meter\n", 0444);
-		join(sub, sizeof(sub), path, "power1_average_interval");
-		write_file_atomic(sub, "1000\n", 0444);
-		join(sub, sizeof(sub), path, "power1_average");
+		write_static(path, "name", "power_meter\n");
+		write_static(path, "power1_average_interval", "1000\n");
 		snprintf(text, sizeof(text), "%" PRIu64 "\n", (uint64_t)(node_w * 1e6));
-		write_file_atomic(sub, text, 0444);
+		write_static(path, "power1_average", text);
 	}
 
 	snprintf(text, sizeof(text), "%lld.%06ld\n", (long long)t0.tv_sec,

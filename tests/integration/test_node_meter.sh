@@ -25,11 +25,6 @@ echo "1..18"
 write_carbon_conf 1
 check_db_init "$admin_db"
 
-finished() {	# finished JOB DESCRIPTION: wait, one test point for its state
-	local state code
-	read -r state code < <(harness_wait_job "$1" 180)
-	check "$2: job $1 completed with exit code 0 ($state $code)" test "$state $code" = "COMPLETED 0:0"
-}
 
 # shared_pair METER: two jobs of 3 and 1 CPUs side by side until the same
 # instant, each measured with [node] meter = METER; then one test point
