@@ -86,7 +86,7 @@ static double at_most_1(double f)
  * unknown) over those of all jobs present; 1 where those are unknown. */
 static double alloc_share(const struct attribution_in *in)
 {
-	if (in->present_cpus == 0)
+	if (in->present_cpus <= 0)
 		return 1.0;
 	return at_most_1((double)(in->alloc_cpus ? in->alloc_cpus : 1) / in->present_cpus);
 }

@@ -118,8 +118,9 @@ struct attribution_in {
 	double job_charged_until;	/* up to where the lease's holders
 					 * charged the job (0: nobody) */
 	unsigned alloc_cpus;	/* the job's CPUs on the node; 0: unknown */
-	unsigned present_cpus;	/* allocated CPUs of all jobs present on the
-				 * node (their leases); read only where
+	double present_cpus;	/* allocated CPUs of all jobs present on the
+				 * node over the interval (their leases:
+				 * lease_jobs_present); read only where
 				 * attribution_is_idle() or node.have;
 				 * 0: unknown */
 	struct attribution_model model;

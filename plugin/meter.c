@@ -509,12 +509,13 @@ void meter_open(struct meter *m, const struct meter_setup *set,
 		say(log_fn, FAULT, rec, "no lease directory: this step charges the job as if alone", err);
 		m->no_leases = true;
 	} else if (lease_held(&m->job_lease)) {
-		unsigned cpus, total, jobs;
+		unsigned cpus, jobs;
+		double total;
 
 		lease_read(&m->job_lease, &m->job_charged_until, &cpus);
 		/* A job new on this node: sweep the leases of jobs long gone. */
 		if (m->job_charged_until == 0.0)
-			lease_jobs_present(m->lease_dir, rec->node, &total, &jobs);
+			lease_jobs_present(m->lease_dir, rec->node, now, now, &total, &jobs);
 		lease_write(&m->job_lease, now > m->job_charged_until ? now : m->job_charged_until,
 			    m->alloc_cpus);
 	}
@@ -797,7 +798,8 @@ void meter_sample(struct meter *m, double now, bool final)
 	};
 	struct attribution_out out;
 	double dt = attribution_seconds(m->last_wall, now);
-	unsigned total, jobs;
+	double total;
+	unsigned jobs;
 	int d;
 
 	m->samples++;
@@ -809,7 +811,7 @@ void meter_sample(struct meter *m, double now, bool final)
 	read_gpus(m, dt, final, gpu);
 	read_node_meter(m, now, dt, final, &in.node);
 	if ((in.node.have || attribution_is_idle(&in)) &&
-	    lease_jobs_present(m->lease_dir, r->node, &total, &jobs) == 0)
+	    lease_jobs_present(m->lease_dir, r->node, m->last_wall, now, &total, &jobs) == 0)
 		in.present_cpus = total;
 
 	attribution_interval(&in, &out);
