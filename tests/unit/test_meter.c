@@ -179,16 +179,24 @@ static void test_split_and_handover(void **state)
 	meter_close(&b);
 }
 
-static void test_match_gpus(void **state)
+/* A GPU test double built by make check (tests/fixtures/.libs/SONAME) in
+ * buf; false when it is not there. */
+static bool fixture_lib(char *buf, size_t n, const char *soname)
 {
 	const char *top = getenv("top_builddir");
+
+	snprintf(buf, n, "%s/tests/fixtures/.libs/%s", top ? top : ".", soname);
+	return access(buf, R_OK) == 0;
+}
+
+static void test_match_gpus(void **state)
+{
 	char lib[512], err[256];
 	struct nvml nv;
 	unsigned idx[NVML_MAX_GPUS], unknown, n;
 
 	(void)state;
-	snprintf(lib, sizeof(lib), "%s/tests/fixtures/.libs/libnvidia-ml.so.1", top ? top : ".");
-	if (access(lib, R_OK) != 0)
+	if (!fixture_lib(lib, sizeof(lib), "libnvidia-ml.so.1"))
 		skip();
 	setenv("NVML_DOUBLE_GPUS", "counter:300,power:150,mig:100", 1);
 	unsetenv("NVML_DOUBLE_FAIL");
@@ -272,14 +280,12 @@ static void test_node_meter(void **state)
 /* Slurm's GPU list against ROCm SMI's devices: indices and GPU- ids. */
 static void test_match_rocm_gpus(void **state)
 {
-	const char *top = getenv("top_builddir");
 	char lib[512], err[256];
 	struct rocm r;
 	unsigned idx[ROCM_MAX_GPUS], unknown, n;
 
 	(void)state;
-	snprintf(lib, sizeof(lib), "%s/tests/fixtures/.libs/librocm_smi64.so.1", top ? top : ".");
-	if (access(lib, R_OK) != 0)
+	if (!fixture_lib(lib, sizeof(lib), "librocm_smi64.so.1"))
 		skip();
 	setenv("ROCM_DOUBLE_GPUS", "counter:300,power:150", 1);
 	unsetenv("ROCM_DOUBLE_FAIL");
@@ -301,7 +307,6 @@ static void test_match_rocm_gpus(void **state)
  * NVML the count of the GPU list. */
 static void test_hardware(void **state)
 {
-	const char *top = getenv("top_builddir");
 	static struct step_record r;
 	static struct meter m;
 	struct carbon_conf c;
@@ -333,8 +338,7 @@ static void test_hardware(void **state)
 
 	/* NVML's GPUs: the double names them "Simulated GPU N", so two are of
 	 * "several models" and the record says so. */
-	snprintf(lib, sizeof(lib), "%s/tests/fixtures/.libs/libnvidia-ml.so.1", top ? top : ".");
-	if (access(lib, R_OK) == 0) {
+	if (fixture_lib(lib, sizeof(lib), "libnvidia-ml.so.1")) {
 		setenv("NVML_DOUBLE_GPUS", "counter:300,counter:300,counter:300", 1);
 		unsetenv("NVML_DOUBLE_FAIL");
 		step_gpus = "2,0,9";
