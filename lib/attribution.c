@@ -82,6 +82,15 @@ static double at_most_1(double f)
 	return f > 1.0 ? 1.0 : f;
 }
 
+/* The job's share of what is split by allocated CPUs: its CPUs (one where
+ * unknown) over those of all jobs present; 1 where those are unknown. */
+static double alloc_share(const struct attribution_in *in)
+{
+	if (in->present_cpus <= 0)
+		return 1.0;
+	return at_most_1((double)(in->alloc_cpus ? in->alloc_cpus : 1) / in->present_cpus);
+}
+
 /* f_job and f_step of the interval. */
 static void shares(const struct attribution_in *in, struct attribution_out *out)
 {
@@ -97,9 +106,7 @@ static void shares(const struct attribution_in *in, struct attribution_out *out)
 		out->f_job = at_most_1((double)c->job_ns / (double)c->all_ns);
 		out->split = ATTRIBUTION_SPLIT_CPU;
 	} else {
-		if (in->present_cpus > 0)
-			out->f_job = at_most_1((double)(in->alloc_cpus ? in->alloc_cpus : 1) /
-					       in->present_cpus);
+		out->f_job = alloc_share(in);
 		out->split = ATTRIBUTION_SPLIT_ALLOC;
 	}
 	/* While the job idles, the step that charges it takes it all. */
@@ -109,6 +116,32 @@ static void shares(const struct attribution_in *in, struct attribution_out *out)
 		out->f_job = in->last_f_job;
 		out->f_step = in->last_f_step;
 		out->split = ATTRIBUTION_SPLIT_KEPT;
+	}
+}
+
+/* The node meter's other for the interval, into out->other_node_j, and
+ * what waits for its next reading, into out->pending_j; parts_j: the
+ * interval's cpu + dram. */
+static void node_other(const struct attribution_node *nm, double parts_j,
+		       struct attribution_out *out)
+{
+	double parts = nm->pending_j + parts_j + nm->gpu_j;
+
+	out->other_node_j = 0.0;
+	out->pending_j = 0.0;
+	switch (nm->reading) {
+	case ATTRIBUTION_NODE_WAIT:
+		out->pending_j = parts;
+		break;
+	case ATTRIBUTION_NODE_READ:
+		/* Never below 0: the parts are read one after the other and a
+		 * meter's average lags, so a few joules either way are
+		 * expected; clamped per reading, none borrows from another. */
+		if (nm->node_j > parts)
+			out->other_node_j = nm->node_j - parts;
+		break;
+	case ATTRIBUTION_NODE_LOST:
+		break;
 	}
 }
 
@@ -130,9 +163,20 @@ void attribution_interval(const struct attribution_in *in, struct attribution_ou
 		node[DOMAIN_CPU] = model_cpu_energy_j(mo->cpu_tdp_per_socket_w, mo->sockets, mo->cpus,
 						      (double)(split_by_cpu(in) ? in->cpu.all_ns
 									       : in->cpu.step_ns) / 1e9);
+	/* A node meter: other is the meter's, split by allocated CPUs (and
+	 * RAPL's psys excess is not used). */
+	if (in->node.have) {
+		node_other(&in->node, node[DOMAIN_CPU] + node[DOMAIN_DRAM], out);
+		node[DOMAIN_OTHER] = 0.0;
+	}
 	for (d = 0; d < DOMAIN_COUNT; d++) {
 		out->job_j[d] = node[d] * out->f_job;
 		out->step_j[d] = out->job_j[d] * out->f_step;
+	}
+	if (in->node.have) {
+		out->f_alloc = alloc_share(in);
+		out->job_j[DOMAIN_OTHER] = out->other_node_j * out->f_alloc;
+		out->step_j[DOMAIN_OTHER] = out->job_j[DOMAIN_OTHER] * out->f_step;
 	}
 	if (mo->cpu) {
 		out->job_j[DOMAIN_DRAM] = model_memory_energy_j(mo->memory_w_per_gb, mo->memory_gb, dt);

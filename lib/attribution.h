@@ -20,7 +20,17 @@
  * lease's previous holder charged: so the steps of a job side by side count
  * it once. A GPU's energy is the step's own whole, and the job's in the
  * step that holds that GPU's lease. Memory under the model is the job's own
- * (W per GB of its memory), split among its steps by f_step. */
+ * (W per GB of its memory), split among its steps by f_step.
+ *
+ * Where a whole-node meter is read (struct attribution_node), the node's
+ * "other" energy is what the meter saw beyond the parts the record counts:
+ *   other = max(0, node - (cpu + dram + the GPUs the meter includes)),
+ * set against each reading of the meter (the parts of the intervals since
+ * its previous reading wait for it), split among the jobs on the node by
+ * allocated CPUs: f_alloc = the job's allocated CPUs / the allocated CPUs
+ * of all jobs present (1 where that is unknown), and within the job by
+ * f_step. RAPL's psys excess is then not used: the meter is the one source
+ * of "other". */
 #ifndef CARBON_ATTRIBUTION_H
 #define CARBON_ATTRIBUTION_H
 
@@ -72,6 +82,32 @@ struct attribution_gpu {
 				 * seconds since the epoch (0: nobody) */
 };
 
+/* What the node meter said at the end of the interval. */
+enum attribution_node_reading {
+	ATTRIBUTION_NODE_WAIT,	/* no new reading (not due yet, or the meter
+				 * is stale or unreadable): the interval's
+				 * parts wait for the next reading, no other */
+	ATTRIBUTION_NODE_READ,	/* a new reading: node_j since the previous */
+	ATTRIBUTION_NODE_LOST,	/* the meter's counters restarted: its energy
+				 * since the previous reading is unknown, so
+				 * no other, and the waiting parts are dropped */
+};
+
+/* The whole-node meter's part of the interval. */
+struct attribution_node {
+	bool have;		/* a node meter is read: it is the source of
+				 * "other" */
+	enum attribution_node_reading reading;
+	double node_j;		/* ATTRIBUTION_NODE_READ: the meter's energy
+				 * since its previous reading, J */
+	double gpu_j;		/* the GPUs the meter includes, J, to subtract:
+				 * over this interval (or, read with the meter,
+				 * over its span: pm_counters' accel files) */
+	double pending_j;	/* cpu + dram + included GPUs of the intervals
+				 * since the meter's previous reading, J: the
+				 * previous interval's out.pending_j */
+};
+
 struct attribution_in {
 	double prev_s, now_s;	/* the interval, seconds since the epoch; one
 				 * that runs backwards counts as 0 s long */
@@ -82,9 +118,11 @@ struct attribution_in {
 	double job_charged_until;	/* up to where the lease's holders
 					 * charged the job (0: nobody) */
 	unsigned alloc_cpus;	/* the job's CPUs on the node; 0: unknown */
-	unsigned present_cpus;	/* allocated CPUs of all jobs present on the
-				 * node (their leases); read only where
-				 * attribution_is_idle(); 0: unknown */
+	double present_cpus;	/* allocated CPUs of all jobs present on the
+				 * node over the interval (their leases:
+				 * lease_jobs_present); read only where
+				 * attribution_is_idle() or node.have;
+				 * 0: unknown */
 	struct attribution_model model;
 	/* what the previous intervals left */
 	bool cgroup_seen;	/* an earlier reading came from the job's
@@ -93,6 +131,7 @@ struct attribution_in {
 	double last_f_job, last_f_step;
 	const struct attribution_gpu *gpu;	/* n_gpus of them */
 	unsigned n_gpus;
+	struct attribution_node node;
 };
 
 /* How the node's energy was split in the interval. */
@@ -112,6 +151,11 @@ struct attribution_out {
 				 * last_f_job and last_f_step */
 	enum attribution_split split;
 	bool model_used;	/* some of the energy came from the model */
+	/* with a node meter */
+	double other_node_j;	/* the node's other, before the split, J */
+	double f_alloc;		/* the job's share of the node's other */
+	double pending_j;	/* the parts still waiting for a reading: the
+				 * next interval's node.pending_j */
 };
 
 /* Whether the interval is idle with CPU times to split by: the node's

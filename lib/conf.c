@@ -216,6 +216,18 @@ static int on_node_key(struct parse_state *ps, const char *key, const char *valu
 	if (!strcmp(key, "ipmi_device"))
 		return set_path(ps, c->ipmi_device, sizeof(c->ipmi_device), "node", key,
 				value[0] ? value : "/dev/ipmi0");
+	if (!strcmp(key, "pm_counters"))
+		return set_path(ps, c->node_pm_counters, sizeof(c->node_pm_counters), "node", key,
+				value);
+	if (!strcmp(key, "hwmon_root"))
+		return set_path(ps, c->node_hwmon_root, sizeof(c->node_hwmon_root), "node", key,
+				value);
+	if (!strcmp(key, "hwmon_name"))
+		return set_str(ps, c->node_hwmon_name, sizeof(c->node_hwmon_name), "node", key,
+			       value);
+	if (!strcmp(key, "hwmon_label"))
+		return set_str(ps, c->node_hwmon_label, sizeof(c->node_hwmon_label), "node", key,
+			       value);
 	snprintf(ps->msg, sizeof(ps->msg), "unknown key '%s' in [node]", key);
 	return 0;
 }

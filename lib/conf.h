@@ -54,7 +54,7 @@ struct carbon_conf {
 	enum node_meter node_meter;
 	int node_interval_s;		/* seconds between node meter readings;
 					 * 0: [sampling] interval */
-	char node_state_file[CONF_STR_MAX];	/* carbon-nodemeter's output */
+	char node_state_file[CONF_STR_MAX];	/* carbon-nodemeter's state file */
 	char redfish_url[CONF_STR_MAX];		/* http(s)://host[:port] */
 	char redfish_chassis[CONF_STR_MAX];	/* a Chassis id or its path;
 						 * "": the first with power */
@@ -64,6 +64,11 @@ struct carbon_conf {
 	bool redfish_insecure;		/* no TLS certificate check */
 	int redfish_timeout_ms;		/* each request, all in */
 	char ipmi_device[CONF_STR_MAX];	/* the in-band driver's device */
+	/* "": the reader's default (plugin/sensor_pmc.h, sensor_hwmon.h) */
+	char node_pm_counters[CONF_STR_MAX];	/* pm_counters' directory */
+	char node_hwmon_root[CONF_STR_MAX];	/* the hwmon class directory */
+	char node_hwmon_name[CONF_STR_MAX];	/* the meter's hwmon "name" */
+	char node_hwmon_label[CONF_STR_MAX];	/* a label prefix; "": any */
 };
 
 /* Fill c with the documented defaults (see carbon.conf(5)). */

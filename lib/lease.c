@@ -126,14 +126,14 @@ static int is_job_lease(const char *name, const char *node)
 	return n > 0 && !strcmp(p + n, LEASE_SUFFIX);
 }
 
-int lease_jobs_present(const char *dir, const char *node, unsigned *total_cpus,
-		       unsigned *jobs)
+int lease_jobs_present(const char *dir, const char *node, double since_s, double now_s,
+		       double *total_cpus, unsigned *jobs)
 {
 	DIR *d = opendir(dir);
 	struct dirent *e;
 	time_t now = time(NULL);
 
-	*total_cpus = 0;
+	*total_cpus = 0.0;
 	*jobs = 0;
 	if (!d)
 		return -1;
@@ -158,6 +158,12 @@ int lease_jobs_present(const char *dir, const char *node, unsigned *total_cpus,
 				*total_cpus += cpus ? cpus : 1;
 				(*jobs)++;
 			}
+		} else if (is_job_lease(e->d_name, node) && parse_lease(fd, &until, &cpus) == 0 &&
+			   until > since_s && now_s > since_s) {
+			/* Given up during the interval: present up to until. */
+			*total_cpus += (cpus ? cpus : 1) *
+				       (until < now_s ? (until - since_s) / (now_s - since_s) : 1.0);
+			(*jobs)++;
 		} else if (fstat(fd, &st) == 0 && now - st.st_mtime > LEASE_STALE_S) {
 			unlink(path);	/* nobody's for a day: a job long gone */
 		}

@@ -40,12 +40,17 @@ int lease_read(const struct lease *l, double *charged_until, unsigned *alloc_cpu
 void lease_release(struct lease *l);
 
 /* Over the job leases of node in dir ("NODE.job.N.lease": the node's name
- * keeps nodes apart should a spool directory ever be shared) that some
- * process holds now:
- * the sum of their allocated CPUs and their number, for splitting an idle
- * node among the jobs present. Lease files nobody has held for a day are
- * removed on the way. Returns 0, or -1 when dir cannot be read. */
-int lease_jobs_present(const char *dir, const char *node, unsigned *total_cpus,
-		       unsigned *jobs);
+ * keeps nodes apart should a spool directory ever be shared): the jobs
+ * present on the node over [since_s, now_s] (seconds since the epoch), for
+ * splitting the node among them by allocated CPUs. A lease some process
+ * holds now counts its job's CPUs whole; one given up in between (its
+ * holder charged up to a time after since_s) counts them for the part of
+ * the interval up to that time, so a job that left during an interval is
+ * not charged to its neighbours for all of it. *total_cpus is the sum of
+ * those weighted CPUs, *jobs the number of leases counted. Lease files
+ * nobody has held for a day are removed on the way. Returns 0, or -1 when
+ * dir cannot be read. */
+int lease_jobs_present(const char *dir, const char *node, double since_s, double now_s,
+		       double *total_cpus, unsigned *jobs);
 
 #endif

@@ -40,8 +40,26 @@ static void say(meter_log_fn log_fn, enum say_kind kind, struct step_record *r,
 	}
 }
 
-/* Put NVML device i in out[] (n of max used), once: a GPU named twice
- * counts once. */
+/* How the node is, said once a node (the first step to find it leaves a
+ * marker in the lease directory) and noted in every record. */
+static void say_once_a_node(struct meter *m, meter_log_fn log_fn, const char *marker_name,
+			    const char *note, const char *detail)
+{
+	char marker[sizeof(m->lease_dir) + 32];
+	int fd;
+
+	snprintf(marker, sizeof(marker), "%s/%s", m->lease_dir, marker_name);
+	fd = open(marker, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0600);
+	if (fd >= 0 || errno != EEXIST)
+		say(log_fn, NODE_IS, m->rec, note, detail);
+	else
+		record_note(m->rec, note);
+	if (fd >= 0)
+		close(fd);
+}
+
+/* Put device i in out[] (n of max used), once: a GPU named twice counts
+ * once. */
 static void add_gpu(unsigned *out, unsigned *n, unsigned max, unsigned i)
 {
 	unsigned k;
@@ -57,8 +75,15 @@ static bool is_uuid(const char *item, size_t len)
 	return len >= 4 && (!strncmp(item, "GPU-", 4) || !strncmp(item, "MIG-", 4));
 }
 
-unsigned meter_match_gpus(const struct nvml *nv, const char *list, unsigned *out,
-			  unsigned max, unsigned *unknown)
+/* What a GPU list is matched against: one device of a vendor library. */
+struct gpu_id {
+	unsigned index;		/* the library's device index */
+	const char *uuid;	/* "GPU-...", "" when the device has none */
+	bool mig;		/* a "MIG-" word names it */
+};
+
+static unsigned match_gpus(const struct gpu_id *ids, unsigned n_ids, const char *list,
+			   unsigned *out, unsigned max, unsigned *unknown)
 {
 	const char *pos = list, *item;
 	uint64_t lo, hi, k;
@@ -70,12 +95,11 @@ unsigned meter_match_gpus(const struct nvml *nv, const char *list, unsigned *out
 		if (len == 0)
 			continue;
 		if (is_uuid(item, len)) {
-			for (i = 0; i < nv->n; i++)
-				if ((strlen(nv->gpu[i].uuid) == len &&
-				     !strncmp(nv->gpu[i].uuid, item, len)) ||
-				    (!strncmp(item, "MIG-", 4) && nv->gpu[i].mig))
+			for (i = 0; i < n_ids; i++)
+				if ((strlen(ids[i].uuid) == len && !strncmp(ids[i].uuid, item, len)) ||
+				    (!strncmp(item, "MIG-", 4) && ids[i].mig))
 					break;
-			if (i < nv->n)
+			if (i < n_ids)
 				add_gpu(out, &n, max, i);
 			else
 				(*unknown)++;
@@ -86,15 +110,93 @@ unsigned meter_match_gpus(const struct nvml *nv, const char *list, unsigned *out
 			continue;
 		}
 		for (k = lo; k <= hi && k < lo + NVML_MAX_GPUS; k++) {
-			for (i = 0; i < nv->n && nv->gpu[i].index != k; i++)
+			for (i = 0; i < n_ids && ids[i].index != k; i++)
 				;
-			if (i < nv->n)
+			if (i < n_ids)
 				add_gpu(out, &n, max, i);
 			else
 				(*unknown)++;
 		}
 	}
 	return n;
+}
+
+unsigned meter_match_gpus(const struct nvml *nv, const char *list, unsigned *out,
+			  unsigned max, unsigned *unknown)
+{
+	struct gpu_id ids[NVML_MAX_GPUS];
+	unsigned i;
+
+	for (i = 0; i < nv->n; i++)
+		ids[i] = (struct gpu_id){ nv->gpu[i].index, nv->gpu[i].uuid, nv->gpu[i].mig };
+	return match_gpus(ids, nv->n, list, out, max, unknown);
+}
+
+unsigned meter_match_rocm_gpus(const struct rocm *r, const char *list, unsigned *out,
+			       unsigned max, unsigned *unknown)
+{
+	struct gpu_id ids[ROCM_MAX_GPUS];
+	unsigned i;
+
+	for (i = 0; i < r->n; i++)
+		ids[i] = (struct gpu_id){ r->gpu[i].index, r->gpu[i].uuid, false };
+	return match_gpus(ids, r->n, list, out, max, unknown);
+}
+
+/* A GPU's model name and unique id, from its vendor's library. */
+static const char *gpu_name(const struct meter *m, enum gpu_vendor v, unsigned dev)
+{
+	return v == GPU_AMD ? m->rocm.gpu[dev].name : m->nvml.gpu[dev].name;
+}
+
+static const char *gpu_uuid(const struct meter *m, enum gpu_vendor v, unsigned dev)
+{
+	return v == GPU_AMD ? m->rocm.gpu[dev].uuid : m->nvml.gpu[dev].uuid;
+}
+
+/* Power of a GPU in W. Returns 0, or -1. */
+static int gpu_read_power_w(const struct meter *m, enum gpu_vendor v, unsigned dev, double *w)
+{
+	uint32_t mw;
+	uint64_t uw;
+
+	if (v == GPU_AMD) {
+		if (rocm_read_power_uw(&m->rocm, dev, &uw) < 0)
+			return -1;
+		*w = (double)uw / 1e6;
+		return 0;
+	}
+	if (nvml_read_power_mw(&m->nvml, dev, &mw) < 0)
+		return -1;
+	*w = mw / 1000.0;
+	return 0;
+}
+
+/* A GPU's energy counter in µJ. Returns 0, or -1. */
+static int gpu_read_energy_uj(const struct meter *m, enum gpu_vendor v, unsigned dev,
+			      uint64_t *uj)
+{
+	uint64_t mj;
+
+	if (v == GPU_AMD)
+		return rocm_read_energy_uj(&m->rocm, dev, uj);
+	if (nvml_read_energy_mj(&m->nvml, dev, &mj) < 0)
+		return -1;
+	*uj = mj * 1000;
+	return 0;
+}
+
+/* Energy over dt from two power readings, the last (have_last: there was
+ * one) and w: their mean (the trapezoid rule), the one integration of a
+ * GPU's power, a step's or a node's. */
+static double power_interval_j(double last_w, bool have_last, double w, double dt)
+{
+	return (have_last ? (last_w + w) / 2.0 : w) * dt;
+}
+
+static bool gpu_has_energy(const struct meter *m, enum gpu_vendor v, unsigned dev)
+{
+	return v == GPU_AMD ? m->rocm.gpu[dev].has_energy : m->nvml.gpu[dev].has_energy;
 }
 
 /* How many GPUs a list names ("0,1", "0-3", UUIDs), for a record where
@@ -127,85 +229,109 @@ static bool lease_name_ok(const char *name)
 static void record_gpus(struct meter *m, meter_log_fn log_fn)
 {
 	struct step_record *r = m->rec;
+	const char *name;
 	unsigned i;
 
 	r->gpus = m->n_gpus;
 	if (m->n_gpus == 0)
 		return;
-	conf_copy_str(r->gpu_model, sizeof(r->gpu_model), m->nvml.gpu[m->gpu[0].nv].name);
+	conf_copy_str(r->gpu_model, sizeof(r->gpu_model),
+		      gpu_name(m, m->gpu[0].vendor, m->gpu[0].dev));
 	record_text_printable(r->gpu_model);	/* the driver's words: spool-safe */
 	for (i = 1; i < m->n_gpus; i++) {
-		if (strcmp(m->nvml.gpu[m->gpu[i].nv].name, r->gpu_model)) {
-			say(log_fn, NODE_IS, r, "GPUs of several models: gpu_model is the first's",
-			    m->nvml.gpu[m->gpu[i].nv].name);
+		name = gpu_name(m, m->gpu[i].vendor, m->gpu[i].dev);
+		if (strcmp(name, r->gpu_model)) {
+			say(log_fn, NODE_IS, r, "GPUs of several models: gpu_model is the first's", name);
 			break;
 		}
 	}
 }
 
+/* The library that reads the node's GPUs: NVML where it finds any, else
+ * ROCm SMI. Returns how many GPUs it has, with the vendor in *v; 0 when
+ * neither has any, or -1 when NVML failed and ROCm SMI has none, with the
+ * reasons in err. */
+static int open_gpu_library(struct meter *m, const struct meter_setup *set, enum gpu_vendor *v,
+			    char *err, size_t errlen)
+{
+	char nerr[512] = "", rerr[512] = "";
+	int nrc, rrc;
+
+	nrc = nvml_open(&m->nvml, set->nvml_library, nerr, sizeof(nerr));
+	if (nrc > 0) {
+		*v = GPU_NVIDIA;
+		return nrc;
+	}
+	rrc = rocm_open(&m->rocm, set->rocm_library, rerr, sizeof(rerr));
+	if (rrc > 0) {
+		*v = GPU_AMD;
+		return rrc;
+	}
+	if (nrc < 0)
+		snprintf(err, errlen, "%s", nerr);
+	else
+		snprintf(err, errlen, "%s; %s", nerr[0] ? nerr : "NVML: no GPU",
+			 rerr[0] ? rerr : "ROCm SMI: no GPU");
+	return nrc < 0 ? -1 : 0;
+}
+
 static void open_gpus(struct meter *m, const struct meter_setup *set,
 		      meter_log_fn log_fn)
 {
-	char err[512], detail[640];
+	char err[700], detail[900];
 	unsigned idx[NVML_MAX_GPUS], n, unknown, i;
+	enum gpu_vendor vendor = GPU_NVIDIA;
 	int rc;
 
 	if (!set->gpus || !set->gpus[0])
-		return;		/* the step holds no GPU: NVML is not even loaded */
-	rc = nvml_open(&m->nvml, set->nvml_library, err, sizeof(err));
+		return;		/* the step holds no GPU: no library is even loaded */
+	rc = open_gpu_library(m, set, &vendor, err, sizeof(err));
 	if (rc <= 0) {
-		char marker[sizeof(m->lease_dir) + 16];
-		int fd;
-
 		snprintf(detail, sizeof(detail), "%s (GPUs %s)", err[0] ? err : "no GPU", set->gpus);
 		m->rec->gpus = gpu_list_count(set->gpus);	/* models unknown */
 		if (rc < 0) {
 			say(log_fn, FAULT, m->rec, "nvml failed: GPUs not measured", detail);
 			return;
 		}
-		/* No driver is how the node is, not an error: said once a
-		 * node (the first step to find it leaves a marker), noted in
-		 * every record. */
-		snprintf(marker, sizeof(marker), "%s/no-nvml", m->lease_dir);
-		fd = open(marker, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0600);
-		if (fd >= 0 || errno != EEXIST)
-			say(log_fn, NODE_IS, m->rec, "no NVML: GPUs not measured", detail);
-		else
-			record_note(m->rec, "no NVML: GPUs not measured");
-		if (fd >= 0)
-			close(fd);
+		say_once_a_node(m, log_fn, "no-nvml", "no NVML: GPUs not measured", detail);
 		return;
 	}
-	n = meter_match_gpus(&m->nvml, set->gpus, idx, NVML_MAX_GPUS, &unknown);
+	n = vendor == GPU_AMD ? meter_match_rocm_gpus(&m->rocm, set->gpus, idx, NVML_MAX_GPUS, &unknown)
+			      : meter_match_gpus(&m->nvml, set->gpus, idx, NVML_MAX_GPUS, &unknown);
 	if (unknown) {
 		snprintf(detail, sizeof(detail), "%s", set->gpus);
-		say(log_fn, FAULT, m->rec, "some of the step's GPUs are not known to NVML", detail);
+		say(log_fn, FAULT, m->rec,
+		    vendor == GPU_AMD ? "some of the step's GPUs are not known to ROCm SMI"
+				      : "some of the step's GPUs are not known to NVML",
+		    detail);
 	}
 	for (i = 0; i < n; i++) {
 		struct meter_gpu *g = &m->gpu[m->n_gpus];
-		const struct nvml_gpu *ng = &m->nvml.gpu[idx[i]];
-		uint32_t mw;
+		double w;
 
 		memset(g, 0, sizeof(*g));
-		g->nv = idx[i];
+		g->vendor = vendor;
+		g->dev = idx[i];
 		g->lease.fd = -1;
-		if (ng->mig)
+		if (vendor == GPU_NVIDIA && m->nvml.gpu[idx[i]].mig)
 			say(log_fn, NODE_IS, m->rec, "MIG: the whole GPU is measured, instances are not separable",
-			    ng->uuid);
-		if (ng->has_energy && nvml_read_energy_mj(&m->nvml, idx[i], &g->last_mj) == 0) {
+			    m->nvml.gpu[idx[i]].uuid);
+		if (gpu_has_energy(m, vendor, idx[i]) &&
+		    gpu_read_energy_uj(m, vendor, idx[i], &g->last_uj) == 0) {
 			g->mode = GPU_COUNTER;
-		} else if (nvml_read_power_mw(&m->nvml, idx[i], &mw) == 0) {
+		} else if (gpu_read_power_w(m, vendor, idx[i], &w) == 0) {
 			g->mode = GPU_POWER;
-			g->last_w = mw / 1000.0;
+			g->last_w = w;
 			g->have_w = true;
 		} else {
 			g->mode = GPU_MODEL;
-			g->tdp_w = model_gpu_board_tdp_w(ng->name, set->conf->model_gpu_tdp_w, NULL);
+			g->tdp_w = model_gpu_board_tdp_w(gpu_name(m, vendor, idx[i]),
+							 set->conf->model_gpu_tdp_w, NULL);
 			say(log_fn, NODE_IS, m->rec, "a GPU has neither energy nor power readings: modelled at its TDP",
-			    ng->name);
+			    gpu_name(m, vendor, idx[i]));
 		}
-		if (g->mode == GPU_COUNTER && nvml_read_power_mw(&m->nvml, idx[i], &mw) == 0) {
-			g->last_w = mw / 1000.0;
+		if (g->mode == GPU_COUNTER && gpu_read_power_w(m, vendor, idx[i], &w) == 0) {
+			g->last_w = w;
 			g->have_w = true;
 		}
 		m->n_gpus++;
@@ -269,9 +395,57 @@ static void open_model(struct meter *m, const struct meter_setup *set,
 			     node_memory_share_gb(set->proc_root, set->alloc_cpus, ci.cpus);
 }
 
+/* Every GPU of the node, for a chassis meter (hwmon, Redfish, IPMI) that
+ * measures them too: read by power each sample and subtracted from the
+ * meter's energy. The step's GPU library where it loaded one, else the
+ * first that finds GPUs; a node without any has none to subtract. */
+static void open_node_gpus(struct meter *m, const struct meter_setup *set)
+{
+	enum gpu_vendor vendor = m->rocm.n > 0 ? GPU_AMD : GPU_NVIDIA;
+	char err[700];
+	unsigned i, n = vendor == GPU_AMD ? m->rocm.n : m->nvml.n;
+	double w;
+
+	if (!m->node.includes_gpus || m->node.kind == NODE_METER_PM_COUNTERS)
+		return;		/* pm_counters says its accelerators' part itself */
+	if (n == 0 && open_gpu_library(m, set, &vendor, err, sizeof(err)) > 0)
+		n = vendor == GPU_AMD ? m->rocm.n : m->nvml.n;
+	for (i = 0; i < n && i < NVML_MAX_GPUS; i++) {
+		struct meter_node_gpu *g = &m->node_gpu[m->n_node_gpus++];
+
+		g->vendor = vendor;
+		g->dev = i;
+		g->have_w = gpu_read_power_w(m, vendor, i, &w) == 0;
+		g->last_w = g->have_w ? w : 0.0;
+	}
+}
+
+/* The node's GPUs' energy over dt, for the node meter's subtraction. */
+static double node_gpus_j(struct meter *m, double dt)
+{
+	double j = 0.0, w;
+	unsigned i;
+
+	for (i = 0; i < m->n_node_gpus; i++) {
+		struct meter_node_gpu *g = &m->node_gpu[i];
+
+		if (gpu_read_power_w(m, g->vendor, g->dev, &w) < 0) {
+			j += g->last_w * dt;	/* the last power kept */
+			continue;
+		}
+		j += power_interval_j(g->last_w, g->have_w, w, dt);
+		g->last_w = w;
+		g->have_w = true;
+	}
+	return j;
+}
+
 void meter_open(struct meter *m, const struct meter_setup *set,
 		struct step_record *rec, double now, meter_log_fn log_fn)
 {
+	char node_err[512];
+	int node_rc;
+
 	struct model_cpuinfo ci;
 	char err[1024];
 	int n;
@@ -298,7 +472,11 @@ void meter_open(struct meter *m, const struct meter_setup *set,
 	snprintf(m->job_lease_name, sizeof(m->job_lease_name), "%s.job.%u", rec->node,
 		 (unsigned)set->job_id);
 
-	n = rapl_open_ex(&m->rapl, set->powercap_root, set->conf->psys, err, sizeof(err));
+	/* The node meter first: where there is one, it is the source of
+	 * other, and RAPL's psys zone is not read. */
+	node_rc = node_sensor_open(&m->node, set->conf, now, node_err, sizeof(node_err));
+	n = rapl_open_ex(&m->rapl, set->powercap_root, set->conf->psys && node_rc <= 0, err,
+			 sizeof(err));
 	if (n < 0) {
 		say(log_fn, NODE_IS, rec, "RAPL not usable: cpu and dram modelled", err);
 		n = 0;
@@ -331,17 +509,27 @@ void meter_open(struct meter *m, const struct meter_setup *set,
 		say(log_fn, FAULT, rec, "no lease directory: this step charges the job as if alone", err);
 		m->no_leases = true;
 	} else if (lease_held(&m->job_lease)) {
-		unsigned cpus, total, jobs;
+		unsigned cpus, jobs;
+		double total;
 
 		lease_read(&m->job_lease, &m->job_charged_until, &cpus);
 		/* A job new on this node: sweep the leases of jobs long gone. */
 		if (m->job_charged_until == 0.0)
-			lease_jobs_present(m->lease_dir, rec->node, &total, &jobs);
+			lease_jobs_present(m->lease_dir, rec->node, now, now, &total, &jobs);
 		lease_write(&m->job_lease, now > m->job_charged_until ? now : m->job_charged_until,
 			    m->alloc_cpus);
 	}
-	/* After the lease directory exists: it holds the no-NVML marker. */
+	/* After the lease directory exists: it holds the no-NVML and
+	 * no-node-meter markers. */
+	if (node_rc < 0)
+		say(log_fn, FAULT, rec, "node meter failed: other not measured", node_err);
+	else if (node_rc == 0 && set->conf->node_meter != NODE_METER_NONE)
+		say_once_a_node(m, log_fn, "no-node-meter", "no node meter: other not measured",
+				node_err);
+	else if (node_rc > 0 && set->conf->psys)
+		say(log_fn, NODE_IS, rec, "psys not read: the node meter gives other", NULL);
 	open_gpus(m, set, log_fn);
+	open_node_gpus(m, set);
 }
 
 int meter_interval(struct meter *m, int interval_s, meter_log_fn log_fn)
@@ -357,27 +545,32 @@ int meter_interval(struct meter *m, int interval_s, meter_log_fn log_fn)
 	return interval_s;
 }
 
-/* Energy from power readings over dt: the mean of the last reading and
- * this one (trapezoid). Returns 0, or -1 when the reading failed. */
+/* Energy from power readings over dt. Returns 0, or -1 when the reading
+ * failed. */
 static int gpu_power_j(struct meter *m, struct meter_gpu *g, double dt, double *j)
 {
-	uint32_t mw;
 	double w;
 
 	*j = 0.0;
-	if (nvml_read_power_mw(&m->nvml, g->nv, &mw) < 0)
+	if (gpu_read_power_w(m, g->vendor, g->dev, &w) < 0)
 		return -1;
-	w = mw / 1000.0;
-	*j = (g->have_w ? (g->last_w + w) / 2.0 : w) * dt;
+	*j = power_interval_j(g->last_w, g->have_w, w, dt);
 	g->last_w = w;
 	g->have_w = true;
 	return 0;
 }
 
+/* The vendor's word for notes and the method. */
+static const char *gpu_library_word(enum gpu_vendor v)
+{
+	return v == GPU_AMD ? "rocm" : "nvml";
+}
+
 /* GPU energy of g over [prev, now]. */
 static double gpu_interval_j(struct meter *m, struct meter_gpu *g, double dt, bool counter_now)
 {
-	uint64_t mj;
+	char note[96];
+	uint64_t uj;
 	double j = 0.0;
 
 	switch (g->mode) {
@@ -386,12 +579,14 @@ static double gpu_interval_j(struct meter *m, struct meter_gpu *g, double dt, bo
 			counter_now = true;	/* no power: every interval from the counter */
 		g->since_counter_j += j;
 		if (counter_now) {
-			if (nvml_read_energy_mj(&m->nvml, g->nv, &mj) == 0) {
+			if (gpu_read_energy_uj(m, g->vendor, g->dev, &uj) == 0) {
 				/* The counter is the truth: the power-integrated
 				 * figures since its last reading are corrected
 				 * here, in this interval; an overestimate larger
-				 * than this interval is taken from the next ones. */
-				double exact = (double)counter_delta(g->last_mj, mj, 0) / 1000.0;
+				 * than this interval is taken from the next ones.
+				 * A counter that went down (a driver reload)
+				 * counts 0. */
+				double exact = (double)counter_delta(g->last_uj, uj, 0) / 1e6;
 
 				j += exact - g->since_counter_j;
 				g->since_counter_j = 0;
@@ -399,16 +594,20 @@ static double gpu_interval_j(struct meter *m, struct meter_gpu *g, double dt, bo
 					g->since_counter_j = -j;
 					j = 0;
 				}
-				g->last_mj = mj;
+				g->last_uj = uj;
 			} else {
-				record_note(m->rec, "nvml: a GPU energy reading failed");
+				snprintf(note, sizeof(note), "%s: a GPU energy reading failed",
+					 gpu_library_word(g->vendor));
+				record_note(m->rec, note);
 			}
 		}
 		return j;
 	case GPU_POWER:
 		if (gpu_power_j(m, g, dt, &j) < 0) {
 			j = g->last_w * dt;	/* 0 when never read */
-			record_note(m->rec, "nvml: a GPU power reading failed (last power kept)");
+			snprintf(note, sizeof(note), "%s: a GPU power reading failed (last power kept)",
+				 gpu_library_word(g->vendor));
+			record_note(m->rec, note);
 		}
 		return j;
 	case GPU_MODEL:
@@ -497,11 +696,20 @@ static void read_gpus(struct meter *m, double dt, bool final, struct attribution
 		out[i].j = gpu_interval_j(m, g, dt, counter_now);
 		if (g->mode == GPU_LOST)
 			continue;
-		m->used_nvml |= g->mode != GPU_MODEL;
+		if (g->mode != GPU_MODEL) {
+			m->used_nvml |= g->vendor == GPU_NVIDIA;
+			m->used_rocm |= g->vendor == GPU_AMD;
+		}
 		if (!lease_held(&g->lease) && !m->no_leases) {
 			/* Named only while it is to be taken, not every sample. */
-			snprintf(name, sizeof(name), "%s.job.%u.gpu.%s", r->node, (unsigned)r->job_id,
-				 m->nvml.gpu[g->nv].uuid[0] ? m->nvml.gpu[g->nv].uuid : "unknown");
+			const char *uuid = gpu_uuid(m, g->vendor, g->dev);
+
+			if (uuid[0])
+				snprintf(name, sizeof(name), "%s.job.%u.gpu.%s", r->node,
+					 (unsigned)r->job_id, uuid);
+			else
+				snprintf(name, sizeof(name), "%s.job.%u.gpu.%s%u", r->node,
+					 (unsigned)r->job_id, gpu_library_word(g->vendor), g->dev);
 			if (lease_name_ok(name) &&
 			    lease_try(&g->lease, m->lease_dir, name, NULL, 0) == 1)
 				lease_read(&g->lease, &g->charged_until, &unused);
@@ -510,6 +718,25 @@ static void read_gpus(struct meter *m, double dt, bool final, struct attribution
 		out[i].charges_job = lease_held(&g->lease) || m->no_leases;
 		out[i].charged_until = g->charged_until;
 	}
+}
+
+/* The node meter's part of the interval: its reading, where one was due,
+ * and the GPUs it includes. */
+static void read_node_meter(struct meter *m, double now, double dt, bool final,
+			    struct attribution_node *node)
+{
+	const char *why;
+
+	memset(node, 0, sizeof(*node));
+	if (m->node.kind == NODE_METER_NONE)
+		return;
+	node->have = true;
+	node->reading = node_sensor_read(&m->node, now, final, &node->node_j, &node->gpu_j, &why);
+	node->gpu_j += node_gpus_j(m, dt);
+	node->pending_j = m->node_pending_j;
+	if (why)
+		record_note(m->rec, why);
+	m->used_node = true;
 }
 
 /* The leases this step charged through, now charged up to now. */
@@ -529,17 +756,32 @@ static void write_leases(struct meter *m, const struct attribution_in *in, doubl
 	}
 }
 
-/* The sensors that counted, for the record. */
+/* The sensors that counted, for the record: "rapl+nvml", "rapl+hwmon_averaged",
+ * "rapl+nvml+pm_counters_incl_gpu" (spank_carbon(8), "Methods"). */
 static void record_method(struct meter *m)
 {
 	struct step_record *r = m->rec;
+	char node[48] = "";
+	const char *word[5];
+	size_t n = 0, i, len = 0;
 
-	snprintf(r->method, sizeof(r->method), "%s%s%s%s%s",
-		 m->used_rapl ? "rapl" : "",
-		 m->used_rapl && m->used_nvml ? "+" : "",
-		 m->used_nvml ? "nvml" : "",
-		 (m->used_rapl || m->used_nvml) && m->used_model ? "+" : "",
-		 m->used_model ? "model" : "");
+	if (m->used_node)
+		snprintf(node, sizeof(node), "%s%s", m->node.method,
+			 m->node.pmc.n_accel > 0 || m->n_node_gpus > 0 ? "_incl_gpu" : "");
+	if (m->used_rapl)
+		word[n++] = "rapl";
+	if (m->used_nvml)
+		word[n++] = "nvml";
+	if (m->used_rocm)
+		word[n++] = "rocm";
+	if (m->used_model)
+		word[n++] = "model";
+	if (node[0])
+		word[n++] = node;
+	r->method[0] = '\0';
+	for (i = 0; i < n; i++)
+		len += (size_t)snprintf(r->method + len, len < sizeof(r->method) ? sizeof(r->method) - len : 0,
+					"%s%s", i ? "+" : "", word[i]);
 	if (!r->method[0])
 		conf_copy_str(r->method, sizeof(r->method), "none");
 }
@@ -555,7 +797,9 @@ void meter_sample(struct meter *m, double now, bool final)
 		.gpu = gpu, .n_gpus = m->n_gpus,
 	};
 	struct attribution_out out;
-	unsigned total, jobs;
+	double dt = attribution_seconds(m->last_wall, now);
+	double total;
+	unsigned jobs;
 	int d;
 
 	m->samples++;
@@ -564,12 +808,17 @@ void meter_sample(struct meter *m, double now, bool final)
 	read_cpu(m, &in.cpu);
 	in.charges_job = take_job_lease(m);
 	in.job_charged_until = m->job_charged_until;
-	read_gpus(m, attribution_seconds(m->last_wall, now), final, gpu);
-	if (attribution_is_idle(&in) &&
-	    lease_jobs_present(m->lease_dir, r->node, &total, &jobs) == 0)
+	read_gpus(m, dt, final, gpu);
+	read_node_meter(m, now, dt, final, &in.node);
+	if ((in.node.have || attribution_is_idle(&in)) &&
+	    lease_jobs_present(m->lease_dir, r->node, m->last_wall, now, &total, &jobs) == 0)
 		in.present_cpus = total;
 
 	attribution_interval(&in, &out);
+
+	m->node_pending_j = out.pending_j;
+	if (final && in.node.have && out.pending_j > 0)
+		record_note(r, "node meter: no reading at the end, other of the last intervals not counted");
 
 	write_leases(m, &in, now);
 	m->last_f_job = out.f_job;
@@ -600,6 +849,8 @@ void meter_close(struct meter *m)
 		lease_release(&m->gpu[i].lease);
 	lease_release(&m->job_lease);
 	nvml_close(&m->nvml);
+	rocm_close(&m->rocm);
+	node_sensor_close(&m->node);
 	cputime_close(&m->cpu);
 	rapl_close(&m->rapl);
 }

@@ -15,15 +15,21 @@
 #include "conf.h"
 #include "cputime.h"
 #include "lease.h"
+#include "node_sensor.h"
 #include "record.h"
 #include "sensor_nvml.h"
 #include "sensor_rapl.h"
+#include "sensor_rocm.h"
+
+/* Whose library reads a GPU. */
+enum gpu_vendor { GPU_NVIDIA, GPU_AMD };
 
 /* One GPU the step holds. */
 struct meter_gpu {
-	unsigned nv;			/* index into nvml.gpu[] */
+	enum gpu_vendor vendor;
+	unsigned dev;			/* index into nvml.gpu[] or rocm.gpu[] */
 	enum { GPU_COUNTER, GPU_POWER, GPU_MODEL, GPU_LOST } mode;
-	uint64_t last_mj;		/* the counter at the last counter reading */
+	uint64_t last_uj;		/* the counter at the last counter reading */
 	double last_w;			/* the last power reading, W */
 	bool have_w;
 	double since_counter_j;		/* power-integrated since the last counter reading */
@@ -52,6 +58,16 @@ struct meter_setup {
 	const char *proc_root;		/* "/proc" */
 	const char *cpuinfo;		/* "/proc/cpuinfo" */
 	const char *nvml_library;	/* NULL: libnvidia-ml.so.1 */
+	const char *rocm_library;	/* NULL: librocm_smi64.so.1 */
+};
+
+/* A GPU of the node read for a node meter that includes it: its power,
+ * integrated as a step's GPU in power mode. */
+struct meter_node_gpu {
+	enum gpu_vendor vendor;
+	unsigned dev;
+	double last_w;
+	bool have_w;
 };
 
 struct meter {
@@ -69,8 +85,15 @@ struct meter {
 	uint64_t rapl_last[RAPL_MAX_DOMAINS];
 
 	struct nvml nvml;
+	struct rocm rocm;
 	struct meter_gpu gpu[NVML_MAX_GPUS];
 	unsigned n_gpus;
+
+	/* the whole-node meter, the source of "other" */
+	struct node_sensor node;
+	double node_pending_j;		/* parts waiting for its next reading */
+	struct meter_node_gpu node_gpu[NVML_MAX_GPUS];	/* a chassis meter's GPUs */
+	unsigned n_node_gpus;
 
 	struct cputime_scope cpu;
 	struct cputime_sample cpu_last;
@@ -88,7 +111,7 @@ struct meter {
 	double job_charged_until;
 	double last_wall;		/* time of the previous sample */
 	unsigned samples;
-	bool used_model, used_rapl, used_nvml;
+	bool used_model, used_rapl, used_nvml, used_rocm, used_node;
 };
 
 /* How the meter says what it could not do, one line each: fault true for
@@ -122,5 +145,10 @@ void meter_close(struct meter *m);
  * without a device are skipped and counted in *unknown. */
 unsigned meter_match_gpus(const struct nvml *nv, const char *list, unsigned *out,
 			  unsigned max, unsigned *unknown);
+
+/* The same for ROCm SMI's devices: a number is ROCm SMI's index, a "GPU-"
+ * word the unique id as ROCR_VISIBLE_DEVICES spells it (struct rocm_gpu). */
+unsigned meter_match_rocm_gpus(const struct rocm *r, const char *list, unsigned *out,
+			       unsigned max, unsigned *unknown);
 
 #endif

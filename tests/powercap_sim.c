@@ -29,6 +29,16 @@
  * (opened O_WRONLY once, pwrite at offset 0) with a fixed-width record: the
  * decimal value, '\n', then spaces up to RECORD_LEN bytes. Never renamed.
  *
+ * With --node-watts W (and --pm-counters DIR, --hwmon DIR) it also simulates
+ * a whole-node meter drawing W, on the same clock:
+ *
+ *   --pm-counters DIR: HPE Cray pm_counters, DIR/{energy,freshness,startup,
+ *     generation,raw_scan_hz}: energy is "JOULES J MICROS us" (whole joules
+ *     since t0, the timestamp of the update), freshness counts the updates;
+ *   --hwmon DIR: an ACPI power meter, DIR/hwmon0/{name,power1_average,
+ *     power1_average_interval}: name "power_meter", the average W in µW
+ *     over 1000 ms (constant power: the average is the power).
+ *
  * Runs until SIGTERM or SIGINT. Once the tree exists and holds its first values,
  * the pid is written to --pidfile (if given), so a waiter can poll for that file.
  */
@@ -50,6 +60,7 @@
 #include <unistd.h>
 
 #define RECORD_LEN 24
+#define PMC_RECORD_LEN 48	/* "JOULES J MICROS us" */
 #define MAX_SOCKETS 64
 #define MAX_COUNTERS (2 * MAX_SOCKETS + 1)	/* package + subzone each, psys */
 
@@ -80,12 +91,15 @@ static void usage(FILE *out)
 		"                    [--dram-watts W] [--max-range-uj N] [--period-ms MS]\n"
 		"                    [--pidfile FILE] [--t0-file FILE] [--mode OCTAL]\n"
 		"                    [--layout intel|amd] [--psys-watts W] [--max-power-uw N]\n"
+		"                    [--node-watts W [--pm-counters DIR] [--hwmon DIR]]\n"
 		"  --sockets        number of packages (default 1)\n"
 		"  --package-watts  power of each package domain (default 40); a comma\n"
 		"                   list gives socket 0, 1, ... each its own (one value\n"
 		"                   per socket)\n"
 		"  --dram-watts     power of each dram domain (default 5)\n"
 		"  --max-range-uj   max_energy_range_uj, wrap point (default 200000000)\n"
+		"  --node-watts     a whole-node meter drawing W: pm_counters in the\n"
+		"                   --pm-counters DIR, an ACPI power meter in --hwmon DIR\n"
 		"  --period-ms      update period (default 10)\n"
 		"  --pidfile        written once the tree is ready\n"
 		"  --t0-file        start time, epoch seconds with microseconds\n"
@@ -158,6 +172,15 @@ static void write_file_atomic(const char *path, const char *text, mode_t mode)
 		die("rename", path);
 }
 
+/* DIR/NAME holding text, 0444: a file that never changes. */
+static void write_static(const char *dir, const char *name, const char *text)
+{
+	char path[PATH_MAX];
+
+	join(path, sizeof(path), dir, name);
+	write_file_atomic(path, text, 0444);
+}
+
 static void format_record(char rec[RECORD_LEN], uint64_t value)
 {
 	int n = snprintf(rec, RECORD_LEN, "%" PRIu64 "\n", value);
@@ -173,6 +196,17 @@ static void pwrite_record(int fd, uint64_t value)
 	format_record(rec, value);
 	if (pwrite(fd, rec, RECORD_LEN, 0) != RECORD_LEN)
 		die("pwrite", "energy_uj");
+}
+
+/* A pm_counters counter line, rewritten in place like energy_uj. */
+static void pwrite_pmc(int fd, uint64_t joules, uint64_t micros)
+{
+	char rec[PMC_RECORD_LEN];
+	int n = snprintf(rec, sizeof(rec), "%" PRIu64 " J %" PRIu64 " us\n", joules, micros);
+
+	memset(rec + n, ' ', PMC_RECORD_LEN - (size_t)n);
+	if (pwrite(fd, rec, PMC_RECORD_LEN, 0) != PMC_RECORD_LEN)
+		die("pwrite", "pm_counters");
 }
 
 /* Create energy_uj in place: the fd stays open for the life of the process. */
@@ -278,7 +312,10 @@ int main(int argc, char **argv)
 {
 	const char *root = NULL, *pidfile = NULL, *t0_file = NULL;
 	unsigned sockets = 1, npkg_w = 1;
-	double pkg_w[MAX_SOCKETS] = { 40.0 }, dram_w = 5.0, psys_w = 0.0;
+	double pkg_w[MAX_SOCKETS] = { 40.0 }, dram_w = 5.0, psys_w = 0.0, node_w = 0.0;
+	const char *pmc_dir = NULL, *hwmon_dir = NULL;
+	int pmc_energy = -1, pmc_fresh = -1;
+	uint64_t freshness = 0;
 	uint64_t max_range = 200000000ULL, period_ms = 10, max_power_uw = 0;
 	int have_max_power = 0, amd = 0;
 	mode_t mode = 0444;
@@ -300,12 +337,15 @@ int main(int argc, char **argv)
 		{ "layout", required_argument, NULL, 'L' },
 		{ "psys-watts", required_argument, NULL, 'S' },
 		{ "max-power-uw", required_argument, NULL, 'W' },
+		{ "node-watts", required_argument, NULL, 'N' },
+		{ "pm-counters", required_argument, NULL, 'C' },
+		{ "hwmon", required_argument, NULL, 'H' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 }
 	};
 	int c;
 
-	while ((c = getopt_long(argc, argv, "r:s:p:d:m:P:f:t:M:L:S:W:h", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "r:s:p:d:m:P:f:t:M:L:S:W:N:C:H:h", opts, NULL)) != -1) {
 		switch (c) {
 		case 'r': root = optarg; break;
 		case 's': sockets = (unsigned)parse_u64("--sockets", optarg, 10); break;
@@ -329,6 +369,9 @@ int main(int argc, char **argv)
 			max_power_uw = parse_u64("--max-power-uw", optarg, 10);
 			have_max_power = 1;
 			break;
+		case 'N': node_w = parse_double("--node-watts", optarg); break;
+		case 'C': pmc_dir = optarg; break;
+		case 'H': hwmon_dir = optarg; break;
 		case 'h': usage(stdout); return 0;
 		default: usage(stderr); return 2;
 		}
@@ -390,6 +433,27 @@ int main(int argc, char **argv)
 		make_domain(path, "psys", max_range, mode, &ctr[nctr++], psys_w);
 	}
 
+	if (pmc_dir && node_w > 0) {
+		mkdir_p(pmc_dir);
+		write_static(pmc_dir, "startup", "1700000000\n");
+		write_static(pmc_dir, "generation", "1\n");
+		write_static(pmc_dir, "raw_scan_hz", "10\n");
+		join(path, sizeof(path), pmc_dir, "energy");
+		pmc_energy = open_energy(path, 0444);
+		join(path, sizeof(path), pmc_dir, "freshness");
+		pmc_fresh = open_energy(path, 0444);
+		pwrite_pmc(pmc_energy, 0, 0);
+		pwrite_record(pmc_fresh, 0);
+	}
+	if (hwmon_dir && node_w > 0) {
+		join(path, sizeof(path), hwmon_dir, "hwmon0");
+		mkdir_p(path);
+		write_static(path, "name", "power_meter\n");
+		write_static(path, "power1_average_interval", "1000\n");
+		snprintf(text, sizeof(text), "%" PRIu64 "\n", (uint64_t)(node_w * 1e6));
+		write_static(path, "power1_average", text);
+	}
+
 	snprintf(text, sizeof(text), "%lld.%06ld\n", (long long)t0.tv_sec,
 		 (long)(t0.tv_nsec / 1000));
 	if (t0_file) {
@@ -416,6 +480,13 @@ int main(int argc, char **argv)
 
 			pwrite_record(ctr[i].fd, e % max_range);
 		}
+		if (pmc_energy >= 0) {
+			/* The energy first, then freshness: a reader that sees
+			 * freshness unchanged across its reads saw one update. */
+			pwrite_pmc(pmc_energy, (uint64_t)(node_w * elapsed),
+				   (uint64_t)now.tv_sec * 1000000u + (uint64_t)now.tv_nsec / 1000u);
+			pwrite_record(pmc_fresh, ++freshness);
+		}
 		if (first && pidfile) {
 			snprintf(text, sizeof(text), "%ld\n", (long)getpid());
 			write_file_atomic(pidfile, text, 0644);
@@ -425,6 +496,10 @@ int main(int argc, char **argv)
 
 	for (unsigned i = 0; i < nctr; i++)
 		close(ctr[i].fd);
+	if (pmc_energy >= 0) {
+		close(pmc_energy);
+		close(pmc_fresh);
+	}
 	if (pidfile)
 		unlink(pidfile);
 	return 0;

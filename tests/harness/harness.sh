@@ -21,6 +21,13 @@
 #   SIM_PSYS_W (none; W > 0 adds a psys zone of that power)
 #   SIM_MAX_POWER_UW (none; constraint_0_max_power_uw of each package zone)
 #                     these three reach powercap_sim only when set
+#   SIM_NODE_W        (none; one node only) W > 0: a whole-node meter drawing W
+#                     on the simulator's clock: pm_counters in
+#                     HARNESS_PM_COUNTERS (carbon.conf [node] pm_counters names
+#                     it: /sys/cray cannot be made in sysfs) and an ACPI power
+#                     meter (hwmon "power_meter", power1_average) that slurmd's
+#                     mount namespace shows as /sys/class/hwmon/hwmon0, the
+#                     machine's own hwmon devices hidden
 #   POWERCAP_SIM      a prebuilt simulator binary (default: tests/powercap_sim, built
 #                     with cc when missing or older than tests/powercap_sim.c)
 #   HARNESS_SLURMD_ENV  VAR=VALUE words (or a bash array) put into slurmd's
@@ -74,7 +81,8 @@
 #   HARNESS_PLUGSTACK SLURM_CONF HARNESS_SLURMD_LOG HARNESS_SLURMCTLD_LOG
 #   HARNESS_PGHOST HARNESS_PGPORT HARNESS_PGUSER HARNESS_CONNINFO
 #   HARNESS_POWERCAP HARNESS_SIM_T0_FILE HARNESS_SOCKETS HARNESS_PKG_W HARNESS_DRAM_W
-#   HARNESS_MAX_RANGE_UJ HARNESS_NODES HARNESS_NODE_NAMES (space separated; with
+#   HARNESS_MAX_RANGE_UJ HARNESS_NODE_W HARNESS_PM_COUNTERS HARNESS_HWMON (with
+#   SIM_NODE_W) HARNESS_NODES HARNESS_NODE_NAMES (space separated; with
 #   one node the same as HARNESS_NODE) HARNESS_CPUS HARNESS_GPUS (the counts in
 #   slurm.conf) HARNESS_NVML_DOUBLE (when set: made an absolute path)
 # and with HARNESS_NODES >= 2, for every node cI (HARNESS_NODE is c1, and the
@@ -345,6 +353,12 @@ _h_start_sim() {
 	export HARNESS_MAX_RANGE_UJ=${SIM_MAX_RANGE_UJ:-200000000}
 	export HARNESS_POWERCAP=$HARNESS_DIR/powercap
 	export HARNESS_SIM_T0_FILE=$HARNESS_DIR/powercap_sim.t0
+	if [[ -n ${SIM_NODE_W:-} ]]; then
+		export HARNESS_NODE_W=$SIM_NODE_W
+		export HARNESS_PM_COUNTERS=$HARNESS_DIR/pm_counters HARNESS_HWMON=$HARNESS_DIR/hwmon
+		_H_SIM_EXTRA+=(--node-watts "$SIM_NODE_W" --pm-counters "$HARNESS_PM_COUNTERS"
+			--hwmon "$HARNESS_HWMON")
+	fi
 	"$_H_SIM_BIN" --root "$HARNESS_POWERCAP" --sockets "$HARNESS_SOCKETS" \
 		--package-watts "$HARNESS_PKG_W" --dram-watts "$HARNESS_DRAM_W" \
 		--max-range-uj "$HARNESS_MAX_RANGE_UJ" --period-ms "${SIM_PERIOD_MS:-10}" \
@@ -880,7 +894,8 @@ harness_slurmctld_reset() {
 
 # slurmd runs in a private mount namespace in which a tmpfs covers /sys/class:
 # every original /sys/class/* entry is bind-mounted back, and /sys/class/powercap
-# is the simulator's tree, so the plugin reads its real default path.
+# is the simulator's tree (so is /sys/class/hwmon with SIM_NODE_W), so the
+# plugin reads its real default path.
 # _h_spawn_slurmd POWERCAP_DIR NETNS STDERR_FILE [SLURMD_ARG...]: start one slurmd.
 # With a NETNS (several nodes: NETNS is carbon-hI-ID and the arguments are -N cI)
 # it runs in that network namespace and in its own UTS namespace with hostname
@@ -914,6 +929,7 @@ _h_spawn_slurmd() {
 		for e in "$d"/sysclass.orig/*; do
 			n=${e##*/}
 			[ "$n" = powercap ] && continue
+			[ "$n" = hwmon ] && [ -d "$d/hwmon" ] && continue
 			[ -e "$e" ] || continue
 			mkdir "/sys/class/$n"
 			mount --bind "$e" "/sys/class/$n" || echo "harness: cannot bind $e" >&2
@@ -921,6 +937,10 @@ _h_spawn_slurmd() {
 		umount -l "$d/sysclass.orig"
 		mkdir /sys/class/powercap
 		mount --bind "$pcap" /sys/class/powercap
+		if [ -d "$d/hwmon" ]; then	# SIM_NODE_W: the simulated power meter
+			mkdir /sys/class/hwmon
+			mount --bind "$d/hwmon" /sys/class/hwmon
+		fi
 		exec "$@"
 	' harness-slurmd "$HARNESS_DIR" "${HARNESS_SIM:-1}" "$pcap" "$uts" \
 		env SLURM_CONF="$SLURM_CONF" "${envs[@]}" \

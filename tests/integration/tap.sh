@@ -42,6 +42,31 @@ make_confdir() {
 	echo "required $plugin config=$carbon_conf" > "$confdir/plugstack.conf"
 }
 
+# finished JOB DESCRIPTION: wait for the job (at most 180 s), one test point
+# for its state.
+finished() {
+	local state code
+	read -r state code < <(harness_wait_job "$1" 180)
+	check "$2: job $1 completed with exit code 0 ($state $code)" test "$state $code" = "COMPLETED 0:0"
+}
+
+# gpu_job NAME WATTS: a job holding 2 GPUs (its batch step both all along, an
+# srun step for 8 of its 10 s), waited for (one test point); its
+# carbon-report job --json in $confdir/gpu-NAME.json, which j then reads;
+# sets gpu_got, the job's GPU energy, and gpu_truth, WATTS (the two GPUs'
+# together) over the batch step's life, in J. Needs $admin_db.
+gpu_job() {
+	local job
+	job=$(harness_as_user sbatch --parsable --gres=gpu:2 --wrap 'srun -n1 sleep 8; sleep 2')
+	finished "$job" "2-GPU job ($1)"
+	wait_records "$job" 3
+	"$report" -d "$admin_db" job "$job" --json > "$confdir/gpu-$1.json"
+	job_json=$confdir/gpu-$1.json
+	gpu_got=$(j '.energy_kwh.gpu * 3600000')
+	gpu_truth=$(j '.steps[] | select(.step == "batch") | (.end_epoch - .start_epoch)' |
+		awk -v w="$2" '{ printf "%.3f", $1 * w }')
+}
+
 # check_db_init CONNINFO: carbon-report db init, as one test point.
 check_db_init() {
 	if "$report" -d "$1" db init > "$confdir/init.out" 2>&1; then

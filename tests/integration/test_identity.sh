@@ -44,11 +44,6 @@ trap 'harness_stop; rm -rf "$confdir"' EXIT
 write_carbon_conf 1 '[site]' 'intensity = 300' '[database]' 'connect_timeout = 2'
 sql() { psql -X -q -t -A -v ON_ERROR_STOP=1 "$admin_db" -c "$1"; }
 
-finished() {	# finished JOB DESCRIPTION: wait, one test point for its state
-	local state code
-	read -r state code < <(harness_wait_job "$1" 120)
-	check "$2: job $1 completed with exit code 0 ($state $code)" test "$state $code" = "COMPLETED 0:0"
-}
 # spooled_ids: the job_id= line of every record in the spool, one a line.
 spooled_ids() {
 	find "$spool" -maxdepth 1 \( -name '*.log' -o -name '*.seg' -o -name '*.rec' \) -print0 2>/dev/null |

@@ -36,11 +36,6 @@ echo "1..29"
 check_db_init "$admin_db"
 
 submit() { harness_as_user sbatch --parsable "$@"; }
-finished() {	# finished JOB DESCRIPTION: wait, one test point for its state
-	local state code
-	read -r state code < <(harness_wait_job "$1" 180)
-	check "$2: job $1 completed with exit code 0 ($state $code)" test "$state $code" = "COMPLETED 0:0"
-}
 jobsum() {	# jobsum FILE JQ: a number from carbon-report job --json FILE
 	jq -r "$2" "$1"
 }
@@ -101,18 +96,7 @@ check "together they never exceed the node's energy over their lives" \
 	awk -v a="$ea" -v b="$eb" -v n="$node" 'BEGIN { exit !(a + b <= n * 1.001) }'
 
 # --- GPUs: counter mode --------------------------------------------------------
-gpu_job() {	# gpu_job NAME: a 2-GPU job; sets gpu_got and gpu_truth (J)
-	local job
-	job=$(submit --gres=gpu:2 --wrap 'srun -n1 sleep 8; sleep 2')
-	finished "$job" "2-GPU job ($1)"
-	"$report" -d "$admin_db" job "$job" --json > "$confdir/gpu-$1.json"
-	job_json=$confdir/gpu-$1.json
-	gpu_got=$(j ".energy_kwh.gpu $J")
-	# The batch step holds both GPUs for its whole life.
-	gpu_truth=$(j '.steps[] | select(.step == "batch") | (.end_epoch - .start_epoch)' |
-		awk -v w="$((gpu_w[0] + gpu_w[1]))" '{ printf "%.3f", $1 * w }')
-}
-gpu_job counter
+gpu_job counter "$((gpu_w[0] + gpu_w[1]))"
 echo "# GPUs, counter mode: $gpu_got J, truth $gpu_truth J"
 check "counter mode: the job's gpu energy within 0.5 % of the truth ($gpu_got vs $gpu_truth J)" \
 	within 0.5 "$gpu_got" "$gpu_truth"
@@ -135,14 +119,14 @@ check "counter mode: the srun step's own figure has its GPUs ($step_gpu J), the 
 # --- GPUs: power-only mode, then a failing NVML --------------------------------
 HARNESS_SLURMD_ENV="NVML_DOUBLE_GPUS=power:${gpu_w[0]},power:${gpu_w[1]}"
 harness_slurmd_restart
-gpu_job power
+gpu_job power "$((gpu_w[0] + gpu_w[1]))"
 echo "# GPUs, power-only mode: $gpu_got J, truth $gpu_truth J"
 check "power-only mode: the job's gpu energy within 2 % of the truth ($gpu_got vs $gpu_truth J)" \
 	within 2 "$gpu_got" "$gpu_truth"
 
 HARNESS_SLURMD_ENV="NVML_DOUBLE_GPUS=counter:300,counter:150 NVML_DOUBLE_FAIL=1"
 harness_slurmd_restart
-gpu_job failing
+gpu_job failing "$((gpu_w[0] + gpu_w[1]))"
 check "failing NVML: the batch record says so" \
 	grep -q "nvml failed" <<<"$(j '.steps[] | select(.step == "batch") | .notes')"
 check "failing NVML: cpu energy is still measured" awk -v c="$(j ".energy_kwh.cpu $J")" 'BEGIN { exit !(c > 0) }'

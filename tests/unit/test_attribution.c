@@ -237,6 +237,98 @@ static void test_interval_table(void **state)
 		check_row(rows[i].what, &rows[i].in, &rows[i].want);
 }
 
+/* A whole-node meter: other = node - (cpu + dram + the GPUs the meter
+ * includes), never below 0, set against each reading, split by allocated
+ * CPUs. Each row: the interval, and the step's and job's other and what
+ * waits for the meter's next reading. */
+#define NODE(r, n, g, p) { .have = true, .reading = ATTRIBUTION_NODE_##r, .node_j = (n), \
+			   .gpu_j = (g), .pending_j = (p) }
+static void test_node_meter_table(void **state)
+{
+	const struct {
+		const char *what;
+		struct attribution_in in;
+		double step_other, job_other, pending, cpu_job;
+	} rows[] = {
+		/* spank_carbon(8)'s worked example: 10 s, the meter 6 000 J,
+		 * packages 2 800 J, DRAM 400 J, two GPUs 1 800 J inside the
+		 * meter: other 1 000 J; A holds 48 of the 64 allocated CPUs. */
+		{ "worked example: job A, 48 of 64 allocated CPUs",
+		  { .prev_s = T0, .now_s = T0 + 10,
+		    .node_j = { [DOMAIN_CPU] = 2800, [DOMAIN_DRAM] = 400 },
+		    .cpu = CPU(6, 6, 8), .charges_job = true, .alloc_cpus = 48, .present_cpus = 64,
+		    .node = NODE(READ, 6000, 1800, 0) },
+		  750, 750, 0, 2100 },
+		{ "worked example: job B, 16 of 64",
+		  { .prev_s = T0, .now_s = T0 + 10,
+		    .node_j = { [DOMAIN_CPU] = 2800, [DOMAIN_DRAM] = 400 },
+		    .cpu = CPU(2, 2, 8), .charges_job = true, .alloc_cpus = 16, .present_cpus = 64,
+		    .node = NODE(READ, 6000, 1800, 0) },
+		  250, 250, 0, 700 },
+		{ "a step of A that does not hold A's lease: its CPU-time share of A's other",
+		  { .prev_s = T0, .now_s = T0 + 10,
+		    .node_j = { [DOMAIN_CPU] = 2800, [DOMAIN_DRAM] = 400 },
+		    .cpu = CPU(1.5, 6, 8), .alloc_cpus = 48, .present_cpus = 64,
+		    .node = NODE(READ, 6000, 1800, 0) },
+		  187.5, 0, 0, 0 },
+		{ "the meter below the parts (a lagging average): 0, not negative",
+		  { .prev_s = T0, .now_s = T0 + 10, .node_j = { [DOMAIN_CPU] = 2800 },
+		    .charges_job = true, .node = NODE(READ, 2700, 0, 0) },
+		  0, 0, 0, 2800 },
+		{ "between readings: no other, the parts wait",
+		  { .prev_s = T0, .now_s = T0 + 10,
+		    .node_j = { [DOMAIN_CPU] = 300, [DOMAIN_DRAM] = 50 },
+		    .charges_job = true, .node = NODE(WAIT, 0, 0, 100) },
+		  0, 0, 450, 300 },
+		{ "the next reading: set against the waiting parts too",
+		  { .prev_s = T0, .now_s = T0 + 10,
+		    .node_j = { [DOMAIN_CPU] = 300, [DOMAIN_DRAM] = 50 },
+		    .charges_job = true, .alloc_cpus = 4, .present_cpus = 8,
+		    .node = NODE(READ, 1000, 0, 450) },
+		  100, 100, 0, 300 },
+		{ "the meter restarted: no other invented, the waiting parts dropped",
+		  { .prev_s = T0, .now_s = T0 + 10, .node_j = { [DOMAIN_CPU] = 300 },
+		    .charges_job = true, .node = NODE(LOST, 50, 0, 450) },
+		  0, 0, 0, 300 },
+		{ "RAPL's psys excess is not used beside a node meter",
+		  { .prev_s = T0, .now_s = T0 + 10,
+		    .node_j = { [DOMAIN_CPU] = 300, [DOMAIN_OTHER] = 200 },
+		    .charges_job = true, .node = NODE(READ, 400, 0, 0) },
+		  100, 100, 0, 300 },
+		{ "no lease to count the jobs present by: the node's other is the job's",
+		  { .prev_s = T0, .now_s = T0 + 10, .node_j = { [DOMAIN_CPU] = 300 },
+		    .cpu = CPU(1, 1, 4), .charges_job = true, .alloc_cpus = 4,
+		    .node = NODE(READ, 500, 0, 0) },
+		  200, 200, 0, 75 },
+		{ "the job's lease taken over mid-interval: the job's other from there",
+		  { .prev_s = T0, .now_s = T0 + 10, .node_j = { [DOMAIN_CPU] = 300 },
+		    .charges_job = true, .job_charged_until = T0 + 5, .alloc_cpus = 2,
+		    .present_cpus = 4, .node = NODE(READ, 700, 0, 0) },
+		  200, 100, 0, 150 },
+		{ "a neighbour of 2 CPUs that left half way: it weighs 1 CPU over the interval",
+		  { .prev_s = T0, .now_s = T0 + 10, .node_j = { [DOMAIN_CPU] = 300 },
+		    .charges_job = true, .alloc_cpus = 4, .present_cpus = 4 + 2 * 0.5,
+		    .node = NODE(READ, 800, 0, 0) },
+		  400, 400, 0, 300 },
+		{ "a whole-module meter without RAPL: the model's CPU is subtracted",
+		  { .prev_s = T0, .now_s = T0 + 10, .cpu = CPU(1, 2, 4), .charges_job = true,
+		    .model = MODEL, .node = NODE(READ, 3000, 2000, 0) },
+		  450, 900, 0, 50 },
+	};
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof(rows) / sizeof(rows[0]); i++) {
+		struct attribution_out out;
+
+		attribution_interval(&rows[i].in, &out);
+		check_close(rows[i].what, "step other", out.step_j[DOMAIN_OTHER], rows[i].step_other);
+		check_close(rows[i].what, "job other", out.job_j[DOMAIN_OTHER], rows[i].job_other);
+		check_close(rows[i].what, "waiting", out.pending_j, rows[i].pending);
+		check_close(rows[i].what, "job cpu", out.job_j[DOMAIN_CPU], rows[i].cpu_job);
+	}
+}
+
 static void test_cpu_interval_table(void **state)
 {
 	const struct cputime_sample cg0 = {
@@ -378,6 +470,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_interval_table),
+		cmocka_unit_test(test_node_meter_table),
 		cmocka_unit_test(test_cpu_interval_table),
 		cmocka_unit_test(test_unclaimed_and_seconds),
 		cmocka_unit_test(test_jobs_share_the_node),

@@ -159,6 +159,37 @@ static void test_embodied_section(void **state)
 	assert_int_equal(c.embodied_node_cores, 0);
 }
 
+/* [node]: no meter by default; each meter by name; the readers' paths. */
+static void test_node_section(void **state)
+{
+	struct carbon_conf c;
+	char err[512] = "";
+	const char *path;
+
+	(void)state;
+	conf_defaults(&c);
+	assert_int_equal(c.node_meter, NODE_METER_NONE);
+	assert_int_equal(c.node_interval_s, 0);
+	assert_string_equal(c.node_pm_counters, "");
+	path = write_conf("node.conf",
+			  "[node]\nmeter = hwmon\ninterval = 30\nhwmon_root = /srv/hwmon\n"
+			  "hwmon_name = power_meter\nhwmon_label = Module Power\n"
+			  "pm_counters = /srv/pmc\n", 0644);
+	if (conf_load(path, CONF_TRUST_ANY, &c, err, sizeof(err)) != 0)
+		fail_msg("unexpected error: %s", err);
+	assert_int_equal(c.node_meter, NODE_METER_HWMON);
+	assert_string_equal(conf_node_meter_name(c.node_meter), "hwmon");
+	assert_int_equal(c.node_interval_s, 30);
+	assert_string_equal(c.node_hwmon_root, "/srv/hwmon");
+	assert_string_equal(c.node_hwmon_label, "Module Power");
+	assert_string_equal(c.node_pm_counters, "/srv/pmc");
+	path = write_conf("node.conf", "[node]\nmeter = pm_counters\ninterval =\n", 0644);
+	if (conf_load(path, CONF_TRUST_ANY, &c, err, sizeof(err)) != 0)
+		fail_msg("unexpected error: %s", err);
+	assert_int_equal(c.node_meter, NODE_METER_PM_COUNTERS);
+	assert_int_equal(c.node_interval_s, 0);
+}
+
 /* [sampling] psys: yes turns the platform zone on, no (the default) off. */
 static void test_node_section(void **state)
 {
@@ -240,6 +271,8 @@ static void test_errors(void **state)
 		{ "[site]\npue = 0.8\n", { ":2:", "pue", "1.0" } },
 		{ "[site]\nzone = DE\ncolour = blue\n", { ":3:", "unknown key 'colour'", "[site]" } },
 		{ "[sampling]\ninterval = 10s\n", { ":2:", "interval", "'10s'" } },
+		{ "[node]\nmeter = auto\n", { ":2:", "[node] meter", "'auto'" } },
+		{ "[node]\npm_counters = sys/cray\n", { ":2:", "pm_counters", "absolute" } },
 		{ "[sampling]\ninterval = 0\n", { ":2:", "interval", "1 to 3600" } },
 		{ "[sampling]\npsys = maybe\n", { ":2:", "psys", "'maybe' is not yes or no" } },
 		{ "[sampling]\npsys = 1\n", { ":2:", "psys", "'1'" } },
@@ -346,6 +379,7 @@ int main(void)
 		cmocka_unit_test(test_defaults),
 		cmocka_unit_test(test_model_section),
 		cmocka_unit_test(test_embodied_section),
+		cmocka_unit_test(test_node_section),
 		cmocka_unit_test(test_psys),
 		cmocka_unit_test(test_node_section),
 		cmocka_unit_test(test_errors),

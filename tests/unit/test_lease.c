@@ -5,6 +5,7 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -87,7 +88,8 @@ static void test_one_holder_and_handover(void **state)
 static void test_jobs_present(void **state)
 {
 	struct lease own = LEASE_INIT;
-	unsigned total, jobs;
+	double total;
+	unsigned jobs;
 	char err[256];
 	int fd1, fd2, fd3;
 	pid_t p1, p2, p3;
@@ -98,15 +100,20 @@ static void test_jobs_present(void **state)
 	p2 = holder("n1.job.12.gpu.GPU-1", 5.0, 0, &fd2);	/* not a job lease */
 	assert_int_equal(lease_try(&own, dir, "n1.job.13", err, sizeof(err)), 1);
 	lease_write(&own, 5.0, 1);
-	assert_int_equal(lease_jobs_present(dir, "n1", &total, &jobs), 0);
+	assert_int_equal(lease_jobs_present(dir, "n1", 2000, 2010, &total, &jobs), 0);
 	assert_int_equal(jobs, 2);	/* job.11 and ours; job.7's file is free */
-	assert_int_equal(total, 3);
+	assert_true(total == 3);
 	release_child(p1, fd1);
 	release_child(p2, fd2);
 	release_child(p3, fd3);
-	assert_int_equal(lease_jobs_present(dir, "n1", &total, &jobs), 0);
+	assert_int_equal(lease_jobs_present(dir, "n1", 2000, 2010, &total, &jobs), 0);
 	assert_int_equal(jobs, 1);
-	assert_int_equal(total, 1);
+	assert_true(total == 1);
+	/* job.11 left at 5.0, half way through 4..6: its 2 CPUs count half;
+	 * job.7 charged up to 1000.5, past the interval: whole. */
+	assert_int_equal(lease_jobs_present(dir, "n1", 4, 6, &total, &jobs), 0);
+	assert_int_equal(jobs, 3);
+	assert_true(fabs(total - (1 + 1 + 3)) < 1e-9);
 	lease_release(&own);
 }
 

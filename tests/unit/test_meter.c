@@ -179,16 +179,24 @@ static void test_split_and_handover(void **state)
 	meter_close(&b);
 }
 
-static void test_match_gpus(void **state)
+/* A GPU test double built by make check (tests/fixtures/.libs/SONAME) in
+ * buf; false when it is not there. */
+static bool fixture_lib(char *buf, size_t n, const char *soname)
 {
 	const char *top = getenv("top_builddir");
+
+	snprintf(buf, n, "%s/tests/fixtures/.libs/%s", top ? top : ".", soname);
+	return access(buf, R_OK) == 0;
+}
+
+static void test_match_gpus(void **state)
+{
 	char lib[512], err[256];
 	struct nvml nv;
 	unsigned idx[NVML_MAX_GPUS], unknown, n;
 
 	(void)state;
-	snprintf(lib, sizeof(lib), "%s/tests/fixtures/.libs/libnvidia-ml.so.1", top ? top : ".");
-	if (access(lib, R_OK) != 0)
+	if (!fixture_lib(lib, sizeof(lib), "libnvidia-ml.so.1"))
 		skip();
 	setenv("NVML_DOUBLE_GPUS", "counter:300,power:150,mig:100", 1);
 	unsetenv("NVML_DOUBLE_FAIL");
@@ -210,12 +218,95 @@ static void test_match_gpus(void **state)
 	nvml_close(&nv);
 }
 
+/* A pm_counters node meter beside RAPL: other = node - package, split by
+ * allocated CPUs; a stale reading waits, and the method names the meter. */
+static void test_node_meter(void **state)
+{
+	static struct step_record r;
+	static struct meter m;
+	struct carbon_conf c;
+
+	(void)state;
+	if (geteuid() != 0)
+		skip();		/* the spool and lease directories are root's */
+	mkdirs("pmc");
+	put("pmc/energy", "5000 J 1000000000 us\n");
+	put("pmc/freshness", "1\n");
+	put("pmc/startup", "17\n");
+	conf_defaults(&c);
+	snprintf(c.spool_dir, sizeof(c.spool_dir), "%s/spool", dir);
+	snprintf(c.node_pm_counters, sizeof(c.node_pm_counters), "%s/pmc", dir);
+	c.node_meter = NODE_METER_PM_COUNTERS;
+	c.checkpoint_s = 0;
+	c.interval_s = 10;
+	c.psys = true;
+
+	open_step(&m, &r, "extern", &c, 1000.0);
+	assert_int_equal(m.node.kind, NODE_METER_PM_COUNTERS);
+	assert_non_null(strstr(r.notes, "psys not read"));
+
+	/* 100 J of package, 250 J at the wall: other 150 J, the job's whole
+	 * (its lease is the only one: 2 of 2 allocated CPUs). */
+	set_counters(1100000000, 4000000000, 2000000000, 0, 0);
+	put("pmc/energy", "5250 J 1010000000 us\n");
+	put("pmc/freshness", "2\n");
+	meter_sample(&m, 1010.0, false);
+	assert_true(fabs(r.job_j[DOMAIN_OTHER] - 150.0) < 1e-6);
+	assert_string_equal(r.method, "rapl+pm_counters");
+
+	/* The controller stalls: no other, the package's 50 J wait... */
+	set_counters(1150000000, 4000000001, 2000000001, 0, 0);
+	meter_sample(&m, 1020.0, false);
+	assert_true(fabs(r.job_j[DOMAIN_OTHER] - 150.0) < 1e-6);
+	assert_non_null(strstr(r.notes, "node meter stale"));
+	/* ... and are set against its next reading: 300 - 50 - 60. */
+	set_counters(1210000000, 4000000002, 2000000002, 0, 0);
+	put("pmc/energy", "5550 J 1030000000 us\n");
+	put("pmc/freshness", "3\n");
+	meter_sample(&m, 1030.0, false);
+	assert_true(fabs(r.job_j[DOMAIN_OTHER] - 340.0) < 1e-6);
+
+	/* A restart of the controller: nothing invented for that reading. */
+	set_counters(1310000000, 4000000003, 2000000003, 0, 0);
+	put("pmc/energy", "20 J 1040000000 us\n");
+	put("pmc/freshness", "1\n");
+	put("pmc/startup", "18\n");
+	meter_sample(&m, 1040.0, true);
+	assert_true(fabs(r.job_j[DOMAIN_OTHER] - 340.0) < 1e-6);
+	assert_non_null(strstr(r.notes, "node meter restarted"));
+	meter_close(&m);
+}
+
+/* Slurm's GPU list against ROCm SMI's devices: indices and GPU- ids. */
+static void test_match_rocm_gpus(void **state)
+{
+	char lib[512], err[256];
+	struct rocm r;
+	unsigned idx[ROCM_MAX_GPUS], unknown, n;
+
+	(void)state;
+	if (!fixture_lib(lib, sizeof(lib), "librocm_smi64.so.1"))
+		skip();
+	setenv("ROCM_DOUBLE_GPUS", "counter:300,power:150", 1);
+	unsetenv("ROCM_DOUBLE_FAIL");
+	assert_int_equal(rocm_open(&r, lib, err, sizeof(err)), 2);
+	n = meter_match_rocm_gpus(&r, "1,0,5", idx, ROCM_MAX_GPUS, &unknown);
+	assert_int_equal(n, 2);
+	assert_int_equal(r.gpu[idx[0]].index, 1);
+	assert_int_equal(unknown, 1);
+	if (r.gpu[1].uuid[0]) {
+		n = meter_match_rocm_gpus(&r, r.gpu[1].uuid, idx, ROCM_MAX_GPUS, &unknown);
+		assert_int_equal(n, 1);
+		assert_int_equal(idx[0], 1);
+	}
+	rocm_close(&r);
+}
+
 /* The hardware a record carries (sql/010): the CPU model of cpuinfo, the
  * job's CPUs, and the step's GPUs with the first one's NVML name; without
  * NVML the count of the GPU list. */
 static void test_hardware(void **state)
 {
-	const char *top = getenv("top_builddir");
 	static struct step_record r;
 	static struct meter m;
 	struct carbon_conf c;
@@ -247,8 +338,7 @@ static void test_hardware(void **state)
 
 	/* NVML's GPUs: the double names them "Simulated GPU N", so two are of
 	 * "several models" and the record says so. */
-	snprintf(lib, sizeof(lib), "%s/tests/fixtures/.libs/libnvidia-ml.so.1", top ? top : ".");
-	if (access(lib, R_OK) == 0) {
+	if (fixture_lib(lib, sizeof(lib), "libnvidia-ml.so.1")) {
 		setenv("NVML_DOUBLE_GPUS", "counter:300,counter:300,counter:300", 1);
 		unsetenv("NVML_DOUBLE_FAIL");
 		step_gpus = "2,0,9";
@@ -320,6 +410,8 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_split_and_handover, setup, teardown),
 		cmocka_unit_test(test_match_gpus),
+		cmocka_unit_test_setup_teardown(test_node_meter, setup, teardown),
+		cmocka_unit_test(test_match_rocm_gpus),
 		cmocka_unit_test_setup_teardown(test_hardware, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_log_kinds, setup, teardown),
 	};
