@@ -160,7 +160,7 @@ static void test_embodied_section(void **state)
 }
 
 /* [node]: no meter by default; each meter by name; the readers' paths. */
-static void test_node_section(void **state)
+static void test_node_readers(void **state)
 {
 	struct carbon_conf c;
 	char err[512] = "";
@@ -190,7 +190,7 @@ static void test_node_section(void **state)
 	assert_int_equal(c.node_interval_s, 0);
 }
 
-/* [sampling] psys: yes turns the platform zone on, no (the default) off. */
+/* [node]: carbon-nodemeter's keys: the BMC, its credentials, the state file. */
 static void test_node_section(void **state)
 {
 	struct carbon_conf c;
@@ -233,6 +233,7 @@ static void test_node_section(void **state)
 	assert_string_equal(c.ipmi_device, "/dev/ipmi1");
 }
 
+/* [sampling] psys: yes turns the platform zone on, no (the default) off. */
 static void test_psys(void **state)
 {
 	static const struct {
@@ -379,7 +380,7 @@ int main(void)
 		cmocka_unit_test(test_defaults),
 		cmocka_unit_test(test_model_section),
 		cmocka_unit_test(test_embodied_section),
-		cmocka_unit_test(test_node_section),
+		cmocka_unit_test(test_node_readers),
 		cmocka_unit_test(test_psys),
 		cmocka_unit_test(test_node_section),
 		cmocka_unit_test(test_errors),
