@@ -97,7 +97,7 @@ static const char *const key_sql[] = {
 /* The facility energy and CO2e by group of the jobs whose stored carbon
  * sum_fmt left out, as a format of the key and sub key expressions: from
  * what carbon.job_total and job_hour hold of their energy, hour by hour
- * (carbon.job_carbon_of). */
+ * (carbon.job_energy_parts). */
 static const char stale_fmt[] =
 	"WITH j AS MATERIALIZED ("
 	" SELECT t.cluster, t.job_id, t.job_start, %s AS key1, %s AS key2"
@@ -105,7 +105,7 @@ static const char stale_fmt[] =
 	FILTER_SQL " AND NOT " STORED_SQL " AND t.measured"
 	")"
 	" SELECT j.key1, j.key2, sum(c.facility_kwh) AS facility_kwh, sum(c.co2e_kg) AS co2e_kg"
-	" FROM carbon.job_carbon_of((SELECT array_agg(cluster) FROM j),"
+	" FROM carbon.job_energy_parts((SELECT array_agg(cluster) FROM j),"
 	"  (SELECT array_agg(job_id) FROM j), (SELECT array_agg(job_start) FROM j), NULL, true,"
 	"  $8, $9, $10, $11) c"
 	" JOIN j ON j.cluster = c.cluster AND j.job_id = c.job_id AND j.job_start = c.job_start"

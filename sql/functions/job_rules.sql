@@ -109,37 +109,34 @@ RETURNS TABLE (cluster text, job_id bigint, job_start timestamptz, user_name tex
                needs_records boolean, gpu_s float8)
 LANGUAGE sql STABLE
 AS $$
-    WITH r AS (
-        SELECT * FROM carbon.job_step_shares(p_cluster, p_job_id, p_job_start, p_user)
-    ), gpu AS (
-        SELECT n.cluster, n.job_id, n.job_start,
-               sum(n.gpus * coalesce((SELECT sum(extract(epoch FROM upper(w) - lower(w)))
-                                      FROM unnest(n.held) AS w), 0)::float8) AS gpu_s
-        FROM (SELECT r.cluster, r.job_id, r.job_start, max(r.gpus) AS gpus,
-                     range_agg(tstzrange(r.start_time, greatest(r.start_time, r.end_time)))
-                         FILTER (WHERE r.gpus > 0) AS held
-              FROM r GROUP BY r.cluster, r.job_id, r.job_start, r.node) n
-        GROUP BY n.cluster, n.job_id, n.job_start
-    )
-    SELECT t.*, g.gpu_s
-    FROM (SELECT r.cluster, r.job_id, r.job_start,
-                 (array_agg(r.user_name ORDER BY r.start_time, r.step, r.node))[1],
-                 (array_agg(r.project ORDER BY r.start_time, r.step, r.node)
-                      FILTER (WHERE r.project IS NOT NULL))[1],
-                 (array_agg(r.tag ORDER BY r.start_time, r.step, r.node)
-                      FILTER (WHERE r.tag IS NOT NULL))[1],
-                 coalesce(array_agg(DISTINCT r.project) FILTER (WHERE r.project IS NOT NULL),
-                          '{}'),
-                 coalesce(array_agg(DISTINCT r.tag) FILTER (WHERE r.tag IS NOT NULL), '{}'),
-                 min(r.start_time), max(r.end_time),
-                 sum(r.cpu_j), sum(r.dram_j), sum(r.gpu_j), sum(r.other_j),
-                 coalesce(sum(r.estimated_j) FILTER (WHERE r.measured), 0),
-                 sum(r.cpu_time_s), count(r.cpu_time_s)::integer,
-                 bool_or(r.measured), count(*)::integer,
-                 bool_or(NOT r.has_job) OR count(DISTINCT r.user_name) > 1
-          FROM r GROUP BY r.cluster, r.job_id, r.job_start) t
-    LEFT JOIN gpu g
-        ON g.cluster = t.cluster AND g.job_id = t.job_id AND g.job_start = t.job_start
+    -- Each node's GPU-seconds on its first record (by windows over the
+    -- node's records, so that nothing joins two derived sets).
+    SELECT r.cluster, r.job_id, r.job_start,
+           (array_agg(r.user_name ORDER BY r.start_time, r.step, r.node))[1],
+           (array_agg(r.project ORDER BY r.start_time, r.step, r.node)
+                FILTER (WHERE r.project IS NOT NULL))[1],
+           (array_agg(r.tag ORDER BY r.start_time, r.step, r.node)
+                FILTER (WHERE r.tag IS NOT NULL))[1],
+           coalesce(array_agg(DISTINCT r.project) FILTER (WHERE r.project IS NOT NULL), '{}'),
+           coalesce(array_agg(DISTINCT r.tag) FILTER (WHERE r.tag IS NOT NULL), '{}'),
+           min(r.start_time), max(r.end_time),
+           sum(r.cpu_j), sum(r.dram_j), sum(r.gpu_j), sum(r.other_j),
+           coalesce(sum(r.estimated_j) FILTER (WHERE r.measured), 0),
+           sum(r.cpu_time_s), count(r.cpu_time_s)::integer,
+           bool_or(r.measured), count(*)::integer,
+           bool_or(NOT r.has_job) OR count(DISTINCT r.user_name) > 1,
+           sum(r.node_gpus * coalesce((SELECT sum(extract(epoch FROM upper(w) - lower(w)))
+                                       FROM unnest(r.node_held) AS w), 0)::float8)
+               FILTER (WHERE r.node_first)
+    FROM (SELECT x.*,
+                 max(x.gpus) OVER n AS node_gpus,
+                 range_agg(tstzrange(x.start_time, greatest(x.start_time, x.end_time)))
+                     FILTER (WHERE x.gpus > 0) OVER n AS node_held,
+                 row_number() OVER (PARTITION BY x.cluster, x.job_id, x.job_start, x.node) = 1
+                     AS node_first
+          FROM carbon.job_step_shares(p_cluster, p_job_id, p_job_start, p_user) x
+          WINDOW n AS (PARTITION BY x.cluster, x.job_id, x.job_start, x.node)) r
+    GROUP BY r.cluster, r.job_id, r.job_start
 $$;
 
 -- The energy of each job instance by UTC hour, J: all its records' hour
@@ -187,17 +184,113 @@ AS $$
     SELECT * FROM carbon.report_site(p_cluster, 1.0, NULL, NULL, false)
 $$;
 
--- The carbon of each job instance for a report with these settings
--- (carbon.report_site): each hour bucket's energy at the PUE of its hour's
--- period and the intensity of that hour (sql/005); the energy without
--- buckets (records from before 003), or all of it where a job has no
--- bucket, at the job's start. A job without counters has none. Each
--- distinct (cluster, hour) is resolved once. The energy is the records'
+-- The parts of each job instance's energy for a report with these
+-- settings (carbon.report_site), each at its PUE and intensity: each hour
+-- bucket's energy at the PUE of its hour's period and the intensity of that
+-- hour (sql/005); the energy without buckets (records from before 003), or
+-- all of it where a job has no bucket, at the job's start (rest). A job
+-- without counters has no bucket, and its rest is 0 J. Each distinct
+-- (cluster, hour) is resolved once. The energy is the records'
 -- (carbon.job_totals_of, for p_user as there, and carbon.job_hours_of), or
 -- with p_stored what carbon.job_total and job_hour hold of it.
---   facility_kwh  Σ kWh x PUE;  co2e_kg  Σ kWh x PUE x g/kWh ÷ 1000
---   pue           facility_kwh ÷ IT kWh (p_pue where there is none)
---   g_per_kwh     co2e_kg ÷ facility_kwh (the first part's where that is 0)
+--   facility_kwh  kWh x PUE;  co2e_kg  kWh x PUE x g/kWh / 1000
+CREATE OR REPLACE FUNCTION carbon.job_energy_parts(p_cluster text[], p_job_id bigint[],
+                                                   p_job_start timestamptz[], p_user text,
+                                                   p_stored boolean, p_pue float8,
+                                                   p_zone text, p_fixed float8,
+                                                   p_own_config boolean)
+RETURNS TABLE (cluster text, job_id bigint, job_start timestamptz, at timestamptz,
+               rest boolean, it_j float8, facility_kwh float8, co2e_kg float8,
+               g_per_kwh float8, level text, dataset text, year integer, zone text,
+               resolution text, licence text)
+LANGUAGE plpgsql STABLE
+SET plan_cache_mode = force_custom_plan SET jit = off
+AS $$
+#variable_conflict use_column
+BEGIN
+    RETURN QUERY
+    -- Sets are put together by UNION ALL and windows, never joined: the
+    -- planner cannot tell their sizes, and a nested loop over two of them
+    -- takes quadratic time.
+    WITH j AS MATERIALIZED (    -- the jobs: IT energy, J, start, counters
+        SELECT t.cluster, t.job_id, t.job_start, t.start_time, t.measured,
+               t.cpu_j + t.dram_j + t.gpu_j + t.other_j AS it_j
+        FROM unnest(p_cluster, p_job_id, p_job_start) AS k(cluster, job_id, job_start)
+        JOIN carbon.job_total t
+            ON t.cluster = k.cluster AND t.job_id = k.job_id AND t.job_start = k.job_start
+        WHERE p_stored
+        UNION ALL
+        SELECT t.cluster, t.job_id, t.job_start, t.start_time, t.measured,
+               t.cpu_j + t.dram_j + t.gpu_j + t.other_j
+        FROM carbon.job_totals_of(p_cluster, p_job_id, p_job_start, p_user) t
+        WHERE NOT p_stored
+    ), u AS (                   -- a row per job, and one per hour bucket
+        SELECT j.cluster, j.job_id, j.job_start, true AS is_job, j.start_time AS at,
+               j.measured, j.it_j, NULL::float8 AS j
+        FROM j
+        UNION ALL
+        SELECT x.cluster, x.job_id, x.job_start, false, x.hour, NULL, NULL, x.j
+        FROM unnest(p_cluster, p_job_id, p_job_start) AS k(cluster, job_id, job_start)
+        JOIN carbon.job_hour x
+            ON x.cluster = k.cluster AND x.job_id = k.job_id AND x.job_start = k.job_start
+        WHERE p_stored
+        UNION ALL
+        SELECT x.cluster, x.job_id, x.job_start, false, x.hour, NULL, NULL, x.j
+        FROM carbon.job_hours_of(p_cluster, p_job_id, p_job_start) x
+        WHERE NOT p_stored
+    ), v AS (
+        SELECT u.*, bool_or(u.measured) OVER w AS job_measured, max(u.it_j) OVER w AS job_it_j,
+               coalesce(sum(u.j) OVER w, 0) AS hours_j, count(u.j) OVER w AS n_hours
+        FROM u WINDOW w AS (PARTITION BY u.cluster, u.job_id, u.job_start)
+    ), part AS MATERIALIZED (   -- hour buckets of jobs with counters, and the rest
+        SELECT v.cluster, v.job_id, v.job_start, v.at, v.j, false AS rest, v.job_it_j
+        FROM v WHERE NOT v.is_job AND v.job_measured
+        UNION ALL
+        SELECT v.cluster, v.job_id, v.job_start, v.at,
+               CASE WHEN v.measured THEN greatest(v.it_j - v.hours_j, 0) ELSE v.it_j END,
+               true, v.it_j
+        FROM v
+        WHERE v.is_job AND (NOT v.measured OR v.n_hours = 0
+                            OR (v.it_j - v.hours_j) / 3600000.0 > 1e-12)
+    ), rate AS (                -- each distinct (cluster, hour) resolved once
+        SELECT c.cluster, c.at, p.pue, i.g_per_kwh, i.level, i.dataset,
+               coalesce(i.year, 0) AS year, coalesce(i.zone, '') AS zone, i.resolution,
+               coalesce(i.licence, '') AS licence
+        FROM (SELECT DISTINCT part.cluster, part.at FROM part) c
+        CROSS JOIN LATERAL carbon.report_site(c.cluster, p_pue, p_zone, p_fixed,
+                                              p_own_config) s
+        CROSS JOIN LATERAL carbon.pue_at(c.cluster, c.at, s.pue) p
+        CROSS JOIN LATERAL carbon.intensity_at(s.zone, c.at, s.fixed) i
+    ), pr AS (                  -- each part with its hour's rate
+        SELECT q.*, max(q.r_pue) OVER a AS pue, max(q.r_g) OVER a AS g_per_kwh,
+               max(q.r_level) OVER a AS level, max(q.r_dataset) OVER a AS dataset,
+               max(q.r_year) OVER a AS year, max(q.r_zone) OVER a AS zone,
+               max(q.r_resolution) OVER a AS resolution, max(q.r_licence) OVER a AS licence
+        FROM (SELECT part.cluster, part.at, part.job_id, part.job_start, part.j, part.rest,
+                     part.job_it_j, NULL::float8 AS r_pue, NULL::float8 AS r_g,
+                     NULL::text AS r_level, NULL::text AS r_dataset, NULL::integer AS r_year,
+                     NULL::text AS r_zone, NULL::text AS r_resolution, NULL::text AS r_licence
+              FROM part
+              UNION ALL
+              SELECT rate.cluster, rate.at, NULL, NULL, NULL, NULL, NULL, rate.pue,
+                     rate.g_per_kwh, rate.level, rate.dataset, rate.year, rate.zone,
+                     rate.resolution, rate.licence
+              FROM rate) q
+        WINDOW a AS (PARTITION BY q.cluster, q.at)
+    )
+    SELECT pr.cluster, pr.job_id, pr.job_start, pr.at, pr.rest, pr.job_it_j,
+           pr.j / 3600000.0 * pr.pue, pr.j / 3600000.0 * pr.pue * pr.g_per_kwh / 1000.0,
+           pr.g_per_kwh, pr.level, pr.dataset, pr.year, pr.zone, pr.resolution, pr.licence
+    FROM pr
+    WHERE pr.job_id IS NOT NULL;
+END
+$$;
+
+-- The carbon of each job instance for a report with these settings, from
+-- its parts (carbon.job_energy_parts, the same arguments):
+--   facility_kwh, co2e_kg  the parts' sums
+--   pue           facility_kwh / IT kWh (p_pue where there is none)
+--   g_per_kwh     co2e_kg / facility_kwh (the first part's where that is 0)
 --   hours         hour buckets added; the source of the intensity (level ..
 --   licence): the first part's (hours in order, then the rest), or level
 --   'mixed', dataset 'several', no year and licence where a part's level,
@@ -210,63 +303,16 @@ CREATE OR REPLACE FUNCTION carbon.job_carbon_of(p_cluster text[], p_job_id bigin
 RETURNS TABLE (cluster text, job_id bigint, job_start timestamptz, facility_kwh float8,
                co2e_kg float8, pue float8, g_per_kwh float8, hours integer, level text,
                dataset text, year integer, zone text, resolution text, licence text)
-LANGUAGE plpgsql STABLE
-SET plan_cache_mode = force_custom_plan SET jit = off
+LANGUAGE sql STABLE
 AS $$
-#variable_conflict use_column
-BEGIN
-    RETURN QUERY
-    WITH j AS MATERIALIZED (
-        SELECT t.cluster, t.job_id, t.job_start, t.start_time, t.measured,
-               t.cpu_j + t.dram_j + t.gpu_j + t.other_j AS it_j
-        FROM carbon.job_total t
-        JOIN unnest(p_cluster, p_job_id, p_job_start) AS k(cluster, job_id, job_start)
-            ON t.cluster = k.cluster AND t.job_id = k.job_id AND t.job_start = k.job_start
-        WHERE p_stored
-        UNION ALL
-        SELECT t.cluster, t.job_id, t.job_start, t.start_time, t.measured,
-               t.cpu_j + t.dram_j + t.gpu_j + t.other_j
-        FROM carbon.job_totals_of(p_cluster, p_job_id, p_job_start, p_user) t
-        WHERE NOT p_stored
-    ), h AS MATERIALIZED (
-        SELECT j.cluster, j.job_id, j.job_start, x.hour, x.j
-        FROM j JOIN carbon.job_hour x
-            ON x.cluster = j.cluster AND x.job_id = j.job_id AND x.job_start = j.job_start
-        WHERE p_stored AND j.measured
-        UNION ALL
-        SELECT j.cluster, j.job_id, j.job_start, x.hour, x.j
-        FROM j JOIN carbon.job_hours_of(p_cluster, p_job_id, p_job_start) x
-            ON x.cluster = j.cluster AND x.job_id = j.job_id AND x.job_start = j.job_start
-        WHERE NOT p_stored AND j.measured
-    ), part AS MATERIALIZED (
-        SELECT h.cluster, h.job_id, h.job_start, h.hour AS at, h.j, false AS rest FROM h
-        UNION ALL
-        SELECT j.cluster, j.job_id, j.job_start, j.start_time,
-               greatest(j.it_j - coalesce(b.j, 0), 0), true
-        FROM j LEFT JOIN (SELECT h.cluster, h.job_id, h.job_start, sum(h.j) AS j
-                          FROM h GROUP BY h.cluster, h.job_id, h.job_start) b
-            ON b.cluster = j.cluster AND b.job_id = j.job_id AND b.job_start = j.job_start
-        WHERE (j.it_j - coalesce(b.j, 0)) / 3600000.0 > 1e-12 OR b.j IS NULL
-    ), rate AS MATERIALIZED (
-        SELECT c.cluster, c.at, p.pue, i.g_per_kwh, i.level, i.dataset,
-               coalesce(i.year, 0) AS year, coalesce(i.zone, '') AS zone, i.resolution,
-               coalesce(i.licence, '') AS licence
-        FROM (SELECT DISTINCT part.cluster, part.at FROM part) c
-        CROSS JOIN LATERAL carbon.report_site(c.cluster, p_pue, p_zone, p_fixed,
-                                              p_own_config) s
-        CROSS JOIN LATERAL carbon.pue_at(c.cluster, c.at, s.pue) p
-        CROSS JOIN LATERAL carbon.intensity_at(s.zone, c.at, s.fixed) i
-    ), x AS (
-        SELECT part.cluster, part.job_id, part.job_start, part.rest,
-               part.j / 3600000.0 * r.pue AS facility_kwh,
-               part.j / 3600000.0 * r.pue * r.g_per_kwh / 1000.0 AS co2e_kg,
-               r.g_per_kwh, r.level, r.dataset, r.year, r.zone, r.resolution, r.licence,
-               row_number() OVER o AS n, first_value(r.level) OVER o AS level0,
-               first_value(r.dataset) OVER o AS dataset0, first_value(r.zone) OVER o AS zone0,
-               first_value(r.year) OVER o AS year0, first_value(r.resolution) OVER o AS res0
-        FROM part JOIN rate r ON r.cluster = part.cluster AND r.at = part.at
-        WINDOW o AS (PARTITION BY part.cluster, part.job_id, part.job_start
-                     ORDER BY part.rest, part.at)
+    WITH x AS (
+        SELECT e.*,
+               row_number() OVER o AS n, first_value(e.level) OVER o AS level0,
+               first_value(e.dataset) OVER o AS dataset0, first_value(e.zone) OVER o AS zone0,
+               first_value(e.year) OVER o AS year0, first_value(e.resolution) OVER o AS res0
+        FROM carbon.job_energy_parts(p_cluster, p_job_id, p_job_start, p_user, p_stored, p_pue,
+                                     p_zone, p_fixed, p_own_config) e
+        WINDOW o AS (PARTITION BY e.cluster, e.job_id, e.job_start ORDER BY e.rest, e.at)
     ), y AS (
         SELECT x.*, min(x.n) FILTER (WHERE (x.level, x.dataset, x.zone, x.year)
                                          IS DISTINCT FROM (x.level0, x.dataset0, x.zone0,
@@ -274,13 +320,14 @@ BEGIN
                         OVER (PARTITION BY x.cluster, x.job_id, x.job_start) AS mixed_from
         FROM x
     )
+    -- y comes in x's order (each job's parts by n): the sums add in it.
     SELECT y.cluster, y.job_id, y.job_start,
-           sum(y.facility_kwh ORDER BY y.n), sum(y.co2e_kg ORDER BY y.n),
-           CASE WHEN max(j.it_j) > 0 THEN sum(y.facility_kwh ORDER BY y.n)
-                                          / (max(j.it_j) / 3600000.0)
+           sum(y.facility_kwh), sum(y.co2e_kg),
+           CASE WHEN max(y.it_j) > 0 THEN sum(y.facility_kwh)
+                                              / (max(y.it_j) / 3600000.0)
                 ELSE p_pue END,
            CASE WHEN sum(y.facility_kwh) > 0
-                THEN sum(y.co2e_kg ORDER BY y.n) * 1000.0 / sum(y.facility_kwh ORDER BY y.n)
+                THEN sum(y.co2e_kg) * 1000.0 / sum(y.facility_kwh)
                 ELSE min(y.g_per_kwh) FILTER (WHERE y.n = 1) END,
            (count(*) FILTER (WHERE NOT y.rest))::integer,
            CASE WHEN min(y.mixed_from) IS NULL THEN min(y.level) FILTER (WHERE y.n = 1)
@@ -294,9 +341,8 @@ BEGIN
                 ELSE min(y.resolution) FILTER (WHERE y.n = 1) END,
            CASE WHEN min(y.mixed_from) IS NULL THEN min(y.licence) FILTER (WHERE y.n = 1)
                 ELSE '' END
-    FROM y JOIN j ON j.cluster = y.cluster AND j.job_id = y.job_id AND j.job_start = y.job_start
-    GROUP BY y.cluster, y.job_id, y.job_start;
-END
+    FROM y
+    GROUP BY y.cluster, y.job_id, y.job_start
 $$;
 
 -- Recompute the totals and hours of the job instances from their records
@@ -310,12 +356,10 @@ SET search_path = carbon, pg_temp SET plan_cache_mode = force_custom_plan SET ji
 AS $$
 BEGIN
     PERFORM FROM carbon.refresh_lock FOR UPDATE;
-    DELETE FROM carbon.job_hour h
-        USING unnest(p_cluster, p_job_id, p_job_start) AS k(cluster, job_id, job_start)
-        WHERE h.cluster = k.cluster AND h.job_id = k.job_id AND h.job_start = k.job_start;
-    DELETE FROM carbon.job_total t
-        USING unnest(p_cluster, p_job_id, p_job_start) AS k(cluster, job_id, job_start)
-        WHERE t.cluster = k.cluster AND t.job_id = k.job_id AND t.job_start = k.job_start;
+    DELETE FROM carbon.job_hour
+        WHERE (cluster, job_id, job_start) IN (SELECT * FROM unnest(p_cluster, p_job_id, p_job_start));
+    DELETE FROM carbon.job_total
+        WHERE (cluster, job_id, job_start) IN (SELECT * FROM unnest(p_cluster, p_job_id, p_job_start));
     INSERT INTO carbon.job_hour (cluster, job_id, job_start, hour, j)
         SELECT * FROM carbon.job_hours_of(p_cluster, p_job_id, p_job_start);
     INSERT INTO carbon.job_total (cluster, job_id, job_start, user_name, project, tag,
@@ -324,16 +368,12 @@ BEGIN
                                   cpu_time_rows, measured, records, needs_records, gpu_s)
         SELECT t.cluster, t.job_id, t.job_start, t.user_name, t.project, t.tag, t.projects,
                t.tags, t.start_time, t.end_time, t.cpu_j, t.dram_j, t.gpu_j, t.other_j,
-               coalesce(h.j, 0), t.estimated_j, t.cpu_time_s, t.cpu_time_rows, t.measured,
-               t.records, t.needs_records, t.gpu_s
-        FROM carbon.job_totals_of(p_cluster, p_job_id, p_job_start) t
-        LEFT JOIN (SELECT h.cluster, h.job_id, h.job_start, sum(h.j) AS j
-                   FROM carbon.job_hour h
-                   JOIN unnest(p_cluster, p_job_id, p_job_start) AS k(cluster, job_id, job_start)
-                       ON h.cluster = k.cluster AND h.job_id = k.job_id
-                          AND h.job_start = k.job_start
-                   GROUP BY h.cluster, h.job_id, h.job_start) h
-            ON h.cluster = t.cluster AND h.job_id = t.job_id AND h.job_start = t.job_start;
+               coalesce((SELECT sum(h.j) FROM carbon.job_hour h
+                         WHERE h.cluster = t.cluster AND h.job_id = t.job_id
+                               AND h.job_start = t.job_start), 0),
+               t.estimated_j, t.cpu_time_s, t.cpu_time_rows, t.measured, t.records,
+               t.needs_records, t.gpu_s
+        FROM carbon.job_totals_of(p_cluster, p_job_id, p_job_start) t;
 END
 $$;
 
@@ -363,6 +403,8 @@ GRANT EXECUTE ON FUNCTION
     carbon.job_totals_of(text[], bigint[], timestamptz[], text),
     carbon.job_hours_of(text[], bigint[], timestamptz[]),
     carbon.report_site(text, float8, text, float8, boolean), carbon.stored_site(text),
+    carbon.job_energy_parts(text[], bigint[], timestamptz[], text, boolean, float8, text,
+                            float8, boolean),
     carbon.job_carbon_of(text[], bigint[], timestamptz[], text, boolean, float8, text, float8,
                          boolean)
     TO carbon_user, carbon_admin;
