@@ -14,21 +14,14 @@ void totals_init(struct job_totals *t)
 
 void totals_add_job(struct job_totals *t, const struct job *job)
 {
-	double gpu_s;
-	size_t i;
 	int d;
 
 	t->jobs++;
-	for (i = 0; i < job->n; i++) {
-		if (job->rows[i].cpu_time_s < 0)
-			continue;
-		t->cpu_time_s += job->rows[i].cpu_time_s;
-		t->cpu_time_rows++;
-	}
+	t->cpu_time_s += job->cpu_time_s;
+	t->cpu_time_rows += job->cpu_time_rows;
 	t->wall_s += job->end_s - job->start_s;
-	gpu_s = job_gpu_s(job);
-	if (!isnan(gpu_s)) {
-		t->gpu_s += gpu_s;
+	if (!isnan(job->gpu_s)) {
+		t->gpu_s += job->gpu_s;
 		t->gpu_jobs++;
 	}
 	for (d = 0; d < DOMAIN_COUNT; d++)

@@ -19,7 +19,7 @@ struct job_totals {
 	double cpu_time_s;	/* Σ cpu_time_s of the records that have one */
 	size_t cpu_time_rows;	/* records that have one; 0: CPU time unknown */
 	double wall_s;		/* Σ over jobs of end - start */
-	double gpu_s;		/* Σ job_gpu_s of the jobs that know theirs */
+	double gpu_s;		/* Σ GPU-seconds (struct job) of the jobs that know theirs */
 	size_t gpu_jobs;	/* jobs that know; 0: GPU time unknown */
 	double energy_kwh[DOMAIN_COUNT];
 	double it_kwh;

@@ -9,7 +9,7 @@
 #include <sys/wait.h>
 
 #include "record_fields.h"
-#include "union.h"
+#include "utctime.h"
 
 /* The records of the jobs a filter selects ($1 ids, $2 cluster, $3 user,
  * $4 project, $5 tag, $6 from, $7 to), in job order, after "SELECT " and
@@ -184,66 +184,8 @@ bad:
 	return -1;
 }
 
-/* Totals of job (rows already set): each node's energy counted once. A
- * record of the measurement engine (has_job) holds the job's share it
- * charged, and on each node one record at a time charges it, so those add
- * up. A record from before (whole-node energy over its window) counts the
- * part of its window no earlier such record on its node covers. */
-static int job_total(struct job *job)
-{
-	int rc = -1;
-	struct step_span *spans = NULL;
-	double *fraction = NULL;
-	double it = 0.0;
-	size_t i;
-	int d;
-
-	spans = calloc(job->n, sizeof(*spans));
-	fraction = calloc(job->n, sizeof(*fraction));
-	if (!spans || !fraction)
-		goto out;
-	for (i = 0; i < job->n; i++) {
-		spans[i].node = job->rows[i].node;
-		spans[i].start_s = job->rows[i].start_s;
-		spans[i].end_s = job->rows[i].end_s;
-		spans[i].counted = job->rows[i].measured && !job->rows[i].has_job;
-	}
-	if (span_union_fractions(spans, job->n, fraction) < 0)
-		goto out;
-
-	job->start_s = job->rows[0].start_s;
-	job->end_s = job->rows[0].end_s;
-	job->measured = false;
-	memset(job->energy_kwh, 0, sizeof(job->energy_kwh));
-	job->estimated_kwh = 0.0;
-	for (i = 0; i < job->n; i++) {
-		struct step_row *r = &job->rows[i];
-
-		r->counted = r->has_job ? 1.0 : fraction[i];
-		if (r->start_s < job->start_s)
-			job->start_s = r->start_s;
-		if (r->end_s > job->end_s)
-			job->end_s = r->end_s;
-		if (!r->measured)
-			continue;
-		job->measured = true;
-		for (d = 0; d < DOMAIN_COUNT; d++)
-			job->energy_kwh[d] += (r->has_job ? r->job_j[d] :
-					       r->energy_j[d] * r->counted) / JOULES_PER_KWH;
-		job->estimated_kwh += r->estimated_j / JOULES_PER_KWH;
-	}
-	for (d = 0; d < DOMAIN_COUNT; d++)
-		it += job->energy_kwh[d];
-	job->it_kwh = it;
-	rc = 0;
-out:
-	free(spans);
-	free(fraction);
-	return rc;
-}
-
-/* The order of job_sql and hours_sql: job id, cluster, then the instance
- * (its start; NaN, unknown, first). */
+/* The order of job_sql and of the figures' queries: job id, cluster, then
+ * the instance (its start; NaN, unknown, first). */
 static int job_cmp(const struct job *job, long long id, const char *cluster, double job_start)
 {
 	double a = job->rows[0].job_start_s;
@@ -257,72 +199,6 @@ static int job_cmp(const struct job *job, long long id, const char *cluster, dou
 	if (isnan(a) || isnan(job_start))
 		return isnan(a) == isnan(job_start) ? 0 : isnan(a) ? -1 : 1;
 	return (a > job_start) - (a < job_start);
-}
-
-/* Each hour bucket of the jobs' energy with the PUE of its period and the
- * intensity that applies to it (sql/005), in job order. */
-static const char hours_sql[] =
-	"SELECT h.job_id, h.cluster, h.j, p.pue, i.g_per_kwh, i.level, i.dataset,"
-	" coalesce(i.year, 0) AS year, coalesce(i.zone, '') AS zone, i.resolution,"
-	" coalesce(i.licence, '') AS licence,"
-	" extract(epoch FROM h.job_start)::float8 AS job_start_epoch"
-	" FROM (SELECT job_id, cluster, job_start, hour, sum(cpu_j + dram_j + gpu_j + other_j) AS j"
-	"       FROM carbon.job_energy_hour"
-	"       WHERE job_id = ANY($1::bigint[]) AND ($2::text IS NULL OR cluster = $2::text)"
-	"       GROUP BY job_id, cluster, job_start, hour) h"
-	" LEFT JOIN carbon.cluster_site cs ON cs.cluster = h.cluster"
-	" CROSS JOIN LATERAL carbon.pue_at(h.cluster, h.hour,"
-	"      CASE WHEN $6::bool THEN $3::float8 ELSE coalesce(cs.pue, $3::float8) END) p"
-	" CROSS JOIN LATERAL carbon.intensity_at(coalesce($4::text, cs.zone), h.hour,"
-	"      CASE WHEN $6::bool OR $5::float8 IS NOT NULL THEN $5::float8 ELSE cs.intensity END) i"
-	" ORDER BY h.job_id, h.cluster, h.job_start, h.hour";
-
-/* Energy without hour buckets (records from before migration 003): the
- * intensity and PUE at the job's start. */
-static const char instant_sql[] =
-	"SELECT p.pue, i.g_per_kwh, i.level, i.dataset, coalesce(i.year, 0) AS year,"
-	" coalesce(i.zone, '') AS zone, i.resolution, coalesce(i.licence, '') AS licence"
-	" FROM (SELECT $1::text AS cluster) c"
-	" LEFT JOIN carbon.cluster_site cs ON cs.cluster = c.cluster"
-	" CROSS JOIN LATERAL carbon.pue_at(c.cluster, to_timestamp($2::float8),"
-	"      CASE WHEN $6::bool THEN $3::float8 ELSE coalesce(cs.pue, $3::float8) END) p"
-	" CROSS JOIN LATERAL carbon.intensity_at(coalesce($4::text, cs.zone), to_timestamp($2::float8),"
-	"      CASE WHEN $6::bool OR $5::float8 IS NOT NULL THEN $5::float8 ELSE cs.intensity END) i";
-
-/* Add it_j joules used under pue and the intensity of res's row to job. */
-static void add_carbon(struct job *job, double it_j, double pue, const PGresult *res, int row,
-		       int c_g)
-{
-	struct intensity *in = &job->in;
-	double kwh = it_j / JOULES_PER_KWH, g = strtod(PQgetvalue(res, row, c_g), NULL);
-	const char *level = PQgetvalue(res, row, c_g + 1),
-		   *dataset = PQgetvalue(res, row, c_g + 2),
-		   *zone = PQgetvalue(res, row, c_g + 4),
-		   *resolution = PQgetvalue(res, row, c_g + 5),
-		   *licence = PQgetvalue(res, row, c_g + 6);
-	int year = atoi(PQgetvalue(res, row, c_g + 3));
-
-	job->facility_kwh += kwh * pue;
-	job->co2e_kg += kwh * pue * g / 1000.0;
-	in->hours++;
-	if (!job->have_source) {
-		snprintf(in->level, sizeof(in->level), "%s", level);
-		snprintf(in->dataset, sizeof(in->dataset), "%s", dataset);
-		snprintf(in->zone, sizeof(in->zone), "%s", zone);
-		snprintf(in->resolution, sizeof(in->resolution), "%s", resolution);
-		snprintf(in->licence, sizeof(in->licence), "%s", licence);
-		in->year = year;
-		in->g_per_kwh = g;
-		job->have_source = true;
-	} else if (strcmp(in->level, level) || strcmp(in->dataset, dataset) ||
-		   strcmp(in->zone, zone) || in->year != year) {
-		snprintf(in->level, sizeof(in->level), "mixed");
-		snprintf(in->dataset, sizeof(in->dataset), "several");
-		in->licence[0] = '\0';
-		in->year = 0;
-		if (strcmp(in->resolution, resolution))
-			snprintf(in->resolution, sizeof(in->resolution), "mixed");
-	}
 }
 
 static void read_data_version(PGconn *conn, struct data_version *dv)
@@ -344,95 +220,174 @@ static void read_data_version(PGconn *conn, struct data_version *dv)
 	PQclear(res);
 }
 
-/* Facility energy and CO2e of each job from its hour buckets: the PUE of
- * each hour's period times the intensity of that hour (DESIGN §4). */
-static int job_carbon(PGconn *conn, struct job *jobs, size_t n_jobs, const char *ids,
-		      const char *cluster, const struct report_env *env, struct data_version *dv)
-{
-	char pue[32], fixed[32], start[32];
-	const char *zone = env->conf.zone[0] ? env->conf.zone : NULL;
-	const char *params[6];
-	PGresult *res;
-	size_t i, j = 0;
-	int r, n;
+/* Each job instance's totals, GPU-seconds and carbon (sql/functions/
+ * job_rules.sql) for the instances $1 .. $3 (jobset_arrays_build), the
+ * records of user $4 (NULL: all), and a report with PUE $5, zone $6, fixed
+ * intensity $7 and its own carbon.conf or not ($8), in job order. */
+static const char figures_sql[] =
+	"SELECT t.job_id, t.cluster, extract(epoch FROM t.job_start)::float8 AS job_start,"
+	" extract(epoch FROM t.start_time)::float8 AS start_time,"
+	" extract(epoch FROM t.end_time)::float8 AS end_time,"
+	" t.cpu_j, t.dram_j, t.gpu_j, t.other_j, t.estimated_j, t.cpu_time_s, t.cpu_time_rows,"
+	" t.measured, t.gpu_s, c.facility_kwh, c.co2e_kg, c.pue, c.g_per_kwh, c.hours, c.level,"
+	" c.dataset, c.year, c.zone, c.resolution, c.licence"
+	" FROM carbon.job_totals_of($1::text[], $2::bigint[], $3::timestamptz[], $4::text) t"
+	" JOIN carbon.job_carbon_of($1::text[], $2::bigint[], $3::timestamptz[], $4::text, false,"
+	"  $5::float8, $6::text, $7::float8, $8::bool) c"
+	" ON c.cluster = t.cluster AND c.job_id = t.job_id AND c.job_start = t.job_start"
+	" ORDER BY t.job_id, t.cluster, t.job_start";
 
+/* The share of each record that its job's totals count, for the same
+ * instances and user, in job order. */
+static const char shares_sql[] =
+	"SELECT job_id, cluster, extract(epoch FROM job_start)::float8 AS job_start, step, node,"
+	" counted"
+	" FROM carbon.job_step_shares($1::text[], $2::bigint[], $3::timestamptz[], $4::text)"
+	" ORDER BY job_id, cluster, job_start";
+
+static double field_number(const PGresult *res, int row, const char *col)
+{
+	int c = PQfnumber(res, col);
+
+	return c < 0 || PQgetisnull(res, row, c) ? NAN : strtod(PQgetvalue(res, row, c), NULL);
+}
+
+static const char *field_text(const PGresult *res, int row, const char *col)
+{
+	int c = PQfnumber(res, col);
+
+	return c < 0 ? "" : PQgetvalue(res, row, c);
+}
+
+/* The job of res's row among jobs[*j..n_jobs-1], both in job order: *j
+ * moves on to it. NULL where it is not there (an instance of the same id
+ * that the filter left out). */
+static struct job *job_of_row(struct job *jobs, size_t n_jobs, size_t *j, const PGresult *res,
+			      int row)
+{
+	long long id = strtoll(PQgetvalue(res, row, 0), NULL, 10);
+	const char *cl = PQgetvalue(res, row, 1);
+	double at = strtod(PQgetvalue(res, row, 2), NULL);
+
+	if (!isfinite(at))
+		at = NAN;
+	while (*j < n_jobs && job_cmp(&jobs[*j], id, cl, at) < 0)
+		(*j)++;
+	if (*j == n_jobs || job_cmp(&jobs[*j], id, cl, at) > 0)
+		return NULL;
+	return &jobs[*j];
+}
+
+/* Set job from row of figures_sql's result. */
+static void job_figures(struct job *job, const PGresult *res, int row)
+{
+	static const char *const energy_col[DOMAIN_COUNT] = {
+		[DOMAIN_CPU] = "cpu_j",
+		[DOMAIN_DRAM] = "dram_j",
+		[DOMAIN_GPU] = "gpu_j",
+		[DOMAIN_OTHER] = "other_j",
+	};
+	struct intensity *in = &job->in;
+	int d;
+
+	job->start_s = field_number(res, row, "start_time");
+	job->end_s = field_number(res, row, "end_time");
+	job->it_kwh = 0.0;
+	for (d = 0; d < DOMAIN_COUNT; d++) {
+		job->energy_kwh[d] = field_number(res, row, energy_col[d]) / JOULES_PER_KWH;
+		job->it_kwh += job->energy_kwh[d];
+	}
+	job->estimated_kwh = field_number(res, row, "estimated_j") / JOULES_PER_KWH;
+	job->cpu_time_rows = (size_t)field_number(res, row, "cpu_time_rows");
+	job->cpu_time_s = job->cpu_time_rows ? field_number(res, row, "cpu_time_s") : 0.0;
+	job->measured = field_text(res, row, "measured")[0] == 't';
+	job->gpu_s = field_number(res, row, "gpu_s");
+	job->facility_kwh = field_number(res, row, "facility_kwh");
+	job->co2e_kg = field_number(res, row, "co2e_kg");
+	job->pue = field_number(res, row, "pue");
+	in->g_per_kwh = field_number(res, row, "g_per_kwh");
+	in->hours = (unsigned)field_number(res, row, "hours");
+	in->year = (int)field_number(res, row, "year");
+	snprintf(in->level, sizeof(in->level), "%s", field_text(res, row, "level"));
+	snprintf(in->dataset, sizeof(in->dataset), "%s", field_text(res, row, "dataset"));
+	snprintf(in->zone, sizeof(in->zone), "%s", field_text(res, row, "zone"));
+	snprintf(in->resolution, sizeof(in->resolution), "%s", field_text(res, row, "resolution"));
+	snprintf(in->licence, sizeof(in->licence), "%s", field_text(res, row, "licence"));
+}
+
+/* The jobs' totals, GPU-seconds, carbon and records' shares, as the
+ * database's rules compute them. Returns 0, or -1 after printing why. */
+static int jobs_figures(PGconn *conn, struct jobset *set, const struct jobset_arrays *a,
+			const struct job_filter *f, const struct report_env *env)
+{
+	char pue[32], fixed[32];
+	const char *params[8];
+	PGresult *res = NULL;
+	unsigned char *seen = calloc(set->n, 1);
+	size_t i, j = 0, k;
+	int r, n, rc = -1;
+	struct job *job;
+
+	if (!seen) {
+		fputs("carbon-report: out of memory\n", stderr);
+		return -1;
+	}
 	snprintf(pue, sizeof(pue), "%.17g", env->conf.pue);
 	snprintf(fixed, sizeof(fixed), "%.17g", env->conf.intensity_g_per_kwh);
-	params[0] = ids;
-	params[1] = cluster;
-	params[2] = pue;
-	params[3] = zone;
-	params[4] = env->conf.intensity_g_per_kwh >= 0 ? fixed : NULL;
+	params[0] = a->clusters;
+	params[1] = a->ids;
+	params[2] = a->instances;
+	params[3] = f->user;
+	params[4] = pue;
+	params[5] = env->conf.zone[0] ? env->conf.zone : NULL;
+	params[6] = env->conf.intensity_g_per_kwh >= 0 ? fixed : NULL;
 	/* The reporter's own carbon.conf, when it has one, speaks for the
 	 * site; else each cluster's recorded settings (sql/006). */
-	params[5] = env->have_config ? "true" : "false";
-	read_data_version(conn, dv);
-	for (i = 0; i < n_jobs; i++) {
-		memset(&jobs[i].in, 0, sizeof(jobs[i].in));
-		jobs[i].facility_kwh = jobs[i].co2e_kg = 0.0;
-		jobs[i].have_source = false;
-	}
-	res = PQexecParams(conn, hours_sql, 6, NULL, params, NULL, NULL, 0);
+	params[7] = env->have_config ? "true" : "false";
+	res = PQexecParams(conn, figures_sql, 8, NULL, params, NULL, NULL, 0);
 	if (PQresultStatus(res) != PGRES_TUPLES_OK) {
-		report_sql_error("cannot compute carbon", res);
-		PQclear(res);
-		return -1;
+		report_sql_error("cannot compute the jobs' totals and carbon (run 'carbon-report db upgrade')",
+				 res);
+		goto out;
 	}
 	n = PQntuples(res);
 	for (r = 0; r < n; r++) {
-		long long id = strtoll(PQgetvalue(res, r, 0), NULL, 10);
-		const char *cl = PQgetvalue(res, r, 1);
-		double at = strtod(PQgetvalue(res, r, 11), NULL);
-
-		if (!isfinite(at))
-			at = NAN;
-		/* Both in job, cluster and instance order; hours of a job the
-		 * filter left out (the same id on another cluster, another
-		 * instance) are skipped. */
-		while (j < n_jobs && job_cmp(&jobs[j], id, cl, at) < 0)
-			j++;
-		if (j == n_jobs)
-			break;
-		if (job_cmp(&jobs[j], id, cl, at) > 0)
-			continue;
-		if (!jobs[j].measured)
-			continue;
-		jobs[j].it_hours_kwh += strtod(PQgetvalue(res, r, 2), NULL) / JOULES_PER_KWH;
-		add_carbon(&jobs[j], strtod(PQgetvalue(res, r, 2), NULL),
-			   strtod(PQgetvalue(res, r, 3), NULL), res, r, 4);
+		job = job_of_row(set->jobs, set->n, &j, res, r);
+		if (job) {
+			job_figures(job, res, r);
+			seen[job - set->jobs]++;
+		}
+	}
+	for (i = 0; i < set->n; i++) {
+		if (seen[i] != 1) {
+			fprintf(stderr, "carbon-report: the records of job %lld changed while it was read; run the report again\n",
+				set->jobs[i].rows[0].job_id);
+			goto out;
+		}
 	}
 	PQclear(res);
-
-	for (i = 0; i < n_jobs; i++) {
-		struct job *job = &jobs[i];
-		double rest = job->it_kwh - job->it_hours_kwh;
-
-		if (rest > 1e-12 || !job->have_source) {
-			/* Energy without hour buckets, or a job without any:
-			 * the intensity and PUE at its start. */
-			snprintf(start, sizeof(start), "%.6f", job->start_s);
-			params[0] = job->rows[0].cluster;
-			params[1] = start;
-			params[2] = pue;
-			params[3] = zone;
-			params[4] = env->conf.intensity_g_per_kwh >= 0 ? fixed : NULL;
-			params[5] = env->have_config ? "true" : "false";
-			res = PQexecParams(conn, instant_sql, 6, NULL, params, NULL, NULL, 0);
-			if (PQresultStatus(res) != PGRES_TUPLES_OK || PQntuples(res) != 1) {
-				report_sql_error("cannot compute carbon", res);
-				PQclear(res);
-				return -1;
-			}
-			add_carbon(job, rest > 0 ? rest * JOULES_PER_KWH : 0.0,
-				   strtod(PQgetvalue(res, 0, 0), NULL), res, 0, 1);
-			job->in.hours--;	/* not an hour bucket */
-			PQclear(res);
-		}
-		job->pue = job->it_kwh > 0 ? job->facility_kwh / job->it_kwh : env->conf.pue;
-		if (job->facility_kwh > 0)
-			job->in.g_per_kwh = job->co2e_kg * 1000.0 / job->facility_kwh;
+	res = PQexecParams(conn, shares_sql, 4, NULL, params, NULL, NULL, 0);
+	if (PQresultStatus(res) != PGRES_TUPLES_OK) {
+		report_sql_error("cannot read the records' shares of their jobs", res);
+		goto out;
 	}
-	return 0;
+	n = PQntuples(res);
+	j = 0;
+	for (r = 0; r < n; r++) {
+		job = job_of_row(set->jobs, set->n, &j, res, r);
+		for (k = 0; job && k < job->n; k++) {
+			if (!strcmp(job->rows[k].step, PQgetvalue(res, r, 3)) &&
+			    !strcmp(job->rows[k].node, PQgetvalue(res, r, 4))) {
+				job->rows[k].counted = strtod(PQgetvalue(res, r, 5), NULL);
+				break;
+			}
+		}
+	}
+	rc = 0;
+out:
+	PQclear(res);
+	free(seen);
+	return rc;
 }
 
 /* The states Slurm's accounting gave the job instances (sql/016), in job
@@ -488,28 +443,69 @@ out:
 	return rc;
 }
 
-/* "{1,2,3}" of the jobs' ids, for hours_sql. */
-static char *jobs_id_array(const struct jobset *set)
+int jobset_arrays_build(const struct jobset *set, struct jobset_arrays *a)
 {
-	char *s = malloc(set->n * 21 + 3), *p;
-	size_t i;
+	FILE *fp[4] = { NULL, NULL, NULL, NULL };
+	size_t len[4], i;
+	char **out[4] = { &a->clusters, &a->ids, &a->instances, &a->starts };
+	char at[40];
+	const char *s;
+	int k, rc = -1;
 
-	if (!s)
-		return NULL;
-	p = s;
-	*p++ = '{';
-	for (i = 0; i < set->n; i++)
-		p += sprintf(p, "%s%lld", i ? "," : "", set->jobs[i].rows[0].job_id);
-	*p++ = '}';
-	*p = '\0';
-	return s;
+	memset(a, 0, sizeof(*a));
+	for (k = 0; k < 4; k++) {
+		fp[k] = open_memstream(out[k], &len[k]);
+		if (!fp[k])
+			goto out;
+		fputc('{', fp[k]);
+	}
+	for (i = 0; i < set->n; i++) {
+		const struct step_row *r = &set->jobs[i].rows[0];
+		const char *sep = i ? "," : "";
+
+		fprintf(fp[0], "%s\"", sep);
+		for (s = r->cluster; *s; s++) {
+			if (*s == '"' || *s == '\\')
+				fputc('\\', fp[0]);
+			fputc(*s, fp[0]);
+		}
+		fputc('"', fp[0]);
+		fprintf(fp[1], "%s%lld", sep, r->job_id);
+		fprintf(fp[2], "%s\"%s\"", sep, isnan(r->job_start_s) ? "-infinity" :
+			utc_timestamp_us(r->job_start_s, at, sizeof(at)));
+		fprintf(fp[3], "%s%.6f", sep, set->jobs[i].start_s);
+	}
+	rc = 0;
+out:
+	for (k = 0; k < 4; k++) {
+		if (!fp[k])
+			continue;
+		fputc('}', fp[k]);
+		if (ferror(fp[k]))
+			rc = -1;
+		if (fclose(fp[k]) != 0)
+			rc = -1;
+	}
+	if (rc < 0)
+		jobset_arrays_free(a);
+	return rc;
+}
+
+void jobset_arrays_free(struct jobset_arrays *a)
+{
+	free(a->clusters);
+	free(a->ids);
+	free(a->instances);
+	free(a->starts);
+	memset(a, 0, sizeof(*a));
 }
 
 int jobset_load(PGconn *conn, const struct job_filter *f, const struct report_env *env,
 		struct jobset *set)
 {
 	struct job_filter_params fp;
-	char *all_ids = NULL, *sql = NULL;
+	char *sql = NULL;
+	struct jobset_arrays a = { NULL, NULL, NULL, NULL };
 	size_t n_rows, i;
 	int rc = -1;
 
@@ -544,26 +540,27 @@ int jobset_load(PGconn *conn, const struct job_filter *f, const struct report_en
 		cur->n++;
 	}
 	for (i = 0; i < set->n; i++) {
-		if (job_total(&set->jobs[i]) < 0)
-			goto nomem;
 		set->jobs[i].state = job_state_of(&set->jobs[i]);
 		set->jobs[i].state_source = JOB_STATE_FROM_RECORDS;
 	}
-	all_ids = jobs_id_array(set);
-	if (!all_ids)
+	if (!set->n) {
+		rc = 0;
+		goto out;
+	}
+	if (jobset_arrays_build(set, &a) < 0)
 		goto nomem;
-	if (set->n && job_states_from_accounting(conn, set->jobs, set->n, all_ids, f->cluster) < 0)
+	if (job_states_from_accounting(conn, set->jobs, set->n, a.ids, f->cluster) < 0 ||
+	    jobs_figures(conn, set, &a, f, env) < 0)
 		goto out;
-	if (set->n && job_carbon(conn, set->jobs, set->n, all_ids, f->cluster, env, &set->data) < 0)
-		goto out;
+	read_data_version(conn, &set->data);
 	rc = 0;
 	goto out;
 nomem:
 	fputs("carbon-report: out of memory\n", stderr);
 out:
 	job_filter_params_free(&fp);
-	free(all_ids);
 	free(sql);
+	jobset_arrays_free(&a);
 	if (rc < 0)
 		jobset_free(set);
 	return rc;
@@ -635,72 +632,6 @@ const char *job_project(const struct job *job)
 const char *job_tag(const struct job *job)
 {
 	return job_label(job, offsetof(struct step_row, tag));
-}
-
-static int cmp_window(const void *a, const void *b)
-{
-	const double *x = a, *y = b;
-
-	return (x[0] > y[0]) - (x[0] < y[0]);
-}
-
-double windows_union_s(double (*w)[2], size_t n)
-{
-	double total = 0.0, lo, hi;
-	size_t i;
-
-	if (n == 0)
-		return 0.0;
-	qsort(w, n, sizeof(*w), cmp_window);
-	lo = w[0][0];
-	hi = w[0][1];
-	for (i = 1; i < n; i++) {
-		if (w[i][0] > hi) {
-			total += hi - lo;
-			lo = w[i][0];
-			hi = w[i][1];
-		} else if (w[i][1] > hi) {
-			hi = w[i][1];
-		}
-	}
-	return total + hi - lo;
-}
-
-double job_gpu_s(const struct job *job)
-{
-	double (*win)[2], total = NAN;
-	size_t k, j, n_win;
-	long gpus;
-
-	win = malloc((job->n ? job->n : 1) * sizeof(*win));
-	if (!win)
-		return NAN;
-	for (k = 0; k < job->n; k++) {
-		const char *node = job->rows[k].node;
-
-		for (j = 0; j < k && strcmp(job->rows[j].node, node); j++)
-			;
-		if (j < k)
-			continue;	/* the node was added up with its first record */
-		gpus = -1;
-		n_win = 0;
-		for (j = k; j < job->n; j++) {
-			const struct step_row *q = &job->rows[j];
-
-			if (strcmp(q->node, node))
-				continue;
-			gpus = q->gpus > gpus ? q->gpus : gpus;
-			if (q->gpus > 0) {
-				win[n_win][0] = q->start_s;
-				win[n_win++][1] = fmax(q->start_s, q->end_s);
-			}
-		}
-		if (gpus >= 0)
-			total = (isnan(total) ? 0.0 : total) +
-				(double)gpus * windows_union_s(win, n_win);
-	}
-	free(win);
-	return total;
 }
 
 /* 3: a signal, 2: a non-zero exit, 1: exit 0 (wait(2) status; sql/012). */

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
-/* A set of jobs read from carbon.step_energy with their totals: energy
- * counted once per node, facility energy and CO2e hour by hour (sql/005).
+/* A set of jobs read from carbon.step_energy with their totals, GPU-seconds
+ * and carbon as the database computes them (sql/functions/job_rules.sql).
  * What every report command (job, and the aggregates) starts from. */
 #ifndef CARBON_JOBSET_H
 #define CARBON_JOBSET_H
@@ -28,7 +28,7 @@ struct step_row {
 	double energy_j[DOMAIN_COUNT];
 	long long samples;
 	bool measured;		/* the record comes from counters */
-	double counted;		/* share of energy_j in the job total (union) */
+	double counted;		/* share of energy_j in the job total (carbon.job_step_shares) */
 	/* Since migration 003 (has_job): the job's share this record charged. */
 	bool has_job;
 	double job_j[DOMAIN_COUNT];
@@ -90,7 +90,9 @@ struct data_version {
 	char series_imported_at[40];	/* "" when none */
 };
 
-/* One job on one cluster: rows[0..n-1], and what it adds up to. */
+/* One job instance on one cluster: rows[0..n-1], and what they add up to,
+ * as sql/functions/job_rules.sql computes it (carbon.job_totals_of and
+ * carbon.job_carbon_of). */
 struct job {
 	struct step_row *rows;
 	size_t n;
@@ -103,9 +105,13 @@ struct job {
 	double estimated_kwh;	/* of it_kwh, from the model */
 	bool measured;		/* at least one record from counters */
 	double pue;		/* facility_kwh / it_kwh: one period's, or the mean */
-	double it_hours_kwh;	/* of it_kwh, in hour buckets */
+	double cpu_time_s;	/* Σ cpu_time_s of the records that have one */
+	size_t cpu_time_rows;	/* records that have one */
+	/* GPU-seconds: on each node, the most GPUs one of its records held x
+	 * the union of the windows of its records that held GPUs, summed over
+	 * nodes; NaN where no record says how many GPUs it held. */
+	double gpu_s;
 	struct intensity in;
-	bool have_source;	/* in holds the first source seen */
 	enum job_state state;	/* accounting's, else job_state_of() */
 	enum job_state_source state_source;
 };
@@ -148,9 +154,10 @@ struct jobset {
 	struct data_version data;
 };
 
-/* Read the jobs f selects and compute their totals for env (PUE, zone,
- * fixed intensity from its carbon.conf). Returns 0, or -1 after printing
- * why to stderr. */
+/* Read the jobs f selects, and their totals and carbon for env (PUE, zone,
+ * fixed intensity from its carbon.conf) as the database's rules give them
+ * (sql/functions/job_rules.sql). Returns 0, or -1 after printing why to
+ * stderr. */
 int jobset_load(PGconn *conn, const struct job_filter *f, const struct report_env *env,
 		struct jobset *set);
 
@@ -161,16 +168,16 @@ void jobset_free(struct jobset *set);
 const char *job_project(const struct job *job);
 const char *job_tag(const struct job *job);
 
-/* Seconds covered by the union of the windows w[0..n-1] ({start, end});
- * sorts w. */
-double windows_union_s(double (*w)[2], size_t n);
-
-/* A job's GPU-seconds: on each node, the most GPUs one of its records held
- * x the union of the windows of its records that held GPUs (a batch step and
- * an srun step inside it that see the same GPUs count once), summed over
- * nodes; NaN where no record says how many GPUs it held (sql/011 computes
- * the same for carbon.job_total.gpu_s). */
-double job_gpu_s(const struct job *job);
+/* The job instances of set as PostgreSQL array literals, element i of
+ * jobs[i]: clusters (text[]), ids (bigint[]), instances (timestamptz[]:
+ * the instance's start, '-infinity' where the records do not say) and
+ * starts (float8[]: the epoch of each job's first record). Returns 0, or
+ * -1 when out of memory; free with jobset_arrays_free(). */
+struct jobset_arrays {
+	char *clusters, *ids, *instances, *starts;
+};
+int jobset_arrays_build(const struct jobset *set, struct jobset_arrays *a);
+void jobset_arrays_free(struct jobset_arrays *a);
 
 /* How job ended by its records (see enum job_state), and the state's name:
  * "completed", "failed", "cancelled", "timeout", "out_of_memory",

@@ -14,7 +14,7 @@
  * selects ($1 .. $7 as jobset.c's job_sql) that job_total can add up. A
  * job's carbon is the one stored with it (sql/011) where that was computed
  * with the settings this report uses ($8 pue, $9 zone, $10 fixed intensity,
- * $11 the reporter has a carbon.conf; as jobset.c) from the current data;
+ * $11 the reporter has a carbon.conf: carbon.report_site) from the current data;
  * the other jobs' carbon is left to stale_fmt. */
 #define FILTER_SQL \
 	" WHERE NOT t.needs_records" \
@@ -25,26 +25,21 @@
 	" AND ($5::text IS NULL OR $5::text = ANY(t.tags))" \
 	" AND ($6::float8 IS NULL OR t.end_time >= to_timestamp($6::float8))" \
 	" AND ($7::float8 IS NULL OR t.start_time < to_timestamp($7::float8))"
-/* The settings of a job's cluster for this report, as jobset.c takes them
- * (cs: its carbon.cluster_site row). */
-#define SITE_PUE_SQL "CASE WHEN $11::bool THEN $8::float8 ELSE coalesce(cs.pue, $8::float8) END"
-#define SITE_ZONE_SQL "coalesce($9::text, cs.zone)"
-#define SITE_FIXED_SQL \
-	"CASE WHEN $11::bool OR $10::float8 IS NOT NULL THEN $10::float8 ELSE cs.intensity END"
+/* The settings of job t's cluster for this report (carbon.report_site). */
+#define SITE_OF_JOB_SQL \
+	" CROSS JOIN LATERAL carbon.report_site(t.cluster, $8, $9, $10, $11) rs"
 /* Whether the carbon stored with job t applies to this report. */
 #define STORED_SQL \
 	"coalesce(t.rate_gen = (SELECT gen FROM carbon.rate_generation)" \
-	" AND t.rate_pue = " SITE_PUE_SQL \
-	" AND t.rate_zone IS NOT DISTINCT FROM " SITE_ZONE_SQL \
-	" AND t.rate_fixed IS NOT DISTINCT FROM " SITE_FIXED_SQL ", false)"
+	" AND t.rate_pue = rs.pue AND t.rate_zone IS NOT DISTINCT FROM rs.zone" \
+	" AND t.rate_fixed IS NOT DISTINCT FROM rs.fixed, false)"
 
 /* Whether the carbon stored with every job the filter may select applies
- * ($2 .. $11): no job's is of older data (or was never
- * computed), and each cluster's settings for this report are those of its
- * site, with which its jobs' carbon was computed (sql/011: PUE 1.0, no
- * zone and no fixed intensity where the cluster has no site). Index probes
- * only: the clusters come from job_total's primary key, one probe each, and
- * the oldest generation from its index on rate_gen. */
+ * ($2 .. $11): no job's is of older data (or was never computed), and each
+ * cluster's settings for this report are those its jobs' carbon was
+ * computed with. Index probes only: the clusters come from job_total's
+ * primary key, one probe each, and the oldest generation from its index on
+ * rate_gen. */
 static const char all_stored_sql[] =
 	"WITH RECURSIVE c AS ("
 	" (SELECT t.cluster FROM carbon.job_total t ORDER BY t.cluster LIMIT 1)"
@@ -55,10 +50,11 @@ static const char all_stored_sql[] =
 	" SELECT coalesce((SELECT min(t.rate_gen) FROM carbon.job_total t)"
 	"  >= (SELECT gen FROM carbon.rate_generation), true)"
 	" AND NOT EXISTS (SELECT FROM carbon.job_total t WHERE t.rate_gen IS NULL)"
-	" AND coalesce(bool_and(" SITE_PUE_SQL " = coalesce(cs.pue, 1.0)"
-	"  AND " SITE_ZONE_SQL " IS NOT DISTINCT FROM cs.zone"
-	"  AND " SITE_FIXED_SQL " IS NOT DISTINCT FROM cs.intensity), true)"
-	" FROM c LEFT JOIN carbon.cluster_site cs ON cs.cluster = c.cluster"
+	" AND coalesce(bool_and(rs.pue = st.pue AND rs.zone IS NOT DISTINCT FROM st.zone"
+	"  AND rs.fixed IS NOT DISTINCT FROM st.fixed), true)"
+	" FROM c"
+	" CROSS JOIN LATERAL carbon.report_site(c.cluster, $8, $9, $10, $11) rs"
+	" CROSS JOIN LATERAL carbon.stored_site(c.cluster) st"
 	" WHERE c.cluster IS NOT NULL AND ($2::text IS NULL OR c.cluster = $2::text)";
 
 /* The sums by group, as a format: the key and sub key expressions (from
@@ -100,44 +96,20 @@ static const char *const key_sql[] = {
 
 /* The facility energy and CO2e by group of the jobs whose stored carbon
  * sum_fmt left out, as a format of the key and sub key expressions: from
- * each hour bucket with the PUE and intensity of its hour, each distinct
- * (cluster, hour) resolved once; energy without hour buckets at the job's
- * start, as jobset.c does. */
-#define PUE_SQL(cluster, at) "carbon.pue_at(" cluster ", " at ", " SITE_PUE_SQL ")"
-#define INTENSITY_SQL(at) \
-	"carbon.intensity_at(" SITE_ZONE_SQL ", " at ", " SITE_FIXED_SQL ")"
+ * what carbon.job_total and job_hour hold of their energy, hour by hour
+ * (carbon.job_energy_parts). */
 static const char stale_fmt[] =
 	"WITH j AS MATERIALIZED ("
-	" SELECT t.cluster, t.job_id, t.job_start, t.start_time, t.measured,"
-	"  %s AS key1, %s AS key2, t.cpu_j, t.dram_j, t.gpu_j, t.other_j, t.hours_j"
-	" FROM carbon.job_total t"
-	" LEFT JOIN carbon.cluster_site cs ON cs.cluster = t.cluster"
+	" SELECT t.cluster, t.job_id, t.job_start, %s AS key1, %s AS key2"
+	" FROM carbon.job_total t" SITE_OF_JOB_SQL
 	FILTER_SQL " AND NOT " STORED_SQL " AND t.measured"
-	"), jh AS MATERIALIZED ("
-	" SELECT j.key1, j.key2, h.cluster, h.hour, h.j"
-	" FROM carbon.job_hour h JOIN j ON j.cluster = h.cluster AND j.job_id = h.job_id"
-	"  AND j.job_start = h.job_start"
-	"), rate AS MATERIALIZED ("
-	" SELECT c.cluster, c.hour, p.pue, i.g_per_kwh"
-	" FROM (SELECT DISTINCT cluster, hour FROM jh) c"
-	" LEFT JOIN carbon.cluster_site cs ON cs.cluster = c.cluster"
-	" CROSS JOIN LATERAL " PUE_SQL("c.cluster", "c.hour") " p"
-	" CROSS JOIN LATERAL " INTENSITY_SQL("c.hour") " i"
-	"), part AS ("
-	" SELECT jh.key1, jh.key2, jh.j / 3600000.0 * r.pue AS facility_kwh,"
-	"  jh.j / 3600000.0 * r.pue * r.g_per_kwh / 1000.0 AS co2e_kg"
-	" FROM jh JOIN rate r ON r.cluster = jh.cluster AND r.hour = jh.hour"
-	" UNION ALL"
-	" SELECT j.key1, j.key2, x.kwh * p.pue, x.kwh * p.pue * i.g_per_kwh / 1000.0"
-	" FROM j LEFT JOIN carbon.cluster_site cs ON cs.cluster = j.cluster"
-	" CROSS JOIN LATERAL (SELECT (j.cpu_j + j.dram_j + j.gpu_j + j.other_j - j.hours_j)"
-	"  / 3600000.0 AS kwh) x"
-	" CROSS JOIN LATERAL " PUE_SQL("j.cluster", "j.start_time") " p"
-	" CROSS JOIN LATERAL " INTENSITY_SQL("j.start_time") " i"
-	" WHERE x.kwh > 1e-12"
 	")"
-	" SELECT key1, key2, sum(facility_kwh) AS facility_kwh, sum(co2e_kg) AS co2e_kg"
-	" FROM part GROUP BY key1, key2";
+	" SELECT j.key1, j.key2, sum(c.facility_kwh) AS facility_kwh, sum(c.co2e_kg) AS co2e_kg"
+	" FROM carbon.job_energy_parts((SELECT array_agg(cluster) FROM j),"
+	"  (SELECT array_agg(job_id) FROM j), (SELECT array_agg(job_start) FROM j), NULL, true,"
+	"  $8, $9, $10, $11) c"
+	" JOIN j ON j.cluster = c.cluster AND j.job_id = c.job_id AND j.job_start = c.job_start"
+	" GROUP BY j.key1, j.key2";
 
 /* The key of job (read record by record); day is written into buf. */
 static const char *job_key_of(const struct job *job, enum job_key key, char *buf, size_t n)
@@ -402,7 +374,7 @@ int jobsum_load(PGconn *conn, const struct job_filter *f, const struct report_en
 	res = NULL;
 	stored = all_stored ? "true" : STORED_SQL;
 	if (asprintf(&sql, sum_fmt, key_sql[key], key_sql[sub_key], stored, stored, stored,
-		     all_stored ? "" : " LEFT JOIN carbon.cluster_site cs ON cs.cluster = t.cluster")
+		     all_stored ? "" : SITE_OF_JOB_SQL)
 	    < 0) {
 		sql = NULL;
 		fputs("carbon-report: out of memory\n", stderr);

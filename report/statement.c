@@ -172,14 +172,10 @@ static int count_models(struct model_node *pairs, size_t n, struct model_nodes *
  *   core_hours the job's CPUs on each node x its time on the node (first
  *              record's start to last record's end), summed: the cores
  *              allocated, busy or not;
- *   gpu_hours  on each node of each job, the most GPUs a record held x the
- *              union of the windows of the records that held GPUs, summed:
- *              a batch step and the srun step inside it that see the same
- *              GPUs count them once. */
+ *   gpu_hours  the jobs' GPU-seconds (struct job), in hours. */
 static int hardware_add(struct statement *st, const struct jobset *set, size_t n_rows)
 {
 	struct model_node *cpu = NULL, *gpu = NULL;
-	double (*win)[2] = NULL;
 	size_t n_cpu = 0, n_gpu = 0, i, k, j;
 	int rc = -1;
 
@@ -187,8 +183,7 @@ static int hardware_add(struct statement *st, const struct jobset *set, size_t n
 	st->gpu_hours = st->core_hours = NAN;
 	cpu = calloc(n_rows ? n_rows : 1, sizeof(*cpu));
 	gpu = calloc(n_rows ? n_rows : 1, sizeof(*gpu));
-	win = calloc(n_rows ? n_rows : 1, sizeof(*win));
-	if (!cpu || !gpu || !win)
+	if (!cpu || !gpu)
 		goto out;
 	for (i = 0; i < set->n; i++) {
 		const struct job *job = &set->jobs[i];
@@ -198,7 +193,6 @@ static int hardware_add(struct statement *st, const struct jobset *set, size_t n
 			const struct step_row *r = &job->rows[k];
 			long cpus = -1, gpus = -1;
 			double lo = r->start_s, hi = r->end_s;
-			size_t n_win = 0;
 
 			if (r->gpus < 0)
 				st->rows_without_hardware++;
@@ -219,22 +213,18 @@ static int hardware_add(struct statement *st, const struct jobset *set, size_t n
 				hi = fmax(hi, q->end_s);
 				cpus = q->alloc_cpus > cpus ? q->alloc_cpus : cpus;
 				gpus = q->gpus > gpus ? q->gpus : gpus;
-				if (q->gpus > 0) {
-					win[n_win][0] = q->start_s;
-					win[n_win++][1] = q->end_s;
-				}
 			}
 			if (cpus >= 0) {
 				job_cpus = (job_cpus < 0 ? 0 : job_cpus) + cpus;
 				st->core_hours = (isnan(st->core_hours) ? 0.0 : st->core_hours) +
 						 (double)cpus * (hi - lo) / 3600.0;
 			}
-			if (gpus >= 0) {
+			if (gpus >= 0)
 				job_gpus = (job_gpus < 0 ? 0 : job_gpus) + gpus;
-				st->gpu_hours = (isnan(st->gpu_hours) ? 0.0 : st->gpu_hours) +
-						(double)gpus * windows_union_s(win, n_win) / 3600.0;
-			}
 		}
+		if (!isnan(job->gpu_s))
+			st->gpu_hours = (isnan(st->gpu_hours) ? 0.0 : st->gpu_hours) +
+					job->gpu_s / 3600.0;
 		st->cpu_count = job_cpus > st->cpu_count ? job_cpus : st->cpu_count;
 		st->gpu_count = job_gpus > st->gpu_count ? job_gpus : st->gpu_count;
 	}
@@ -245,7 +235,6 @@ static int hardware_add(struct statement *st, const struct jobset *set, size_t n
 out:
 	free(cpu);
 	free(gpu);
-	free(win);
 	return rc;
 }
 

@@ -14,8 +14,8 @@
 /* Where the PUE of the statement's energy came from, for every hour bucket
  * and start of the job instances (cluster $1, job id $2, instance $3: the
  * job's start as slurmctld gave it, NULL for the instance '-infinity' of
- * records that do not say; $4: each job's first record's start), as the
- * totals used it (sql/005, sql/014): the PUE period in force (sql/020
+ * records that do not say, as jobset_arrays_build() writes them; $4: each
+ * job's first record's start), as the totals used it (sql/005, sql/014): the PUE period in force (sql/020
  * carbon.pue_period_at), else the setting, with when the cluster's site
  * settings were recorded where they hold a PUE (site_source_setting picks
  * carbon.conf, those, or the default). */
@@ -26,78 +26,12 @@ static const char pue_source_sql[] =
 	"  THEN extract(epoch FROM cs.updated_at)::float8 END AS recorded"
 	" FROM ("
 	" SELECT h.cluster AS c, h.hour AS t FROM carbon.job_energy_hour h"
-	"  JOIN unnest($1::text[], $2::bigint[], $3::float8[]) AS j(c, id, js)"
-	"  ON h.cluster = j.c AND h.job_id = j.id"
-	"  AND h.job_start = coalesce(to_timestamp(j.js), '-infinity')"
+	"  JOIN unnest($1::text[], $2::bigint[], $3::timestamptz[]) AS j(c, id, js)"
+	"  ON h.cluster = j.c AND h.job_id = j.id AND h.job_start = j.js"
 	" UNION SELECT j.c, to_timestamp(j.s) FROM unnest($1::text[], $4::float8[]) AS j(c, s)"
 	") x LEFT JOIN carbon.cluster_site cs ON cs.cluster = x.c"
 	" LEFT JOIN LATERAL carbon.pue_period_at(x.c, x.t) pp ON true"
 	" ORDER BY 1, 2, 3";
-
-/* The parameters of pue_source_sql: PostgreSQL array literals of the jobs'
- * clusters, ids, instances and starts, each written once in one pass. */
-struct job_arrays {
-	char *clusters, *ids, *instances, *starts;
-};
-
-static void job_arrays_free(struct job_arrays *a)
-{
-	free(a->clusters);
-	free(a->ids);
-	free(a->instances);
-	free(a->starts);
-}
-
-static int job_arrays_build(const struct jobset *set, struct job_arrays *a)
-{
-	FILE *fp[4] = { NULL, NULL, NULL, NULL };
-	size_t len[4], i;
-	char **out[4] = { &a->clusters, &a->ids, &a->instances, &a->starts };
-	const char *s;
-	int k, rc = -1;
-
-	memset(a, 0, sizeof(*a));
-	for (k = 0; k < 4; k++) {
-		fp[k] = open_memstream(out[k], &len[k]);
-		if (!fp[k])
-			goto out;
-		fputc('{', fp[k]);
-	}
-	for (i = 0; i < set->n; i++) {
-		const struct step_row *r = &set->jobs[i].rows[0];
-		const char *sep = i ? "," : "";
-
-		fprintf(fp[0], "%s\"", sep);
-		for (s = r->cluster; *s; s++) {
-			if (*s == '"' || *s == '\\')
-				fputc('\\', fp[0]);
-			fputc(*s, fp[0]);
-		}
-		fputc('"', fp[0]);
-		fprintf(fp[1], "%s%lld", sep, r->job_id);
-		if (isnan(r->job_start_s))
-			fprintf(fp[2], "%sNULL", sep);
-		else
-			fprintf(fp[2], "%s%.6f", sep, r->job_start_s);
-		fprintf(fp[3], "%s%.6f", sep, set->jobs[i].start_s);
-	}
-	rc = 0;
-out:
-	for (k = 0; k < 4; k++) {
-		if (!fp[k])
-			continue;
-		fputc('}', fp[k]);
-		if (ferror(fp[k]))
-			rc = -1;
-		if (fclose(fp[k]) != 0)
-			rc = -1;
-	}
-	if (rc < 0) {
-		job_arrays_free(a);
-		memset(a, 0, sizeof(*a));
-	}
-	return rc;
-}
 
 /* Column name of row as a number; NaN when null or absent. */
 static double column_number(const PGresult *res, int row, const char *name)
@@ -119,13 +53,13 @@ static bool same_source(const struct site_source *a, const struct site_source *b
 static int read_pue_source(PGconn *conn, const struct jobset *set,
 			   const struct report_env *env, struct statement *st)
 {
-	struct job_arrays a;
+	struct jobset_arrays a;
 	const char *params[4];
 	PGresult *res = NULL;
 	int rc = -1, r, n;
 	size_t k;
 
-	if (job_arrays_build(set, &a) < 0) {
+	if (jobset_arrays_build(set, &a) < 0) {
 		fputs("carbon-report: out of memory\n", stderr);
 		return -1;
 	}
@@ -166,7 +100,7 @@ static int read_pue_source(PGconn *conn, const struct jobset *set,
 	rc = 0;
 out:
 	PQclear(res);
-	job_arrays_free(&a);
+	jobset_arrays_free(&a);
 	return rc;
 }
 
