@@ -7,7 +7,8 @@
 # nothing of this machine's /usr, /etc or dpkg database changes. The units
 # from the .debs pass systemd-analyze verify. Then make dist in that copy,
 # and rpmbuild -ta --nodeps on the tarball (Debian's rpm cannot see Debian's
-# packages as BuildRequires) into a scratch topdir.
+# packages as BuildRequires) into a scratch topdir. In between, the packaged
+# modules from the .debs run a job in the harness's real cluster.
 # The unit tests are left to make check: both builds run without them
 # (DEB_BUILD_OPTIONS=nocheck, rpmbuild --without check).
 # Output: TAP.
@@ -155,6 +156,66 @@ check "carbon-spool-flush.service runs carbon-report spool flush once, with the 
 check "carbon-spool-flush.timer fires every 5 minutes, spread by RandomizedDelaySec" \
 	sh -c 'grep -qx "OnCalendar=\*:0/5" "$1" && grep -q "^RandomizedDelaySec=" "$1"' - \
 	"$root/lib/systemd/system/carbon-spool-flush.timer"
+
+# --- the packaged modules in a real cluster (tests/harness), as installed
+# from the .debs but without dpkg -i: Debian's plugstack.conf reads
+# /etc/slurm/plugstack.conf.d, so here the cluster's plugstack.conf includes
+# the extracted one, and slurm.conf's PluginDir adds the extracted plugin
+# directory to Slurm's own, where the line's bare spank_carbon.so is found.
+# In a subshell, so that the harness's skip (not root, no Slurm) and its
+# EXIT trap stay there; it writes "ok|fail|skip DESCRIPTION" lines.
+cluster_part() {
+	local conf=$tmp/cluster j1 j2 rep
+	. "$top/tests/harness/harness.sh"
+	harness_skip_all() { echo "skip $*" >> "$tmp/cluster.results"; exit 0; }
+	mkdir -p "$conf"
+	chmod 755 "$tmp" "$conf"
+	chmod -R a+rX "$root"
+	echo "include $root/etc/slurm/plugstack.conf.d/*.conf" > "$conf/plugstack.conf"
+	export HARNESS_SLURM_CONF_EXTRA="PluginDir=/$plugindir:$root/$plugindir"
+	harness_start --plugstack "$conf/plugstack.conf" > /dev/null
+	rep=("$root/usr/bin/carbon-report" -d "$HARNESS_CONNINFO user=$HARNESS_PGUSER")
+	"${rep[@]}" db init > "$conf/init.out" 2>&1 || cat "$conf/init.out" >&2
+	# 1. The packaged line as it is: no carbon.conf in /etc/slurm here, so
+	# each step says so in slurmd's log, and the job runs.
+	j1=$(harness_as_user sbatch --parsable --carbon-tag=pkg-line --wrap 'srun -n1 true' 2>&1)
+	if [[ $(harness_wait_job "$j1" 60) == "COMPLETED 0:0" ]] &&
+		grep -q "\[$j1\.0\] error: carbon: /etc/slurm/carbon.conf: cannot open" "$HARNESS_SLURMD_LOG"; then
+		echo "ok the packaged plugstack.conf.d line loads the packaged spank_carbon.so from PluginDir (sbatch takes --carbon-tag; steps read /etc/slurm/carbon.conf)"
+	else
+		echo "fail the packaged plugstack.conf.d line loads the packaged spank_carbon.so from PluginDir (job $j1)"
+	fi >> "$tmp/cluster.results"
+	# 2. With a carbon.conf (config=, the same bare name): the record arrives.
+	# shellcheck disable=SC2034 # both read by write_carbon_conf (tap.sh)
+	local confdir=$conf carbon_conf=$conf/carbon.conf
+	write_carbon_conf 1 '[database]' 'connect_timeout = 3'
+	echo "optional spank_carbon.so config=$carbon_conf" > "$conf/plugstack.conf"
+	j2=$(harness_as_user sbatch --parsable --carbon-tag=pkg-run \
+		--wrap "srun -n1 sh -c 'timeout 3 sha256sum /dev/zero; true'" 2>&1)
+	harness_wait_job "$j2" 60 > /dev/null
+	wait_records "$j2" 3	# extern, batch and 0; the extern step writes last
+	"${rep[@]}" job "$j2" --json > "$conf/job.json" 2>&1
+	if jq -e --arg t pkg-run '.tag == $t and .energy_kwh.it > 0 and
+		([.steps[].step] | sort) == (["0", "batch", "extern"] | sort)' "$conf/job.json" > /dev/null 2>&1; then
+		echo "ok a job's records arrive through the packaged modules, and the packaged carbon-report reports them"
+	else
+		echo "fail a job's records arrive through the packaged modules (job $j2: $(head -c 300 "$conf/job.json"))"
+	fi >> "$tmp/cluster.results"
+}
+: > "$tmp/cluster.results"
+if [ -x "$root/usr/bin/carbon-report" ] && command -v jq > /dev/null; then
+	(cluster_part) > "$tmp/cluster.log" 2>&1
+else
+	echo "skip the packages did not build, or no jq" >> "$tmp/cluster.results"
+fi
+while read -r result what; do
+	case $result in
+	ok) ok "$what" ;;
+	skip) ok "# SKIP the packaged modules in a cluster: $what" ;;
+	*) not_ok "$what"; grep -v '^#' "$tmp/cluster.log" | tail -n 20 | sed 's/^/# /' ;;
+	esac
+done < "$tmp/cluster.results"
+[ -s "$tmp/cluster.results" ] || { not_ok "the cluster part ran"; tail -n 30 "$tmp/cluster.log" | sed 's/^/# /'; }
 
 # --- the RPM, from the make dist tarball of the same copy (configured by
 # the Debian build above)
