@@ -78,5 +78,6 @@ step "carbon-report statement -A neuclir --format markdown"
 	statement -A neuclir --format markdown
 if [ "${DEMO_KEEP:-0}" = 1 ]; then
 	echo
-	echo "left running (DEMO_KEEP=1): SLURM_CONF=$SLURM_CONF, database \"$HARNESS_CONNINFO\"; stop with: . tests/harness/harness.sh; HARNESS_DIR=$HARNESS_DIR harness_stop"
+	# harness_stop reads what to stop from HARNESS_DIR, in any shell.
+	echo "left running (DEMO_KEEP=1): SLURM_CONF=$SLURM_CONF, database \"$HARNESS_CONNINFO\"; stop with: . $top/tests/harness/harness.sh; HARNESS_DIR=$HARNESS_DIR harness_stop; rm -rf $confdir"
 fi

@@ -23,6 +23,9 @@ packages=(
 	chromium python3
 	# tests/unit/statement-latex.sh: statement --format latex compiles
 	texlive-latex-base
+	# tests/integration/test_packages.sh: dpkg-buildpackage, rpmbuild -ta,
+	# systemd-analyze verify (the tool only; nothing is started)
+	debhelper fakeroot rpm systemd
 )
 
 if [ "$(id -u)" != 0 ]; then

@@ -55,6 +55,9 @@
 #   HARNESS_SIM=0     no simulated powercap tree: slurmd sees the machine's own
 #                     /sys/class (tests/demo.sh uses this)
 #   HARNESS_KEEP=1    keep HARNESS_DIR after harness_stop (for debugging)
+#                     (without it, a test that wants the cluster to outlive it
+#                     clears the EXIT trap: `trap - EXIT`, as tests/demo.sh
+#                     does with DEMO_KEEP=1)
 #   HARNESS_LOCK_TIMEOUT  seconds to wait for another harness on this machine (1200)
 #   HARNESS_NODES     number of slurmd nodes (1). 1 is the one-node cluster: the node
 #                     is named after `hostname -s` and runs in the root network
@@ -179,6 +182,17 @@
 #     NVML_DOUBLE_GPUS with as many entries, e.g. HARNESS_GPUS=2
 #     HARNESS_SLURMD_ENV="NVML_DOUBLE_GPUS=counter:300,counter:150".
 #
+# Stopping from another shell: harness_start records what it started (pids
+# with their command lines, slurmd's mount namespaces, the network objects) in
+# HARNESS_DIR/run/state.sh, so that
+#   . tests/harness/harness.sh; HARNESS_DIR=/tmp/carbon-harness.XXXXXX harness_stop
+# run anywhere, later, stops the same cluster. It signals only the recorded
+# pids whose /proc/PID/cmdline is still the recorded one (a pid reused by
+# another program is left alone), and the processes of the recorded mount
+# namespaces while a recorded slurmd is still alive to vouch for them. It
+# takes the harness lock first (HARNESS_LOCK_TIMEOUT), so that no other
+# harness starts meanwhile.
+#
 # The daemons are background children of the test shell: do not use a bare
 # `wait` in a test (it would wait for them); wait for a pid (`wait $!`) instead.
 #
@@ -189,6 +203,7 @@ HARNESS_SRC_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 HARNESS_TESTS_DIR=$(dirname "$HARNESS_SRC_DIR")
 
 _H_MUNGE_SOCKET=/run/munge/munge.socket.2
+_H_LOCK_FILE=/tmp/carbon-harness.lock
 _H_SIM_PIDS=()
 _H_SIM_EXTRA=()
 _H_MUNGE_KEY=/etc/munge/munge.key
@@ -449,6 +464,7 @@ harness_pg_start() {
 		return 1
 	}
 	_H_PG_PID=$(head -n 1 "$HARNESS_DIR/pg/postmaster.pid" 2>/dev/null)
+	_h_save_state
 }
 
 harness_pg_stop() {
@@ -889,6 +905,7 @@ harness_slurmctld_reset() {
 	rm -rf "${HARNESS_DIR:?}/state"
 	mkdir -p "$HARNESS_DIR/state"
 	_h_start_slurmctld
+	_h_save_state
 	_h_wait_node_idle 120
 }
 
@@ -1084,6 +1101,7 @@ harness_slurmd_restart() {
 	set +eu
 	_h_kill_cluster_procs
 	_h_start_slurmd
+	_h_save_state
 }
 
 # Stop slurmd, then anything left in its mount namespace (slurmstepd, job processes).
@@ -1234,6 +1252,85 @@ harness_dump_logs() {
 	done
 }
 
+# ---------------------------------------------------------------- state
+# What harness_stop needs, for a shell other than the one that started the
+# cluster: HARNESS_DIR/run/state.sh, bash assignments (declare -p) written
+# by this file only, read back only when root owns it and no one else may
+# write it.
+_H_STATE_VARS=(_H_SLURMCTLD_PID _H_SLURMD_PID _H_SLURMD_MNTNS _H_NODE_PID _H_NODE_MNTNS
+	_H_SIM_PID _H_SIM_PIDS _H_PG_PID _H_PG_BINDIR _H_MUNGED_PID _H_SLURMDBD_PID _H_MARIADB_PID
+	_H_NET_NS _H_NET_LINKS _H_MAX_JOBID _H_PID_CMDLINE
+	HARNESS_NODES HARNESS_NODE HARNESS_NODE_NAMES HARNESS_LOGDIR SLURM_CONF)
+
+# The command line of PID, its NULs as spaces ("" when it is gone).
+_h_cmdline() {
+	local pid=$1
+	[[ -n $pid && -r /proc/$pid/cmdline ]] || return 0
+	tr '\0' ' ' <"/proc/$pid/cmdline" 2>/dev/null
+}
+
+_h_save_state() {
+	local -
+	set +eu
+	local f=$HARNESS_DIR/run/state.sh p
+	[[ -n ${HARNESS_DIR:-} && -d $HARNESS_DIR/run ]] || return 0
+	declare -gA _H_PID_CMDLINE=()
+	for p in "$_H_SLURMCTLD_PID" "$_H_SLURMD_PID" "${_H_NODE_PID[@]}" "$_H_SIM_PID" \
+		"${_H_SIM_PIDS[@]}" "$_H_PG_PID" "${_H_MUNGED_PID:-}" "${_H_SLURMDBD_PID:-}" \
+		"${_H_MARIADB_PID:-}"; do
+		[[ -n $p ]] && _H_PID_CMDLINE[$p]=$(_h_cmdline "$p")
+	done
+	if ! {
+		echo "# written by tests/harness/harness.sh for harness_stop"
+		# declare -p's lines, made global: they are read inside a function.
+		# (It fails for the names not set, e.g. without accounting.)
+		{ declare -p "${_H_STATE_VARS[@]}" 2>/dev/null || :; } |
+			sed -e 's/^declare -- /declare -g /;t' -e 's/^declare -\([^ ]*\) /declare -g\1 /'
+	} >"$f.tmp" || ! mv "$f.tmp" "$f"; then
+		_h_log "cannot write $f: harness_stop will work from this shell only"
+	fi
+	return 0
+}
+
+# In a shell that did not start the cluster: read HARNESS_DIR/run/state.sh,
+# then forget every pid that is not the process the harness started.
+_h_load_state() {
+	local f=$HARNESS_DIR/run/state.sh var node p
+	[[ -f $f ]] || return 1
+	if [[ $(stat -c '%u' "$f") != 0 || $(stat -c '%A' "$f") == ?????w* ||
+		$(stat -c '%A' "$f") == ????????w* ]]; then
+		_h_log "not reading $f: it must be root's and writable by root only"
+		return 1
+	fi
+	# shellcheck disable=SC1090
+	. "$f" || return 1
+	for var in _H_SLURMCTLD_PID _H_SLURMD_PID _H_SIM_PID _H_PG_PID _H_MUNGED_PID \
+		_H_SLURMDBD_PID _H_MARIADB_PID; do
+		_h_is_ours "${!var}" || printf -v "$var" ''
+	done
+	for node in "${!_H_NODE_PID[@]}"; do
+		_h_is_ours "${_H_NODE_PID[$node]}" || unset "_H_NODE_PID[$node]"
+	done
+	for p in "${!_H_SIM_PIDS[@]}"; do
+		_h_is_ours "${_H_SIM_PIDS[p]}" || unset "_H_SIM_PIDS[p]"
+	done
+	# A mount namespace is named by an inode number that the kernel may give
+	# again once the namespace is gone: trust it only while its slurmd lives.
+	[[ -n $_H_SLURMD_PID ]] || _H_SLURMD_MNTNS=
+	for node in "${!_H_NODE_MNTNS[@]}"; do
+		[[ -n ${_H_NODE_PID[$node]:-} ]] || unset "_H_NODE_MNTNS[$node]"
+	done
+	export SLURM_CONF HARNESS_NODES HARNESS_NODE HARNESS_NODE_NAMES HARNESS_LOGDIR
+	return 0
+}
+
+# True if PID is alive and still runs the command line recorded for it.
+_h_is_ours() {
+	local pid=$1
+	[[ -n $pid ]] && _h_alive "$pid" &&
+		[[ $(_h_cmdline "$pid") == "${_H_PID_CMDLINE[$pid]-}" ]]
+}
+
 # ---------------------------------------------------------------- start / stop
 harness_start() {
 	local -
@@ -1260,9 +1357,9 @@ harness_start() {
 	_h_check_nvml_double
 
 	# One harness at a time on this machine.
-	exec {_H_LOCK_FD}>/tmp/carbon-harness.lock
+	exec {_H_LOCK_FD}>"$_H_LOCK_FILE"
 	flock -w "${HARNESS_LOCK_TIMEOUT:-1200}" "$_H_LOCK_FD" ||
-		_h_bail "another harness holds /tmp/carbon-harness.lock"
+		_h_bail "another harness holds $_H_LOCK_FILE"
 
 	trap harness_stop EXIT
 	trap 'exit 130' INT
@@ -1288,6 +1385,7 @@ harness_start() {
 	[[ $HARNESS_ACCOUNTING == 1 ]] && _h_start_accounting
 	_h_start_slurmctld
 	_h_start_slurmd
+	_h_save_state
 	if _h_multi; then
 		_h_log "cluster up in $((SECONDS - t_start))s (nodes $HARNESS_NODE_NAMES, slurmctld at $HARNESS_CTLD_ADDR)"
 	else
@@ -1301,6 +1399,19 @@ harness_stop() {
 	set +eu
 	trap - EXIT INT TERM HUP
 	[[ -n ${HARNESS_DIR:-} ]] || return "$rc"
+	# Another shell than the one that started it (HARNESS_DIR=... harness_stop).
+	if [[ -z ${_H_SLURMCTLD_PID:-}${_H_SLURMD_PID:-}${_H_SIM_PID:-}${_H_PG_PID:-} ]]; then
+		if _h_load_state; then
+			# No other harness may start while this one stops: a mount
+			# namespace's number freed here could name its slurmd's.
+			_h_log "waiting for $_H_LOCK_FILE (up to HARNESS_LOCK_TIMEOUT=${HARNESS_LOCK_TIMEOUT:-1200} s)"
+			exec {_H_LOCK_FD}>"$_H_LOCK_FILE"
+			flock -w "${HARNESS_LOCK_TIMEOUT:-1200}" "$_H_LOCK_FD" ||
+				_h_log "another harness holds $_H_LOCK_FILE; stopping this one without it"
+		else
+			_h_log "no usable $HARNESS_DIR/run/state.sh: stopping what this shell knows of"
+		fi
+	fi
 	if ((rc != 0)) || [[ -n ${_H_FAILED:-} ]]; then
 		harness_dump_logs 50
 	fi

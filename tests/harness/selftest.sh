@@ -140,12 +140,24 @@ check "dram energy_uj matches watts x (t - t0) mod range" \
 	'BEGIN { d = (w % m) - e; if (d < 0) d = -d; if (d > m / 2) d = m - d;
 	         exit !(d <= p * 0.05 * 1e6) }'
 
-# --- stop: everything goes away
+# --- stop from a fresh shell that knows only HARNESS_DIR (as after
+# DEMO_KEEP=1 bash tests/demo.sh), with a job still running: everything goes away
+harness_as_user sbatch --parsable --wrap 'sleep 300' >/dev/null
+sleep 2
 pids="$_H_SLURMCTLD_PID $_H_SLURMD_PID $_H_SIM_PID $_H_PG_PID ${_H_MUNGED_PID:-}"
 ns=$_H_SLURMD_MNTNS
 dir=$HARNESS_DIR
 keep=${HARNESS_KEEP:-0}
-harness_stop
+trap - EXIT
+# This shell keeps the harness lock until the checks are done (another
+# harness's slurmd could reuse the mount namespace's number): the stopping
+# shell, which would wait for it, is told not to.
+env -i PATH="$PATH" HARNESS_KEEP="$keep" HARNESS_DIR="$dir" HARNESS_LOCK_TIMEOUT=0 \
+	bash -c '. "$1" && harness_stop' selftest-stop "$HARNESS_SRC_DIR/harness.sh" >&2
+# This shell's own record of them is stale now.
+HARNESS_DIR= _H_SLURMCTLD_PID= _H_SLURMD_PID= _H_SLURMD_MNTNS= _H_SIM_PID= _H_PG_PID= _H_MUNGED_PID=
+_H_SIM_PIDS=()
+_H_NODE_PID=()
 alive=
 for p in $pids; do _h_alive "$p" && alive+=" $p"; done
 for p in /proc/[0-9]*; do
@@ -156,6 +168,8 @@ check "harness_stop leaves no daemon or cluster process${alive:+ (alive:$alive)}
 if [[ $keep != 1 ]]; then
 	check "harness_stop removes HARNESS_DIR" [ ! -e "$dir" ]
 fi
+exec {_H_LOCK_FD}>&-
+_H_LOCK_FD=
 
 # ================================================== several nodes
 nn=${SELFTEST_NODES:-2}

@@ -1,0 +1,257 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-or-later
+# The packages, built from a copy of this tree as a packager would:
+# dpkg-buildpackage -us -uc -b builds slurm-carbon-plugin and carbon-report;
+# their contents, conffiles, dependencies and maintainer scripts are read with
+# dpkg-deb, and the postinst is run against a scratch root (DPKG_ROOT), so
+# nothing of this machine's /usr, /etc or dpkg database changes. The units
+# from the .debs pass systemd-analyze verify. Then make dist in that copy,
+# and rpmbuild -ta --nodeps on the tarball (Debian's rpm cannot see Debian's
+# packages as BuildRequires) into a scratch topdir. In between, the packaged
+# modules from the .debs run a job in the harness's real cluster.
+# The unit tests are left to make check: both builds run without them
+# (DEB_BUILD_OPTIONS=nocheck, rpmbuild --without check).
+# Output: TAP.
+set -uo pipefail
+. "$(dirname "$0")/tap.sh"
+
+for c in dpkg-buildpackage dh fakeroot dpkg-deb git; do
+	if ! command -v "$c" > /dev/null; then
+		echo "1..0 # SKIP $c not installed (tests/install-deps.sh installs debhelper, fakeroot, rpm)"
+		exit 0
+	fi
+done
+if ! git -C "$top" rev-parse --is-inside-work-tree > /dev/null 2>&1; then
+	echo "1..0 # SKIP $top is not a git checkout (the packages are built from its files)"
+	exit 0
+fi
+
+tmp=$(mktemp -d "${TMPDIR:-/tmp}/carbon-packages.XXXXXX")
+trap 'rm -rf "$tmp"' EXIT
+src=$tmp/build/slurm-carbon
+mkdir -p "$src"
+# The tree's files as git sees them (committed or not, nothing ignored): what
+# a fresh clone of this state holds.
+(cd "$top" && git ls-files -z -co --exclude-standard | tar --null -cf - -T -) | tar -xf - -C "$src"
+
+multiarch=$(dpkg-architecture -qDEB_HOST_MULTIARCH)
+plugindir=usr/lib/$multiarch/slurm-wlm
+
+# --- build the .debs
+if (cd "$src" && DEB_BUILD_OPTIONS=nocheck nice -n 10 dpkg-buildpackage -us -uc -b) \
+	> "$tmp/dpkg-buildpackage.log" 2>&1; then
+	ok "dpkg-buildpackage -us -uc -b builds"
+else
+	not_ok "dpkg-buildpackage -us -uc -b builds"
+	tail -n 40 "$tmp/dpkg-buildpackage.log" | sed 's/^/# /'
+fi
+plugin_deb=$(ls "$tmp"/build/slurm-carbon-plugin_*.deb 2>/dev/null | head -n 1)
+report_deb=$(ls "$tmp"/build/carbon-report_*.deb 2>/dev/null | head -n 1)
+check "slurm-carbon-plugin and carbon-report .debs are there" test -f "$plugin_deb" -a -f "$report_deb"
+[ -f "$plugin_deb" ] || plugin_deb=/nonexistent
+[ -f "$report_deb" ] || report_deb=/nonexistent
+
+version=$(sed -n 's/^AC_INIT(\[slurm-carbon\], \[\([^]]*\)\].*/\1/p' "$top/configure.ac")
+deb_version=$(dpkg-deb -f "$plugin_deb" Version 2> /dev/null)
+check "the packages' version is configure.ac's ($deb_version = $version)" test -n "$version" -a "$deb_version" = "$version"
+
+dpkg-deb -c "$plugin_deb" 2> /dev/null | awk '{ print $NF }' | sed 's|^\./|/|' > "$tmp/plugin.files"
+dpkg-deb -c "$report_deb" 2> /dev/null | awk '{ print $NF }' | sed 's|^\./|/|' > "$tmp/report.files"
+has_files() {	# has_files LIST PATH...: every PATH is in LIST
+	local list=$1 f missing=
+	shift
+	for f; do grep -qxF "$f" "$list" || missing+=" $f"; done
+	[ -z "$missing" ] || echo "# missing:$missing"
+	[ -z "$missing" ]
+}
+check "slurm-carbon-plugin holds the plugin, carbon-nodemeter, their man pages and unit, the example and the plugstack.conf.d line" \
+	has_files "$tmp/plugin.files" "/$plugindir/spank_carbon.so" "/$plugindir/spank_carbon_store.so" \
+	/usr/sbin/carbon-nodemeter /lib/systemd/system/carbon-nodemeter.service \
+	/usr/share/man/man8/spank_carbon.8.gz /usr/share/man/man5/carbon.conf.5.gz \
+	/usr/share/man/man8/carbon-nodemeter.8.gz \
+	/usr/share/doc/slurm-carbon-plugin/examples/carbon.conf.example \
+	/etc/slurm/plugstack.conf.d/carbon.conf /usr/share/doc/slurm-carbon-plugin/copyright
+check "carbon-report holds the CLI, its man page and the spool flush service and timer" \
+	has_files "$tmp/report.files" /usr/bin/carbon-report /usr/share/man/man1/carbon-report.1.gz \
+	/lib/systemd/system/carbon-spool-flush.service /lib/systemd/system/carbon-spool-flush.timer
+check "no libtool .la file in either package" \
+	sh -c '! grep -h "\.la$" "$1" "$2"' - "$tmp/plugin.files" "$tmp/report.files"
+
+dpkg-deb -e "$plugin_deb" "$tmp/plugin.ctl" 2> /dev/null
+check "conffiles: /etc/slurm/plugstack.conf.d/carbon.conf (got: $(tr '\n' ' ' < "$tmp/plugin.ctl/conffiles" 2> /dev/null))" \
+	grep -qx /etc/slurm/plugstack.conf.d/carbon.conf "$tmp/plugin.ctl/conffiles"
+
+# Slurm loads the plugin only in the release series it was built for.
+depends=$(dpkg-deb -f "$plugin_deb" Depends 2> /dev/null)
+slurm_dev=$(dpkg-query -W -f='${Version}' libslurm-dev 2> /dev/null)
+series_ok() {
+	local lo hi
+	lo=$(sed -n 's/.*slurm-wlm-basic-plugins (>= \([^)]*\)).*/\1/p' <<< "$depends")
+	hi=$(sed -n 's/.*slurm-wlm-basic-plugins (<< \([^)]*\)).*/\1/p' <<< "$depends")
+	[ -n "$lo" ] && [ -n "$hi" ] && [ -n "$slurm_dev" ] &&
+		dpkg --compare-versions "$slurm_dev" ge "$lo" &&
+		dpkg --compare-versions "$slurm_dev" lt "$hi" &&
+		dpkg --compare-versions "${lo%\~}.99" lt "$hi"	# one series wide
+}
+check "slurm-carbon-plugin depends on the Slurm series it was built with (libslurm-dev $slurm_dev; Depends: $depends)" series_ok
+check "its other dependencies come from shlibs (libpq5, libinih1)" \
+	bash -c 'grep -q "libpq5" <<< "$1" && grep -q "libinih1" <<< "$1"' - "$depends"
+
+root=$tmp/root
+mkdir -p "$root"
+dpkg-deb -x "$plugin_deb" "$root" 2> /dev/null
+dpkg-deb -x "$report_deb" "$root" 2> /dev/null
+snippet=$root/etc/slurm/plugstack.conf.d/carbon.conf
+check "the plugstack.conf.d line loads spank_carbon.so from Slurm's PluginDir, optional" \
+	sh -c '[ "$(grep -v "^[[:space:]]*#" "$1" | grep -v "^[[:space:]]*$")" = "optional spank_carbon.so" ]' - "$snippet"
+check "the packaged carbon-report runs (--version)" quiet "$root/usr/bin/carbon-report" --version
+
+# --- postinst, run against the scratch root; deb-systemd-helper is a stub
+# there (the real one would record state in this machine's /var/lib/systemd).
+mkdir -p "$tmp/stub"
+# As on a first install: the unit was never installed or enabled before.
+printf '#!/bin/sh\necho "$*" >> "%s"\ncase "$*" in *debian-installed* | *was-enabled*) exit 1 ;; esac\nexit 0\n' \
+	"$tmp/stub.calls" > "$tmp/stub/deb-systemd-helper"
+chmod 755 "$tmp/stub/deb-systemd-helper"
+run_postinst() {
+	DPKG_ROOT=$root PATH="$tmp/stub:$PATH" sh "$tmp/plugin.ctl/postinst" configure "$@"
+}
+spool=$root/var/spool/slurm-carbon
+if run_postinst > "$tmp/postinst.out" 2>&1; then
+	check "postinst configure makes the spool directory root's, 0700 ($(stat -c '%U:%G %a' "$spool" 2> /dev/null))" \
+		[ "$(stat -c '%U:%G %a' "$spool" 2> /dev/null)" = "root:root 700" ]
+else
+	not_ok "postinst configure runs"
+	sed 's/^/# /' "$tmp/postinst.out"
+fi
+chmod 755 "$spool" 2> /dev/null
+run_postinst "$version" > "$tmp/postinst.out" 2>&1
+check "postinst on upgrade makes an opened spool directory 0700 again" \
+	[ "$(stat -c '%a' "$spool" 2> /dev/null)" = 700 ]
+check "postinst neither enables nor starts carbon-nodemeter" \
+	sh -c '! grep -q "^enable" "$1" && ! grep -q "deb-systemd-invoke\|systemctl.*start" "$2"' - \
+	"$tmp/stub.calls" "$tmp/plugin.ctl/postinst"
+
+# --- the units, as installed: ExecStart names the extracted binaries, and
+# man pages are looked up in the extracted tree.
+if command -v systemd-analyze > /dev/null; then
+	mkdir -p "$tmp/units"
+	for u in carbon-nodemeter.service carbon-spool-flush.service carbon-spool-flush.timer; do
+		sed -e "s|^ExecStart=/|ExecStart=$root/|" "$root/lib/systemd/system/$u" > "$tmp/units/$u"
+	done
+	(cd "$tmp/units" && MANPATH=$root/usr/share/man systemd-analyze verify \
+		./carbon-nodemeter.service ./carbon-spool-flush.service ./carbon-spool-flush.timer) \
+		> "$tmp/verify.out" 2>&1
+	verify_rc=$?
+	check "systemd-analyze verify passes on the packaged units, without a warning" \
+		test "$verify_rc" = 0 -a ! -s "$tmp/verify.out"
+	sed 's/^/# /' "$tmp/verify.out"
+else
+	ok "# SKIP systemd-analyze verify: systemd-analyze not installed"
+fi
+flush=$root/lib/systemd/system/carbon-spool-flush.service
+check "carbon-spool-flush.service runs carbon-report spool flush once, with the site's carbon.conf" \
+	sh -c 'grep -qx "Type=oneshot" "$1" &&
+		grep -qx "ExecStart=/usr/bin/carbon-report --config /etc/slurm/carbon.conf spool flush" "$1"' - "$flush"
+check "carbon-spool-flush.timer fires every 5 minutes, spread by RandomizedDelaySec" \
+	sh -c 'grep -qx "OnCalendar=\*:0/5" "$1" && grep -q "^RandomizedDelaySec=" "$1"' - \
+	"$root/lib/systemd/system/carbon-spool-flush.timer"
+
+# --- the packaged modules in a real cluster (tests/harness), as installed
+# from the .debs but without dpkg -i: Debian's plugstack.conf reads
+# /etc/slurm/plugstack.conf.d, so here the cluster's plugstack.conf includes
+# the extracted one, and slurm.conf's PluginDir adds the extracted plugin
+# directory to Slurm's own, where the line's bare spank_carbon.so is found.
+# In a subshell, so that the harness's skip (not root, no Slurm) and its
+# EXIT trap stay there; it writes "ok|fail|skip DESCRIPTION" lines.
+cluster_part() {
+	local conf=$tmp/cluster j1 j2 rep
+	. "$top/tests/harness/harness.sh"
+	harness_skip_all() { echo "skip $*" >> "$tmp/cluster.results"; exit 0; }
+	mkdir -p "$conf"
+	chmod 755 "$tmp" "$conf"
+	chmod -R a+rX "$root"
+	echo "include $root/etc/slurm/plugstack.conf.d/*.conf" > "$conf/plugstack.conf"
+	export HARNESS_SLURM_CONF_EXTRA="PluginDir=/$plugindir:$root/$plugindir"
+	harness_start --plugstack "$conf/plugstack.conf" > /dev/null
+	rep=("$root/usr/bin/carbon-report" -d "$HARNESS_CONNINFO user=$HARNESS_PGUSER")
+	"${rep[@]}" db init > "$conf/init.out" 2>&1 || cat "$conf/init.out" >&2
+	# 1. The packaged line as it is: no carbon.conf in /etc/slurm here, so
+	# each step says so in slurmd's log, and the job runs.
+	j1=$(harness_as_user sbatch --parsable --carbon-tag=pkg-line --wrap 'srun -n1 true' 2>&1)
+	if [[ $(harness_wait_job "$j1" 60) == "COMPLETED 0:0" ]] &&
+		grep -q "\[$j1\.0\] error: carbon: /etc/slurm/carbon.conf: cannot open" "$HARNESS_SLURMD_LOG"; then
+		echo "ok the packaged plugstack.conf.d line loads the packaged spank_carbon.so from PluginDir (sbatch takes --carbon-tag; steps read /etc/slurm/carbon.conf)"
+	else
+		echo "fail the packaged plugstack.conf.d line loads the packaged spank_carbon.so from PluginDir (job $j1)"
+	fi >> "$tmp/cluster.results"
+	# 2. With a carbon.conf (config=, the same bare name): the record arrives.
+	# shellcheck disable=SC2034 # both read by write_carbon_conf (tap.sh)
+	local confdir=$conf carbon_conf=$conf/carbon.conf
+	write_carbon_conf 1 '[database]' 'connect_timeout = 3'
+	echo "optional spank_carbon.so config=$carbon_conf" > "$conf/plugstack.conf"
+	j2=$(harness_as_user sbatch --parsable --carbon-tag=pkg-run \
+		--wrap "srun -n1 sh -c 'timeout 3 sha256sum /dev/zero; true'" 2>&1)
+	harness_wait_job "$j2" 60 > /dev/null
+	wait_records "$j2" 3	# extern, batch and 0; the extern step writes last
+	"${rep[@]}" job "$j2" --json > "$conf/job.json" 2>&1
+	if jq -e --arg t pkg-run '.tag == $t and .energy_kwh.it > 0 and
+		([.steps[].step] | sort) == (["0", "batch", "extern"] | sort)' "$conf/job.json" > /dev/null 2>&1; then
+		echo "ok a job's records arrive through the packaged modules, and the packaged carbon-report reports them"
+	else
+		echo "fail a job's records arrive through the packaged modules (job $j2: $(head -c 300 "$conf/job.json"))"
+	fi >> "$tmp/cluster.results"
+}
+: > "$tmp/cluster.results"
+if [ -x "$root/usr/bin/carbon-report" ] && command -v jq > /dev/null; then
+	(cluster_part) > "$tmp/cluster.log" 2>&1
+else
+	echo "skip the packages did not build, or no jq" >> "$tmp/cluster.results"
+fi
+while read -r result what; do
+	case $result in
+	ok) ok "$what" ;;
+	skip) ok "# SKIP the packaged modules in a cluster: $what" ;;
+	*) not_ok "$what"; grep -v '^#' "$tmp/cluster.log" | tail -n 20 | sed 's/^/# /' ;;
+	esac
+done < "$tmp/cluster.results"
+[ -s "$tmp/cluster.results" ] || { not_ok "the cluster part ran"; tail -n 30 "$tmp/cluster.log" | sed 's/^/# /'; }
+
+# --- the RPM, from the make dist tarball of the same copy (configured by
+# the Debian build above)
+if ! command -v rpmbuild > /dev/null; then
+	for what in "make dist" "rpmbuild -ta builds" "the RPMs' contents"; do
+		ok "# SKIP $what: rpmbuild not installed (apt-get install rpm)"
+	done
+else
+	tarball=$src/slurm-carbon-$version.tar.gz
+	(cd "$src" && nice -n 10 make dist) > "$tmp/dist.log" 2>&1
+	check "make dist makes slurm-carbon-$version.tar.gz with slurm-carbon.spec" \
+		sh -c 'tar -tzf "$1" | grep -qx "slurm-carbon-$2/slurm-carbon.spec"' - "$tarball" "$version"
+	if nice -n 10 rpmbuild -ta --nodeps --without check --define "_topdir $tmp/rpm" "$tarball" \
+		> "$tmp/rpmbuild.log" 2>&1; then
+		ok "rpmbuild -ta --nodeps builds"
+	else
+		not_ok "rpmbuild -ta --nodeps builds"
+		tail -n 40 "$tmp/rpmbuild.log" | sed 's/^/# /'
+	fi
+	rpm_plugin=$(ls "$tmp"/rpm/RPMS/*/slurm-carbon-plugin-"$version"-*.rpm 2> /dev/null | head -n 1)
+	rpm_report=$(ls "$tmp"/rpm/RPMS/*/carbon-report-"$version"-*.rpm 2> /dev/null | head -n 1)
+	rpm_files() { rpm -qp --qf '[%{FILEMODES:perms} %{FILENAMES}\n]' "$1" 2> /dev/null; }
+	rpm_ok() {
+		[ -f "$rpm_plugin" ] && [ -f "$rpm_report" ] || return 1
+		rpm_files "$rpm_plugin" > "$tmp/rpm.files"
+		rpm_files "$rpm_report" >> "$tmp/rpm.files"
+		grep -q ' /usr/lib64/slurm/spank_carbon.so$' "$tmp/rpm.files" &&
+			grep -q ' /usr/lib64/slurm/spank_carbon_store.so$' "$tmp/rpm.files" &&
+			grep -qx 'drwx------ /var/spool/slurm-carbon' "$tmp/rpm.files" &&
+			grep -q ' /usr/bin/carbon-report$' "$tmp/rpm.files" &&
+			grep -q ' /usr/lib/systemd/system/carbon-spool-flush.timer$' "$tmp/rpm.files" &&
+			! grep -q '\.la$' "$tmp/rpm.files" &&
+			rpm -qp --requires "$rpm_plugin" 2> /dev/null | grep -q '^slurm >= ' &&
+			rpm -qp --requires "$rpm_plugin" 2> /dev/null | grep -q '^slurm < '
+	}
+	check "the RPMs: plugin in %{_libdir}/slurm, no .la, spool 0700, the timer, slurm series required" rpm_ok
+fi
+
+echo "1..$n"
