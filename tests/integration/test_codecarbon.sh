@@ -41,7 +41,7 @@ put() {
 rel() { awk -v a="$1" -v b="$2" 'BEGIN { d = a - b; if (d < 0) d = -d; m = b < 0 ? -b : b;
 	exit !(a != "" && b != "" && d <= 1e-6 * m + 1e-12) }'; }
 
-echo "1..27"
+echo "1..28"
 check_db_init "$admin_db"
 
 # --- two records of one job: two nodes, every domain ------------------------------
@@ -120,6 +120,19 @@ check "the statement counts it as IT = energy_consumed / 1.5 (0.001208 kWh), all
 	eval 'rel "$(st .imported.energy_kwh.it)" 0.001208 && rel "$(st .imported.energy_kwh.cpu)" 0.0004 && [ "$(awk -v o="$(st .imported.energy_kwh.other)" "BEGIN { print (o < 1e-12 && o > -1e-12) }")" = 1 ]'
 check "and facility = energy_consumed (0.001812 kWh): the PUE counted once" \
 	eval 'rel "$(st .imported.energy_kwh.facility)" 0.001812 && rel "$(st .energy_kwh.facility)" 0.001812'
+
+# The whole way round through the command line: summary's CodeCarbon CSV of
+# the tag writes the row's energy columns and pue back as the file had them.
+report_cc summary --by tag -t pue15 --format csv > "$confdir/back15.csv" 2> "$confdir/back15.err"
+sed 's/^/# /' "$confdir/back15.csv" "$confdir/back15.err"
+cell() {	# cell FILE NAME: the cell of column NAME in FILE's first row
+	awk -F, -v name="$2" 'NR == 1 { for (i = 1; i <= NF; i++) if ($i == name) c = i }
+		NR == 2 { print $c }' "$1"
+}
+back15() { for c in cpu_energy gpu_energy ram_energy energy_consumed pue; do printf '%s ' "$(cell "$1" $c)"; done; }
+echo "# in: $(back15 "$confdir/cc15.csv")/ out: $(back15 "$confdir/back15.csv")"
+check "a CodeCarbon row with pue 1.5 round-trips: import, then summary --format csv gives its energies and pue again" \
+	test "$(back15 "$confdir/back15.csv")" = "$(back15 "$confdir/cc15.csv")"
 
 # --- a bad row: nothing is imported ----------------------------------------------
 {
