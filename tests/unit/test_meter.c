@@ -277,6 +277,91 @@ static void test_node_meter(void **state)
 	meter_close(&m);
 }
 
+/* pm_counters with accelerator files: its "energy" holds the GPUs, so
+ * other = node - package - the accelerators' own counters. */
+static void test_node_meter_accels(void **state)
+{
+	static struct step_record r;
+	static struct meter m;
+	struct carbon_conf c;
+
+	(void)state;
+	if (geteuid() != 0)
+		skip();		/* the spool and lease directories are root's */
+	mkdirs("pmc");
+	put("pmc/energy", "5000 J 1000000000 us\n");
+	put("pmc/accel0_energy", "1000 J 1000000000 us\n");
+	put("pmc/accel1_energy", "500 J 1000000000 us\n");
+	put("pmc/freshness", "1\n");
+	put("pmc/startup", "17\n");
+	conf_defaults(&c);
+	snprintf(c.spool_dir, sizeof(c.spool_dir), "%s/spool", dir);
+	snprintf(c.node_pm_counters, sizeof(c.node_pm_counters), "%s/pmc", dir);
+	c.node_meter = NODE_METER_PM_COUNTERS;
+	c.checkpoint_s = 0;
+	c.interval_s = 10;
+	step_gpus = "";
+
+	open_step(&m, &r, "extern", &c, 1000.0);
+	assert_int_equal(m.node.pmc.n_accel, 2);
+	assert_true(m.node.includes_gpus);
+	/* 10 s: the node 4 000 J, the accelerators 1 500 + 1 000 J, the
+	 * package 100 J: other 1 400 J, the job's whole. */
+	set_counters(1100000000, 4000000000, 2000000000, 0, 0);
+	put("pmc/energy", "9000 J 1010000000 us\n");
+	put("pmc/accel0_energy", "2500 J 1010000000 us\n");
+	put("pmc/accel1_energy", "1500 J 1010000000 us\n");
+	put("pmc/freshness", "2\n");
+	meter_sample(&m, 1010.0, true);
+	assert_true(fabs(r.job_j[DOMAIN_OTHER] - 1400.0) < 1e-6);
+	assert_string_equal(r.method, "rapl+pm_counters_incl_gpu");
+	meter_close(&m);
+}
+
+/* A chassis meter (hwmon here; Redfish and IPMI the same) holds every GPU
+ * of the node: each is read by power and subtracted, the step's own and
+ * the GPUs it does not hold alike. */
+static void test_chassis_meter_gpus(void **state)
+{
+	static struct step_record r;
+	static struct meter m;
+	struct carbon_conf c;
+	char lib[512];
+
+	(void)state;
+	if (geteuid() != 0)
+		skip();
+	if (!fixture_lib(lib, sizeof(lib), "libnvidia-ml.so.1"))
+		skip();
+	setenv("NVML_DOUBLE_GPUS", "counter:300,power:150", 1);
+	unsetenv("NVML_DOUBLE_FAIL");
+	mkdirs("hwmon/hwmon0");
+	put("hwmon/hwmon0/name", "power_meter\n");
+	put("hwmon/hwmon0/energy1_input", "1000000000\n");	/* µJ */
+	conf_defaults(&c);
+	snprintf(c.spool_dir, sizeof(c.spool_dir), "%s/spool", dir);
+	snprintf(c.node_hwmon_root, sizeof(c.node_hwmon_root), "%s/hwmon", dir);
+	c.node_meter = NODE_METER_HWMON;
+	c.checkpoint_s = 0;
+	c.interval_s = 10;
+	step_gpus = "0";	/* the step holds GPU 0 only */
+	step_nvml = lib;
+
+	open_step(&m, &r, "extern", &c, 1000.0);
+	assert_int_equal(m.node.kind, NODE_METER_HWMON);
+	assert_int_equal(m.n_node_gpus, 2);
+	/* 10 s: the chassis 10 000 J, the package 100 J, the GPUs 300 W and
+	 * 150 W, 4 500 J: other 5 400 J. */
+	set_counters(1100000000, 4000000000, 2000000000, 0, 0);
+	put("hwmon/hwmon0/energy1_input", "11000000000\n");
+	meter_sample(&m, 1010.0, true);
+	assert_true(fabs(r.job_j[DOMAIN_OTHER] - 5400.0) < 1e-6);
+	assert_string_equal(r.method, "rapl+nvml+hwmon_incl_gpu");
+	meter_close(&m);
+	step_gpus = "";
+	step_nvml = NULL;
+}
+
 /* Slurm's GPU list against ROCm SMI's devices: indices and GPU- ids. */
 static void test_match_rocm_gpus(void **state)
 {
@@ -411,6 +496,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_split_and_handover, setup, teardown),
 		cmocka_unit_test(test_match_gpus),
 		cmocka_unit_test_setup_teardown(test_node_meter, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_node_meter_accels, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_chassis_meter_gpus, setup, teardown),
 		cmocka_unit_test(test_match_rocm_gpus),
 		cmocka_unit_test_setup_teardown(test_hardware, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_log_kinds, setup, teardown),
