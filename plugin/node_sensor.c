@@ -40,7 +40,8 @@ static const char *hwmon_method(const struct hwmon *hw)
  * is none yet (no daemon has written it: err says so, for one log line),
  * or -1 with a reason in err. */
 static int state_reading(const struct node_sensor *nm, double now, struct pmc_reading *r,
-			 double *lag_j, bool *late, char *err, size_t errlen)
+			 double *lag_j, bool *late, struct node_state *out, char *err,
+			 size_t errlen)
 {
 	struct node_state st;
 	bool within;
@@ -59,12 +60,16 @@ static int state_reading(const struct node_sensor *nm, double now, struct pmc_re
 	node_state_reading(&st, r);
 	*lag_j = node_state_lag_j(&st, now > 0 ? (uint64_t)(now * 1e6) : 0, &within);
 	*late = !within;
+	if (out)
+		*out = st;
 	return 1;
 }
 
 int node_sensor_open(struct node_sensor *nm, const struct carbon_conf *conf, double now,
 		    char *err, size_t errlen)
 {
+	struct node_state st;
+	const char *name;
 	bool late;
 	int n;
 
@@ -106,12 +111,20 @@ int node_sensor_open(struct node_sensor *nm, const struct carbon_conf *conf, dou
 		/* carbon-nodemeter reads the BMC, outside the steps; a step
 		 * only reads the state file it publishes. */
 		snprintf(nm->state_file, sizeof(nm->state_file), "%s", conf->node_state_file);
-		n = state_reading(nm, now, &nm->pmc_last, &nm->lag_last_j, &late, err, errlen);
+		n = state_reading(nm, now, &nm->pmc_last, &nm->lag_last_j, &late, &st, err,
+				  errlen);
 		if (n <= 0)
 			return n;
 		/* A BMC measures the whole chassis: its GPUs too. */
 		nm->includes_gpus = true;
-		snprintf(nm->method, sizeof(nm->method), "%s", conf_node_meter_name(conf->node_meter));
+		/* The daemon's word says how it read the BMC ("redfish_power"),
+		 * where it is one of this meter's. */
+		name = conf_node_meter_name(conf->node_meter);
+		snprintf(nm->method, sizeof(nm->method), "%s",
+			 !strncmp(st.meter, name, strlen(name)) &&
+					 (!st.meter[strlen(name)] ||
+					  !strcmp(st.meter + strlen(name), "_power")) ?
+				 st.meter : name);
 		break;
 	default:
 		snprintf(err, errlen, "unknown node meter");
@@ -160,7 +173,7 @@ enum attribution_node_reading node_sensor_read(struct node_sensor *nm, double no
 		return ATTRIBUTION_NODE_READ;
 	}
 	if (nm->kind == NODE_METER_PM_COUNTERS ? pmc_read(&nm->pmc, &r) < 0
-					       : state_reading(nm, now, &r, &lag_j, &late, err,
+					       : state_reading(nm, now, &r, &lag_j, &late, NULL, err,
 							       sizeof(err)) <= 0) {
 		*why = "node meter unreadable: its energy counts at the next reading";
 		return ATTRIBUTION_NODE_WAIT;

@@ -44,7 +44,9 @@ struct node_state {
 	uint64_t startup_us;
 	uint64_t freshness;
 	unsigned interval_s;	/* >= 1 */
-	char meter[16];		/* "redfish", "ipmi" */
+	char meter[16];		/* the method word: "redfish" (an energy
+				 * counter), "redfish_power" (a BMC giving
+				 * power only), "ipmi" */
 	char status[200];	/* "ok" or the last error, one line */
 };
 

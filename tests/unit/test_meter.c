@@ -15,6 +15,7 @@
 #include <cmocka.h>
 
 #include "meter.h"
+#include "node_state.h"
 
 static char dir[128];
 
@@ -362,6 +363,55 @@ static void test_chassis_meter_gpus(void **state)
 	step_nvml = NULL;
 }
 
+/* carbon-nodemeter's state file: each reading carried to the instant the
+ * step reads it by its power, an unchanged one standing for an interval,
+ * stale after; the daemon's word for how it read the BMC is the method's. */
+static void test_state_file_meter(void **state)
+{
+	static struct step_record r;
+	static struct meter m;
+	struct carbon_conf c;
+	struct node_state st = { .energy_j = 1000, .time_us = 1000000000, .power_w = 100,
+				 .startup_us = 1, .freshness = 1, .interval_s = 10,
+				 .meter = "redfish_power", .status = "ok" };
+	char err[256];
+
+	(void)state;
+	if (geteuid() != 0)
+		skip();		/* the state file must be root's */
+	conf_defaults(&c);
+	snprintf(c.spool_dir, sizeof(c.spool_dir), "%s/spool", dir);
+	snprintf(c.node_state_file, sizeof(c.node_state_file), "%s/node_energy", dir);
+	c.node_meter = NODE_METER_REDFISH;
+	c.checkpoint_s = 0;
+	c.interval_s = 10;
+	step_gpus = "";
+	if (node_state_write(c.node_state_file, &st, err, sizeof(err)) < 0)
+		fail_msg("%s", err);
+
+	/* Read 2 s after the daemon's reading: 200 J on top of it. */
+	open_step(&m, &r, "extern", &c, 1002.0);
+	assert_int_equal(m.node.kind, NODE_METER_REDFISH);
+	/* The next reading, again read 2 s late: the node's 1 000 J from
+	 * 1002 to 1012, less the package's 100 J. */
+	set_counters(1100000000, 4000000000, 2000000000, 0, 0);
+	st.energy_j = 2000;
+	st.time_us = 1010000000;
+	st.freshness = 2;
+	assert_int_equal(node_state_write(c.node_state_file, &st, err, sizeof(err)), 0);
+	meter_sample(&m, 1012.0, false);
+	assert_true(fabs(r.job_j[DOMAIN_OTHER] - 900.0) < 1e-6);
+	assert_null(strstr(r.notes, "node meter"));
+	/* The daemon missed a reading: unchanged, and older than an
+	 * interval at 1022: stale, nothing guessed. */
+	set_counters(1200000000, 4000000001, 2000000001, 0, 0);
+	meter_sample(&m, 1022.0, true);
+	assert_true(fabs(r.job_j[DOMAIN_OTHER] - 900.0) < 1e-6);
+	assert_non_null(strstr(r.notes, "node meter stale"));
+	assert_string_equal(r.method, "rapl+redfish_power");
+	meter_close(&m);
+}
+
 /* Slurm's GPU list against ROCm SMI's devices: indices and GPU- ids. */
 static void test_match_rocm_gpus(void **state)
 {
@@ -498,6 +548,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_node_meter, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_node_meter_accels, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_chassis_meter_gpus, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_state_file_meter, setup, teardown),
 		cmocka_unit_test(test_match_rocm_gpus),
 		cmocka_unit_test_setup_teardown(test_hardware, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_log_kinds, setup, teardown),
