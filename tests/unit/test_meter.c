@@ -122,6 +122,29 @@ static void open_step(struct meter *m, struct step_record *r, const char *step,
 	meter_open(m, &set, r, now, step_log);
 }
 
+/* carbon.conf for a node meter of kind: the spool (and the leases) in the
+ * test's directory, samples every 10 s, no checkpoints. */
+static void node_conf(struct carbon_conf *c, enum node_meter kind)
+{
+	conf_defaults(c);
+	snprintf(c->spool_dir, sizeof(c->spool_dir), "%s/spool", dir);
+	snprintf(c->node_pm_counters, sizeof(c->node_pm_counters), "%s/pmc", dir);
+	snprintf(c->node_hwmon_root, sizeof(c->node_hwmon_root), "%s/hwmon", dir);
+	snprintf(c->node_state_file, sizeof(c->node_state_file), "%s/node_energy", dir);
+	c->node_meter = kind;
+	c->checkpoint_s = 0;
+	c->interval_s = 10;
+}
+
+/* A pm_counters tree at its first reading: 5 000 J at 1000 s. */
+static void pmc_start(void)
+{
+	mkdirs("pmc");
+	put("pmc/energy", "5000 J 1000000000 us\n");
+	put("pmc/freshness", "1\n");
+	put("pmc/startup", "17\n");
+}
+
 static void test_split_and_handover(void **state)
 {
 	static struct step_record ra, rb;
@@ -230,16 +253,8 @@ static void test_node_meter(void **state)
 	(void)state;
 	if (geteuid() != 0)
 		skip();		/* the spool and lease directories are root's */
-	mkdirs("pmc");
-	put("pmc/energy", "5000 J 1000000000 us\n");
-	put("pmc/freshness", "1\n");
-	put("pmc/startup", "17\n");
-	conf_defaults(&c);
-	snprintf(c.spool_dir, sizeof(c.spool_dir), "%s/spool", dir);
-	snprintf(c.node_pm_counters, sizeof(c.node_pm_counters), "%s/pmc", dir);
-	c.node_meter = NODE_METER_PM_COUNTERS;
-	c.checkpoint_s = 0;
-	c.interval_s = 10;
+	pmc_start();
+	node_conf(&c, NODE_METER_PM_COUNTERS);
 	c.psys = true;
 
 	open_step(&m, &r, "extern", &c, 1000.0);
@@ -289,18 +304,10 @@ static void test_node_meter_accels(void **state)
 	(void)state;
 	if (geteuid() != 0)
 		skip();		/* the spool and lease directories are root's */
-	mkdirs("pmc");
-	put("pmc/energy", "5000 J 1000000000 us\n");
+	pmc_start();
 	put("pmc/accel0_energy", "1000 J 1000000000 us\n");
 	put("pmc/accel1_energy", "500 J 1000000000 us\n");
-	put("pmc/freshness", "1\n");
-	put("pmc/startup", "17\n");
-	conf_defaults(&c);
-	snprintf(c.spool_dir, sizeof(c.spool_dir), "%s/spool", dir);
-	snprintf(c.node_pm_counters, sizeof(c.node_pm_counters), "%s/pmc", dir);
-	c.node_meter = NODE_METER_PM_COUNTERS;
-	c.checkpoint_s = 0;
-	c.interval_s = 10;
+	node_conf(&c, NODE_METER_PM_COUNTERS);
 	step_gpus = "";
 
 	open_step(&m, &r, "extern", &c, 1000.0);
@@ -339,12 +346,7 @@ static void test_chassis_meter_gpus(void **state)
 	mkdirs("hwmon/hwmon0");
 	put("hwmon/hwmon0/name", "power_meter\n");
 	put("hwmon/hwmon0/energy1_input", "1000000000\n");	/* µJ */
-	conf_defaults(&c);
-	snprintf(c.spool_dir, sizeof(c.spool_dir), "%s/spool", dir);
-	snprintf(c.node_hwmon_root, sizeof(c.node_hwmon_root), "%s/hwmon", dir);
-	c.node_meter = NODE_METER_HWMON;
-	c.checkpoint_s = 0;
-	c.interval_s = 10;
+	node_conf(&c, NODE_METER_HWMON);
 	step_gpus = "0";	/* the step holds GPU 0 only */
 	step_nvml = lib;
 
@@ -379,12 +381,7 @@ static void test_state_file_meter(void **state)
 	(void)state;
 	if (geteuid() != 0)
 		skip();		/* the state file must be root's */
-	conf_defaults(&c);
-	snprintf(c.spool_dir, sizeof(c.spool_dir), "%s/spool", dir);
-	snprintf(c.node_state_file, sizeof(c.node_state_file), "%s/node_energy", dir);
-	c.node_meter = NODE_METER_REDFISH;
-	c.checkpoint_s = 0;
-	c.interval_s = 10;
+	node_conf(&c, NODE_METER_REDFISH);
 	step_gpus = "";
 	if (node_state_write(c.node_state_file, &st, err, sizeof(err)) < 0)
 		fail_msg("%s", err);

@@ -237,36 +237,27 @@ static void fixture_small(struct statement *st)
  * the GPUs, sampled power (the sampling band). */
 static void fixture_node_meter(struct statement *st)
 {
-	memset(st, 0, sizeof(*st));
+	fixture_small(st);	/* its node, CPU, site intensity and PUE */
 	st->by = "tag";
 	st->who = "neuclir-node";
-	st->jobs = 1;
 	st->records = 3;
 	st->node_meter_records = 3;
-	st->jobs_by_state[JOB_COMPLETED] = 1;
 	st->start_s = 1772409600.0;	/* 2026-03-02T00:00:00Z */
 	st->end_s = 1772413200.0;	/* one hour */
-	st->nodes = one_node;
-	st->n_nodes = 1;
-	strcpy(st->methods[0], "rapl");
+	st->start_given = st->end_given = false;
 	strcpy(st->methods[1], "nvml");
 	strcpy(st->methods[2], "hwmon_averaged_incl_gpu");
 	st->n_methods = 3;
-	st->domain_methods[DOMAIN_CPU] = M_RAPL;
-	st->domain_methods[DOMAIN_DRAM] = M_RAPL;
 	st->domain_methods[DOMAIN_GPU] = M_NVML;
 	st->domain_methods[DOMAIN_OTHER] = M_NODE;
 	st->cpu_time_s = 3600.0 * 16;
-	st->cpu_models = cpus_a;
-	st->n_cpu_models = 1;
 	st->gpu_models = gpus_h100;
 	st->n_gpu_models = 1;
 	st->cpu_count = 16;
 	st->gpu_count = 1;
 	st->gpu_hours = 1.0;
 	st->core_hours = 16.0;
-	st->wall_s = 3600.0;
-	st->node_s = 3600.0;
+	st->wall_s = st->node_s = 3600.0;
 	st->energy_kwh[DOMAIN_CPU] = 0.2;
 	st->energy_kwh[DOMAIN_DRAM] = 0.03;
 	st->energy_kwh[DOMAIN_GPU] = 0.55;
@@ -275,18 +266,9 @@ static void fixture_node_meter(struct statement *st)
 	st->it_kwh = 0.9;
 	st->facility_kwh = 1.125;
 	st->co2e_kg = 0.3375;
-	st->pue = 1.25;
-	SET_PUE_SOURCES(st, pue_site);
-	st->have_in = true;
-	st->in.g_per_kwh = 300.0;
-	strcpy(st->in.level, "site");
-	strcpy(st->in.dataset, "site settings recorded 2026-02-15");
-	strcpy(st->in.resolution, "fixed");
-	st->offset_price = OFFSET_PRICE_USD_PER_T;
-	st->emb.kg = st->emb.cpu_kg = st->emb.gpu_kg_part = NAN;
-	st->emb.gpu_kg = -1;
-	st->data.schema = 14;
-	st->software = "0.0-test";
+	st->emb.cpu_kg = st->core_hours / 64 * 2000 / (4 * 365.25 * 24);
+	st->emb.gpu_kg_part = st->gpu_hours * 150 / (4 * 365.25 * 24);
+	st->emb.kg = st->emb.cpu_kg + st->emb.gpu_kg_part;
 }
 
 /* Only imported runs: no jobs, no nodes, no intensity of our own. */
