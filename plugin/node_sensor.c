@@ -3,6 +3,7 @@
 #include "node_sensor.h"
 
 #include <errno.h>
+#include <math.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -32,13 +33,18 @@ static const char *hwmon_method(const struct hwmon *hw)
 	return word;
 }
 
-/* carbon-nodemeter's state file as a pm_counters reading. Returns 1, 0
- * when there is none yet (no daemon has written it: err says so, for one
- * log line), or -1 with a reason in err. */
-static int state_reading(const struct node_sensor *nm, struct pmc_reading *r, char *err,
+/* carbon-nodemeter's state file as a pm_counters reading, and in *lag_j
+ * the energy since that reading up to now (s since the epoch): the daemon
+ * reads the BMC up to an interval before a step reads the file. *late: the
+ * reading is older than that (node_state_lag_j). Returns 1, 0 when there
+ * is none yet (no daemon has written it: err says so, for one log line),
+ * or -1 with a reason in err. */
+static int state_reading(const struct node_sensor *nm, double now, struct pmc_reading *r,
+			 double *lag_j, bool *late, struct node_state *out, char *err,
 			 size_t errlen)
 {
 	struct node_state st;
+	bool within;
 
 	if (node_state_read(nm->state_file, &st) < 0) {
 		if (errno == ENOENT) {
@@ -52,12 +58,19 @@ static int state_reading(const struct node_sensor *nm, struct pmc_reading *r, ch
 		return -1;
 	}
 	node_state_reading(&st, r);
+	*lag_j = node_state_lag_j(&st, now > 0 ? (uint64_t)(now * 1e6) : 0, &within);
+	*late = !within;
+	if (out)
+		*out = st;
 	return 1;
 }
 
 int node_sensor_open(struct node_sensor *nm, const struct carbon_conf *conf, double now,
 		    char *err, size_t errlen)
 {
+	struct node_state st;
+	const char *name;
+	bool late;
 	int n;
 
 	memset(nm, 0, sizeof(*nm));
@@ -98,12 +111,20 @@ int node_sensor_open(struct node_sensor *nm, const struct carbon_conf *conf, dou
 		/* carbon-nodemeter reads the BMC, outside the steps; a step
 		 * only reads the state file it publishes. */
 		snprintf(nm->state_file, sizeof(nm->state_file), "%s", conf->node_state_file);
-		n = state_reading(nm, &nm->pmc_last, err, errlen);
+		n = state_reading(nm, now, &nm->pmc_last, &nm->lag_last_j, &late, &st, err,
+				  errlen);
 		if (n <= 0)
 			return n;
 		/* A BMC measures the whole chassis: its GPUs too. */
 		nm->includes_gpus = true;
-		snprintf(nm->method, sizeof(nm->method), "%s", conf_node_meter_name(conf->node_meter));
+		/* The daemon's word says how it read the BMC ("redfish_power"),
+		 * where it is one of this meter's. */
+		name = conf_node_meter_name(conf->node_meter);
+		snprintf(nm->method, sizeof(nm->method), "%s",
+			 !strncmp(st.meter, name, strlen(name)) &&
+					 (!st.meter[strlen(name)] ||
+					  !strcmp(st.meter + strlen(name), "_power")) ?
+				 st.meter : name);
 		break;
 	default:
 		snprintf(err, errlen, "unknown node meter");
@@ -131,6 +152,8 @@ enum attribution_node_reading node_sensor_read(struct node_sensor *nm, double no
 	struct pmc_reading r;
 	char err[CONF_STR_MAX + 64];
 	struct pmc_interval iv;
+	double lag_j = 0.0;
+	bool late = false;
 
 	*node_j = *gpu_j = 0.0;
 	*why = NULL;
@@ -150,17 +173,25 @@ enum attribution_node_reading node_sensor_read(struct node_sensor *nm, double no
 		return ATTRIBUTION_NODE_READ;
 	}
 	if (nm->kind == NODE_METER_PM_COUNTERS ? pmc_read(&nm->pmc, &r) < 0
-					       : state_reading(nm, &r, err, sizeof(err)) <= 0) {
+					       : state_reading(nm, now, &r, &lag_j, &late, NULL, err,
+							       sizeof(err)) <= 0) {
 		*why = "node meter unreadable: its energy counts at the next reading";
 		return ATTRIBUTION_NODE_WAIT;
 	}
-	if (pmc_stale(&nm->pmc_last, &r)) {
+	/* The state file's unchanged reading still stands for now while it
+	 * is at most an interval old (its power carries it to now): the
+	 * daemon's readings and the steps' are not in step. */
+	if (pmc_stale(&nm->pmc_last, &r) && (nm->kind == NODE_METER_PM_COUNTERS || late)) {
 		*why = "node meter stale: its energy counts when it moves on";
 		return ATTRIBUTION_NODE_WAIT;
 	}
 	pmc_interval(&nm->pmc_last, &r, &iv);
 	nm->pmc_last = r;
 	nm->last_s = now;
+	/* The state file's readings stand for the instants they are read
+	 * at: the energy between the two instants, never below 0. */
+	iv.node_j = fmax(0.0, iv.node_j + lag_j - nm->lag_last_j);
+	nm->lag_last_j = lag_j;
 	if (iv.restarted) {
 		*why = "node meter restarted: other not counted for one reading";
 		return ATTRIBUTION_NODE_LOST;

@@ -21,6 +21,8 @@ struct node_sensor {
 	struct pmc pmc;			/* pm_counters */
 	char state_file[CONF_STR_MAX];	/* redfish, ipmi: carbon-nodemeter's */
 	struct pmc_reading pmc_last;	/* pm_counters, redfish, ipmi */
+	double lag_last_j;		/* redfish, ipmi: node_state_lag_j of
+					 * pmc_last when it was read */
 	struct hwmon hwmon;		/* hwmon */
 	uint64_t hwmon_last[HWMON_MAX_METERS];
 	double last_s;			/* when the last good reading was taken */

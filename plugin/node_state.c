@@ -180,6 +180,21 @@ bool node_state_stale(const struct node_state *s, uint64_t now_us)
 	return s->time_us == 0 || (now_us > s->time_us && now_us - s->time_us > limit);
 }
 
+double node_state_lag_j(const struct node_state *s, uint64_t now_us, bool *within)
+{
+	uint64_t age_us, limit_us = (uint64_t)s->interval_s * 1000000;
+
+	*within = s->time_us != 0;
+	if (s->time_us == 0 || now_us <= s->time_us)
+		return 0.0;
+	age_us = now_us - s->time_us;
+	if (age_us > limit_us) {
+		*within = false;
+		age_us = limit_us;
+	}
+	return (double)s->power_w * (double)age_us / 1e6;
+}
+
 void node_state_reading(const struct node_state *s, struct pmc_reading *r)
 {
 	memset(r, 0, sizeof(*r));

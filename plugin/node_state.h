@@ -44,7 +44,9 @@ struct node_state {
 	uint64_t startup_us;
 	uint64_t freshness;
 	unsigned interval_s;	/* >= 1 */
-	char meter[16];		/* "redfish", "ipmi" */
+	char meter[16];		/* the method word: "redfish" (an energy
+				 * counter), "redfish_power" (a BMC giving
+				 * power only), "ipmi" */
 	char status[200];	/* "ok" or the last error, one line */
 };
 
@@ -73,6 +75,15 @@ int node_state_read(const char *path, struct node_state *s);
  * (µs since the epoch): the meter's figure for the time since is missing,
  * and an interval that needs it must be flagged, not guessed. Pure. */
 bool node_state_stale(const struct node_state *s, uint64_t now_us);
+
+/* What s's meter had counted by now_us (µs since the epoch) beyond its
+ * energy line, in J: its power over the time since its reading, at most
+ * one interval, 0 for a reading from the future. The reader adds it, so
+ * that a reading the daemon took up to an interval earlier stands for the
+ * energy at the instant it is read. *within: the reading is at most one
+ * interval old, so the figure is whole; an older one is late (the daemon
+ * missed a reading), and its energy since is not guessed. Pure. */
+double node_state_lag_j(const struct node_state *s, uint64_t now_us, bool *within);
 
 /* s as a pm_counters reading (node_j, time_us, startup, freshness), for
  * pmc_interval. Pure. */

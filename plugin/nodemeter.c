@@ -209,6 +209,11 @@ static void run(struct meter *m, const struct carbon_conf *c, unsigned interval_
 			if ((failed = once_clear(&read_errors)) > 0)
 				say(LOG_NOTICE, "the meter answers again after %u failed readings",
 				    failed);
+			/* The method word a step records: a Redfish BMC
+			 * read by power alone is sampled, not counted. */
+			conf_copy_str(st.meter, sizeof(st.meter),
+				      c->node_meter == NODE_METER_REDFISH && s.counter_j < 0 ?
+				      "redfish_power" : conf_node_meter_name(c->node_meter));
 			st.energy_j = (uint64_t)floor(counter.energy_j);
 			st.time_us = s.time_us;
 			if (s.power_w >= 0)

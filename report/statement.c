@@ -13,14 +13,58 @@ static int cmp_str(const void *a, const void *b)
 	return strcmp(*(const char *const *)a, *(const char *const *)b);
 }
 
+/* The whole-node meters' method words (plugin/node_sensor.c,
+ * carbon-nodemeter's state file), what each is, and how it measures:
+ * an energy counter, or power readings integrated over the interval. A
+ * Redfish BMC's EnergykWh is a counter; its PowerWatts alone
+ * ("redfish_power") and IPMI DCMI's power reading are sampled. */
+static const struct {
+	const char *word, *words;
+	enum energy_method how;
+} node_meters[] = {
+	{ "pm_counters", "HPE Cray pm_counters, the node's own energy counter", EM_COUNTER },
+	{ "hwmon", "the node's power meter's energy counter (hwmon)", EM_COUNTER },
+	{ "hwmon_power", "the node's power meter's power readings (hwmon), integrated", EM_SAMPLING },
+	{ "hwmon_averaged",
+	  "the node's power meter's averaged power (hwmon, the ACPI power meter), integrated",
+	  EM_SAMPLING },
+	{ "redfish", "the BMC's chassis energy counter, read over Redfish", EM_COUNTER },
+	{ "redfish_power", "the BMC's chassis power readings, read over Redfish and integrated",
+	  EM_SAMPLING },
+	{ "ipmi", "the BMC's DCMI power reading over IPMI, integrated", EM_SAMPLING },
+};
+
+#define INCL_GPU "_incl_gpu"
+
+const char *statement_node_meter(const char *word, size_t len, enum energy_method *how,
+				 bool *incl_gpu)
+{
+	size_t i, suffix = strlen(INCL_GPU);
+
+	*incl_gpu = len > suffix && !strncmp(word + len - suffix, INCL_GPU, suffix);
+	if (*incl_gpu)
+		len -= suffix;
+	for (i = 0; i < sizeof(node_meters) / sizeof(node_meters[0]); i++) {
+		if (strlen(node_meters[i].word) == len && !strncmp(node_meters[i].word, word, len)) {
+			*how = node_meters[i].how;
+			return node_meters[i].words;
+		}
+	}
+	return NULL;
+}
+
 /* The sensors of one method string ("rapl+nvml") as M_* bits; each new
- * name is kept in st->methods as well. */
-static unsigned method_bits(struct statement *st, const char *method)
+ * name is kept in st->methods as well. *sampled: a node meter among them
+ * read power, not an energy counter. */
+static unsigned method_bits(struct statement *st, const char *method, bool *sampled)
 {
 	unsigned bits = 0;
 	const char *p = method;
+	enum energy_method how;
+	bool incl_gpu;
 	size_t len, i;
 
+	*sampled = false;
 	while (*p) {
 		len = strcspn(p, "+");
 		if (len == 4 && !strncmp(p, "rapl", 4))
@@ -29,7 +73,10 @@ static unsigned method_bits(struct statement *st, const char *method)
 			bits |= M_NVML;
 		else if (len == 5 && !strncmp(p, "model", 5))
 			bits |= M_MODEL;
-		else if (len)
+		else if (statement_node_meter(p, len, &how, &incl_gpu)) {
+			bits |= M_NODE;
+			*sampled |= how == EM_SAMPLING;
+		} else if (len)
 			bits |= M_OTHER;
 		for (i = 0; i < st->n_methods; i++)
 			if (strlen(st->methods[i]) == len && !strncmp(st->methods[i], p, len))
@@ -47,8 +94,8 @@ static unsigned method_bits(struct statement *st, const char *method)
 }
 
 /* Which sensor measured component d of a record with sensors bits: RAPL
- * reads CPU and DRAM, NVML the GPUs, and the model fills in what neither
- * had a counter for. */
+ * reads CPU and DRAM, NVML the GPUs, a node meter the rest of the node
+ * (other), and the model fills in what none had a counter for. */
 static unsigned domain_bits(int d, unsigned bits)
 {
 	switch (d) {
@@ -58,7 +105,7 @@ static unsigned domain_bits(int d, unsigned bits)
 	case DOMAIN_GPU:
 		return bits & M_NVML ? M_NVML : bits & (M_MODEL | M_OTHER);
 	default:
-		return bits & (M_MODEL | M_OTHER);
+		return bits & M_NODE ? M_NODE : bits & (M_MODEL | M_OTHER);
 	}
 }
 
@@ -251,6 +298,7 @@ int statement_add_jobs(struct statement *st, const struct jobset *set)
 	for (i = 0; i < set->n; i++) {
 		const struct job *job = &set->jobs[i];
 		bool partial = false;
+		double sampled_j = 0.0;
 
 		st->jobs++;
 		st->jobs_by_state[job->state]++;
@@ -263,7 +311,8 @@ int statement_add_jobs(struct statement *st, const struct jobset *set)
 		st->node_s += job_node_s(job);
 		for (k = 0; k < job->n; k++) {
 			const struct step_row *r = &job->rows[k];
-			unsigned bits = method_bits(st, r->method);
+			bool sampled;
+			unsigned bits = method_bits(st, r->method, &sampled);
 
 			partial |= r->partial;
 			st->nodes[st->n_nodes++] = r->node;
@@ -274,6 +323,12 @@ int statement_add_jobs(struct statement *st, const struct jobset *set)
 			for (d = 0; d < DOMAIN_COUNT && r->measured; d++)
 				if ((r->has_job ? r->job_j[d] : r->energy_j[d]) > 0)
 					st->domain_methods[d] |= domain_bits(d, bits);
+			if (r->measured && bits & M_NODE)
+				st->node_meter_records++;
+			else if (r->measured)
+				st->records_without_node_meter++;
+			if (r->measured && job->measured && sampled)
+				sampled_j += r->has_job ? r->job_j[DOMAIN_OTHER] : r->energy_j[DOMAIN_OTHER];
 		}
 		st->partial_jobs += partial;
 		if (job_state_unsuccessful(job->state))
@@ -287,6 +342,7 @@ int statement_add_jobs(struct statement *st, const struct jobset *set)
 		st->it_kwh += job->it_kwh;
 		st->facility_kwh += job->facility_kwh;
 		st->estimated_kwh += fmin(job->estimated_kwh, job->it_kwh);
+		st->sampled_kwh += fmin(sampled_j / 3.6e6, job->energy_kwh[DOMAIN_OTHER]);
 		st->co2e_kg += job->co2e_kg;
 		merge_intensity(st, &job->in);
 		if (job_state_unsuccessful(job->state)) {
@@ -336,7 +392,7 @@ const char *statement_methods_str(unsigned bits, char *buf, size_t n)
 {
 	static const struct { unsigned bit; const char *name; } names[] = {
 		{ M_RAPL, "rapl" }, { M_NVML, "nvml" }, { M_MODEL, "model" }, { M_OTHER, "other" },
-		{ M_CODECARBON, IMPORTED_METHOD },
+		{ M_NODE, "node_meter" }, { M_CODECARBON, IMPORTED_METHOD },
 	};
 	size_t i;
 
@@ -445,7 +501,9 @@ double statement_method_kwh(const struct statement *st, enum energy_method m)
 {
 	switch (m) {
 	case EM_COUNTER:
-		return fmax(statement_measured_kwh(st), 0.0);
+		return fmax(statement_measured_kwh(st) - st->sampled_kwh, 0.0);
+	case EM_SAMPLING:
+		return st->sampled_kwh;
 	case EM_MODEL:
 		return st->estimated_kwh;
 	case EM_IMPORTED:

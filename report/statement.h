@@ -20,8 +20,10 @@
 #define STATEMENT_MAX_METHODS 8
 
 /* Sensors named in records' method ("rapl+nvml"), as bits; M_CODECARBON:
- * runs imported from CodeCarbon (carbon.imported_run). */
-enum { M_RAPL = 1, M_NVML = 2, M_MODEL = 4, M_OTHER = 8, M_CODECARBON = 16 };
+ * runs imported from CodeCarbon (carbon.imported_run); M_NODE: a
+ * whole-node meter ("pm_counters", "hwmon_averaged", "redfish", ...; see
+ * statement_node_meter). */
+enum { M_RAPL = 1, M_NVML = 2, M_MODEL = 4, M_OTHER = 8, M_CODECARBON = 16, M_NODE = 32 };
 
 /* The method label of imported runs (sql/007). */
 #define IMPORTED_METHOD "codecarbon"
@@ -75,7 +77,8 @@ struct statement {
 	bool start_given, end_given;
 	const char **nodes;	/* distinct, sorted */
 	size_t n_nodes;
-	char methods[STATEMENT_MAX_METHODS][16];	/* distinct sensors, first seen first */
+	char methods[STATEMENT_MAX_METHODS][32];	/* distinct sensors, first seen first:
+						 * "rapl", "redfish_power_incl_gpu" */
 	size_t n_methods;
 	unsigned domain_methods[DOMAIN_COUNT];	/* M_* per component */
 	double cpu_time_s;
@@ -90,6 +93,10 @@ struct statement {
 	double wall_s, node_s;
 	double energy_kwh[DOMAIN_COUNT];
 	double it_kwh, facility_kwh, estimated_kwh, co2e_kg;
+	/* Measured records with a whole-node meter, and without one; of
+	 * other, the kWh a node meter gave from sampled power (EM_SAMPLING). */
+	size_t node_meter_records, records_without_node_meter;
+	double sampled_kwh;
 	double pue;
 	/* Where the PUE came from: each setting and period the jobs' hours
 	 * used, in the database's order; without jobs, the setting alone
@@ -148,9 +155,21 @@ bool statement_sci_embodied(const struct statement *st);
 
 /* How the IT energy was measured, for its uncertainty band. Records do not
  * tell an NVML energy counter from sampled NVML power (the plugin samples
- * power only where a GPU has no counter), so measured energy counts as
- * EM_COUNTER and EM_SAMPLING stays 0 until they do. */
+ * power only where a GPU has no counter), so the GPUs' measured energy
+ * counts as EM_COUNTER; EM_SAMPLING is the other energy of whole-node
+ * meters read by power (statement_node_meter). */
 enum energy_method { EM_COUNTER, EM_SAMPLING, EM_MODEL, EM_IMPORTED, EM_COUNT };
+
+/* A whole-node meter's method word, word[0..len-1], as the plugin writes
+ * it into a record's method (spank_carbon(8), "Methods": "pm_counters",
+ * "hwmon", "hwmon_power", "hwmon_averaged", "redfish", "redfish_power",
+ * "ipmi", each possibly with "_incl_gpu"). Returns what the meter is, in
+ * words, for the statement's readers, with *how set to EM_COUNTER (an
+ * energy counter) or EM_SAMPLING (power readings integrated) and
+ * *incl_gpu to whether the meter held the GPUs (they were subtracted); NULL
+ * when the word names no node meter. Pure. */
+const char *statement_node_meter(const char *word, size_t len, enum energy_method *how,
+				 bool *incl_gpu);
 
 /* The method's name in data/uncertainty.csv: "counter", "sampling", ... */
 const char *statement_method_name(enum energy_method m);

@@ -16,9 +16,22 @@
 #define OFFSET_PRICE_SOURCE \
 	"NeuCLIR, Tracking Carbon Emissions for your NeuCLIR Submission (neuclir.github.io/carbon-tracking.html): about 250 kg CO2e offset for 4 USD"
 
-/* The fixed list of what the method cannot see (doc/spank_carbon.8). */
+/* What RAPL cannot see, where no whole-node meter was read; the first
+ * limitation (doc/spank_carbon.8). */
+static const char rapl_limitation[] =
+	"RAPL counts the CPU packages and DRAM only: disks, network, fans, power supplies and the rest of a node are not measured";
+
+/* Its place, where a whole-node meter was read ("Whole-node meters" in
+ * spank_carbon(8)); and, where some records had none, the first again for
+ * those. */
+static const char node_meter_limitation[] =
+	"a whole-node meter (see methods) counted the whole node: what the CPU, DRAM and GPU counters do not see (disks, network, fans, power supplies, the board) is other, the meter's energy less the CPU packages, DRAM and the GPUs it includes, per interval and never below 0, split among the jobs on a node by their allocated CPUs; where the meter gave no reading (stale, restarted, a BMC that did not answer) other is missing for that time, not estimated";
+static const char rapl_elsewhere_limitation[] =
+	"where no whole-node meter was read (some of these records), RAPL counts the CPU packages and DRAM only: disks, network, fans, power supplies and the rest of a node are not measured there";
+
+/* The fixed list of what the method cannot see (doc/spank_carbon.8), after
+ * the first. */
 static const char *const limitations[] = {
-	"RAPL counts the CPU packages and DRAM only: disks, network, fans, power supplies and the rest of a node are not measured",
 	"a node's energy is split among the jobs on it by their CPU time (by allocated CPUs while all are idle)",
 	"a GPU is charged whole to the job that holds it",
 	"energy without a counter is modelled from thermal design power (see coverage): an estimate",
@@ -223,12 +236,50 @@ static void json_methods(const struct statement *st, struct json_writer *w)
 	json_end_array(w);
 }
 
+/* The methods' words; a node meter's with what it is. */
 static void text_methods(const struct statement *st, FILE *fp)
 {
+	enum energy_method how;
+	const char *words;
+	bool incl_gpu;
 	size_t i;
 
-	for (i = 0; i < st->n_methods; i++)
+	for (i = 0; i < st->n_methods; i++) {
 		fprintf(fp, "%s%s", i ? ", " : "", st->methods[i]);
+		words = statement_node_meter(st->methods[i], strlen(st->methods[i]), &how, &incl_gpu);
+		if (words)
+			fprintf(fp, " (%s%s)", words,
+				incl_gpu ? "; it includes the GPUs, whose own readings were subtracted" : "");
+	}
+}
+
+static bool has_node_meter(const struct statement *st)
+{
+	return st->node_meter_records > 0;
+}
+
+/* Each node meter among the methods: its word, what it is, and whether
+ * it read an energy counter or power. */
+static void json_node_meters(const struct statement *st, struct json_writer *w)
+{
+	enum energy_method how;
+	const char *words;
+	bool incl_gpu;
+	size_t i;
+
+	json_begin_array(w);
+	for (i = 0; i < st->n_methods; i++) {
+		words = statement_node_meter(st->methods[i], strlen(st->methods[i]), &how, &incl_gpu);
+		if (!words)
+			continue;
+		json_begin_object(w);
+		json_kv_string(w, "method", st->methods[i]);
+		json_kv_string(w, "meter", words);
+		json_kv_string(w, "measures", statement_method_name(how));
+		json_kv_bool(w, "includes_gpus", incl_gpu);
+		json_end_object(w);
+	}
+	json_end_array(w);
 }
 
 static void json_nodes(const struct statement *st, struct json_writer *w)
@@ -796,6 +847,12 @@ static void json_series_imported_at(const struct statement *st, struct json_writ
 /* The limitations that apply to st, in order; NULL after the last. */
 static const char *limitation(const struct statement *st, size_t i)
 {
+	if (!st->node_meter_records && i-- == 0)
+		return rapl_limitation;
+	if (st->node_meter_records && i-- == 0)
+		return node_meter_limitation;
+	if (st->node_meter_records && st->records_without_node_meter && i-- == 0)
+		return rapl_elsewhere_limitation;
 	if (i < N_LIMITATIONS)
 		return limitations[i];
 	i -= N_LIMITATIONS;
@@ -857,6 +914,7 @@ static const struct field fields[] = {
 	{ .key = "period.end", M(T_DOUBLE, end_s), .unit = U_TIME },
 	{ .key = "period.from", .type = T_STRING_FN, .string = period_from },
 	{ .key = "methods", .json = json_methods },
+	{ .key = "node_meters", .json = json_node_meters, .when = has_node_meter },
 	{ .key = "hardware.nodes", .section = "Hardware", .label = "nodes", .text = text_nodes,
 	  .json = json_nodes, .flags = F_FIGURE },
 	{ .section = "Hardware", .label = "measured with", .text = text_methods,
@@ -1312,16 +1370,28 @@ static void model_names(FILE *fp, const struct model_nodes *m, size_t n)
 static void paragraph_methods(const struct statement *st, FILE *fp)
 {
 	unsigned all = 0;
-	const char *part[4];
+	const char *part[5];
+	char node[256] = "";
+	enum energy_method how;
+	const char *words;
+	bool incl_gpu;
 	size_t n = 0, i;
 	int d;
 
 	for (d = 0; d < DOMAIN_COUNT; d++)
 		all |= st->domain_methods[d];
+	for (i = 0; i < st->n_methods && !node[0]; i++) {
+		words = statement_node_meter(st->methods[i], strlen(st->methods[i]), &how, &incl_gpu);
+		if (words)
+			snprintf(node, sizeof(node), "a whole-node meter for the rest of the node (%s%s)",
+				 words, incl_gpu ? ", the GPUs' own readings subtracted from it" : "");
+	}
 	if (all & M_RAPL)
 		part[n++] = "the processors' RAPL energy counters (CPU packages and memory)";
 	if (all & M_NVML)
 		part[n++] = "the GPUs' own energy counters, read through NVML";
+	if (node[0] && all & M_NODE)
+		part[n++] = node;
 	if (all & (M_MODEL | M_OTHER))
 		part[n++] = "a model from thermal design power where no counter was available";
 	if (n == 0)

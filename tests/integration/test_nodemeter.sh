@@ -90,7 +90,7 @@ if [ "$(id -u)" != 0 ]; then
 	echo "1..0 # SKIP carbon-nodemeter trusts a root-owned carbon.conf: run as root"
 	exit 0
 fi
-echo "1..22"
+echo "1..24"
 
 # --- HTTPS: a self-signed certificate for 127.0.0.1, given as the CA -------
 openssl req -x509 -newkey rsa:2048 -nodes -days 1 -subj /CN=127.0.0.1 \
@@ -123,6 +123,8 @@ for m in power legacy; do
 	start_daemon
 	sleep 4.5
 	check "http, $m: energy = $watts W x time since startup, within 1 % ($(st status))" energy_matches
+	check "http, $m: read by power alone, the state file's method word is redfish_power ($(st meter))" \
+		test "$(st meter)" = redfish_power
 	stop_daemon
 done
 check "the legacy chassis was read through its Power resource" \

@@ -15,6 +15,7 @@
 #include <cmocka.h>
 
 #include "meter.h"
+#include "node_state.h"
 
 static char dir[128];
 
@@ -119,6 +120,29 @@ static void open_step(struct meter *m, struct step_record *r, const char *step,
 	snprintf(r->node, sizeof(r->node), "n1");
 	r->start_s = now;
 	meter_open(m, &set, r, now, step_log);
+}
+
+/* carbon.conf for a node meter of kind: the spool (and the leases) in the
+ * test's directory, samples every 10 s, no checkpoints. */
+static void node_conf(struct carbon_conf *c, enum node_meter kind)
+{
+	conf_defaults(c);
+	snprintf(c->spool_dir, sizeof(c->spool_dir), "%s/spool", dir);
+	snprintf(c->node_pm_counters, sizeof(c->node_pm_counters), "%s/pmc", dir);
+	snprintf(c->node_hwmon_root, sizeof(c->node_hwmon_root), "%s/hwmon", dir);
+	snprintf(c->node_state_file, sizeof(c->node_state_file), "%s/node_energy", dir);
+	c->node_meter = kind;
+	c->checkpoint_s = 0;
+	c->interval_s = 10;
+}
+
+/* A pm_counters tree at its first reading: 5 000 J at 1000 s. */
+static void pmc_start(void)
+{
+	mkdirs("pmc");
+	put("pmc/energy", "5000 J 1000000000 us\n");
+	put("pmc/freshness", "1\n");
+	put("pmc/startup", "17\n");
 }
 
 static void test_split_and_handover(void **state)
@@ -229,16 +253,8 @@ static void test_node_meter(void **state)
 	(void)state;
 	if (geteuid() != 0)
 		skip();		/* the spool and lease directories are root's */
-	mkdirs("pmc");
-	put("pmc/energy", "5000 J 1000000000 us\n");
-	put("pmc/freshness", "1\n");
-	put("pmc/startup", "17\n");
-	conf_defaults(&c);
-	snprintf(c.spool_dir, sizeof(c.spool_dir), "%s/spool", dir);
-	snprintf(c.node_pm_counters, sizeof(c.node_pm_counters), "%s/pmc", dir);
-	c.node_meter = NODE_METER_PM_COUNTERS;
-	c.checkpoint_s = 0;
-	c.interval_s = 10;
+	pmc_start();
+	node_conf(&c, NODE_METER_PM_COUNTERS);
 	c.psys = true;
 
 	open_step(&m, &r, "extern", &c, 1000.0);
@@ -274,6 +290,122 @@ static void test_node_meter(void **state)
 	meter_sample(&m, 1040.0, true);
 	assert_true(fabs(r.job_j[DOMAIN_OTHER] - 340.0) < 1e-6);
 	assert_non_null(strstr(r.notes, "node meter restarted"));
+	meter_close(&m);
+}
+
+/* pm_counters with accelerator files: its "energy" holds the GPUs, so
+ * other = node - package - the accelerators' own counters. */
+static void test_node_meter_accels(void **state)
+{
+	static struct step_record r;
+	static struct meter m;
+	struct carbon_conf c;
+
+	(void)state;
+	if (geteuid() != 0)
+		skip();		/* the spool and lease directories are root's */
+	pmc_start();
+	put("pmc/accel0_energy", "1000 J 1000000000 us\n");
+	put("pmc/accel1_energy", "500 J 1000000000 us\n");
+	node_conf(&c, NODE_METER_PM_COUNTERS);
+	step_gpus = "";
+
+	open_step(&m, &r, "extern", &c, 1000.0);
+	assert_int_equal(m.node.pmc.n_accel, 2);
+	assert_true(m.node.includes_gpus);
+	/* 10 s: the node 4 000 J, the accelerators 1 500 + 1 000 J, the
+	 * package 100 J: other 1 400 J, the job's whole. */
+	set_counters(1100000000, 4000000000, 2000000000, 0, 0);
+	put("pmc/energy", "9000 J 1010000000 us\n");
+	put("pmc/accel0_energy", "2500 J 1010000000 us\n");
+	put("pmc/accel1_energy", "1500 J 1010000000 us\n");
+	put("pmc/freshness", "2\n");
+	meter_sample(&m, 1010.0, true);
+	assert_true(fabs(r.job_j[DOMAIN_OTHER] - 1400.0) < 1e-6);
+	assert_string_equal(r.method, "rapl+pm_counters_incl_gpu");
+	meter_close(&m);
+}
+
+/* A chassis meter (hwmon here; Redfish and IPMI the same) holds every GPU
+ * of the node: each is read by power and subtracted, the step's own and
+ * the GPUs it does not hold alike. */
+static void test_chassis_meter_gpus(void **state)
+{
+	static struct step_record r;
+	static struct meter m;
+	struct carbon_conf c;
+	char lib[512];
+
+	(void)state;
+	if (geteuid() != 0)
+		skip();
+	if (!fixture_lib(lib, sizeof(lib), "libnvidia-ml.so.1"))
+		skip();
+	setenv("NVML_DOUBLE_GPUS", "counter:300,power:150", 1);
+	unsetenv("NVML_DOUBLE_FAIL");
+	mkdirs("hwmon/hwmon0");
+	put("hwmon/hwmon0/name", "power_meter\n");
+	put("hwmon/hwmon0/energy1_input", "1000000000\n");	/* µJ */
+	node_conf(&c, NODE_METER_HWMON);
+	step_gpus = "0";	/* the step holds GPU 0 only */
+	step_nvml = lib;
+
+	open_step(&m, &r, "extern", &c, 1000.0);
+	assert_int_equal(m.node.kind, NODE_METER_HWMON);
+	assert_int_equal(m.n_node_gpus, 2);
+	/* 10 s: the chassis 10 000 J, the package 100 J, the GPUs 300 W and
+	 * 150 W, 4 500 J: other 5 400 J. */
+	set_counters(1100000000, 4000000000, 2000000000, 0, 0);
+	put("hwmon/hwmon0/energy1_input", "11000000000\n");
+	meter_sample(&m, 1010.0, true);
+	assert_true(fabs(r.job_j[DOMAIN_OTHER] - 5400.0) < 1e-6);
+	assert_string_equal(r.method, "rapl+nvml+hwmon_incl_gpu");
+	meter_close(&m);
+	step_gpus = "";
+	step_nvml = NULL;
+}
+
+/* carbon-nodemeter's state file: each reading carried to the instant the
+ * step reads it by its power, an unchanged one standing for an interval,
+ * stale after; the daemon's word for how it read the BMC is the method's. */
+static void test_state_file_meter(void **state)
+{
+	static struct step_record r;
+	static struct meter m;
+	struct carbon_conf c;
+	struct node_state st = { .energy_j = 1000, .time_us = 1000000000, .power_w = 100,
+				 .startup_us = 1, .freshness = 1, .interval_s = 10,
+				 .meter = "redfish_power", .status = "ok" };
+	char err[256];
+
+	(void)state;
+	if (geteuid() != 0)
+		skip();		/* the state file must be root's */
+	node_conf(&c, NODE_METER_REDFISH);
+	step_gpus = "";
+	if (node_state_write(c.node_state_file, &st, err, sizeof(err)) < 0)
+		fail_msg("%s", err);
+
+	/* Read 2 s after the daemon's reading: 200 J on top of it. */
+	open_step(&m, &r, "extern", &c, 1002.0);
+	assert_int_equal(m.node.kind, NODE_METER_REDFISH);
+	/* The next reading, again read 2 s late: the node's 1 000 J from
+	 * 1002 to 1012, less the package's 100 J. */
+	set_counters(1100000000, 4000000000, 2000000000, 0, 0);
+	st.energy_j = 2000;
+	st.time_us = 1010000000;
+	st.freshness = 2;
+	assert_int_equal(node_state_write(c.node_state_file, &st, err, sizeof(err)), 0);
+	meter_sample(&m, 1012.0, false);
+	assert_true(fabs(r.job_j[DOMAIN_OTHER] - 900.0) < 1e-6);
+	assert_null(strstr(r.notes, "node meter"));
+	/* The daemon missed a reading: unchanged, and older than an
+	 * interval at 1022: stale, nothing guessed. */
+	set_counters(1200000000, 4000000001, 2000000001, 0, 0);
+	meter_sample(&m, 1022.0, true);
+	assert_true(fabs(r.job_j[DOMAIN_OTHER] - 900.0) < 1e-6);
+	assert_non_null(strstr(r.notes, "node meter stale"));
+	assert_string_equal(r.method, "rapl+redfish_power");
 	meter_close(&m);
 }
 
@@ -411,6 +543,9 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_split_and_handover, setup, teardown),
 		cmocka_unit_test(test_match_gpus),
 		cmocka_unit_test_setup_teardown(test_node_meter, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_node_meter_accels, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_chassis_meter_gpus, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_state_file_meter, setup, teardown),
 		cmocka_unit_test(test_match_rocm_gpus),
 		cmocka_unit_test_setup_teardown(test_hardware, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_log_kinds, setup, teardown),

@@ -172,6 +172,39 @@ static void test_stale(void **state)
 	assert_true(node_state_stale(&s, T0));
 }
 
+/* The energy since a reading, up to the instant it is read: its power
+ * over the time since, at most one interval. */
+static void test_lag(void **state)
+{
+	static const struct {
+		uint64_t power_w, time_us, now_us;
+		unsigned interval_s;
+		double want_j;
+		bool within;
+	} cases[] = {
+		{ 350, T0, T0, 10, 0.0, true },		/* read as it was taken */
+		{ 350, T0, T0 + S / 4, 10, 87.5, true },	/* a quarter second late */
+		{ 120, T0, T0 + 3 * S, 10, 360.0, true },
+		{ 120, T0, T0 + S, 1, 120.0, true },	/* one interval: still whole */
+		{ 120, T0, T0 + 3 * S, 1, 120.0, false },	/* at most one interval */
+		{ 120, T0, T0 - S, 1, 0.0, true },	/* the reader's clock behind */
+		{ 0, T0, T0 + S, 10, 0.0, true },	/* no power known */
+		{ 120, 0, T0, 10, 0.0, false },		/* no reading yet */
+	};
+	bool within;
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		struct node_state s = { .power_w = cases[i].power_w, .time_us = cases[i].time_us,
+					.interval_s = cases[i].interval_s };
+
+		assert_float_equal(node_state_lag_j(&s, cases[i].now_us, &within), cases[i].want_j,
+				   1e-9);
+		assert_int_equal(within, cases[i].within);
+	}
+}
+
 static void test_state_file(void **state)
 {
 	char dir[] = "/tmp/test_node_meter.XXXXXX", path[64], err[256];
@@ -207,6 +240,7 @@ int main(void)
 		cmocka_unit_test(test_state_text),
 		cmocka_unit_test(test_state_parse_table),
 		cmocka_unit_test(test_stale),
+		cmocka_unit_test(test_lag),
 		cmocka_unit_test(test_state_file),
 	};
 

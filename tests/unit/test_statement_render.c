@@ -232,6 +232,45 @@ static void fixture_small(struct statement *st)
 	st->software = "0.0-test";
 }
 
+/* One job on a node with an ACPI power meter read as averaged power
+ * (hwmon_averaged), which holds the GPUs: other is the meter less RAPL and
+ * the GPUs, sampled power (the sampling band). */
+static void fixture_node_meter(struct statement *st)
+{
+	fixture_small(st);	/* its node, CPU, site intensity and PUE */
+	st->by = "tag";
+	st->who = "neuclir-node";
+	st->records = 3;
+	st->node_meter_records = 3;
+	st->start_s = 1772409600.0;	/* 2026-03-02T00:00:00Z */
+	st->end_s = 1772413200.0;	/* one hour */
+	st->start_given = st->end_given = false;
+	strcpy(st->methods[1], "nvml");
+	strcpy(st->methods[2], "hwmon_averaged_incl_gpu");
+	st->n_methods = 3;
+	st->domain_methods[DOMAIN_GPU] = M_NVML;
+	st->domain_methods[DOMAIN_OTHER] = M_NODE;
+	st->cpu_time_s = 3600.0 * 16;
+	st->gpu_models = gpus_h100;
+	st->n_gpu_models = 1;
+	st->cpu_count = 16;
+	st->gpu_count = 1;
+	st->gpu_hours = 1.0;
+	st->core_hours = 16.0;
+	st->wall_s = st->node_s = 3600.0;
+	st->energy_kwh[DOMAIN_CPU] = 0.2;
+	st->energy_kwh[DOMAIN_DRAM] = 0.03;
+	st->energy_kwh[DOMAIN_GPU] = 0.55;
+	st->energy_kwh[DOMAIN_OTHER] = 0.12;
+	st->sampled_kwh = 0.12;
+	st->it_kwh = 0.9;
+	st->facility_kwh = 1.125;
+	st->co2e_kg = 0.3375;
+	st->emb.cpu_kg = st->core_hours / 64 * 2000 / (4 * 365.25 * 24);
+	st->emb.gpu_kg_part = st->gpu_hours * 150 / (4 * 365.25 * 24);
+	st->emb.kg = st->emb.cpu_kg + st->emb.gpu_kg_part;
+}
+
 /* Only imported runs: no jobs, no nodes, no intensity of our own. */
 static void fixture_imported_only(struct statement *st)
 {
@@ -274,6 +313,7 @@ static const struct {
 	{ "project", fixture_project },
 	{ "small", fixture_small },
 	{ "imported-only", fixture_imported_only },
+	{ "node-meter", fixture_node_meter },
 };
 
 static const struct {
@@ -425,12 +465,124 @@ static void test_band_and_sci(void **state)
 	assert_float_equal(statement_sci_kg_per_job(&st), 2.5 / 5, 1e-12);
 }
 
+/* The node meters' method words, as the plugin writes them: what each
+ * is, whether it reads an energy counter or power, with the GPUs or not. */
+static void test_node_meter_words(void **state)
+{
+	static const struct {
+		const char *word;
+		bool is_meter;
+		enum energy_method how;
+		bool incl_gpu;
+	} cases[] = {
+		{ "pm_counters", true, EM_COUNTER, false },
+		{ "pm_counters_incl_gpu", true, EM_COUNTER, true },
+		{ "hwmon", true, EM_COUNTER, false },
+		{ "hwmon_power", true, EM_SAMPLING, false },
+		{ "hwmon_averaged", true, EM_SAMPLING, false },
+		{ "hwmon_averaged_incl_gpu", true, EM_SAMPLING, true },
+		{ "redfish", true, EM_COUNTER, false },
+		{ "redfish_power_incl_gpu", true, EM_SAMPLING, true },
+		{ "ipmi_incl_gpu", true, EM_SAMPLING, true },
+		{ "rapl", false, EM_COUNTER, false },
+		{ "nvml", false, EM_COUNTER, false },
+		{ "rocm", false, EM_COUNTER, false },
+		{ "_incl_gpu", false, EM_COUNTER, true },
+		{ "hwmon_", false, EM_COUNTER, false },
+		{ "pm_counters_incl", false, EM_COUNTER, false },
+	};
+	enum energy_method how;
+	bool incl_gpu;
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		const char *words;
+
+		how = EM_IMPORTED;
+		words = statement_node_meter(cases[i].word, strlen(cases[i].word), &how, &incl_gpu);
+		if ((words != NULL) != cases[i].is_meter)
+			fail_msg("%s: %s", cases[i].word, words ? words : "not a node meter");
+		if (words && (how != cases[i].how || incl_gpu != cases[i].incl_gpu))
+			fail_msg("%s: measures %s, includes GPUs %d", cases[i].word,
+				 statement_method_name(how), incl_gpu);
+	}
+	/* A word inside a method string: only its own length counts. */
+	assert_non_null(statement_node_meter("ipmi+rapl", 4, &how, &incl_gpu));
+	assert_null(statement_node_meter("ipmi+rapl", 9, &how, &incl_gpu));
+}
+
+/* Records with a node meter: other is the node meter's, counted under
+ * its method; power-read meters' other is sampled energy, and the
+ * limitations say the whole node was counted, and RAPL alone where a
+ * record had no node meter. */
+static void test_node_meter_records(void **state)
+{
+	struct step_row rows[] = {
+		{ .node = "n1", .method = "rapl+nvml+hwmon_averaged_incl_gpu", .measured = true,
+		  .has_job = true, .job_j = { 1000, 100, 2000, 720 }, .start_s = 0, .end_s = 10,
+		  .cpu_time_s = 5 },
+		{ .node = "n1", .method = "rapl+pm_counters", .measured = true, .has_job = true,
+		  .job_j = { 1000, 100, 0, 360 }, .start_s = 0, .end_s = 10, .cpu_time_s = 5 },
+		{ .node = "n2", .method = "rapl", .measured = true, .has_job = true,
+		  .job_j = { 1000, 100, 0, 0 }, .start_s = 0, .end_s = 10, .cpu_time_s = 5 },
+	};
+	struct job job = { .rows = rows, .n = 3, .start_s = 0, .end_s = 10, .measured = true,
+			   .energy_kwh = { 3000 / 3.6e6, 300 / 3.6e6, 2000 / 3.6e6, 1080 / 3.6e6 },
+			   .state = JOB_COMPLETED };
+	struct jobset set = { .jobs = &job, .n = 1 };
+	struct statement st;
+	char *got = NULL;
+	size_t n;
+	FILE *fp;
+
+	(void)state;
+	job.it_kwh = (3000 + 300 + 2000 + 1080) / 3.6e6;
+	memset(&st, 0, sizeof(st));
+	assert_int_equal(statement_add_jobs(&st, &set), 0);
+	assert_int_equal(st.domain_methods[DOMAIN_OTHER], M_NODE);
+	assert_int_equal(st.domain_methods[DOMAIN_CPU], M_RAPL);
+	assert_int_equal(st.domain_methods[DOMAIN_GPU], M_NVML);
+	assert_int_equal(st.node_meter_records, 2);
+	assert_int_equal(st.records_without_node_meter, 1);
+	/* hwmon_averaged's other is sampled; pm_counters' a counter's. */
+	assert_float_equal(statement_method_kwh(&st, EM_SAMPLING), 720 / 3.6e6, 1e-15);
+	assert_float_equal(statement_method_kwh(&st, EM_COUNTER), (6380 - 720) / 3.6e6, 1e-12);
+	/* What the query would add, for the renderer. */
+	st.by = "tag";
+	st.who = "mixed-nodes";
+	st.cpu_count = st.gpu_count = -1;
+	st.gpu_hours = st.core_hours = NAN;
+	st.pue = 1.0;
+	SET_PUE_SOURCES(&st, pue_default);
+	st.offset_price = OFFSET_PRICE_USD_PER_T;
+	st.emb.kg = st.emb.cpu_kg = st.emb.gpu_kg_part = NAN;
+	st.emb.gpu_kg = -1;
+	st.software = "0.0-test";
+	fp = open_memstream(&got, &n);
+	assert_non_null(fp);
+	assert_int_equal(statement_render(&st, FMT_JSON, fp), 0);
+	fclose(fp);
+	if (!strstr(got, "a whole-node meter (see methods) counted the whole node") ||
+	    !strstr(got, "where no whole-node meter was read (some of these records), RAPL counts") ||
+	    strstr(got, "\"RAPL counts the CPU packages and DRAM only"))
+		fail_msg("limitations: %s", got);
+	if (!strstr(got, "\"method\": \"hwmon_averaged_incl_gpu\"") ||
+	    !strstr(got, "\"measures\": \"sampling\"") ||
+	    !strstr(got, "\"method\": \"pm_counters\""))
+		fail_msg("node_meters: %s", got);
+	free(got);
+	free(st.nodes);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_goldens),
 		cmocka_unit_test(test_json_contract),
 		cmocka_unit_test(test_band_and_sci),
+		cmocka_unit_test(test_node_meter_words),
+		cmocka_unit_test(test_node_meter_records),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
