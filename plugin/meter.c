@@ -696,9 +696,12 @@ static void read_gpus(struct meter *m, double dt, bool final, struct attribution
 		out[i].j = gpu_interval_j(m, g, dt, counter_now);
 		if (g->mode == GPU_LOST)
 			continue;
-		if (g->mode != GPU_MODEL) {
+		if (g->mode == GPU_COUNTER) {
 			m->used_nvml |= g->vendor == GPU_NVIDIA;
 			m->used_rocm |= g->vendor == GPU_AMD;
+		} else if (g->mode == GPU_POWER) {
+			m->used_nvml_power |= g->vendor == GPU_NVIDIA;
+			m->used_rocm_power |= g->vendor == GPU_AMD;
 		}
 		if (!lease_held(&g->lease) && !m->no_leases) {
 			/* Named only while it is to be taken, not every sample. */
@@ -756,13 +759,14 @@ static void write_leases(struct meter *m, const struct attribution_in *in, doubl
 	}
 }
 
-/* The sensors that counted, for the record: "rapl+nvml", "rapl+hwmon_averaged",
+/* The sensors that counted, for the record: "rapl+nvml", "rapl+nvml_power" (a
+ * GPU without an energy counter, by its power readings), "rapl+hwmon_averaged",
  * "rapl+nvml+pm_counters_incl_gpu" (spank_carbon(8), "Methods"). */
 static void record_method(struct meter *m)
 {
 	struct step_record *r = m->rec;
 	char node[48] = "";
-	const char *word[5];
+	const char *word[7];
 	size_t n = 0, i, len = 0;
 
 	if (m->used_node)
@@ -772,8 +776,12 @@ static void record_method(struct meter *m)
 		word[n++] = "rapl";
 	if (m->used_nvml)
 		word[n++] = "nvml";
+	if (m->used_nvml_power)
+		word[n++] = "nvml_power";
 	if (m->used_rocm)
 		word[n++] = "rocm";
+	if (m->used_rocm_power)
+		word[n++] = "rocm_power";
 	if (m->used_model)
 		word[n++] = "model";
 	if (node[0])

@@ -112,6 +112,9 @@ struct meter {
 	double last_wall;		/* time of the previous sample */
 	unsigned samples;
 	bool used_model, used_rapl, used_nvml, used_rocm, used_node;
+	/* a GPU of the vendor measured by its power readings (no energy
+	 * counter): "nvml_power", "rocm_power" */
+	bool used_nvml_power, used_rocm_power;
 };
 
 /* How the meter says what it could not do, one line each: fault true for

@@ -55,7 +55,8 @@ const char *statement_node_meter(const char *word, size_t len, enum energy_metho
 
 /* The sensors of one method string ("rapl+nvml") as M_* bits; each new
  * name is kept in st->methods as well. *sampled: a node meter among them
- * read power, not an energy counter. */
+ * read power, not an energy counter (a GPU measured by power readings is
+ * M_GPU_POWER). */
 static unsigned method_bits(struct statement *st, const char *method, bool *sampled)
 {
 	unsigned bits = 0;
@@ -71,6 +72,12 @@ static unsigned method_bits(struct statement *st, const char *method, bool *samp
 			bits |= M_RAPL;
 		else if (len == 4 && !strncmp(p, "nvml", 4))
 			bits |= M_NVML;
+		else if (len == 10 && !strncmp(p, "nvml_power", 10))
+			bits |= M_NVML | M_GPU_POWER;
+		else if (len == 4 && !strncmp(p, "rocm", 4))
+			bits |= M_ROCM;
+		else if (len == 10 && !strncmp(p, "rocm_power", 10))
+			bits |= M_ROCM | M_GPU_POWER;
 		else if (len == 5 && !strncmp(p, "model", 5))
 			bits |= M_MODEL;
 		else if (statement_node_meter(p, len, &how, &incl_gpu)) {
@@ -94,8 +101,8 @@ static unsigned method_bits(struct statement *st, const char *method, bool *samp
 }
 
 /* Which sensor measured component d of a record with sensors bits: RAPL
- * reads CPU and DRAM, NVML the GPUs, a node meter the rest of the node
- * (other), and the model fills in what none had a counter for. */
+ * reads CPU and DRAM, NVML and ROCm SMI the GPUs, a node meter the rest of
+ * the node (other), and the model fills in what none had a counter for. */
 static unsigned domain_bits(int d, unsigned bits)
 {
 	switch (d) {
@@ -103,7 +110,8 @@ static unsigned domain_bits(int d, unsigned bits)
 	case DOMAIN_DRAM:
 		return bits & M_RAPL ? M_RAPL : bits & (M_MODEL | M_OTHER);
 	case DOMAIN_GPU:
-		return bits & M_NVML ? M_NVML : bits & (M_MODEL | M_OTHER);
+		return bits & (M_NVML | M_ROCM) ? bits & (M_NVML | M_ROCM | M_GPU_POWER)
+						: bits & (M_MODEL | M_OTHER);
 	default:
 		return bits & M_NODE ? M_NODE : bits & (M_MODEL | M_OTHER);
 	}
@@ -298,7 +306,7 @@ int statement_add_jobs(struct statement *st, const struct jobset *set)
 	for (i = 0; i < set->n; i++) {
 		const struct job *job = &set->jobs[i];
 		bool partial = false;
-		double sampled_j = 0.0;
+		double sampled_j = 0.0, sampled_gpu_j = 0.0;
 
 		st->jobs++;
 		st->jobs_by_state[job->state]++;
@@ -329,6 +337,8 @@ int statement_add_jobs(struct statement *st, const struct jobset *set)
 				st->records_without_node_meter++;
 			if (r->measured && job->measured && sampled)
 				sampled_j += r->has_job ? r->job_j[DOMAIN_OTHER] : r->energy_j[DOMAIN_OTHER];
+			if (r->measured && job->measured && bits & M_GPU_POWER)
+				sampled_gpu_j += r->has_job ? r->job_j[DOMAIN_GPU] : r->energy_j[DOMAIN_GPU];
 		}
 		st->partial_jobs += partial;
 		if (job_state_unsuccessful(job->state))
@@ -342,7 +352,8 @@ int statement_add_jobs(struct statement *st, const struct jobset *set)
 		st->it_kwh += job->it_kwh;
 		st->facility_kwh += job->facility_kwh;
 		st->estimated_kwh += fmin(job->estimated_kwh, job->it_kwh);
-		st->sampled_kwh += fmin(sampled_j / 3.6e6, job->energy_kwh[DOMAIN_OTHER]);
+		st->sampled_kwh += fmin(sampled_j / 3.6e6, job->energy_kwh[DOMAIN_OTHER]) +
+				   fmin(sampled_gpu_j / 3.6e6, job->energy_kwh[DOMAIN_GPU]);
 		st->co2e_kg += job->co2e_kg;
 		merge_intensity(st, &job->in);
 		if (job_state_unsuccessful(job->state)) {
@@ -391,7 +402,8 @@ void statement_add_imported(struct statement *st, bool have_jobs)
 const char *statement_methods_str(unsigned bits, char *buf, size_t n)
 {
 	static const struct { unsigned bit; const char *name; } names[] = {
-		{ M_RAPL, "rapl" }, { M_NVML, "nvml" }, { M_MODEL, "model" }, { M_OTHER, "other" },
+		{ M_RAPL, "rapl" }, { M_NVML, "nvml" }, { M_ROCM, "rocm" },
+		{ M_MODEL, "model" }, { M_OTHER, "other" },
 		{ M_NODE, "node_meter" }, { M_CODECARBON, IMPORTED_METHOD },
 	};
 	size_t i;

@@ -23,7 +23,9 @@
  * runs imported from CodeCarbon (carbon.imported_run); M_NODE: a
  * whole-node meter ("pm_counters", "hwmon_averaged", "redfish", ...; see
  * statement_node_meter). */
-enum { M_RAPL = 1, M_NVML = 2, M_MODEL = 4, M_OTHER = 8, M_CODECARBON = 16, M_NODE = 32 };
+enum { M_RAPL = 1, M_NVML = 2, M_MODEL = 4, M_OTHER = 8, M_CODECARBON = 16, M_NODE = 32,
+       M_ROCM = 64,		/* AMD GPUs through ROCm SMI */
+       M_GPU_POWER = 128 };	/* a GPU by its power readings: nvml_power, rocm_power */
 
 /* The method label of imported runs (sql/007). */
 #define IMPORTED_METHOD "codecarbon"

@@ -1367,6 +1367,24 @@ static void model_names(FILE *fp, const struct model_nodes *m, size_t n)
 }
 
 /* How the energy was measured, from the sensors behind each component. */
+/* How the GPUs were measured, for the paragraph: by their energy counters,
+ * or by their power readings where a GPU has none; through NVML, ROCm SMI,
+ * or both. */
+static const char *gpu_words(unsigned bits)
+{
+	static const char *const words[2][3] = {
+		{ "the GPUs' own energy counters, read through NVML",
+		  "the GPUs' own energy counters, read through ROCm SMI",
+		  "the GPUs' own energy counters, read through NVML and ROCm SMI" },
+		{ "the GPUs' own energy counters, or their power readings where a GPU has no counter, read through NVML",
+		  "the GPUs' own energy counters, or their power readings where a GPU has no counter, read through ROCm SMI",
+		  "the GPUs' own energy counters, or their power readings where a GPU has no counter, read through NVML and ROCm SMI" },
+	};
+	int vendor = (bits & M_NVML) && (bits & M_ROCM) ? 2 : (bits & M_ROCM) ? 1 : 0;
+
+	return words[(bits & M_GPU_POWER) != 0][vendor];
+}
+
 static void paragraph_methods(const struct statement *st, FILE *fp)
 {
 	unsigned all = 0;
@@ -1388,8 +1406,8 @@ static void paragraph_methods(const struct statement *st, FILE *fp)
 	}
 	if (all & M_RAPL)
 		part[n++] = "the processors' RAPL energy counters (CPU packages and memory)";
-	if (all & M_NVML)
-		part[n++] = "the GPUs' own energy counters, read through NVML";
+	if (all & (M_NVML | M_ROCM))
+		part[n++] = gpu_words(all);
 	if (node[0] && all & M_NODE)
 		part[n++] = node;
 	if (all & (M_MODEL | M_OTHER))

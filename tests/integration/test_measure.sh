@@ -32,7 +32,7 @@ write_carbon_conf 2 '[sampling]' 'checkpoint = 4' '[site]' 'intensity = 300'
 sql() { psql -X -q -t -A -v ON_ERROR_STOP=1 "$admin_db" -c "$1"; }
 pkg_w=$(awk -v p="$HARNESS_PKG_W" -v s="$HARNESS_SOCKETS" 'BEGIN { print p * s }')
 
-echo "1..29"
+echo "1..30"
 check_db_init "$admin_db"
 
 submit() { harness_as_user sbatch --parsable "$@"; }
@@ -123,6 +123,8 @@ gpu_job power "$((gpu_w[0] + gpu_w[1]))"
 echo "# GPUs, power-only mode: $gpu_got J, truth $gpu_truth J"
 check "power-only mode: the job's gpu energy within 2 % of the truth ($gpu_got vs $gpu_truth J)" \
 	within 2 "$gpu_got" "$gpu_truth"
+check "power-only mode: the batch and srun records say nvml_power ($(j '[.steps[].method] | join(",")'))" \
+	test "$(j '[.steps[] | select(.step != "extern") | .method | test("(^|[+])nvml_power([+]|$)")] | all')" = true
 
 HARNESS_SLURMD_ENV="NVML_DOUBLE_GPUS=counter:300,counter:150 NVML_DOUBLE_FAIL=1"
 harness_slurmd_restart

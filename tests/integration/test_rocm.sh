@@ -30,7 +30,7 @@ trap 'harness_stop; rm -rf "$confdir"' EXIT
 
 write_carbon_conf 2
 
-echo "1..7"
+echo "1..8"
 check_db_init "$admin_db"
 
 gpu_job counter "$((gpu_w[0] + gpu_w[1]))"
@@ -48,3 +48,5 @@ gpu_job power "$((gpu_w[0] + gpu_w[1]))"
 echo "# AMD GPUs, power mode: $gpu_got J, truth $gpu_truth J"
 check "power mode: the job's gpu energy within 2 % of the truth ($gpu_got vs $gpu_truth J)" \
 	within 2 "$gpu_got" "$gpu_truth"
+check "power mode: the batch and srun records say rocm_power ($(j '[.steps[].method] | join(",")'))" \
+	test "$(j '[.steps[] | select(.step != "extern") | .method | test("(^|[+])rocm_power([+]|$)")] | all')" = true

@@ -512,6 +512,36 @@ static void test_node_meter_words(void **state)
 	assert_null(statement_node_meter("ipmi+rapl", 9, &how, &incl_gpu));
 }
 
+/* GPUs by their power readings (nvml_power, rocm_power: no energy counter)
+ * are sampled energy; AMD's count as GPU counters as NVIDIA's do; the
+ * paragraph names both libraries and the power readings. */
+static void test_gpu_power_records(void **state)
+{
+	struct step_row rows[] = {
+		{ .node = "n1", .method = "rapl+nvml_power", .measured = true, .has_job = true,
+		  .job_j = { 1000, 100, 1800, 0 }, .start_s = 0, .end_s = 10, .cpu_time_s = 5 },
+		{ .node = "n2", .method = "rapl+rocm", .measured = true, .has_job = true,
+		  .job_j = { 1000, 100, 3600, 0 }, .start_s = 0, .end_s = 10, .cpu_time_s = 5 },
+	};
+	struct job job = { .rows = rows, .n = 2, .start_s = 0, .end_s = 10, .measured = true,
+			   .energy_kwh = { 2000 / 3.6e6, 200 / 3.6e6, 5400 / 3.6e6, 0 },
+			   .state = JOB_COMPLETED };
+	struct jobset set = { .jobs = &job, .n = 1 };
+	struct statement st;
+	char buf[64];
+
+	(void)state;
+	job.it_kwh = 7600 / 3.6e6;
+	memset(&st, 0, sizeof(st));
+	assert_int_equal(statement_add_jobs(&st, &set), 0);
+	assert_int_equal(st.domain_methods[DOMAIN_GPU], M_NVML | M_ROCM | M_GPU_POWER);
+	assert_string_equal(statement_methods_str(st.domain_methods[DOMAIN_GPU], buf, sizeof(buf)),
+			    "nvml+rocm");
+	assert_float_equal(statement_method_kwh(&st, EM_SAMPLING), 1800 / 3.6e6, 1e-15);
+	assert_float_equal(statement_method_kwh(&st, EM_COUNTER), 5800 / 3.6e6, 1e-12);
+	statement_free(&st);
+}
+
 /* Records with a node meter: other is the node meter's, counted under
  * its method; power-read meters' other is sampled energy, and the
  * limitations say the whole node was counted, and RAPL alone where a
@@ -583,6 +613,7 @@ int main(void)
 		cmocka_unit_test(test_band_and_sci),
 		cmocka_unit_test(test_node_meter_words),
 		cmocka_unit_test(test_node_meter_records),
+		cmocka_unit_test(test_gpu_power_records),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
