@@ -25,9 +25,21 @@
 	" AND ($5::text IS NULL OR $5::text = ANY(t.tags))" \
 	" AND ($6::float8 IS NULL OR t.end_time >= to_timestamp($6::float8))" \
 	" AND ($7::float8 IS NULL OR t.start_time < to_timestamp($7::float8))"
-/* The settings of job t's cluster for this report (carbon.report_site). */
+/* The clusters of carbon.job_total, by index probes: one each. */
+#define CLUSTERS_SQL \
+	"WITH RECURSIVE c AS (" \
+	" (SELECT t.cluster FROM carbon.job_total t ORDER BY t.cluster LIMIT 1)" \
+	" UNION ALL" \
+	" SELECT (SELECT t.cluster FROM carbon.job_total t WHERE t.cluster > c.cluster" \
+	"  ORDER BY t.cluster LIMIT 1) FROM c WHERE c.cluster IS NOT NULL" \
+	")"
+/* The settings of job t's cluster for this report (carbon.report_site),
+ * resolved once a cluster and joined by hash: a lateral call per job costs
+ * an index probe each. */
 #define SITE_OF_JOB_SQL \
-	" CROSS JOIN LATERAL carbon.report_site(t.cluster, $8, $9, $10, $11) rs"
+	" JOIN (" CLUSTERS_SQL " SELECT c.cluster, s.pue, s.zone, s.fixed FROM c" \
+	"  CROSS JOIN LATERAL carbon.report_site(c.cluster, $8, $9, $10, $11) s" \
+	"  WHERE c.cluster IS NOT NULL) rs ON rs.cluster = t.cluster"
 /* Whether the carbon stored with job t applies to this report. */
 #define STORED_SQL \
 	"coalesce(t.rate_gen = (SELECT gen FROM carbon.rate_generation)" \
@@ -41,12 +53,7 @@
  * primary key, one probe each, and the oldest generation from its index on
  * rate_gen. */
 static const char all_stored_sql[] =
-	"WITH RECURSIVE c AS ("
-	" (SELECT t.cluster FROM carbon.job_total t ORDER BY t.cluster LIMIT 1)"
-	" UNION ALL"
-	" SELECT (SELECT t.cluster FROM carbon.job_total t WHERE t.cluster > c.cluster"
-	"  ORDER BY t.cluster LIMIT 1) FROM c WHERE c.cluster IS NOT NULL"
-	")"
+	CLUSTERS_SQL
 	" SELECT coalesce((SELECT min(t.rate_gen) FROM carbon.job_total t)"
 	"  >= (SELECT gen FROM carbon.rate_generation), true)"
 	" AND NOT EXISTS (SELECT FROM carbon.job_total t WHERE t.rate_gen IS NULL)"
@@ -96,20 +103,32 @@ static const char *const key_sql[] = {
 
 /* The facility energy and CO2e by group of the jobs whose stored carbon
  * sum_fmt left out, as a format of the key and sub key expressions: from
- * what carbon.job_total and job_hour hold of their energy, hour by hour
- * (carbon.job_energy_parts). */
+ * what carbon.job_total and job_hour hold of their energy, hour by hour,
+ * by the rules carbon.job_energy_parts applies (sql/functions/
+ * job_rules.sql: carbon.stored_rest_j, hour_rate, facility_kwh, co2e_kg),
+ * in one query so that the keys travel with the parts: each job's hour
+ * buckets and rest, joined by hash to the rates of their distinct hours. */
 static const char stale_fmt[] =
 	"WITH j AS MATERIALIZED ("
-	" SELECT t.cluster, t.job_id, t.job_start, %s AS key1, %s AS key2"
+	" SELECT t.cluster, t.job_id, t.job_start, t.start_time, %s AS key1, %s AS key2,"
+	"  carbon.stored_rest_j(t) AS rest_j"
 	" FROM carbon.job_total t" SITE_OF_JOB_SQL
 	FILTER_SQL " AND NOT " STORED_SQL " AND t.measured"
+	"), part AS MATERIALIZED ("
+	" SELECT j.key1, j.key2, x.cluster, x.hour AS at, x.j"
+	" FROM j JOIN carbon.job_hour x"
+	"  ON x.cluster = j.cluster AND x.job_id = j.job_id AND x.job_start = j.job_start"
+	" UNION ALL"
+	" SELECT j.key1, j.key2, j.cluster, j.start_time, j.rest_j FROM j WHERE j.rest_j IS NOT NULL"
+	"), rate AS MATERIALIZED ("
+	" SELECT c.cluster, c.at, r.pue, r.g_per_kwh"
+	" FROM (SELECT DISTINCT part.cluster, part.at FROM part) c"
+	" CROSS JOIN LATERAL carbon.hour_rate(c.cluster, c.at, $8, $9, $10, $11) r"
 	")"
-	" SELECT j.key1, j.key2, sum(c.facility_kwh) AS facility_kwh, sum(c.co2e_kg) AS co2e_kg"
-	" FROM carbon.job_energy_parts((SELECT array_agg(cluster) FROM j),"
-	"  (SELECT array_agg(job_id) FROM j), (SELECT array_agg(job_start) FROM j), NULL, true,"
-	"  $8, $9, $10, $11) c"
-	" JOIN j ON j.cluster = c.cluster AND j.job_id = c.job_id AND j.job_start = c.job_start"
-	" GROUP BY j.key1, j.key2";
+	" SELECT part.key1, part.key2, sum(carbon.facility_kwh(part.j, r.pue)) AS facility_kwh,"
+	"  sum(carbon.co2e_kg(part.j, r.pue, r.g_per_kwh)) AS co2e_kg"
+	" FROM part JOIN rate r ON r.cluster = part.cluster AND r.at = part.at"
+	" GROUP BY part.key1, part.key2";
 
 /* The key of job (read record by record); day is written into buf. */
 static const char *job_key_of(const struct job *job, enum job_key key, char *buf, size_t n)
@@ -238,7 +257,12 @@ static int add_stale(PGconn *conn, const char *const *params, enum job_key key,
 		fputs("carbon-report: out of memory\n", stderr);
 		return -1;
 	}
+	/* The parts and the rates of their hours are sets the planner has no
+	 * statistics of: it would sort all the parts to merge them with the
+	 * rates rather than hash the rates (a few thousand) once. */
+	PQclear(PQexec(conn, "SET enable_mergejoin = off"));
 	res = PQexecParams(conn, sql, N_PARAMS, param_types, params, NULL, NULL, 0);
+	PQclear(PQexec(conn, "RESET enable_mergejoin"));
 	free(sql);
 	if (PQresultStatus(res) != PGRES_TUPLES_OK) {
 		report_sql_error("cannot resolve the carbon of jobs by hour", res);

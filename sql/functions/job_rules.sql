@@ -14,7 +14,10 @@
 -- stood at that point, which need nothing of this file.
 --
 -- A job instance is (cluster, job_id, job_start) (sql/014); the functions
--- take the instances as three arrays of the same length. The rules run
+-- of jobs take the instances as three arrays of the same length; those of
+-- a part of a job's energy (carbon.hour_rate, rest_j, facility_kwh,
+-- co2e_kg) take one value each, so that a report that adds up many jobs
+-- applies them in its own query (track: report/jobsum.c). The rules run
 -- with the caller's rights: row-level security decides which records they
 -- see, as it does for the caller's own queries. The LANGUAGE sql ones have
 -- no SET clause, so that the planner inlines them into the calling query.
@@ -184,16 +187,94 @@ AS $$
     SELECT * FROM carbon.report_site(p_cluster, 1.0, NULL, NULL, false)
 $$;
 
+-- The PUE and intensity that a report with these settings
+-- (carbon.report_site) applies to energy used on a cluster at an instant:
+-- the PUE of the period in force (carbon.pue_at), the intensity of that
+-- instant (carbon.intensity_at, sql/005), and the data it comes from (no
+-- year, zone or licence: 0 and ''). Plain SQL without SET, so that it is
+-- inlined; the callers ask it once for each distinct (cluster, instant).
+CREATE OR REPLACE FUNCTION carbon.hour_rate(p_cluster text, p_at timestamptz, p_pue float8,
+                                            p_zone text, p_fixed float8,
+                                            p_own_config boolean)
+RETURNS TABLE (pue float8, g_per_kwh float8, level text, dataset text, year integer,
+               zone text, resolution text, licence text)
+LANGUAGE sql STABLE
+AS $$
+    SELECT p.pue, i.g_per_kwh, i.level, i.dataset, coalesce(i.year, 0),
+           coalesce(i.zone, ''), i.resolution, coalesce(i.licence, '')
+    FROM carbon.report_site(p_cluster, p_pue, p_zone, p_fixed, p_own_config) s
+    CROSS JOIN LATERAL carbon.pue_at(p_cluster, p_at, s.pue) p
+    CROSS JOIN LATERAL carbon.intensity_at(s.zone, p_at, s.fixed) i
+$$;
+
+-- Energy p_j (J) at PUE p_pue: facility kWh; and at intensity p_g_per_kwh
+-- too: kg CO2e.
+CREATE OR REPLACE FUNCTION carbon.facility_kwh(p_j float8, p_pue float8)
+RETURNS float8
+LANGUAGE sql IMMUTABLE
+AS $$
+    SELECT p_j / 3600000.0 * p_pue
+$$;
+CREATE OR REPLACE FUNCTION carbon.co2e_kg(p_j float8, p_pue float8, p_g_per_kwh float8)
+RETURNS float8
+LANGUAGE sql IMMUTABLE
+AS $$
+    SELECT p_j / 3600000.0 * p_pue * p_g_per_kwh / 1000.0
+$$;
+
+-- The energy of a job that is counted at its start (J), or NULL where none
+-- is: all of it (p_it_j) for a job without counters (p_measured false);
+-- else what its hour buckets (p_hours_j in all, p_has_hours: one of them
+-- holds a figure) leave of it, where they hold none or leave more than
+-- 1e-12 kWh. A job's other energy is counted in its hour buckets' hours.
+CREATE OR REPLACE FUNCTION carbon.rest_j(p_measured boolean, p_it_j float8, p_hours_j float8,
+                                         p_has_hours boolean)
+RETURNS float8
+LANGUAGE sql IMMUTABLE
+AS $$
+    SELECT CASE WHEN NOT p_measured THEN p_it_j
+                WHEN NOT p_has_hours OR (p_it_j - p_hours_j) / 3600000.0 > 1e-12
+                THEN greatest(p_it_j - p_hours_j, 0) END
+$$;
+
+-- Whether one of the hour buckets that carbon.job_hour holds of a job
+-- instance holds a figure. (Not inlined: carbon.stored_rest_j asks it only
+-- of a job whose buckets add up to 0 J.)
+CREATE OR REPLACE FUNCTION carbon.job_hour_held(p_cluster text, p_job_id bigint,
+                                                p_job_start timestamptz)
+RETURNS boolean
+LANGUAGE sql STABLE
+AS $$
+    SELECT EXISTS (SELECT FROM carbon.job_hour x
+                   WHERE x.cluster = p_cluster AND x.job_id = p_job_id
+                         AND x.job_start = p_job_start AND x.j IS NOT NULL)
+$$;
+
+-- carbon.rest_j of what carbon.job_total and job_hour hold of job t.
+CREATE OR REPLACE FUNCTION carbon.stored_rest_j(t carbon.job_total)
+RETURNS float8
+LANGUAGE sql STABLE
+AS $$
+    SELECT carbon.rest_j(t.measured, t.cpu_j + t.dram_j + t.gpu_j + t.other_j, t.hours_j,
+                         t.hours_j <> 0 OR carbon.job_hour_held(t.cluster, t.job_id,
+                                                                t.job_start))
+$$;
+
 -- The parts of each job instance's energy for a report with these
--- settings (carbon.report_site), each at its PUE and intensity: each hour
--- bucket's energy at the PUE of its hour's period and the intensity of that
--- hour (sql/005); the energy without buckets (records from before 003), or
--- all of it where a job has no bucket, at the job's start (rest). A job
--- without counters has no bucket, and its rest is 0 J. Each distinct
--- (cluster, hour) is resolved once. The energy is the records'
--- (carbon.job_totals_of, for p_user as there, and carbon.job_hours_of), or
--- with p_stored what carbon.job_total and job_hour hold of it.
---   facility_kwh  kWh x PUE;  co2e_kg  kWh x PUE x g/kWh / 1000
+-- settings, each at its PUE and intensity (carbon.hour_rate): each hour
+-- bucket's energy at its hour, for a job with counters, and the rest
+-- (carbon.rest_j) at the job's start. A job without counters has no
+-- bucket, and its rest is 0 J. Each distinct (cluster, hour) is resolved
+-- once. The energy is the records' (carbon.job_totals_of, for p_user as
+-- there, and carbon.job_hours_of), or with p_stored what carbon.job_total
+-- and job_hour hold of it. facility_kwh and co2e_kg: carbon.facility_kwh
+-- and carbon.co2e_kg of the part.
+--
+-- The instances are picked by IN (a semi-join), not by a join with the
+-- arrays: the planner then expects about as many rows as the arrays hold
+-- (for a join it guesses a handful out of 250 000, and a nested loop over
+-- two such sets takes quadratic time), so it joins the sets by hash where
+-- they are large and looks the rows up by index where they are few.
 CREATE OR REPLACE FUNCTION carbon.job_energy_parts(p_cluster text[], p_job_id bigint[],
                                                    p_job_start timestamptz[], p_user text,
                                                    p_stored boolean, p_pue float8,
@@ -209,80 +290,54 @@ AS $$
 #variable_conflict use_column
 BEGIN
     RETURN QUERY
-    -- Sets are put together by UNION ALL and windows, never joined: the
-    -- planner cannot tell their sizes, and a nested loop over two of them
-    -- takes quadratic time.
-    WITH j AS MATERIALIZED (    -- the jobs: IT energy, J, start, counters
+    WITH h AS MATERIALIZED (    -- the hour buckets of the records (J)
+        SELECT * FROM carbon.job_hours_of(p_cluster, p_job_id, p_job_start) x
+        WHERE NOT p_stored
+    ), hs AS (
+        SELECT h.cluster, h.job_id, h.job_start, sum(h.j) AS hours_j
+        FROM h WHERE h.j IS NOT NULL GROUP BY h.cluster, h.job_id, h.job_start
+    ), j AS MATERIALIZED (      -- the jobs: start, counters, IT energy and the rest (J)
         SELECT t.cluster, t.job_id, t.job_start, t.start_time, t.measured,
-               t.cpu_j + t.dram_j + t.gpu_j + t.other_j AS it_j
-        FROM unnest(p_cluster, p_job_id, p_job_start) AS k(cluster, job_id, job_start)
-        JOIN carbon.job_total t
-            ON t.cluster = k.cluster AND t.job_id = k.job_id AND t.job_start = k.job_start
-        WHERE p_stored
+               t.cpu_j + t.dram_j + t.gpu_j + t.other_j AS it_j,
+               carbon.stored_rest_j(t) AS rest_j
+        FROM carbon.job_total t
+        WHERE p_stored AND (t.cluster, t.job_id, t.job_start)
+                           IN (SELECT * FROM unnest(p_cluster, p_job_id, p_job_start))
         UNION ALL
         SELECT t.cluster, t.job_id, t.job_start, t.start_time, t.measured,
-               t.cpu_j + t.dram_j + t.gpu_j + t.other_j
+               t.cpu_j + t.dram_j + t.gpu_j + t.other_j,
+               carbon.rest_j(t.measured, t.cpu_j + t.dram_j + t.gpu_j + t.other_j,
+                             coalesce(hs.hours_j, 0), hs.hours_j IS NOT NULL)
         FROM carbon.job_totals_of(p_cluster, p_job_id, p_job_start, p_user) t
+        LEFT JOIN hs
+            ON hs.cluster = t.cluster AND hs.job_id = t.job_id AND hs.job_start = t.job_start
         WHERE NOT p_stored
-    ), u AS (                   -- a row per job, and one per hour bucket
-        SELECT j.cluster, j.job_id, j.job_start, true AS is_job, j.start_time AS at,
-               j.measured, j.it_j, NULL::float8 AS j
-        FROM j
-        UNION ALL
-        SELECT x.cluster, x.job_id, x.job_start, false, x.hour, NULL, NULL, x.j
-        FROM unnest(p_cluster, p_job_id, p_job_start) AS k(cluster, job_id, job_start)
-        JOIN carbon.job_hour x
-            ON x.cluster = k.cluster AND x.job_id = k.job_id AND x.job_start = k.job_start
-        WHERE p_stored
-        UNION ALL
-        SELECT x.cluster, x.job_id, x.job_start, false, x.hour, NULL, NULL, x.j
-        FROM carbon.job_hours_of(p_cluster, p_job_id, p_job_start) x
-        WHERE NOT p_stored
-    ), v AS (
-        SELECT u.*, bool_or(u.measured) OVER w AS job_measured, max(u.it_j) OVER w AS job_it_j,
-               coalesce(sum(u.j) OVER w, 0) AS hours_j, count(u.j) OVER w AS n_hours
-        FROM u WINDOW w AS (PARTITION BY u.cluster, u.job_id, u.job_start)
     ), part AS MATERIALIZED (   -- hour buckets of jobs with counters, and the rest
-        SELECT v.cluster, v.job_id, v.job_start, v.at, v.j, false AS rest, v.job_it_j
-        FROM v WHERE NOT v.is_job AND v.job_measured
+        SELECT x.cluster, x.job_id, x.job_start, x.hour AS at, x.j, false AS rest, j.it_j
+        FROM j
+        JOIN carbon.job_hour x
+            ON x.cluster = j.cluster AND x.job_id = j.job_id AND x.job_start = j.job_start
+        WHERE p_stored AND j.measured
         UNION ALL
-        SELECT v.cluster, v.job_id, v.job_start, v.at,
-               CASE WHEN v.measured THEN greatest(v.it_j - v.hours_j, 0) ELSE v.it_j END,
-               true, v.it_j
-        FROM v
-        WHERE v.is_job AND (NOT v.measured OR v.n_hours = 0
-                            OR (v.it_j - v.hours_j) / 3600000.0 > 1e-12)
-    ), rate AS (                -- each distinct (cluster, hour) resolved once
-        SELECT c.cluster, c.at, p.pue, i.g_per_kwh, i.level, i.dataset,
-               coalesce(i.year, 0) AS year, coalesce(i.zone, '') AS zone, i.resolution,
-               coalesce(i.licence, '') AS licence
+        SELECT h.cluster, h.job_id, h.job_start, h.hour, h.j, false, j.it_j
+        FROM j
+        JOIN h ON h.cluster = j.cluster AND h.job_id = j.job_id AND h.job_start = j.job_start
+        WHERE NOT p_stored AND j.measured
+        UNION ALL
+        SELECT j.cluster, j.job_id, j.job_start, j.start_time, j.rest_j, true, j.it_j
+        FROM j
+        WHERE j.rest_j IS NOT NULL
+    ), rate AS MATERIALIZED (   -- each distinct (cluster, hour) resolved once
+        SELECT c.cluster, c.at, r.*
         FROM (SELECT DISTINCT part.cluster, part.at FROM part) c
-        CROSS JOIN LATERAL carbon.report_site(c.cluster, p_pue, p_zone, p_fixed,
-                                              p_own_config) s
-        CROSS JOIN LATERAL carbon.pue_at(c.cluster, c.at, s.pue) p
-        CROSS JOIN LATERAL carbon.intensity_at(s.zone, c.at, s.fixed) i
-    ), pr AS (                  -- each part with its hour's rate
-        SELECT q.*, max(q.r_pue) OVER a AS pue, max(q.r_g) OVER a AS g_per_kwh,
-               max(q.r_level) OVER a AS level, max(q.r_dataset) OVER a AS dataset,
-               max(q.r_year) OVER a AS year, max(q.r_zone) OVER a AS zone,
-               max(q.r_resolution) OVER a AS resolution, max(q.r_licence) OVER a AS licence
-        FROM (SELECT part.cluster, part.at, part.job_id, part.job_start, part.j, part.rest,
-                     part.job_it_j, NULL::float8 AS r_pue, NULL::float8 AS r_g,
-                     NULL::text AS r_level, NULL::text AS r_dataset, NULL::integer AS r_year,
-                     NULL::text AS r_zone, NULL::text AS r_resolution, NULL::text AS r_licence
-              FROM part
-              UNION ALL
-              SELECT rate.cluster, rate.at, NULL, NULL, NULL, NULL, NULL, rate.pue,
-                     rate.g_per_kwh, rate.level, rate.dataset, rate.year, rate.zone,
-                     rate.resolution, rate.licence
-              FROM rate) q
-        WINDOW a AS (PARTITION BY q.cluster, q.at)
+        CROSS JOIN LATERAL carbon.hour_rate(c.cluster, c.at, p_pue, p_zone, p_fixed,
+                                            p_own_config) r
     )
-    SELECT pr.cluster, pr.job_id, pr.job_start, pr.at, pr.rest, pr.job_it_j,
-           pr.j / 3600000.0 * pr.pue, pr.j / 3600000.0 * pr.pue * pr.g_per_kwh / 1000.0,
-           pr.g_per_kwh, pr.level, pr.dataset, pr.year, pr.zone, pr.resolution, pr.licence
-    FROM pr
-    WHERE pr.job_id IS NOT NULL;
+    SELECT part.cluster, part.job_id, part.job_start, part.at, part.rest, part.it_j,
+           carbon.facility_kwh(part.j, r.pue), carbon.co2e_kg(part.j, r.pue, r.g_per_kwh),
+           r.g_per_kwh, r.level, r.dataset, r.year, r.zone, r.resolution, r.licence
+    FROM part
+    JOIN rate r ON r.cluster = part.cluster AND r.at = part.at;
 END
 $$;
 
@@ -403,6 +458,10 @@ GRANT EXECUTE ON FUNCTION
     carbon.job_totals_of(text[], bigint[], timestamptz[], text),
     carbon.job_hours_of(text[], bigint[], timestamptz[]),
     carbon.report_site(text, float8, text, float8, boolean), carbon.stored_site(text),
+    carbon.hour_rate(text, timestamptz, float8, text, float8, boolean),
+    carbon.facility_kwh(float8, float8), carbon.co2e_kg(float8, float8, float8),
+    carbon.rest_j(boolean, float8, float8, boolean),
+    carbon.job_hour_held(text, bigint, timestamptz), carbon.stored_rest_j(carbon.job_total),
     carbon.job_energy_parts(text[], bigint[], timestamptz[], text, boolean, float8, text,
                             float8, boolean),
     carbon.job_carbon_of(text[], bigint[], timestamptz[], text, boolean, float8, text, float8,
