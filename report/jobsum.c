@@ -259,10 +259,13 @@ static int add_stale(PGconn *conn, const char *const *params, enum job_key key,
 	}
 	/* The parts and the rates of their hours are sets the planner has no
 	 * statistics of: it would sort all the parts to merge them with the
-	 * rates rather than hash the rates (a few thousand) once. */
-	PQclear(PQexec(conn, "SET enable_mergejoin = off"));
+	 * rates rather than hash the rates (a few thousand) once. The setting
+	 * is the transaction's only (SET LOCAL), so that no session state is
+	 * left behind, through a pooler too. */
+	PQclear(PQexec(conn, "BEGIN"));
+	PQclear(PQexec(conn, "SET LOCAL enable_mergejoin = off"));
 	res = PQexecParams(conn, sql, N_PARAMS, param_types, params, NULL, NULL, 0);
-	PQclear(PQexec(conn, "RESET enable_mergejoin"));
+	PQclear(PQexec(conn, "COMMIT"));
 	free(sql);
 	if (PQresultStatus(res) != PGRES_TUPLES_OK) {
 		report_sql_error("cannot resolve the carbon of jobs by hour", res);
