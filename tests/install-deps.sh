@@ -23,6 +23,10 @@ packages=(
 	chromium python3
 	# tests/unit/statement-latex.sh: statement --format latex compiles
 	texlive-latex-base
+	# tests/compat: Slurm's release tarballs (.tar.xz); slurm-headers.sh
+	# reads the plugin's plugin_version with python3; slurm-matrix.sh
+	# builds whole releases, which need munge's library
+	xz-utils libmunge-dev
 )
 
 if [ "$(id -u)" != 0 ]; then
