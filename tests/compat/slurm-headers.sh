@@ -4,7 +4,9 @@
 # building Slurm: slurm/*.h from the release tarball, slurm_version.h made
 # from its slurm_version.h.in as Slurm's configure makes it (the release's
 # META), then the project's configure --with-slurm and make of both plugins
-# with -Werror, out of tree. TAP on stdout; about 15 s a release on 2 cores.
+# and of the unit tests that use Slurm's API (tests/unit/test_job_start*:
+# slurm_load_job as slurmstepd exports it), with -Werror, out of tree; those
+# unit tests then run. TAP on stdout; about 15 s a release on 2 cores.
 # One build directory serves every release: configure runs again for each
 # (its cached results kept, except the Slurm checks), and the plugins'
 # objects are removed, so that each release compiles them anew; lib/ holds
@@ -41,7 +43,8 @@ if ! src=$(compat_source_tree "$work"); then
 	exit 1
 fi
 
-echo "1..$((2 * ${#compat_tarballs[@]}))"
+api_tests="tests/unit/test_job_start tests/unit/test_job_start_ctld"
+echo "1..$((3 * ${#compat_tarballs[@]}))"
 n=0
 for tarball in "${compat_tarballs[@]}"; do
 	release=$(compat_release "$tarball")
@@ -49,7 +52,7 @@ for tarball in "${compat_tarballs[@]}"; do
 	prefix="$work/slurm-$name"
 	build="$work/build"
 	mkdir -p "$prefix/include/slurm" "$build"
-	rm -rf "$build/plugin"
+	rm -rf "$build/plugin" "$build/tests/unit"
 	t0=$(date +%s)
 	ok=0
 	if [ -n "$release" ] &&
@@ -64,16 +67,17 @@ for tarball in "${compat_tarballs[@]}"; do
 		[ -f "$work/config.cache" ] && sed -i '/slurm/d' "$work/config.cache"
 		if (cd "$build" && "$src/configure" -C --cache-file="$work/config.cache" \
 			--with-slurm="$prefix" --enable-werror --sysconfdir=/etc &&
-			make -j"$(nproc)" plugin/spank_carbon.la plugin/spank_carbon_store.la) \
+			make -j"$(nproc)" plugin/spank_carbon.la plugin/spank_carbon_store.la \
+				$api_tests) \
 			>"$build/build.log" 2>&1; then
 			ok=1
 		fi
 	fi
 	n=$((n + 1))
 	if [ "$ok" = 1 ]; then
-		echo "ok $n - Slurm $name headers: configure --with-slurm, make both plugins with -Werror ($(($(date +%s) - t0)) s)"
+		echo "ok $n - Slurm $name headers: configure --with-slurm, make the plugins and $api_tests with -Werror ($(($(date +%s) - t0)) s)"
 	else
-		echo "not ok $n - Slurm $name headers: configure --with-slurm, make both plugins with -Werror"
+		echo "not ok $n - Slurm $name headers: configure --with-slurm, make the plugins and $api_tests with -Werror"
 		tail -n 30 "$build/build.log" "$build/tar.log" 2>/dev/null | sed 's/^/#   /'
 	fi
 	n=$((n + 1))
@@ -84,4 +88,17 @@ for tarball in "${compat_tarballs[@]}"; do
 	else
 		echo "not ok $n - Slurm $name: plugin_version ${got:-not read}, want ${number:-a number}"
 	fi
+	n=$((n + 1))
+	failed_api=""
+	for t in $api_tests; do
+		[ "$ok" = 1 ] && (cd "$build" && CMOCKA_MESSAGE_OUTPUT=TAP "./$t") \
+			>>"$build/api-tests.log" 2>&1 || failed_api+=" ${t##*/}"
+	done
+	if [ -z "$failed_api" ]; then
+		echo "ok $n - Slurm $name: $api_tests pass"
+	else
+		echo "not ok $n - Slurm $name: failed:$failed_api"
+		grep -E '^not ok' "$build/api-tests.log" 2>/dev/null | sed 's/^/#   /'
+	fi
+	rm -f "$build/api-tests.log"
 done
