@@ -87,6 +87,15 @@ static void put(const char *rel, const char *fmt, ...)
 	fclose(fp);
 }
 
+/* put of text into tmpdir/dir/rel. */
+static void put_in(const char *dir, const char *rel, const char *text)
+{
+	char path[400];
+
+	snprintf(path, sizeof(path), "%s/%s", dir, rel);
+	put(path, "%s", text);
+}
+
 /* A /proc/<pid>/stat line (proc(5)) with the fields cputime reads. */
 static void put_pid(int pid, const char *comm, int ppid, unsigned utime,
 		    unsigned stime, unsigned cutime, unsigned cstime)
@@ -377,21 +386,17 @@ static void test_v2(void **state)
 	struct cputime_scope s;
 	struct cputime_sample c;
 	const char *scope = "cgroup/system.slice/slurmstepd.scope";
-	char rel[200];
 
 	(void)state;
 	put_stepd("0::/system.slice/slurmstepd.scope/job_1/step_extern/slurm\n");
-	snprintf(rel, sizeof(rel), "%s/cpu.stat", scope);
-	put(rel, "usage_usec 9000\nuser_usec 8000\nsystem_usec 1000\n");
-	snprintf(rel, sizeof(rel), "%s/job_1/cpu.stat", scope);
-	put(rel, "usage_usec 5000\nuser_usec 4000\nsystem_usec 1000\n");
-	snprintf(rel, sizeof(rel), "%s/job_1/step_extern/cpu.stat", scope);
-	put(rel, "usage_usec 3500\nuser_usec 3000\nsystem_usec 500\n");
-	snprintf(rel, sizeof(rel), "%s/job_1/step_extern/slurm/cpu.stat", scope);
-	put(rel, "usage_usec 500\nuser_usec 400\nsystem_usec 100\n");
-	snprintf(rel, sizeof(rel), "%s/job_1/step_extern/user/cpu.stat", scope);
-	put(rel, "usage_usec 3000\nuser_usec 2600\nsystem_usec 400\n"
-	    "nr_periods 0\nnr_throttled 0\nthrottled_usec 0\n");
+	put_in(scope, "cpu.stat", "usage_usec 9000\nuser_usec 8000\nsystem_usec 1000\n");
+	put_in(scope, "job_1/cpu.stat", "usage_usec 5000\nuser_usec 4000\nsystem_usec 1000\n");
+	put_in(scope, "job_1/step_extern/cpu.stat", "usage_usec 3500\nuser_usec 3000\nsystem_usec 500\n");
+	put_in(scope, "job_1/step_extern/slurm/cpu.stat",
+	       "usage_usec 500\nuser_usec 400\nsystem_usec 100\n");
+	put_in(scope, "job_1/step_extern/user/cpu.stat",
+	       "usage_usec 3000\nuser_usec 2600\nsystem_usec 400\n"
+	       "nr_periods 0\nnr_throttled 0\nthrottled_usec 0\n");
 	assert_int_equal(cputime_open(&s, cg_root, proc_root, STEPD, JOB, UID, "extern", NULL), 0);
 	assert_int_equal(s.cg.hier, CPUTIME_CGROUP_V2);
 	assert_int_equal(cputime_read(&s, &c), 0);
@@ -485,24 +490,20 @@ static void test_v2_layouts_read(void **state)
 	for (i = 0; i < sizeof(v2_layouts) / sizeof(v2_layouts[0]); i++) {
 		struct cputime_scope s;
 		struct cputime_sample c;
-		char rel[400];
+		char scope[300], job[330], step[360];
 
 		if (v2_layouts[i].hier == CPUTIME_PROC)
 			continue;
 		remove_tmpdir(NULL);
 		assert_int_equal(make_tmpdir(NULL), 0);
 		put_stepd(v2_layouts[i].cgroup);
-		snprintf(rel, sizeof(rel), "cgroup%s/cpu.stat", v2_layouts[i].prefix);
-		put(rel, "usage_usec 9000\nuser_usec 8000\nsystem_usec 1000\n");
-		snprintf(rel, sizeof(rel), "cgroup%s/%s/cpu.stat", v2_layouts[i].prefix,
-			 v2_layouts[i].job_dir);
-		put(rel, "usage_usec 5000\n");
-		snprintf(rel, sizeof(rel), "cgroup%s/%s/step_%s/slurm/cpu.stat",
-			 v2_layouts[i].prefix, v2_layouts[i].job_dir, v2_layouts[i].step);
-		put(rel, "usage_usec 500\n");
-		snprintf(rel, sizeof(rel), "cgroup%s/%s/step_%s/user/cpu.stat",
-			 v2_layouts[i].prefix, v2_layouts[i].job_dir, v2_layouts[i].step);
-		put(rel, "usage_usec 3000\nuser_usec 2600\nsystem_usec 400\n");
+		snprintf(scope, sizeof(scope), "cgroup%s", v2_layouts[i].prefix);
+		snprintf(job, sizeof(job), "%s/%s", scope, v2_layouts[i].job_dir);
+		snprintf(step, sizeof(step), "%s/step_%s", job, v2_layouts[i].step);
+		put_in(scope, "cpu.stat", "usage_usec 9000\nuser_usec 8000\nsystem_usec 1000\n");
+		put_in(job, "cpu.stat", "usage_usec 5000\n");
+		put_in(step, "slurm/cpu.stat", "usage_usec 500\n");
+		put_in(step, "user/cpu.stat", "usage_usec 3000\nuser_usec 2600\nsystem_usec 400\n");
 		assert_int_equal(cputime_open(&s, cg_root, proc_root, STEPD, JOB, UID,
 					      v2_layouts[i].step, "n1"), 0);
 		assert_int_equal(cputime_read(&s, &c), 0);
@@ -524,15 +525,12 @@ static void test_v2_sluid_learnt_when_stepd_joins(void **state)
 	const char *scope = "cgroup/system.slice/n1_slurmstepd.scope";
 	struct cputime_scope s;
 	struct cputime_sample c;
-	char rel[200];
 
 	(void)state;
 	put_stepd("0::/system.slice/n1_slurmstepd.scope/system\n");
-	snprintf(rel, sizeof(rel), "%s/cpu.stat", scope);
-	put(rel, "usage_usec 9000\n");
+	put_in(scope, "cpu.stat", "usage_usec 9000\n");
 	/* another job's step, which must never be taken for ours */
-	snprintf(rel, sizeof(rel), "%s/sAAAAAAAAAAAAA/step_0/user/cpu.stat", scope);
-	put(rel, "usage_usec 7777\n");
+	put_in(scope, "sAAAAAAAAAAAAA/step_0/user/cpu.stat", "usage_usec 7777\n");
 	put("cgroup/system.slice/slurmstepd.scope/cpu.stat", "usage_usec 1\n");
 	assert_int_equal(cputime_open(&s, cg_root, proc_root, STEPD, JOB, UID, "0", "n1"), 0);
 	assert_int_equal(s.cg.hier, CPUTIME_CGROUP_V2);
@@ -543,12 +541,9 @@ static void test_v2_sluid_learnt_when_stepd_joins(void **state)
 	assert_int_equal(c.step_ns, 0);
 	assert_int_equal(c.all_ns, 9000000);
 
-	snprintf(rel, sizeof(rel), "%s/sEKNKTV3WPV500/cpu.stat", scope);
-	put(rel, "usage_usec 2500\n");
-	snprintf(rel, sizeof(rel), "%s/sEKNKTV3WPV500/step_0/user/cpu.stat", scope);
-	put(rel, "usage_usec 2000\n");
-	snprintf(rel, sizeof(rel), "%s/cpu.stat", scope);
-	put(rel, "usage_usec 12000\n");
+	put_in(scope, "sEKNKTV3WPV500/cpu.stat", "usage_usec 2500\n");
+	put_in(scope, "sEKNKTV3WPV500/step_0/user/cpu.stat", "usage_usec 2000\n");
+	put_in(scope, "cpu.stat", "usage_usec 12000\n");
 	put("proc/4000/cgroup", "0::/system.slice/n1_slurmstepd.scope/sEKNKTV3WPV500/step_0/slurm\n");
 	assert_int_equal(cputime_read(&s, &c), 0);
 	assert_string_equal(s.cg.job_dir, "sEKNKTV3WPV500");
