@@ -24,7 +24,7 @@ src_dir=$(compat_default_src_dir)
 while getopts 's:' opt; do
 	case "$opt" in
 	s) src_dir=$OPTARG ;;
-	*) sed -n '2,/^set -uo/p' "$0" | sed '$d; s/^# \{0,1\}//' >&2; exit 2 ;;
+	*) sed -n '3,/^set -uo/p' "$0" | sed '$d; s/^# \{0,1\}//' >&2; exit 2 ;;
 	esac
 done
 shift $((OPTIND - 1))

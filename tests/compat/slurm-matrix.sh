@@ -2,27 +2,32 @@
 # SPDX-License-Identifier: GPL-2.0-or-later
 # Build Slurm releases once each (outside the tree, cached by the tarball's
 # SHA-256), build the plugin against each out of tree, and run the integration
-# suite on a one-node cluster of that version. TAP on stdout per version.
+# suite on a one-node cluster of that release (tests/harness/harness.sh with
+# HARNESS_SLURM_PREFIX). TAP on stdout.
 #
 # Usage (as root, from anywhere):
-#   tests/compat/slurm-matrix.sh [options] [TARBALL|VERSION ...]
-#     TARBALL    a Slurm release tarball (slurm-X.Y.Z.tar.{xz,bz2,gz}), e.g. a site's own
-#     VERSION    23.11.11 etc.: slurm-VERSION.tar.xz in the source directory
+#   tests/compat/slurm-matrix.sh [options] [TARBALL|RELEASE ...]
+#     TARBALL    a Slurm release tarball, e.g. a site's own (the release is
+#                read from its META file)
+#     RELEASE    23.11.11 etc.: slurm-RELEASE.tar.* in the source directory
 #     (none)     every slurm-*.tar.* in the source directory
 #   -s DIR       source directory (default: ../shared/slurm-src beside the project root)
 #   -c DIR       cache of built Slurm installations (default: $SLURM_COMPAT_CACHE,
 #                else /var/cache/slurm-carbon-compat as root, else
 #                ${XDG_CACHE_HOME:-~/.cache}/slurm-carbon-compat)
 #   -b DIR       where the plugin's out-of-tree builds go (default: build-compat/ in
-#                the project root; one build-VERSION per release)
+#                the project root; one build-RELEASE per release)
 #   -t TESTS     integration tests to run, space separated names or paths
-#                (default: every tests/integration/test_*.sh)
+#                (default: every tests/integration/test_*.sh). Slurm is built
+#                with configure's defaults: test_multinode.sh needs
+#                --enable-multiple-slurmd, test_job_state.sh a slurmdbd built
+#                with MySQL's client library (libmariadb-dev)
 #   -B           build Slurm and the plugin only; run no tests
 #   -j N         make jobs (default 2); builds run under `nice -n 10`
 #
-# The cache holds CACHE/VERSION-SHA12/{prefix,build.log,build.seconds}; a
+# The cache holds CACHE/RELEASE-SHA12/{prefix,build.log,build.seconds}; a
 # prefix whose build finished has prefix/.slurm-carbon-complete, and a second
-# run reuses it. Logs of the plugin builds and tests: BUILD/build-VERSION/logs.
+# run reuses it. Logs of the plugin builds and tests: BUILD/build-RELEASE/logs.
 # The summary (one line per release) is printed last, each line also written
 # to BUILD/summary-RELEASE.txt; the exit status is 0 only if all passed.
 set -uo pipefail
@@ -50,7 +55,7 @@ while getopts 's:c:b:t:Bj:' opt; do
 	t) tests=$OPTARG ;;
 	B) build_only=1 ;;
 	j) jobs=$OPTARG ;;
-	*) sed -n '2,/^set -uo/p' "$0" | sed '$d; s/^# \{0,1\}//' >&2; exit 2 ;;
+	*) sed -n '3,/^set -uo/p' "$0" | sed '$d; s/^# \{0,1\}//' >&2; exit 2 ;;
 	esac
 done
 shift $((OPTIND - 1))
