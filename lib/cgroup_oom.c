@@ -101,21 +101,22 @@ static bool plain_name(const char *s)
 	return n > 0 && n < 32 && strspn(s, "abcdefghijklmnopqrstuvwxyz0123456789_") == n;
 }
 
-long long cgroup_oom_kills(const char *cgroup_root, enum cputime_source hier, const char *prefix,
-			   uint32_t uid, uint32_t job_id, const char *step)
+long long cgroup_oom_kills(const char *cgroup_root, const struct cputime_cgroup *cg,
+			   const char *step)
 {
 	char path[CPUTIME_PATH_MAX * 2];
 	unsigned dirs = 0;
 	int len, fd;
 
-	if (!step || !plain_name(step) || !prefix || strstr(prefix, ".."))
+	if (!step || !plain_name(step) || !cg->job_dir[0] || cg->job_dir[0] == '/' ||
+	    strstr(cg->prefix, "..") || strstr(cg->job_dir, ".."))
 		return -1;
-	if (hier == CPUTIME_CGROUP_V1)
-		len = snprintf(path, sizeof(path), "%s/memory%s/uid_%" PRIu32 "/job_%" PRIu32 "/step_%s",
-			       cgroup_root, prefix, uid, job_id, step);
-	else if (hier == CPUTIME_CGROUP_V2)
-		len = snprintf(path, sizeof(path), "%s%s/job_%" PRIu32 "/step_%s", cgroup_root,
-			       prefix, job_id, step);
+	if (cg->hier == CPUTIME_CGROUP_V1)
+		len = snprintf(path, sizeof(path), "%s/memory%s/%s/step_%s", cgroup_root,
+			       cg->prefix, cg->job_dir, step);
+	else if (cg->hier == CPUTIME_CGROUP_V2)
+		len = snprintf(path, sizeof(path), "%s%s/%s/step_%s", cgroup_root, cg->prefix,
+			       cg->job_dir, step);
 	else
 		return -1;
 	if (len < 0 || (size_t)len >= sizeof(path))
@@ -123,7 +124,7 @@ long long cgroup_oom_kills(const char *cgroup_root, enum cputime_source hier, co
 	fd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (fd < 0)
 		return -1;
-	if (hier == CPUTIME_CGROUP_V2) {
+	if (cg->hier == CPUTIME_CGROUP_V2) {
 		long long kills = read_kills(fd, "memory.events");
 
 		close(fd);

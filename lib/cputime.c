@@ -118,14 +118,24 @@ static int pread_str(int fd, char *buf, size_t n)
 __attribute__((format(printf, 2, 3)))
 static int set_path(struct cputime_file *f, const char *fmt, ...)
 {
+	char path[sizeof(f->path)];
 	va_list ap;
 	int len;
 
 	va_start(ap, fmt);
-	len = vsnprintf(f->path, sizeof(f->path), fmt, ap);
+	len = vsnprintf(path, sizeof(path), fmt, ap);
 	va_end(ap);
-	if (len < 0 || (size_t)len >= sizeof(f->path)) {
-		f->path[0] = '\0';
+	if (len < 0 || (size_t)len >= sizeof(path))
+		path[0] = '\0';
+	if (strcmp(path, f->path) != 0) {
+		/* Located again elsewhere: the old file is not this one. */
+		if (f->fd >= 0)
+			close(f->fd);
+		f->fd = -1;
+		f->seen = false;
+		memcpy(f->path, path, sizeof(f->path));
+	}
+	if (!path[0]) {
 		errno = EINVAL;
 		return -1;
 	}
@@ -155,23 +165,58 @@ static const char *find_components(const char *path, const char *needle)
 	return NULL;
 }
 
-/* Learn the hierarchy and Slurm's prefix from the cgroups slurmstepd is in
- * (cgroups(7), /proc/<pid>/cgroup: "id:controllers:path"). In v1 slurmstepd
+/* A job directory 26.05 names by the job's SLUID: "s" and 13 digits of
+ * Crockford's base 32 in upper case, as Slurm prints a SLUID; n is the
+ * component's length. */
+static bool sluid_name(const char *c, size_t n)
+{
+	return n == 14 && c[0] == 's' &&
+	       strspn(c + 1, "0123456789ABCDEFGHJKMNPQRSTVWXYZ") == 13;
+}
+
+/* In a cgroup v2 path, the component naming job job_id's directory:
+ * "job_<job_id>", or a SLUID followed by a "step_" component. Its length in
+ * *len; NULL: none. */
+static const char *v2_job_component(const char *path, uint32_t job_id, size_t *len)
+{
+	char job[24];
+	const char *c;
+
+	snprintf(job, sizeof(job), "job_%u", job_id);
+	for (c = strchr(path, '/'); c; c = strchr(c, '/')) {
+		size_t n;
+
+		c++;
+		n = strcspn(c, "/");
+		if ((n == strlen(job) && !strncmp(c, job, n)) ||
+		    (sluid_name(c, n) && !strncmp(c + n, "/step_", 6))) {
+			*len = n;
+			return c;
+		}
+	}
+	return NULL;
+}
+
+/* Learn the hierarchy, Slurm's prefix and the job's directory from the
+ * cgroups slurmstepd is in (cgroups(7), /proc/<pid>/cgroup:
+ * "id:controllers:path"). In v1 slurmstepd
  * is in the job's freezer cgroup but not in its cpuacct one, so any v1 line
  * naming the job gives the prefix; freezer is preferred as Slurm always
  * creates it with proctrack/cgroup. A hybrid host also has a "0::" line,
  * for systemd, which v1 lines therefore take precedence over. */
 enum cputime_source cputime_slurm_cgroup(const char *proc_root, pid_t stepd_pid,
-					 uint32_t job_id, uint32_t uid, char *prefix, size_t n)
+					 uint32_t job_id, uint32_t uid,
+					 struct cputime_cgroup *out)
 {
-	char path[CPUTIME_PATH_MAX], line[1024], v1_needle[64], v2_needle[32];
-	char v1_prefix[CPUTIME_PREFIX_MAX] = "", v2_prefix[CPUTIME_PREFIX_MAX] = "";
-	bool v1 = false, v1_freezer = false, v2 = false;
+	char path[CPUTIME_PATH_MAX], line[1024], v1_needle[CPUTIME_JOB_DIR_MAX];
+	struct cputime_cgroup v1 = { .hier = CPUTIME_PROC }, v2 = { .hier = CPUTIME_PROC };
+	bool v1_freezer = false;
 	FILE *fp;
 
+	memset(out, 0, sizeof(*out));
+	out->hier = CPUTIME_PROC;
 	snprintf(path, sizeof(path), "%s/%d/cgroup", proc_root, (int)stepd_pid);
 	snprintf(v1_needle, sizeof(v1_needle), "/uid_%u/job_%u", uid, job_id);
-	snprintf(v2_needle, sizeof(v2_needle), "/job_%u", job_id);
 	fp = fopen(path, "re");
 	if (!fp)
 		return CPUTIME_PROC;
@@ -191,46 +236,42 @@ enum cputime_source cputime_slurm_cgroup(const char *proc_root, pid_t stepd_pid,
 			continue;
 		*cg++ = '\0';
 		if (strcmp(line, "0") == 0 && *ctl == '\0') {
-			hit = find_components(cg, v2_needle);
-			len = hit ? (size_t)(hit - cg) : 0;
-			if (hit && !v2 && len < sizeof(v2_prefix)) {
-				memcpy(v2_prefix, cg, len);
-				v2_prefix[len] = '\0';
-				v2 = true;
+			size_t n = 0;
+
+			hit = v2_job_component(cg, job_id, &n);
+			len = hit ? (size_t)(hit - 1 - cg) : 0;
+			if (hit && v2.hier == CPUTIME_PROC && len < sizeof(v2.prefix)) {
+				memcpy(v2.prefix, cg, len);
+				memcpy(v2.job_dir, hit, n);	/* n <= 14 */
+				v2.hier = CPUTIME_CGROUP_V2;
 			}
 			continue;
 		}
 		freezer = strstr(ctl, "freezer") != NULL;
-		if (v1_freezer || (v1 && !freezer))
+		if (v1_freezer || (v1.hier != CPUTIME_PROC && !freezer))
 			continue;
 		hit = find_components(cg, v1_needle);
 		len = hit ? (size_t)(hit - cg) : 0;
-		if (hit && len < sizeof(v1_prefix)) {
-			memcpy(v1_prefix, cg, len);
-			v1_prefix[len] = '\0';
-			v1 = true;
+		if (hit && len < sizeof(v1.prefix)) {
+			memset(v1.prefix, 0, sizeof(v1.prefix));
+			memcpy(v1.prefix, cg, len);
+			memcpy(v1.job_dir, v1_needle + 1, sizeof(v1.job_dir) - 1);
+			v1.hier = CPUTIME_CGROUP_V1;
 			v1_freezer = freezer;
 		}
 	}
 	fclose(fp);
-	if ((v1 || v2) && n && strlen(v1 ? v1_prefix : v2_prefix) < n) {
-		strcpy(prefix, v1 ? v1_prefix : v2_prefix);
-		return v1 ? CPUTIME_CGROUP_V1 : CPUTIME_CGROUP_V2;
-	}
-	return CPUTIME_PROC;
+	*out = v1.hier != CPUTIME_PROC ? v1 : v2;
+	return out->hier;
 }
 
-static void find_slurm_cgroup(struct cputime_scope *s, const char *proc_root,
-			      uint32_t job_id, uint32_t uid)
+static void find_slurm_cgroup(struct cputime_scope *s)
 {
-	char prefix[sizeof(s->prefix)];
-	enum cputime_source hier = cputime_slurm_cgroup(proc_root, s->stepd_pid, job_id, uid,
-							prefix, sizeof(prefix));
+	struct cputime_cgroup cg;
 
-	if (hier != CPUTIME_PROC) {
-		s->hier = hier;
-		memcpy(s->prefix, prefix, sizeof(s->prefix));
-	}
+	if (cputime_slurm_cgroup(s->proc_root, s->stepd_pid, s->job_id, s->uid, &cg) !=
+	    CPUTIME_PROC)
+		s->cg = cg;
 }
 
 /* The v1 cpuacct mount: its own hierarchy, or shared with cpu (where
@@ -251,61 +292,72 @@ static const char *find_cpuacct(const char *cgroup_root)
 }
 
 /* With slurmstepd in no job cgroup yet: Slurm's prefix is the first of
- * "/slurm_<node>" and "/slurm" that exists under the v1 cpuacct mount, or
- * v2's slurmstepd.scope. */
+ * "/slurm_<node>" and "/slurm" that exists under the v1 cpuacct mount, or of
+ * v2's "/system.slice/<node>_slurmstepd.scope" and
+ * "/system.slice/slurmstepd.scope". A v2 job's directory is left to learn
+ * from slurmstepd's cgroup: 26.05 names it by the job's SLUID. */
 static void guess_slurm_cgroup(struct cputime_scope *s)
 {
-	char path[CPUTIME_PATH_MAX], prefix[sizeof(s->prefix)];
+	char path[CPUTIME_PATH_MAX], prefix[sizeof(s->cg.prefix)];
 	const char *mnt = find_cpuacct(s->cgroup_root);
 	struct stat st;
 	int pass;
 
-	for (pass = 0; mnt && pass < 2; pass++) {
+	for (pass = 0; pass < 2; pass++) {
 		if (pass == 0 && !s->node[0])
 			continue;
-		snprintf(prefix, sizeof(prefix), pass == 0 ? "/slurm_%s" : "/slurm", s->node);
-		snprintf(path, sizeof(path), "%s/%s%s", s->cgroup_root, mnt, prefix);
+		if (mnt)
+			snprintf(prefix, sizeof(prefix), pass == 0 ? "/slurm_%s" : "/slurm",
+				 s->node);
+		else
+			snprintf(prefix, sizeof(prefix), pass == 0 ?
+				 "/system.slice/%s_slurmstepd.scope" :
+				 "/system.slice/slurmstepd.scope", s->node);
+		snprintf(path, sizeof(path), "%s/%s%s", s->cgroup_root, mnt ? mnt : "", prefix);
 		if (stat(path, &st) == 0 && S_ISDIR(st.st_mode)) {
-			s->hier = CPUTIME_CGROUP_V1;
-			memcpy(s->prefix, prefix, sizeof(s->prefix));
+			s->cg.hier = mnt ? CPUTIME_CGROUP_V1 : CPUTIME_CGROUP_V2;
+			memcpy(s->cg.prefix, prefix, sizeof(s->cg.prefix));
+			s->cg.job_dir[0] = '\0';
+			if (mnt)
+				snprintf(s->cg.job_dir, sizeof(s->cg.job_dir), "uid_%u/job_%u",
+					 s->uid, s->job_id);
 			return;
 		}
-	}
-	snprintf(path, sizeof(path), "%s/system.slice/slurmstepd.scope/cgroup.procs",
-		 s->cgroup_root);
-	if (!mnt && stat(path, &st) == 0) {
-		s->hier = CPUTIME_CGROUP_V2;
-		snprintf(s->prefix, sizeof(s->prefix), "/system.slice/slurmstepd.scope");
 	}
 }
 
 /* Find the step's, job's and all jobs' counters; hier stays CPUTIME_PROC
- * when there are none (yet). Returns 0, or -1 when a path does not fit. */
+ * when there are none (yet), and the step's and job's stay unset while the
+ * job's directory is not known. Returns 0, or -1 when a path does not fit. */
 static int locate(struct cputime_scope *s)
 {
 	const char *mnt, *root = s->cgroup_root;
+	const struct cputime_cgroup *cg = &s->cg;
 
-	find_slurm_cgroup(s, s->proc_root, s->job_id, s->uid);
-	if (s->hier == CPUTIME_PROC)
+	find_slurm_cgroup(s);
+	if (cg->hier == CPUTIME_PROC)
 		guess_slurm_cgroup(s);
-	if (s->hier == CPUTIME_CGROUP_V1) {
+	if (cg->hier == CPUTIME_CGROUP_V1) {
 		/* Counters are hierarchical: each holds its subtree's time. */
 		mnt = find_cpuacct(root);
 		if (!mnt)
 			return 0;	/* v1 without cpuacct: the step from /proc */
-		if (set_path(&s->all, "%s/%s%s/cpuacct.usage", root, mnt, s->prefix) < 0 ||
-		    set_path(&s->job, "%s/%s%s/uid_%u/job_%u/cpuacct.usage",
-			     root, mnt, s->prefix, s->uid, s->job_id) < 0 ||
-		    set_path(&s->step, "%s/%s%s/uid_%u/job_%u/step_%s/cpuacct.usage",
-			     root, mnt, s->prefix, s->uid, s->job_id, s->step_name) < 0)
+		if (set_path(&s->all, "%s/%s%s/cpuacct.usage", root, mnt, cg->prefix) < 0 ||
+		    set_path(&s->job, "%s/%s%s/%s/cpuacct.usage",
+			     root, mnt, cg->prefix, cg->job_dir) < 0 ||
+		    set_path(&s->step, "%s/%s%s/%s/step_%s/cpuacct.usage",
+			     root, mnt, cg->prefix, cg->job_dir, s->step_name) < 0)
 			return -1;
-	} else if (s->hier == CPUTIME_CGROUP_V2) {
+	} else if (cg->hier == CPUTIME_CGROUP_V2) {
 		/* The step's tasks are under step_<S>/user, slurmstepd under
 		 * step_<S>/slurm: read user, as v1 leaves slurmstepd out too. */
-		if (set_path(&s->all, "%s%s/cpu.stat", root, s->prefix) < 0 ||
-		    set_path(&s->job, "%s%s/job_%u/cpu.stat", root, s->prefix, s->job_id) < 0 ||
-		    set_path(&s->step, "%s%s/job_%u/step_%s/user/cpu.stat",
-			     root, s->prefix, s->job_id, s->step_name) < 0)
+		if (set_path(&s->all, "%s%s/cpu.stat", root, cg->prefix) < 0)
+			return -1;
+		if (!cg->job_dir[0])
+			return 0;
+		if (set_path(&s->job, "%s%s/%s/cpu.stat", root, cg->prefix, cg->job_dir) < 0 ||
+		    set_path(&s->step, "%s%s/%s/step_%s/user/cpu.stat",
+			     root, cg->prefix, cg->job_dir, s->step_name) < 0)
 			return -1;
 	}
 	return 0;
@@ -321,7 +373,7 @@ int cputime_open(struct cputime_scope *s, const char *cgroup_root,
 	memset(s, 0, sizeof(*s));
 	s->step.fd = s->job.fd = s->all.fd = -1;
 	s->node_fd = s->stepd_fd = -1;
-	s->hier = CPUTIME_PROC;
+	s->cg.hier = CPUTIME_PROC;
 	s->stepd_pid = stepd_pid;
 	s->job_id = job_id;
 	s->uid = uid;
@@ -547,15 +599,19 @@ int cputime_read(struct cputime_scope *s, struct cputime_sample *out)
 
 	memset(out, 0, sizeof(*out));
 	out->source = CPUTIME_NONE;
-	if (s->hier == CPUTIME_PROC && s->cgroup_root[0]) {
+	if ((s->cg.hier == CPUTIME_PROC || !s->cg.job_dir[0]) && s->cgroup_root[0]) {
 		/* Not found at open: slurmstepd may have joined the job's
-		 * cgroups since, or the first job on the node made them. */
-		if (locate(s) == 0 && s->hier != CPUTIME_PROC) {
+		 * cgroups since, or the first job on the node made them. A v2
+		 * job's directory found only now needs no rebase: its
+		 * counters were not read before. */
+		bool was_proc = s->cg.hier == CPUTIME_PROC;
+
+		if (locate(s) == 0 && was_proc && s->cg.hier != CPUTIME_PROC) {
 			out->rebased = true;
 			s->last_ns[LAST_STEP] = s->last_ns[LAST_JOB] = s->last_ns[LAST_ALL] = 0;
 		}
 	}
-	if (cgroup_read_ns(&s->all, s->hier, &v) == 0) {
+	if (cgroup_read_ns(&s->all, s->cg.hier, &v) == 0) {
 		out->all_ns = monotonic(s, LAST_ALL, v);
 		out->have_all = true;
 	}
@@ -563,15 +619,15 @@ int cputime_read(struct cputime_scope *s, struct cputime_sample *out)
 		out->node_ns = monotonic(s, LAST_NODE, ticks_to_ns(v, s->ticks_per_s));
 		out->have_node = true;
 	}
-	if (cgroup_read_ns(&s->step, s->hier, &v) == 0 ||
+	if (cgroup_read_ns(&s->step, s->cg.hier, &v) == 0 ||
 	    (out->have_all && !s->step.seen && (v = 0, true))) {
 		/* With Slurm's cgroup there, a step or job cgroup not made yet
 		 * has used nothing so far; one removed (the job ended) is
 		 * not read (have_job false). */
 		out->step_ns = monotonic(s, LAST_STEP, v);
 		out->have_step = true;
-		out->source = s->hier;
-		if (cgroup_read_ns(&s->job, s->hier, &v) == 0) {
+		out->source = s->cg.hier;
+		if (cgroup_read_ns(&s->job, s->cg.hier, &v) == 0) {
 			out->job_ns = monotonic(s, LAST_JOB, v);
 			out->have_job = true;
 		} else if (!s->job.seen) {

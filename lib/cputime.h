@@ -34,12 +34,29 @@ struct cputime_file {
 	bool seen;			/* opened once: missing now means removed */
 };
 
-/* The fields are the module's; callers read only hier and prefix (to log). */
-struct cputime_scope {
-	enum cputime_source hier;	/* what cputime_open found: V1, V2 or PROC */
-	char prefix[CPUTIME_PREFIX_MAX];	/* the Slurm part of the cgroup path:
+#define CPUTIME_JOB_DIR_MAX 48
+
+/* Where Slurm keeps one job's cgroups on this node. The job's cgroup is
+ * <cgroup_root>[/<v1 controller>]<prefix>/<job_dir>, its steps' are
+ * step_<name> below that. */
+struct cputime_cgroup {
+	enum cputime_source hier;	/* CPUTIME_CGROUP_V1 or _V2; CPUTIME_PROC:
+					 * none found */
+	char prefix[CPUTIME_PREFIX_MAX];	/* the Slurm part of the path:
 					 * "/slurm", "/slurm_vm",
-					 * "/system.slice/slurmstepd.scope" */
+					 * "/system.slice/slurmstepd.scope",
+					 * "/system.slice/n1_slurmstepd.scope" */
+	char job_dir[CPUTIME_JOB_DIR_MAX];	/* v1: "uid_<uid>/job_<id>";
+					 * v2: "job_<id>" (to 25.11, and 26.05 with
+					 * CgroupJobIdPaths=yes), or the job's SLUID
+					 * (26.05: "s" and 13 characters of Crockford's
+					 * base 32, "sEKNKTV3WPV500"); empty: not known
+					 * yet (v2 before slurmstepd joins the job) */
+};
+
+/* The fields are the module's; callers read only cg (to log). */
+struct cputime_scope {
+	struct cputime_cgroup cg;	/* what cputime_open found */
 	pid_t stepd_pid;
 	long ticks_per_s;		/* USER_HZ, the unit of /proc times */
 	struct cputime_file step, job, all;	/* cgroup counters */
@@ -63,10 +80,12 @@ struct cputime_scope {
  * stepd_pid (getpid() in the plugin). cgroup_root and proc_root are
  * CPUTIME_CGROUP_ROOT and CPUTIME_PROC_ROOT in production; tests pass fake
  * trees.
- * The hierarchy and Slurm's prefix come from <proc_root>/<stepd_pid>/cgroup:
- * a v1 line whose path holds "/uid_<uid>/job_<job_id>" (freezer first;
- * everything before it is the prefix), else a "0::" line whose path holds
- * "/job_<job_id>". With neither, hier is CPUTIME_PROC.
+ * Where the job's cgroups are comes from cputime_slurm_cgroup; when
+ * slurmstepd is in none yet, from the first of "/slurm_<node>", "/slurm"
+ * under the v1 cpuacct mount, or (no v1 cpuacct) the v2 scope
+ * "/system.slice/<node>_slurmstepd.scope" or "/system.slice/slurmstepd.scope"
+ * that exists; in v2 the job's directory is then learnt at a later read,
+ * once slurmstepd has joined it. With none, hier is CPUTIME_PROC.
  * v1 counters live in cpuacct, mounted as <cgroup_root>/cpuacct or
  * <cgroup_root>/cpu,cpuacct. The counter files need not exist yet: each
  * is opened by the first cputime_read that finds it.
@@ -74,9 +93,10 @@ struct cputime_scope {
  * never allocate. Must run as root (or the owner of stepd_pid).
  * Returns 0 (also when no cgroup is usable), or -1 with errno EINVAL when
  * step is not a plain name or a path would not fit; s is then closed. */
-/* node: the Slurm node name, for the v1 prefix "slurm_<node>" that
- * slurmd uses where one host may run several slurmd (Debian's build), tried
- * with "slurm" when slurmstepd is not in a job cgroup yet; NULL: "slurm". */
+/* node: the Slurm node name, for the prefixes "/slurm_<node>" (v1) and
+ * "/system.slice/<node>_slurmstepd.scope" (v2) that slurmd uses where one
+ * host may run several slurmd (Debian's build), tried before the plain ones
+ * when slurmstepd is not in a job cgroup yet; NULL: the plain ones only. */
 int cputime_open(struct cputime_scope *s, const char *cgroup_root,
 		 const char *proc_root, pid_t stepd_pid, uint32_t job_id,
 		 uint32_t uid, const char *step, const char *node);
@@ -118,14 +138,20 @@ int cputime_read(struct cputime_scope *s, struct cputime_sample *out);
  * again. Safe on a scope that failed to open. */
 void cputime_close(struct cputime_scope *s);
 
-/* Where Slurm keeps the cgroups of job job_id of user uid, as cputime_open
- * learns it from <proc_root>/<stepd_pid>/cgroup (root's file; see
- * cputime_open): CPUTIME_CGROUP_V1 or CPUTIME_CGROUP_V2 with Slurm's
- * prefix ("/slurm_<node>", "/system.slice/slurmstepd.scope") in prefix
- * (size n), or CPUTIME_PROC (prefix untouched) when slurmstepd is in no
- * cgroup of the job. */
+/* Where Slurm keeps the cgroups of job job_id of user uid, learnt from the
+ * cgroups its slurmstepd (stepd_pid) is in, <proc_root>/<stepd_pid>/cgroup
+ * (the kernel's word, never the job's environment):
+ *   v1: a line whose path holds "/uid_<uid>/job_<job_id>" as whole
+ *       components (freezer first; everything before it is the prefix);
+ *   v2: else the "0::" line's component "job_<job_id>", or a SLUID-named
+ *       component followed by a "step_" one (26.05 names the job's directory
+ *       by its SLUID, which no SPANK item gives; slurmstepd's own cgroup is
+ *       <prefix>/<SLUID>/step_<name>/slurm).
+ * Fills *out and returns out->hier; CPUTIME_PROC (prefix and job_dir empty)
+ * when slurmstepd is in no cgroup of the job. */
 enum cputime_source cputime_slurm_cgroup(const char *proc_root, pid_t stepd_pid,
-					 uint32_t job_id, uint32_t uid, char *prefix, size_t n);
+					 uint32_t job_id, uint32_t uid,
+					 struct cputime_cgroup *out);
 
 /* Number of CPUs online: the "cpuN" lines of <proc_root>/stat. Returns 0 when
  * the file cannot be read. */

@@ -128,7 +128,28 @@ static void lookup_put(struct lookup *l)
 	}
 }
 
+/* slurm_load_job as slurmstepd exports it. 26.05 names the job by a step id
+ * (job id, step and the job's SLUID), passed by value; earlier releases by
+ * the job id. The plugin is built for one release (plugin_version must
+ * match it), so the release's header decides. */
+#if SLURM_VERSION_NUMBER >= SLURM_VERSION_NUM(26, 5, 0)
+typedef int (*load_job_fn)(job_info_msg_t **, slurm_step_id_t, uint16_t);
+
+static int load_job_by_id(load_job_fn load, job_info_msg_t **msg, uint32_t job_id)
+{
+	slurm_step_id_t id = { .sluid = 0, .job_id = job_id, .step_het_comp = NO_VAL,
+			       .step_id = NO_VAL };
+
+	return load(msg, id, SHOW_ALL);
+}
+#else
 typedef int (*load_job_fn)(job_info_msg_t **, uint32_t, uint16_t);
+
+static int load_job_by_id(load_job_fn load, job_info_msg_t **msg, uint32_t job_id)
+{
+	return load(msg, job_id, SHOW_ALL);
+}
+#endif
 typedef void (*free_job_fn)(job_info_msg_t *);
 typedef int (*get_errno_fn)(void);
 typedef char *(*strerror_fn)(int);
@@ -152,7 +173,7 @@ static void *lookup_main(void *arg)
 	} else {
 		memcpy(&load, &p_load, sizeof(load));	/* POSIX: dlsym gives functions */
 		memcpy(&free_msg, &p_free, sizeof(free_msg));
-		if (load(&msg, l->job_id, SHOW_ALL) != 0 || !msg) {
+		if (load_job_by_id(load, &msg, l->job_id) != 0 || !msg) {
 			int e = errno;
 
 			if (p_errno && p_strerror) {

@@ -509,14 +509,13 @@ static bool step_writes_job(const struct step_record *r)
  * task ends. */
 static void note_oom_kills(const struct step_record *r)
 {
-	char prefix[CPUTIME_PREFIX_MAX];
-	enum cputime_source hier = cputime_slurm_cgroup(CPUTIME_PROC_ROOT, getpid(), r->job_id,
-							r->uid, prefix, sizeof(prefix));
+	struct cputime_cgroup cg;
 	long long kills;
 
-	if (hier == CPUTIME_PROC)
+	if (cputime_slurm_cgroup(CPUTIME_PROC_ROOT, getpid(), r->job_id, r->uid, &cg) ==
+	    CPUTIME_PROC)
 		return;
-	kills = cgroup_oom_kills(CPUTIME_CGROUP_ROOT, hier, prefix, r->uid, r->job_id, r->step);
+	kills = cgroup_oom_kills(CPUTIME_CGROUP_ROOT, &cg, r->step);
 	if (kills > carbon_ctx.oom_kills)
 		carbon_ctx.oom_kills = kills;
 }

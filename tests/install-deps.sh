@@ -26,6 +26,10 @@ packages=(
 	# tests/integration/test_packages.sh: dpkg-buildpackage, rpmbuild -ta,
 	# systemd-analyze verify (the tool only; nothing is started)
 	debhelper fakeroot rpm systemd
+	# tests/compat: Slurm's release tarballs (.tar.xz); slurm-headers.sh
+	# reads the plugin's plugin_version with python3; slurm-matrix.sh
+	# builds whole releases, which need munge's library
+	xz-utils libmunge-dev
 )
 
 if [ "$(id -u)" != 0 ]; then

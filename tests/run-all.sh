@@ -2,7 +2,8 @@
 # SPDX-License-Identifier: GPL-2.0-or-later
 # Every test of slurm-carbon, on a fresh Debian 12 machine, as root:
 # installs what is missing, builds with -Werror, runs the unit tests
-# (make check), the integration tests against a real Slurm cluster and a real
+# (make check), the plugin compiled against the headers of each Slurm release
+# in ../shared/slurm-src, the integration tests against a real Slurm cluster and a real
 # PostgreSQL (tests/integration/*.sh), make distcheck, the unit tests again
 # built with ASan and UBSan, and the libFuzzer harnesses (tests/fuzz/run.sh).
 # The last line is "N passed, N failed"; the exit status is 0 only if none failed.
@@ -76,6 +77,13 @@ count_check_log() {	# count_check_log FILE EXIT_STATUS [NAME_PREFIX]
 echo "== unit tests (make check)"
 make -j"$(nproc)" check > "$logdir/check.log" 2>&1
 count_check_log "$logdir/check.log" $?
+
+# The plugin compiled against the headers of each Slurm release in
+# ../shared/slurm-src (tests/compat/slurm-matrix.sh builds and runs them whole).
+echo "== Slurm release headers (tests/compat/slurm-headers.sh)"
+bash tests/compat/slurm-headers.sh > "$logdir/slurm-headers.log" 2>&1
+count_tap "$logdir/slurm-headers.log" slurm-headers $?
+grep -E '^1\.\.0 # SKIP' "$logdir/slurm-headers.log" | sed 's/^/slurm-headers: /'
 
 echo "== integration tests (real Slurm, real PostgreSQL)"
 for t in tests/integration/test_*.sh; do

@@ -58,6 +58,17 @@
 #                     (without it, a test that wants the cluster to outlive it
 #                     clears the EXIT trap: `trap - EXIT`, as tests/demo.sh
 #                     does with DEMO_KEEP=1)
+#   HARNESS_SLURM_PREFIX  a Slurm installation prefix (configure --prefix) to
+#                     run instead of Debian's packages: its sbin/ and bin/ go
+#                     first in PATH (for this shell, the tests and
+#                     harness_as_user), slurmd and slurmdbd are started from its
+#                     sbin/, and its plugins are found in the PluginDir it was
+#                     built with. tests/compat/slurm-matrix.sh sets it.
+#                     slurm.conf and cgroup.conf hold only keys that every
+#                     release from 22.05 to 26.05 reads alike: none of 22.05's
+#                     */none plugins, which later releases no longer ship
+#                     (their default is none), nor CgroupAutomount, defunct
+#                     from 23.11 on.
 #   HARNESS_LOCK_TIMEOUT  seconds to wait for another harness on this machine (1200)
 #   HARNESS_NODES     number of slurmd nodes (1). 1 is the one-node cluster: the node
 #                     is named after `hostname -s` and runs in the root network
@@ -298,9 +309,18 @@ _h_pg_bindir() {
 	return 1
 }
 
+# A Slurm daemon's absolute path: Debian's, or HARNESS_SLURM_PREFIX's.
+_h_slurm_sbin() { echo "${HARNESS_SLURM_PREFIX:-/usr}/sbin/$1"; }
+
 _h_check_prereqs() {
 	local c
 	[[ $(id -u) == 0 ]] || harness_skip_all "the cluster harness needs root"
+	if [[ -n ${HARNESS_SLURM_PREFIX:-} ]]; then
+		[[ -x $HARNESS_SLURM_PREFIX/sbin/slurmctld && -x $HARNESS_SLURM_PREFIX/bin/sbatch ]] ||
+			_h_bail "HARNESS_SLURM_PREFIX=$HARNESS_SLURM_PREFIX has no sbin/slurmctld and bin/sbatch"
+		export HARNESS_SLURM_PREFIX
+		export PATH=$HARNESS_SLURM_PREFIX/sbin:$HARNESS_SLURM_PREFIX/bin:$PATH
+	fi
 	for c in slurmctld slurmd sinfo sbatch scontrol munged munge unmunge unshare \
 		runuser setpriv useradd ss psql cc flock mount mknod; do
 		command -v "$c" >/dev/null 2>&1 || harness_skip_all "missing $c"
@@ -718,7 +738,7 @@ _h_start_accounting() {
 	# slurmdbd finds slurmdbd.conf beside SLURM_CONF; libmariadb reaches the
 	# server by MYSQL_UNIX_PORT (Slurm passes no socket of its own).
 	env SLURM_CONF="$SLURM_CONF" MYSQL_UNIX_PORT="$HARNESS_MYSQL_SOCKET" \
-		/usr/sbin/slurmdbd -D </dev/null >>"$HARNESS_LOGDIR/slurmdbd.stderr" 2>&1 {_H_LOCK_FD}>&- &
+		"$(_h_slurm_sbin slurmdbd)" -D </dev/null >>"$HARNESS_LOGDIR/slurmdbd.stderr" 2>&1 {_H_LOCK_FD}>&- &
 	_H_SLURMDBD_PID=$!
 	for ((i = 0; i < 300; i++)); do
 		sacctmgr -n -P show cluster format=cluster >/dev/null 2>&1 && break
@@ -744,7 +764,7 @@ _h_stop_accounting() {
 # ---------------------------------------------------------------- Slurm
 _h_write_slurm_conf() {
 	local etc=$HARNESS_DIR/etc cpus mem ctld_port slurmd_port
-	local hw topo="" gres="" acct_lines="AccountingStorageType=accounting_storage/none"
+	local hw topo="" gres="" acct_lines=""
 	cpus=${HARNESS_CPUS:-$(nproc)}
 	[[ $cpus =~ ^[1-9][0-9]*$ ]] || _h_bail "HARNESS_CPUS=$cpus: not a CPU count"
 	export HARNESS_CPUS=$cpus
@@ -795,6 +815,15 @@ AccountingStoragePort=$_H_DBD_PORT"
 		done
 		HARNESS_NODE=c1
 	fi
+	# Slurm 23.11 without accounting storage cannot refresh its QOS list, so
+	# its main scheduler finds every job's association invalid ("has invalid
+	# account" in slurmctld's log) and only backfill starts jobs, every
+	# bf_interval (30 s by default): run backfill every second there, so that
+	# a job starts as promptly as on other releases.
+	local sched=""
+	if [[ $HARNESS_ACCOUNTING != 1 && $(slurmctld -V 2>/dev/null) == "slurm 23.11."* ]]; then
+		sched="SchedulerParameters=bf_interval=1"
+	fi
 	mkdir -p "$etc" "$HARNESS_DIR/state" "$HARNESS_DIR/spool"
 	if [[ -z $HARNESS_PLUGSTACK ]]; then
 		HARNESS_PLUGSTACK=$etc/plugstack.conf
@@ -830,15 +859,14 @@ AccountingStoragePort=$_H_DBD_PORT"
 		PrologFlags=Contain
 		JobAcctGatherType=${HARNESS_JOBACCT_GATHER:-jobacct_gather/cgroup}
 		$acct_lines
-		JobCompType=jobcomp/none
 		MpiDefault=none
-		SwitchType=switch/none
 		MinJobAge=3600
 		KillWait=5
 		ReturnToService=2
 		SelectType=select/cons_tres
 		SelectTypeParameters=${HARNESS_SELECT_PARAMS:-CR_Core}
 		SlurmdParameters=config_overrides
+		$sched
 		${gres:+GresTypes=gpu}
 		PlugStackConfig=$HARNESS_PLUGSTACK
 		${HARNESS_SLURM_CONF_EXTRA:-}
@@ -847,7 +875,6 @@ AccountingStoragePort=$_H_DBD_PORT"
 	EOF
 	cat >"$etc/cgroup.conf" <<-EOF
 		CgroupPlugin=cgroup/v1
-		CgroupAutomount=no
 		${HARNESS_CGROUP_CONF_EXTRA:-}
 	EOF
 	export SLURM_CONF=$etc/slurm.conf
@@ -961,7 +988,7 @@ _h_spawn_slurmd() {
 		exec "$@"
 	' harness-slurmd "$HARNESS_DIR" "${HARNESS_SIM:-1}" "$pcap" "$uts" \
 		env SLURM_CONF="$SLURM_CONF" "${envs[@]}" \
-		/usr/sbin/slurmd -D -f "$SLURM_CONF" "$@" </dev/null \
+		"$(_h_slurm_sbin slurmd)" -D -f "$SLURM_CONF" "$@" </dev/null \
 		>>"$errf" 2>&1 {_H_LOCK_FD}>&- &
 	_H_SPAWN_PID=$!
 	_H_SPAWN_MNTNS=
@@ -1181,7 +1208,8 @@ harness_as_user() {
 	local -a client_env
 	read -r -a client_env <<<"${HARNESS_CLIENT_ENV:-}"
 	(cd "$HARNESS_WORK" && runuser -u "$HARNESS_USER" -- \
-		env SLURM_CONF="$SLURM_CONF" "${client_env[@]}" "$@")
+		env SLURM_CONF="$SLURM_CONF" ${HARNESS_SLURM_PREFIX:+PATH="$PATH"} \
+		"${client_env[@]}" "$@")
 }
 
 # ---------------------------------------------------------------- jobs

@@ -55,6 +55,18 @@ static void put(const char *rel, const char *text)
 	fclose(fp);
 }
 
+/* cgroup_oom_kills on the job directory job_dir (v1 "uid_<uid>/job_<id>",
+ * v2 "job_<id>" or 26.05's SLUID) under prefix. */
+static long long kills(enum cputime_source hier, const char *prefix, const char *job_dir,
+		       const char *step)
+{
+	struct cputime_cgroup cg = { .hier = hier };
+
+	snprintf(cg.prefix, sizeof(cg.prefix), "%s", prefix);
+	snprintf(cg.job_dir, sizeof(cg.job_dir), "%s", job_dir);
+	return cgroup_oom_kills(root, &cg, step);
+}
+
 static void test_kill_line(void **state)
 {
 	static const struct {
@@ -93,17 +105,17 @@ static void test_v1_sums_the_step_and_its_tasks(void **state)
 	put("memory/slurm_n1/uid_1001/job_7/step_0/task_0/memory.oom_control", "oom_kill 9\n");
 	put("memory/slurm_n1/uid_1001/job_7/step_0/memory.oom_control", "oom_kill 0\n");
 	put("memory/slurm_n1/uid_1001/job_7/step_1/memory.oom_control", "oom_kill_disable 0\n");
-	assert_int_equal(cgroup_oom_kills(root, CPUTIME_CGROUP_V1, "/slurm_n1", 1001, 7, "batch"), 3);
-	assert_int_equal(cgroup_oom_kills(root, CPUTIME_CGROUP_V1, "/slurm_n1", 1001, 7, "0"), 9);
+	assert_int_equal(kills(CPUTIME_CGROUP_V1, "/slurm_n1", "uid_1001/job_7", "batch"), 3);
+	assert_int_equal(kills(CPUTIME_CGROUP_V1, "/slurm_n1", "uid_1001/job_7", "0"), 9);
 	/* no oom_kill line (an old kernel), no such step, user or job */
-	assert_int_equal(cgroup_oom_kills(root, CPUTIME_CGROUP_V1, "/slurm_n1", 1001, 7, "1"), -1);
-	assert_int_equal(cgroup_oom_kills(root, CPUTIME_CGROUP_V1, "/slurm_n1", 1001, 7, "2"), -1);
-	assert_int_equal(cgroup_oom_kills(root, CPUTIME_CGROUP_V1, "/slurm_n1", 1002, 7, "batch"), -1);
-	assert_int_equal(cgroup_oom_kills(root, CPUTIME_CGROUP_V1, "/slurm", 1001, 7, "batch"), -1);
+	assert_int_equal(kills(CPUTIME_CGROUP_V1, "/slurm_n1", "uid_1001/job_7", "1"), -1);
+	assert_int_equal(kills(CPUTIME_CGROUP_V1, "/slurm_n1", "uid_1001/job_7", "2"), -1);
+	assert_int_equal(kills(CPUTIME_CGROUP_V1, "/slurm_n1", "uid_1002/job_7", "batch"), -1);
+	assert_int_equal(kills(CPUTIME_CGROUP_V1, "/slurm", "uid_1001/job_7", "batch"), -1);
 	/* a step name that is not a plain name is never a path */
-	assert_int_equal(cgroup_oom_kills(root, CPUTIME_CGROUP_V1, "/slurm_n1", 1001, 7, "../step_0"), -1);
-	assert_int_equal(cgroup_oom_kills(root, CPUTIME_CGROUP_V1, "/slurm_n1", 1001, 7, ""), -1);
-	assert_int_equal(cgroup_oom_kills(root, CPUTIME_PROC, "/slurm_n1", 1001, 7, "batch"), -1);
+	assert_int_equal(kills(CPUTIME_CGROUP_V1, "/slurm_n1", "uid_1001/job_7", "../step_0"), -1);
+	assert_int_equal(kills(CPUTIME_CGROUP_V1, "/slurm_n1", "uid_1001/job_7", ""), -1);
+	assert_int_equal(kills(CPUTIME_PROC, "/slurm_n1", "uid_1001/job_7", "batch"), -1);
 }
 
 /* v2's memory.events counts the subtree: the step's own file. */
@@ -115,12 +127,32 @@ static void test_v2_reads_the_step(void **state)
 	    "low 0\nhigh 0\nmax 12\noom 1\noom_kill 1\noom_group_kill 0\n");
 	put("system.slice/slurmstepd.scope/job_8/step_batch/user/task_0/memory.events", "oom_kill 1\n");
 	put("system.slice/slurmstepd.scope/job_8/step_0/memory.events", "low 0\n");
-	assert_int_equal(cgroup_oom_kills(root, CPUTIME_CGROUP_V2, "/system.slice/slurmstepd.scope",
-					  1001, 8, "batch"), 1);
-	assert_int_equal(cgroup_oom_kills(root, CPUTIME_CGROUP_V2, "/system.slice/slurmstepd.scope",
-					  1001, 8, "0"), -1);
-	assert_int_equal(cgroup_oom_kills(root, CPUTIME_CGROUP_V2, "/system.slice/slurmstepd.scope",
-					  1001, 8, "extern"), -1);
+	assert_int_equal(kills(CPUTIME_CGROUP_V2, "/system.slice/slurmstepd.scope", "job_8", "batch"), 1);
+	assert_int_equal(kills(CPUTIME_CGROUP_V2, "/system.slice/slurmstepd.scope", "job_8", "0"), -1);
+	assert_int_equal(kills(CPUTIME_CGROUP_V2, "/system.slice/slurmstepd.scope", "job_8", "extern"), -1);
+}
+
+/* 26.05 names the job's directory by its SLUID (CgroupJobIdPaths=yes keeps
+ * job_<id>); the step's cgroup below it is as before. */
+static void test_v2_sluid_job_directory(void **state)
+{
+	(void)state;
+	put("system.slice/slurmstepd.scope/sEKNKTV3WPV500/step_batch/memory.events",
+	    "oom 2\noom_kill 2\n");
+	put("system.slice/slurmstepd.scope/job_9/step_batch/memory.events", "oom_kill 6\n");
+	assert_int_equal(kills(CPUTIME_CGROUP_V2, "/system.slice/slurmstepd.scope",
+			       "sEKNKTV3WPV500", "batch"), 2);
+	assert_int_equal(kills(CPUTIME_CGROUP_V2, "/system.slice/slurmstepd.scope", "job_9",
+			       "batch"), 6);
+	/* another job's SLUID, no job directory, one that leaves the prefix */
+	assert_int_equal(kills(CPUTIME_CGROUP_V2, "/system.slice/slurmstepd.scope",
+			       "sEKNKTV3WPV501", "batch"), -1);
+	assert_int_equal(kills(CPUTIME_CGROUP_V2, "/system.slice/slurmstepd.scope", "",
+			       "batch"), -1);
+	assert_int_equal(kills(CPUTIME_CGROUP_V2, "/system.slice/slurmstepd.scope",
+			       "../slurmstepd.scope/job_9", "batch"), -1);
+	assert_int_equal(kills(CPUTIME_CGROUP_V2, "/system.slice", "/slurmstepd.scope/job_9",
+			       "batch"), -1);
 }
 
 int main(void)
@@ -129,6 +161,7 @@ int main(void)
 		cmocka_unit_test(test_kill_line),
 		cmocka_unit_test(test_v1_sums_the_step_and_its_tasks),
 		cmocka_unit_test(test_v2_reads_the_step),
+		cmocka_unit_test(test_v2_sluid_job_directory),
 	};
 
 	return cmocka_run_group_tests(tests, make_root, remove_root);

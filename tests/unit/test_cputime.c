@@ -87,6 +87,15 @@ static void put(const char *rel, const char *fmt, ...)
 	fclose(fp);
 }
 
+/* put of text into tmpdir/dir/rel. */
+static void put_in(const char *dir, const char *rel, const char *text)
+{
+	char path[400];
+
+	snprintf(path, sizeof(path), "%s/%s", dir, rel);
+	put(path, "%s", text);
+}
+
 /* A /proc/<pid>/stat line (proc(5)) with the fields cputime reads. */
 static void put_pid(int pid, const char *comm, int ppid, unsigned utime,
 		    unsigned stime, unsigned cutime, unsigned cstime)
@@ -163,8 +172,8 @@ static void test_v1_cpuacct(void **state)
 	put("cgroup/cpuacct/slurm_vm/uid_1001/job_1/step_0/task_0/cpuacct.usage",
 	    "3000000000\n");
 	assert_int_equal(cputime_open(&s, cg_root, proc_root, STEPD, JOB, UID, "0", NULL), 0);
-	assert_int_equal(s.hier, CPUTIME_CGROUP_V1);
-	assert_string_equal(s.prefix, "/slurm_vm");
+	assert_int_equal(s.cg.hier, CPUTIME_CGROUP_V1);
+	assert_string_equal(s.cg.prefix, "/slurm_vm");
 
 	assert_int_equal(cputime_read(&s, &c), 0);
 	assert_int_equal(c.source, CPUTIME_CGROUP_V1);
@@ -197,7 +206,7 @@ static void test_v1_cpu_cpuacct(void **state)
 	put("cgroup/cpu,cpuacct/slurm/uid_1001/job_1/step_batch/cpuacct.usage", "20\n");
 	put("cgroup/cpu,cpuacct/slurm/uid_1001/job_1/step_0/cpuacct.usage", "30\n");
 	assert_int_equal(cputime_open(&s, cg_root, proc_root, STEPD, JOB, UID, "batch", NULL), 0);
-	assert_string_equal(s.prefix, "/slurm");
+	assert_string_equal(s.cg.prefix, "/slurm");
 	assert_int_equal(cputime_read(&s, &c), 0);
 	assert_int_equal(c.source, CPUTIME_CGROUP_V1);
 	assert_int_equal(c.step_ns, 20);
@@ -255,9 +264,9 @@ static void test_prefix_detection(void **state)
 		else
 			unlink(path);
 		assert_int_equal(cputime_open(&s, cg_root, proc_root, STEPD, JOB, UID, "0", NULL), 0);
-		if (s.hier != cases[i].hier || strcmp(s.prefix, cases[i].prefix) != 0)
+		if (s.cg.hier != cases[i].hier || strcmp(s.cg.prefix, cases[i].prefix) != 0)
 			fail_msg("case %zu: hier %s prefix \"%s\", want %s \"%s\"", i,
-				 cputime_source_name(s.hier), s.prefix,
+				 cputime_source_name(s.cg.hier), s.cg.prefix,
 				 cputime_source_name(cases[i].hier), cases[i].prefix);
 		cputime_close(&s);
 	}
@@ -288,7 +297,7 @@ static void test_v1_without_cpuacct(void **state)
 	put_stepd(v1_cgroup);
 	want = put_step_tree();
 	assert_int_equal(cputime_open(&s, cg_root, proc_root, STEPD, JOB, UID, "0", NULL), 0);
-	assert_int_equal(s.hier, CPUTIME_CGROUP_V1);
+	assert_int_equal(s.cg.hier, CPUTIME_CGROUP_V1);
 	assert_int_equal(cputime_read(&s, &c), 0);
 	assert_int_equal(c.source, CPUTIME_PROC);
 	assert_int_equal(c.step_ns, ticks_ns(want));
@@ -308,7 +317,7 @@ static void test_proc_fallback(void **state)
 	put_stepd("4:freezer:/\n2:cpuacct:/\n");
 	want = put_step_tree();
 	assert_int_equal(cputime_open(&s, cg_root, proc_root, STEPD, JOB, UID, "0", NULL), 0);
-	assert_int_equal(s.hier, CPUTIME_PROC);
+	assert_int_equal(s.cg.hier, CPUTIME_PROC);
 	assert_int_equal(cputime_read(&s, &c), 0);
 	assert_int_equal(c.source, CPUTIME_PROC);
 	assert_true(c.have_step && c.have_node);
@@ -377,29 +386,171 @@ static void test_v2(void **state)
 	struct cputime_scope s;
 	struct cputime_sample c;
 	const char *scope = "cgroup/system.slice/slurmstepd.scope";
-	char rel[200];
 
 	(void)state;
 	put_stepd("0::/system.slice/slurmstepd.scope/job_1/step_extern/slurm\n");
-	snprintf(rel, sizeof(rel), "%s/cpu.stat", scope);
-	put(rel, "usage_usec 9000\nuser_usec 8000\nsystem_usec 1000\n");
-	snprintf(rel, sizeof(rel), "%s/job_1/cpu.stat", scope);
-	put(rel, "usage_usec 5000\nuser_usec 4000\nsystem_usec 1000\n");
-	snprintf(rel, sizeof(rel), "%s/job_1/step_extern/cpu.stat", scope);
-	put(rel, "usage_usec 3500\nuser_usec 3000\nsystem_usec 500\n");
-	snprintf(rel, sizeof(rel), "%s/job_1/step_extern/slurm/cpu.stat", scope);
-	put(rel, "usage_usec 500\nuser_usec 400\nsystem_usec 100\n");
-	snprintf(rel, sizeof(rel), "%s/job_1/step_extern/user/cpu.stat", scope);
-	put(rel, "usage_usec 3000\nuser_usec 2600\nsystem_usec 400\n"
-	    "nr_periods 0\nnr_throttled 0\nthrottled_usec 0\n");
+	put_in(scope, "cpu.stat", "usage_usec 9000\nuser_usec 8000\nsystem_usec 1000\n");
+	put_in(scope, "job_1/cpu.stat", "usage_usec 5000\nuser_usec 4000\nsystem_usec 1000\n");
+	put_in(scope, "job_1/step_extern/cpu.stat", "usage_usec 3500\nuser_usec 3000\nsystem_usec 500\n");
+	put_in(scope, "job_1/step_extern/slurm/cpu.stat",
+	       "usage_usec 500\nuser_usec 400\nsystem_usec 100\n");
+	put_in(scope, "job_1/step_extern/user/cpu.stat",
+	       "usage_usec 3000\nuser_usec 2600\nsystem_usec 400\n"
+	       "nr_periods 0\nnr_throttled 0\nthrottled_usec 0\n");
 	assert_int_equal(cputime_open(&s, cg_root, proc_root, STEPD, JOB, UID, "extern", NULL), 0);
-	assert_int_equal(s.hier, CPUTIME_CGROUP_V2);
+	assert_int_equal(s.cg.hier, CPUTIME_CGROUP_V2);
 	assert_int_equal(cputime_read(&s, &c), 0);
 	assert_int_equal(c.source, CPUTIME_CGROUP_V2);
 	assert_int_equal(c.step_ns, 3000000);
 	assert_int_equal(c.job_ns, 5000000);
 	assert_int_equal(c.all_ns, 9000000);
 	assert_int_equal(c.node_ns, ticks_ns(150));
+	cputime_close(&s);
+}
+
+/* The cgroup v2 layouts of Slurm's cgroup/v2 plugin, from each release's
+ * src/plugins/cgroup/v2/cgroup_v2.c, as slurmstepd's own /proc/<pid>/cgroup
+ * shows them: <slice>/[<node>_]slurmstepd.scope/<job>/step_<name>/slurm. */
+static const struct {
+	const char *layout;	/* which release and configuration */
+	const char *cgroup;	/* slurmstepd's "0::" line */
+	const char *step;
+	enum cputime_source hier;
+	const char *prefix, *job_dir;
+} v2_layouts[] = {
+	{ "23.11-25.11", "0::/system.slice/slurmstepd.scope/job_1/step_batch/slurm\n", "batch",
+	  CPUTIME_CGROUP_V2, "/system.slice/slurmstepd.scope", "job_1" },
+	{ "23.11-25.11 multiple slurmd", "0::/system.slice/n1_slurmstepd.scope/job_1/step_0/slurm\n",
+	  "0", CPUTIME_CGROUP_V2, "/system.slice/n1_slurmstepd.scope", "job_1" },
+	{ "25.11 CgroupSlice=slurm.slice",
+	  "0::/slurm.slice/slurmstepd.scope/job_1/step_extern/slurm\n", "extern",
+	  CPUTIME_CGROUP_V2, "/slurm.slice/slurmstepd.scope", "job_1" },
+	{ "26.05 SLUID", "0::/system.slice/slurmstepd.scope/sEKNKTV3WPV500/step_batch/slurm\n",
+	  "batch", CPUTIME_CGROUP_V2, "/system.slice/slurmstepd.scope", "sEKNKTV3WPV500" },
+	{ "26.05 SLUID, interactive step",
+	  "0::/system.slice/slurmstepd.scope/s0123456789ABC/step_interactive/slurm\n",
+	  "interactive", CPUTIME_CGROUP_V2, "/system.slice/slurmstepd.scope", "s0123456789ABC" },
+	{ "26.05 SLUID, multiple slurmd",
+	  "0::/system.slice/n1_slurmstepd.scope/sZYXWVTSRQPNMK/step_0/slurm\n", "0",
+	  CPUTIME_CGROUP_V2, "/system.slice/n1_slurmstepd.scope", "sZYXWVTSRQPNMK" },
+	{ "26.05 CgroupJobIdPaths=yes", "0::/system.slice/slurmstepd.scope/job_1/step_0/slurm\n",
+	  "0", CPUTIME_CGROUP_V2, "/system.slice/slurmstepd.scope", "job_1" },
+	/* not a job's directory: slurmstepd not in its step yet (the scope's
+	 * "system" leaf), a SLUID without a step below, names that are not
+	 * SLUIDs (lower case, 12 or 14 digits, I, L, O and U are not in
+	 * Crockford's alphabet), another job's id */
+	{ "scope leaf", "0::/system.slice/slurmstepd.scope/system\n", "0", CPUTIME_PROC, "", "" },
+	{ "SLUID alone", "0::/system.slice/slurmstepd.scope/sEKNKTV3WPV500\n", "0",
+	  CPUTIME_PROC, "", "" },
+	{ "SLUID, user/", "0::/system.slice/slurmstepd.scope/sEKNKTV3WPV500/user\n", "0",
+	  CPUTIME_PROC, "", "" },
+	{ "lower case", "0::/system.slice/slurmstepd.scope/seknktv3wpv500/step_0/slurm\n", "0",
+	  CPUTIME_PROC, "", "" },
+	{ "short", "0::/system.slice/slurmstepd.scope/sEKNKTV3WPV50/step_0/slurm\n", "0",
+	  CPUTIME_PROC, "", "" },
+	{ "long", "0::/system.slice/slurmstepd.scope/sEKNKTV3WPV5000/step_0/slurm\n", "0",
+	  CPUTIME_PROC, "", "" },
+	{ "not Crockford", "0::/system.slice/slurmstepd.scope/sEKNKTV3WPVU00/step_0/slurm\n", "0",
+	  CPUTIME_PROC, "", "" },
+	{ "S", "0::/system.slice/slurmstepd.scope/SEKNKTV3WPV500/step_0/slurm\n", "0",
+	  CPUTIME_PROC, "", "" },
+	{ "other job", "0::/system.slice/slurmstepd.scope/job_11/step_0/slurm\n", "0",
+	  CPUTIME_PROC, "", "" },
+};
+
+/* cputime_slurm_cgroup finds each layout's prefix and job directory. */
+static void test_v2_layouts_found(void **state)
+{
+	size_t i;
+
+	(void)state;
+	put_stepd("");
+	for (i = 0; i < sizeof(v2_layouts) / sizeof(v2_layouts[0]); i++) {
+		struct cputime_cgroup cg;
+
+		put("proc/4000/cgroup", "%s", v2_layouts[i].cgroup);
+		assert_int_equal(cputime_slurm_cgroup(proc_root, STEPD, JOB, UID, &cg),
+				 v2_layouts[i].hier);
+		if (cg.hier != v2_layouts[i].hier || strcmp(cg.prefix, v2_layouts[i].prefix) ||
+		    strcmp(cg.job_dir, v2_layouts[i].job_dir))
+			fail_msg("%s: %s \"%s\" \"%s\", want %s \"%s\" \"%s\"",
+				 v2_layouts[i].layout, cputime_source_name(cg.hier), cg.prefix,
+				 cg.job_dir, cputime_source_name(v2_layouts[i].hier),
+				 v2_layouts[i].prefix, v2_layouts[i].job_dir);
+	}
+}
+
+/* Every layout's counters are read: the step's user/ cgroup, the job's and
+ * the scope's, each in a tree made to that layout. */
+static void test_v2_layouts_read(void **state)
+{
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof(v2_layouts) / sizeof(v2_layouts[0]); i++) {
+		struct cputime_scope s;
+		struct cputime_sample c;
+		char scope[300], job[330], step[360];
+
+		if (v2_layouts[i].hier == CPUTIME_PROC)
+			continue;
+		remove_tmpdir(NULL);
+		assert_int_equal(make_tmpdir(NULL), 0);
+		put_stepd(v2_layouts[i].cgroup);
+		snprintf(scope, sizeof(scope), "cgroup%s", v2_layouts[i].prefix);
+		snprintf(job, sizeof(job), "%s/%s", scope, v2_layouts[i].job_dir);
+		snprintf(step, sizeof(step), "%s/step_%s", job, v2_layouts[i].step);
+		put_in(scope, "cpu.stat", "usage_usec 9000\nuser_usec 8000\nsystem_usec 1000\n");
+		put_in(job, "cpu.stat", "usage_usec 5000\n");
+		put_in(step, "slurm/cpu.stat", "usage_usec 500\n");
+		put_in(step, "user/cpu.stat", "usage_usec 3000\nuser_usec 2600\nsystem_usec 400\n");
+		assert_int_equal(cputime_open(&s, cg_root, proc_root, STEPD, JOB, UID,
+					      v2_layouts[i].step, "n1"), 0);
+		assert_int_equal(cputime_read(&s, &c), 0);
+		if (c.source != CPUTIME_CGROUP_V2 || c.step_ns != 3000000 || c.job_ns != 5000000 ||
+		    c.all_ns != 9000000)
+			fail_msg("%s: %s step %llu job %llu all %llu", v2_layouts[i].layout,
+				 cputime_source_name(c.source), (unsigned long long)c.step_ns,
+				 (unsigned long long)c.job_ns, (unsigned long long)c.all_ns);
+		cputime_close(&s);
+	}
+}
+
+/* 26.05 before slurmstepd joins its step: the scope is there, the job's
+ * SLUID directory cannot be told from the others; once slurmstepd is in
+ * it, its own cgroup names it. A slurmd that is one of several on the host
+ * has its node's scope. */
+static void test_v2_sluid_learnt_when_stepd_joins(void **state)
+{
+	const char *scope = "cgroup/system.slice/n1_slurmstepd.scope";
+	struct cputime_scope s;
+	struct cputime_sample c;
+
+	(void)state;
+	put_stepd("0::/system.slice/n1_slurmstepd.scope/system\n");
+	put_in(scope, "cpu.stat", "usage_usec 9000\n");
+	/* another job's step, which must never be taken for ours */
+	put_in(scope, "sAAAAAAAAAAAAA/step_0/user/cpu.stat", "usage_usec 7777\n");
+	put("cgroup/system.slice/slurmstepd.scope/cpu.stat", "usage_usec 1\n");
+	assert_int_equal(cputime_open(&s, cg_root, proc_root, STEPD, JOB, UID, "0", "n1"), 0);
+	assert_int_equal(s.cg.hier, CPUTIME_CGROUP_V2);
+	assert_string_equal(s.cg.prefix, "/system.slice/n1_slurmstepd.scope");
+	assert_string_equal(s.cg.job_dir, "");
+	assert_int_equal(cputime_read(&s, &c), 0);
+	assert_int_equal(c.source, CPUTIME_CGROUP_V2);
+	assert_int_equal(c.step_ns, 0);
+	assert_int_equal(c.all_ns, 9000000);
+
+	put_in(scope, "sEKNKTV3WPV500/cpu.stat", "usage_usec 2500\n");
+	put_in(scope, "sEKNKTV3WPV500/step_0/user/cpu.stat", "usage_usec 2000\n");
+	put_in(scope, "cpu.stat", "usage_usec 12000\n");
+	put("proc/4000/cgroup", "0::/system.slice/n1_slurmstepd.scope/sEKNKTV3WPV500/step_0/slurm\n");
+	assert_int_equal(cputime_read(&s, &c), 0);
+	assert_string_equal(s.cg.job_dir, "sEKNKTV3WPV500");
+	assert_false(c.rebased);	/* the scope's counter was read all along */
+	assert_int_equal(c.step_ns, 2000000);
+	assert_int_equal(c.job_ns, 2500000);
+	assert_int_equal(c.all_ns, 12000000);
 	cputime_close(&s);
 }
 
@@ -411,7 +562,7 @@ static void test_nothing_readable(void **state)
 	(void)state;
 	/* No /proc/<stepd> at all: no cgroup, no fallback, no node. */
 	assert_int_equal(cputime_open(&s, cg_root, proc_root, STEPD, JOB, UID, "0", NULL), 0);
-	assert_int_equal(s.hier, CPUTIME_PROC);
+	assert_int_equal(s.cg.hier, CPUTIME_PROC);
 	assert_int_equal(cputime_read(&s, &c), -1);
 	assert_false(c.have_step || c.have_job || c.have_all || c.have_node);
 	assert_int_equal(c.source, CPUTIME_NONE);
@@ -464,6 +615,9 @@ int main(void)
 		TREE_TEST(test_proc_fallback),
 		TREE_TEST(test_step_cgroup_appears),
 		TREE_TEST(test_v2),
+		TREE_TEST(test_v2_layouts_found),
+		TREE_TEST(test_v2_layouts_read),
+		TREE_TEST(test_v2_sluid_learnt_when_stepd_joins),
 		TREE_TEST(test_nothing_readable),
 		TREE_TEST(test_bad_step_names),
 		TREE_TEST(test_node_cpus),

@@ -30,11 +30,24 @@ static time_t ctld_start = 1796300400;
 static volatile int ctld_calls, ctld_frees;
 static volatile int ctld_errno;
 
-/* Declared by slurm.h; defined here as slurmstepd defines them. */
-int slurm_load_job(job_info_msg_t **resp, uint32_t job_id, uint16_t show_flags)
+/* Declared by slurm.h; defined here as slurmstepd defines them (the name in
+ * parentheses: 26.05's slurm.h also has a slurm_load_job macro). 26.05
+ * takes the job as a step id by value, with no step and no SLUID. */
+#if SLURM_VERSION_NUMBER >= SLURM_VERSION_NUM(26, 5, 0)
+int (slurm_load_job)(job_info_msg_t **resp, slurm_step_id_t step_id, uint16_t show_flags)
+{
+	uint32_t job_id = step_id.job_id;
+	job_info_msg_t *msg;
+
+	assert_true(step_id.sluid == 0);
+	assert_int_equal(step_id.step_id, NO_VAL);
+	assert_int_equal(step_id.step_het_comp, NO_VAL);
+#else
+int (slurm_load_job)(job_info_msg_t **resp, uint32_t job_id, uint16_t show_flags)
 {
 	job_info_msg_t *msg;
 
+#endif
 	(void)show_flags;
 	ctld_calls++;
 	*resp = NULL;
