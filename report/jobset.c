@@ -8,6 +8,7 @@
 #include <string.h>
 #include <sys/wait.h>
 
+#include "pgresult.h"
 #include "record_fields.h"
 #include "utctime.h"
 
@@ -85,10 +86,6 @@ out:
 	return sql;
 }
 
-static const char *text_or_null(const PGresult *res, int row, int col)
-{
-	return PQgetisnull(res, row, col) ? NULL : PQgetvalue(res, row, col);
-}
 
 /* Read res into rows (n of them). Returns 0, or -1 after printing why. */
 static int parse_rows(const PGresult *res, struct step_row *rows)
@@ -147,8 +144,8 @@ static int parse_rows(const PGresult *res, struct step_row *rows)
 		r->step = PQgetvalue(res, i, c_step);
 		r->node = PQgetvalue(res, i, c_node);
 		r->user = PQgetvalue(res, i, c_user);
-		r->project = text_or_null(res, i, c_project);
-		r->tag = text_or_null(res, i, c_tag);
+		r->project = pg_text_or_null(res, i, c_project);
+		r->tag = pg_text_or_null(res, i, c_tag);
 		r->method = PQgetvalue(res, i, c_method);
 		r->start_s = strtod(PQgetvalue(res, i, c_start), NULL);
 		r->end_s = strtod(PQgetvalue(res, i, c_end), NULL);
@@ -164,12 +161,12 @@ static int parse_rows(const PGresult *res, struct step_row *rows)
 		r->estimated_j = strtod(PQgetvalue(res, i, c_est), NULL);
 		r->cpu_time_s = PQgetisnull(res, i, c_cpu_time) ? -1.0 :
 				strtod(PQgetvalue(res, i, c_cpu_time), NULL);
-		r->split = text_or_null(res, i, c_split);
-		r->notes = text_or_null(res, i, c_notes);
-		r->cpu_model = text_or_null(res, i, c_cpu_model);
+		r->split = pg_text_or_null(res, i, c_split);
+		r->notes = pg_text_or_null(res, i, c_notes);
+		r->cpu_model = pg_text_or_null(res, i, c_cpu_model);
 		r->alloc_cpus = PQgetisnull(res, i, c_alloc_cpus) ? -1 :
 				strtol(PQgetvalue(res, i, c_alloc_cpus), NULL, 10);
-		r->gpu_model = text_or_null(res, i, c_gpu_model);
+		r->gpu_model = pg_text_or_null(res, i, c_gpu_model);
 		r->gpus = PQgetisnull(res, i, c_gpus) ? -1 :
 			  strtol(PQgetvalue(res, i, c_gpus), NULL, 10);
 		r->has_exit = !PQgetisnull(res, i, c_exit);
@@ -245,13 +242,6 @@ static const char shares_sql[] =
 	" FROM carbon.job_step_shares($1::text[], $2::bigint[], $3::timestamptz[], $4::text)"
 	" ORDER BY job_id, cluster, job_start";
 
-static double field_number(const PGresult *res, int row, const char *col)
-{
-	int c = PQfnumber(res, col);
-
-	return c < 0 || PQgetisnull(res, row, c) ? NAN : strtod(PQgetvalue(res, row, c), NULL);
-}
-
 static const char *field_text(const PGresult *res, int row, const char *col)
 {
 	int c = PQfnumber(res, col);
@@ -290,24 +280,24 @@ static void job_figures(struct job *job, const PGresult *res, int row)
 	struct intensity *in = &job->in;
 	int d;
 
-	job->start_s = field_number(res, row, "start_time");
-	job->end_s = field_number(res, row, "end_time");
+	job->start_s = pg_number(res, row, "start_time");
+	job->end_s = pg_number(res, row, "end_time");
 	job->it_kwh = 0.0;
 	for (d = 0; d < DOMAIN_COUNT; d++) {
-		job->energy_kwh[d] = field_number(res, row, energy_col[d]) / JOULES_PER_KWH;
+		job->energy_kwh[d] = pg_number(res, row, energy_col[d]) / JOULES_PER_KWH;
 		job->it_kwh += job->energy_kwh[d];
 	}
-	job->estimated_kwh = field_number(res, row, "estimated_j") / JOULES_PER_KWH;
-	job->cpu_time_rows = (size_t)field_number(res, row, "cpu_time_rows");
-	job->cpu_time_s = job->cpu_time_rows ? field_number(res, row, "cpu_time_s") : 0.0;
+	job->estimated_kwh = pg_number(res, row, "estimated_j") / JOULES_PER_KWH;
+	job->cpu_time_rows = (size_t)pg_number(res, row, "cpu_time_rows");
+	job->cpu_time_s = job->cpu_time_rows ? pg_number(res, row, "cpu_time_s") : 0.0;
 	job->measured = field_text(res, row, "measured")[0] == 't';
-	job->gpu_s = field_number(res, row, "gpu_s");
-	job->facility_kwh = field_number(res, row, "facility_kwh");
-	job->co2e_kg = field_number(res, row, "co2e_kg");
-	job->pue = field_number(res, row, "pue");
-	in->g_per_kwh = field_number(res, row, "g_per_kwh");
-	in->hours = (unsigned)field_number(res, row, "hours");
-	in->year = (int)field_number(res, row, "year");
+	job->gpu_s = pg_number(res, row, "gpu_s");
+	job->facility_kwh = pg_number(res, row, "facility_kwh");
+	job->co2e_kg = pg_number(res, row, "co2e_kg");
+	job->pue = pg_number(res, row, "pue");
+	in->g_per_kwh = pg_number(res, row, "g_per_kwh");
+	in->hours = (unsigned)pg_number(res, row, "hours");
+	in->year = (int)pg_number(res, row, "year");
 	snprintf(in->level, sizeof(in->level), "%s", field_text(res, row, "level"));
 	snprintf(in->dataset, sizeof(in->dataset), "%s", field_text(res, row, "dataset"));
 	snprintf(in->zone, sizeof(in->zone), "%s", field_text(res, row, "zone"));

@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "pgresult.h"
 #include "utctime.h"
 
 /* Per group (the key expressions of key_sql) of the jobs the filter
@@ -195,19 +196,12 @@ out:
 	return rc;
 }
 
+/* A figure of res's row: 0 where null (a group without it). */
 static double number(const PGresult *res, int row, const char *col)
 {
-	int c = PQfnumber(res, col);
-
-	if (c < 0 || PQgetisnull(res, row, c))
-		return 0.0;
-	return strtod(PQgetvalue(res, row, c), NULL);
+	return pg_number_or(res, row, col, 0.0);
 }
 
-static const char *text_or_null(const PGresult *res, int row, int col)
-{
-	return PQgetisnull(res, row, col) ? NULL : PQgetvalue(res, row, col);
-}
 
 /* Whether the per-job totals can be used: the database has sql/011, and
  * the jobs its writers noted since are added in (carbon.job_totals_catch_up).
@@ -276,7 +270,7 @@ static int add_stale(PGconn *conn, const char *const *params, enum job_key key,
 		totals_init(&part);
 		part.facility_kwh = number(res, row, "facility_kwh");
 		part.co2e_kg = number(res, row, "co2e_kg");
-		if (add_part(groups, text_or_null(res, row, 0), sub_key, text_or_null(res, row, 1),
+		if (add_part(groups, pg_text_or_null(res, row, 0), sub_key, pg_text_or_null(res, row, 1),
 			     all, &part) < 0)
 			goto out;
 	}
@@ -337,7 +331,7 @@ int jobsum_add_imported(PGconn *conn, const struct job_filter *f, enum job_key k
 		part.imported_s = number(res, row, "duration_s");
 		part.first_start_s = number(res, row, "first_start");
 		part.last_end_s = number(res, row, "last_end");
-		if (add_part(groups, text_or_null(res, row, 0), sub_key, text_or_null(res, row, 1),
+		if (add_part(groups, pg_text_or_null(res, row, 0), sub_key, pg_text_or_null(res, row, 1),
 			     all, &part) < 0)
 			goto out;
 	}
@@ -430,7 +424,7 @@ int jobsum_load(PGconn *conn, const struct job_filter *f, const struct report_en
 		part.first_start_s = number(res, row, "first_start");
 		part.last_end_s = number(res, row, "last_end");
 		stale += number(res, row, "stale");
-		if (add_part(groups, text_or_null(res, row, 0), sub_key, text_or_null(res, row, 1),
+		if (add_part(groups, pg_text_or_null(res, row, 0), sub_key, pg_text_or_null(res, row, 1),
 			     all, &part) < 0)
 			goto out;
 	}

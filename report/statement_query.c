@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "jobsum.h"
+#include "pgresult.h"
 
 /* Where the PUE of the statement's energy came from, for every hour bucket
  * and start of the job instances (cluster $1, job id $2, instance $3: the
@@ -33,15 +34,6 @@ static const char pue_source_sql[] =
 	" LEFT JOIN LATERAL carbon.pue_period_at(x.c, x.t) pp ON true"
 	" ORDER BY 1, 2, 3";
 
-/* Column name of row as a number; NaN when null or absent. */
-static double column_number(const PGresult *res, int row, const char *name)
-{
-	int col = PQfnumber(res, name);
-
-	if (col < 0 || PQgetisnull(res, row, col))
-		return NAN;
-	return strtod(PQgetvalue(res, row, col), NULL);
-}
 
 static bool same_source(const struct site_source *a, const struct site_source *b)
 {
@@ -80,15 +72,15 @@ static int read_pue_source(PGconn *conn, const struct jobset *set,
 	}
 	for (r = 0; r < n; r++) {
 		struct site_source s;
-		double from = column_number(res, r, "valid_from");
+		double from = pg_number(res, r, "valid_from");
 
 		if (!isnan(from)) {
 			memset(&s, 0, sizeof(s));
 			s.kind = SOURCE_PERIOD;
 			s.from_s = from;
-			s.to_s = column_number(res, r, "valid_to");
+			s.to_s = pg_number(res, r, "valid_to");
 		} else {
-			site_source_setting(&s, env, column_number(res, r, "recorded"));
+			site_source_setting(&s, env, pg_number(res, r, "recorded"));
 		}
 		for (k = 0; k < st->n_pue_sources && !same_source(&st->pue_sources[k], &s); k++)
 			;
