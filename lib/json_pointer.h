@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /* A small, strict JSON reader for a few fields of a document, named by
  * JSON Pointer (RFC 6901), e.g. "/PowerControl/0/PowerConsumedWatts": what
- * carbon-nodemeter needs from a BMC's Redfish answers, and nothing more.
- * Bodies come from the network: every call checks the whole document
+ * carbon-nodemeter needs from a BMC's Redfish answers, and carbon-report
+ * verify from a signed statement, and nothing more. Documents come from the
+ * network or from other people: every call checks the whole document
  * (RFC 8259 grammar, nesting at most JSON_POINTER_MAX_DEPTH) before it
  * answers, reads only doc[0..len-1] (no terminating NUL needed) and never
  * allocates. */
