@@ -25,6 +25,8 @@ static const struct command commands[] = {
 	  "create or upgrade the schema, list its migrations, or sync job states" },
 	{ "import", cmd_import, "import intensity|codecarbon FILE",
 	  "load a carbon-intensity time series, or CodeCarbon runs (-A PROJECT)" },
+	{ "keygen", cmd_keygen, "keygen KEYFILE",
+	  "make the site's key for signing statements (KEYFILE, KEYFILE.pub)" },
 	{ "job", cmd_job, "job JOBID... [-M CLUSTER]",
 	  "energy and CO2e of jobs: totals and one row per step per node" },
 	{ "spool", cmd_spool, "spool flush [--dir DIR]",
@@ -35,6 +37,8 @@ static const struct command commands[] = {
 	  "jobs, CPU-hours, kWh and CO2e per user, project, tag or day" },
 	{ "track", cmd_track, "track [FILTERS]",
 	  "a campaign's totals per project and user; --format html draws a chart" },
+	{ "verify", cmd_verify, "verify FILE... --key SITE.pub",
+	  "check a signed statement (JSON or Markdown) and say what it covers" },
 };
 
 #define N_COMMANDS (sizeof(commands) / sizeof(commands[0]))

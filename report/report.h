@@ -87,5 +87,8 @@ int cmd_spool(struct report_env *env, int argc, char **argv);
 int cmd_statement(struct report_env *env, int argc, char **argv);
 int cmd_summary(struct report_env *env, int argc, char **argv);
 int cmd_track(struct report_env *env, int argc, char **argv);
+/* keygen and verify (report/cmd_sign.c): signed statements. */
+int cmd_keygen(struct report_env *env, int argc, char **argv);
+int cmd_verify(struct report_env *env, int argc, char **argv);
 
 #endif

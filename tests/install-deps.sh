@@ -7,6 +7,8 @@ set -euo pipefail
 packages=(
 	build-essential autoconf automake autoconf-archive libtool pkg-config
 	libslurm-dev libpq-dev libinih-dev libcmocka-dev
+	# carbon-report keygen, statement --sign, verify: Ed25519 from libcrypto
+	libssl-dev
 	# carbon-nodemeter: Redfish over HTTPS (libcurl), IPMI DCMI (FreeIPMI);
 	# tests/integration/test_nodemeter.sh: openssl makes the double's certificate
 	libcurl4-openssl-dev libfreeipmi-dev openssl
