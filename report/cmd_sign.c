@@ -179,7 +179,8 @@ static int verify_file(const char *path, const struct sign_key *const *keys, siz
 		fputc('\n', stderr);
 		goto out;
 	}
-	printf("%s: OK: signed for site %s with key %s (fingerprint SHA256:%s), unchanged since\n",
+	printf("%s: OK: unchanged since it was signed for site %s with key %s\n"
+	       "  fingerprint: SHA256:%s\n",
 	       path, chk.sig.site, chk.sig.key_id, sign_key_fingerprint(chk.key));
 	if (chk.markdown) {
 		covers_markdown(doc, len, stdout);

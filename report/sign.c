@@ -297,9 +297,10 @@ struct sign_key *sign_keygen(const char *path, char *why, size_t n)
 		say(why, n, "out of memory");
 		goto out;
 	}
-	if (access(pub_path, F_OK) == 0) {
+	/* Both names free before either is made; O_EXCL below closes the race. */
+	if (access(path, F_OK) == 0 || access(pub_path, F_OK) == 0) {
 		say(why, n, "%s exists: keygen never overwrites a key; give another name, or remove it if it is no longer needed",
-		    pub_path);
+		    access(path, F_OK) == 0 ? path : pub_path);
 		goto out;
 	}
 	ctx = EVP_PKEY_CTX_new_id(EVP_PKEY_ED25519, NULL);
