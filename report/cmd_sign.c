@@ -76,12 +76,20 @@ static void verify_usage(FILE *fp)
 	      fp);
 }
 
-/* s for a terminal: control bytes (an escape sequence in a hostile file)
- * become '?'. */
+/* s for a terminal: control characters (an escape sequence in a hostile
+ * file), C0, DEL and C1 (U+0080..U+009F, UTF-8 C2 80..C2 9F), become '?'. */
 static void put_clean(const char *s, FILE *fp)
 {
-	for (; *s; s++)
-		fputc((unsigned char)*s < 0x20 || *s == 0x7f ? '?' : *s, fp);
+	const unsigned char *p = (const unsigned char *)s;
+
+	for (; *p; p++) {
+		if (p[0] == 0xc2 && p[1] >= 0x80 && p[1] <= 0x9f) {
+			fputc('?', fp);
+			p++;
+		} else {
+			fputc(*p < 0x20 || *p == 0x7f ? '?' : *p, fp);
+		}
+	}
 }
 
 static void json_text(const char *doc, size_t len, const char *pointer, char *buf, size_t n)
