@@ -95,7 +95,7 @@ int sign_markdown(const struct sign_key *k, const char *md, size_t len,
 /* Write md and the verification line after it: the signed Markdown file. */
 int sign_write_markdown(FILE *fp, const char *md, size_t len, const struct sign_signature *sig);
 
-/* What a check found, worst last. */
+/* What a check found. */
 enum sign_status {
 	SIGN_OK,		/* the key's, and unchanged since it was signed */
 	SIGN_NO_KEY,		/* well-formed and unchanged, but no key given
@@ -116,11 +116,12 @@ struct sign_check {
 };
 
 /* Check doc[0..len-1], an untrusted file's contents: a statement's JSON
- * (its first byte '{') or its Markdown. keys[0..n_keys-1] are the public
- * keys it may be signed with (the one whose id the signature names is
- * used; n_keys 0: only the form and the digest are checked, and the result
- * is at best SIGN_NO_KEY). Never allocates beyond a copy of the canonical
- * form; reads only doc[0..len-1]. Returns out->status. */
+ * (its first byte other than a blank is '{') or its Markdown.
+ * keys[0..n_keys-1] are the public keys it may be signed with (the one
+ * whose id the signature names is used; n_keys 0: only the form and the
+ * digest are checked, and the result is at best SIGN_NO_KEY). Reads only
+ * doc[0..len-1] (no terminating NUL needed) and keeps nothing: out holds
+ * copies. Returns out->status. */
 enum sign_status sign_verify(const char *doc, size_t len, const struct sign_key *const *keys,
 			     size_t n_keys, struct sign_check *out);
 
