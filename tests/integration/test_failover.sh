@@ -25,7 +25,8 @@ export HARNESS_STANDBY=1
 # Room for many jobs at once (config_overrides; the jobs only run `true`).
 export HARNESS_CPUS=${HARNESS_CPUS:-16}
 harness_start --plugstack "$confdir/plugstack.conf"
-submit_pid= relay_pid=
+submit_pid=
+relay_pid=
 trap '[ -n "$submit_pid" ] && kill "$submit_pid" 2>/dev/null
 	[ -n "$relay_pid" ] && { kill "$relay_pid" 2>/dev/null; wait "$relay_pid" 2>/dev/null; }
 	harness_stop; rm -rf "$confdir"' EXIT
