@@ -61,7 +61,7 @@ completed() {
 # id_list FILE: the job ids of FILE as "1,2,3" for SQL.
 id_list() { paste -sd, "$1"; }
 
-echo "1..15"
+echo "1..17"
 check_db_init "$admin_db"
 
 check "the writer's conninfo (read-write) reaches the primary" \
@@ -198,3 +198,12 @@ hung_db="host=127.0.0.1,$HARNESS_PG_STANDBY_HOST port=$(cat "$relay_dir/port"),$
 out=$("$report" -d "$hung_db" job "$job" --json 2>&1)
 check "with a first host that never answers, carbon-report reaches the second within connect_timeout ($(head -c 200 <<< "$out" | tr '\n' ' '))" \
 	grep -q "\"job_id\": *$job" <<< "$out"
+
+# The plugin too: the job's end stores its records through the second host
+# while the first takes the login and never answers.
+sed -i "s|^conninfo .*|conninfo  = ${hung_db/user=$HARNESS_PGUSER/user=carbon_writer}|" "$carbon_conf"
+job=$(harness_as_user sbatch --parsable --wrap true)
+finished "$job" "a job whose conninfo names a hung host first"
+wait_records "$job" 2
+check "its end stored its 2 records through the second host, none left in the spool ($(sql "SELECT count(*) FROM carbon.step_energy WHERE job_id = $job") stored)" \
+	test "$(sql "SELECT count(*) FROM carbon.step_energy WHERE job_id = $job") $(spooled | grep -c "^$job ")" = "2 0"
