@@ -363,16 +363,21 @@ static int list_count(const char *list)
 	return n;
 }
 
-/* Element i of list into buf; a list of one element is every host's
- * (a port). */
+/* Element i of list into buf; a list of one element (a port) is every
+ * host's, and an empty one stays empty. */
 static const char *list_item(const char *list, int i, char *buf, size_t len)
 {
 	size_t n;
 
-	if (list_count(list) == 1)
+	if (list_count(list) <= 1)
 		return list;
-	for (; i > 0; i--)
-		list = strchr(list, ',') + 1;
+	for (; i > 0 && list; i--) {
+		list = strchr(list, ',');
+		if (list)
+			list++;
+	}
+	if (!list)
+		return "";
 	n = strcspn(list, ",");
 	snprintf(buf, len, "%.*s", (int)n, list);
 	return buf;
@@ -395,6 +400,8 @@ static void conn_hosts_parse(struct conn_hosts *h, const char *conninfo)
 		else if (!strcmp(o->keyword, "target_session_attrs"))
 			h->prefer_standby = o->val && !strcmp(o->val, "prefer-standby");
 	}
+	if (!h->port || !*h->port)	/* libpq takes PGPORT then */
+		h->port = getenv("PGPORT");
 	n_host = list_count(h->host);
 	n_addr = list_count(h->hostaddr);
 	n_port = list_count(h->port);
@@ -436,6 +443,13 @@ static PGconn *conn_hosts_start(const struct conn_hosts *h, const char *conninfo
 		values[n++] = conninfo;
 	}
 	for (o = h->opts; o && o->keyword; o++) {
+		if (!strcmp(o->keyword, "port") && o->val != h->port) {
+			if (h->port) {	/* PGPORT's list */
+				keys[n] = "port";
+				values[n++] = list_item(h->port, i, port, sizeof(port));
+			}
+			continue;
+		}
 		if (!o->val)
 			continue;
 		keys[n] = o->keyword;

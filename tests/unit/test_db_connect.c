@@ -126,6 +126,23 @@ static void test_failed_first_host_passes_its_time_on(void **state)
 	expect_failure(conninfo, 1, want);
 }
 
+static void test_ports_from_pgport(void **state)
+{
+	struct fixture *f = *state;
+	char conninfo[256], pgport[32], hung[96], second[128];
+	const char *want[] = { hung, second, NULL };
+
+	/* No port in the conninfo: libpq's PGPORT list, one a host. */
+	snprintf(conninfo, sizeof(conninfo), "host=127.0.0.1,%s dbname=carbon", f->no_server);
+	snprintf(pgport, sizeof(pgport), "%d,5433", f->hung_port[0]);
+	setenv("PGPORT", pgport, 1);
+	snprintf(hung, sizeof(hung), "no answer from the server (host 127.0.0.1, port %d) within",
+		 f->hung_port[0]);
+	snprintf(second, sizeof(second), "%s/.s.PGSQL.5433", f->no_server);
+	expect_failure(conninfo, 1, want);
+	unsetenv("PGPORT");
+}
+
 static void test_one_host_as_before(void **state)
 {
 	struct fixture *f = *state;
@@ -147,6 +164,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_every_hung_host_is_named, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_failed_first_host_passes_its_time_on,
 						setup, teardown),
+		cmocka_unit_test_setup_teardown(test_ports_from_pgport, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_one_host_as_before, setup, teardown),
 	};
 
