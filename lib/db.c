@@ -498,9 +498,11 @@ static PGconn *connect_host(const struct conn_hosts *h, const char *conninfo, in
 		}
 		w = wait_socket(conn, progress == PGRES_POLLING_READING ? POLLIN : POLLOUT,
 				deadline_s, err, errlen);
+		/* One host has the whole timeout, in whole seconds; one of
+		 * several, its part, to a tenth. */
 		if (w == 0)
 			snprintf(err, errlen, "no answer from the server (host %s, port %s) within %.*f s",
-				 PQhost(conn), PQport(conn), h->n > 1, deadline_s - start_s);
+				 PQhost(conn), PQport(conn), h->n > 1 ? 1 : 0, deadline_s - start_s);
 		if (w <= 0)
 			goto fail;
 		progress = PQconnectPoll(conn);
