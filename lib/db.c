@@ -10,6 +10,7 @@
 #include <libpq-events.h>
 #include <poll.h>
 #include <signal.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -331,18 +332,207 @@ int db_exec(PGconn *conn, const char *sql, char *err, size_t errlen)
 	return rc;
 }
 
+/* ---- several hosts in one conninfo ---------------------------------------
+ * libpq tries the hosts of "host=a,b port=p,q" in turn, but bounds each by
+ * connect_timeout only in its blocking connect; here the login has one
+ * deadline. So that a hung first host (a machine that died, its SYNs
+ * unanswered) does not take all of it, the hosts are tried here, one
+ * connection each, in their order: each gets an equal part of the time
+ * left, and one that fails at once (refused; read-only under
+ * target_session_attrs=read-write, which libpq checks per host) passes its
+ * time on. prefer-standby is libpq's rule: the first standby (the server's
+ * in_hot_standby), else the first server that answered. */
+#define CONNINFO_ITEM_MAX 1024	/* a host: a name, or a socket directory */
+
+struct conn_hosts {
+	PQconninfoOption *opts;	/* the conninfo parsed; NULL: one attempt as given */
+	const char *host, *hostaddr, *port;	/* their lists, or NULL */
+	int n;			/* hosts to try */
+	bool prefer_standby;
+};
+
+/* Elements of a comma-separated list (0 for NULL or ""). */
+static int list_count(const char *list)
+{
+	int n = 1;
+
+	if (!list || !*list)
+		return 0;
+	for (; *list; list++)
+		n += *list == ',';
+	return n;
+}
+
+/* Element i of list into buf; a list of one element (a port) is every
+ * host's, and an empty one stays empty. */
+static const char *list_item(const char *list, int i, char *buf, size_t len)
+{
+	size_t n;
+
+	if (list_count(list) <= 1)
+		return list;
+	for (; i > 0 && list; i--) {
+		list = strchr(list, ',');
+		if (list)
+			list++;
+	}
+	if (!list)
+		return "";
+	n = strcspn(list, ",");
+	snprintf(buf, len, "%.*s", (int)n, list);
+	return buf;
+}
+
+static void conn_hosts_parse(struct conn_hosts *h, const char *conninfo)
+{
+	PQconninfoOption *o;
+	int n_host, n_addr, n_port;
+
+	memset(h, 0, sizeof(*h));
+	h->opts = PQconninfoParse(conninfo, NULL);
+	for (o = h->opts; o && o->keyword; o++) {
+		if (!strcmp(o->keyword, "host"))
+			h->host = o->val;
+		else if (!strcmp(o->keyword, "hostaddr"))
+			h->hostaddr = o->val;
+		else if (!strcmp(o->keyword, "port"))
+			h->port = o->val;
+		else if (!strcmp(o->keyword, "target_session_attrs"))
+			h->prefer_standby = o->val && !strcmp(o->val, "prefer-standby");
+	}
+	if (!h->port || !*h->port)	/* libpq takes PGPORT then */
+		h->port = getenv("PGPORT");
+	n_host = list_count(h->host);
+	n_addr = list_count(h->hostaddr);
+	n_port = list_count(h->port);
+	h->n = n_host > n_addr ? n_host : n_addr;
+	/* One host, or lists libpq refuses (it says why): one attempt. */
+	if (h->n < 2 || (n_host && n_addr && n_host != n_addr) || (n_port > 1 && n_port != h->n)) {
+		PQconninfoFree(h->opts);
+		h->opts = NULL;
+		h->n = 1;
+		h->prefer_standby = false;
+	}
+}
+
+/* Start connecting to host i of h (h not split: conninfo as it is), with
+ * the extra keys, which win. */
+static PGconn *conn_hosts_start(const struct conn_hosts *h, const char *conninfo, int i,
+				const char *const *extra_keys, const char *const *extra_values)
+{
+	char host[CONNINFO_ITEM_MAX], hostaddr[64], port[32];
+	const char **keys, **values;
+	const PQconninfoOption *o;
+	PGconn *conn;
+	size_t n = 0, cap = 2;
+
+	for (o = h->opts; o && o->keyword; o++)
+		cap++;
+	for (; extra_keys[n]; n++)
+		cap++;
+	keys = calloc(cap, sizeof(*keys));
+	values = calloc(cap, sizeof(*values));
+	if (!keys || !values) {
+		free(keys);
+		free(values);
+		return NULL;
+	}
+	n = 0;
+	if (!h->opts) {
+		keys[n] = "dbname";	/* expanded by libpq */
+		values[n++] = conninfo;
+	}
+	for (o = h->opts; o && o->keyword; o++) {
+		if (!strcmp(o->keyword, "port") && o->val != h->port) {
+			if (h->port) {	/* PGPORT's list */
+				keys[n] = "port";
+				values[n++] = list_item(h->port, i, port, sizeof(port));
+			}
+			continue;
+		}
+		if (!o->val)
+			continue;
+		keys[n] = o->keyword;
+		values[n] = o->val;
+		if (o->val == h->host)
+			values[n] = list_item(o->val, i, host, sizeof(host));
+		else if (o->val == h->hostaddr)
+			values[n] = list_item(o->val, i, hostaddr, sizeof(hostaddr));
+		else if (o->val == h->port)
+			values[n] = list_item(o->val, i, port, sizeof(port));
+		else if (h->prefer_standby && !strcmp(o->keyword, "target_session_attrs"))
+			values[n] = "any";	/* which one: decided here */
+		n++;
+	}
+	for (; *extra_keys; extra_keys++, extra_values++) {
+		keys[n] = *extra_keys;
+		values[n++] = *extra_values;
+	}
+	keys[n] = NULL;
+	values[n] = NULL;
+	conn = PQconnectStartParams(keys, values, !h->opts);
+	free(keys);
+	free(values);
+	return conn;
+}
+
+/* Connect to host i of h by deadline_s (0: none). Returns the connection,
+ * or NULL with a one-line reason in err. */
+static PGconn *connect_host(const struct conn_hosts *h, const char *conninfo, int i,
+			    const char *const *keys, const char *const *values,
+			    double deadline_s, char *err, size_t errlen)
+{
+	PostgresPollingStatusType progress = PGRES_POLLING_WRITING;
+	double start_s = spool_monotonic_s();
+	PGconn *conn = conn_hosts_start(h, conninfo, i, keys, values);
+	int w;
+
+	if (!conn || PQstatus(conn) == CONNECTION_BAD) {
+		db_error_line(conn, err, errlen);
+		goto fail;
+	}
+	while (progress != PGRES_POLLING_OK) {
+		if (progress == PGRES_POLLING_FAILED) {
+			db_error_line(conn, err, errlen);
+			goto fail;
+		}
+		w = wait_socket(conn, progress == PGRES_POLLING_READING ? POLLIN : POLLOUT,
+				deadline_s, err, errlen);
+		/* One host has the whole timeout, in whole seconds; one of
+		 * several, its part, to a tenth. */
+		if (w == 0)
+			snprintf(err, errlen, "no answer from the server (host %s, port %s) within %.*f s",
+				 PQhost(conn), PQport(conn), h->n > 1 ? 1 : 0, deadline_s - start_s);
+		if (w <= 0)
+			goto fail;
+		progress = PQconnectPoll(conn);
+	}
+	return conn;
+fail:
+	PQfinish(conn);
+	return NULL;
+}
+
+/* True when conn's server is a standby (in_hot_standby, reported by
+ * PostgreSQL 14 and later). */
+static bool is_standby(const PGconn *conn)
+{
+	const char *v = PQparameterStatus(conn, "in_hot_standby");
+
+	return v && !strcmp(v, "on");
+}
+
 PGconn *db_connect(const char *conninfo, int timeout_s, const char *app_name,
 		   char *err, size_t errlen)
 {
-	char timeout[16], options[64], user_timeout_ms[24];
-	const char *keys[6], *values[6];
-	PostgresPollingStatusType progress = PGRES_POLLING_WRITING;
-	double deadline_s = 0;
-	int n = 0, w;
-	PGconn *conn;
+	char timeout[16], options[64], user_timeout_ms[24], why[512];
+	const char *keys[5], *values[5];
+	struct conn_hosts hosts;
+	double deadline_s = 0, now_s;
+	PGconn *conn = NULL, *first_up = NULL;
+	int n = 0, i;
+	size_t used = 0;
 
-	keys[n] = "dbname";
-	values[n++] = conninfo;
 	keys[n] = "application_name";
 	values[n++] = app_name;
 	if (timeout_s > 0) {
@@ -365,32 +555,34 @@ PGconn *db_connect(const char *conninfo, int timeout_s, const char *app_name,
 
 	/* libpq enforces connect_timeout only in its blocking connect, and per
 	 * host; a server that accepts and then says nothing, or answers the
-	 * login slowly, is bounded here, as a whole. */
-	conn = PQconnectStartParams(keys, values, 1);
-	if (!conn || PQstatus(conn) == CONNECTION_BAD) {
-		db_error_line(conn, err, errlen);
-		goto fail;
-	}
-	while (progress != PGRES_POLLING_OK) {
-		if (progress == PGRES_POLLING_FAILED) {
-			db_error_line(conn, err, errlen);
-			goto fail;
+	 * login slowly, is bounded here (see struct conn_hosts). */
+	conn_hosts_parse(&hosts, conninfo);
+	err[0] = '\0';
+	for (i = 0; i < hosts.n && !conn; i++) {
+		now_s = spool_monotonic_s();
+		conn = connect_host(&hosts, conninfo, i, keys, values,
+				    deadline_s > 0 ? now_s + (deadline_s - now_s) / (hosts.n - i) : 0,
+				    why, sizeof(why));
+		if (!conn) {
+			snprintf(err + used, errlen - used, "%s%s", used ? "; " : "", why);
+			used = strlen(err);
+		} else if (hosts.prefer_standby && !is_standby(conn)) {
+			if (!first_up)
+				first_up = conn;
+			else
+				PQfinish(conn);
+			conn = NULL;
 		}
-		w = wait_socket(conn, progress == PGRES_POLLING_READING ? POLLIN : POLLOUT,
-				deadline_s, err, errlen);
-		if (w == 0)
-			snprintf(err, errlen,
-				 "no answer from the server (host %s, port %s) within %d s",
-				 PQhost(conn), PQport(conn), timeout_s);
-		if (w <= 0)
-			goto fail;
-		progress = PQconnectPoll(conn);
 	}
-	PQsetNoticeProcessor(conn, drop_notice, NULL);
+	if (!conn) {
+		conn = first_up;
+		first_up = NULL;
+	}
+	PQfinish(first_up);
+	PQconninfoFree(hosts.opts);
+	if (conn)
+		PQsetNoticeProcessor(conn, drop_notice, NULL);
 	return conn;
-fail:
-	PQfinish(conn);
-	return NULL;
 }
 
 /* The one write: carbon.put_rows (sql/013), which the writer role may call

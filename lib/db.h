@@ -12,9 +12,17 @@
  * environment defaults). timeout_s > 0 bounds the connection: the whole login,
  * all hosts of the conninfo together, is given up on after timeout_s seconds
  * (non-blocking connect and poll(2); a host name is still resolved
- * beforehand without a bound: give hostaddr= to avoid that). It also bounds
- * every statement on it (statement_timeout, enforced by the server) and,
- * over TCP, unacknowledged data (tcp_user_timeout). libpq notices are
+ * beforehand without a bound: give hostaddr= to avoid that). Several hosts
+ * ("host=db1,db2 port=5432,5432 target_session_attrs=read-write") are tried
+ * in their order, one connection each, as libpq would: each is given an
+ * equal part of the time left, so that one that never answers leaves the
+ * next its part, and one that fails at once (refused, or not what
+ * target_session_attrs asks) passes its time on; prefer-standby takes the
+ * first standby, else the first server that answered. A host list from
+ * PGHOST or a service file is one attempt, as libpq makes it. timeout_s
+ * also bounds every statement on the connection (statement_timeout,
+ * enforced by the server) and, over TCP, unacknowledged data
+ * (tcp_user_timeout). libpq notices are
  * dropped, never written to stderr. Returns the connection, in libpq's
  * ordinary blocking mode with no deadline, or NULL with a one-line reason in
  * err (never the password). The caller PQfinish()es it. */

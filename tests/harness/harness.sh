@@ -70,6 +70,15 @@
 #                     (their default is none), nor CgroupAutomount, defunct
 #                     from 23.11 on.
 #   HARNESS_LOCK_TIMEOUT  seconds to wait for another harness on this machine (1200)
+#   HARNESS_STANDBY=1  PostgreSQL as a primary with a synchronous streaming
+#                     standby (pg_basebackup -R into HARNESS_DIR/pg-standby,
+#                     socket HARNESS_DIR/pgsock-standby, port 55433, log
+#                     HARNESS_LOGDIR/postgresql-standby.log, log_connections
+#                     on); harness_start returns once it streams.
+#                     harness_pg_kill_primary crashes the primary (SIGKILL),
+#                     harness_pg_promote promotes the standby, harness_stop
+#                     stops both. HARNESS_CONNINFO still names the primary
+#                     alone.
 #   HARNESS_NODES     number of slurmd nodes (1). 1 is the one-node cluster: the node
 #                     is named after `hostname -s` and runs in the root network
 #                     namespace. 2..9: see "Several nodes" below.
@@ -94,6 +103,9 @@
 #   HARNESS_DIR HARNESS_WORK HARNESS_LOGDIR HARNESS_USER HARNESS_NODE HARNESS_CLUSTER
 #   HARNESS_PLUGSTACK SLURM_CONF HARNESS_SLURMD_LOG HARNESS_SLURMCTLD_LOG
 #   HARNESS_PGHOST HARNESS_PGPORT HARNESS_PGUSER HARNESS_CONNINFO
+#   with HARNESS_STANDBY=1: HARNESS_PG_STANDBY_HOST HARNESS_PG_STANDBY_PORT,
+#   HARNESS_CONNINFO_RW (both servers, target_session_attrs=read-write: the
+#   primary, whichever it is) and HARNESS_CONNINFO_RO (prefer-standby)
 #   HARNESS_POWERCAP HARNESS_SIM_T0_FILE HARNESS_SOCKETS HARNESS_PKG_W HARNESS_DRAM_W
 #   HARNESS_MAX_RANGE_UJ HARNESS_NODE_W HARNESS_PM_COUNTERS HARNESS_HWMON (with
 #   SIM_NODE_W) HARNESS_NODES HARNESS_NODE_NAMES (space separated; with
@@ -107,6 +119,7 @@
 #   HARNESS_CTLD_ADDR (slurmctld's address on the private network)
 #
 # Functions: harness_start harness_stop harness_pg_stop harness_pg_start
+#   harness_pg_kill_primary harness_pg_promote (HARNESS_STANDBY=1)
 #   harness_as_user harness_wait_job harness_slurmd_restart harness_dump_logs
 #   harness_sim_t0 [NODE] harness_energy_uj harness_skip_all
 #   harness_on_node NODE CMD...   run CMD in node NODE's network, mount and UTS
@@ -490,10 +503,107 @@ harness_pg_start() {
 harness_pg_stop() {
 	local -
 	set +eu
+	if [[ -n ${_H_PG_STANDBY_PID:-} && -f $HARNESS_DIR/pg-standby/postmaster.pid ]]; then
+		_h_pg_ctl -w -t 30 -D "$HARNESS_DIR/pg-standby" -m fast stop >/dev/null 2>&1 ||
+			_h_stop_pid "$_H_PG_STANDBY_PID" "postgres (standby)" 5 QUIT
+	fi
+	_H_PG_STANDBY_PID=
 	[[ -f $HARNESS_DIR/pg/postmaster.pid ]] || return 0
 	_h_pg_ctl -w -t 30 -D "$HARNESS_DIR/pg" -m fast stop >/dev/null 2>&1 ||
 		_h_stop_pid "$_H_PG_PID" postgres 5 QUIT
 	_H_PG_PID=
+}
+
+# ---- a streaming standby (HARNESS_STANDBY=1)
+# pg_basebackup -R of the primary into HARNESS_DIR/pg-standby, its own
+# socket directory HARNESS_DIR/pgsock-standby and port, cluster_name
+# carbon_standby (the walreceiver's application_name). Once it streams, the
+# primary makes it synchronous (synchronous_standby_names, synchronous_commit
+# = on): a commit the primary acknowledges is on the standby too, so a
+# failover loses no acknowledged transaction. The standby's own
+# synchronous_standby_names is empty, so that once promoted it commits alone.
+_h_start_pg_standby() {
+	local port=55433 i state
+	mkdir -p "$HARNESS_DIR/pg-standby" "$HARNESS_DIR/pgsock-standby"
+	chown postgres: "$HARNESS_DIR/pg-standby" "$HARNESS_DIR/pgsock-standby"
+	chmod 700 "$HARNESS_DIR/pg-standby"
+	chmod 755 "$HARNESS_DIR/pgsock-standby"
+	touch "$HARNESS_LOGDIR/postgresql-standby.log"
+	chown postgres: "$HARNESS_LOGDIR/postgresql-standby.log"
+	(cd "$HARNESS_DIR" && runuser -u postgres -- "$_H_PG_BINDIR/pg_basebackup" --no-sync \
+		-R -X stream -c fast -h "$HARNESS_PGHOST" -p "$HARNESS_PGPORT" -U postgres \
+		-D "$HARNESS_DIR/pg-standby") >"$HARNESS_LOGDIR/pg_basebackup.log" 2>&1 ||
+		{ tail -n 30 "$HARNESS_LOGDIR/pg_basebackup.log" >&2; _h_bail "pg_basebackup failed"; }
+	cat >>"$HARNESS_DIR/pg-standby/postgresql.conf" <<-EOF
+
+		# carbon test harness: the streaming standby
+		unix_socket_directories = '$HARNESS_DIR/pgsock-standby'
+		port = $port
+		cluster_name = 'carbon_standby'
+		synchronous_standby_names = ''
+		log_connections = on
+	EOF
+	_h_pg_ctl -w -t 60 -D "$HARNESS_DIR/pg-standby" -l "$HARNESS_LOGDIR/postgresql-standby.log" \
+		start >/dev/null {_H_LOCK_FD}>&- || {
+		tail -n 50 "$HARNESS_LOGDIR/postgresql-standby.log" >&2
+		_h_bail "the standby PostgreSQL did not start"
+	}
+	_H_PG_STANDBY_PID=$(head -n 1 "$HARNESS_DIR/pg-standby/postmaster.pid" 2>/dev/null)
+	_h_save_state
+	export HARNESS_PG_STANDBY_HOST=$HARNESS_DIR/pgsock-standby HARNESS_PG_STANDBY_PORT=$port
+	psql -X -q -v ON_ERROR_STOP=1 \
+		"host=$HARNESS_PGHOST port=$HARNESS_PGPORT dbname=postgres user=postgres" \
+		-c "ALTER SYSTEM SET synchronous_standby_names = 'carbon_standby'" \
+		-c "ALTER SYSTEM SET synchronous_commit = on" -c "SELECT pg_reload_conf()" \
+		>/dev/null || _h_bail "cannot make the standby synchronous"
+	for ((i = 0; i < 300; i++)); do
+		state=$(psql -X -At "host=$HARNESS_PGHOST port=$HARNESS_PGPORT dbname=postgres user=postgres" \
+			-c "SELECT state || ' ' || sync_state FROM pg_stat_replication
+			    WHERE application_name = 'carbon_standby'" 2>/dev/null)
+		[[ $state == "streaming sync" ]] && break
+		sleep 0.1
+	done
+	[[ $state == "streaming sync" ]] ||
+		_h_bail "the standby does not stream synchronously (pg_stat_replication: '${state}')"
+	export HARNESS_CONNINFO_RW="host=$HARNESS_PGHOST,$HARNESS_PG_STANDBY_HOST port=$HARNESS_PGPORT,$port dbname=carbon target_session_attrs=read-write"
+	export HARNESS_CONNINFO_RO="host=$HARNESS_PGHOST,$HARNESS_PG_STANDBY_HOST port=$HARNESS_PGPORT,$port dbname=carbon target_session_attrs=prefer-standby"
+}
+
+# harness_pg_kill_primary: the primary crashes: SIGKILL to its postmaster,
+# then its server processes, which would otherwise notice the postmaster's
+# death in their own time. Returns when none of them is left.
+harness_pg_kill_primary() {
+	local -
+	set +eu
+	local children p i
+	[[ -n $_H_PG_PID ]] || return 0
+	children=$(ps -o pid= --ppid "$_H_PG_PID" 2>/dev/null)
+	kill -KILL "$_H_PG_PID" 2>/dev/null
+	for p in $children; do
+		kill -KILL "$p" 2>/dev/null
+	done
+	for ((i = 0; i < 100; i++)); do
+		_h_alive "$_H_PG_PID" || break
+		sleep 0.05
+	done
+	for p in $children; do
+		for ((i = 0; i < 100; i++)); do
+			_h_alive "$p" || break
+			sleep 0.05
+		done
+	done
+	wait "$_H_PG_PID" 2>/dev/null
+	# Its pid file would name a pid that another process may get next, and
+	# harness_pg_stop (pg_ctl stop) would signal that one.
+	rm -f "$HARNESS_DIR/pg/postmaster.pid"
+	_H_PG_PID=
+	_h_save_state
+}
+
+# harness_pg_promote: the standby becomes the primary (pg_ctl promote -w,
+# which waits until it accepts writes).
+harness_pg_promote() {
+	_h_pg_ctl -w -t 60 -D "$HARNESS_DIR/pg-standby" promote >/dev/null
 }
 
 _h_start_pg() {
@@ -532,6 +642,8 @@ _h_start_pg() {
 	} | psql -X -q -v ON_ERROR_STOP=1 \
 		"host=$HARNESS_PGHOST port=$HARNESS_PGPORT dbname=postgres user=postgres" \
 		>/dev/null || _h_bail "cannot create database carbon"
+	[[ ${HARNESS_STANDBY:-0} == 1 ]] && _h_start_pg_standby
+	return 0
 }
 
 # ---------------------------------------------------------------- munge
@@ -1267,13 +1379,13 @@ harness_dump_logs() {
 	fi
 	# shellcheck disable=SC2086
 	for f in slurmctld.log slurmctld.stderr $slurmd_logs munged.stderr \
-		postgresql.log slurmdbd.log slurmdbd.stderr mariadb.log; do
+		postgresql.log postgresql-standby.log slurmdbd.log slurmdbd.stderr mariadb.log; do
 		[[ -s $HARNESS_LOGDIR/$f ]] || continue
 		lines=$n
 		case $f in
 		# The daemons' stderr repeats their log file; show it only without one.
 		slurm*.stderr) [[ -s $HARNESS_LOGDIR/${f%.stderr}.log ]] && continue ;;
-		munged.stderr | postgresql.log | net.log | mariadb.log) lines=10 ;;
+		munged.stderr | postgresql*.log | net.log | mariadb.log) lines=10 ;;
 		esac
 		echo "# ---- last $lines lines of $HARNESS_LOGDIR/$f" >&2
 		tail -n "$lines" "$HARNESS_LOGDIR/$f" | sed 's/^/# /' >&2
@@ -1286,8 +1398,8 @@ harness_dump_logs() {
 # by this file only, read back only when root owns it and no one else may
 # write it.
 _H_STATE_VARS=(_H_SLURMCTLD_PID _H_SLURMD_PID _H_SLURMD_MNTNS _H_NODE_PID _H_NODE_MNTNS
-	_H_SIM_PID _H_SIM_PIDS _H_PG_PID _H_PG_BINDIR _H_MUNGED_PID _H_SLURMDBD_PID _H_MARIADB_PID
-	_H_NET_NS _H_NET_LINKS _H_MAX_JOBID _H_PID_CMDLINE
+	_H_SIM_PID _H_SIM_PIDS _H_PG_PID _H_PG_STANDBY_PID _H_PG_BINDIR _H_MUNGED_PID _H_SLURMDBD_PID
+	_H_MARIADB_PID _H_NET_NS _H_NET_LINKS _H_MAX_JOBID _H_PID_CMDLINE
 	HARNESS_NODES HARNESS_NODE HARNESS_NODE_NAMES HARNESS_LOGDIR SLURM_CONF)
 
 # The command line of PID, its NULs as spaces ("" when it is gone).
@@ -1304,7 +1416,8 @@ _h_save_state() {
 	[[ -n ${HARNESS_DIR:-} && -d $HARNESS_DIR/run ]] || return 0
 	declare -gA _H_PID_CMDLINE=()
 	for p in "$_H_SLURMCTLD_PID" "$_H_SLURMD_PID" "${_H_NODE_PID[@]}" "$_H_SIM_PID" \
-		"${_H_SIM_PIDS[@]}" "$_H_PG_PID" "${_H_MUNGED_PID:-}" "${_H_SLURMDBD_PID:-}" \
+		"${_H_SIM_PIDS[@]}" "$_H_PG_PID" "${_H_PG_STANDBY_PID:-}" "${_H_MUNGED_PID:-}" \
+		"${_H_SLURMDBD_PID:-}" \
 		"${_H_MARIADB_PID:-}"; do
 		[[ -n $p ]] && _H_PID_CMDLINE[$p]=$(_h_cmdline "$p")
 	done
@@ -1332,8 +1445,8 @@ _h_load_state() {
 	fi
 	# shellcheck disable=SC1090
 	. "$f" || return 1
-	for var in _H_SLURMCTLD_PID _H_SLURMD_PID _H_SIM_PID _H_PG_PID _H_MUNGED_PID \
-		_H_SLURMDBD_PID _H_MARIADB_PID; do
+	for var in _H_SLURMCTLD_PID _H_SLURMD_PID _H_SIM_PID _H_PG_PID _H_PG_STANDBY_PID \
+		_H_MUNGED_PID _H_SLURMDBD_PID _H_MARIADB_PID; do
 		_h_is_ours "${!var}" || printf -v "$var" ''
 	done
 	for node in "${!_H_NODE_PID[@]}"; do
@@ -1428,7 +1541,7 @@ harness_stop() {
 	trap - EXIT INT TERM HUP
 	[[ -n ${HARNESS_DIR:-} ]] || return "$rc"
 	# Another shell than the one that started it (HARNESS_DIR=... harness_stop).
-	if [[ -z ${_H_SLURMCTLD_PID:-}${_H_SLURMD_PID:-}${_H_SIM_PID:-}${_H_PG_PID:-} ]]; then
+	if [[ -z ${_H_SLURMCTLD_PID:-}${_H_SLURMD_PID:-}${_H_SIM_PID:-}${_H_PG_PID:-}${_H_PG_STANDBY_PID:-} ]]; then
 		if _h_load_state; then
 			# No other harness may start while this one stops: a mount
 			# namespace's number freed here could name its slurmd's.
