@@ -112,6 +112,21 @@ int spool_flush(PGconn *conn, const char *dir, long max_bytes, unsigned batch,
 		double deadline, struct spool_stats *st, long *skipped_bytes,
 		spool_report_fn report, void *arg, char *err, size_t errlen);
 
+/* What waits in a spool directory to be stored: spool.log, the segments a
+ * flush renamed aside and record files (not a running step's checkpoint,
+ * not the rejected records of *.bad). */
+struct spool_backlog {
+	unsigned long files;
+	unsigned long records;	/* header lines, one a record */
+	unsigned long long bytes;
+};
+
+/* Count the backlog of dir into b, reading its files (no lock, no write:
+ * a file renamed or removed meanwhile is skipped). A directory that does
+ * not exist has an empty backlog. Returns 0, or -1 with a reason in err
+ * (dir cannot be read: not root, not a directory). */
+int spool_backlog(const char *dir, struct spool_backlog *b, char *err, size_t errlen);
+
 /* CLOCK_MONOTONIC now, in seconds (for deadlines). */
 double spool_monotonic_s(void);
 

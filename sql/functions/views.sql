@@ -1,0 +1,84 @@
+-- SPDX-License-Identifier: GPL-2.0-or-later
+-- The views of carbon_api (sql/022): what dashboards read, documented in
+-- doc/views.md. A stable interface: names and columns stay, a new column
+-- comes at the end (CREATE OR REPLACE VIEW allows only that, so a re-apply
+-- that breaks the contract fails).
+--
+-- Re-applied by every db init and db upgrade after job_rules.sql, whose
+-- rules they use: a change to one of those functions' signatures (DROP
+-- FUNCTION) must drop these views first.
+--
+-- Every view runs with the rights of whoever reads it (security_invoker):
+-- row-level security on the carbon tables decides what each role sees, a
+-- participant their own and their projects' jobs, an administrator all.
+--
+-- The figures are those carbon.job_total holds: what each job's records add
+-- up to, and its carbon at its cluster's recorded settings (sql/006, PUE
+-- 1.0 where none is recorded), as `carbon-report track` without a carbon.conf
+-- of its own gives them. Records written since the last report are added by
+-- carbon.job_totals_catch_up(), which carbon-report calls first; a dashboard
+-- that reads the views directly calls it too (doc/views.md). A job whose
+-- stored carbon is of older intensity or PUE data is computed anew here, by
+-- carbon.job_carbon_of.
+
+-- One row per job instance.
+CREATE OR REPLACE VIEW carbon_api.job WITH (security_invoker = true) AS
+    SELECT t.cluster, t.job_id, t.job_start, t.user_name, t.project, t.tag,
+           t.start_time, t.end_time,
+           t.cpu_j / 3600000.0 AS cpu_kwh, t.dram_j / 3600000.0 AS dram_kwh,
+           t.gpu_j / 3600000.0 AS gpu_kwh, t.other_j / 3600000.0 AS other_kwh,
+           (t.cpu_j + t.dram_j + t.gpu_j + t.other_j) / 3600000.0 AS it_kwh,
+           coalesce(CASE WHEN t.rate_gen = (SELECT gen FROM carbon.rate_generation)
+                         THEN t.facility_kwh ELSE c.facility_kwh END, 0) AS facility_kwh,
+           coalesce(CASE WHEN t.rate_gen = (SELECT gen FROM carbon.rate_generation)
+                         THEN t.co2e_kg ELSE c.co2e_kg END, 0) AS co2e_kg,
+           CASE WHEN t.cpu_j + t.dram_j + t.gpu_j + t.other_j > 0
+                THEN t.estimated_j / (t.cpu_j + t.dram_j + t.gpu_j + t.other_j)
+                ELSE 0 END AS estimated_fraction,
+           t.cpu_time_s / 3600.0 AS cpu_hours, t.gpu_s / 3600.0 AS gpu_hours,
+           t.records, t.measured
+    FROM carbon.job_total t
+    -- Called only for a job whose stored carbon is not of the current data:
+    -- OFFSET 0 keeps the subquery whole, so that its condition, which names
+    -- only the outer row, gates the call (rather than filtering its result).
+    LEFT JOIN LATERAL (
+        SELECT x.facility_kwh, x.co2e_kg
+        FROM carbon.job_carbon_of(ARRAY[t.cluster], ARRAY[t.job_id], ARRAY[t.job_start],
+                                  NULL, true, 1.0, NULL, NULL, false) x
+        WHERE t.rate_gen IS DISTINCT FROM (SELECT gen FROM carbon.rate_generation)
+        OFFSET 0
+    ) c ON true;
+
+-- The jobs added up by cluster, project and user (project NULL: jobs
+-- without one).
+CREATE OR REPLACE VIEW carbon_api.usage WITH (security_invoker = true) AS
+    SELECT j.cluster, j.project, j.user_name, count(*) AS jobs, sum(j.records) AS records,
+           sum(j.it_kwh) AS it_kwh, sum(j.facility_kwh) AS facility_kwh,
+           sum(j.co2e_kg) AS co2e_kg, sum(j.cpu_hours) AS cpu_hours,
+           sum(j.gpu_hours) AS gpu_hours, min(j.start_time) AS first_start,
+           max(j.end_time) AS last_end
+    FROM carbon_api.job j
+    GROUP BY j.cluster, j.project, j.user_name;
+
+-- The same by UTC day of the jobs' end (as `summary --by day`).
+CREATE OR REPLACE VIEW carbon_api.usage_daily WITH (security_invoker = true) AS
+    SELECT (j.end_time AT TIME ZONE 'UTC')::date AS day, j.cluster, j.project, j.user_name,
+           count(*) AS jobs, sum(j.records) AS records, sum(j.it_kwh) AS it_kwh,
+           sum(j.facility_kwh) AS facility_kwh, sum(j.co2e_kg) AS co2e_kg,
+           sum(j.cpu_hours) AS cpu_hours, sum(j.gpu_hours) AS gpu_hours
+    FROM carbon_api.job j
+    GROUP BY 1, j.cluster, j.project, j.user_name;
+
+-- Each cluster: its jobs and records, and when its newest record was
+-- stored (newest_record_age_s: seconds before now(); a cluster whose nodes
+-- stopped writing grows old).
+CREATE OR REPLACE VIEW carbon_api.cluster_status WITH (security_invoker = true) AS
+    SELECT c.cluster, c.jobs, c.records, n.newest_record_at,
+           extract(epoch FROM now() - n.newest_record_at)::float8 AS newest_record_age_s
+    FROM (SELECT t.cluster, count(*) AS jobs, sum(t.records) AS records
+          FROM carbon.job_total t GROUP BY t.cluster) c
+    CROSS JOIN LATERAL (SELECT max(s.inserted_at) AS newest_record_at
+                        FROM carbon.step_energy s WHERE s.cluster = c.cluster) n;
+
+GRANT SELECT ON carbon_api.job, carbon_api.usage, carbon_api.usage_daily,
+    carbon_api.cluster_status TO carbon_user, carbon_admin;
