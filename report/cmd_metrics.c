@@ -40,66 +40,57 @@ static char *dup_text(const PGresult *res, int row, int col)
 	return strdup(v ? v : "");
 }
 
-static int read_usage(PGconn *conn, struct metrics *m)
+/* One row of res into elem; 0, or -1 when memory ran out. */
+typedef int (*row_fn)(const PGresult *res, int row, void *elem);
+
+static int usage_row(const PGresult *res, int row, void *elem)
 {
-	PGresult *res = PQexec(conn,
-		"SELECT cluster, project, user_name, jobs, it_kwh, facility_kwh, co2e_kg"
-		" FROM carbon_api.usage ORDER BY cluster, project NULLS FIRST, user_name");
-	int rc = -1, row, n;
+	struct metrics_usage *u = elem;
 
-	if (PQresultStatus(res) != PGRES_TUPLES_OK) {
-		report_sql_error("cannot read carbon_api.usage", res);
-		goto out;
-	}
-	n = PQntuples(res);
-	m->usage = calloc((size_t)n + 1, sizeof(*m->usage));
-	if (!m->usage)
-		goto oom;
-	for (row = 0; row < n; row++) {
-		struct metrics_usage *u = &m->usage[m->n_usage++];
-
-		u->cluster = dup_text(res, row, 0);
-		u->project = dup_text(res, row, 1);
-		u->user = dup_text(res, row, 2);
-		if (!u->cluster || !u->project || !u->user)
-			goto oom;
-		u->jobs = pg_number_or(res, row, "jobs", 0);
-		u->it_kwh = pg_number_or(res, row, "it_kwh", 0);
-		u->facility_kwh = pg_number_or(res, row, "facility_kwh", 0);
-		u->co2e_kg = pg_number_or(res, row, "co2e_kg", 0);
-	}
-	rc = 0;
-	goto out;
-oom:
-	fputs("carbon-report: out of memory\n", stderr);
-out:
-	PQclear(res);
-	return rc;
+	u->cluster = dup_text(res, row, 0);
+	u->project = dup_text(res, row, 1);
+	u->user = dup_text(res, row, 2);
+	u->jobs = pg_number_or(res, row, "jobs", 0);
+	u->it_kwh = pg_number_or(res, row, "it_kwh", 0);
+	u->facility_kwh = pg_number_or(res, row, "facility_kwh", 0);
+	u->co2e_kg = pg_number_or(res, row, "co2e_kg", 0);
+	return u->cluster && u->project && u->user ? 0 : -1;
 }
 
-static int read_clusters(PGconn *conn, struct metrics *m)
+static int cluster_row(const PGresult *res, int row, void *elem)
 {
-	PGresult *res = PQexec(conn,
-		"SELECT cluster, records, newest_record_age_s"
-		" FROM carbon_api.cluster_status ORDER BY cluster");
-	int rc = -1, row, n;
+	struct metrics_cluster *c = elem;
+
+	c->cluster = dup_text(res, row, 0);
+	c->records = pg_number_or(res, row, "records", 0);
+	c->newest_record_age_s = pg_number_or(res, row, "newest_record_age_s", -1);
+	return c->cluster ? 0 : -1;
+}
+
+/* The rows of query sql (of the view named by what) into a new array of
+ * elements of size size at *rows, *n of them, each filled by fn (the
+ * array is zeroed first, so that metrics_free() frees what was filled).
+ * Returns 0, or -1 after saying why. */
+static int read_rows(PGconn *conn, const char *sql, const char *what, size_t size,
+		     void **rows, size_t *n, row_fn fn)
+{
+	PGresult *res = PQexec(conn, sql);
+	char msg[128];
+	int rc = -1, row, count;
 
 	if (PQresultStatus(res) != PGRES_TUPLES_OK) {
-		report_sql_error("cannot read carbon_api.cluster_status", res);
+		snprintf(msg, sizeof(msg), "cannot read %s", what);
+		report_sql_error(msg, res);
 		goto out;
 	}
-	n = PQntuples(res);
-	m->clusters = calloc((size_t)n + 1, sizeof(*m->clusters));
-	if (!m->clusters)
+	count = PQntuples(res);
+	*rows = calloc((size_t)count + 1, size);
+	if (!*rows)
 		goto oom;
-	for (row = 0; row < n; row++) {
-		struct metrics_cluster *c = &m->clusters[m->n_clusters++];
-
-		c->cluster = dup_text(res, row, 0);
-		if (!c->cluster)
+	for (row = 0; row < count; row++) {
+		++*n;
+		if (fn(res, row, (char *)*rows + (size_t)row * size) < 0)
 			goto oom;
-		c->records = pg_number_or(res, row, "records", 0);
-		c->newest_record_age_s = pg_number_or(res, row, "newest_record_age_s", -1);
 	}
 	rc = 0;
 	goto out;
@@ -114,15 +105,28 @@ out:
 static int read_database(const struct report_env *env, struct metrics *m)
 {
 	PGconn *conn = report_connect(env);
+	void *usage = NULL, *clusters = NULL;
 	int rc = -1;
 
 	if (!conn)
 		return -1;
 	/* A few scans and aggregates: compiling them costs more than it saves. */
 	PQclear(PQexec(conn, "SET jit = off"));
-	if (jobsum_catch_up(conn) < 0 || read_usage(conn, m) < 0 || read_clusters(conn, m) < 0)
+	if (jobsum_catch_up(conn) < 0)
 		goto out;
-	rc = 0;
+	rc = read_rows(conn,
+		       "SELECT cluster, project, user_name, jobs, it_kwh, facility_kwh, co2e_kg"
+		       " FROM carbon_api.usage ORDER BY cluster, project NULLS FIRST, user_name",
+		       "carbon_api.usage", sizeof(*m->usage), &usage, &m->n_usage, usage_row);
+	m->usage = usage;
+	if (rc < 0)
+		goto out;
+	rc = read_rows(conn,
+		       "SELECT cluster, records, newest_record_age_s"
+		       " FROM carbon_api.cluster_status ORDER BY cluster",
+		       "carbon_api.cluster_status", sizeof(*m->clusters), &clusters,
+		       &m->n_clusters, cluster_row);
+	m->clusters = clusters;
 out:
 	PQfinish(conn);
 	return rc;

@@ -55,7 +55,7 @@ void metrics_render(FILE *fp, const struct metrics *m)
 				    m->clusters[i].records);
 		}
 		prom_family(fp, "slurm_carbon_newest_record_age_seconds", "gauge",
-			    "Seconds since the newest step record of the cluster was stored.");
+			    "Seconds since the end of the newest step record of the cluster.");
 		for (i = 0; i < m->n_clusters; i++) {
 			const char *labels[] = { "cluster", m->clusters[i].cluster };
 

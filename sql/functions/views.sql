@@ -69,16 +69,16 @@ CREATE OR REPLACE VIEW carbon_api.usage_daily WITH (security_invoker = true) AS
     FROM carbon_api.job j
     GROUP BY 1, j.cluster, j.project, j.user_name;
 
--- Each cluster: its jobs and records, and when its newest record was
--- stored (newest_record_age_s: seconds before now(); a cluster whose nodes
+-- Each cluster: its jobs and records, and the end of its newest record
+-- (newest_record_age_s: seconds from then to now(); a cluster whose nodes
 -- stopped writing grows old).
 CREATE OR REPLACE VIEW carbon_api.cluster_status WITH (security_invoker = true) AS
-    SELECT c.cluster, c.jobs, c.records, n.newest_record_at,
-           extract(epoch FROM now() - n.newest_record_at)::float8 AS newest_record_age_s
+    SELECT c.cluster, c.jobs, c.records, n.newest_record_end,
+           extract(epoch FROM now() - n.newest_record_end)::float8 AS newest_record_age_s
     FROM (SELECT t.cluster, count(*) AS jobs, sum(t.records) AS records
           FROM carbon.job_total t GROUP BY t.cluster) c
-    CROSS JOIN LATERAL (SELECT max(s.inserted_at) AS newest_record_at
-                        FROM carbon.step_energy s WHERE s.cluster = c.cluster) n;
+    CROSS JOIN LATERAL (SELECT max(t.end_time) AS newest_record_end
+                        FROM carbon.job_total t WHERE t.cluster = c.cluster) n;
 
 GRANT SELECT ON carbon_api.job, carbon_api.usage, carbon_api.usage_daily,
     carbon_api.cluster_status TO carbon_user, carbon_admin;

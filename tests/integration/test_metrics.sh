@@ -107,7 +107,7 @@ check "records by cluster: as many as the database holds" \
 	test "$(metric "$confdir/all.prom" "slurm_carbon_records_total{cluster=\"$HARNESS_CLUSTER\"}")" = \
 	"$(sql "SELECT count(*) FROM carbon.step_energy")"
 age=$(metric "$confdir/all.prom" "slurm_carbon_newest_record_age_seconds{cluster=\"$HARNESS_CLUSTER\"}")
-check "the newest record's age is a few seconds ($age)" \
+check "the newest record ended a few seconds ago ($age)" \
 	awk -v a="$age" 'BEGIN { exit !(a != "" && a >= 0 && a < 600) }'
 
 # The file for the collector; the node's own file already has the spool.
