@@ -835,9 +835,11 @@ static bool is_backlog_file(const char *name)
 	return false;
 }
 
-/* Add the records (header lines) and bytes of the regular file name of
- * dirfd to b; a file that vanished or is not a regular file adds nothing. */
-static void count_backlog_file(int dirfd, const char *name, struct spool_backlog *b)
+/* Add the bytes of the regular file name of dirfd to b, and its records
+ * (header lines) unless that would read past max_read_bytes (0: no limit)
+ * in all; a file that vanished or is not a regular file adds nothing. */
+static void count_backlog_file(int dirfd, const char *name, long long max_read_bytes,
+			       unsigned long long *read_bytes, struct spool_backlog *b)
 {
 	static const char header[] = SPOOL_MAGIC "\n";
 	const size_t hlen = sizeof(header) - 1, no_match = (size_t)-1;
@@ -854,6 +856,12 @@ static void count_backlog_file(int dirfd, const char *name, struct spool_backlog
 		goto out;
 	b->files++;
 	b->bytes += (unsigned long long)st.st_size;
+	if (max_read_bytes > 0 &&
+	    *read_bytes + (unsigned long long)st.st_size > (unsigned long long)max_read_bytes) {
+		b->records_counted = false;
+		goto out;
+	}
+	*read_bytes += (unsigned long long)st.st_size;
 	while ((got = read(fd, buf, sizeof(buf))) > 0) {
 		for (i = 0; i < got; i++) {
 			if (m != no_match) {
@@ -874,12 +882,15 @@ out:
 	close(fd);
 }
 
-int spool_backlog(const char *dir, struct spool_backlog *b, char *err, size_t errlen)
+int spool_backlog(const char *dir, long long max_read_bytes, struct spool_backlog *b,
+		  char *err, size_t errlen)
 {
+	unsigned long long read_bytes = 0;
 	struct dirent *e;
 	DIR *d;
 
 	memset(b, 0, sizeof(*b));
+	b->records_counted = true;
 	d = opendir(dir);
 	if (!d) {
 		if (errno == ENOENT)
@@ -889,7 +900,7 @@ int spool_backlog(const char *dir, struct spool_backlog *b, char *err, size_t er
 	}
 	while ((e = readdir(d)))
 		if (is_backlog_file(e->d_name))
-			count_backlog_file(dirfd(d), e->d_name, b);
+			count_backlog_file(dirfd(d), e->d_name, max_read_bytes, &read_bytes, b);
 	closedir(d);
 	return 0;
 }

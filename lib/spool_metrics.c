@@ -8,9 +8,11 @@ void spool_metrics_print(FILE *fp, const char *dir, const struct spool_backlog *
 {
 	const char *labels[] = { "dir", dir };
 
-	prom_family(fp, "slurm_carbon_spool_records", "gauge",
-		    "Step records in the spool waiting to be stored in the database.");
-	prom_sample(fp, "slurm_carbon_spool_records", labels, 1, (double)b->records);
+	if (b->records_counted) {
+		prom_family(fp, "slurm_carbon_spool_records", "gauge",
+			    "Step records in the spool waiting to be stored in the database.");
+		prom_sample(fp, "slurm_carbon_spool_records", labels, 1, (double)b->records);
+	}
 	prom_family(fp, "slurm_carbon_spool_bytes", "gauge",
 		    "Bytes of the spool files waiting to be stored in the database.");
 	prom_sample(fp, "slurm_carbon_spool_bytes", labels, 1, (double)b->bytes);
@@ -34,12 +36,13 @@ static int fill(FILE *fp, void *arg, char *err, size_t errlen)
 	return 0;
 }
 
-int spool_metrics_write(const char *path, const char *dir, char *err, size_t errlen)
+int spool_metrics_write(const char *path, const char *dir, long long max_read_bytes,
+			char *err, size_t errlen)
 {
 	struct spool_backlog b;
 	struct fill_arg a = { dir, &b };
 
-	if (spool_backlog(dir, &b, err, errlen) < 0)
+	if (spool_backlog(dir, max_read_bytes, &b, err, errlen) < 0)
 		return -1;
 	return prom_write_file(path, fill, &a, err, errlen);
 }

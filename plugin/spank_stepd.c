@@ -600,7 +600,8 @@ static void write_spool_metrics(const struct step_record *r)
 	char err[1024];
 
 	if (c->spool_metrics_file[0] &&
-	    spool_metrics_write(c->spool_metrics_file, c->spool_dir, err, sizeof(err)) < 0)
+	    spool_metrics_write(c->spool_metrics_file, c->spool_dir, SPOOL_METRICS_READ_MAX,
+				err, sizeof(err)) < 0)
 		slurm_error("carbon: job %u step %s: spool metrics not written: %s",
 			    r->job_id, r->step, err);
 }

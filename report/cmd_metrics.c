@@ -192,7 +192,7 @@ int cmd_metrics(struct report_env *env, int argc, char **argv)
 
 	m.database_up = read_database(env, &m) == 0;
 	if (!no_spool) {
-		if (spool_backlog(spool_dir, &m.spool, err, sizeof(err)) == 0)
+		if (spool_backlog(spool_dir, 0, &m.spool, err, sizeof(err)) == 0)
 			m.spool_dir = spool_dir;
 		else
 			fprintf(stderr, "carbon-report metrics: warning: no spool figures: %s (run it as root, or give --no-spool)\n",

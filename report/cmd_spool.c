@@ -100,7 +100,7 @@ out:
 	 * flush did (a partial flush included). */
 	if (rc != EXIT_USAGE && env->conf.spool_metrics_file[0] &&
 	    !strcmp(dir, env->conf.spool_dir) &&
-	    spool_metrics_write(env->conf.spool_metrics_file, dir, err, sizeof(err)) < 0)
+	    spool_metrics_write(env->conf.spool_metrics_file, dir, 0, err, sizeof(err)) < 0)
 		fprintf(stderr, "carbon-report: warning: spool metrics not written: %s\n", err);
 	PQfinish(conn);
 	return rc;

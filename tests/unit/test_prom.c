@@ -202,7 +202,7 @@ static void test_spool_backlog(void **state)
 	int i;
 
 	(void)state;
-	assert_int_equal(spool_backlog(dir, &b, err, sizeof(err)), 0);
+	assert_int_equal(spool_backlog(dir, 0, &b, err, sizeof(err)), 0);
 	assert_int_equal(b.records, 0);
 	assert_int_equal(b.files, 0);
 	assert_int_equal(b.bytes, 0);
@@ -218,18 +218,29 @@ static void test_spool_backlog(void **state)
 	write_file(dir, "7.batch.1" SPOOL_CHECKPOINT_SUFFIX, rec);
 	write_file(dir, "1.2.3" SPOOL_SEGMENT_SUFFIX ".bad", rec);
 	write_file(dir, ".hidden" SPOOL_RECORD_SUFFIX, rec);
-	assert_int_equal(spool_backlog(dir, &b, err, sizeof(err)), 0);
+	assert_int_equal(spool_backlog(dir, 0, &b, err, sizeof(err)), 0);
 	assert_int_equal(b.records, 5);
 	assert_int_equal(b.files, 4);
 	assert_int_equal(b.bytes, 5 * strlen(rec) + strlen("x slurm-carbon spool 1\nslurm-carbon spool\n"));
 
+	assert_true(b.records_counted);
+	/* reading limited to less than the files hold: bytes and files still
+	 * counted, the records not */
+	assert_int_equal(spool_backlog(dir, (long long)strlen(rec), &b, err, sizeof(err)), 0);
+	assert_false(b.records_counted);
+	assert_int_equal(b.files, 4);
+	assert_int_equal(b.bytes, 5 * strlen(rec) + strlen("x slurm-carbon spool 1\nslurm-carbon spool\n"));
+	assert_int_equal(spool_backlog(dir, 1 << 20, &b, err, sizeof(err)), 0);
+	assert_true(b.records_counted);
+	assert_int_equal(b.records, 5);
+
 	/* a spool directory not made yet: nothing waits */
 	snprintf(missing, sizeof(missing), "%s/none", dir);
-	assert_int_equal(spool_backlog(missing, &b, err, sizeof(err)), 0);
+	assert_int_equal(spool_backlog(missing, 0, &b, err, sizeof(err)), 0);
 	assert_int_equal(b.records, 0);
 	/* a file where the directory should be: an error that says so */
 	snprintf(missing, sizeof(missing), "%s/%s", dir, SPOOL_ACTIVE);
-	assert_int_equal(spool_backlog(missing, &b, err, sizeof(err)), -1);
+	assert_int_equal(spool_backlog(missing, 0, &b, err, sizeof(err)), -1);
 	assert_non_null(strstr(err, "cannot read spool directory"));
 	remove_dir(dir);
 	free(dir);
@@ -249,7 +260,7 @@ static void test_spool_metrics_file(void **state)
 	(void)state;
 	write_file(dir, SPOOL_ACTIVE, rec);
 	snprintf(path, sizeof(path), "%s/slurm_carbon_spool.prom", dir);
-	assert_int_equal(spool_metrics_write(path, dir, err, sizeof(err)), 0);
+	assert_int_equal(spool_metrics_write(path, dir, 0, err, sizeof(err)), 0);
 	got = read_file(path);
 	assert_non_null(strstr(got, "# TYPE slurm_carbon_spool_records gauge\n"));
 	assert_non_null(strstr(got, "slurm_carbon_spool_records{dir=\""));
@@ -268,7 +279,7 @@ static void test_spool_metrics_file(void **state)
 
 	/* a directory that does not exist: an error naming it */
 	snprintf(bad, sizeof(bad), "%s/no/such.prom", dir);
-	assert_int_equal(spool_metrics_write(bad, dir, err, sizeof(err)), -1);
+	assert_int_equal(spool_metrics_write(bad, dir, 0, err, sizeof(err)), -1);
 	assert_non_null(strstr(err, "temporary file"));
 	remove_dir(dir);
 	free(dir);
@@ -293,7 +304,7 @@ static void test_metrics_render(void **state)
 	struct metrics m = {
 		.database_up = true, .usage = usage, .n_usage = 2,
 		.clusters = clusters, .n_clusters = 2, .spool_dir = "/var/spool/slurm-carbon",
-		.spool = { .files = 1, .records = 3, .bytes = 900 },
+		.spool = { .files = 1, .records = 3, .bytes = 900, .records_counted = true },
 	};
 	struct metrics down = { .database_up = false };
 	char *got;
@@ -311,6 +322,13 @@ static void test_metrics_render(void **state)
 	assert_null(strstr(got, "slurm_carbon_newest_record_age_seconds{cluster=\"empty\"}"));
 	assert_non_null(strstr(got, "slurm_carbon_spool_records{dir=\"/var/spool/slurm-carbon\"} 3\n"));
 	assert_non_null(strstr(got, "slurm_carbon_database_up 1\n"));
+	free(got);
+
+	/* a spool too large to count its records: no records sample */
+	m.spool.records_counted = false;
+	got = captured(render, &m);
+	assert_null(strstr(got, "slurm_carbon_spool_records"));
+	assert_non_null(strstr(got, "slurm_carbon_spool_bytes{dir=\"/var/spool/slurm-carbon\"} 900\n"));
 	free(got);
 
 	/* database out of reach: up 0 and nothing of it */
