@@ -21,33 +21,50 @@
 -- stored carbon is of older intensity or PUE data is computed anew here, by
 -- carbon.job_carbon_of.
 
--- One row per job instance.
+-- One row per job instance: the jobs whose stored carbon is of the current
+-- data as stored, and the others (few, or none: db upgrade and import
+-- intensity refresh them), found through job_total's index on rate_gen,
+-- computed in one call of carbon.job_carbon_of. Two branches, so that the
+-- many current jobs are read in one scan, joined to nothing.
 CREATE OR REPLACE VIEW carbon_api.job WITH (security_invoker = true) AS
     SELECT t.cluster, t.job_id, t.job_start, t.user_name, t.project, t.tag,
            t.start_time, t.end_time,
            t.cpu_j / 3600000.0 AS cpu_kwh, t.dram_j / 3600000.0 AS dram_kwh,
            t.gpu_j / 3600000.0 AS gpu_kwh, t.other_j / 3600000.0 AS other_kwh,
            (t.cpu_j + t.dram_j + t.gpu_j + t.other_j) / 3600000.0 AS it_kwh,
-           coalesce(CASE WHEN t.rate_gen = (SELECT gen FROM carbon.rate_generation)
-                         THEN t.facility_kwh ELSE c.facility_kwh END, 0) AS facility_kwh,
-           coalesce(CASE WHEN t.rate_gen = (SELECT gen FROM carbon.rate_generation)
-                         THEN t.co2e_kg ELSE c.co2e_kg END, 0) AS co2e_kg,
+           coalesce(t.facility_kwh, 0) AS facility_kwh, coalesce(t.co2e_kg, 0) AS co2e_kg,
            CASE WHEN t.cpu_j + t.dram_j + t.gpu_j + t.other_j > 0
                 THEN t.estimated_j / (t.cpu_j + t.dram_j + t.gpu_j + t.other_j)
                 ELSE 0 END AS estimated_fraction,
            t.cpu_time_s / 3600.0 AS cpu_hours, t.gpu_s / 3600.0 AS gpu_hours,
            t.records, t.measured
     FROM carbon.job_total t
-    -- Called only for a job whose stored carbon is not of the current data:
-    -- OFFSET 0 keeps the subquery whole, so that its condition, which names
-    -- only the outer row, gates the call (rather than filtering its result).
-    LEFT JOIN LATERAL (
-        SELECT x.facility_kwh, x.co2e_kg
-        FROM carbon.job_carbon_of(ARRAY[t.cluster], ARRAY[t.job_id], ARRAY[t.job_start],
-                                  NULL, true, 1.0, NULL, NULL, false) x
-        WHERE t.rate_gen IS DISTINCT FROM (SELECT gen FROM carbon.rate_generation)
-        OFFSET 0
-    ) c ON true;
+    WHERE t.rate_gen = (SELECT gen FROM carbon.rate_generation)
+    UNION ALL
+    SELECT t.cluster, t.job_id, t.job_start, t.user_name, t.project, t.tag,
+           t.start_time, t.end_time,
+           t.cpu_j / 3600000.0 AS cpu_kwh, t.dram_j / 3600000.0 AS dram_kwh,
+           t.gpu_j / 3600000.0 AS gpu_kwh, t.other_j / 3600000.0 AS other_kwh,
+           (t.cpu_j + t.dram_j + t.gpu_j + t.other_j) / 3600000.0 AS it_kwh,
+           coalesce(f.facility_kwh, 0), coalesce(f.co2e_kg, 0),
+           CASE WHEN t.cpu_j + t.dram_j + t.gpu_j + t.other_j > 0
+                THEN t.estimated_j / (t.cpu_j + t.dram_j + t.gpu_j + t.other_j)
+                ELSE 0 END AS estimated_fraction,
+           t.cpu_time_s / 3600.0 AS cpu_hours, t.gpu_s / 3600.0 AS gpu_hours,
+           t.records, t.measured
+    FROM carbon.job_total t
+    LEFT JOIN (
+        SELECT c.cluster, c.job_id, c.job_start, c.facility_kwh, c.co2e_kg
+        FROM (SELECT array_agg(s.cluster) AS clusters, array_agg(s.job_id) AS job_ids,
+                     array_agg(s.job_start) AS job_starts
+              FROM carbon.job_total s
+              WHERE s.rate_gen < (SELECT gen FROM carbon.rate_generation)
+                    OR s.rate_gen IS NULL) a
+        CROSS JOIN LATERAL carbon.job_carbon_of(a.clusters, a.job_ids, a.job_starts, NULL,
+                                                true, 1.0, NULL, NULL, false) c
+        WHERE a.clusters IS NOT NULL
+    ) f ON f.cluster = t.cluster AND f.job_id = t.job_id AND f.job_start = t.job_start
+    WHERE t.rate_gen < (SELECT gen FROM carbon.rate_generation) OR t.rate_gen IS NULL;
 
 -- The jobs added up by cluster, project and user (project NULL: jobs
 -- without one).
