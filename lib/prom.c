@@ -10,20 +10,6 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-int prom_name_ok(const char *name, int is_label)
-{
-	const char *p;
-
-	if (!name || !*name || (*name >= '0' && *name <= '9'))
-		return 0;
-	for (p = name; *p; p++) {
-		if (!((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') ||
-		      (*p >= '0' && *p <= '9') || *p == '_' || (*p == ':' && !is_label)))
-			return 0;
-	}
-	return 1;
-}
-
 /* The length of the valid UTF-8 sequence at s (1 to 4), or 0 where there
  * is none: no overlong forms, surrogates or code points past U+10FFFF. */
 static size_t utf8_len(const unsigned char *s)

@@ -9,10 +9,6 @@
 #include <stddef.h>
 #include <stdio.h>
 
-/* Whether name is a valid metric or label name ([a-zA-Z_:][a-zA-Z0-9_:]*;
- * label names without ':'). */
-int prom_name_ok(const char *name, int is_label);
-
 /* Write v as a label value between double quotes: backslash, double quote
  * and newline escaped (\\, \", \n) as the format asks; a byte that is not
  * part of valid UTF-8, and any other control character, written as U+FFFD,

@@ -51,6 +51,7 @@ static int usage_row(const PGresult *res, int row, void *elem)
 	u->project = dup_text(res, row, 1);
 	u->user = dup_text(res, row, 2);
 	u->jobs = pg_number_or(res, row, "jobs", 0);
+	u->records = pg_number_or(res, row, "records", 0);
 	u->it_kwh = pg_number_or(res, row, "it_kwh", 0);
 	u->facility_kwh = pg_number_or(res, row, "facility_kwh", 0);
 	u->co2e_kg = pg_number_or(res, row, "co2e_kg", 0);
@@ -62,7 +63,6 @@ static int cluster_row(const PGresult *res, int row, void *elem)
 	struct metrics_cluster *c = elem;
 
 	c->cluster = dup_text(res, row, 0);
-	c->records = pg_number_or(res, row, "records", 0);
 	c->newest_record_age_s = pg_number_or(res, row, "newest_record_age_s", -1);
 	return c->cluster ? 0 : -1;
 }
@@ -115,14 +115,15 @@ static int read_database(const struct report_env *env, struct metrics *m)
 	if (jobsum_catch_up(conn) < 0)
 		goto out;
 	rc = read_rows(conn,
-		       "SELECT cluster, project, user_name, jobs, it_kwh, facility_kwh, co2e_kg"
+		       "SELECT cluster, project, user_name, jobs, records, it_kwh, facility_kwh,"
+		       " co2e_kg"
 		       " FROM carbon_api.usage ORDER BY cluster, project NULLS FIRST, user_name",
 		       "carbon_api.usage", sizeof(*m->usage), &usage, &m->n_usage, usage_row);
 	m->usage = usage;
 	if (rc < 0)
 		goto out;
 	rc = read_rows(conn,
-		       "SELECT cluster, records, newest_record_age_s"
+		       "SELECT cluster, newest_record_age_s"
 		       " FROM carbon_api.cluster_status ORDER BY cluster",
 		       "carbon_api.cluster_status", sizeof(*m->clusters), &clusters,
 		       &m->n_clusters, cluster_row);

@@ -3,6 +3,7 @@
 #include "metrics.h"
 
 #include <stdlib.h>
+#include <string.h>
 
 #include "prom.h"
 #include "spool_metrics.h"
@@ -25,6 +26,18 @@ static const struct {
 	{ "slurm_carbon_jobs_total", "Jobs with records in the database.",
 	  offsetof(struct metrics_usage, jobs) },
 };
+
+/* The records of cluster: its groups' (the usage view holds every job). */
+static double cluster_records(const struct metrics *m, const char *cluster)
+{
+	double records = 0;
+	size_t i;
+
+	for (i = 0; i < m->n_usage; i++)
+		if (!strcmp(m->usage[i].cluster, cluster))
+			records += m->usage[i].records;
+	return records;
+}
 
 void metrics_render(FILE *fp, const struct metrics *m)
 {
@@ -52,7 +65,7 @@ void metrics_render(FILE *fp, const struct metrics *m)
 			const char *labels[] = { "cluster", m->clusters[i].cluster };
 
 			prom_sample(fp, "slurm_carbon_records_total", labels, 1,
-				    m->clusters[i].records);
+				    cluster_records(m, m->clusters[i].cluster));
 		}
 		prom_family(fp, "slurm_carbon_newest_record_age_seconds", "gauge",
 			    "Seconds since the end of the newest step record of the cluster.");

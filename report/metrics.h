@@ -13,13 +13,12 @@
 /* The jobs of one (cluster, project, user): carbon_api.usage. */
 struct metrics_usage {
 	char *cluster, *project, *user;	/* project "": jobs without one */
-	double jobs, it_kwh, facility_kwh, co2e_kg;
+	double jobs, records, it_kwh, facility_kwh, co2e_kg;
 };
 
 /* One cluster: carbon_api.cluster_status. */
 struct metrics_cluster {
 	char *cluster;
-	double records;
 	double newest_record_age_s;	/* < 0: no record */
 };
 

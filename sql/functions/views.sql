@@ -21,50 +21,46 @@
 -- stored carbon is of older intensity or PUE data is computed anew here, by
 -- carbon.job_carbon_of.
 
--- One row per job instance: the jobs whose stored carbon is of the current
--- data as stored, and the others (few, or none: db upgrade and import
--- intensity refresh them), found through job_total's index on rate_gen,
--- computed in one call of carbon.job_carbon_of. Two branches, so that the
--- many current jobs are read in one scan, joined to nothing.
+-- One row per job instance. Its carbon: as stored for a job whose stored
+-- carbon is of the current data; computed anew, in one call of
+-- carbon.job_carbon_of, for the others (few, or none: db upgrade and import
+-- intensity refresh them), found through job_total's index on rate_gen.
+-- The two kinds come in two branches, so that the many current jobs are
+-- read in one scan joined to nothing, and the columns are computed once,
+-- outside, for the rows a query keeps.
 CREATE OR REPLACE VIEW carbon_api.job WITH (security_invoker = true) AS
     SELECT t.cluster, t.job_id, t.job_start, t.user_name, t.project, t.tag,
            t.start_time, t.end_time,
            t.cpu_j / 3600000.0 AS cpu_kwh, t.dram_j / 3600000.0 AS dram_kwh,
            t.gpu_j / 3600000.0 AS gpu_kwh, t.other_j / 3600000.0 AS other_kwh,
            (t.cpu_j + t.dram_j + t.gpu_j + t.other_j) / 3600000.0 AS it_kwh,
-           coalesce(t.facility_kwh, 0) AS facility_kwh, coalesce(t.co2e_kg, 0) AS co2e_kg,
+           coalesce(t.current_facility_kwh, 0) AS facility_kwh,
+           coalesce(t.current_co2e_kg, 0) AS co2e_kg,
            CASE WHEN t.cpu_j + t.dram_j + t.gpu_j + t.other_j > 0
                 THEN t.estimated_j / (t.cpu_j + t.dram_j + t.gpu_j + t.other_j)
                 ELSE 0 END AS estimated_fraction,
            t.cpu_time_s / 3600.0 AS cpu_hours, t.gpu_s / 3600.0 AS gpu_hours,
            t.records, t.measured
-    FROM carbon.job_total t
-    WHERE t.rate_gen = (SELECT gen FROM carbon.rate_generation)
-    UNION ALL
-    SELECT t.cluster, t.job_id, t.job_start, t.user_name, t.project, t.tag,
-           t.start_time, t.end_time,
-           t.cpu_j / 3600000.0 AS cpu_kwh, t.dram_j / 3600000.0 AS dram_kwh,
-           t.gpu_j / 3600000.0 AS gpu_kwh, t.other_j / 3600000.0 AS other_kwh,
-           (t.cpu_j + t.dram_j + t.gpu_j + t.other_j) / 3600000.0 AS it_kwh,
-           coalesce(f.facility_kwh, 0), coalesce(f.co2e_kg, 0),
-           CASE WHEN t.cpu_j + t.dram_j + t.gpu_j + t.other_j > 0
-                THEN t.estimated_j / (t.cpu_j + t.dram_j + t.gpu_j + t.other_j)
-                ELSE 0 END AS estimated_fraction,
-           t.cpu_time_s / 3600.0 AS cpu_hours, t.gpu_s / 3600.0 AS gpu_hours,
-           t.records, t.measured
-    FROM carbon.job_total t
-    LEFT JOIN (
-        SELECT c.cluster, c.job_id, c.job_start, c.facility_kwh, c.co2e_kg
-        FROM (SELECT array_agg(s.cluster) AS clusters, array_agg(s.job_id) AS job_ids,
-                     array_agg(s.job_start) AS job_starts
-              FROM carbon.job_total s
-              WHERE s.rate_gen < (SELECT gen FROM carbon.rate_generation)
-                    OR s.rate_gen IS NULL) a
-        CROSS JOIN LATERAL carbon.job_carbon_of(a.clusters, a.job_ids, a.job_starts, NULL,
-                                                true, 1.0, NULL, NULL, false) c
-        WHERE a.clusters IS NOT NULL
-    ) f ON f.cluster = t.cluster AND f.job_id = t.job_id AND f.job_start = t.job_start
-    WHERE t.rate_gen < (SELECT gen FROM carbon.rate_generation) OR t.rate_gen IS NULL;
+    FROM (
+        SELECT s.*, s.facility_kwh AS current_facility_kwh, s.co2e_kg AS current_co2e_kg
+        FROM carbon.job_total s
+        WHERE s.rate_gen = (SELECT gen FROM carbon.rate_generation)
+        UNION ALL
+        SELECT s.*, f.facility_kwh, f.co2e_kg
+        FROM carbon.job_total s
+        LEFT JOIN (
+            SELECT c.cluster, c.job_id, c.job_start, c.facility_kwh, c.co2e_kg
+            FROM (SELECT array_agg(o.cluster) AS clusters, array_agg(o.job_id) AS job_ids,
+                         array_agg(o.job_start) AS job_starts
+                  FROM carbon.job_total o
+                  WHERE o.rate_gen < (SELECT gen FROM carbon.rate_generation)
+                        OR o.rate_gen IS NULL) a
+            CROSS JOIN LATERAL carbon.job_carbon_of(a.clusters, a.job_ids, a.job_starts,
+                                                    NULL, true, 1.0, NULL, NULL, false) c
+            WHERE a.clusters IS NOT NULL
+        ) f ON f.cluster = s.cluster AND f.job_id = s.job_id AND f.job_start = s.job_start
+        WHERE s.rate_gen < (SELECT gen FROM carbon.rate_generation) OR s.rate_gen IS NULL
+    ) t;
 
 -- The jobs added up by cluster, project and user (project NULL: jobs
 -- without one).
@@ -88,14 +84,28 @@ CREATE OR REPLACE VIEW carbon_api.usage_daily WITH (security_invoker = true) AS
 
 -- Each cluster: its jobs and records, and the end of its newest record
 -- (newest_record_age_s: seconds from then to now(); a cluster whose nodes
--- stopped writing grows old).
+-- stopped writing grows old). The clusters are found by index probes, one
+-- each, and each column is computed only where a query asks for it: the
+-- newest record by one more probe, the jobs and records by reading the
+-- cluster's jobs.
 CREATE OR REPLACE VIEW carbon_api.cluster_status WITH (security_invoker = true) AS
-    SELECT c.cluster, c.jobs, c.records, n.newest_record_end,
+    WITH RECURSIVE c AS (
+        (SELECT t.cluster FROM carbon.job_total t ORDER BY t.cluster LIMIT 1)
+        UNION ALL
+        SELECT (SELECT t.cluster FROM carbon.job_total t WHERE t.cluster > c.cluster
+                ORDER BY t.cluster LIMIT 1)
+        FROM c WHERE c.cluster IS NOT NULL
+    )
+    SELECT c.cluster,
+           (SELECT count(*) FROM carbon.job_total t WHERE t.cluster = c.cluster) AS jobs,
+           (SELECT sum(t.records) FROM carbon.job_total t
+            WHERE t.cluster = c.cluster) AS records,
+           n.newest_record_end,
            extract(epoch FROM now() - n.newest_record_end)::float8 AS newest_record_age_s
-    FROM (SELECT t.cluster, count(*) AS jobs, sum(t.records) AS records
-          FROM carbon.job_total t GROUP BY t.cluster) c
+    FROM c
     CROSS JOIN LATERAL (SELECT max(t.end_time) AS newest_record_end
-                        FROM carbon.job_total t WHERE t.cluster = c.cluster) n;
+                        FROM carbon.job_total t WHERE t.cluster = c.cluster) n
+    WHERE c.cluster IS NOT NULL;
 
 GRANT SELECT ON carbon_api.job, carbon_api.usage, carbon_api.usage_daily,
     carbon_api.cluster_status TO carbon_user, carbon_admin;
