@@ -36,9 +36,7 @@ CREATE OR REPLACE VIEW carbon_api.job WITH (security_invoker = true) AS
            (t.cpu_j + t.dram_j + t.gpu_j + t.other_j) / 3600000.0 AS it_kwh,
            coalesce(t.current_facility_kwh, 0) AS facility_kwh,
            coalesce(t.current_co2e_kg, 0) AS co2e_kg,
-           CASE WHEN t.cpu_j + t.dram_j + t.gpu_j + t.other_j > 0
-                THEN t.estimated_j / (t.cpu_j + t.dram_j + t.gpu_j + t.other_j)
-                ELSE 0 END AS estimated_fraction,
+           t.estimated_j / 3600000.0 AS estimated_kwh,
            t.cpu_time_s / 3600.0 AS cpu_hours, t.gpu_s / 3600.0 AS gpu_hours,
            t.records, t.measured
     FROM (
