@@ -46,7 +46,7 @@ metric() { awk -v s="$2" '$1 == s { print $2 }' "$1"; }
 same() { [ -n "$1" ] && [ -n "$2" ] && [ "$(printf '%.9g' "$1")" = "$(printf '%.9g' "$2")" ]; }
 submit() { harness_as_user sbatch --parsable "$@"; }
 
-echo "1..23"
+echo "1..26"
 if cr db init > "$confdir/init.out" 2>&1; then
 	ok "carbon-report db init applies the migrations and records the site"
 else
@@ -121,6 +121,17 @@ sql "CREATE ROLE $HARNESS_USER LOGIN IN ROLE carbon_user" > /dev/null 2>&1
 "$report" -d "$HARNESS_CONNINFO user=$HARNESS_USER" metrics --no-spool > "$confdir/user.prom" 2>&1
 check "a participant's metrics hold only their own user" \
 	test "$(grep -c '^slurm_carbon_jobs_total{' "$confdir/user.prom") $(grep -c "user=\"$HARNESS_USER\"" "$confdir/user.prom")" = "2 8"
+# The views directly: row-level security applies to them (security_invoker).
+user_views=$(psql -X -q -t -A "$HARNESS_CONNINFO user=$HARNESS_USER" -c "SELECT
+	(SELECT count(*) FROM carbon_api.job) || ' ' || (SELECT count(DISTINCT user_name) FROM carbon_api.job)
+	|| ' ' || (SELECT sum(jobs) FROM carbon_api.usage) || ' ' || (SELECT sum(jobs) FROM carbon_api.usage_daily)
+	|| ' ' || (SELECT sum(jobs) FROM carbon_api.cluster_status)" 2>&1)
+check "the participant's carbon_api views hold their 3 jobs, every view alike ($user_views)" \
+	test "$user_views" = "3 1 3 3 3"
+check "the administrator's hold all 4" \
+	test "$(sql "SELECT count(*) FROM carbon_api.job")" = 4
+check "the plugin's role reads none of them" \
+	sh -c '! psql -X -q -t -A "$1" -c "SELECT 1 FROM carbon_api.job" > /dev/null 2>&1' - "$HARNESS_CONNINFO user=carbon_writer"
 
 # --- node_exporter and Prometheus -----------------------------------------
 ne_port=$(_h_free_tcp_port 19100)
