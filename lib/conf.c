@@ -306,6 +306,19 @@ static int on_key(void *user, const char *section, const char *key,
 	} else if (!strcmp(section, "spool")) {
 		if (!strcmp(key, "dir"))
 			return set_str(ps, c->spool_dir, sizeof(c->spool_dir), section, key, value);
+		if (!strcmp(key, "metrics_file")) {
+			size_t n = strlen(value);
+
+			/* The textfile collector reads only *.prom files. */
+			if (n && (n <= 5 || strcmp(value + n - 5, ".prom") != 0)) {
+				snprintf(ps->msg, sizeof(ps->msg),
+					 "[spool] metrics_file: '%s' does not end in .prom (node_exporter's textfile collector reads only those; leave it empty for none)",
+					 value);
+				return 0;
+			}
+			return set_path(ps, c->spool_metrics_file, sizeof(c->spool_metrics_file),
+					section, key, value);
+		}
 	} else if (!strcmp(section, "model")) {
 		if (!strcmp(key, "cpu_tdp")) {
 			if (value[0] == '\0') {

@@ -40,6 +40,8 @@ struct carbon_conf {
 	bool psys;			/* also read RAPL's platform (psys) zone */
 	/* [spool] */
 	char spool_dir[CONF_STR_MAX];
+	char spool_metrics_file[CONF_STR_MAX];	/* the backlog for node_exporter's
+						 * textfile collector; "": none */
 	/* [model]: the estimate where no counter exists (see model.h) */
 	double model_cpu_tdp_w;		/* per socket; < 0: from the table */
 	double model_memory_w_per_gb;	/* >= 0; 0 counts no memory */

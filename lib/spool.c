@@ -815,3 +815,92 @@ int spool_parse_file_text(const char *text, size_t len, spool_record_fn fn, void
 	}
 	return records;
 }
+
+/* spool.log, segments and record files: what a flush stores and removes. */
+static bool is_backlog_file(const char *name)
+{
+	static const char *const suffixes[] = { SPOOL_SEGMENT_SUFFIX, SPOOL_RECORD_SUFFIX };
+	size_t n = strlen(name), i;
+
+	if (name[0] == '.')
+		return false;
+	if (!strcmp(name, SPOOL_ACTIVE))
+		return true;
+	for (i = 0; i < sizeof(suffixes) / sizeof(suffixes[0]); i++) {
+		size_t s = strlen(suffixes[i]);
+
+		if (n > s && !strcmp(name + n - s, suffixes[i]))
+			return true;
+	}
+	return false;
+}
+
+/* Add the bytes of the regular file name of dirfd to b, and its records
+ * (header lines) unless that would read past max_read_bytes (0: no limit)
+ * in all; a file that vanished or is not a regular file adds nothing. */
+static void count_backlog_file(int dirfd, const char *name, long long max_read_bytes,
+			       unsigned long long *read_bytes, struct spool_backlog *b)
+{
+	static const char header[] = SPOOL_MAGIC "\n";
+	const size_t hlen = sizeof(header) - 1, no_match = (size_t)-1;
+	char buf[65536];
+	size_t m = 0;	/* bytes of header matched at this line's start */
+	struct stat st;
+	ssize_t got, i;
+	int fd;
+
+	fd = openat(dirfd, name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK);
+	if (fd < 0)
+		return;
+	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode))
+		goto out;
+	b->files++;
+	b->bytes += (unsigned long long)st.st_size;
+	if (max_read_bytes > 0 &&
+	    *read_bytes + (unsigned long long)st.st_size > (unsigned long long)max_read_bytes) {
+		b->records_counted = false;
+		goto out;
+	}
+	*read_bytes += (unsigned long long)st.st_size;
+	while ((got = read(fd, buf, sizeof(buf))) > 0) {
+		for (i = 0; i < got; i++) {
+			if (m != no_match) {
+				if (buf[i] == header[m]) {
+					if (++m == hlen) {
+						b->records++;
+						m = 0;
+					}
+					continue;
+				}
+				m = no_match;
+			}
+			if (buf[i] == '\n')
+				m = 0;
+		}
+	}
+out:
+	close(fd);
+}
+
+int spool_backlog(const char *dir, long long max_read_bytes, struct spool_backlog *b,
+		  char *err, size_t errlen)
+{
+	unsigned long long read_bytes = 0;
+	struct dirent *e;
+	DIR *d;
+
+	memset(b, 0, sizeof(*b));
+	b->records_counted = true;
+	d = opendir(dir);
+	if (!d) {
+		if (errno == ENOENT)
+			return 0;
+		snprintf(err, errlen, "cannot read spool directory %s: %s", dir, strerror(errno));
+		return -1;
+	}
+	while ((e = readdir(d)))
+		if (is_backlog_file(e->d_name))
+			count_backlog_file(dirfd(d), e->d_name, max_read_bytes, &read_bytes, b);
+	closedir(d);
+	return 0;
+}

@@ -112,6 +112,25 @@ int spool_flush(PGconn *conn, const char *dir, long max_bytes, unsigned batch,
 		double deadline, struct spool_stats *st, long *skipped_bytes,
 		spool_report_fn report, void *arg, char *err, size_t errlen);
 
+/* What waits in a spool directory to be stored: spool.log, the segments a
+ * flush renamed aside and record files (not a running step's checkpoint,
+ * not the rejected records of *.bad). */
+struct spool_backlog {
+	unsigned long files;
+	unsigned long long bytes;
+	unsigned long records;	/* header lines, one a record */
+	bool records_counted;	/* records counts every file's */
+};
+
+/* Count the backlog of dir into b: files and bytes from their sizes, the
+ * records by reading the files (no lock, no write: a file renamed or
+ * removed meanwhile is skipped), as long as the files read stay within
+ * max_read_bytes in all (0: no limit; past it, records_counted is false).
+ * A directory that does not exist has an empty backlog. Returns 0, or -1
+ * with a reason in err (dir cannot be read: not root, not a directory). */
+int spool_backlog(const char *dir, long long max_read_bytes, struct spool_backlog *b,
+		  char *err, size_t errlen);
+
 /* CLOCK_MONOTONIC now, in seconds (for deadlines). */
 double spool_monotonic_s(void);
 

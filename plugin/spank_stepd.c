@@ -22,6 +22,7 @@
 #include "job_start.h"
 #include "rangelist.h"
 #include "spool.h"
+#include "spool_metrics.h"
 #include "store.h"
 
 /* A text of the job's environment, which the job's user sets as they
@@ -590,6 +591,21 @@ static void store_spool(const struct step_record *r)
 		    r->job_id, r->step, what, err, carbon_ctx.conf.spool_dir);
 }
 
+/* The node's spool backlog for node_exporter's textfile collector, where
+ * root's carbon.conf names a file ([spool] metrics_file). A failure is
+ * logged and changes nothing else. */
+static void write_spool_metrics(const struct step_record *r)
+{
+	const struct carbon_conf *c = &carbon_ctx.conf;
+	char err[1024];
+
+	if (c->spool_metrics_file[0] &&
+	    spool_metrics_write(c->spool_metrics_file, c->spool_dir, SPOOL_METRICS_READ_MAX,
+				err, sizeof(err)) < 0)
+		slurm_error("carbon: job %u step %s: spool metrics not written: %s",
+			    r->job_id, r->step, err);
+}
+
 int carbon_stepd_exit(spank_t sp)
 {
 	struct step_record *r = &carbon_ctx.rec;
@@ -616,6 +632,7 @@ int carbon_stepd_exit(spank_t sp)
 	    spool_append(dir, r, NULL, 0, err, sizeof(err)) < 0) {
 		store_alone(r, err);
 		spool_checkpoint_remove(dir, r);
+		write_spool_metrics(r);
 		return 0;
 	}
 	/* Spooled: the checkpoint has served. */
@@ -624,5 +641,6 @@ int carbon_stepd_exit(spank_t sp)
 		store_spool(r);
 		job_start_forget(r->job_id, dir);
 	}
+	write_spool_metrics(r);
 	return 0;
 }

@@ -9,6 +9,7 @@
 
 #include "report.h"
 #include "spool.h"
+#include "spool_metrics.h"
 
 static void usage(FILE *fp)
 {
@@ -95,6 +96,12 @@ int cmd_spool(struct report_env *env, int argc, char **argv)
 	       dir, st.records, st.files, st.stored, st.already, st.rejected);
 	rc = st.rejected ? EXIT_NODATA : EXIT_OK;
 out:
+	/* The node's backlog file, as the plugin keeps it, after whatever the
+	 * flush did (a partial flush included). */
+	if (rc != EXIT_USAGE && env->conf.spool_metrics_file[0] &&
+	    !strcmp(dir, env->conf.spool_dir) &&
+	    spool_metrics_write(env->conf.spool_metrics_file, dir, 0, err, sizeof(err)) < 0)
+		fprintf(stderr, "carbon-report: warning: spool metrics not written: %s\n", err);
 	PQfinish(conn);
 	return rc;
 }

@@ -203,11 +203,7 @@ static double number(const PGresult *res, int row, const char *col)
 }
 
 
-/* Whether the per-job totals can be used: the database has sql/011, and
- * the jobs its writers noted since are added in (carbon.job_totals_catch_up).
- * 1 yes, 0 no (the caller reads the records instead), -1 after printing why
- * not. */
-static int have_job_total(PGconn *conn)
+int jobsum_catch_up(PGconn *conn)
 {
 	PGresult *res = PQexec(conn,
 		"SELECT to_regproc('carbon.job_totals_catch_up') IS NOT NULL");
@@ -366,7 +362,7 @@ int jobsum_load(PGconn *conn, const struct job_filter *f, const struct report_en
 	bool all_stored;
 
 	totals_init(all);
-	have = have_job_total(conn);
+	have = jobsum_catch_up(conn);
 	if (have < 0)
 		return -1;
 	if (!have)

@@ -15,6 +15,13 @@
  * first record that has one, as job_project()), the UTC day it ended. */
 enum job_key { JOB_KEY_NONE, JOB_KEY_USER, JOB_KEY_PROJECT, JOB_KEY_TAG, JOB_KEY_DAY };
 
+/* Whether the per-job totals (carbon.job_total) can be used: the database
+ * has sql/011, and the jobs its writers noted since are added in
+ * (carbon.job_totals_catch_up). 1 yes, 0 no (the caller reads the records
+ * instead; a warning says why where the catch-up failed), -1 after printing
+ * why not. */
+int jobsum_catch_up(PGconn *conn);
+
 /* Add up the jobs f selects into groups by key (and within each group into
  * its sub list by sub_key, unless JOB_KEY_NONE) and into *all (initialised
  * here), computing carbon for env as jobset_load() does. Jobs whose totals

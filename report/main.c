@@ -29,6 +29,8 @@ static const struct command commands[] = {
 	  "make the site's key for signing statements (KEYFILE, KEYFILE.pub)" },
 	{ "job", cmd_job, "job JOBID... [-M CLUSTER]",
 	  "energy and CO2e of jobs: totals and one row per step per node" },
+	{ "metrics", cmd_metrics, "metrics [--output FILE] [--spool-dir DIR]",
+	  "Prometheus metrics (kWh, CO2e, jobs, records, spool) for node_exporter" },
 	{ "spool", cmd_spool, "spool flush [--dir DIR]",
 	  "store the records the plugin spooled while the database was down" },
 	{ "statement", cmd_statement, "statement -t TAG|-A PROJECT|-u USER",

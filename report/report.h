@@ -83,6 +83,7 @@ int cmd_db_sync_states(struct report_env *env, int argc, char **argv);
 int db_refresh_job_carbon(PGconn *conn);
 int cmd_import(struct report_env *env, int argc, char **argv);
 int cmd_job(struct report_env *env, int argc, char **argv);
+int cmd_metrics(struct report_env *env, int argc, char **argv);
 int cmd_spool(struct report_env *env, int argc, char **argv);
 int cmd_statement(struct report_env *env, int argc, char **argv);
 int cmd_summary(struct report_env *env, int argc, char **argv);

@@ -32,6 +32,9 @@ packages=(
 	# reads the plugin's plugin_version with python3; slurm-matrix.sh
 	# builds whole releases, which need munge's library
 	xz-utils libmunge-dev
+	# tests/integration/test_metrics.sh: promtool, a real node_exporter and
+	# Prometheus scrape carbon-report metrics; curl asks Prometheus' API
+	prometheus prometheus-node-exporter curl
 )
 
 if [ "$(id -u)" != 0 ]; then

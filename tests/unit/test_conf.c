@@ -96,6 +96,28 @@ static void test_defaults(void **state)
 	assert_true(c.model_cpu_tdp_w < 0);
 	assert_true(c.model_memory_w_per_gb == 0.3725);
 	assert_true(c.model_gpu_tdp_w < 0);
+	assert_string_equal(c.spool_metrics_file, "");
+}
+
+/* [spool] metrics_file: an absolute *.prom path, or empty for none. */
+static void test_spool_metrics_file(void **state)
+{
+	struct carbon_conf c;
+	char err[512] = "";
+	const char *path = write_conf("metrics.conf",
+				      "[spool]\nmetrics_file = /var/lib/prometheus/node-exporter/slurm_carbon_spool.prom\n",
+				      0644);
+
+	(void)state;
+	conf_defaults(&c);
+	if (conf_load(path, CONF_TRUST_ANY, &c, err, sizeof(err)) != 0)
+		fail_msg("unexpected error: %s", err);
+	assert_string_equal(c.spool_metrics_file,
+			    "/var/lib/prometheus/node-exporter/slurm_carbon_spool.prom");
+	path = write_conf("metrics.conf", "[spool]\nmetrics_file =\n", 0644);
+	if (conf_load(path, CONF_TRUST_ANY, &c, err, sizeof(err)) != 0)
+		fail_msg("unexpected error: %s", err);
+	assert_string_equal(c.spool_metrics_file, "");
 }
 
 /* [model]: set, and empty values meaning "from the table" or the default. */
@@ -302,6 +324,10 @@ static void test_errors(void **state)
 		{ "[node]\nstate_file = run/x\n", { ":2:", "[node] state_file", "absolute path" } },
 		{ "[node]\nredfish_password_file = pw\n", { ":2:", "redfish_password_file", "absolute" } },
 		{ "[node]\nhost = bmc1\n", { ":2:", "unknown key 'host'", "[node]" } },
+		{ "[spool]\nmetrics_file = carbon.prom\n", { ":2:", "[spool] metrics_file", "absolute path" } },
+		{ "[spool]\nmetrics_file = /var/lib/node-exporter/carbon.txt\n",
+		  { ":2:", "[spool] metrics_file", "does not end in .prom" } },
+		{ "[spool]\nmetrics_file = .prom\n", { ":2:", "[spool] metrics_file", ".prom" } },
 	};
 	size_t i, k;
 
@@ -382,6 +408,7 @@ int main(void)
 		cmocka_unit_test(test_embodied_section),
 		cmocka_unit_test(test_node_readers),
 		cmocka_unit_test(test_psys),
+		cmocka_unit_test(test_spool_metrics_file),
 		cmocka_unit_test(test_node_section),
 		cmocka_unit_test(test_errors),
 		cmocka_unit_test(test_missing_file),
