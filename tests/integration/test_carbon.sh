@@ -47,7 +47,7 @@ put() {
 		$total, 0, 0, 0, 0, 1.0, 'cgroup-v1', NULL, '$hours'::jsonb)" > /dev/null
 }
 
-echo "1..23"
+echo "1..26"
 check_db_init "$admin_db"
 # db init loads every table of data/ (one row a CSV line after the header).
 rows=$(cat "$top"/data/intensity_*.csv | grep -vc '^zone,')
@@ -72,13 +72,23 @@ echo "# $out"
 check "a file with one bad row is refused (exit 2) naming FILE:LINE and the reason" \
 	eval '[ $rc = 2 ] && grep -q "bad-series.csv:3: .*negative" <<<"$out"'
 check "and nothing of it was imported" test "$(sql "SELECT count(*) FROM carbon.intensity_series")" = 0
-out=$("$report" -d "$admin_db" import intensity "$confdir/test-series.csv" 2>&1)
+# --progress: progress lines on stderr, though it is no terminal here.
+"$report" -d "$admin_db" --progress import intensity "$confdir/test-series.csv" \
+	> "$confdir/import.out" 2> "$confdir/import.err"
+out=$(cat "$confdir/import.out")
 echo "# $out"
+echo "# stderr: $(tr '\r' '|' < "$confdir/import.err")"
 check "the good file imports its 3 hourly values" grep -q "imported 3 hourly values for DE.*3 new" <<<"$out"
+check "--progress: import intensity draws values sent of all, rate and time left, in place (\\r)" \
+	grep -q $'\rimport intensity: 3/3 values (100%), [0-9.]* values/s, [0-9:]* left *$' "$confdir/import.err"
+check "--progress: and the recompute of the jobs' stored carbon the new data made stale" \
+	grep -q $'\rrecomputing stored carbon: 1/1 jobs (100%), [0-9.]* jobs/s, [0-9:]* left *$' "$confdir/import.err"
 out=$("$report" -d "$admin_db" import intensity "$confdir/test-series.csv" 2>&1)
 echo "# $out"
 check "importing it again adds nothing" \
 	eval 'grep -q "0 new, 0 updated, 3 unchanged" <<<"$out" && [ "$(sql "SELECT count(*) FROM carbon.intensity_series")" = 3 ]'
+check "without --progress, and stderr no terminal, no progress line" \
+	eval '! grep -q "import intensity:\|recomputing\|$(printf "\r")" <<<"$out"'
 conf 'zone = DE'
 report_json 101
 # By hand: facility = kWh x 1.25; 0.5 x 100 + 1 x 200 + 0.5 x 400 = 450 g x 1.25.
