@@ -95,24 +95,22 @@ static void test_drawing(void **state)
 {
 	struct progress p;
 	FILE *f = tmpfile();
+	static const enum progress_mode quiet[] = { PROGRESS_AUTO, PROGRESS_OFF };
 	const char *text;
+	size_t i;
 
 	(void)state;
 	assert_non_null(f);
 	/* Off, or AUTO on a stream that is no terminal: nothing, ever. */
-	progress_init(&p, PROGRESS_AUTO, f);
-	assert_false(p.on);
-	progress_begin(&p, 10, PROGRESS_COUNT, "quiet", "rows");
-	sleep_s(PROGRESS_REDRAW_S + 0.05);
-	progress_advance(&p, 5);
-	progress_end(&p);
-	assert_string_equal(drawn(f), "");
-	progress_init(&p, PROGRESS_OFF, f);
-	progress_begin(&p, 10, PROGRESS_COUNT, "quiet", "rows");
-	sleep_s(PROGRESS_REDRAW_S + 0.05);
-	progress_advance(&p, 5);
-	progress_end(&p);
-	assert_string_equal(drawn(f), "");
+	for (i = 0; i < N_OF(quiet); i++) {
+		progress_init(&p, quiet[i], f);
+		assert_false(p.on);
+		progress_begin(&p, 10, PROGRESS_COUNT, "quiet", "rows");
+		sleep_s(PROGRESS_REDRAW_S + 0.05);
+		progress_advance(&p, 5);
+		progress_end(&p);
+		assert_string_equal(drawn(f), "");
+	}
 
 	/* On a terminal (AUTO; set by hand here, the file is none): work
 	 * shorter than one redraw leaves no line. */
