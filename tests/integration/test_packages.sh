@@ -30,6 +30,8 @@ fi
 
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/carbon-packages.XXXXXX")
 trap 'rm -rf "$tmp"' EXIT
+trap 'exit 130' INT	# so that the EXIT trap runs (timeout signals the whole group)
+trap 'exit 143' TERM
 src=$tmp/build/slurm-carbon
 mkdir -p "$src"
 # The tree's files as git sees them (committed or not, nothing ignored): what
