@@ -281,6 +281,7 @@ install_part() {
 	j2=$(harness_as_user sbatch --parsable --carbon-tag=pkg-run \
 		--wrap "srun -n1 sh -c 'timeout 3 sha256sum /dev/zero; true'" 2>&1)
 	harness_wait_job "$j2" 60 > /dev/null
+	# shellcheck disable=SC2034 # read by wait_records (tap.sh)
 	admin_db="$HARNESS_CONNINFO user=$HARNESS_PGUSER"
 	result "job $j2's three records arrive (extern, batch, 0)" wait_records "$j2" 3
 	# The user names their own connection, as README's "Connection" says
