@@ -14,6 +14,8 @@
 
 #include "record.h"
 
+struct progress;
+
 #define SPOOL_ACTIVE "spool.log"		/* appended to by the plugin */
 #define SPOOL_SEGMENT_SUFFIX ".seg"		/* renamed aside by a flush */
 #define SPOOL_RECORD_SUFFIX ".rec"		/* one record a file (also read) */
@@ -107,10 +109,12 @@ typedef void (*spool_report_fn)(const char *message, void *arg);
  * FILE:LINE; files not owned by root, or larger than max_bytes (0: no
  * limit), are left alone (the first reported, the second counted in
  * *skipped_bytes). Stops early once deadline (CLOCK_MONOTONIC seconds, 0:
- * none) has passed. Returns 0, or -1 with a reason in err. */
+ * none) has passed. progress (NULL: none) counts the bytes of the spool's
+ * files as they are read. Returns 0, or -1 with a reason in err. */
 int spool_flush(PGconn *conn, const char *dir, long max_bytes, unsigned batch,
 		double deadline, struct spool_stats *st, long *skipped_bytes,
-		spool_report_fn report, void *arg, char *err, size_t errlen);
+		spool_report_fn report, void *arg, struct progress *progress,
+		char *err, size_t errlen);
 
 /* What waits in a spool directory to be stored: spool.log, the segments a
  * flush renamed aside and record files (not a running step's checkpoint,

@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #include "db.h"
+#include "progress.h"
 #include "record_fields.h"
 
 /* Segments and record files; not *.bad, not hidden files. */
@@ -107,6 +108,7 @@ struct flush_state {
 	spool_report_fn report;
 	void *arg;
 	const char *file;		/* the file being read, for messages */
+	struct progress *progress;	/* bytes of the spool read; NULL: none */
 	char *err;
 	size_t errlen;
 	bool failed;
@@ -247,6 +249,7 @@ static void on_record(const char *text, size_t len, int line,
 	if (fs->failed)
 		return;
 	fs->st->records++;
+	progress_advance(fs->progress, len);
 	if (rc < 0) {
 		keep_bad(fs, fs->file, text, len, where, sizeof(where));
 		fs->st->rejected++;
@@ -346,13 +349,31 @@ static void rotate_active(const char *dir, long max_bytes, long *skipped_bytes)
 	rename(from, to);
 }
 
+/* The bytes of the files to read, for the progress line. */
+static uint64_t spool_bytes(const char *dir, struct dirent **entries, int count)
+{
+	char path[1024];
+	struct stat st;
+	uint64_t total = 0;
+	int i;
+
+	for (i = 0; i < count; i++) {
+		snprintf(path, sizeof(path), "%s/%s", dir, entries[i]->d_name);
+		if (lstat(path, &st) == 0 && S_ISREG(st.st_mode))
+			total += (uint64_t)st.st_size;
+	}
+	return total;
+}
+
 int spool_flush(PGconn *conn, const char *dir, long max_bytes, unsigned batch,
 		double deadline, struct spool_stats *st, long *skipped_bytes,
-		spool_report_fn report, void *arg, char *err, size_t errlen)
+		spool_report_fn report, void *arg, struct progress *progress,
+		char *err, size_t errlen)
 {
 	struct flush_state fs = {
 		.conn = conn, .dir = dir, .batch = batch ? batch : 1000, .st = st,
 		.report = report, .arg = arg, .err = err, .errlen = errlen,
+		.progress = progress,
 	};
 	struct dirent **entries = NULL;
 	char path[1024], why[512], msg[2800];
@@ -367,6 +388,9 @@ int spool_flush(PGconn *conn, const char *dir, long max_bytes, unsigned batch,
 		snprintf(err, errlen, "cannot read spool directory %s: %s", dir, strerror(errno));
 		return -1;
 	}
+	if (progress)
+		progress_begin(progress, spool_bytes(dir, entries, count), PROGRESS_BYTES,
+			       "spool flush", NULL);
 	fs.filling = &fs.batches[0];
 	for (i = 0; i < 2; i++) {
 		fs.batches[i].done = calloc((size_t)count + 1, sizeof(*fs.batches[i].done));
@@ -393,6 +417,10 @@ int spool_flush(PGconn *conn, const char *dir, long max_bytes, unsigned batch,
 		text = read_spool_file(fd, max_bytes, &len, skipped_bytes, why, sizeof(why));
 		close(fd);
 		if (!text) {
+			struct stat sk;
+
+			if (progress && lstat(path, &sk) == 0)
+				progress_advance(progress, (uint64_t)sk.st_size);
 			if (why[0]) {	/* untrusted: set aside, kept, said once */
 				char bad[1100];
 
@@ -420,6 +448,7 @@ int spool_flush(PGconn *conn, const char *dir, long max_bytes, unsigned batch,
 		goto out;
 	rc = 0;
 out:
+	progress_end(progress);
 	if (fs.sent) {
 		/* Stopped while a batch was on its way: take its answer, so that
 		 * conn is free for the caller (the first reason stays in err). */

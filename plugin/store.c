@@ -45,7 +45,7 @@ static int flush_some_spool(PGconn *conn, const char *dir, double deadline_s, un
 		return 0;	/* no spool yet, or refused: said when writing */
 	if (spool_flush(conn, dir, SPOOL_FLUSH_MAX_BYTES, 1000,
 			budget_s < deadline_s ? budget_s : deadline_s, &st, &waiting,
-			log_rejected_spool_file, NULL, err, errlen) < 0)
+			log_rejected_spool_file, NULL, NULL, err, errlen) < 0)
 		rc = -1;
 	*stored = st.stored;
 	if (st.records)

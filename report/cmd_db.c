@@ -271,25 +271,79 @@ static int record_site(PGconn *conn, const struct report_env *env)
 	return rc;
 }
 
-int db_refresh_job_carbon(PGconn *conn)
+/* Jobs a call of carbon.job_carbon_refresh_stale(integer) recomputes: each
+ * call is a transaction of its own, between which the progress line moves.
+ * Each call also scans job_total for the stale jobs, so a large recompute
+ * is cut into at most REFRESH_BATCHES calls. */
+#define REFRESH_BATCH_MIN_JOBS 1000
+#define REFRESH_BATCHES 50
+
+/* The stale jobs counted, then recomputed a batch at a time. Returns the
+ * jobs recomputed, or -1 with res holding the failed result. */
+static long long refresh_in_batches(PGconn *conn, struct progress *progress, PGresult **res)
+{
+	const char *params[1];
+	char batch[24];
+	long long total, done = 0, n;
+
+	*res = PQexec(conn, "SELECT carbon.job_carbon_stale_count()");
+	if (PQresultStatus(*res) != PGRES_TUPLES_OK || PQntuples(*res) != 1)
+		return -1;
+	total = strtoll(PQgetvalue(*res, 0, 0), NULL, 10);
+	if (total <= 0)
+		return 0;
+	n = (total + REFRESH_BATCHES - 1) / REFRESH_BATCHES;
+	snprintf(batch, sizeof(batch), "%lld", n > REFRESH_BATCH_MIN_JOBS ? n : REFRESH_BATCH_MIN_JOBS);
+	params[0] = batch;
+	progress_begin(progress, (uint64_t)total, PROGRESS_COUNT, "recomputing stored carbon",
+		       "jobs");
+	/* A job left stale (no energy rows to recompute from) would be taken
+	 * again: stop once as many were taken as there were. */
+	while (done < total) {
+		PQclear(*res);
+		*res = PQexecParams(conn, "SELECT carbon.job_carbon_refresh_stale($1::integer)", 1,
+				    NULL, params, NULL, NULL, 0);
+		if (PQresultStatus(*res) != PGRES_TUPLES_OK || PQntuples(*res) != 1) {
+			progress_end(progress);
+			return -1;
+		}
+		n = strtoll(PQgetvalue(*res, 0, 0), NULL, 10);
+		if (n <= 0)
+			break;
+		done += n;
+		progress_advance(progress, (uint64_t)n);
+	}
+	progress_end(progress);
+	return done;
+}
+
+int db_refresh_job_carbon(PGconn *conn, struct progress *progress)
 {
 	PGresult *res;
+	long long n;
 	int rc = -1;
 
-	res = PQexec(conn, "SELECT to_regproc('carbon.job_carbon_refresh_stale') IS NOT NULL");
+	res = PQexec(conn, "SELECT to_regprocedure('carbon.job_carbon_stale_count()') IS NOT NULL,"
+			   " to_regprocedure('carbon.job_carbon_refresh_stale()') IS NOT NULL");
 	if (PQresultStatus(res) != PGRES_TUPLES_OK || PQntuples(res) != 1)
 		goto fail;
-	if (PQgetvalue(res, 0, 0)[0] != 't') {
-		rc = 0;		/* a database before sql/011: nothing is stored */
-		goto out;
+	if (PQgetvalue(res, 0, 0)[0] == 't') {
+		PQclear(res);
+		n = refresh_in_batches(conn, progress, &res);
+		if (n < 0)
+			goto fail;
+	} else if (PQgetvalue(res, 0, 1)[0] == 't') {
+		/* functions older than this carbon-report: all in one call */
+		PQclear(res);
+		res = PQexec(conn, "SELECT carbon.job_carbon_refresh_stale()");
+		if (PQresultStatus(res) != PGRES_TUPLES_OK || PQntuples(res) != 1)
+			goto fail;
+		n = strtoll(PQgetvalue(res, 0, 0), NULL, 10);
+	} else {
+		n = 0;		/* a database before sql/011: nothing is stored */
 	}
-	PQclear(res);
-	res = PQexec(conn, "SELECT carbon.job_carbon_refresh_stale()");
-	if (PQresultStatus(res) != PGRES_TUPLES_OK || PQntuples(res) != 1)
-		goto fail;
-	if (strcmp(PQgetvalue(res, 0, 0), "0"))
-		printf("recomputed the stored carbon of %s jobs with the new data\n",
-		       PQgetvalue(res, 0, 0));
+	if (n > 0)
+		printf("recomputed the stored carbon of %lld jobs with the new data\n", n);
 	rc = 0;
 	goto out;
 fail:
@@ -303,7 +357,7 @@ out:
 	return rc;
 }
 
-static int db_upgrade(PGconn *conn, const struct report_env *env)
+static int db_upgrade(PGconn *conn, struct report_env *env)
 {
 	int rc = EXIT_NODATA;
 	const struct migration *m;
@@ -330,7 +384,7 @@ static int db_upgrade(PGconn *conn, const struct report_env *env)
 		goto out;
 	if (load_intensities(conn) < 0 || record_site(conn, env) < 0)
 		goto out;
-	db_refresh_job_carbon(conn);
+	db_refresh_job_carbon(conn, &env->progress);
 	rc = EXIT_OK;
 out:
 	return rc;

@@ -93,11 +93,11 @@ struct import_counts {
 
 /* Send the values as COPY text. Zones hold no tab, newline or backslash
  * (intensity_zone_valid), so no field needs escaping. */
-static int copy_values(PGconn *conn, const struct intensity_file *f, char *err,
-		       size_t errlen)
+static int copy_values(PGconn *conn, const struct intensity_file *f,
+		       struct progress *progress, char *err, size_t errlen)
 {
 	char *buf = NULL, start[40], end[40];
-	size_t len = 0, i;
+	size_t len = 0, i, sent = 0;
 	PGresult *res = NULL;
 	int rc = -1;
 
@@ -124,6 +124,8 @@ static int copy_values(PGconn *conn, const struct intensity_file *f, char *err,
 				goto drain;
 			}
 			len = 0;
+			progress_advance(progress, i + 1 - sent);
+			sent = i + 1;
 		}
 	}
 	if (PQputCopyEnd(conn, NULL) != 1) {
@@ -195,8 +197,8 @@ out:
 /* Store f's values under dataset in one transaction. Returns 0, or -1 (or 1:
  * a conflict with stored rows) with the reason in err and nothing stored. */
 static int store_series(PGconn *conn, const struct intensity_file *f,
-			const char *dataset, struct import_counts *c, char *err,
-			size_t errlen)
+			const char *dataset, struct import_counts *c,
+			struct progress *progress, char *err, size_t errlen)
 {
 	const char *params[1] = { dataset };
 	PGresult *res = NULL;
@@ -212,7 +214,7 @@ static int store_series(PGconn *conn, const struct intensity_file *f,
 	 * each other, so the counts below are exact; readers never wait. */
 	if (db_exec(conn, "SET LOCAL statement_timeout = 0", err, errlen) < 0 ||
 	    db_exec(conn, temp_table_sql, err, errlen) < 0 ||
-	    copy_values(conn, f, err, errlen) < 0 ||
+	    copy_values(conn, f, progress, err, errlen) < 0 ||
 	    db_exec(conn, "LOCK TABLE carbon.intensity_series IN SHARE ROW EXCLUSIVE MODE",
 		    err, errlen) < 0 ||
 	    count_existing(conn, &existing, err, errlen) < 0)
@@ -325,14 +327,16 @@ static int import_intensity(struct report_env *env, const char *path, const char
 	conn = report_connect(env);
 	if (!conn)
 		goto out;
-	r = store_series(conn, &f, dataset, &counts, err, sizeof(err));
+	progress_begin(&env->progress, f.n_values, PROGRESS_COUNT, "import intensity", "values");
+	r = store_series(conn, &f, dataset, &counts, &env->progress, err, sizeof(err));
+	progress_end(&env->progress);
 	if (r != 0) {
 		fprintf(stderr, "carbon-report: import of %s failed, nothing was imported: %s\n",
 			path, err);
 		goto out;
 	}
 	print_summary(path, &f, &counts);
-	db_refresh_job_carbon(conn);
+	db_refresh_job_carbon(conn, &env->progress);
 	rc = EXIT_OK;
 out:
 	PQfinish(conn);
@@ -375,8 +379,8 @@ static const char *text_param(const char *s)
 /* Store f's runs in one transaction; *added: how many were new. Returns 0,
  * or -1 with the reason in err and nothing stored. */
 static int store_runs(PGconn *conn, const struct cc_file *f, const char *project,
-		      const char *tag, const char *source, size_t *added, char *err,
-		      size_t errlen)
+		      const char *tag, const char *source, size_t *added,
+		      struct progress *progress, char *err, size_t errlen)
 {
 	char nums[8][NUM_TEXT];
 	const char *params[RUN_PARAMS];
@@ -418,6 +422,7 @@ static int store_runs(PGconn *conn, const struct cc_file *f, const char *project
 		*added += strtoul(PQcmdTuples(res), NULL, 10);
 		PQclear(res);
 		res = NULL;
+		progress_advance(progress, 1);
 	}
 	in_tx = false;
 	if (db_exec(conn, "COMMIT", err, errlen) < 0)
@@ -467,7 +472,10 @@ static int import_codecarbon(struct report_env *env, const char *path, const cha
 	conn = report_connect(env);
 	if (!conn)
 		goto out;
-	if (store_runs(conn, &f, project, tag, base, &added, err, sizeof(err)) < 0) {
+	progress_begin(&env->progress, f.n_runs, PROGRESS_COUNT, "import codecarbon", "runs");
+	r = store_runs(conn, &f, project, tag, base, &added, &env->progress, err, sizeof(err));
+	progress_end(&env->progress);
+	if (r < 0) {
 		fprintf(stderr, "carbon-report: import of %s failed, nothing was imported: %s\n",
 			path, err);
 		goto out;

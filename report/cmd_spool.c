@@ -24,9 +24,10 @@ static void usage(FILE *fp)
 	      fp);
 }
 
+/* arg: the progress line, taken off the terminal for the message. */
 static void print_rejected(const char *message, void *arg)
 {
-	(void)arg;
+	progress_hide(arg);
 	fprintf(stderr, "carbon-report: spool: %s\n", message);
 }
 
@@ -86,8 +87,8 @@ int cmd_spool(struct report_env *env, int argc, char **argv)
 	conn = report_connect(env);
 	if (!conn)
 		goto out;
-	if (spool_flush(conn, dir, 0, (unsigned)batch, 0, &st, NULL, print_rejected, NULL,
-			err, sizeof(err)) < 0) {
+	if (spool_flush(conn, dir, 0, (unsigned)batch, 0, &st, NULL, print_rejected,
+			&env->progress, &env->progress, err, sizeof(err)) < 0) {
 		fprintf(stderr, "carbon-report: spool flush of %s stopped after %u records: %s; run it again when the database is back (nothing is lost or doubled)\n",
 			dir, st.records, err);
 		goto out;

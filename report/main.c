@@ -75,6 +75,9 @@ static void usage(FILE *fp)
 	      "                       for the commands that draw a chart (track);\n"
 	      "                       paragraph or latex for a statement\n"
 	      "      --json           same as --format json\n"
+	      "      --progress       show long work's progress on stderr (spool flush,\n"
+	      "                       db upgrade, imports); the default on a terminal\n"
+	      "      --no-progress    never show it\n"
 	      "  -h, --help           this help; '" PROGRAM " COMMAND --help' for a command\n"
 	      "  -V, --version        the version\n\n"
 	      "See carbon-report(1).\n",
@@ -257,6 +260,7 @@ int main(int argc, char **argv)
 	char prog[64];
 	int cmd_argc = 0, rc = EXIT_USAGE, i, r;
 	bool help = false, version = false, positional = false;
+	enum progress_mode progress = PROGRESS_AUTO;
 
 	cmd_argv = calloc((size_t)argc + 1, sizeof(*cmd_argv));
 	if (!cmd_argv) {
@@ -294,6 +298,10 @@ int main(int argc, char **argv)
 				db = value;
 		} else if (!strcmp(arg, "--json")) {
 			format = "json";
+		} else if (!strcmp(arg, "--progress")) {
+			progress = PROGRESS_ON;
+		} else if (!strcmp(arg, "--no-progress")) {
+			progress = PROGRESS_OFF;
 		} else if (!strcmp(arg, "-V") || !strcmp(arg, "--version")) {
 			version = true;
 		} else if (!cmd_argc && (!strcmp(arg, "-h") || !strcmp(arg, "--help"))) {
@@ -345,6 +353,7 @@ int main(int argc, char **argv)
 	if (load_config(&env, config) < 0)
 		goto out;
 	env.conninfo = db ? db : env.conf.conninfo;
+	progress_init(&env.progress, progress, stderr);
 
 	/* getopt's messages then read "carbon-report job: ...". */
 	snprintf(prog, sizeof(prog), PROGRAM " %s", cmd->name);

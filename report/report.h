@@ -8,6 +8,7 @@
 #include <stddef.h>
 
 #include "conf.h"
+#include "progress.h"
 
 /* One numbered migration from sql/, compiled in (report/migrations.c). */
 struct migration {
@@ -42,6 +43,8 @@ struct report_env {
 	const char *config_path;	/* the file read when have_config */
 	const char *conninfo;		/* -d/--db, else [database] conninfo, else "" */
 	enum output_format format;
+	struct progress progress;	/* long work's progress line on stderr
+					 * (--progress, --no-progress; a terminal) */
 };
 
 /* Connect for env, or print why to stderr and return NULL. */
@@ -78,9 +81,9 @@ int cmd_db_sync_states(struct report_env *env, int argc, char **argv);
 
 /* After intensity, PUE or site data changed: recompute the carbon stored
  * with the jobs whose stored figure is of older data (sql/011), printing how
- * many. A failure is only a warning (reports then resolve those jobs hour
+ * many; progress (NULL: none) follows it, a batch of jobs at a time. A failure is only a warning (reports then resolve those jobs hour
  * by hour): returns 0, or -1 after printing it. */
-int db_refresh_job_carbon(PGconn *conn);
+int db_refresh_job_carbon(PGconn *conn, struct progress *progress);
 int cmd_import(struct report_env *env, int argc, char **argv);
 int cmd_job(struct report_env *env, int argc, char **argv);
 int cmd_metrics(struct report_env *env, int argc, char **argv);

@@ -47,7 +47,7 @@ put() {
 		$total, 0, 0, 0, 0, 1.0, 'cgroup-v1', NULL, '$hours'::jsonb)" > /dev/null
 }
 
-echo "1..23"
+echo "1..26"
 check_db_init "$admin_db"
 # db init loads every table of data/ (one row a CSV line after the header).
 rows=$(cat "$top"/data/intensity_*.csv | grep -vc '^zone,')
@@ -72,13 +72,21 @@ echo "# $out"
 check "a file with one bad row is refused (exit 2) naming FILE:LINE and the reason" \
 	eval '[ $rc = 2 ] && grep -q "bad-series.csv:3: .*negative" <<<"$out"'
 check "and nothing of it was imported" test "$(sql "SELECT count(*) FROM carbon.intensity_series")" = 0
-out=$("$report" -d "$admin_db" import intensity "$confdir/test-series.csv" 2>&1)
+# --progress: progress lines on stderr, though it is no terminal here.
+"$report" -d "$admin_db" --progress import intensity "$confdir/test-series.csv" \
+	> "$confdir/import.out" 2> "$confdir/import.err"
+out=$(cat "$confdir/import.out")
 echo "# $out"
+echo "# stderr: $(tr '\r' '|' < "$confdir/import.err")"
 check "the good file imports its 3 hourly values" grep -q "imported 3 hourly values for DE.*3 new" <<<"$out"
+check "--progress: import intensity draws values sent of all, rate and time left, in place (\\r)" \
+	grep -q $'\rimport intensity: 3/3 values (100%), [0-9.]* values/s, [0-9:]* left *$' "$confdir/import.err"
 out=$("$report" -d "$admin_db" import intensity "$confdir/test-series.csv" 2>&1)
 echo "# $out"
 check "importing it again adds nothing" \
 	eval 'grep -q "0 new, 0 updated, 3 unchanged" <<<"$out" && [ "$(sql "SELECT count(*) FROM carbon.intensity_series")" = 3 ]'
+check "without --progress, and stderr no terminal, no progress line" \
+	eval '! grep -q "import intensity:\|recomputing\|$(printf "\r")" <<<"$out"'
 conf 'zone = DE'
 report_json 101
 # By hand: facility = kWh x 1.25; 0.5 x 100 + 1 x 200 + 0.5 x 400 = 450 g x 1.25.
@@ -94,8 +102,18 @@ check "intensity_source says series, hourly, zone DE, dataset test-series" \
 # The site's settings recorded by db upgrade --config serve a reporter
 # without the site's carbon.conf (a participant's).
 printf '[site]\ncluster = carbontest\nzone = DE\npue = 1.25\n' > "$confdir/site.conf"
-out=$("$report" -d "$admin_db" --config "$confdir/site.conf" db upgrade 2>&1)
+"$report" -d "$admin_db" --config "$confdir/site.conf" --progress db upgrade \
+	> "$confdir/upgrade.out" 2> "$confdir/upgrade.err"
+out=$(cat "$confdir/upgrade.out" "$confdir/upgrade.err")
+echo "# $out" | tr '\r' '|'
 check "db upgrade --config records the cluster's site settings" grep -q "site of cluster carbontest: zone DE, pue 1.25" <<<"$out"
+recompute_drawn() {
+	grep -q "recomputed the stored carbon of 1 jobs" "$confdir/upgrade.out" &&
+		grep -q $'\rrecomputing stored carbon: 1/1 jobs (100%), [0-9.]* jobs/s, [0-9:]* left *$' \
+			"$confdir/upgrade.err"
+}
+check "--progress: db upgrade draws its recompute of the stored carbon the new site settings made stale" \
+	recompute_drawn
 "$report" -d "$admin_db" job 101 --json > "$confdir/job.json" 2> "$confdir/job.err"
 job_json=$confdir/job.json
 check "a report without carbon.conf uses the cluster's zone and PUE ($(j .co2e_kg) kg)" \

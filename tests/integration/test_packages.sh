@@ -3,12 +3,14 @@
 # The packages, built from a copy of this tree as a packager would:
 # dpkg-buildpackage -us -uc -b builds slurm-carbon-plugin and carbon-report;
 # their contents, conffiles, dependencies and maintainer scripts are read with
-# dpkg-deb, and the postinst is run against a scratch root (DPKG_ROOT), so
-# nothing of this machine's /usr, /etc or dpkg database changes. The units
-# from the .debs pass systemd-analyze verify. Then make dist in that copy,
-# and rpmbuild -ta --nodeps on the tarball (Debian's rpm cannot see Debian's
-# packages as BuildRequires) into a scratch topdir. In between, the packaged
-# modules from the .debs run a job in the harness's real cluster.
+# dpkg-deb, and the postinst is run against a scratch root (DPKG_ROOT). The
+# units from the .debs pass systemd-analyze verify. Then, as root, the .debs
+# are installed on this machine and README's cluster steps are followed in
+# the harness's real cluster until a job's records arrive; dpkg --purge
+# leaves the machine as it was found (see "installed on this machine"
+# below). Then make dist in that copy, and rpmbuild -ta --nodeps on the
+# tarball (Debian's rpm cannot see Debian's packages as BuildRequires) into a
+# scratch topdir.
 # The unit tests are left to make check: both builds run without them
 # (DEB_BUILD_OPTIONS=nocheck, rpmbuild --without check).
 # Output: TAP.
@@ -28,6 +30,8 @@ fi
 
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/carbon-packages.XXXXXX")
 trap 'rm -rf "$tmp"' EXIT
+trap 'exit 130' INT	# so that the EXIT trap runs (timeout signals the whole group)
+trap 'exit 143' TERM
 src=$tmp/build/slurm-carbon
 mkdir -p "$src"
 # The tree's files as git sees them (committed or not, nothing ignored): what
@@ -157,65 +161,180 @@ check "carbon-spool-flush.timer fires every 5 minutes, spread by RandomizedDelay
 	sh -c 'grep -qx "OnCalendar=\*:0/5" "$1" && grep -q "^RandomizedDelaySec=" "$1"' - \
 	"$root/lib/systemd/system/carbon-spool-flush.timer"
 
-# --- the packaged modules in a real cluster (tests/harness), as installed
-# from the .debs but without dpkg -i: Debian's plugstack.conf reads
-# /etc/slurm/plugstack.conf.d, so here the cluster's plugstack.conf includes
-# the extracted one, and slurm.conf's PluginDir adds the extracted plugin
-# directory to Slurm's own, where the line's bare spank_carbon.so is found.
-# In a subshell, so that the harness's skip (not root, no Slurm) and its
-# EXIT trap stay there; it writes "ok|fail|skip DESCRIPTION" lines.
-cluster_part() {
-	local conf=$tmp/cluster j1 j2 rep
+# --- the packages installed on this machine, and README's cluster steps
+# followed as written: the blocks of README.md marked
+# "<!-- test_packages.sh: NAME -->" run here, with only the database's
+# address and the user's name put in, so README and this test cannot drift.
+# The cluster (tests/harness) reads Debian's /etc/slurm/plugstack.conf, which
+# includes the packaged plugstack.conf.d line, and Slurm's own PluginDir,
+# where the packages put the modules. Everything that touches the system
+# happens while the harness's lock is held (no other test's cluster can read
+# the installed line), and restore_machine undoes it on any exit: dpkg
+# --purge, the files the steps wrote, the spool directory as it was.
+
+# readme_block NAME: the body of the fenced block after the marker NAME,
+# without the list item's indentation.
+readme_block() {
+	awk -v m="<!-- test_packages.sh: $1 -->" '
+		index($0, m) { want = 1; next }
+		want && !in_block && /^[[:space:]]*```/ {
+			in_block = 1; match($0, /^[[:space:]]*/); indent = RLENGTH; next
+		}
+		in_block && /^[[:space:]]*```/ { exit }
+		in_block { print substr($0, indent + 1) }' "$top/README.md"
+}
+
+snippet_path=/etc/slurm/plugstack.conf.d/carbon.conf
+install_part() {
+	# Not local: restore_machine reads them on exit, after this returns.
+	spool=/var/spool/slurm-carbon snippet=$snippet_path
+	site_conf=/etc/slurm/carbon.conf spool_before=
+	local pg j1 j2 status user_db
+	result() {	# result DESCRIPTION COMMAND...: one "ok|fail" line
+		local what=$1
+		shift
+		if "$@" >> "$tmp/install.detail" 2>&1; then
+			echo "ok $what"
+		else
+			echo "fail $what"
+		fi >> "$tmp/cluster.results"
+	}
+	for pkg in slurm-carbon-plugin carbon-report; do
+		status=$(dpkg-query -W -f='${Status}' "$pkg" 2> /dev/null)
+		if [ -n "$status" ] && [ "$status" != "unknown ok not-installed" ]; then
+			echo "skip $pkg is on this machine already ($status); the test would replace it" >> "$tmp/cluster.results"
+			return 0
+		fi
+	done
+	if [ -e "$site_conf" ]; then
+		echo "skip $site_conf exists on this machine; the test writes its own" >> "$tmp/cluster.results"
+		return 0
+	fi
+	if ! grep -qx 'include /etc/slurm/plugstack.conf.d/\*.conf' /etc/slurm/plugstack.conf 2> /dev/null; then
+		echo "skip /etc/slurm/plugstack.conf does not include plugstack.conf.d (slurm-wlm-basic-plugins' does)" >> "$tmp/cluster.results"
+		return 0
+	fi
 	. "$top/tests/harness/harness.sh"
 	harness_skip_all() { echo "skip $*" >> "$tmp/cluster.results"; exit 0; }
-	mkdir -p "$conf"
-	chmod 755 "$tmp" "$conf"
-	chmod -R a+rX "$root"
-	echo "include $root/etc/slurm/plugstack.conf.d/*.conf" > "$conf/plugstack.conf"
-	export HARNESS_SLURM_CONF_EXTRA="PluginDir=/$plugindir:$root/$plugindir"
-	harness_start --plugstack "$conf/plugstack.conf" > /dev/null
-	rep=("$root/usr/bin/carbon-report" -d "$HARNESS_CONNINFO user=$HARNESS_PGUSER")
-	"${rep[@]}" db init > "$conf/init.out" 2>&1 || cat "$conf/init.out" >&2
-	# 1. The packaged line as it is: no carbon.conf in /etc/slurm here, so
-	# each step says so in slurmd's log, and the job runs.
+	harness_start --plugstack /etc/slurm/plugstack.conf > /dev/null
+	[ -d "$spool" ] && spool_before=$(stat -c '%u:%g %a' "$spool")
+	restore_machine() {
+		local rc=$?
+		local -
+		set +eu
+		dpkg --purge carbon-report slurm-carbon-plugin > "$tmp/purge.out" 2>&1
+		rm -f "$site_conf"
+		if [ -z "$spool_before" ]; then
+			rm -rf "$spool"
+		elif [ -d "$spool" ]; then
+			chown "${spool_before% *}" "$spool"
+			chmod "${spool_before#* }" "$spool"
+		fi
+		return "$rc"
+	}
+	trap 'restore_machine; harness_stop' EXIT
+	# A spool directory left open by an earlier installation: postinst
+	# closes it again.
+	[ -n "$spool_before" ] && chmod 0755 "$spool"
+
+	# README: build and install (here on the copy's packages, already built)
+	readme_block install | sed '/^dpkg-buildpackage/d' > "$tmp/install.sh"
+	result "README's packages block installs the .debs it built (apt-get install)" \
+		bash -c 'cd "$1" && bash -ex "$2" < /dev/null' - "$src" "$tmp/install.sh"
+	result "both packages are installed" \
+		sh -c '[ "$(dpkg-query -W -f="\${Status}" slurm-carbon-plugin carbon-report)" = \
+			"install ok installedinstall ok installed" ]'
+	result "postinst made the spool directory $spool root's, 0700 ($(stat -c '%U:%G %a' "$spool" 2> /dev/null))" \
+		[ "$(stat -c '%U:%G %a' "$spool" 2> /dev/null)" = "root:root 700" ]
+	result "carbon-report on PATH is the packaged one" \
+		[ "$(command -v carbon-report)" = /usr/bin/carbon-report ]
+	result "dpkg lists the plugstack.conf.d line as a conffile" \
+		sh -c 'dpkg-query -W -f="\${Conffiles}\n" slurm-carbon-plugin | grep -q "^ $1 "' - "$snippet"
+
+	# Step 1 is the package's. Before step 2, each step says that
+	# /etc/slurm/carbon.conf is missing, and the job runs.
 	j1=$(harness_as_user sbatch --parsable --carbon-tag=pkg-line --wrap 'srun -n1 true' 2>&1)
-	if [[ $(harness_wait_job "$j1" 60) == "COMPLETED 0:0" ]] &&
-		grep -q "\[$j1\.0\] error: carbon: /etc/slurm/carbon.conf: cannot open" "$HARNESS_SLURMD_LOG"; then
-		echo "ok the packaged plugstack.conf.d line loads the packaged spank_carbon.so from PluginDir (sbatch takes --carbon-tag; steps read /etc/slurm/carbon.conf)"
-	else
-		echo "fail the packaged plugstack.conf.d line loads the packaged spank_carbon.so from PluginDir (job $j1)"
-	fi >> "$tmp/cluster.results"
-	# 2. With a carbon.conf (config=, the same bare name): the record arrives.
-	# shellcheck disable=SC2034 # both read by write_carbon_conf (tap.sh)
-	local confdir=$conf carbon_conf=$conf/carbon.conf
-	write_carbon_conf 1 '[database]' 'connect_timeout = 3'
-	echo "optional spank_carbon.so config=$carbon_conf" > "$conf/plugstack.conf"
+	status=$(harness_wait_job "$j1" 60)
+	result "the installed plugstack.conf.d line loads spank_carbon.so from Slurm's PluginDir: sbatch takes --carbon-tag, the job runs ($status), steps ask for $site_conf (job $j1)" \
+		grep -q "\[$j1\.0\] error: carbon: $site_conf: cannot open" "$HARNESS_SLURMD_LOG"
+	[ "$status" = "COMPLETED 0:0" ] || echo "fail job $j1 without carbon.conf ended $status" >> "$tmp/cluster.results"
+
+	# Step 3: the database, as its superuser (libpq's environment names
+	# the harness's server); the harness's empty database carbon is made
+	# again by README's createdb.
+	pg=(env PGHOST="$HARNESS_PGHOST" PGPORT="$HARNESS_PGPORT" PGUSER="$HARNESS_PGUSER")
+	"${pg[@]}" dropdb carbon
+	readme_block database > "$tmp/database.sh"
+	result "README's database block runs (createdb, db init, db status)" \
+		"${pg[@]}" bash -ex "$tmp/database.sh"
+	readme_block roles | sed "s/alice/$HARNESS_USER/g" > "$tmp/roles.sql"
+	result "README's roles block runs (the job's user as alice)" \
+		"${pg[@]}" psql -X -q -v ON_ERROR_STOP=1 -d carbon -f "$tmp/roles.sql"
+
+	# Step 2: carbon.conf, root's, 0644, the database at the harness's
+	readme_block carbon.conf |
+		sed "s|host=db1|host=$HARNESS_PGHOST port=$HARNESS_PGPORT|" > "$site_conf"
+	chmod 0644 "$site_conf"
+	result "README's carbon.conf names the database only by host (put in: the harness's)" \
+		grep -q "^conninfo *= host=$HARNESS_PGHOST port=$HARNESS_PGPORT dbname=carbon user=carbon_writer" "$site_conf"
+
 	j2=$(harness_as_user sbatch --parsable --carbon-tag=pkg-run \
 		--wrap "srun -n1 sh -c 'timeout 3 sha256sum /dev/zero; true'" 2>&1)
 	harness_wait_job "$j2" 60 > /dev/null
-	wait_records "$j2" 3	# extern, batch and 0; the extern step writes last
-	"${rep[@]}" job "$j2" --json > "$conf/job.json" 2>&1
-	if jq -e --arg t pkg-run '.tag == $t and .energy_kwh.it > 0 and
-		([.steps[].step] | sort) == (["0", "batch", "extern"] | sort)' "$conf/job.json" > /dev/null 2>&1; then
-		echo "ok a job's records arrive through the packaged modules, and the packaged carbon-report reports them"
-	else
-		echo "fail a job's records arrive through the packaged modules (job $j2: $(head -c 300 "$conf/job.json"))"
-	fi >> "$tmp/cluster.results"
+	# shellcheck disable=SC2034 # read by wait_records (tap.sh)
+	admin_db="$HARNESS_CONNINFO user=$HARNESS_PGUSER"
+	result "job $j2's three records arrive (extern, batch, 0)" wait_records "$j2" 3
+	# The user names their own connection, as README's "Connection" says
+	# where the site's carbon.conf (the writer's) is readable.
+	user_db="host=$HARNESS_PGHOST port=$HARNESS_PGPORT dbname=carbon"
+	harness_as_user carbon-report -d "$user_db" job "$j2" > "$tmp/job.txt" 2>&1
+	harness_as_user carbon-report -d "$user_db" job "$j2" --json > "$tmp/job.json" 2>&1
+	result "the user's own carbon-report job shows it (the job user's role, as README's roles block made it)" \
+		grep -q "^Job $j2 .* user $HARNESS_USER .* tag pkg-run" "$tmp/job.txt"
+	result "its JSON holds the three steps and energy" \
+		jq -e --arg t pkg-run '.tag == $t and .energy_kwh.it > 0 and
+			([.steps[].step] | sort) == (["0", "batch", "extern"] | sort)' "$tmp/job.json"
+	readme_block flush > "$tmp/flush.sh"
+	result "README's spool flush runs on the node" bash -ex "$tmp/flush.sh"
+
+	# Conffiles: a site's edit survives reinstalling, and a remove; purge
+	# takes the line away.
+	echo "# edited by the site" >> "$snippet"
+	dpkg -i "$plugin_deb" < /dev/null >> "$tmp/install.detail" 2>&1
+	result "reinstalling keeps the site's edit of $snippet" grep -qx "# edited by the site" "$snippet"
+	dpkg --remove carbon-report slurm-carbon-plugin >> "$tmp/install.detail" 2>&1
+	result "dpkg --remove keeps the conffile, removes the modules" \
+		sh -c 'grep -qx "# edited by the site" "$1" && [ ! -e "$2/spank_carbon.so" ] && [ ! -e /usr/bin/carbon-report ]' \
+		- "$snippet" "/$plugindir"
+	dpkg --purge carbon-report slurm-carbon-plugin >> "$tmp/install.detail" 2>&1
+	result "dpkg --purge removes the conffile and both packages" \
+		sh -c '[ ! -e "$1" ] && ! dpkg-query -W -f="\${Status}\n" slurm-carbon-plugin carbon-report 2> /dev/null | grep -qv "not-installed"' \
+		- "$snippet"
 }
 : > "$tmp/cluster.results"
-if [ -x "$root/usr/bin/carbon-report" ] && command -v jq > /dev/null; then
-	(cluster_part) > "$tmp/cluster.log" 2>&1
+if [ "$(id -u)" != 0 ]; then
+	echo "skip not root: the packages are installed with dpkg" >> "$tmp/cluster.results"
+elif [ -f "$plugin_deb" ] && [ -f "$report_deb" ] && command -v jq > /dev/null; then
+	(install_part) > "$tmp/cluster.log" 2>&1
 else
 	echo "skip the packages did not build, or no jq" >> "$tmp/cluster.results"
 fi
 while read -r result what; do
 	case $result in
 	ok) ok "$what" ;;
-	skip) ok "# SKIP the packaged modules in a cluster: $what" ;;
-	*) not_ok "$what"; grep -v '^#' "$tmp/cluster.log" | tail -n 20 | sed 's/^/# /' ;;
+	skip) ok "# SKIP installing the packages: $what" ;;
+	*) not_ok "$what" ;;
 	esac
 done < "$tmp/cluster.results"
-[ -s "$tmp/cluster.results" ] || { not_ok "the cluster part ran"; tail -n 30 "$tmp/cluster.log" | sed 's/^/# /'; }
+if grep -q '^fail' "$tmp/cluster.results"; then
+	tail -n 30 "$tmp/install.detail" 2> /dev/null | sed 's/^/# /'
+	grep -v '^#' "$tmp/cluster.log" | tail -n 20 | sed 's/^/# /'
+fi
+[ -s "$tmp/cluster.results" ] || { not_ok "the installation part ran"; tail -n 30 "$tmp/cluster.log" | sed 's/^/# /'; }
+grep -q '^skip' "$tmp/cluster.results" ||
+check "the machine is left as found: neither package installed, no $snippet_path, no /etc/slurm/carbon.conf" \
+	sh -c '! dpkg-query -W -f="\${Status}\n" slurm-carbon-plugin carbon-report 2> /dev/null | grep -qv "not-installed" &&
+		[ ! -e "$1" ] && [ ! -e /etc/slurm/carbon.conf ]' - "$snippet_path"
 
 # --- the RPM, from the make dist tarball of the same copy (configured by
 # the Debian build above)

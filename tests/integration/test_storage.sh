@@ -41,7 +41,7 @@ spooled() {
 }
 submit() { harness_as_user sbatch --parsable "$@"; }
 
-echo "1..33"
+echo "1..35"
 
 # --- 200 steps end while PostgreSQL is down --------------------------------
 harness_pg_stop
@@ -53,12 +53,18 @@ check "all 200 step records (198 srun, batch, extern) are in the spool ($(spoole
 check "the spool directory was created root-only 0700" test "$(stat -c '%U %a' "$spool")" = "root 700"
 harness_pg_start
 before=$(rows)
-out=$("$report" -d "$admin_db" spool flush --dir "$spool" 2>&1)
-echo "# $out"
+# --progress draws the progress line on stderr even though it is no terminal.
+"$report" -d "$admin_db" --progress spool flush --dir "$spool" > "$confdir/flush.out" 2> "$confdir/flush.err"
+out=$(cat "$confdir/flush.out" "$confdir/flush.err")
+echo "# $out" | tr '\r' '|'
 check "one flush stores exactly 200 rows ($(( $(rows) - before )))" test "$(( $(rows) - before ))" = 200
 check "the spool is empty after the flush" test "$(spooled)" = 0
+check "--progress: spool flush draws bytes read of all, rate and time left on stderr, in place (\\r)" \
+	grep -q $'\rspool flush: [0-9.]*/[0-9.]* [KMG]*i*B (100%), [0-9.]* [KMG]*i*B/s, [0-9:]* left *$' "$confdir/flush.err"
 out=$("$report" -d "$admin_db" spool flush --dir "$spool" 2>&1)
 check "a second flush adds nothing ($out)" test "$(( $(rows) - before ))" = 200
+check "without --progress, and stderr no terminal, no progress line" \
+	eval '! grep -q "spool flush:\|$(printf "\r")" <<<"$out"'
 check "no step of job $job is stored twice" test "$(sql "SELECT count(*) - count(DISTINCT step) FROM carbon.step_energy WHERE cluster = 'carbontest' AND job_id = $job")" = 0
 
 # --- a replayed record never makes a second row; complete beats partial ------
