@@ -385,6 +385,12 @@ static int db_upgrade(PGconn *conn, struct report_env *env)
 	if (load_intensities(conn) < 0 || record_site(conn, env) < 0)
 		goto out;
 	db_refresh_job_carbon(conn, &env->progress);
+	/* The refresh may have rewritten every job's totals and hours (it
+	 * catches up the jobs the writers noted first): fresh statistics, so
+	 * that the reports run right after plan their joins of those tables by
+	 * hash, not by an index probe per job as for a table they take to be
+	 * empty. Autovacuum would analyze them too, but only later. */
+	PQclear(PQexec(conn, "ANALYZE carbon.job_total, carbon.job_hour"));
 	rc = EXIT_OK;
 out:
 	return rc;

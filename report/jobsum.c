@@ -35,12 +35,14 @@
 	"  ORDER BY t.cluster LIMIT 1) FROM c WHERE c.cluster IS NOT NULL" \
 	")"
 /* The settings of job t's cluster for this report (carbon.report_site),
- * resolved once a cluster and joined by hash: a lateral call per job costs
- * an index probe each. */
+ * as all_stored_sql resolved them once a cluster ($12 .. $15: the clusters
+ * and their PUE, zone and fixed intensity), joined by hash. From parameters
+ * rather than from CLUSTERS_SQL in the same query: a recursive query keeps
+ * the whole scan of job_total in one process (PostgreSQL does not run a CTE
+ * in parallel workers), and a lateral call per job costs an index probe each. */
 #define SITE_OF_JOB_SQL \
-	" JOIN (" CLUSTERS_SQL " SELECT c.cluster, s.pue, s.zone, s.fixed FROM c" \
-	"  CROSS JOIN LATERAL carbon.report_site(c.cluster, $8, $9, $10, $11) s" \
-	"  WHERE c.cluster IS NOT NULL) rs ON rs.cluster = t.cluster"
+	" JOIN unnest($12::text[], $13::float8[], $14::text[], $15::float8[])" \
+	"  AS rs(cluster, pue, zone, fixed) ON rs.cluster = t.cluster"
 /* Whether the carbon stored with job t applies to this report. */
 #define STORED_SQL \
 	"coalesce(t.rate_gen = (SELECT gen FROM carbon.rate_generation)" \
@@ -52,14 +54,17 @@
  * cluster's settings for this report are those its jobs' carbon was
  * computed with. Index probes only: the clusters come from job_total's
  * primary key, one probe each, and the oldest generation from its index on
- * rate_gen. */
+ * rate_gen. Then each cluster's settings for this report, as the arrays
+ * SITE_OF_JOB_SQL reads. */
 static const char all_stored_sql[] =
 	CLUSTERS_SQL
 	" SELECT coalesce((SELECT min(t.rate_gen) FROM carbon.job_total t)"
 	"  >= (SELECT gen FROM carbon.rate_generation), true)"
 	" AND NOT EXISTS (SELECT FROM carbon.job_total t WHERE t.rate_gen IS NULL)"
 	" AND coalesce(bool_and(rs.pue = st.pue AND rs.zone IS NOT DISTINCT FROM st.zone"
-	"  AND rs.fixed IS NOT DISTINCT FROM st.fixed), true)"
+	"  AND rs.fixed IS NOT DISTINCT FROM st.fixed), true) AS all_stored,"
+	" array_agg(c.cluster) AS clusters, array_agg(rs.pue) AS pues,"
+	" array_agg(rs.zone) AS zones, array_agg(rs.fixed) AS fixeds"
 	" FROM c"
 	" CROSS JOIN LATERAL carbon.report_site(c.cluster, $8, $9, $10, $11) rs"
 	" CROSS JOIN LATERAL carbon.stored_site(c.cluster) st"
@@ -88,11 +93,11 @@ static const char sum_fmt[] =
 	FILTER_SQL
 	"  GROUP BY 1, 2) g";
 
-/* The types of the 11 parameters: a query need not use them all. */
-#define N_PARAMS 11
+/* The types of the 15 parameters: a query need not use them all. */
+#define N_PARAMS 15
 static const Oid param_types[N_PARAMS] = {
 	1016 /* int8[] */, 25 /* text */, 25, 25, 25, 701 /* float8 */, 701, 701, 25, 701,
-	16 /* bool */,
+	16 /* bool */, 1009 /* text[] */, 1022 /* float8[] */, 1009, 1022,
 };
 
 /* The expression of each key in sum_fmt and stale_fmt. */
@@ -354,7 +359,7 @@ int jobsum_load(PGconn *conn, const struct job_filter *f, const struct report_en
 	struct job_filter_params fp = { .ids = NULL };
 	char pue[32], fixed[32];
 	const char *params[N_PARAMS];
-	PGresult *res = NULL;
+	PGresult *res = NULL, *sites = NULL;
 	int rc = -1, have, row, n, d;
 	double stale = 0;
 	const char *stored;
@@ -378,17 +383,20 @@ int jobsum_load(PGconn *conn, const struct job_filter *f, const struct report_en
 	params[8] = env->conf.zone[0] ? env->conf.zone : NULL;
 	params[9] = env->conf.intensity_g_per_kwh >= 0 ? fixed : NULL;
 	params[10] = env->have_config ? "true" : "false";
+	params[11] = params[12] = params[13] = params[14] = NULL;
 	/* A few large scans and hash joins: compiling them costs more than
 	 * it saves. */
 	PQclear(PQexec(conn, "SET jit = off"));
-	res = PQexecParams(conn, all_stored_sql, N_PARAMS, param_types, params, NULL, NULL, 0);
-	if (PQresultStatus(res) != PGRES_TUPLES_OK || PQntuples(res) != 1) {
-		report_sql_error("cannot read carbon.job_total", res);
+	sites = PQexecParams(conn, all_stored_sql, N_PARAMS, param_types, params, NULL, NULL, 0);
+	if (PQresultStatus(sites) != PGRES_TUPLES_OK || PQntuples(sites) != 1) {
+		report_sql_error("cannot read carbon.job_total", sites);
 		goto out;
 	}
-	all_stored = PQgetvalue(res, 0, 0)[0] == 't';
-	PQclear(res);
-	res = NULL;
+	all_stored = PQgetvalue(sites, 0, PQfnumber(sites, "all_stored"))[0] == 't';
+	params[11] = pg_text_or_null(sites, 0, PQfnumber(sites, "clusters"));
+	params[12] = pg_text_or_null(sites, 0, PQfnumber(sites, "pues"));
+	params[13] = pg_text_or_null(sites, 0, PQfnumber(sites, "zones"));
+	params[14] = pg_text_or_null(sites, 0, PQfnumber(sites, "fixeds"));
 	stored = all_stored ? "true" : STORED_SQL;
 	if (asprintf(&sql, sum_fmt, key_sql[key], key_sql[sub_key], stored, stored, stored,
 		     all_stored ? "" : SITE_OF_JOB_SQL)
@@ -433,6 +441,7 @@ int jobsum_load(PGconn *conn, const struct job_filter *f, const struct report_en
 	rc = 0;
 out:
 	PQclear(res);
+	PQclear(sites);
 	free(sql);
 	job_filter_params_free(&fp);
 	return rc;
