@@ -12,9 +12,11 @@
  * environment defaults). timeout_s > 0 bounds the connection: the whole login,
  * all hosts of the conninfo together, is given up on after timeout_s seconds
  * (non-blocking connect and poll(2); a host name is still resolved
- * beforehand without a bound: give hostaddr= to avoid that). It also bounds
- * every statement on it (statement_timeout, enforced by the server) and,
- * over TCP, unacknowledged data (tcp_user_timeout). libpq notices are
+ * beforehand without a bound: give hostaddr= to avoid that). Over TCP it
+ * also bounds unacknowledged data (tcp_user_timeout); statements are bounded
+ * by db_set_deadline() only. Nothing is set for the session (no "options"
+ * startup parameter, no SET), so the connection may go through a pooler in
+ * transaction mode (PgBouncer). libpq notices are
  * dropped, never written to stderr. Returns the connection, in libpq's
  * ordinary blocking mode with no deadline, or NULL with a one-line reason in
  * err (never the password). The caller PQfinish()es it. */

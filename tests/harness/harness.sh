@@ -5,7 +5,7 @@
 # tree, for the integration tests. Source it from a bash test script (as root):
 #
 #   . "$(dirname "$0")/harness/harness.sh"
-#   harness_start [--plugstack FILE] [--accounting]   # exits (Bail out!) on failure
+#   harness_start [--plugstack FILE] [--accounting] [--pgbouncer] [--no-slurm]   # exits (Bail out!) on failure
 #   jobid=$(harness_as_user sbatch --parsable --wrap 'srun -n1 true')
 #   read -r state exitcode < <(harness_wait_job "$jobid" 60)
 #   ...                                   # harness_stop runs on EXIT (trap)
@@ -69,6 +69,34 @@
 #                     */none plugins, which later releases no longer ship
 #                     (their default is none), nor CgroupAutomount, defunct
 #                     from 23.11 on.
+#   HARNESS_PGBOUNCER=1 (or harness_start --pgbouncer)  Debian's pgbouncer in
+#                     front of PostgreSQL, in transaction pooling (pool_mode =
+#                     transaction: a client holds a server connection only for
+#                     one transaction, so nothing may rely on session state:
+#                     named prepared statements, SET outside a transaction,
+#                     session advisory locks, LISTEN, temporary tables kept
+#                     past COMMIT). It runs as postgres from
+#                     HARNESS_DIR/pgbouncer/pgbouncer.ini, listens on
+#                     127.0.0.1:HARNESS_PGBOUNCER_PORT (a free port from 56432)
+#                     and on HARNESS_DIR/pgbsock, opens at most
+#                     HARNESS_PGBOUNCER_POOL (10) server connections to the
+#                     database, takes up to 10 000 clients, lets a client wait
+#                     30 s for a server connection (query_wait_timeout), logs to
+#                     HARNESS_LOGDIR/pgbouncer.log, and logs in every role as
+#                     PostgreSQL knows it (auth_user postgres, auth_query;
+#                     trust, as the harness's pg_hba.conf). HARNESS_CONNINFO
+#                     then goes through pgbouncer (its Unix socket, which every
+#                     node's network namespace reaches), and
+#                     HARNESS_PG_DIRECT_CONNINFO is the server's own socket.
+#                     Any integration test runs that way:
+#                       HARNESS_PGBOUNCER=1 top_builddir=$PWD bash tests/integration/test_storage.sh
+#                     Stopped by harness_stop before PostgreSQL; left running
+#                     across harness_pg_stop/harness_pg_start (clients then wait
+#                     for a server, as behind a real pooler).
+#   HARNESS_PG_MAX_CONNECTIONS  PostgreSQL's max_connections (100)
+#   HARNESS_SLURM=0 (or harness_start --no-slurm)  PostgreSQL (and pgbouncer)
+#                     only: no powercap simulator, munge or Slurm; for tests
+#                     of the database path alone (tests/integration/test_load.sh)
 #   HARNESS_LOCK_TIMEOUT  seconds to wait for another harness on this machine (1200)
 #   HARNESS_NODES     number of slurmd nodes (1). 1 is the one-node cluster: the node
 #                     is named after `hostname -s` and runs in the root network
@@ -94,6 +122,7 @@
 #   HARNESS_DIR HARNESS_WORK HARNESS_LOGDIR HARNESS_USER HARNESS_NODE HARNESS_CLUSTER
 #   HARNESS_PLUGSTACK SLURM_CONF HARNESS_SLURMD_LOG HARNESS_SLURMCTLD_LOG
 #   HARNESS_PGHOST HARNESS_PGPORT HARNESS_PGUSER HARNESS_CONNINFO
+#   HARNESS_PG_DIRECT_CONNINFO HARNESS_PGBOUNCER (0 or 1) HARNESS_PGBOUNCER_PORT
 #   HARNESS_POWERCAP HARNESS_SIM_T0_FILE HARNESS_SOCKETS HARNESS_PKG_W HARNESS_DRAM_W
 #   HARNESS_MAX_RANGE_UJ HARNESS_NODE_W HARNESS_PM_COUNTERS HARNESS_HWMON (with
 #   SIM_NODE_W) HARNESS_NODES HARNESS_NODE_NAMES (space separated; with
@@ -521,10 +550,12 @@ _h_start_pg() {
 		synchronous_commit = off
 		full_page_writes = off
 		logging_collector = off
+		max_connections = ${HARNESS_PG_MAX_CONNECTIONS:-100}
 	EOF
 	harness_pg_start || _h_bail "PostgreSQL did not start"
 	export HARNESS_PGHOST=$HARNESS_DIR/pgsock HARNESS_PGPORT=$port HARNESS_PGUSER=postgres
 	export HARNESS_CONNINFO="host=$HARNESS_PGHOST port=$HARNESS_PGPORT dbname=carbon"
+	export HARNESS_PG_DIRECT_CONNINFO=$HARNESS_CONNINFO
 	me=$(id -un)
 	{
 		[[ $me != postgres ]] && echo "CREATE ROLE \"$me\" SUPERUSER LOGIN;"
@@ -532,6 +563,62 @@ _h_start_pg() {
 	} | psql -X -q -v ON_ERROR_STOP=1 \
 		"host=$HARNESS_PGHOST port=$HARNESS_PGPORT dbname=postgres user=postgres" \
 		>/dev/null || _h_bail "cannot create database carbon"
+}
+
+# ---------------------------------------------------------------- PgBouncer
+# HARNESS_PGBOUNCER=1 (or harness_start --pgbouncer): Debian's pgbouncer in
+# transaction pooling in front of the harness's PostgreSQL; see the header.
+_h_start_pgbouncer() {
+	local dir=$HARNESS_DIR/pgbouncer pool=${HARNESS_PGBOUNCER_POOL:-10} port i
+	command -v pgbouncer >/dev/null ||
+		harness_skip_all "HARNESS_PGBOUNCER=1 needs pgbouncer (tests/install-deps.sh)"
+	port=$(_h_free_tcp_port 56432) || _h_bail "no free TCP port for pgbouncer"
+	mkdir -p "$dir" "$HARNESS_DIR/pgbsock"
+	# Only the administrator's entry: every other role is looked up in
+	# PostgreSQL through it (auth_query), so the roles a test creates later
+	# log in too. trust, as the server's own pg_hba.conf of the harness.
+	echo '"postgres" ""' >"$dir/userlist.txt"
+	cat >"$dir/pgbouncer.ini" <<-EOF
+		; carbon test harness: transaction pooling, as a large site runs it
+		[databases]
+		* = host=$HARNESS_PGHOST port=$HARNESS_PGPORT
+		[pgbouncer]
+		pool_mode = transaction
+		listen_addr = 127.0.0.1
+		listen_port = $port
+		unix_socket_dir = $HARNESS_DIR/pgbsock
+		auth_type = trust
+		auth_file = $dir/userlist.txt
+		auth_user = postgres
+		admin_users = postgres
+		default_pool_size = $pool
+		max_db_connections = $pool
+		reserve_pool_size = 0
+		max_client_conn = 10000
+		query_wait_timeout = 30
+		ignore_startup_parameters = extra_float_digits
+		logfile = $HARNESS_LOGDIR/pgbouncer.log
+		pidfile = $dir/pgbouncer.pid
+		log_connections = 0
+		log_disconnections = 0
+	EOF
+	chown -R postgres: "$dir" "$HARNESS_DIR/pgbsock"
+	touch "$HARNESS_LOGDIR/pgbouncer.log"
+	chown postgres: "$HARNESS_LOGDIR/pgbouncer.log"
+	(cd "$dir" && ulimit -n 20000 2>/dev/null
+	 runuser -u postgres -- pgbouncer -d -q "$dir/pgbouncer.ini") {_H_LOCK_FD}>&- ||
+		{ tail -n 20 "$HARNESS_LOGDIR/pgbouncer.log" >&2; _h_bail "pgbouncer did not start"; }
+	for ((i = 0; i < 100; i++)); do
+		[[ -s $dir/pgbouncer.pid && -S $HARNESS_DIR/pgbsock/.s.PGSQL.$port ]] && break
+		sleep 0.05
+	done
+	_H_PGBOUNCER_PID=$(head -n 1 "$dir/pgbouncer.pid" 2>/dev/null)
+	_h_alive "$_H_PGBOUNCER_PID" ||
+		{ tail -n 20 "$HARNESS_LOGDIR/pgbouncer.log" >&2; _h_bail "pgbouncer did not start"; }
+	export HARNESS_PGBOUNCER=1 HARNESS_PGBOUNCER_PORT=$port
+	export HARNESS_PG_DIRECT_CONNINFO=$HARNESS_CONNINFO
+	export HARNESS_CONNINFO="host=$HARNESS_DIR/pgbsock port=$port dbname=carbon"
+	_h_log "pgbouncer (transaction pooling, $pool server connections) on 127.0.0.1:$port and $HARNESS_DIR/pgbsock"
 }
 
 # ---------------------------------------------------------------- munge
@@ -1286,7 +1373,7 @@ harness_dump_logs() {
 # by this file only, read back only when root owns it and no one else may
 # write it.
 _H_STATE_VARS=(_H_SLURMCTLD_PID _H_SLURMD_PID _H_SLURMD_MNTNS _H_NODE_PID _H_NODE_MNTNS
-	_H_SIM_PID _H_SIM_PIDS _H_PG_PID _H_PG_BINDIR _H_MUNGED_PID _H_SLURMDBD_PID _H_MARIADB_PID
+	_H_SIM_PID _H_SIM_PIDS _H_PG_PID _H_PGBOUNCER_PID _H_PG_BINDIR _H_MUNGED_PID _H_SLURMDBD_PID _H_MARIADB_PID
 	_H_NET_NS _H_NET_LINKS _H_MAX_JOBID _H_PID_CMDLINE
 	HARNESS_NODES HARNESS_NODE HARNESS_NODE_NAMES HARNESS_LOGDIR SLURM_CONF)
 
@@ -1304,7 +1391,7 @@ _h_save_state() {
 	[[ -n ${HARNESS_DIR:-} && -d $HARNESS_DIR/run ]] || return 0
 	declare -gA _H_PID_CMDLINE=()
 	for p in "$_H_SLURMCTLD_PID" "$_H_SLURMD_PID" "${_H_NODE_PID[@]}" "$_H_SIM_PID" \
-		"${_H_SIM_PIDS[@]}" "$_H_PG_PID" "${_H_MUNGED_PID:-}" "${_H_SLURMDBD_PID:-}" \
+		"${_H_SIM_PIDS[@]}" "$_H_PG_PID" "${_H_PGBOUNCER_PID:-}" "${_H_MUNGED_PID:-}" "${_H_SLURMDBD_PID:-}" \
 		"${_H_MARIADB_PID:-}"; do
 		[[ -n $p ]] && _H_PID_CMDLINE[$p]=$(_h_cmdline "$p")
 	done
@@ -1332,7 +1419,7 @@ _h_load_state() {
 	fi
 	# shellcheck disable=SC1090
 	. "$f" || return 1
-	for var in _H_SLURMCTLD_PID _H_SLURMD_PID _H_SIM_PID _H_PG_PID _H_MUNGED_PID \
+	for var in _H_SLURMCTLD_PID _H_SLURMD_PID _H_SIM_PID _H_PG_PID _H_PGBOUNCER_PID _H_MUNGED_PID \
 		_H_SLURMDBD_PID _H_MARIADB_PID; do
 		_h_is_ours "${!var}" || printf -v "$var" ''
 	done
@@ -1376,11 +1463,20 @@ harness_start() {
 			HARNESS_ACCOUNTING=1
 			shift
 			;;
+		--pgbouncer)
+			HARNESS_PGBOUNCER=1
+			shift
+			;;
+		--no-slurm)
+			HARNESS_SLURM=0
+			shift
+			;;
 		*) _h_bail "harness_start: unknown argument $1" ;;
 		esac
 	done
 	export HARNESS_NODES=${HARNESS_NODES:-1}
 	export HARNESS_ACCOUNTING=${HARNESS_ACCOUNTING:-0}
+	export HARNESS_PGBOUNCER=${HARNESS_PGBOUNCER:-0}
 	_h_check_prereqs
 	_h_check_nvml_double
 
@@ -1401,6 +1497,12 @@ harness_start() {
 	_h_log "HARNESS_DIR=$HARNESS_DIR"
 
 	_h_start_pg
+	[[ $HARNESS_PGBOUNCER == 1 ]] && _h_start_pgbouncer
+	if [[ ${HARNESS_SLURM:-1} == 0 ]]; then
+		_h_save_state
+		_h_log "PostgreSQL up in $((SECONDS - t_start))s, no Slurm (HARNESS_SLURM=0)"
+		return 0
+	fi
 	if _h_multi; then
 		[[ ${HARNESS_SIM:-1} == 0 ]] || _h_start_sims_multi
 	else
@@ -1428,7 +1530,7 @@ harness_stop() {
 	trap - EXIT INT TERM HUP
 	[[ -n ${HARNESS_DIR:-} ]] || return "$rc"
 	# Another shell than the one that started it (HARNESS_DIR=... harness_stop).
-	if [[ -z ${_H_SLURMCTLD_PID:-}${_H_SLURMD_PID:-}${_H_SIM_PID:-}${_H_PG_PID:-} ]]; then
+	if [[ -z ${_H_SLURMCTLD_PID:-}${_H_SLURMD_PID:-}${_H_SIM_PID:-}${_H_PG_PID:-}${_H_PGBOUNCER_PID:-} ]]; then
 		if _h_load_state; then
 			# No other harness may start while this one stops: a mount
 			# namespace's number freed here could name its slurmd's.
@@ -1476,6 +1578,10 @@ harness_stop() {
 	_H_SIM_PIDS=()
 	_h_stop_pid "$_H_SIM_PID" powercap_sim 5
 	_H_SIM_PID=
+	if [[ -n ${_H_PGBOUNCER_PID:-} ]]; then
+		_h_stop_pid "$_H_PGBOUNCER_PID" pgbouncer 10
+		_H_PGBOUNCER_PID=
+	fi
 	harness_pg_stop
 	if [[ -n ${_H_MUNGED_PID:-} ]]; then
 		_h_stop_pid "$_H_MUNGED_PID" munged 10
