@@ -80,9 +80,12 @@
 #                     127.0.0.1:HARNESS_PGBOUNCER_PORT (a free port from 56432)
 #                     and on HARNESS_DIR/pgbsock, opens at most
 #                     HARNESS_PGBOUNCER_POOL (10) server connections to the
-#                     database, takes up to 10 000 clients, lets a client wait
-#                     30 s for a server connection (query_wait_timeout), logs to
-#                     HARNESS_LOGDIR/pgbouncer.log, and logs in every role as
+#                     database, takes up to 10 000 clients (listen_backlog 4096),
+#                     lets a client wait 30 s for a server connection
+#                     (query_wait_timeout), retries a failed server login after
+#                     1 s (server_login_retry), logs to
+#                     HARNESS_LOGDIR/pgbouncer.log, and logs in postgres and
+#                     carbon_writer from its auth_file, every other role as
 #                     PostgreSQL knows it (auth_user postgres, auth_query;
 #                     trust, as the harness's pg_hba.conf). HARNESS_CONNINFO
 #                     then goes through pgbouncer (its Unix socket, which every
@@ -92,7 +95,8 @@
 #                       HARNESS_PGBOUNCER=1 top_builddir=$PWD bash tests/integration/test_storage.sh
 #                     Stopped by harness_stop before PostgreSQL; left running
 #                     across harness_pg_stop/harness_pg_start (clients then wait
-#                     for a server, as behind a real pooler).
+#                     for a server, as behind a real pooler; harness_pg_start
+#                     returns once a client gets through pgbouncer again).
 #   HARNESS_PG_MAX_CONNECTIONS  PostgreSQL's max_connections (100)
 #   HARNESS_SLURM=0 (or harness_start --no-slurm)  PostgreSQL (and pgbouncer)
 #                     only: no powercap simulator, munge or Slurm; for tests
@@ -514,6 +518,21 @@ harness_pg_start() {
 	}
 	_H_PG_PID=$(head -n 1 "$HARNESS_DIR/pg/postmaster.pid" 2>/dev/null)
 	_h_save_state
+	[[ -n ${_H_PGBOUNCER_PID:-} ]] && _h_wait_pgbouncer
+	return 0
+}
+
+# pgbouncer gave up on logins while PostgreSQL was down (server_login_retry):
+# wait, at most 10 s, until a client gets through it again.
+_h_wait_pgbouncer() {
+	local i
+	for ((i = 0; i < 100; i++)); do
+		psql -X -q -t -A "$HARNESS_CONNINFO user=postgres" -c 'SELECT 1' >/dev/null 2>&1 &&
+			return 0
+		sleep 0.1
+	done
+	_h_log "pgbouncer does not reach PostgreSQL again"
+	return 1
 }
 
 harness_pg_stop() {
@@ -574,10 +593,14 @@ _h_start_pgbouncer() {
 		harness_skip_all "HARNESS_PGBOUNCER=1 needs pgbouncer (tests/install-deps.sh)"
 	port=$(_h_free_tcp_port 56432) || _h_bail "no free TCP port for pgbouncer"
 	mkdir -p "$dir" "$HARNESS_DIR/pgbsock"
-	# Only the administrator's entry: every other role is looked up in
-	# PostgreSQL through it (auth_query), so the roles a test creates later
-	# log in too. trust, as the server's own pg_hba.conf of the harness.
-	echo '"postgres" ""' >"$dir/userlist.txt"
+	# The administrator and the plugin's role: every other role is looked
+	# up in PostgreSQL through postgres (auth_query), so the roles a test
+	# creates later log in too. The writer is listed, as a site lists it:
+	# an auth_query costs each login a query on the pool, which at many
+	# job ends at once competes with the writes. trust, as the harness's
+	# pg_hba.conf. (Not reloaded: pgbouncer 1.18 can crash on a SIGHUP
+	# that adds a role auth_query already found.)
+	printf '"postgres" ""\n"carbon_writer" ""\n' >"$dir/userlist.txt"
 	cat >"$dir/pgbouncer.ini" <<-EOF
 		; carbon test harness: transaction pooling, as a large site runs it
 		[databases]
@@ -595,7 +618,9 @@ _h_start_pgbouncer() {
 		max_db_connections = $pool
 		reserve_pool_size = 0
 		max_client_conn = 10000
+		listen_backlog = 4096
 		query_wait_timeout = 30
+		server_login_retry = 1
 		ignore_startup_parameters = extra_float_digits
 		logfile = $HARNESS_LOGDIR/pgbouncer.log
 		pidfile = $dir/pgbouncer.pid
@@ -605,8 +630,10 @@ _h_start_pgbouncer() {
 	chown -R postgres: "$dir" "$HARNESS_DIR/pgbsock"
 	touch "$HARNESS_LOGDIR/pgbouncer.log"
 	chown postgres: "$HARNESS_LOGDIR/pgbouncer.log"
-	(cd "$dir" && ulimit -n 20000 2>/dev/null
-	 runuser -u postgres -- pgbouncer -d -q "$dir/pgbouncer.ini") {_H_LOCK_FD}>&- ||
+	# A descriptor a client: runuser's PAM session sets the soft limit
+	# back to 1024, so it is raised as postgres.
+	(cd "$dir" && runuser -u postgres -- sh -c 'ulimit -n 16384 2>/dev/null; exec pgbouncer -d -q "$1"' \
+		sh "$dir/pgbouncer.ini") {_H_LOCK_FD}>&- ||
 		{ tail -n 20 "$HARNESS_LOGDIR/pgbouncer.log" >&2; _h_bail "pgbouncer did not start"; }
 	for ((i = 0; i < 100; i++)); do
 		[[ -s $dir/pgbouncer.pid && -S $HARNESS_DIR/pgbsock/.s.PGSQL.$port ]] && break
