@@ -25,13 +25,7 @@ for v in "$nodes" "$jobs" "$flush_nodes" "$flush_jobs"; do
 done
 
 . "$top/tests/harness/harness.sh"
-make -C "$builddir" -j2 tests/bench/load_driver plugin/spank_carbon_store.la report/carbon-report > /dev/null
-export HARNESS_PG_MAX_CONNECTIONS=20 HARNESS_PGBOUNCER_POOL=${POOL:-16}
-harness_start --no-slurm --pgbouncer > /dev/null
-load_dir=$(mktemp -d /tmp/carbon-capacity.XXXXXX)
-trap 'harness_stop; rm -rf "$load_dir"' EXIT
-load_admin="$HARNESS_PG_DIRECT_CONNINFO user=$HARNESS_PGUSER"
-"$report" -d "$load_admin" db init > /dev/null || { echo "db init failed" >&2; exit 1; }
+load_bench_start capacity
 schema_bytes() {
 	load_sql "SELECT sum(pg_total_relation_size(c.oid)) FROM pg_class c
 		JOIN pg_namespace n ON n.oid = c.relnamespace

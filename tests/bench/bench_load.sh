@@ -26,13 +26,7 @@ jobs=${2:-1}
 	{ echo "usage: $0 [NODES] [JOBS_PER_NODE]" >&2; exit 2; }
 
 . "$top/tests/harness/harness.sh"
-make -C "$builddir" -j2 tests/bench/load_driver plugin/spank_carbon_store.la report/carbon-report > /dev/null
-export HARNESS_PG_MAX_CONNECTIONS=20 HARNESS_PGBOUNCER_POOL=${POOL:-16}
-harness_start --no-slurm --pgbouncer > /dev/null
-load_dir=$(mktemp -d /tmp/carbon-load.XXXXXX)
-trap 'harness_stop; rm -rf "$load_dir"' EXIT
-load_admin="$HARNESS_PG_DIRECT_CONNINFO user=$HARNESS_PGUSER"
-"$report" -d "$load_admin" db init > /dev/null || { echo "db init failed" >&2; exit 1; }
+load_bench_start load
 
 lost=0
 echo "| $nodes nodes × $jobs job(s), 3 records each | records/s | write p50 | write p99 | write max | stored by the job ends | spooled | after spool flush |"

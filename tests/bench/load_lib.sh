@@ -53,3 +53,19 @@ load_run() {
 	load_left=$(load_spool_records "$spools")
 	load_bad=$(find "$spools" -name '*.bad' | wc -l)
 }
+
+# load_bench_start NAME: for a benchmark: build what it runs, start the
+# harness's PostgreSQL with max_connections = 20 behind pgbouncer ($POOL
+# server connections, default 16: PostgreSQL keeps 3 of its 20 for
+# superusers), without Slurm, and db init; sets load_dir and load_admin,
+# and stops the harness on exit.
+load_bench_start() {
+	make -C "$builddir" -j2 tests/bench/load_driver plugin/spank_carbon_store.la \
+		report/carbon-report > /dev/null
+	export HARNESS_PG_MAX_CONNECTIONS=20 HARNESS_PGBOUNCER_POOL=${POOL:-16}
+	harness_start --no-slurm --pgbouncer > /dev/null
+	load_dir=$(mktemp -d "/tmp/carbon-$1.XXXXXX")
+	trap 'harness_stop; rm -rf "$load_dir"' EXIT
+	load_admin="$HARNESS_PG_DIRECT_CONNINFO user=$HARNESS_PGUSER"
+	"$report" -d "$load_admin" db init > /dev/null || { echo "db init failed" >&2; exit 1; }
+}
