@@ -3,8 +3,9 @@
 # The measured figures doc/capacity.md rests on, on the harness's PostgreSQL
 # (max_connections = 20) behind PgBouncer (transaction pooling), with the
 # plugin's own store code (tests/bench/load_driver; no Slurm):
-#   1. sustained writes: NODES nodes end JOBS jobs each, back to back, 3
-#      records a job: records/s and the p50/p99 of one job-end write;
+#   1. sustained writes: one node alone ends 200 jobs (a job-end write
+#      without contention), then NODES nodes end JOBS jobs each, back to
+#      back, 3 records a job: records/s and the p50/p99 of one job-end write;
 #   2. bytes on disk per record: what the schema carbon grew by (tables,
 #      indexes, TOAST: pg_total_relation_size), and carbon.step_energy alone,
 #      divided by the records stored, after VACUUM ANALYZE;
@@ -35,6 +36,9 @@ load_sql "VACUUM ANALYZE" > /dev/null
 empty=$(schema_bytes)
 
 # --- 1. sustained writes ----------------------------------------------------
+# First one node alone: a job-end write without contention.
+load_run capacity-alone "$HARNESS_CONNINFO" 1 200 500000
+echo "alone: 1 node x 200 jobs: job-end write p50 $load_write_p50_ms ms, p99 $load_write_p99_ms ms"
 load_run capacity "$HARNESS_CONNINFO" "$nodes" "$jobs" 1000000
 echo "machine: $(nproc) CPUs; PostgreSQL $(load_sql 'SHOW server_version'), max_connections $(load_sql 'SHOW max_connections'); pgbouncer pool $HARNESS_PGBOUNCER_POOL"
 echo "sustained: $nodes nodes x $jobs jobs x $load_steps records = $load_records records in $load_wall_s s: $load_records_per_s records/s stored by the job ends ($load_rows_direct; $load_spooled spooled, then flushed: $load_rows rows, $load_distinct distinct)"
