@@ -50,12 +50,13 @@ echo "job-end write: p50 $load_write_p50_ms ms, p99 $load_write_p99_ms ms, max $
 # writes (the write only notes its job): run one, as a site's would.
 "$report" -d "$load_admin" track > /dev/null 2>&1 || echo "carbon-report track failed" >&2
 load_sql "VACUUM ANALYZE" > /dev/null
-echo "jobs: $(load_sql "SELECT count(DISTINCT (cluster, job_id)) FROM carbon.step_energy")"
+jobs_n=$(load_sql "SELECT count(DISTINCT (cluster, job_id)) FROM carbon.step_energy")
 rows=$(load_sql "SELECT count(*) FROM carbon.step_energy")
 step_bytes=$(load_sql "SELECT pg_total_relation_size('carbon.step_energy')")
 full=$(schema_bytes)
 echo "bytes: carbon.step_energy $step_bytes for $rows records = $((step_bytes / rows)) bytes/record (pg_total_relation_size: heap, indexes, TOAST)"
 echo "bytes: schema carbon grew by $((full - empty)) for $rows records = $(((full - empty) / rows)) bytes/record (every table the records and their jobs fill)"
+echo "bytes: the rest (per-job tables) $((full - empty - step_bytes)) for $jobs_n jobs = $(((full - empty - step_bytes) / jobs_n)) bytes/job"
 load_sql "SELECT c.relname || ': ' || pg_total_relation_size(c.oid) FROM pg_class c
 	JOIN pg_namespace n ON n.oid = c.relnamespace
 	WHERE n.nspname = 'carbon' AND c.relkind IN ('r', 'm') AND pg_total_relation_size(c.oid) > 65536
