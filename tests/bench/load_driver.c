@@ -158,9 +158,10 @@ static void make_record(struct step_record *r, const struct options *o, unsigned
 	record_add_hours(r, r->start_s, r->end_s, j);
 }
 
-/* One node: wait for the start (start_fd closes), then end its jobs. */
+/* One node: say it is ready (a byte on ready_fd), wait for the start
+ * (start_fd closes), then end its jobs. */
 static int run_node(const struct options *o, unsigned node, carbon_store_spool_fn store,
-		    int start_fd, struct job_end *ends)
+		    int ready_fd, int start_fd, struct job_end *ends)
 {
 	struct carbon_conf conf;
 	static struct step_record r;
@@ -180,6 +181,12 @@ static int run_node(const struct options *o, unsigned node, carbon_store_spool_f
 		slurm_error("%s", err);
 		return 1;
 	}
+	buf[0] = 'r';
+	if (write(ready_fd, buf, 1) != 1) {
+		slurm_error("cannot tell the driver it is ready: %s", strerror(errno));
+		return 1;
+	}
+	close(ready_fd);
 	while (read(start_fd, buf, 1) < 0 && errno == EINTR)
 		;
 	for (job = 0; job < o->jobs; job++) {
@@ -228,7 +235,9 @@ int main(int argc, char **argv)
 	carbon_store_spool_fn store;
 	void *module, *fn;
 	double t0, wall_s, *times;
-	int c, start[2];
+	int c, start[2], ready[2];
+	unsigned ready_n = 0;
+	char byte;
 	pid_t *pids;
 
 	while ((c = getopt(argc, argv, "m:d:s:n:j:k:c:f:t:h")) != -1) {
@@ -296,7 +305,7 @@ int main(int argc, char **argv)
 		    MAP_SHARED | MAP_ANONYMOUS, -1, 0);
 	pids = calloc(o.nodes, sizeof(*pids));
 	times = calloc(n_ends, sizeof(*times));
-	if (ends == MAP_FAILED || !pids || !times || pipe(start) < 0) {
+	if (ends == MAP_FAILED || !pids || !times || pipe(start) < 0 || pipe(ready) < 0) {
 		fprintf(stderr, "load_driver: out of memory\n");
 		return 1;
 	}
@@ -311,12 +320,23 @@ int main(int argc, char **argv)
 		}
 		if (pids[node] == 0) {
 			close(start[1]);
-			_exit(run_node(&o, node, store, start[0], ends));
+			close(ready[0]);
+			_exit(run_node(&o, node, store, ready[1], start[0], ends));
 		}
 	}
 	close(start[0]);
-	/* Let every node reach its start line, then release them together. */
-	usleep(200000 + 200 * o.nodes);
+	close(ready[1]);
+	/* Every node at its start line (or gone: end of file), then all
+	 * released together. */
+	while (ready_n < o.nodes) {
+		ssize_t got = read(ready[0], &byte, 1);
+
+		if (got == 1)
+			ready_n++;
+		else if (got == 0 || errno != EINTR)
+			break;
+	}
+	close(ready[0]);
 	t0 = now_s();
 	close(start[1]);
 	for (node = 0; node < o.nodes; node++) {
