@@ -4,11 +4,12 @@
 # (after tap.sh and harness_start): many job ends at once through the
 # plugin's own store code (tests/bench/load_driver), then the no-loss check.
 #
-# load_run NAME CONNINFO NODES JOBS_PER_NODE FIRST_JOB: NODES simulated nodes
-# (cluster NAME, spools under $load_dir/NAME) end JOBS_PER_NODE jobs of 3
-# records each, all nodes at once, writing as carbon_writer through
-# CONNINFO; then every node's spool is flushed (carbon-report spool flush,
-# through CONNINFO too). Sets, besides the driver's key=value figures as
+# load_run NAME CONNINFO NODES JOBS_PER_NODE FIRST_JOB [FLUSH_CONNINFO]: NODES
+# simulated nodes (cluster NAME, spools under $load_dir/NAME) end
+# JOBS_PER_NODE jobs of 3 records each, all nodes at once, writing as
+# carbon_writer through CONNINFO; then every node's spool is flushed
+# (carbon-report spool flush, through FLUSH_CONNINFO, default CONNINFO).
+# Sets, besides the driver's key=value figures as
 # load_KEY (load_records, load_records_per_s, load_write_p50_ms, ...):
 #   load_rows_direct   rows of NAME in the database after the job ends
 #   load_spooled       records left in the spools then
@@ -30,7 +31,7 @@ load_spool_records() {
 load_sql() { psql -X -q -t -A -v ON_ERROR_STOP=1 "$load_admin" -c "$1"; }
 
 load_run() {
-	local name=$1 conninfo=$2 nodes=$3 jobs=$4 first=$5 out key value dir
+	local name=$1 conninfo=$2 nodes=$3 jobs=$4 first=$5 flush_via=${6:-$2} out key value dir
 	local spools=$load_dir/$name
 	out=$("$builddir/tests/bench/load_driver" -m "$builddir/plugin/.libs/spank_carbon_store.so" \
 		-d "$conninfo user=carbon_writer" -s "$spools" -c "$name" -n "$nodes" -j "$jobs" \
@@ -43,7 +44,7 @@ load_run() {
 	load_flush_failed=0
 	# The nodes whose spool holds a file (not hidden, not *.bad).
 	while read -r dir; do
-		"$report" -d "$conninfo user=carbon_writer" spool flush --dir "$dir" \
+		"$report" -d "$flush_via user=carbon_writer" spool flush --dir "$dir" \
 			>> "$load_dir/$name.flush" 2>&1 || load_flush_failed=$((load_flush_failed + 1))
 	done < <(find "$spools" -mindepth 2 -maxdepth 2 -type f ! -name '.*' ! -name '*.bad' \
 		-printf '%h\n' | sort -u)
