@@ -525,7 +525,7 @@ static bool is_standby(const PGconn *conn)
 PGconn *db_connect(const char *conninfo, int timeout_s, const char *app_name,
 		   char *err, size_t errlen)
 {
-	char timeout[16], options[64], user_timeout_ms[24], why[512];
+	char timeout[16], user_timeout_ms[24], why[512];
 	const char *keys[5], *values[5];
 	struct conn_hosts hosts;
 	double deadline_s = 0, now_s;
@@ -536,13 +536,13 @@ PGconn *db_connect(const char *conninfo, int timeout_s, const char *app_name,
 	keys[n] = "application_name";
 	values[n++] = app_name;
 	if (timeout_s > 0) {
+		/* No statement_timeout in the startup packet ("options"): a
+		 * pooler in transaction mode (PgBouncer) refuses that session
+		 * setting, and the deadline (db_set_deadline()) bounds a
+		 * call on our side, cancelling it on the server. */
 		snprintf(timeout, sizeof(timeout), "%d", timeout_s);
-		snprintf(options, sizeof(options), "-c statement_timeout=%d",
-			 timeout_s * 1000);
 		keys[n] = "connect_timeout";
 		values[n++] = timeout;
-		keys[n] = "options";
-		values[n++] = options;
 		/* Over TCP, a server that stops answering after the connection
 		 * was made is given up on too (Linux TCP_USER_TIMEOUT). */
 		snprintf(user_timeout_ms, sizeof(user_timeout_ms), "%d", timeout_s * 1000);

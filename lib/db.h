@@ -19,10 +19,11 @@
  * next its part, and one that fails at once (refused, or not what
  * target_session_attrs asks) passes its time on; prefer-standby takes the
  * first standby, else the first server that answered. A host list from
- * PGHOST or a service file is one attempt, as libpq makes it. timeout_s
- * also bounds every statement on the connection (statement_timeout,
- * enforced by the server) and, over TCP, unacknowledged data
- * (tcp_user_timeout). libpq notices are
+ * PGHOST or a service file is one attempt, as libpq makes it. Over TCP
+ * timeout_s also bounds unacknowledged data (tcp_user_timeout); statements
+ * are bounded by db_set_deadline() only. Nothing is set for the session (no
+ * "options" startup parameter, no SET), so the connection may go through a
+ * pooler in transaction mode (PgBouncer). libpq notices are
  * dropped, never written to stderr. Returns the connection, in libpq's
  * ordinary blocking mode with no deadline, or NULL with a one-line reason in
  * err (never the password). The caller PQfinish()es it. */

@@ -63,8 +63,8 @@ static PGconn *connect_bounded(const struct carbon_conf *conf, double deadline_s
 			       size_t errlen)
 {
 	/* A server that takes the login and then says nothing must not hold
-	 * the step's end (and the job in COMPLETING): statement_timeout is the
-	 * server's own, and tcp_user_timeout needs data left unacknowledged. */
+	 * the step's end (and the job in COMPLETING): tcp_user_timeout needs
+	 * data left unacknowledged, so the deadline bounds every call. */
 	PGconn *conn = db_connect(conf->conninfo, conf->connect_timeout_s, "spank_carbon", err,
 				  errlen);
 

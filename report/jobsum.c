@@ -254,11 +254,13 @@ static int add_stale(PGconn *conn, const char *const *params, enum job_key key,
 	}
 	/* The parts and the rates of their hours are sets the planner has no
 	 * statistics of: it would sort all the parts to merge them with the
-	 * rates rather than hash the rates (a few thousand) once. The setting
-	 * is the transaction's only (SET LOCAL), so that no session state is
-	 * left behind, through a pooler too. */
+	 * rates rather than hash the rates (a few thousand) once; and, as for
+	 * jobsum_load()'s sums, compiling the query (jit) costs more than it
+	 * saves. The settings are the transaction's only (SET LOCAL), so that
+	 * no session state is left behind, through a pooler too. */
 	PQclear(PQexec(conn, "BEGIN"));
 	PQclear(PQexec(conn, "SET LOCAL enable_mergejoin = off"));
+	PQclear(PQexec(conn, "SET LOCAL jit = off"));
 	res = PQexecParams(conn, sql, N_PARAMS, param_types, params, NULL, NULL, 0);
 	PQclear(PQexec(conn, "COMMIT"));
 	free(sql);
@@ -385,8 +387,10 @@ int jobsum_load(PGconn *conn, const struct job_filter *f, const struct report_en
 	params[10] = env->have_config ? "true" : "false";
 	params[11] = params[12] = params[13] = params[14] = NULL;
 	/* A few large scans and hash joins: compiling them costs more than
-	 * it saves. */
-	PQclear(PQexec(conn, "SET jit = off"));
+	 * it saves. For these two queries' transaction only (SET LOCAL), so
+	 * that no session state is left, through a pooler too. */
+	PQclear(PQexec(conn, "BEGIN"));
+	PQclear(PQexec(conn, "SET LOCAL jit = off"));
 	sites = PQexecParams(conn, all_stored_sql, N_PARAMS, param_types, params, NULL, NULL, 0);
 	if (PQresultStatus(sites) != PGRES_TUPLES_OK || PQntuples(sites) != 1) {
 		report_sql_error("cannot read carbon.job_total", sites);
@@ -406,6 +410,7 @@ int jobsum_load(PGconn *conn, const struct job_filter *f, const struct report_en
 		goto out;
 	}
 	res = PQexecParams(conn, sql, N_PARAMS, param_types, params, NULL, NULL, 0);
+	PQclear(PQexec(conn, "COMMIT"));
 	if (PQresultStatus(res) != PGRES_TUPLES_OK) {
 		report_sql_error("cannot add up carbon.job_total", res);
 		goto out;
@@ -440,6 +445,8 @@ int jobsum_load(PGconn *conn, const struct job_filter *f, const struct report_en
 		goto out;
 	rc = 0;
 out:
+	if (PQtransactionStatus(conn) != PQTRANS_IDLE)
+		PQclear(PQexec(conn, "ROLLBACK"));
 	PQclear(res);
 	PQclear(sites);
 	free(sql);

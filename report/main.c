@@ -218,15 +218,11 @@ PGconn *report_connect_timeout(const struct report_env *env, int timeout_s)
 
 PGconn *report_connect(const struct report_env *env)
 {
-	PGconn *conn = report_connect_timeout(env, env->conf.connect_timeout_s);
-
-	/* connect_timeout bounds connecting (and, for the plugin, each write);
-	 * a report over a large campaign may rightly take longer than that,
-	 * while a server that stops answering is still given up on
-	 * (tcp_user_timeout). */
-	if (conn)
-		PQclear(PQexec(conn, "SET statement_timeout = '600s'"));
-	return conn;
+	/* connect_timeout bounds connecting only: a report over a large
+	 * campaign may rightly take long, while a server that stops answering
+	 * is still given up on (tcp_user_timeout). No session setting is
+	 * made, so that the reports run through a pooler in transaction mode. */
+	return report_connect_timeout(env, env->conf.connect_timeout_s);
 }
 
 /* Read --config FILE, else the default file when it can be read. The

@@ -14,6 +14,9 @@ packages=(
 	libcurl4-openssl-dev libfreeipmi-dev openssl
 	slurm-wlm slurmd slurmctld slurm-client munge
 	postgresql postgresql-client
+	# tests/harness (HARNESS_PGBOUNCER=1): a pooler in transaction mode in
+	# front of PostgreSQL (tests/integration/test_load.sh)
+	pgbouncer
 	jq procps iproute2 util-linux
 	# tests/harness (HARNESS_ACCOUNTING=1): slurmdbd on MariaDB, for the job
 	# states Slurm's accounting gives (tests/integration/test_job_state.sh)

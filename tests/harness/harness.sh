@@ -5,7 +5,7 @@
 # tree, for the integration tests. Source it from a bash test script (as root):
 #
 #   . "$(dirname "$0")/harness/harness.sh"
-#   harness_start [--plugstack FILE] [--accounting]   # exits (Bail out!) on failure
+#   harness_start [--plugstack FILE] [--accounting] [--pgbouncer] [--no-slurm]   # exits (Bail out!) on failure
 #   jobid=$(harness_as_user sbatch --parsable --wrap 'srun -n1 true')
 #   read -r state exitcode < <(harness_wait_job "$jobid" 60)
 #   ...                                   # harness_stop runs on EXIT (trap)
@@ -69,6 +69,38 @@
 #                     */none plugins, which later releases no longer ship
 #                     (their default is none), nor CgroupAutomount, defunct
 #                     from 23.11 on.
+#   HARNESS_PGBOUNCER=1 (or harness_start --pgbouncer)  Debian's pgbouncer in
+#                     front of PostgreSQL, in transaction pooling (pool_mode =
+#                     transaction: a client holds a server connection only for
+#                     one transaction, so nothing may rely on session state:
+#                     named prepared statements, SET outside a transaction,
+#                     session advisory locks, LISTEN, temporary tables kept
+#                     past COMMIT). It runs as postgres from
+#                     HARNESS_DIR/pgbouncer/pgbouncer.ini, listens on
+#                     127.0.0.1:HARNESS_PGBOUNCER_PORT (a free port from 56432)
+#                     and on HARNESS_DIR/pgbsock, opens at most
+#                     HARNESS_PGBOUNCER_POOL (10) server connections to the
+#                     database, takes up to 10 000 clients (listen_backlog 4096),
+#                     lets a client wait 30 s for a server connection
+#                     (query_wait_timeout), retries a failed server login after
+#                     1 s (server_login_retry), logs to
+#                     HARNESS_LOGDIR/pgbouncer.log, and logs in postgres and
+#                     carbon_writer from its auth_file, every other role as
+#                     PostgreSQL knows it (auth_user postgres, auth_query;
+#                     trust, as the harness's pg_hba.conf). HARNESS_CONNINFO
+#                     then goes through pgbouncer (its Unix socket, which every
+#                     node's network namespace reaches), and
+#                     HARNESS_PG_DIRECT_CONNINFO is the server's own socket.
+#                     Any integration test runs that way:
+#                       HARNESS_PGBOUNCER=1 top_builddir=$PWD bash tests/integration/test_storage.sh
+#                     Stopped by harness_stop before PostgreSQL; left running
+#                     across harness_pg_stop/harness_pg_start (clients then wait
+#                     for a server, as behind a real pooler; harness_pg_start
+#                     returns once a client gets through pgbouncer again).
+#   HARNESS_PG_MAX_CONNECTIONS  PostgreSQL's max_connections (100)
+#   HARNESS_SLURM=0 (or harness_start --no-slurm)  PostgreSQL (and pgbouncer)
+#                     only: no powercap simulator, munge or Slurm; for tests
+#                     of the database path alone (tests/integration/test_load.sh)
 #   HARNESS_LOCK_TIMEOUT  seconds to wait for another harness on this machine (1200)
 #   HARNESS_STANDBY=1  PostgreSQL as a primary with a synchronous streaming
 #                     standby (pg_basebackup -R into HARNESS_DIR/pg-standby,
@@ -106,6 +138,7 @@
 #   with HARNESS_STANDBY=1: HARNESS_PG_STANDBY_HOST HARNESS_PG_STANDBY_PORT,
 #   HARNESS_CONNINFO_RW (both servers, target_session_attrs=read-write: the
 #   primary, whichever it is) and HARNESS_CONNINFO_RO (prefer-standby)
+#   HARNESS_PG_DIRECT_CONNINFO HARNESS_PGBOUNCER (0 or 1) HARNESS_PGBOUNCER_PORT
 #   HARNESS_POWERCAP HARNESS_SIM_T0_FILE HARNESS_SOCKETS HARNESS_PKG_W HARNESS_DRAM_W
 #   HARNESS_MAX_RANGE_UJ HARNESS_NODE_W HARNESS_PM_COUNTERS HARNESS_HWMON (with
 #   SIM_NODE_W) HARNESS_NODES HARNESS_NODE_NAMES (space separated; with
@@ -498,6 +531,21 @@ harness_pg_start() {
 	}
 	_H_PG_PID=$(head -n 1 "$HARNESS_DIR/pg/postmaster.pid" 2>/dev/null)
 	_h_save_state
+	[[ -n ${_H_PGBOUNCER_PID:-} ]] && _h_wait_pgbouncer
+	return 0
+}
+
+# pgbouncer gave up on logins while PostgreSQL was down (server_login_retry):
+# wait, at most 10 s, until a client gets through it again.
+_h_wait_pgbouncer() {
+	local i
+	for ((i = 0; i < 100; i++)); do
+		psql -X -q -t -A "$HARNESS_CONNINFO user=postgres" -c 'SELECT 1' >/dev/null 2>&1 &&
+			return 0
+		sleep 0.1
+	done
+	_h_log "pgbouncer does not reach PostgreSQL again"
+	return 1
 }
 
 harness_pg_stop() {
@@ -631,10 +679,12 @@ _h_start_pg() {
 		synchronous_commit = off
 		full_page_writes = off
 		logging_collector = off
+		max_connections = ${HARNESS_PG_MAX_CONNECTIONS:-100}
 	EOF
 	harness_pg_start || _h_bail "PostgreSQL did not start"
 	export HARNESS_PGHOST=$HARNESS_DIR/pgsock HARNESS_PGPORT=$port HARNESS_PGUSER=postgres
 	export HARNESS_CONNINFO="host=$HARNESS_PGHOST port=$HARNESS_PGPORT dbname=carbon"
+	export HARNESS_PG_DIRECT_CONNINFO=$HARNESS_CONNINFO
 	me=$(id -un)
 	{
 		[[ $me != postgres ]] && echo "CREATE ROLE \"$me\" SUPERUSER LOGIN;"
@@ -644,6 +694,70 @@ _h_start_pg() {
 		>/dev/null || _h_bail "cannot create database carbon"
 	[[ ${HARNESS_STANDBY:-0} == 1 ]] && _h_start_pg_standby
 	return 0
+}
+
+# ---------------------------------------------------------------- PgBouncer
+# HARNESS_PGBOUNCER=1 (or harness_start --pgbouncer): Debian's pgbouncer in
+# transaction pooling in front of the harness's PostgreSQL; see the header.
+_h_start_pgbouncer() {
+	local dir=$HARNESS_DIR/pgbouncer pool=${HARNESS_PGBOUNCER_POOL:-10} port i
+	command -v pgbouncer >/dev/null ||
+		harness_skip_all "HARNESS_PGBOUNCER=1 needs pgbouncer (tests/install-deps.sh)"
+	port=$(_h_free_tcp_port 56432) || _h_bail "no free TCP port for pgbouncer"
+	mkdir -p "$dir" "$HARNESS_DIR/pgbsock"
+	# The administrator and the plugin's role: every other role is looked
+	# up in PostgreSQL through postgres (auth_query), so the roles a test
+	# creates later log in too. The writer is listed, as a site lists it:
+	# an auth_query costs each login a query on the pool, which at many
+	# job ends at once competes with the writes. trust, as the harness's
+	# pg_hba.conf. (Not reloaded: pgbouncer 1.18 can crash on a SIGHUP
+	# that adds a role auth_query already found.)
+	printf '"postgres" ""\n"carbon_writer" ""\n' >"$dir/userlist.txt"
+	cat >"$dir/pgbouncer.ini" <<-EOF
+		; carbon test harness: transaction pooling, as a large site runs it
+		[databases]
+		* = host=$HARNESS_PGHOST port=$HARNESS_PGPORT
+		[pgbouncer]
+		pool_mode = transaction
+		listen_addr = 127.0.0.1
+		listen_port = $port
+		unix_socket_dir = $HARNESS_DIR/pgbsock
+		auth_type = trust
+		auth_file = $dir/userlist.txt
+		auth_user = postgres
+		admin_users = postgres
+		default_pool_size = $pool
+		max_db_connections = $pool
+		reserve_pool_size = 0
+		max_client_conn = 10000
+		listen_backlog = 4096
+		query_wait_timeout = 30
+		server_login_retry = 1
+		ignore_startup_parameters = extra_float_digits
+		logfile = $HARNESS_LOGDIR/pgbouncer.log
+		pidfile = $dir/pgbouncer.pid
+		log_connections = 0
+		log_disconnections = 0
+	EOF
+	chown -R postgres: "$dir" "$HARNESS_DIR/pgbsock"
+	touch "$HARNESS_LOGDIR/pgbouncer.log"
+	chown postgres: "$HARNESS_LOGDIR/pgbouncer.log"
+	# A descriptor a client: runuser's PAM session sets the soft limit
+	# back to 1024, so it is raised as postgres.
+	(cd "$dir" && runuser -u postgres -- sh -c 'ulimit -n 16384 2>/dev/null; exec pgbouncer -d -q "$1"' \
+		sh "$dir/pgbouncer.ini") {_H_LOCK_FD}>&- ||
+		{ tail -n 20 "$HARNESS_LOGDIR/pgbouncer.log" >&2; _h_bail "pgbouncer did not start"; }
+	for ((i = 0; i < 100; i++)); do
+		[[ -s $dir/pgbouncer.pid && -S $HARNESS_DIR/pgbsock/.s.PGSQL.$port ]] && break
+		sleep 0.05
+	done
+	_H_PGBOUNCER_PID=$(head -n 1 "$dir/pgbouncer.pid" 2>/dev/null)
+	_h_alive "$_H_PGBOUNCER_PID" ||
+		{ tail -n 20 "$HARNESS_LOGDIR/pgbouncer.log" >&2; _h_bail "pgbouncer did not start"; }
+	export HARNESS_PGBOUNCER=1 HARNESS_PGBOUNCER_PORT=$port
+	export HARNESS_PG_DIRECT_CONNINFO=$HARNESS_CONNINFO
+	export HARNESS_CONNINFO="host=$HARNESS_DIR/pgbsock port=$port dbname=carbon"
+	_h_log "pgbouncer (transaction pooling, $pool server connections) on 127.0.0.1:$port and $HARNESS_DIR/pgbsock"
 }
 
 # ---------------------------------------------------------------- munge
@@ -1398,8 +1512,8 @@ harness_dump_logs() {
 # by this file only, read back only when root owns it and no one else may
 # write it.
 _H_STATE_VARS=(_H_SLURMCTLD_PID _H_SLURMD_PID _H_SLURMD_MNTNS _H_NODE_PID _H_NODE_MNTNS
-	_H_SIM_PID _H_SIM_PIDS _H_PG_PID _H_PG_STANDBY_PID _H_PG_BINDIR _H_MUNGED_PID _H_SLURMDBD_PID
-	_H_MARIADB_PID _H_NET_NS _H_NET_LINKS _H_MAX_JOBID _H_PID_CMDLINE
+	_H_SIM_PID _H_SIM_PIDS _H_PG_PID _H_PG_STANDBY_PID _H_PGBOUNCER_PID _H_PG_BINDIR _H_MUNGED_PID
+	_H_SLURMDBD_PID _H_MARIADB_PID _H_NET_NS _H_NET_LINKS _H_MAX_JOBID _H_PID_CMDLINE
 	HARNESS_NODES HARNESS_NODE HARNESS_NODE_NAMES HARNESS_LOGDIR SLURM_CONF)
 
 # The command line of PID, its NULs as spaces ("" when it is gone).
@@ -1416,8 +1530,8 @@ _h_save_state() {
 	[[ -n ${HARNESS_DIR:-} && -d $HARNESS_DIR/run ]] || return 0
 	declare -gA _H_PID_CMDLINE=()
 	for p in "$_H_SLURMCTLD_PID" "$_H_SLURMD_PID" "${_H_NODE_PID[@]}" "$_H_SIM_PID" \
-		"${_H_SIM_PIDS[@]}" "$_H_PG_PID" "${_H_PG_STANDBY_PID:-}" "${_H_MUNGED_PID:-}" \
-		"${_H_SLURMDBD_PID:-}" \
+		"${_H_SIM_PIDS[@]}" "$_H_PG_PID" "${_H_PG_STANDBY_PID:-}" "${_H_PGBOUNCER_PID:-}" \
+		"${_H_MUNGED_PID:-}" "${_H_SLURMDBD_PID:-}" \
 		"${_H_MARIADB_PID:-}"; do
 		[[ -n $p ]] && _H_PID_CMDLINE[$p]=$(_h_cmdline "$p")
 	done
@@ -1446,7 +1560,7 @@ _h_load_state() {
 	# shellcheck disable=SC1090
 	. "$f" || return 1
 	for var in _H_SLURMCTLD_PID _H_SLURMD_PID _H_SIM_PID _H_PG_PID _H_PG_STANDBY_PID \
-		_H_MUNGED_PID _H_SLURMDBD_PID _H_MARIADB_PID; do
+		_H_PGBOUNCER_PID _H_MUNGED_PID _H_SLURMDBD_PID _H_MARIADB_PID; do
 		_h_is_ours "${!var}" || printf -v "$var" ''
 	done
 	for node in "${!_H_NODE_PID[@]}"; do
@@ -1489,11 +1603,20 @@ harness_start() {
 			HARNESS_ACCOUNTING=1
 			shift
 			;;
+		--pgbouncer)
+			HARNESS_PGBOUNCER=1
+			shift
+			;;
+		--no-slurm)
+			HARNESS_SLURM=0
+			shift
+			;;
 		*) _h_bail "harness_start: unknown argument $1" ;;
 		esac
 	done
 	export HARNESS_NODES=${HARNESS_NODES:-1}
 	export HARNESS_ACCOUNTING=${HARNESS_ACCOUNTING:-0}
+	export HARNESS_PGBOUNCER=${HARNESS_PGBOUNCER:-0}
 	_h_check_prereqs
 	_h_check_nvml_double
 
@@ -1514,6 +1637,12 @@ harness_start() {
 	_h_log "HARNESS_DIR=$HARNESS_DIR"
 
 	_h_start_pg
+	[[ $HARNESS_PGBOUNCER == 1 ]] && _h_start_pgbouncer
+	if [[ ${HARNESS_SLURM:-1} == 0 ]]; then
+		_h_save_state
+		_h_log "PostgreSQL up in $((SECONDS - t_start))s, no Slurm (HARNESS_SLURM=0)"
+		return 0
+	fi
 	if _h_multi; then
 		[[ ${HARNESS_SIM:-1} == 0 ]] || _h_start_sims_multi
 	else
@@ -1541,7 +1670,7 @@ harness_stop() {
 	trap - EXIT INT TERM HUP
 	[[ -n ${HARNESS_DIR:-} ]] || return "$rc"
 	# Another shell than the one that started it (HARNESS_DIR=... harness_stop).
-	if [[ -z ${_H_SLURMCTLD_PID:-}${_H_SLURMD_PID:-}${_H_SIM_PID:-}${_H_PG_PID:-}${_H_PG_STANDBY_PID:-} ]]; then
+	if [[ -z ${_H_SLURMCTLD_PID:-}${_H_SLURMD_PID:-}${_H_SIM_PID:-}${_H_PG_PID:-}${_H_PG_STANDBY_PID:-}${_H_PGBOUNCER_PID:-} ]]; then
 		if _h_load_state; then
 			# No other harness may start while this one stops: a mount
 			# namespace's number freed here could name its slurmd's.
@@ -1589,6 +1718,10 @@ harness_stop() {
 	_H_SIM_PIDS=()
 	_h_stop_pid "$_H_SIM_PID" powercap_sim 5
 	_H_SIM_PID=
+	if [[ -n ${_H_PGBOUNCER_PID:-} ]]; then
+		_h_stop_pid "$_H_PGBOUNCER_PID" pgbouncer 10
+		_H_PGBOUNCER_PID=
+	fi
 	harness_pg_stop
 	if [[ -n ${_H_MUNGED_PID:-} ]]; then
 		_h_stop_pid "$_H_MUNGED_PID" munged 10
