@@ -52,60 +52,72 @@ void participants_free(struct participant_list *l)
 	memset(l, 0, sizeof(*l));
 }
 
-/* Copy field [*s, next '|' or end) into dst (capacity n); move *s past it.
- * Returns its length, or -1 when it does not fit. */
-static long take_field(const char **s, char *dst, size_t n)
+/* Split line into exactly n fields at '|', each copied into field[i]
+ * (capacity cap[i]). Returns -1 when there are fewer or more fields, else
+ * the index of the first field that does not fit, else n. */
+static int split_fields(const char *line, size_t n, char *const field[], const size_t cap[])
 {
-	size_t len = strcspn(*s, "|");
+	const char *s = line;
+	int too_long = -1;
+	size_t i;
 
-	if (len >= n)
+	for (i = 0; i < n; i++) {
+		size_t len = strcspn(s, "|");
+
+		if (len < cap[i]) {
+			memcpy(field[i], s, len);
+			field[i][len] = '\0';
+		} else if (too_long < 0) {
+			too_long = (int)i;
+		}
+		s += len;
+		if (i + 1 < n) {
+			if (*s != '|')
+				return -1;
+			s++;
+		}
+	}
+	if (*s)
 		return -1;
-	memcpy(dst, *s, len);
-	dst[len] = '\0';
-	*s += len;
-	return (long)len;
+	return too_long >= 0 ? too_long : (int)n;
 }
 
 enum assoc_line_result participants_parse_assoc(const char *line, struct participant *p,
 						const char **why)
 {
 	char cluster[128], account[RECORD_LABEL_MAX + 1];
-	const char *s = line, *reason = NULL;
+	char *const field[3] = { cluster, account, p->user };
+	const size_t cap[3] = { sizeof(cluster), sizeof(account), sizeof(p->user) };
+	static const char *const too_long[3] = {
+		"cluster is too long for a cluster name",
+		"account is longer than 64 characters, too long for a project name",
+		"user is longer than 63 characters, too long for a PostgreSQL role",
+	};
+	int r;
 
 	memset(p, 0, sizeof(*p));
-	if (take_field(&s, cluster, sizeof(cluster)) < 0 || *s != '|') {
-		*why = *s == '|' || *s ? "cluster is too long" : "expected 3 fields (cluster|account|user)";
+	r = split_fields(line, 3, field, cap);
+	if (r < 0) {
+		*why = "expected 3 fields (cluster|account|user): a '|' in a name, or a field missing";
 		return ASSOC_LINE_BAD;
 	}
-	s++;
-	if (take_field(&s, account, sizeof(account)) < 0) {
-		*why = "account is longer than 64 characters, too long for a project name";
-		return ASSOC_LINE_BAD;
-	}
-	if (*s != '|') {
-		*why = "expected 3 fields (cluster|account|user)";
-		return ASSOC_LINE_BAD;
-	}
-	s++;
-	if (take_field(&s, p->user, sizeof(p->user)) < 0) {
-		*why = "user is longer than 63 characters, too long for a PostgreSQL role";
-		return ASSOC_LINE_BAD;
-	}
-	if (*s) {
-		*why = "expected 3 fields (cluster|account|user): a '|' in a name";
+	if (r < 3) {
+		*why = too_long[r];
 		return ASSOC_LINE_BAD;
 	}
 	if (!record_text_is_safe(cluster, sizeof(cluster) - 1, RECORD_TEXT_NAME, NULL)) {
 		*why = "cluster is not a cluster name";
 		return ASSOC_LINE_BAD;
 	}
-	if (!participant_project_is_valid(account, &reason)) {
+	if (!participant_project_is_valid(account, NULL)) {
 		*why = "account is not a valid project name (letters, digits and . _ : + / -)";
 		return ASSOC_LINE_BAD;
 	}
-	if (!p->user[0] || !strcmp(account, "root"))
+	if (!p->user[0] || !strcmp(account, "root")) {
+		p->user[0] = '\0';
 		return ASSOC_LINE_SKIP;
-	if (!participant_user_is_valid(p->user, &reason)) {
+	}
+	if (!participant_user_is_valid(p->user, NULL)) {
 		*why = !strncasecmp(p->user, "pg_", 3) ?
 			"user starts with pg_, which PostgreSQL keeps for its own roles" :
 			"user is not a valid user name (letters, digits and . _ @ -, the first a letter, digit or _)";

@@ -32,7 +32,7 @@ static void test_assoc_lines(void **state)
 		{ .line = "", .result = ASSOC_LINE_BAD, .why = "3 fields" },
 		{ .line = "hpc1|neuclir", .result = ASSOC_LINE_BAD, .why = "3 fields" },
 		{ .line = "hpc1|neuclir|alice|x", .result = ASSOC_LINE_BAD, .why = "3 fields" },
-		{ .line = "hpc1|neuclir|al|ice", .result = ASSOC_LINE_BAD, .why = "'|'" },
+		{ .line = "hpc1|neuclir|al|ice", .result = ASSOC_LINE_BAD, .why = "'|' in a name" },
 		{ .line = "|neuclir|alice", .result = ASSOC_LINE_BAD, .why = "cluster" },
 		{ .line = "hp c1|neuclir|alice", .result = ASSOC_LINE_BAD, .why = "cluster" },
 		{ .line = "hpc1||alice", .result = ASSOC_LINE_BAD, .why = "account" },
