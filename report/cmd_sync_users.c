@@ -17,7 +17,8 @@
 
 static void usage(FILE *fp)
 {
-	fputs("Usage: carbon-report db sync-users [--from-csv FILE] [-M CLUSTER] [--dry-run]\n"
+	fputs("Usage: carbon-report db sync-users [--from-sacctmgr [-M CLUSTER] | --from-csv FILE]\n"
+	      "                                  [--dry-run]\n"
 	      "  Make the participants' PostgreSQL roles and project memberships match\n"
 	      "  Slurm's associations (sacctmgr -n -P show associations\n"
 	      "  format=" PARTICIPANT_ASSOC_FIELDS "; an account is a project) or a CSV file\n"
@@ -27,6 +28,7 @@ static void usage(FILE *fp)
 	      "  Superusers, slurm-carbon's own roles and roles with more rights are\n"
 	      "  refused, never changed. Prints every change. Run it as the database's\n"
 	      "  owner (a role that may create roles), e.g. hourly from cron.\n"
+	      "      --from-sacctmgr    read Slurm's associations (the default)\n"
 	      "      --from-csv FILE    read user,project rows from FILE ('-': stdin)\n"
 	      "  -M, --cluster CLUSTER  only the associations of CLUSTER (sacctmgr)\n"
 	      "      --dry-run          print what would change; change nothing\n",
@@ -139,7 +141,7 @@ int cmd_db_sync_users(struct report_env *env, int argc, char **argv)
 	struct participant_list l = { 0 };
 	size_t count[N_CHANGES] = { 0 };
 	char *users = NULL, *projects = NULL;
-	bool dry_run = false, in_tx = false;
+	bool dry_run = false, in_tx = false, from_sacctmgr = false;
 	PGconn *conn = NULL;
 	PGresult *res = NULL;
 	int rc = EXIT_USAGE, c, i, k;
@@ -151,6 +153,7 @@ int cmd_db_sync_users(struct report_env *env, int argc, char **argv)
 			csv = optarg;
 			break;
 		case 's':
+			from_sacctmgr = true;
 			break;
 		case 'M':
 			cluster = optarg;
@@ -170,6 +173,11 @@ int cmd_db_sync_users(struct report_env *env, int argc, char **argv)
 	if (optind != argc) {
 		fprintf(stderr, "carbon-report db sync-users: unexpected argument '%s'\n",
 			argv[optind]);
+		goto out;
+	}
+	if (from_sacctmgr && csv) {
+		fputs("carbon-report db sync-users: --from-sacctmgr and --from-csv: give one source\n",
+		      stderr);
 		goto out;
 	}
 	if (cluster && csv) {
