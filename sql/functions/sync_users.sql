@@ -28,6 +28,7 @@ AS $fn$
 DECLARE
     u text;
     ro record;
+    role_oid oid;
     why text;
     bad text;
     refused text[] := '{}';
@@ -104,10 +105,12 @@ BEGIN
     END LOOP;
 
     -- Roles of users gone from the source: carbon_user revoked, role kept.
-    FOR u IN SELECT p.role_name FROM carbon.participant_role p
-              WHERE p.active AND p.role_name <> ALL (p_users) ORDER BY 1 LOOP
-        IF EXISTS (SELECT FROM pg_auth_members m JOIN pg_roles r ON r.oid = m.member
-                   WHERE m.roleid = carbon_user_oid AND r.rolname = u) THEN
+    FOR u, role_oid IN SELECT p.role_name, r.oid FROM carbon.participant_role p
+                   LEFT JOIN pg_roles r ON r.rolname = p.role_name
+                  WHERE p.active AND p.role_name NOT IN (SELECT unnest(p_users))
+                  ORDER BY 1 LOOP
+        IF EXISTS (SELECT FROM pg_auth_members m
+                   WHERE m.roleid = carbon_user_oid AND m.member = role_oid) THEN
             EXECUTE format('REVOKE carbon_user FROM %I', u);
         END IF;
         UPDATE carbon.participant_role SET active = false, changed_at = now()
@@ -119,7 +122,7 @@ BEGIN
     -- Memberships: the source's, of the users not refused.
     RETURN QUERY
     WITH w AS (SELECT DISTINCT x.u, x.p FROM unnest(p_users, p_projects) AS x(u, p)
-                WHERE x.p <> '' AND x.u <> ALL (refused)),
+                WHERE x.p <> '' AND x.u NOT IN (SELECT unnest(refused))),
          ins AS (INSERT INTO carbon.project_member AS m (project, member, synced)
                  SELECT w.p, w.u, true FROM w
                  ON CONFLICT (project, member) DO NOTHING
@@ -128,9 +131,9 @@ BEGIN
     RETURN QUERY
     WITH del AS (DELETE FROM carbon.project_member m
                   WHERE m.synced
-                    AND NOT EXISTS (SELECT FROM unnest(p_users, p_projects) AS x(u, p)
-                                     WHERE x.u = m.member AND x.p = m.project
-                                       AND x.u <> ALL (refused))
+                    AND (m.member, m.project) NOT IN
+                        (SELECT x.u, x.p FROM unnest(p_users, p_projects) AS x(u, p)
+                          WHERE x.u NOT IN (SELECT unnest(refused)))
                  RETURNING m.member, m.project)
     SELECT 'remove member', del.member, del.project, NULL::text FROM del ORDER BY 2, 3;
 END
