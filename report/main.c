@@ -141,6 +141,9 @@ void report_sql_error(const char *what, const PGresult *res)
 	else if (state && (!strcmp(state, "42703") || !strcmp(state, "42883")))
 		fprintf(stderr, "carbon-report: %s: the database's schema is older than this carbon-report (run 'carbon-report db upgrade')\n",
 			what);
+	else if (state && !strcmp(state, "42501"))
+		fprintf(stderr, "carbon-report: %s: permission denied to the role you logged in as (reports need a member of carbon_user or carbon_admin; see CONNECTION in carbon-report(1)): %s",
+			what, PQresultErrorMessage(res));
 	else
 		fprintf(stderr, "carbon-report: %s: %s", what, PQresultErrorMessage(res));
 }
