@@ -31,12 +31,14 @@ jobs_seen() {
 	psql -X -q -t -A "$HARNESS_CONNINFO user=$1" -c "SELECT string_agg(j::text, ' ' ORDER BY j)
 		FROM (SELECT DISTINCT job_id AS j FROM carbon.step_energy) s" 2>&1
 }
-roles() {	# the participants: role:member-of-carbon_user, by name
+# The roles and memberships of alice, bob, dora and $u, in that order.
+order="array_position(ARRAY['alice', 'bob', 'dora', '$u'], %s)"
+roles() {	# role:member-of-carbon_user
 	sql "SELECT string_agg(r.rolname || ':' || pg_has_role(r.rolname, 'carbon_user', 'MEMBER'), ' '
-		ORDER BY r.rolname) FROM pg_roles r WHERE r.rolname IN ('alice', 'bob', 'dora', '$u')"
+		ORDER BY $(printf "$order" r.rolname)) FROM pg_roles r WHERE r.rolname IN ('alice', 'bob', 'dora', '$u')"
 }
-members() {
-	sql "SELECT string_agg(project || ':' || member, ' ' ORDER BY project, member)
+members() {	# project:member
+	sql "SELECT string_agg(project || ':' || member, ' ' ORDER BY project, $(printf "$order" member))
 		FROM carbon.project_member"
 }
 # put JOB USER PROJECT: a one-hour batch record on n1, as the plugin writes it.
@@ -45,7 +47,7 @@ put() {
 		3600000 0 0 rapl false 0 3600
 }
 
-echo "1..26"
+echo "1..27"
 check_db_init "$admin_db"
 
 # --- Slurm's accounting: projects pa and pb -----------------------------------
@@ -60,8 +62,9 @@ sacctmgr -n -P show assoc format=cluster,account,user | sed 's/^/# sacctmgr: /'
 
 job=$(harness_as_user sbatch --parsable --account=pa --wrap 'srun -n1 sleep 1')
 finished "$job" "the job of project pa"
-check "its records arrive, project pa" \
-	eval 'wait_records "$job" 3 && [ "$(sql "SELECT string_agg(DISTINCT project, \" \") FROM carbon.step_energy WHERE job_id = $job")" = pa ]'
+wait_records "$job" 3
+got=$(sql "SELECT string_agg(DISTINCT coalesce(project, '-'), ' ') || ' ' || count(*) FROM carbon.step_energy WHERE job_id = $job")
+check "its 3 records arrive, project pa ($got)" test "$got" = "pa 3"
 put 700001 alice pa	# alice's own, in pa
 put 700002 "$u" pb	# in pb, where only bob takes part
 
