@@ -279,6 +279,10 @@ static int on_key(void *user, const char *section, const char *key,
 				 value);
 			return 0;
 		}
+	} else if (!strcmp(section, "report")) {
+		if (!strcmp(key, "conninfo"))
+			return set_str(ps, c->report_conninfo, sizeof(c->report_conninfo),
+				       section, key, value);
 	} else if (!strcmp(section, "sampling")) {
 		if (!strcmp(key, "interval")) {
 			if (parse_int(value, 1, 3600, &c->interval_s))
@@ -405,7 +409,7 @@ static int on_key(void *user, const char *section, const char *key,
 		return on_node_key(ps, key, value);
 	} else {
 		snprintf(ps->msg, sizeof(ps->msg),
-			 "unknown section [%s] (known: site, database, sampling, spool, model, embodied, node)",
+			 "unknown section [%s] (known: site, database, report, sampling, spool, model, embodied, node)",
 			 section);
 		return 0;
 	}
@@ -413,10 +417,15 @@ static int on_key(void *user, const char *section, const char *key,
 	return 0;
 }
 
-/* A conninfo that carries a password must not be readable by other users. */
-static bool holds_password(const struct carbon_conf *c)
+/* A conninfo that carries a password must not be readable by other users:
+ * the section that holds one, or NULL. */
+static const char *section_with_password(const struct carbon_conf *c)
 {
-	return strstr(c->conninfo, "password") != NULL;
+	if (strstr(c->conninfo, "password"))
+		return "database";
+	if (strstr(c->report_conninfo, "password"))
+		return "report";
+	return NULL;
 }
 
 int conf_load(const char *path, enum conf_trust trust, struct carbon_conf *c,
@@ -455,11 +464,11 @@ int conf_load(const char *path, enum conf_trust trust, struct carbon_conf *c,
 			 ps.msg[0] ? ps.msg : "syntax error (expected [section] or key = value)");
 		goto out;
 	}
-	if (trust == CONF_TRUST_ROOT_ONLY && holds_password(c) &&
+	if (trust == CONF_TRUST_ROOT_ONLY && section_with_password(c) &&
 	    (st.st_mode & S_IROTH)) {
 		snprintf(err, errlen,
-			 "%s: refused: [database] conninfo holds a password but the file is readable by all users (chmod 0600 %s)",
-			 path, path);
+			 "%s: refused: [%s] conninfo holds a password but the file is readable by all users (chmod 0600 %s)",
+			 path, section_with_password(c), path);
 		goto out;
 	}
 	rc = 0;

@@ -31,8 +31,11 @@ struct carbon_conf {
 	double pue;			/* power usage effectiveness, >= 1.0 */
 	double intensity_g_per_kwh;	/* fixed intensity; < 0 when not set */
 	/* [database] */
-	char conninfo[CONF_CONNINFO_MAX];
+	char conninfo[CONF_CONNINFO_MAX];	/* the plugin's (the writer's) */
 	int connect_timeout_s;
+	/* [report]: carbon-report's own connection (every command but spool
+	 * flush, which writes as the plugin does); "": libpq's defaults */
+	char report_conninfo[CONF_CONNINFO_MAX];
 	/* [sampling] */
 	int interval_s;
 	int checkpoint_s;		/* a running step's record is checkpointed

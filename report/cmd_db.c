@@ -27,7 +27,7 @@ static const char bootstrap_sql[] =
 
 static void usage(FILE *fp)
 {
-	fputs("Usage: carbon-report db init|upgrade|status|sync-states\n"
+	fputs("Usage: carbon-report db init|upgrade|status|sync-states|sync-users\n"
 	      "  init, upgrade  apply every migration the database lacks, each in its\n"
 	      "                 own transaction (needs a role that may create roles),\n"
 	      "                 then re-apply the rules of sql/functions/ and load\n"
@@ -35,7 +35,10 @@ static void usage(FILE *fp)
 	      "  status         list the migrations, applied or pending, and count\n"
 	      "                 the annual intensities by kind\n"
 	      "  sync-states    store the states Slurm's accounting gives ended jobs\n"
-	      "                 (sacct; 'carbon-report db sync-states --help')\n",
+	      "                 (sacct; 'carbon-report db sync-states --help')\n"
+	      "  sync-users     make participants' roles and project memberships match\n"
+	      "                 Slurm's associations or a CSV file\n"
+	      "                 ('carbon-report db sync-users --help')\n",
 	      fp);
 }
 
@@ -622,11 +625,13 @@ int cmd_db(struct report_env *env, int argc, char **argv)
 	const char *action;
 	PGconn *conn = NULL;
 
-	/* sync-states has options of its own. */
+	/* sync-states and sync-users have options of their own. */
 	for (c = 1; c < argc && argv[c][0] == '-' && strcmp(argv[c], "--"); c++)
 		;
 	if (c < argc && !strcmp(argv[c], "sync-states"))
 		return cmd_db_sync_states(env, argc - c, argv + c);
+	if (c < argc && !strcmp(argv[c], "sync-users"))
+		return cmd_db_sync_users(env, argc - c, argv + c);
 	optind = 1;
 	while ((c = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
 		switch (c) {

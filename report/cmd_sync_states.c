@@ -4,19 +4,16 @@
  * administrator, from cron or a timer, on a host where sacct works. */
 #include "report.h"
 
-#include <errno.h>
 #include <getopt.h>
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/wait.h>
 #include <time.h>
-#include <unistd.h>
 
 #include "filter.h"
 #include "record.h"
 #include "sacct.h"
+#include "slurm_command.h"
 #include "utctime.h"
 
 /* The default window: jobs of the last week. */
@@ -97,99 +94,31 @@ static void arrays_free(struct state_arrays *a)
 		free(a->p[k]);
 }
 
-/* Run sacct with argv (never a shell) and TZ=UTC, parse its output into a.
- * Returns 0, or -1 after printing why (a malformed line: its number and
- * what is wrong; then nothing is stored). */
-static int read_sacct(char *const argv[], struct state_arrays *a, size_t *skipped)
+/* What read_line() fills: the rows, and how many lines were skipped. */
+struct sacct_read {
+	struct state_arrays *a;
+	size_t skipped;
+};
+
+static int read_line(void *arg, const char *line, const char **why)
 {
-	int fd[2], status = 0, rc = -1, bad_line = 0;
-	const char *bad_why = NULL;
-	char *line = NULL;
-	size_t cap = 0, lineno = 0;
-	ssize_t len;
-	FILE *fp = NULL;
-	pid_t pid;
+	struct sacct_read *r = arg;
+	struct sacct_row row;
 
-	if (pipe(fd) < 0) {
-		fprintf(stderr, "carbon-report: cannot run sacct: %s\n", strerror(errno));
-		return -1;
-	}
-	fflush(NULL);
-	pid = fork();
-	if (pid < 0) {
-		fprintf(stderr, "carbon-report: cannot run sacct: %s\n", strerror(errno));
-		close(fd[0]);
-		close(fd[1]);
-		return -1;
-	}
-	if (pid == 0) {
-		/* carbon-report has one thread: setenv is safe in the child. */
-		dup2(fd[1], STDOUT_FILENO);
-		close(fd[0]);
-		close(fd[1]);
-		if (setenv("TZ", "UTC", 1) < 0 || setenv("SLURM_TIME_FORMAT", "standard", 1) < 0)
-			_exit(127);
-		execvp(argv[0], argv);
-		fprintf(stderr, "carbon-report: cannot run %s: %s\n", argv[0], strerror(errno));
-		_exit(127);
-	}
-	close(fd[1]);
-	fp = fdopen(fd[0], "r");
-	if (!fp) {
-		close(fd[0]);
-		kill(pid, SIGTERM);
-		waitpid(pid, &status, 0);
-		fputs("carbon-report: out of memory\n", stderr);
-		return -1;
-	}
-	while ((len = getline(&line, &cap, fp)) >= 0) {
-		struct sacct_row row;
-		const char *why = NULL;
-
-		lineno++;
-		if (len > 0 && line[len - 1] == '\n')
-			line[--len] = '\0';
-		if (bad_line || !len)
-			continue;	/* read to the end, so sacct is not cut off */
-		if (strlen(line) != (size_t)len) {
-			bad_line = (int)lineno;
-			bad_why = "a NUL byte in the line";
-			continue;
+	switch (sacct_parse_line(line, &row, why)) {
+	case SACCT_LINE_OK:
+		if (add_row(r->a, &row) < 0) {
+			*why = "out of memory";
+			return -1;
 		}
-		switch (sacct_parse_line(line, &row, &why)) {
-		case SACCT_LINE_OK:
-			if (add_row(a, &row) < 0) {
-				bad_line = (int)lineno;
-				bad_why = "out of memory";
-			}
-			break;
-		case SACCT_LINE_SKIP:
-			(*skipped)++;
-			break;
-		case SACCT_LINE_BAD:
-			bad_line = (int)lineno;
-			bad_why = why;
-			break;
-		}
+		return 0;
+	case SACCT_LINE_SKIP:
+		r->skipped++;
+		return 0;
+	case SACCT_LINE_BAD:
+		break;
 	}
-	fclose(fp);
-	while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
-		;
-	if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
-		fprintf(stderr, "carbon-report: sacct failed (%s %d); nothing stored\n",
-			WIFEXITED(status) ? "exit status" : "signal",
-			WIFEXITED(status) ? WEXITSTATUS(status) : WTERMSIG(status));
-		goto out;
-	}
-	if (bad_line) {
-		fprintf(stderr, "carbon-report: sacct output line %d: %s; nothing stored\n",
-			bad_line, bad_why);
-		goto out;
-	}
-	rc = 0;
-out:
-	free(line);
-	return rc;
+	return -1;
 }
 
 /* Each instance once (sacct -D may list one twice); a state that changed
@@ -229,7 +158,8 @@ int cmd_db_sync_states(struct report_env *env, int argc, char **argv)
 	char *sacct_argv[16];
 	struct state_arrays a;
 	double now = (double)time(NULL), start_s, end_s;
-	size_t skipped = 0, n = 0;
+	struct sacct_read r = { .a = &a };
+	size_t n = 0;
 	PGconn *conn = NULL;
 	PGresult *res = NULL;
 	int rc = EXIT_USAGE, c, k;
@@ -293,7 +223,7 @@ int cmd_db_sync_states(struct report_env *env, int argc, char **argv)
 	sacct_argv[k] = NULL;
 
 	rc = EXIT_NODATA;
-	if (read_sacct(sacct_argv, &a, &skipped) < 0)
+	if (slurm_command_lines(sacct_argv, read_line, &r) < 0)
 		goto out;
 	if (a.n) {
 		const char *params[6];
@@ -314,7 +244,7 @@ int cmd_db_sync_states(struct report_env *env, int argc, char **argv)
 		n = (size_t)strtoull(PQgetvalue(res, 0, 0), NULL, 10);
 	}
 	printf("synced %zu job state%s from sacct (%zu new or changed; %zu line%s of jobs not ended, never started or in another state skipped)\n",
-	       a.n, a.n == 1 ? "" : "s", n, skipped, skipped == 1 ? "" : "s");
+	       a.n, a.n == 1 ? "" : "s", n, r.skipped, r.skipped == 1 ? "" : "s");
 	rc = EXIT_OK;
 out:
 	PQclear(res);

@@ -13,34 +13,53 @@
 
 #define PROGRAM "carbon-report"
 
+/* Whose connection a command uses. */
+enum command_role {
+	ROLE_REPORT,	/* -d, else [report] conninfo, else libpq's defaults */
+	ROLE_WRITER,	/* -d, else [database] conninfo (the plugin's), else
+			 * libpq's defaults: spool flush stores what the
+			 * plugin could not */
+};
+
 struct command {
 	const char *name;
 	int (*run)(struct report_env *env, int argc, char **argv);
 	const char *synopsis;
 	const char *summary;
+	enum command_role role;
 };
 
 static const struct command commands[] = {
-	{ "db", cmd_db, "db init|upgrade|status|sync-states",
-	  "create or upgrade the schema, list its migrations, or sync job states" },
+	{ "db", cmd_db, "db init|upgrade|status|sync-states|sync-users",
+	  "create or upgrade the schema, list its migrations, sync job states or participants",
+	  ROLE_REPORT },
 	{ "import", cmd_import, "import intensity|codecarbon FILE",
-	  "load a carbon-intensity time series, or CodeCarbon runs (-A PROJECT)" },
+	  "load a carbon-intensity time series, or CodeCarbon runs (-A PROJECT)",
+	  ROLE_REPORT },
 	{ "keygen", cmd_keygen, "keygen KEYFILE",
-	  "make the site's key for signing statements (KEYFILE, KEYFILE.pub)" },
+	  "make the site's key for signing statements (KEYFILE, KEYFILE.pub)",
+	  ROLE_REPORT },
 	{ "job", cmd_job, "job JOBID... [-M CLUSTER]",
-	  "energy and CO2e of jobs: totals and one row per step per node" },
+	  "energy and CO2e of jobs: totals and one row per step per node",
+	  ROLE_REPORT },
 	{ "metrics", cmd_metrics, "metrics [--output FILE] [--spool-dir DIR]",
-	  "Prometheus metrics (kWh, CO2e, jobs, records, spool) for node_exporter" },
+	  "Prometheus metrics (kWh, CO2e, jobs, records, spool) for node_exporter",
+	  ROLE_REPORT },
 	{ "spool", cmd_spool, "spool flush [--dir DIR]",
-	  "store the records the plugin spooled while the database was down" },
+	  "store the records the plugin spooled while the database was down",
+	  ROLE_WRITER },
 	{ "statement", cmd_statement, "statement -t TAG|-A PROJECT|-u USER",
-	  "the emission statement of a run, a project or a user" },
+	  "the emission statement of a run, a project or a user",
+	  ROLE_REPORT },
 	{ "summary", cmd_summary, "summary --by user|project|tag|day [FILTERS]",
-	  "jobs, CPU-hours, kWh and CO2e per user, project, tag or day" },
+	  "jobs, CPU-hours, kWh and CO2e per user, project, tag or day",
+	  ROLE_REPORT },
 	{ "track", cmd_track, "track [FILTERS]",
-	  "a campaign's totals per project and user; --format html draws a chart" },
+	  "a campaign's totals per project and user; --format html draws a chart",
+	  ROLE_REPORT },
 	{ "verify", cmd_verify, "verify FILE... --key SITE.pub",
-	  "check a signed statement (JSON or Markdown) and say what it covers" },
+	  "check a signed statement (JSON or Markdown) and say what it covers",
+	  ROLE_REPORT },
 };
 
 #define N_COMMANDS (sizeof(commands) / sizeof(commands[0]))
@@ -66,9 +85,10 @@ static void usage(FILE *fp)
 	      fp);
 	print_commands(fp);
 	fputs("\nOptions (before or after the command):\n"
-	      "  -d, --db CONNINFO    libpq connection string or URI; default: [database]\n"
-	      "                       conninfo of the config file, else libpq's defaults\n"
-	      "                       (PGHOST, PGDATABASE, ~/.pgpass, ...)\n"
+	      "  -d, --db CONNINFO    libpq connection string or URI; default: [report]\n"
+	      "                       conninfo of the config file ([database], the\n"
+	      "                       plugin's, for spool flush only), else libpq's\n"
+	      "                       defaults (PGHOST, PGUSER, PGDATABASE, ~/.pgpass, ...)\n"
 	      "      --config FILE    site settings (PUE, intensity, database); default:\n"
 	      "                       " CARBON_DEFAULT_CONFIG " when readable\n"
 	      "      --format FORMAT  table (default), json, csv, markdown; html or svg\n"
@@ -133,6 +153,9 @@ void report_sql_error(const char *what, const PGresult *res)
 	else if (state && (!strcmp(state, "42703") || !strcmp(state, "42883")))
 		fprintf(stderr, "carbon-report: %s: the database's schema is older than this carbon-report (run 'carbon-report db upgrade')\n",
 			what);
+	else if (state && !strcmp(state, "42501"))
+		fprintf(stderr, "carbon-report: %s: permission denied to the role you logged in as (reports need a member of carbon_user or carbon_admin; see CONNECTION in carbon-report(1)): %s",
+			what, PQresultErrorMessage(res));
 	else
 		fprintf(stderr, "carbon-report: %s: %s", what, PQresultErrorMessage(res));
 }
@@ -208,10 +231,12 @@ PGconn *report_connect_timeout(const struct report_env *env, int timeout_s)
 	if (!conn) {
 		fprintf(stderr, PROGRAM ": cannot connect to the database: %s\n", err);
 		if (!env->conninfo[0])
-			fputs(PROGRAM ": no -d/--db was given and no config file named a [database] conninfo,\n"
-			      PROGRAM ": so libpq's defaults were used (PGHOST, PGDATABASE, ~/.pgpass);\n"
-			      PROGRAM ": give one, e.g. -d 'host=db1 dbname=carbon'\n",
-			      stderr);
+			fprintf(stderr, PROGRAM ": no -d/--db was given and no config file named a [%s] conninfo,\n"
+				PROGRAM ": so libpq's defaults were used (PGHOST, PGUSER, PGDATABASE, ~/.pgpass);\n"
+				PROGRAM ": give one, e.g. -d 'host=db1 dbname=carbon'%s\n",
+				env->writer ? "database" : "report",
+				!env->writer && env->conf.conninfo[0] ?
+				"\n" PROGRAM ": ([database] conninfo is the plugin's, used by spool flush only)" : "");
 	}
 	return conn;
 }
@@ -348,7 +373,10 @@ int main(int argc, char **argv)
 	}
 	if (load_config(&env, config) < 0)
 		goto out;
-	env.conninfo = db ? db : env.conf.conninfo;
+	/* A report never borrows the plugin's login: a carbon.conf that users
+	 * may read names carbon_writer in [database]. */
+	env.writer = cmd->role == ROLE_WRITER;
+	env.conninfo = db ? db : env.writer ? env.conf.conninfo : env.conf.report_conninfo;
 	progress_init(&env.progress, progress, stderr);
 
 	/* getopt's messages then read "carbon-report job: ...". */

@@ -41,7 +41,10 @@ struct report_env {
 	struct carbon_conf conf;	/* defaults, or read from --config */
 	bool have_config;
 	const char *config_path;	/* the file read when have_config */
-	const char *conninfo;		/* -d/--db, else [database] conninfo, else "" */
+	const char *conninfo;		/* -d/--db, else [report] conninfo (spool
+					 * flush: [database]), else "" */
+	bool writer;			/* the command writes as the plugin
+					 * (spool flush) */
 	enum output_format format;
 	struct progress progress;	/* long work's progress line on stderr
 					 * (--progress, --no-progress; a terminal) */
@@ -78,6 +81,8 @@ void report_sql_error(const char *what, const PGresult *res);
 int cmd_db(struct report_env *env, int argc, char **argv);
 /* db sync-states (report/cmd_sync_states.c): argv[0] is "sync-states". */
 int cmd_db_sync_states(struct report_env *env, int argc, char **argv);
+/* db sync-users (report/cmd_sync_users.c): argv[0] is "sync-users". */
+int cmd_db_sync_users(struct report_env *env, int argc, char **argv);
 
 /* After intensity, PUE or site data changed: recompute the carbon stored
  * with the jobs whose stored figure is of older data (sql/011), printing how

@@ -26,6 +26,7 @@ fuzzers=(
 	"fuzz_csv:tests/fuzz/fuzz_csv.c report/csv.c"
 	"fuzz_rangelist:tests/fuzz/fuzz_rangelist.c lib/rangelist.c report/filter.c lib/record.c lib/utctime.c"
 	"fuzz_sacct:tests/fuzz/fuzz_sacct.c report/sacct.c report/filter.c lib/record.c lib/utctime.c lib/rangelist.c"
+	"fuzz_participants:tests/fuzz/fuzz_participants.c report/participants.c report/csv.c lib/record.c lib/utctime.c"
 	"fuzz_json_pointer:tests/fuzz/fuzz_json_pointer.c lib/json_pointer.c plugin/node_state.c plugin/sensor_pmc.c plugin/sysfs_attr.c lib/energy.c"
 	"fuzz_verify:tests/fuzz/fuzz_verify.c report/sign.c lib/json_pointer.c"
 )

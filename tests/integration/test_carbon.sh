@@ -21,7 +21,7 @@ conf() {	# conf [SITE LINES...]: a reporter's carbon.conf
 	{
 		printf '[site]\npue = 1.25\n'
 		(($#)) && printf '%s\n' "$@"
-		printf '[database]\nconninfo = %s\n' "$admin_db"
+		printf '[report]\nconninfo = %s\n' "$admin_db"
 	} > "$confdir/report.conf"
 }
 report_json() {	# report_json JOB: carbon-report job JOB --json with report.conf

@@ -21,7 +21,7 @@ writer_db="$HARNESS_CONNINFO user=carbon_writer"
 sql() { psql -X -q -t -A -v ON_ERROR_STOP=1 "$admin_db" -c "$1"; }
 {
 	printf '[site]\npue = 1.25\nintensity = 400\nzone = DE\n'
-	printf '[database]\nconninfo = %s\n' "$admin_db"
+	printf '[report]\nconninfo = %s\n' "$admin_db"
 } > "$confdir/report.conf"
 report_cc() { "$report" --config "$confdir/report.conf" "$@"; }
 

@@ -35,7 +35,7 @@ write_carbon_conf 1
 sql() { psql -X -q -t -A -v ON_ERROR_STOP=1 "$admin_db" -c "$1"; }
 pue=1.25
 intensity=300
-printf '[site]\npue = %s\nintensity = %s\n[database]\nconninfo = %s\n' "$pue" "$intensity" "$admin_db" \
+printf '[site]\npue = %s\nintensity = %s\n[report]\nconninfo = %s\n' "$pue" "$intensity" "$admin_db" \
 	> "$confdir/report.conf"
 export TZ=UTC
 cr() { "$report" --config "$confdir/report.conf" "$@"; }

@@ -19,7 +19,7 @@ write_carbon_conf 1
 writer_db="$HARNESS_CONNINFO user=carbon_writer"
 sql() { psql -X -q -t -A -v ON_ERROR_STOP=1 "$admin_db" -c "$1"; }
 for who in alice bob; do
-	printf '[site]\npue = 1.25\nintensity = 300\n[database]\nconninfo = %s user=%s\n' \
+	printf '[site]\npue = 1.25\nintensity = 300\n[report]\nconninfo = %s user=%s\n' \
 		"$HARNESS_CONNINFO" "$who" > "$confdir/$who.conf"
 done
 alice() { "$report" --config "$confdir/alice.conf" "$@"; }

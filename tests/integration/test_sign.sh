@@ -23,7 +23,7 @@ harness_start --plugstack "$confdir/plugstack.conf"
 trap 'harness_stop; rm -rf "$confdir"' EXIT
 write_carbon_conf 1
 d=$confdir
-printf '[site]\ncluster = signtest\npue = 1.25\nintensity = 300\n[database]\nconninfo = %s\n' \
+printf '[site]\ncluster = signtest\npue = 1.25\nintensity = 300\n[report]\nconninfo = %s\n' \
 	"$admin_db" > "$d/report.conf"
 stmt() { "$report" --config "$d/report.conf" statement "$@"; }
 verify() { "$report" verify "$@"; }

@@ -18,7 +18,7 @@ harness_start --plugstack "$confdir/plugstack.conf"
 trap 'harness_stop; rm -rf "$confdir"' EXIT
 write_carbon_conf 1
 sql() { psql -X -q -t -A -v ON_ERROR_STOP=1 "$admin_db" -c "$1"; }
-printf '[site]\npue = 1.25\nintensity = 300\n[database]\nconninfo = %s\n' "$admin_db" \
+printf '[site]\npue = 1.25\nintensity = 300\n[report]\nconninfo = %s\n' "$admin_db" \
 	> "$confdir/report.conf"
 stmt() { "$report" --config "$confdir/report.conf" statement "$@"; }
 

@@ -20,7 +20,7 @@ writer_db="$HARNESS_CONNINFO user=carbon_writer"
 golden=$top/tests/golden/track
 sql() { psql -X -q -t -A -v ON_ERROR_STOP=1 "$admin_db" -c "$1"; }
 # 400 g/kWh and PUE 1.5: 1 kWh of IT energy is 1.5 kWh facility, 0.6 kg CO2e.
-printf '[site]\npue = 1.5\nintensity = 400\n[database]\nconninfo = %s\n' "$admin_db" > "$confdir/report.conf"
+printf '[site]\npue = 1.5\nintensity = 400\n[report]\nconninfo = %s\n' "$admin_db" > "$confdir/report.conf"
 # -S and -E read times in UTC whatever TZ says (checked below under other
 # zones); TZ=UTC keeps the rest of the test free of the machine's zone.
 export TZ=UTC
@@ -84,7 +84,7 @@ put 108 batch bob   chem   run1 2026-03-05T06:00:00 1  2.0  0    3600
 # The administrator records the site, as with the site's carbon.conf: each
 # job's carbon is then stored at these settings (sql/011), and the reports
 # below, whose settings are the same, add up the stored figures.
-printf '[site]\ncluster = carbontest\npue = 1.5\nintensity = 400\n[database]\nconninfo = %s\n' \
+printf '[site]\ncluster = carbontest\npue = 1.5\nintensity = 400\n[report]\nconninfo = %s\n' \
 	"$admin_db" > "$confdir/site.conf"
 "$report" --config "$confdir/site.conf" db upgrade > "$confdir/upgrade.out" 2>&1
 check "db upgrade records the site; all 8 jobs' stored carbon is of its settings and data" \
@@ -250,7 +250,7 @@ cr track --format json > "$confdir/fresh.json"
 check "db upgrade recomputes them ($(grep recomputed "$confdir/upgrade.out")), the same output" \
 	eval 'grep -q "recomputed the stored carbon of 8 jobs" "$confdir/upgrade.out" &&
 	cmp -s "$confdir/fresh.json" "$golden/track.json"'
-printf '[site]\npue = 1.5\nintensity = 500\n[database]\nconninfo = %s\n' "$admin_db" \
+printf '[site]\npue = 1.5\nintensity = 500\n[report]\nconninfo = %s\n' "$admin_db" \
 	> "$confdir/other.conf"
 out=$("$report" --config "$confdir/other.conf" track --json)
 check "a reporter's own intensity (500 g, not the site's 400): 8.1 x 500 / 400 = 10.125 kg ($(jq .total.co2e_kg <<<"$out"))" \

@@ -349,6 +349,27 @@ static void test_errors(void **state)
 	}
 }
 
+/* [report] conninfo is carbon-report's own, apart from the plugin's. */
+static void test_report_section(void **state)
+{
+	struct carbon_conf c;
+	char err[512] = "";
+	const char *path;
+
+	(void)state;
+	conf_defaults(&c);
+	assert_string_equal(c.report_conninfo, "");
+	path = write_conf("report.conf",
+			  "[database]\nconninfo = host=db1 user=carbon_writer\n"
+			  "[report]\nconninfo = host=db1 dbname=carbon\n", 0644);
+	assert_int_equal(conf_load(path, CONF_TRUST_ANY, &c, err, sizeof(err)), 0);
+	assert_string_equal(c.conninfo, "host=db1 user=carbon_writer");
+	assert_string_equal(c.report_conninfo, "host=db1 dbname=carbon");
+	path = write_conf("report.conf", "[report]\nuser = alice\n", 0644);
+	assert_int_equal(conf_load(path, CONF_TRUST_ANY, &c, err, sizeof(err)), -1);
+	assert_non_null(strstr(err, "unknown key 'user' in [report]"));
+}
+
 static void test_missing_file(void **state)
 {
 	struct carbon_conf c;
@@ -393,6 +414,16 @@ static void test_trust(void **state)
 	conf_defaults(&c);
 	assert_int_equal(conf_load(path, CONF_TRUST_ROOT_ONLY, &c, err, sizeof(err)), 0);
 
+	/* A reader's password in [report] is no less secret. */
+	path = write_conf("trust.conf",
+			  "[report]\nconninfo = dbname=carbon user=carbon_admin password=s3cret\n", 0644);
+	conf_defaults(&c);
+	assert_int_equal(conf_load(path, CONF_TRUST_ROOT_ONLY, &c, err, sizeof(err)), -1);
+	assert_non_null(strstr(err, "[report] conninfo holds a password"));
+	assert_null(strstr(err, "s3cret"));
+
+	path = write_conf("trust.conf",
+			  "[database]\nconninfo = dbname=carbon password=s3cret\n", 0600);
 	assert_int_equal(chown(path, 65534, 65534), 0);
 	conf_defaults(&c);
 	assert_int_equal(conf_load(path, CONF_TRUST_ROOT_ONLY, &c, err, sizeof(err)), -1);
@@ -411,6 +442,7 @@ int main(void)
 		cmocka_unit_test(test_spool_metrics_file),
 		cmocka_unit_test(test_node_section),
 		cmocka_unit_test(test_errors),
+		cmocka_unit_test(test_report_section),
 		cmocka_unit_test(test_missing_file),
 		cmocka_unit_test(test_trust),
 	};
