@@ -22,7 +22,8 @@ struct command {
 
 static const struct command commands[] = {
 	{ "db", cmd_db, "db init|upgrade|status|sync-states",
-	  "create or upgrade the schema, list its migrations, or sync job states" },
+	  "create or upgrade the schema, list its migrations, or sync job states;"
+	  " db maintain|prune: partitions ahead, retention" },
 	{ "import", cmd_import, "import intensity|codecarbon FILE",
 	  "load a carbon-intensity time series, or CodeCarbon runs (-A PROJECT)" },
 	{ "job", cmd_job, "job JOBID... [-M CLUSTER]",

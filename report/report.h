@@ -75,6 +75,13 @@ void report_sql_error(const char *what, const PGresult *res);
 int cmd_db(struct report_env *env, int argc, char **argv);
 /* db sync-states (report/cmd_sync_states.c): argv[0] is "sync-states". */
 int cmd_db_sync_states(struct report_env *env, int argc, char **argv);
+/* db maintain and db prune (report/cmd_partitions.c): argv[0] is the action. */
+int cmd_db_partitions(struct report_env *env, int argc, char **argv);
+/* Make the month partitions of carbon.step_energy (sql/023) for this month
+ * and the months_ahead after it, printing each one made; nothing on a
+ * database before 023. Returns 0, or -1 after printing why. */
+int db_make_partitions_ahead(PGconn *conn, int months_ahead);
+#define DB_MONTHS_AHEAD_DEFAULT 3	/* db upgrade's, and db maintain's default */
 
 /* After intensity, PUE or site data changed: recompute the carbon stored
  * with the jobs whose stored figure is of older data (sql/011), printing how
