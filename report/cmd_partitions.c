@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /* carbon-report db maintain and db prune: the month partitions of
  * carbon.step_energy (sql/023), made ahead and dropped for retention. The
- * work is done by carbon.make_partitions() and carbon.prune(); this file
+ * work is done by carbon.maintain_partitions() and carbon.prune(); this file
  * checks the arguments and says what was done. */
 #include "report.h"
 
@@ -41,7 +41,7 @@ int db_make_partitions_ahead(PGconn *conn, int months_ahead)
 	char months[16];
 	const char *params[1] = { months };
 
-	res = PQexec(conn, "SELECT to_regproc('carbon.make_partitions') IS NOT NULL AS present");
+	res = PQexec(conn, "SELECT to_regproc('carbon.maintain_partitions') IS NOT NULL AS present");
 	if (PQresultStatus(res) != PGRES_TUPLES_OK || PQntuples(res) != 1)
 		goto fail;
 	if (PQgetvalue(res, 0, PQfnumber(res, "present"))[0] != 't') {
@@ -50,12 +50,9 @@ int db_make_partitions_ahead(PGconn *conn, int months_ahead)
 	}
 	PQclear(res);
 	snprintf(months, sizeof(months), "%d", months_ahead);
-	/* The current UTC month and the months_ahead after it. */
 	res = PQexecParams(conn,
-			   "SELECT partition_name, records_moved FROM carbon.make_partitions("
-			   " date_trunc('month', now() AT TIME ZONE 'UTC') AT TIME ZONE 'UTC',"
-			   " (date_trunc('month', now() AT TIME ZONE 'UTC')"
-			   "  + make_interval(months => $1::int + 1)) AT TIME ZONE 'UTC')",
+			   "SELECT partition_name, records_moved"
+			   " FROM carbon.maintain_partitions($1::int)",
 			   1, NULL, params, NULL, NULL, 0);
 	if (PQresultStatus(res) != PGRES_TUPLES_OK)
 		goto fail;
@@ -94,9 +91,9 @@ static int report_default_partition(PGconn *conn)
 		goto out;
 	}
 	if (strcmp(PQgetvalue(res, 0, PQfnumber(res, "records")), "0"))
-		printf("%s records of months without a partition wait in carbon.step_energy_default"
-		       " (job instances that began in %s); they move into a month's partition"
-		       " when it is made (SELECT carbon.make_partitions(FROM, TO))\n",
+		printf("%s records of months later than those made wait in carbon.step_energy_default"
+		       " (job instances that began in %s); they move into their month's partition"
+		       " when it is made (--months-ahead, or SELECT carbon.make_partitions(FROM, TO))\n",
 		       PQgetvalue(res, 0, PQfnumber(res, "records")),
 		       PQgetvalue(res, 0, PQfnumber(res, "months")));
 	rc = 0;
@@ -109,9 +106,10 @@ static void maintain_usage(FILE *fp)
 {
 	fputs("Usage: carbon-report db maintain [--months-ahead N]\n"
 	      "  Make the month partitions of carbon.step_energy for this month and\n"
-	      "  the N after it (default 3, at most 120), moving their records out of\n"
-	      "  the default partition. Run it as an administrator (carbon_admin),\n"
-	      "  e.g. monthly from cron; db upgrade does it too.\n",
+	      "  the N after it (default 3, at most 120), and for every earlier month\n"
+	      "  with records in the default partition, moving those records into\n"
+	      "  them. Run it as an administrator (carbon_admin), e.g. monthly from\n"
+	      "  cron; db upgrade does it too.\n",
 	      fp);
 }
 

@@ -17,9 +17,11 @@
 --   a plugin that could not ask slurmctld); carbon.step_energy_default
 --   whatever month has no partition yet, so no record is ever refused for
 --   its date. carbon.make_partitions(from, to) makes the months of a range
---   that lack one, moving their records out of the default partition; this
---   migration, `carbon-report db upgrade` and `carbon-report db maintain`
---   call it, making the coming months ahead.
+--   that lack one, moving their records out of the default partition;
+--   carbon.maintain_partitions(n), which this migration, `carbon-report db
+--   upgrade` and `carbon-report db maintain` call, makes this month and the
+--   n after it, and every earlier month with records in the default
+--   partition.
 -- * carbon.prune(before, dry_run) is `carbon-report db prune`.
 -- * The table is rebuilt: its columns, defaults, checks (a NOT VALID one
 --   stays NOT VALID: rows stored before 013 are not re-checked), key,
@@ -87,6 +89,35 @@ END
 $$;
 REVOKE ALL ON FUNCTION carbon.make_partitions(timestamptz, timestamptz) FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION carbon.make_partitions(timestamptz, timestamptz) TO carbon_admin;
+
+-- What db upgrade and db maintain make: the partitions of this UTC month and
+-- the p_months_ahead after it, and of every earlier month that has records
+-- waiting in the default partition (imported, or written before the month
+-- had one). A later month's records wait there until it comes within reach.
+CREATE FUNCTION carbon.maintain_partitions(p_months_ahead integer)
+RETURNS TABLE (partition_name text, records_moved bigint)
+LANGUAGE plpgsql SECURITY DEFINER
+SET search_path = carbon, pg_temp SET TimeZone = 'UTC'
+AS $$
+DECLARE
+    this_month constant timestamptz := date_trunc('month', now());
+    m timestamptz;
+BEGIN
+    IF p_months_ahead IS NULL OR p_months_ahead < 0 OR p_months_ahead > 120 THEN
+        RAISE EXCEPTION 'carbon.maintain_partitions: months ahead must be from 0 to 120'
+            USING ERRCODE = 'invalid_parameter_value';
+    END IF;
+    FOR m IN SELECT DISTINCT date_trunc('month', d.job_start)
+             FROM carbon.step_energy_default d WHERE d.job_start < this_month
+             ORDER BY 1 LOOP
+        RETURN QUERY SELECT * FROM carbon.make_partitions(m, m + interval '1 month');
+    END LOOP;
+    RETURN QUERY SELECT * FROM carbon.make_partitions(
+        this_month, this_month + make_interval(months => p_months_ahead + 1));
+END
+$$;
+REVOKE ALL ON FUNCTION carbon.maintain_partitions(integer) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION carbon.maintain_partitions(integer) TO carbon_admin;
 
 -- The rebuild. Everything that names carbon.step_energy is read from the
 -- catalog first, as SQL that names it by schema (search_path empty), then
@@ -226,15 +257,15 @@ BEGIN
     CREATE TABLE carbon.step_energy_unknown PARTITION OF carbon.step_energy
         FOR VALUES FROM (MINVALUE) TO ('1970-01-01 00:00:00+00');
     CREATE TABLE carbon.step_energy_default PARTITION OF carbon.step_energy DEFAULT;
-    -- A partition for each month with records, up to three months ahead of
-    -- now; a record of a later month waits in the default partition.
+    -- A partition for each month with records before this one, this one and
+    -- three ahead (as db upgrade makes them); a record of a later month
+    -- waits in the default partition.
     PERFORM carbon.make_partitions(m, m + interval '1 month')
     FROM (SELECT DISTINCT date_trunc('month', job_start AT TIME ZONE 'UTC') AT TIME ZONE 'UTC' AS m
           FROM carbon.step_energy_unpartitioned
           WHERE job_start >= '1970-01-01'
-                AND job_start < date_trunc('month', now() AT TIME ZONE 'UTC') AT TIME ZONE 'UTC'
-                                + interval '4 months') k;
-    PERFORM carbon.make_partitions(now(), now() + interval '3 months');
+                AND job_start < date_trunc('month', now() AT TIME ZONE 'UTC') AT TIME ZONE 'UTC') k;
+    PERFORM carbon.maintain_partitions(3);
     INSERT INTO carbon.step_energy SELECT * FROM carbon.step_energy_unpartitioned;
     GET DIAGNOSTICS n_new = ROW_COUNT;
     SELECT count(*) INTO n_old FROM carbon.step_energy_unpartitioned;

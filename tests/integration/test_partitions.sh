@@ -102,7 +102,7 @@ reports() {
 	cr statement -t run1 --json | jq -S 'del(.data_version)'
 }
 
-echo "1..39"
+echo "1..40"
 
 # --- a database before 023 ---------------------------------------------------
 check "the migrations before 023 apply" migrate_to 2
@@ -210,9 +210,16 @@ check "making 2035-07's partition moves it there, unchanged" \
 	[ "$(sql "SELECT partition_name || ' ' || records_moved FROM carbon.make_partitions('2035-07-01', '2035-08-01')")" = "step_energy_2035_07 1" \
 	  -a "$(part 501)" = carbon.step_energy_2035_07 \
 	  -a "$(sql "SELECT s::text FROM carbon.step_energy s WHERE job_id = 501")" = "$row501" ]
+past=$(record 502 batch alice astro 2026-02-10T00:00:00Z 2026-02-10T00:00:00Z 2026-02-10T01:00:00Z 3000 false)
+check "a record of 2026-02, a past month without a partition, waits in the default partition" \
+	[ "$(put_steps "$past")" = "1 0" -a "$(part 502)" = carbon.step_energy_default ]
 cr db maintain --months-ahead 5 > "$confdir/maintain.out" 2>&1
-check "db maintain --months-ahead 5 makes the two more months" \
-	[ "$(grep -c '^made partition' "$confdir/maintain.out")" = 2 ]
+maintained() {
+	[ "$(grep -c '^made partition' "$confdir/maintain.out")" = 3 ] &&
+		[ "$(part 502)" = carbon.step_energy_2026_02 ] &&
+		grep -q '^made partition carbon.step_energy_2026_02 (1 records moved' "$confdir/maintain.out"
+}
+check "db maintain --months-ahead 5 makes the two more months, and 2026-02's with its record" maintained
 show "$confdir/maintain.out"
 check "db maintain names the records waiting in the default partition (2031-02)" \
 	grep -q '^1 records .* carbon.step_energy_default .*2031-02' "$confdir/maintain.out"
