@@ -301,6 +301,8 @@ AS $$
 DECLARE
     p record;
     dropped regclass[] := '{}';   -- the whole months
+    tbl text;
+    pruned text;                  -- the derived rows of the pruned instances
 BEGIN
     IF p_before IS NULL OR p_before > now() OR p_before < '1970-01-01' THEN
         RAISE EXCEPTION 'carbon.prune: the time to prune before must be from 1970 to now'
@@ -355,34 +357,20 @@ BEGIN
     RETURN NEXT;
     -- What is derived from the pruned instances.
     jobs := NULL;
-    what := 'carbon.job_total rows of those job instances';
-    SELECT count(*) INTO records FROM carbon.job_total t
-    WHERE (t.job_start >= '1970-01-01' AND t.job_start < p_before)
-          OR (t.job_start = '-infinity'
-              AND (t.cluster, t.job_id) IN (SELECT u.cluster, u.job_id FROM prune_unknown u));
-    RETURN NEXT;
-    what := 'carbon.job_hour rows of those job instances';
-    SELECT count(*) INTO records FROM carbon.job_hour t
-    WHERE (t.job_start >= '1970-01-01' AND t.job_start < p_before)
-          OR (t.job_start = '-infinity'
-              AND (t.cluster, t.job_id) IN (SELECT u.cluster, u.job_id FROM prune_unknown u));
-    RETURN NEXT;
-    what := 'carbon.job_state rows of those job instances';
-    SELECT count(*) INTO records FROM carbon.job_state t
-    WHERE t.job_start >= '1970-01-01' AND t.job_start < p_before;
-    RETURN NEXT;
-    IF NOT p_dry_run THEN
-        DELETE FROM carbon.job_hour t
-        WHERE (t.job_start >= '1970-01-01' AND t.job_start < p_before)
-              OR (t.job_start = '-infinity'
-                  AND (t.cluster, t.job_id) IN (SELECT u.cluster, u.job_id FROM prune_unknown u));
-        DELETE FROM carbon.job_total t
-        WHERE (t.job_start >= '1970-01-01' AND t.job_start < p_before)
-              OR (t.job_start = '-infinity'
-                  AND (t.cluster, t.job_id) IN (SELECT u.cluster, u.job_id FROM prune_unknown u));
-        DELETE FROM carbon.job_state t
-        WHERE t.job_start >= '1970-01-01' AND t.job_start < p_before;
-    END IF;
+    FOREACH tbl IN ARRAY ARRAY['job_total', 'job_hour', 'job_state'] LOOP
+        what := format('carbon.%s rows of those job instances', tbl);
+        pruned := format('FROM carbon.%I t'
+                         ' WHERE (t.job_start >= ''1970-01-01'' AND t.job_start < $1)'
+                         ' OR (t.job_start = ''-infinity'' AND (t.cluster, t.job_id)'
+                         '     IN (SELECT u.cluster, u.job_id FROM prune_unknown u))', tbl);
+        IF p_dry_run THEN
+            EXECUTE 'SELECT count(*) ' || pruned INTO records USING p_before;
+        ELSE
+            EXECUTE 'WITH d AS (DELETE ' || pruned || ' RETURNING 1) SELECT count(*) FROM d'
+                INTO records USING p_before;
+        END IF;
+        RETURN NEXT;
+    END LOOP;
     DROP TABLE prune_unknown;
 END
 $$;
