@@ -29,6 +29,11 @@
 --   over from the catalog as they are, whichever migration made them, and so
 --   are the views and other tables' policies that read it. Partitions get no
 --   grants: they are read through carbon.step_energy, under its policies.
+-- * For later migrations: ALTER TABLE carbon.step_energy ADD COLUMN, ADD
+--   CONSTRAINT ... CHECK and CREATE INDEX reach every partition as before; a
+--   unique index must hold job_start; CREATE INDEX CONCURRENTLY does not work
+--   on a partitioned table (create it ON ONLY carbon.step_energy, then
+--   concurrently on each partition, then ALTER INDEX ... ATTACH PARTITION).
 -- * carbon.job_total and carbon.job_hour stay unpartitioned (see
 --   doc/benchmarks.md, "Partitioning"): the reports read them whole, and
 --   the writer's refresh reaches them by job, so a partition key would only
