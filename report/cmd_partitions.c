@@ -80,13 +80,10 @@ static int report_default_partition(PGconn *conn)
 	int rc = -1;
 	PGresult *res;
 
-	res = PQexec(conn,
-		     "SELECT count(*) AS records,"
-		     " coalesce(string_agg(DISTINCT to_char(job_start AT TIME ZONE 'UTC', 'YYYY-MM'),"
-		     "  ' '), '') AS months"
-		     " FROM carbon.step_energy_default");
+	res = PQexec(conn, "SELECT records, array_to_string(months, ' ') AS months"
+			   " FROM carbon.step_energy_waiting()");
 	if (PQresultStatus(res) != PGRES_TUPLES_OK || PQntuples(res) != 1) {
-		fprintf(stderr, "carbon-report: cannot read carbon.step_energy_default: %s",
+		fprintf(stderr, "carbon-report: cannot count the records in carbon.step_energy_default: %s",
 			PQresultErrorMessage(res));
 		goto out;
 	}

@@ -286,6 +286,19 @@ END
 $$;
 ANALYZE carbon.step_energy;
 
+-- The records waiting in the default partition, and the UTC months
+-- ('YYYY-MM') their job instances began in: for db maintain to say, to an
+-- administrator who may not read the partition itself.
+CREATE FUNCTION carbon.step_energy_waiting(OUT records bigint, OUT months text[])
+LANGUAGE sql STABLE SECURITY DEFINER
+SET search_path = carbon, pg_temp SET TimeZone = 'UTC'
+AS $$
+    SELECT count(*), coalesce(array_agg(DISTINCT to_char(d.job_start, 'YYYY-MM')), '{}')
+    FROM carbon.step_energy_default d
+$$;
+REVOKE ALL ON FUNCTION carbon.step_energy_waiting() FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION carbon.step_energy_waiting() TO carbon_admin;
+
 -- Retention: remove the records of the job instances that began before
 -- p_before (a time not in the future), and what is derived from them. A
 -- month partition that ends by p_before is dropped whole; in the month
