@@ -64,7 +64,7 @@ DECLARE
 BEGIN
     IF p_from IS NULL OR p_to IS NULL
        OR NOT (p_from >= '1970-01-01' AND p_to <= '2200-01-01' AND p_from < p_to) THEN
-        RAISE EXCEPTION 'carbon.make_partitions: from and to must be times from 1970 to 2200, from before to'
+        RAISE EXCEPTION 'carbon.make_partitions: p_from and p_to must be times in 1970 to 2200, p_from the earlier'
             USING ERRCODE = 'invalid_parameter_value';
     END IF;
     IF p_to > p_from + interval '50 years' THEN
@@ -80,9 +80,8 @@ BEGIN
                            ' INCLUDING DEFAULTS INCLUDING CONSTRAINTS INCLUDING STORAGE)',
                            partition_name);
             EXECUTE format('WITH moved AS (DELETE FROM carbon.step_energy_default'
-                           ' WHERE job_start >= $1 AND job_start < $2 RETURNING *)'
-                           ' INSERT INTO carbon.%I SELECT * FROM moved', partition_name)
-                USING lo, hi;
+                           ' WHERE job_start >= %L AND job_start < %L RETURNING *)'
+                           ' INSERT INTO carbon.%I SELECT * FROM moved', lo, hi, partition_name);
             GET DIAGNOSTICS records_moved = ROW_COUNT;
             EXECUTE format('ALTER TABLE carbon.step_energy ATTACH PARTITION carbon.%I'
                            ' FOR VALUES FROM (%L) TO (%L)', partition_name, lo, hi);
@@ -319,6 +318,8 @@ AS $$
 DECLARE
     p record;
     dropped regclass[] := '{}';   -- the whole months
+    unknown_cluster text[];       -- the jobs of unknown instance to remove
+    unknown_job bigint[];
     tbl text;
     pruned text;                  -- the derived rows of the pruned instances
 BEGIN
@@ -328,7 +329,7 @@ BEGIN
     END IF;
     -- The whole months.
     FOR p IN SELECT c.relname, to_timestamp(substr(c.relname, 13), 'YYYY_MM') AS lo
-             FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid
+             FROM pg_catalog.pg_inherits i JOIN pg_catalog.pg_class c ON c.oid = i.inhrelid
              WHERE i.inhparent = 'carbon.step_energy'::regclass
                    AND c.relname ~ '^step_energy_[0-9]{4}_[0-9]{2}$'
              ORDER BY c.relname LOOP
@@ -360,36 +361,43 @@ BEGIN
         SELECT count(*), count(DISTINCT (d.cluster, d.job_id, d.job_start)) INTO records, jobs FROM d;
     END IF;
     RETURN NEXT;
-    -- Jobs of unknown instance that ended before p_before.
+    -- Jobs of unknown instance whose every record ended before p_before.
     what := format('records of jobs of unknown instance that ended before %s',
                    to_char(p_before, 'YYYY-MM-DD HH24:MI:SS"Z"'));
-    CREATE TEMPORARY TABLE prune_unknown ON COMMIT DROP AS
-        SELECT s.cluster, s.job_id FROM carbon.step_energy_unknown s
-        GROUP BY s.cluster, s.job_id HAVING max(s.end_time) < p_before;
-    SELECT count(*), (SELECT count(*) FROM prune_unknown) INTO records, jobs
-    FROM carbon.step_energy_unknown s JOIN prune_unknown u USING (cluster, job_id);
-    IF NOT p_dry_run THEN
-        DELETE FROM carbon.step_energy s USING prune_unknown u
-        WHERE s.job_start = '-infinity' AND s.cluster = u.cluster AND s.job_id = u.job_id;
+    SELECT coalesce(array_agg(k.cluster), '{}'), coalesce(array_agg(k.job_id), '{}')
+        INTO unknown_cluster, unknown_job
+    FROM (SELECT s.cluster, s.job_id FROM carbon.step_energy_unknown s
+          GROUP BY s.cluster, s.job_id HAVING max(s.end_time) < p_before) k;
+    jobs := cardinality(unknown_cluster);
+    IF p_dry_run THEN
+        SELECT count(*) INTO records FROM carbon.step_energy_unknown s
+        WHERE (s.cluster, s.job_id) IN (SELECT * FROM unnest(unknown_cluster, unknown_job));
+    ELSE
+        WITH d AS (DELETE FROM carbon.step_energy s
+                   WHERE s.job_start = '-infinity'
+                         AND (s.cluster, s.job_id) IN (SELECT * FROM unnest(unknown_cluster, unknown_job))
+                   RETURNING 1)
+        SELECT count(*) INTO records FROM d;
     END IF;
     RETURN NEXT;
-    -- What is derived from the pruned instances.
+    -- The rows derived of the pruned instances: their totals, hours and
+    -- states.
     jobs := NULL;
     FOREACH tbl IN ARRAY ARRAY['job_total', 'job_hour', 'job_state'] LOOP
         what := format('carbon.%s rows of those job instances', tbl);
         pruned := format('FROM carbon.%I t'
-                         ' WHERE (t.job_start >= ''1970-01-01'' AND t.job_start < $1)'
+                         ' WHERE (t.job_start >= ''1970-01-01'' AND t.job_start < %L)'
                          ' OR (t.job_start = ''-infinity'' AND (t.cluster, t.job_id)'
-                         '     IN (SELECT u.cluster, u.job_id FROM prune_unknown u))', tbl);
+                         '     IN (SELECT * FROM unnest(%L::text[], %L::bigint[])))',
+                         tbl, p_before, unknown_cluster, unknown_job);
         IF p_dry_run THEN
-            EXECUTE 'SELECT count(*) ' || pruned INTO records USING p_before;
+            EXECUTE 'SELECT count(*) ' || pruned INTO records;
         ELSE
             EXECUTE 'WITH d AS (DELETE ' || pruned || ' RETURNING 1) SELECT count(*) FROM d'
-                INTO records USING p_before;
+                INTO records;
         END IF;
         RETURN NEXT;
     END LOOP;
-    DROP TABLE prune_unknown;
 END
 $$;
 REVOKE ALL ON FUNCTION carbon.prune(timestamptz, boolean) FROM PUBLIC;
