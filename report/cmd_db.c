@@ -27,18 +27,22 @@ static const char bootstrap_sql[] =
 
 static void usage(FILE *fp)
 {
-	fputs("Usage: carbon-report db init|upgrade|status|sync-states|sync-users\n"
+	fputs("Usage: carbon-report db init|upgrade|status|sync-states|sync-users|maintain|prune\n"
 	      "  init, upgrade  apply every migration the database lacks, each in its\n"
 	      "                 own transaction (needs a role that may create roles),\n"
-	      "                 then re-apply the rules of sql/functions/ and load\n"
-	      "                 the annual intensities of data/\n"
+	      "                 then re-apply the rules of sql/functions/, load\n"
+	      "                 the annual intensities of data/ and make the month\n"
+	      "                 partitions of the records 3 months ahead\n"
 	      "  status         list the migrations, applied or pending, and count\n"
 	      "                 the annual intensities by kind\n"
 	      "  sync-states    store the states Slurm's accounting gives ended jobs\n"
 	      "                 (sacct; 'carbon-report db sync-states --help')\n"
 	      "  sync-users     make participants' roles and project memberships match\n"
 	      "                 Slurm's associations or a CSV file\n"
-	      "                 ('carbon-report db sync-users --help')\n",
+	      "                 ('carbon-report db sync-users --help')\n"
+	      "  maintain       make the month partitions ahead ('db maintain --help')\n"
+	      "  prune          remove the records of jobs that began before a date\n"
+	      "                 ('db prune --help')\n",
 	      fp);
 }
 
@@ -385,7 +389,8 @@ static int db_upgrade(PGconn *conn, struct report_env *env)
 	}
 	if (apply_functions(conn) < 0)
 		goto out;
-	if (load_intensities(conn) < 0 || record_site(conn, env) < 0)
+	if (load_intensities(conn) < 0 || record_site(conn, env) < 0 ||
+	    db_make_partitions_ahead(conn, DB_MONTHS_AHEAD_DEFAULT) < 0)
 		goto out;
 	db_refresh_job_carbon(conn, &env->progress);
 	/* The refresh may have rewritten every job's totals and hours (it
@@ -632,6 +637,8 @@ int cmd_db(struct report_env *env, int argc, char **argv)
 		return cmd_db_sync_states(env, argc - c, argv + c);
 	if (c < argc && !strcmp(argv[c], "sync-users"))
 		return cmd_db_sync_users(env, argc - c, argv + c);
+	if (c < argc && (!strcmp(argv[c], "maintain") || !strcmp(argv[c], "prune")))
+		return cmd_db_partitions(env, argc - c, argv + c);
 	optind = 1;
 	while ((c = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
 		switch (c) {

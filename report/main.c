@@ -30,8 +30,9 @@ struct command {
 };
 
 static const struct command commands[] = {
-	{ "db", cmd_db, "db init|upgrade|status|sync-states|sync-users",
-	  "create or upgrade the schema, list its migrations, sync job states or participants",
+	{ "db", cmd_db, "db init|upgrade|status|sync-states|sync-users|maintain|prune",
+	  "create or upgrade the schema, list its migrations, sync job states or participants;"
+	  " partitions ahead, retention",
 	  ROLE_REPORT },
 	{ "import", cmd_import, "import intensity|codecarbon FILE",
 	  "load a carbon-intensity time series, or CodeCarbon runs (-A PROJECT)",

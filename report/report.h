@@ -83,6 +83,14 @@ int cmd_db(struct report_env *env, int argc, char **argv);
 int cmd_db_sync_states(struct report_env *env, int argc, char **argv);
 /* db sync-users (report/cmd_sync_users.c): argv[0] is "sync-users". */
 int cmd_db_sync_users(struct report_env *env, int argc, char **argv);
+/* db maintain and db prune (report/cmd_partitions.c): argv[0] is the action. */
+int cmd_db_partitions(struct report_env *env, int argc, char **argv);
+/* Make the month partitions of carbon.step_energy (sql/023) for this month
+ * and the months_ahead after it, and for earlier months with records in the
+ * default partition (carbon.maintain_partitions), printing each one made;
+ * nothing on a database before 023. Returns 0, or -1 after printing why. */
+int db_make_partitions_ahead(PGconn *conn, int months_ahead);
+#define DB_MONTHS_AHEAD_DEFAULT 3	/* db upgrade's, and db maintain's default */
 
 /* After intensity, PUE or site data changed: recompute the carbon stored
  * with the jobs whose stored figure is of older data (sql/011), printing how

@@ -30,15 +30,17 @@ printf '[site]\ncluster = bench\npue = 1.3\nintensity = 300\n' > "$work/other.co
 
 # N records: 4 records a job (extern holds the job's share; batch and two
 # srun steps their own; the batch step held a GPU), 40 projects, 400 users,
-# spread over 2026, each record with one hour bucket. Written directly (the plugin's writer path is
-# measured by bench_storage.sh).
+# spread over 2026 (job instances that began January to June), each record
+# with one hour bucket. Written directly (the plugin's writer path is
+# measured by bench_storage.sh); from sql/023 on they wait in the default
+# partition until db upgrade below makes their months' partitions.
 psql -X -q -v ON_ERROR_STOP=1 "$admin" <<SQL
 INSERT INTO carbon.step_energy
-    (cluster, job_id, step, node, uid, user_name, project, tag, start_time, end_time,
+    (cluster, job_id, job_start, step, node, uid, user_name, project, tag, start_time, end_time,
      cpu_j, dram_j, gpu_j, other_j, samples, method, partial,
      job_cpu_j, job_dram_j, job_gpu_j, job_other_j, estimated_j, cpu_time_s, split, hours,
      cpu_model, alloc_cpus, gpu_model, gpus)
-SELECT 'bench', i / 4, (ARRAY['extern', 'batch', '0', '1'])[i % 4 + 1], 'n' || (i / 4) % 500,
+SELECT 'bench', i / 4, h, (ARRAY['extern', 'batch', '0', '1'])[i % 4 + 1], 'n' || (i / 4) % 500,
        1000 + (i / 4) % 400, 'user' || (i / 4) % 400, 'project' || (i / 4) % 40, 'tag' || (i / 4) % 7,
        h, h + interval '50 minutes', 100000, 10000, 0, 0, 300, 'rapl', false,
        CASE WHEN i % 4 = 0 THEN 400000 ELSE 0 END, CASE WHEN i % 4 = 0 THEN 40000 ELSE 0 END,
