@@ -120,6 +120,22 @@ static int read_imported(PGconn *conn, const struct job_filter *f, struct import
 	return rc;
 }
 
+/* The jobs and runs per project and user, as track adds them up, for the
+ * JSON's track member. */
+static int read_track(PGconn *conn, const struct job_filter *f, const struct report_env *env,
+		      struct statement *st)
+{
+	struct job_totals all;
+	size_t i;
+
+	if (jobsum_load(conn, f, env, JOB_KEY_PROJECT, JOB_KEY_USER, &st->track, &all) < 0)
+		return -1;
+	group_list_sort_by_key(&st->track);
+	for (i = 0; i < st->track.n; i++)
+		group_list_sort_by_key(&st->track.g[i].sub);
+	return 0;
+}
+
 int statement_load(PGconn *conn, const struct job_filter *f, const struct report_env *env,
 		   struct statement *st)
 {
@@ -167,5 +183,5 @@ int statement_load(PGconn *conn, const struct job_filter *f, const struct report
 	}
 	statement_add_imported(st, set->n > 0);
 	statement_set_embodied(st, &env->conf);
-	return 0;
+	return read_track(conn, f, env, st);
 }
