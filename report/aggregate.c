@@ -109,6 +109,7 @@ void group_list_free(struct group_list *l)
 	for (i = 0; i < l->n; i++) {
 		free(l->g[i].key);
 		group_list_free(&l->g[i].sub);
+		group_list_free(&l->g[i].days);
 	}
 	free(l->g);
 	memset(l, 0, sizeof(*l));

@@ -55,6 +55,9 @@ struct group {
 	char *key;
 	struct job_totals t;
 	struct group_list sub;
+	/* track: the group's jobs by the UTC day they ended ("2026-03-02"),
+	 * each with its totals (jobsum_load_track); the timeline's data. */
+	struct group_list days;
 	size_t origin;	/* track --from: 1 + the index of the statement it
 			 * came from (track_from.h); 0: the database */
 };

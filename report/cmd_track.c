@@ -5,9 +5,11 @@
 #include "report.h"
 
 #include <getopt.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "aggregate.h"
 #include "barchart.h"
@@ -90,7 +92,7 @@ static int campaign_build(struct campaign *c, PGconn *conn, const struct job_fil
 			  const struct report_env *env)
 {
 	memset(c, 0, sizeof(*c));
-	if (jobsum_load(conn, f, env, JOB_KEY_PROJECT, JOB_KEY_USER, &c->projects, &c->all) < 0)
+	if (jobsum_load_track(conn, f, env, &c->projects, &c->all) < 0)
 		return -1;
 	return campaign_finish(c);
 }
@@ -116,6 +118,155 @@ static int campaign_from(struct campaign *c, struct group_list *projects,
 static const struct track_source *origin(const struct campaign *c, const struct group *p)
 {
 	return c->src && p->origin ? &c->src->s[p->origin - 1] : NULL;
+}
+
+/* ---- the timeline and each team's rates ------------------------------------ */
+
+/* kg CO2e per week and project: weeks (Mondays, "2026-03-02", UTC) in
+ * order, kg[w * n + p] for project p of the campaign's order (n of them). */
+struct timeline {
+	char (*weeks)[11];
+	size_t n_weeks;
+	double *kg;
+	size_t n;
+};
+
+/* The Monday of the week of day ("2026-03-04" -> "2026-03-02"), into out;
+ * false when day is not a date. */
+static bool week_of(const char *day, char out[11])
+{
+	struct tm tm = { 0 };
+	time_t t;
+
+	if (sscanf(day, "%4d-%2d-%2d", &tm.tm_year, &tm.tm_mon, &tm.tm_mday) != 3)
+		return false;
+	tm.tm_year -= 1900;
+	tm.tm_mon -= 1;
+	t = timegm(&tm);
+	if (t == (time_t)-1 || !gmtime_r(&t, &tm))
+		return false;
+	t -= (time_t)((tm.tm_wday + 6) % 7) * 86400;	/* back to Monday */
+	return gmtime_r(&t, &tm) && strftime(out, 11, "%Y-%m-%d", &tm) == 10;
+}
+
+static int by_week(const void *a, const void *b)
+{
+	return strcmp(a, b);
+}
+
+static int timeline_build(struct timeline *tl, const struct campaign *c)
+{
+	size_t i, j, w, cap = 0;
+	char week[11];
+
+	memset(tl, 0, sizeof(*tl));
+	tl->n = c->projects.n;
+	for (i = 0; i < c->projects.n; i++)
+		cap += c->projects.g[i].days.n;
+	tl->weeks = calloc(cap ? cap : 1, sizeof(*tl->weeks));
+	if (!tl->weeks)
+		return -1;
+	for (i = 0; i < c->projects.n; i++)
+		for (j = 0; j < c->projects.g[i].days.n; j++) {
+			if (!week_of(c->projects.g[i].days.g[j].key, week))
+				continue;
+			for (w = 0; w < tl->n_weeks && strcmp(tl->weeks[w], week); w++)
+				;
+			if (w == tl->n_weeks)
+				memcpy(tl->weeks[tl->n_weeks++], week, sizeof(week));
+		}
+	if (tl->n_weeks)
+		qsort(tl->weeks, tl->n_weeks, sizeof(*tl->weeks), by_week);
+	tl->kg = calloc(tl->n_weeks * tl->n + 1, sizeof(*tl->kg));
+	if (!tl->kg)
+		return -1;
+	for (i = 0; i < c->projects.n; i++)
+		for (j = 0; j < c->projects.g[i].days.n; j++) {
+			const struct group *d = &c->projects.g[i].days.g[j];
+
+			if (!week_of(d->key, week))
+				continue;
+			for (w = 0; strcmp(tl->weeks[w], week); w++)
+				;
+			tl->kg[w * tl->n + i] += d->t.co2e_kg;
+		}
+	return 0;
+}
+
+static void timeline_free(struct timeline *tl)
+{
+	free(tl->weeks);
+	free(tl->kg);
+}
+
+static const char timeline_title[] = "kg CO2e per week, by project";
+static const char timeline_note[] =
+	"Weeks from Monday, UTC; a job counts in the week of the day it ended.";
+
+static int print_timeline(FILE *fp, const struct campaign *c, int standalone)
+{
+	const char **rows = NULL, **series = NULL;
+	struct timeline tl;
+	size_t i;
+	int rc = -1;
+
+	if (timeline_build(&tl, c) < 0)
+		goto out;
+	rows = calloc(tl.n_weeks + 1, sizeof(*rows));
+	series = calloc(c->projects.n + 1, sizeof(*series));
+	if (!rows || !series)
+		goto out;
+	for (i = 0; i < tl.n_weeks; i++)
+		rows[i] = tl.weeks[i];
+	for (i = 0; i < c->projects.n; i++)
+		series[i] = c->projects.g[i].key;
+	barchart_stacked_svg(fp, rows, tl.n_weeks, series, c->projects.n, tl.kg, timeline_title,
+			     TABLE_KG, " CO2e", standalone);
+	rc = 0;
+out:
+	if (rc < 0)
+		fputs("carbon-report: out of memory\n", stderr);
+	free(rows);
+	free(series);
+	timeline_free(&tl);
+	return rc;
+}
+
+/* A team's kg CO2e per GPU-hour (NaN where no GPU-hours are known) and per
+ * job (a job or an imported run, as the statement's SCI counts; NaN where
+ * none). */
+static double kg_per_gpu_hour(const struct job_totals *t)
+{
+	return t->gpu_jobs && t->gpu_s > 0.0 ? t->co2e_kg / (t->gpu_s / 3600.0) : NAN;
+}
+
+static double kg_per_job(const struct job_totals *t)
+{
+	size_t units = t->jobs + t->imported_runs;
+
+	return units ? t->co2e_kg / (double)units : NAN;
+}
+
+/* The page's table of each team's rates. */
+static void print_rates(FILE *fp, const struct campaign *c)
+{
+	char x[32];
+	size_t i;
+
+	fputs("<table class=\"rates\">\n<thead><tr><th>PROJECT</th><th class=\"num\">CO2e per GPU-hour</th>"
+	      "<th class=\"num\">CO2e per job</th></tr></thead>\n<tbody>\n", fp);
+	for (i = 0; i < c->projects.n; i++) {
+		const struct group *p = &c->projects.g[i];
+		double g = kg_per_gpu_hour(&p->t), j = kg_per_job(&p->t);
+
+		fputs("<tr><td>", fp);
+		html_escape(fp, p->key ? p->key : "-");
+		fprintf(fp, "</td><td class=\"num\">%s</td>",
+			isnan(g) ? "-" : table_amount(g, TABLE_KG, x, sizeof(x)));
+		fprintf(fp, "<td class=\"num\">%s</td></tr>\n",
+			isnan(j) ? "-" : table_amount(j, TABLE_KG, x, sizeof(x)));
+	}
+	fputs("</tbody>\n</table>\n", fp);
 }
 
 /* ---- table, Markdown and HTML ---------------------------------------------- */
@@ -302,6 +453,13 @@ static int print_page(const struct campaign *c, const struct table *tb,
 	fputs("<h2>CO2e by project</h2>\n", stdout);
 	if (print_chart(stdout, c, 0) < 0)
 		return -1;
+	fputs("<h2>CO2e per week</h2>\n", stdout);
+	if (print_timeline(stdout, c, 0) < 0)
+		return -1;
+	fputs("<p class=\"note\">", stdout);
+	html_escape(stdout, timeline_note);
+	fputs("</p>\n<h2>Per GPU-hour and per job</h2>\n", stdout);
+	print_rates(stdout, c);
 	fputs("<p class=\"note\">", stdout);
 	html_escape(stdout, totals_note);
 	fputs("</p>\n</body>\n</html>\n", stdout);
@@ -373,6 +531,48 @@ static void statement_json(struct json_writer *w, const struct track_source *s)
 	json_end_object(w);
 }
 
+/* "timeline": {"note", "weeks": [{"week", "co2e_kg", "projects":
+ * [{"project", "co2e_kg"}, ...]}, ...]}, projects in the campaign's order. */
+static int timeline_json(struct json_writer *w, const struct campaign *c)
+{
+	struct timeline tl;
+	size_t i, p;
+
+	if (timeline_build(&tl, c) < 0) {
+		timeline_free(&tl);
+		fputs("carbon-report: out of memory\n", stderr);
+		return -1;
+	}
+	json_key(w, "timeline");
+	json_begin_object(w);
+	json_kv_string(w, "note", timeline_note);
+	json_key(w, "weeks");
+	json_begin_array(w);
+	for (i = 0; i < tl.n_weeks; i++) {
+		double sum = 0.0;
+
+		for (p = 0; p < tl.n; p++)
+			sum += tl.kg[i * tl.n + p];
+		json_begin_object(w);
+		json_kv_string(w, "week", tl.weeks[i]);
+		json_kv_number(w, "co2e_kg", sum);
+		json_key(w, "projects");
+		json_begin_array(w);
+		for (p = 0; p < tl.n; p++) {
+			json_begin_object(w);
+			json_kv_string(w, "project", c->projects.g[p].key);
+			json_kv_number(w, "co2e_kg", tl.kg[i * tl.n + p]);
+			json_end_object(w);
+		}
+		json_end_array(w);
+		json_end_object(w);
+	}
+	json_end_array(w);
+	json_end_object(w);
+	timeline_free(&tl);
+	return 0;
+}
+
 static int print_json(const struct campaign *c)
 {
 	struct json_writer w;
@@ -388,6 +588,8 @@ static int print_json(const struct campaign *c)
 		json_begin_object(&w);
 		json_kv_string(&w, "project", p->key);
 		totals_json(&w, &p->t, c->all.co2e_kg);
+		json_kv_number(&w, "kg_per_gpu_hour", kg_per_gpu_hour(&p->t));
+		json_kv_number(&w, "kg_per_job", kg_per_job(&p->t));
 		if (origin(c, p)) {
 			json_key(&w, "statement");
 			statement_json(&w, origin(c, p));
@@ -410,6 +612,8 @@ static int print_json(const struct campaign *c)
 	json_kv_int(&w, "users", (long long)c->users);
 	totals_json(&w, &c->all, c->all.co2e_kg);
 	json_end_object(&w);
+	if (timeline_json(&w, c) < 0)
+		return -1;
 	if (c->src) {
 		json_key(&w, "statements");
 		json_begin_array(&w);

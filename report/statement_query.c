@@ -126,14 +126,8 @@ static int read_track(PGconn *conn, const struct job_filter *f, const struct rep
 		      struct statement *st)
 {
 	struct job_totals all;
-	size_t i;
 
-	if (jobsum_load(conn, f, env, JOB_KEY_PROJECT, JOB_KEY_USER, &st->track, &all) < 0)
-		return -1;
-	group_list_sort_by_key(&st->track);
-	for (i = 0; i < st->track.n; i++)
-		group_list_sort_by_key(&st->track.g[i].sub);
-	return 0;
+	return jobsum_load_track(conn, f, env, &st->track, &all);
 }
 
 int statement_load(PGconn *conn, const struct job_filter *f, const struct report_env *env,

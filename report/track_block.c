@@ -98,6 +98,15 @@ void track_block_json(struct json_writer *w, const struct group_list *projects)
 			json_end_object(w);
 		}
 		json_end_array(w);
+		json_key(w, "days");
+		json_begin_array(w);
+		for (j = 0; j < p->days.n; j++) {
+			json_begin_object(w);
+			json_kv_string(w, "day", p->days.g[j].key);
+			json_kv_number(w, "co2e_kg", p->days.g[j].t.co2e_kg);
+			json_end_object(w);
+		}
+		json_end_array(w);
 		json_end_object(w);
 	}
 	json_end_array(w);
@@ -155,6 +164,21 @@ static bool name_printable(const char *s)
 		p += more + 1;
 	}
 	return true;
+}
+
+/* Is s a day as "2026-03-02"? */
+static bool day_valid(const char *s)
+{
+	int i, month, day;
+
+	if (strlen(s) != 10 || s[4] != '-' || s[7] != '-')
+		return false;
+	for (i = 0; i < 10; i++)
+		if (i != 4 && i != 7 && (s[i] < '0' || s[i] > '9'))
+			return false;
+	month = (s[5] - '0') * 10 + (s[6] - '0');
+	day = (s[8] - '0') * 10 + (s[9] - '0');
+	return month >= 1 && month <= 12 && day >= 1 && day <= 31;
 }
 
 /* The totals object at pointer of the block doc into *t. */
@@ -262,7 +286,7 @@ int track_block_read(const char *doc, size_t len, struct group_list *projects, c
 		if (ps.type != JSON_OBJECT)
 			return fail(why, n, "track%s is not an object", ptr);
 		if (++groups > TRACK_BLOCK_MAX_GROUPS)
-			return fail(why, n, "more than %d projects and users", TRACK_BLOCK_MAX_GROUPS);
+			return fail(why, n, "more than %d projects, users and days", TRACK_BLOCK_MAX_GROUPS);
 		/* The project's own object: its lookups cost its size only. */
 		pd = b + ps.start;
 		plen = ps.end - ps.start;
@@ -286,7 +310,7 @@ int track_block_read(const char *doc, size_t len, struct group_list *projects, c
 			if (s.type != JSON_OBJECT)
 				return fail(why, n, "track%s%s is not an object", ptr, uptr);
 			if (++groups > TRACK_BLOCK_MAX_GROUPS)
-				return fail(why, n, "more than %d projects and users",
+				return fail(why, n, "more than %d projects, users and days",
 					    TRACK_BLOCK_MAX_GROUPS);
 			snprintf(uptr, sizeof(uptr), "/users/%zu/user", j);
 			if (read_name(pd, plen, uptr, false, name, sizeof(name), &is_null, err,
@@ -299,6 +323,30 @@ int track_block_read(const char *doc, size_t len, struct group_list *projects, c
 			snprintf(uptr, sizeof(uptr), "/users/%zu", j);
 			if (read_totals(pd, plen, uptr, &u->t, err, sizeof(err)) < 0)
 				return fail(why, n, "track%s%s", ptr, err);
+		}
+		for (j = 0;; j++) {
+			struct group *day;
+			char dptr[64];
+			double kg;
+
+			snprintf(dptr, sizeof(dptr), "/days/%zu", j);
+			if (json_pointer_find(pd, plen, dptr, &s) != 1)
+				break;
+			if (++groups > TRACK_BLOCK_MAX_GROUPS)
+				return fail(why, n, "more than %d projects, users and days",
+					    TRACK_BLOCK_MAX_GROUPS);
+			snprintf(dptr, sizeof(dptr), "/days/%zu/day", j);
+			if (json_pointer_string(pd, plen, dptr, name, sizeof(name)) != 1 ||
+			    !day_valid(name))
+				return fail(why, n, "track%s%s: not a day (2026-03-02)", ptr, dptr);
+			if (group_find(&p->days, name))
+				return fail(why, n, "track%s: day %s twice", ptr, name);
+			snprintf(dptr, sizeof(dptr), "/days/%zu/co2e_kg", j);
+			if (json_pointer_number(pd, plen, dptr, &kg) != 1 || !isfinite(kg) || kg < 0)
+				return fail(why, n, "track%s%s: not a figure (finite, >= 0)", ptr, dptr);
+			if (!(day = group_get(&p->days, name)))
+				return fail(why, n, "out of memory");
+			day->t.co2e_kg = kg;
 		}
 	}
 	return 0;

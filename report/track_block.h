@@ -7,11 +7,13 @@
  * the member: its names live here once.
  *
  *   "track": {"version": 1, "projects": [
- *     {"project": P, "totals": T, "users": [{"user": U, "totals": T}, ...]}, ...]}
+ *     {"project": P, "totals": T, "users": [{"user": U, "totals": T}, ...],
+ *      "days": [{"day": "2026-03-02", "co2e_kg": KG}, ...]}, ...]}
  *
  * where P is a project (null: jobs of no project), U a user and T the
  * totals of struct job_totals as added up (seconds, kWh, kg; the period as
- * seconds since the epoch, UTC). */
+ * seconds since the epoch, UTC); days are the UTC days the jobs ended on,
+ * each with their kg CO2e: the timeline's data. */
 #ifndef CARBON_TRACK_BLOCK_H
 #define CARBON_TRACK_BLOCK_H
 

@@ -44,6 +44,8 @@ static void fixture(struct group_list *l)
 	u = group_get(&p->sub, "bob\xc3\xa9");	/* "bobé" */
 	u->t.jobs = 1;
 	u->t.co2e_kg = 0.01;
+	group_get(&p->days, "2026-03-02")->t.co2e_kg = 0.05;
+	group_get(&p->days, "2026-03-04")->t.co2e_kg = 0.0412345678;
 	p = group_get(l, NULL);
 	p->t.jobs = 1;
 	p->t.co2e_kg = 2;
@@ -116,6 +118,15 @@ static void test_round_trip(void **state)
 			assert_non_null(u);
 			assert_totals_equal(&in.g[i].sub.g[j].t, &u->t);
 		}
+		/* The timeline's days: each day's kg. */
+		assert_int_equal(g->days.n, in.g[i].days.n);
+		for (j = 0; j < in.g[i].days.n; j++) {
+			struct group *d = group_find(&g->days, in.g[i].days.g[j].key);
+
+			assert_non_null(d);
+			assert_true(fabs(d->t.co2e_kg - in.g[i].days.g[j].t.co2e_kg) <=
+				    1e-8 * d->t.co2e_kg);
+		}
 	}
 	free(doc);
 	group_list_free(&in);
@@ -161,6 +172,10 @@ static void test_hostile(void **state)
 		{ "\"users\": [", "\"users\": [1, ", "not an object" },
 		{ "\"projects\": [", "\"projects\": [[], ", "not an object" },
 		{ "\"jobs\": 4", "\"jobs\": 4,", "not well-formed" },
+		{ "\"day\": \"2026-03-02\"", "\"day\": \"2026-13-02\"", "not a day" },
+		{ "\"day\": \"2026-03-02\"", "\"day\": \"../../etc\"", "not a day" },
+		{ "\"day\": \"2026-03-02\"", "\"day\": \"2026-03-04\"", "day 2026-03-04 twice" },
+		{ "\"co2e_kg\": 0.05", "\"co2e_kg\": -0.05", "/days/0/co2e_kg" },
 	};
 	struct group_list in;
 	char *doc;
