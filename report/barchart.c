@@ -26,6 +26,20 @@ void html_escape(FILE *fp, const char *s)
 	}
 }
 
+/* The <svg> element's start, its accessible name and title. */
+static void svg_open(FILE *fp, const char *cls, int width, int height, const char *title,
+		     int standalone)
+{
+	if (standalone)
+		fputs("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n", fp);
+	fprintf(fp, "<svg xmlns=\"http://www.w3.org/2000/svg\" class=\"%s\" width=\"%d\" height=\"%d\""
+		" viewBox=\"0 0 %d %d\" role=\"img\" aria-label=\"", cls, width, height, width, height);
+	html_escape(fp, title);
+	fputs("\" font-family=\"sans-serif\" font-size=\"13\">\n<title>", fp);
+	html_escape(fp, title);
+	fputs("</title>\n", fp);
+}
+
 void barchart_svg(FILE *fp, const struct bar *bars, size_t n, const char *title,
 		  enum table_unit unit, const char *suffix, int standalone)
 {
@@ -44,14 +58,7 @@ void barchart_svg(FILE *fp, const struct bar *bars, size_t n, const char *title,
 	}
 	width = PAD + label_w + BAR_MAX_W + VALUE_W;
 	height = 2 * PAD + (int)n * ROW_H;
-	if (standalone)
-		fputs("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n", fp);
-	fprintf(fp, "<svg xmlns=\"http://www.w3.org/2000/svg\" class=\"chart\" width=\"%d\" height=\"%d\""
-		" viewBox=\"0 0 %d %d\" role=\"img\" aria-label=\"", width, height, width, height);
-	html_escape(fp, title);
-	fputs("\" font-family=\"sans-serif\" font-size=\"13\">\n<title>", fp);
-	html_escape(fp, title);
-	fputs("</title>\n", fp);
+	svg_open(fp, "chart", width, height, title, standalone);
 	for (i = 0; i < n; i++) {
 		const char *label = bars[i].label ? bars[i].label : "-";
 		int y = PAD + (int)i * ROW_H;
@@ -111,14 +118,7 @@ void barchart_stacked_svg(FILE *fp, const char *const *rows, size_t n_rows,
 	/* The legend: one line per series under the bars. */
 	legend_h = (int)n_series * (LEGEND_H);
 	height = 2 * PAD + (int)n_rows * ROW_H + legend_h;
-	if (standalone)
-		fputs("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n", fp);
-	fprintf(fp, "<svg xmlns=\"http://www.w3.org/2000/svg\" class=\"chart timeline\" width=\"%d\" height=\"%d\""
-		" viewBox=\"0 0 %d %d\" role=\"img\" aria-label=\"", width, height, width, height);
-	html_escape(fp, title);
-	fputs("\" font-family=\"sans-serif\" font-size=\"13\">\n<title>", fp);
-	html_escape(fp, title);
-	fputs("</title>\n", fp);
+	svg_open(fp, "chart timeline", width, height, title, standalone);
 	for (r = 0; r < n_rows; r++) {
 		int y = PAD + (int)r * ROW_H;
 		double x = PAD + label_w, sum = 0.0;

@@ -28,7 +28,7 @@ printf '[site]\ncluster = tftest\npue = 1.5\nintensity = 400\n[database]\nconnin
 export TZ=UTC
 cr() { "$report" --config "$d/report.conf" "$@"; }
 
-echo "1..12"
+echo "1..13"
 check_db_init "$admin_db"
 #          cluster job step  node user  project tag start end CPU_J DRAM_J GPU_J method partial est cpu_s
 put_record tftest 401 batch n1 alice astro nc 2026-03-02T08:00:00Z 2026-03-02T10:00:00Z \
@@ -45,7 +45,7 @@ put_record tftest 405 batch n3 erin chem nc 2026-03-10T10:00:00Z 2026-03-10T12:0
 # Each team's site has its key; chem's sends its statement unsigned.
 cols=PROJECT,USER,JOBS,CPU-h,GPU-h,wall-h,IT,facility,CO2e,share,imported
 cr track --json > "$d/db.json"
-cr track -P -o "$cols" > "$d/db.txt"
+cr track -P -o "$cols" > "$d/db.txt" 2> /dev/null
 "$report" keygen "$d/astro.key" > /dev/null 2>&1
 "$report" keygen "$d/bio.key" > /dev/null 2>&1
 mkdir "$d/in"
@@ -90,7 +90,7 @@ PY
 check "track --from the three statements equals track over the database, figure for figure" \
 	same "$d/db.json" "$d/from.json"
 check "the unsigned statement (chem) is marked, the signed ones verified" \
-	jq -e '[.projects[] | .project + "=" + .statement.status] | sort == ["astro=verified", "bio=verified", "chem=unsigned"]' "$d/from.json"
+	quiet jq -e '[.projects[] | .project + "=" + .statement.status] | sort == ["astro=verified", "bio=verified", "chem=unsigned"]' "$d/from.json"
 from "$d/in" > "$d/from.txt" 2> "$d/from.txt.err"
 check "the table marks it in its STATEMENT column, and says why below" \
 	eval 'grep -q "STATEMENT" "$d/from.txt" && grep -E "^chem .* unsigned *\$" "$d/from.txt" > /dev/null &&
@@ -109,10 +109,10 @@ cp "$d/in/chem.json" "$d/in/bio.json" "$d/changed/"
 sed 's/"co2e_kg": /"co2e_kg": 1/' "$d/in/astro.json" > "$d/changed/astro.json"
 from "$d/changed" --json > "$d/changed.json" 2> /dev/null
 check "a statement changed after it was signed is marked CHANGED" \
-	jq -e '.projects[] | select(.project == "astro") | .statement.status == "CHANGED" and .statement.verified == false' "$d/changed.json"
+	quiet jq -e '.projects[] | select(.project == "astro") | .statement.status == "CHANGED" and .statement.verified == false' "$d/changed.json"
 "$report" track --from "$d/in" --json > "$d/nokey.json" 2> /dev/null
 check "without keys, the signed statements are marked 'no key'" \
-	jq -e '[.statements[].status] | sort == ["no key", "no key", "unsigned"]' "$d/nokey.json"
+	quiet jq -e '[.statements[].status] | sort == ["no key", "no key", "unsigned"]' "$d/nokey.json"
 
 # The same statement twice: counted once. The same project in two
 # different statements: refused, naming both.
