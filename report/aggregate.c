@@ -65,16 +65,25 @@ double share_pct(double part, double whole)
 	return whole > 0.0 ? 100.0 * part / whole : 0.0;
 }
 
-struct group *group_get(struct group_list *l, const char *key)
+struct group *group_find(const struct group_list *l, const char *key)
 {
-	struct group *g;
 	size_t i;
 
 	for (i = 0; i < l->n; i++) {
-		g = &l->g[i];
+		struct group *g = &l->g[i];
+
 		if (key ? g->key && !strcmp(g->key, key) : !g->key)
 			return g;
 	}
+	return NULL;
+}
+
+struct group *group_get(struct group_list *l, const char *key)
+{
+	struct group *g = group_find(l, key);
+
+	if (g)
+		return g;
 	if (l->n == l->cap) {
 		size_t cap = l->cap ? 2 * l->cap : 8;
 
@@ -100,6 +109,7 @@ void group_list_free(struct group_list *l)
 	for (i = 0; i < l->n; i++) {
 		free(l->g[i].key);
 		group_list_free(&l->g[i].sub);
+		group_list_free(&l->g[i].days);
 	}
 	free(l->g);
 	memset(l, 0, sizeof(*l));

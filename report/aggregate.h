@@ -55,11 +55,18 @@ struct group {
 	char *key;
 	struct job_totals t;
 	struct group_list sub;
+	/* track: the group's jobs by the UTC day they ended ("2026-03-02"),
+	 * each with its totals (jobsum_load_track); the timeline's data. */
+	struct group_list days;
+	size_t origin;	/* track --from: 1 + the index of the statement it
+			 * came from (track_from.h); 0: the database */
 };
 
 /* The group of key in l, added when it is not there (key copied). Returns
  * NULL when out of memory. */
 struct group *group_get(struct group_list *l, const char *key);
+/* The group of key in l, or NULL when there is none. */
+struct group *group_find(const struct group_list *l, const char *key);
 void group_list_free(struct group_list *l);
 
 /* Orders: by key (the keyless group last), or by kg CO2e, largest first,

@@ -453,3 +453,33 @@ out:
 	job_filter_params_free(&fp);
 	return rc;
 }
+
+int jobsum_load_track(PGconn *conn, const struct job_filter *f, const struct report_env *env,
+		      struct group_list *projects, struct job_totals *all)
+{
+	struct group_list by_day = { 0 };
+	struct job_totals all_days;
+	size_t i;
+	int rc = -1;
+
+	if (jobsum_load(conn, f, env, JOB_KEY_PROJECT, JOB_KEY_USER, projects, all) < 0 ||
+	    jobsum_load(conn, f, env, JOB_KEY_PROJECT, JOB_KEY_DAY, &by_day, &all_days) < 0)
+		goto out;
+	group_list_sort_by_key(projects);
+	for (i = 0; i < projects->n; i++)
+		group_list_sort_by_key(&projects->g[i].sub);
+	/* The same jobs by day: each project's days move to it. */
+	for (i = 0; i < by_day.n; i++) {
+		struct group *p = group_find(projects, by_day.g[i].key);
+
+		if (!p)
+			continue;	/* a job that ended between the two queries */
+		p->days = by_day.g[i].sub;
+		memset(&by_day.g[i].sub, 0, sizeof(by_day.g[i].sub));
+		group_list_sort_by_key(&p->days);
+	}
+	rc = 0;
+out:
+	group_list_free(&by_day);
+	return rc;
+}

@@ -33,6 +33,12 @@ int jobsum_load(PGconn *conn, const struct job_filter *f, const struct report_en
 		enum job_key key, enum job_key sub_key, struct group_list *groups,
 		struct job_totals *all);
 
+/* What track shows of the jobs and runs f selects: projects (each with its
+ * users in sub, and its days in days, both in key order) in key order, and
+ * *all. Returns 0, or -1 after printing why; the caller frees projects. */
+int jobsum_load_track(PGconn *conn, const struct job_filter *f, const struct report_env *env,
+		      struct group_list *projects, struct job_totals *all);
+
 /* Add the CodeCarbon runs imported for f's scope (sql/functions/imported.sql)
  * to groups by key (and sub_key) and to *all, as jobsum_load does with jobs
  * (it calls this): a run's user is its importer, its day the UTC day it

@@ -575,6 +575,7 @@ void statement_free(struct statement *st)
 	st->nodes = NULL;
 	st->cpu_models = st->gpu_models = NULL;
 	st->n_nodes = st->n_cpu_models = st->n_gpu_models = 0;
+	group_list_free(&st->track);
 	if (st->set) {
 		jobset_free(st->set);
 		free(st->set);

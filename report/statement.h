@@ -11,6 +11,7 @@
 #include <stddef.h>
 #include <stdio.h>
 
+#include "aggregate.h"
 #include "energy.h"
 #include "jobset.h"
 #include "report.h"
@@ -115,6 +116,11 @@ struct statement {
 	struct imported_runs imp;
 	struct data_version data;	/* of the database the figures came from */
 	const char *software;	/* carbon-report's version */
+	/* The same jobs and runs added up per project and per user within it,
+	 * as track adds them up (jobsum_load), in key order: the JSON's
+	 * "track" member (track_block.h), what track --from reads. Empty in a
+	 * fixture: no member. */
+	struct group_list track;
 	/* The jobs read, which the strings point into (statement_load). */
 	struct jobset *set;
 };

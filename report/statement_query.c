@@ -120,6 +120,16 @@ static int read_imported(PGconn *conn, const struct job_filter *f, struct import
 	return rc;
 }
 
+/* The jobs and runs per project and user, as track adds them up, for the
+ * JSON's track member. */
+static int read_track(PGconn *conn, const struct job_filter *f, const struct report_env *env,
+		      struct statement *st)
+{
+	struct job_totals all;
+
+	return jobsum_load_track(conn, f, env, &st->track, &all);
+}
+
 int statement_load(PGconn *conn, const struct job_filter *f, const struct report_env *env,
 		   struct statement *st)
 {
@@ -167,5 +177,5 @@ int statement_load(PGconn *conn, const struct job_filter *f, const struct report
 	}
 	statement_add_imported(st, set->n > 0);
 	statement_set_embodied(st, &env->conf);
-	return 0;
+	return read_track(conn, f, env, st);
 }

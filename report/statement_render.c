@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "json.h"
+#include "track_block.h"
 #include "record.h"
 #include "table.h"
 
@@ -884,6 +885,16 @@ static int block_limitations(const struct statement *st, enum output_format form
 	return 0;
 }
 
+static bool has_track(const struct statement *st)
+{
+	return st->track.n > 0;
+}
+
+static void json_track(const struct statement *st, struct json_writer *w)
+{
+	track_block_json(w, &st->track);
+}
+
 /* The statement, field by field: the JSON's members in the contract's
  * order, the text forms' lines under their headings. */
 static const struct field fields[] = {
@@ -1057,6 +1068,7 @@ static const struct field fields[] = {
 	{ .key = "data_version.series_imported_at", .json = json_series_imported_at },
 	{ .key = "limitations", .section = "Limitations", .json = json_limitations,
 	  .block = block_limitations },
+	{ .key = "track", .json = json_track, .when = has_track },
 };
 
 #define N_FIELDS (sizeof(fields) / sizeof(fields[0]))
