@@ -161,6 +161,22 @@ out:
 	return rc;
 }
 
+/* carbon.prune() says "carbon.prune: step I of N" as a notice after each
+ * part it removes (a month, the rest, the derived tables): the progress
+ * line follows those; every other notice is dropped, as db_connect's are. */
+static void prune_notice(void *arg, const PGresult *res)
+{
+	struct progress *progress = arg;
+	const char *msg = PQresultErrorField(res, PG_DIAG_MESSAGE_PRIMARY);
+	unsigned long step, steps;
+
+	if (!msg || sscanf(msg, "carbon.prune: step %lu of %lu", &step, &steps) != 2 || step == 0)
+		return;
+	if (!progress->active)
+		progress_begin(progress, steps, PROGRESS_COUNT, "db prune", "parts");
+	progress_advance(progress, 1);
+}
+
 static void prune_usage(FILE *fp)
 {
 	fputs("Usage: carbon-report db prune --before DATE [--dry-run]\n"
@@ -256,8 +272,10 @@ static int cmd_db_prune(struct report_env *env, int argc, char **argv)
 		goto out;
 	params[0] = utc_timestamp_us(before, before_iso, sizeof(before_iso));
 	params[1] = dry_run ? "true" : "false";
+	PQsetNoticeReceiver(conn, prune_notice, &env->progress);
 	res = PQexecParams(conn, "SELECT what, records, jobs FROM carbon.prune($1::timestamptz, $2::boolean)",
 			   2, NULL, params, NULL, NULL, 0);
+	progress_end(&env->progress);
 	if (PQresultStatus(res) != PGRES_TUPLES_OK) {
 		if (permission_denied(res))
 			say_admin_needed("prune");

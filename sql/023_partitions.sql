@@ -313,7 +313,9 @@ GRANT EXECUTE ON FUNCTION carbon.step_energy_waiting() TO carbon_admin;
 CREATE FUNCTION carbon.prune(p_before timestamptz, p_dry_run boolean)
 RETURNS TABLE (what text, records bigint, jobs bigint)
 LANGUAGE plpgsql SECURITY DEFINER
-SET search_path = carbon, pg_temp SET TimeZone = 'UTC' SET lock_timeout = '10s'
+SET search_path = carbon, pg_temp SET TimeZone = 'UTC' SET lock_timeout = '10s' SET client_min_messages = 'notice'
+-- Its notices are carbon-report's progress line ("step I of N"), whatever the
+-- session's client_min_messages.
 AS $$
 DECLARE
     p record;
@@ -322,11 +324,18 @@ DECLARE
     unknown_job bigint[];
     tbl text;
     pruned text;                  -- the derived rows of the pruned instances
+    steps int;                    -- for the caller's progress line: the whole
+    step int := 0;                -- months, the rest, unknown, 3 derived tables
 BEGIN
     IF p_before IS NULL OR p_before > now() OR p_before < '1970-01-01' THEN
         RAISE EXCEPTION 'carbon.prune: the time to prune before must be from 1970 to now'
             USING ERRCODE = 'invalid_parameter_value';
     END IF;
+    SELECT count(*) + 5 INTO steps
+    FROM pg_catalog.pg_inherits i JOIN pg_catalog.pg_class c ON c.oid = i.inhrelid
+    WHERE i.inhparent = 'carbon.step_energy'::regclass
+          AND c.relname ~ '^step_energy_[0-9]{4}_[0-9]{2}$'
+          AND to_timestamp(substr(c.relname, 13), 'YYYY_MM') + interval '1 month' <= p_before;
     -- The whole months.
     FOR p IN SELECT c.relname, to_timestamp(substr(c.relname, 13), 'YYYY_MM') AS lo
              FROM pg_catalog.pg_inherits i JOIN pg_catalog.pg_class c ON c.oid = i.inhrelid
@@ -344,6 +353,8 @@ BEGIN
             EXECUTE format('DROP TABLE carbon.%I', p.relname);
         END IF;
         RETURN NEXT;
+        step := step + 1;
+        RAISE NOTICE 'carbon.prune: step % of %', step, steps;
     END LOOP;
     -- The rest that began before p_before: the month it falls in, the
     -- default partition.
@@ -361,6 +372,8 @@ BEGIN
         SELECT count(*), count(DISTINCT (d.cluster, d.job_id, d.job_start)) INTO records, jobs FROM d;
     END IF;
     RETURN NEXT;
+    step := step + 1;
+    RAISE NOTICE 'carbon.prune: step % of %', step, steps;
     -- Jobs of unknown instance whose every record ended before p_before.
     what := format('records of jobs of unknown instance that ended before %s',
                    to_char(p_before, 'YYYY-MM-DD HH24:MI:SS"Z"'));
@@ -380,6 +393,8 @@ BEGIN
         SELECT count(*) INTO records FROM d;
     END IF;
     RETURN NEXT;
+    step := step + 1;
+    RAISE NOTICE 'carbon.prune: step % of %', step, steps;
     -- The rows derived of the pruned instances: their totals, hours and
     -- states.
     jobs := NULL;
@@ -397,6 +412,8 @@ BEGIN
                 INTO records;
         END IF;
         RETURN NEXT;
+        step := step + 1;
+        RAISE NOTICE 'carbon.prune: step % of %', step, steps;
     END LOOP;
 END
 $$;

@@ -23,7 +23,7 @@ writer_db="$HARNESS_CONNINFO user=carbon_writer"
 export TZ=UTC PGOPTIONS='-c client_min_messages=warning'
 sql() { psql -X -q -t -A -v ON_ERROR_STOP=1 "$admin_db" -c "$1"; }
 wsql() { psql -X -q -t -A -v ON_ERROR_STOP=1 "$writer_db" -c "$1"; }
-printf '[site]\ncluster = carbontest\npue = 1.5\nintensity = 400\n[database]\nconninfo = %s\n' \
+printf '[site]\ncluster = carbontest\npue = 1.5\nintensity = 400\n[report]\nconninfo = %s\n' \
 	"$admin_db" > "$confdir/site.conf"
 cr() { "$report" --config "$confdir/site.conf" "$@"; }
 fails() { ! "$@" > /dev/null 2>&1; }
@@ -102,7 +102,7 @@ reports() {
 	cr statement -t run1 --json | jq -S 'del(.data_version)'
 }
 
-echo "1..41"
+echo "1..42"
 
 # --- a database before 023 ---------------------------------------------------
 check "the migrations before 023 apply" migrate_to 2
@@ -252,6 +252,9 @@ got=$(awk '/^would remove .* records of .* job instances/ && !/unknown/ { r += $
 check "prune --dry-run says what it would remove: $want records of jobs that began before $before ($got)" \
 	[ "$got" = "$want" ]
 show "$confdir/dry.out"
+"$report" -d "$ops_db" --progress db prune --before "$before" --dry-run > /dev/null 2> "$confdir/dry.err"
+check "--progress: prune draws the parts it went through, of all (a month, the rest, the derived tables)" \
+	grep -qE '^.?db prune: [0-9]+/[0-9]+ parts \(100%\)' <(tr '\r' '\n' < "$confdir/dry.err")
 check "prune refuses a date in the future" fails cr db prune --before "$(date -u -d 'tomorrow' +%Y-%m-%d)"
 check "prune refuses a date it cannot read" fails cr db prune --before 2026-02-30
 check "prune refuses a participant" fails "$report" -d "$as_alice" db prune --before "$before"

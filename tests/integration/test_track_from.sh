@@ -23,7 +23,7 @@ harness_start --plugstack "$confdir/plugstack.conf"
 trap 'harness_stop; rm -rf "$confdir"' EXIT
 write_carbon_conf 1
 d=$confdir
-printf '[site]\ncluster = tftest\npue = 1.5\nintensity = 400\n[database]\nconninfo = %s\n' \
+printf '[site]\ncluster = tftest\npue = 1.5\nintensity = 400\n[report]\nconninfo = %s\n' \
 	"$admin_db" > "$d/report.conf"
 export TZ=UTC
 cr() { "$report" --config "$d/report.conf" "$@"; }
