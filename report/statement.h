@@ -45,6 +45,13 @@ struct imported_runs {
 	double energy_kwh[DOMAIN_COUNT];	/* cpu, ram as dram, gpu; other */
 	double it_kwh, facility_kwh, co2e_kg, duration_s;
 	double first_s, last_s;	/* earliest start (timestamp - duration), latest end */
+	/* Of these, the runs of 'carbon-report import estimate' (hardware x
+	 * hours x place, not measured): facility kWh, kg CO2e and how they
+	 * were estimated (allocated by statement_load; a fixture's may be
+	 * static; NULL: none). */
+	size_t estimated_runs;
+	double estimated_facility_kwh, estimated_kg;
+	char *estimated_how;
 };
 
 /* A CPU or GPU model and how many distinct nodes ran it. */

@@ -117,6 +117,9 @@ static int read_imported(PGconn *conn, const struct job_filter *f, struct import
 	imp->duration_s = all.imported_s;
 	imp->first_s = all.first_start_s;
 	imp->last_s = all.last_end_s;
+	if (rc == 0 && imp->runs)
+		rc = jobsum_estimated(conn, f, &imp->estimated_runs, &imp->estimated_facility_kwh,
+				      &imp->estimated_kg, &imp->estimated_how);
 	return rc;
 }
 

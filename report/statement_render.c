@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "estimate.h"
 #include "json.h"
 #include "record.h"
 #include "table.h"
@@ -147,6 +148,11 @@ static const void *member(const struct statement *st, const struct field *f)
 static bool has_imported(const struct statement *st)
 {
 	return st->imp.runs > 0;
+}
+
+static bool has_estimated(const struct statement *st)
+{
+	return st->imp.estimated_runs > 0;
 }
 
 static bool no_imported(const struct statement *st)
@@ -532,6 +538,12 @@ static void text_imported_runs(const struct statement *st, FILE *fp)
 {
 	fprintf(fp, "%zu, imported with 'carbon-report import codecarbon': CodeCarbon's figures, not measured by slurm-carbon",
 		st->imp.runs);
+}
+
+static void text_estimated_runs(const struct statement *st, FILE *fp)
+{
+	fprintf(fp, "%zu of the imported runs, with 'carbon-report import estimate': each GPU and CPU at its TDP for the whole time, x PUE, x the zone's annual intensity; not measured",
+		st->imp.estimated_runs);
 }
 
 static void text_imported_period(const struct statement *st, FILE *fp)
@@ -969,6 +981,13 @@ static const struct field fields[] = {
 	{ .key = "imported.co2e_kg", M(T_DOUBLE, imp.co2e_kg) },
 	{ .key = "imported.co2e_source", .type = T_CONST,
 	  .const_str = "as imported (CodeCarbon's own intensity and PUE)" },
+	{ .key = "imported.estimated.method", .type = T_CONST, .const_str = ESTIMATE_METHOD,
+	  .when = has_estimated },
+	{ .key = "imported.estimated.runs", M(T_SIZE, imp.estimated_runs), .when = has_estimated },
+	{ .key = "imported.estimated.facility_kwh", M(T_DOUBLE, imp.estimated_facility_kwh),
+	  .when = has_estimated },
+	{ .key = "imported.estimated.co2e_kg", M(T_DOUBLE, imp.estimated_kg), .when = has_estimated },
+	{ .key = "imported.estimated.how", M(T_STRING, imp.estimated_how), .when = has_estimated },
 	{ .section = "Energy", .label = "IT energy", M(T_DOUBLE, it_kwh), .unit = U_KWH,
 	  .flags = F_FIGURE | F_FIGURE_ONLY },
 	{ .key = "pue", .section = "Energy", .label = "PUE", M(T_DOUBLE, pue), .text = text_pue,
@@ -989,6 +1008,16 @@ static const struct field fields[] = {
 	{ .section = "Imported runs (method codecarbon)", .label = "emissions",
 	  M(T_DOUBLE, imp.co2e_kg), .unit = U_KG, .note = "(as imported; included in the totals)",
 	  .when = has_imported },
+#define ESTIMATED "Estimated runs (method " ESTIMATE_METHOD ", counterpart of the ML CO2 Impact calculator)"
+	{ .section = ESTIMATED, .label = "runs", .text = text_estimated_runs, .when = has_estimated },
+	{ .section = ESTIMATED, .label = "facility energy", M(T_DOUBLE, imp.estimated_facility_kwh),
+	  .unit = U_KWH, .note = "(estimated; part of the imported runs' figures and the totals)",
+	  .when = has_estimated },
+	{ .section = ESTIMATED, .label = "emissions", M(T_DOUBLE, imp.estimated_kg), .unit = U_KG,
+	  .note = "(estimated)", .when = has_estimated },
+	{ .section = ESTIMATED, .label = "how", M(T_STRING, imp.estimated_how),
+	  .when = has_estimated },
+#undef ESTIMATED
 	{ .key = "intensity_g_per_kwh", .section = "Carbon", .label = "intensity",
 	  .type = T_NUMBER_FN, .number = intensity, .text = text_intensity, .flags = F_FIGURE },
 	{ .key = "intensity_source.basis", .type = T_CONST, .const_str = "location-based" },
