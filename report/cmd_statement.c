@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "filter.h"
+#include "intensity_csv.h"
 #include "statement.h"
 
 static void usage(FILE *fp)
@@ -25,6 +26,8 @@ static void usage(FILE *fp)
 	      "  -M, --cluster NAME   only jobs of this cluster\n"
 	      "      --offset-price P price of an offset in USD per tonne CO2e, for the\n"
 	      "                       offsets estimate (default 16, see carbon-report(1))\n"
+	      "      --what-if-zone Z also price the energy in zone Z in the what-if\n"
+	      "                       (counterfactual, not in the totals); repeatable\n"
 	      "The emission statement of those jobs: scope, hardware, activity, energy per\n"
 	      "component, PUE, carbon intensity, CO2e, an offsets estimate, and the method's\n"
 	      "limitations; as text (default), --format markdown or --json. --format\n"
@@ -39,11 +42,13 @@ static void usage(FILE *fp)
 /* ---- the command ------------------------------------------------------------- */
 
 static int run_statement(PGconn *conn, struct statement *st, const struct job_filter *f,
-			 const struct report_env *env)
+			 const struct report_env *env, const char *const *zones, size_t n_zones)
 {
 	int rc, r;
 
 	r = statement_load(conn, f, env, st);
+	if (r == 0 && statement_what_if(conn, st, zones, n_zones) < 0)
+		r = -1;
 	if (r > 0)
 		rc = report_empty(env);
 	else if (r == 0 && statement_render(st, env->format, stdout) == 0)
@@ -71,18 +76,20 @@ static int parse_price(const char *s, double *price)
 
 int cmd_statement(struct report_env *env, int argc, char **argv)
 {
-	enum { OPT_PRICE = 256 };
+	enum { OPT_PRICE = 256, OPT_WHAT_IF_ZONE };
 	static const struct option longopts[] = {
 		FILTER_LONGOPTS,
 		{ "offset-price", required_argument, NULL, OPT_PRICE },
+		{ "what-if-zone", required_argument, NULL, OPT_WHAT_IF_ZONE },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
 	struct statement st = { .offset_price = OFFSET_PRICE_USD_PER_T };
 	struct filter_args fa;
 	PGconn *conn = NULL;
+	const char *zones[WHAT_IF_MAX_NAMED];
 	char scopes[8] = "";
-	size_t n_scopes = 0;
+	size_t n_scopes = 0, n_zones = 0;
 	int rc = EXIT_USAGE, c, r;
 
 	filter_init(&fa);
@@ -97,6 +104,19 @@ int cmd_statement(struct report_env *env, int argc, char **argv)
 			if (parse_price(optarg, &st.offset_price) < 0)
 				goto out;
 			st.offset_price_given = true;
+			continue;
+		case OPT_WHAT_IF_ZONE:
+			if (!intensity_zone_valid(optarg)) {
+				fprintf(stderr, "carbon-report statement: --what-if-zone '%s': a zone id is 1 to 63 letters, digits or - _ . : / (e.g. DE, US-CAL-CISO, gcp:europe-west1)\n",
+					optarg);
+				goto out;
+			}
+			if (n_zones == WHAT_IF_MAX_NAMED) {
+				fprintf(stderr, "carbon-report statement: more than %d --what-if-zone; name at most %d zones\n",
+					WHAT_IF_MAX_NAMED, WHAT_IF_MAX_NAMED);
+				goto out;
+			}
+			zones[n_zones++] = optarg;
 			continue;
 		case 'j':
 			fputs("carbon-report statement: a statement covers a tag, project or user, not job ids; for jobs type 'carbon-report job JOBID...'\n",
@@ -149,7 +169,7 @@ int cmd_statement(struct report_env *env, int argc, char **argv)
 	conn = report_connect(env);
 	if (!conn)
 		goto out;
-	rc = run_statement(conn, &st, &fa.f, env);
+	rc = run_statement(conn, &st, &fa.f, env, zones, n_zones);
 out:
 	PQfinish(conn);
 	filter_free(&fa);

@@ -16,6 +16,7 @@
 #include "report.h"
 #include "uncertainty.h"
 #include "site_source.h"
+#include "whatif.h"
 
 #define STATEMENT_MAX_METHODS 8
 
@@ -120,11 +121,20 @@ struct statement {
 	/* Included in the totals above (energy_kwh, it_kwh, facility_kwh,
 	 * co2e_kg) by statement_add_imported; pue and in are the jobs' own. */
 	struct imported_runs imp;
+	/* Counterfactual figures, never in the totals (statement_what_if). */
+	struct what_if what_if;
 	struct data_version data;	/* of the database the figures came from */
 	const char *software;	/* carbon-report's version */
 	/* The jobs read, which the strings point into (statement_load). */
 	struct jobset *set;
 };
+
+/* Fill st->what_if (after statement_load): the facility energy priced in
+ * the WHAT_IF_LOWEST lowest-intensity zones of carbon.intensity_annual and
+ * in zones[0..n-1] (valid zone ids), and the work moved within its week
+ * where st's zone has an hourly series. Returns 0, or -1 after printing why
+ * (a named zone without an annual figure, a database error). */
+int statement_what_if(PGconn *conn, struct statement *st, const char *const *zones, size_t n);
 
 /* ---- adding up (statement.c): numbers in, numbers out ------------------ */
 

@@ -896,6 +896,111 @@ static int block_limitations(const struct statement *st, enum output_format form
 	return 0;
 }
 
+/* ---- what if (counterfactual, never in the totals) ------------------------- */
+
+#define WHAT_IF_NOTE "counterfactual: the same facility energy at other intensities; not part of the statement's figures or totals"
+#define WHAT_IF_SHIFT_RULE "the work's hours (from its first start hour to its last end, whole hours) moved as one block to the contiguous hours of the same UTC week (Monday to Monday) with the least carbon in the zone's hourly series; its facility energy spread evenly over those hours"
+
+static bool has_what_if(const struct statement *st)
+{
+	return st->what_if.done;
+}
+
+static void json_what_if_shift(const struct what_if_shift *sh, struct json_writer *w)
+{
+	char a[32];
+
+	json_begin_object(w);
+	json_kv_string(w, "rule", WHAT_IF_SHIFT_RULE);
+	json_kv_string(w, "zone", sh->zone[0] ? sh->zone : NULL);
+	json_kv_bool(w, "computed", sh->done);
+	if (!sh->done) {
+		json_kv_string(w, "reason", sh->why);
+	} else {
+		json_kv_string(w, "week_start", utc_iso8601(sh->week_start_s, a, sizeof(a)));
+		json_kv_int(w, "hours", sh->hours);
+		json_kv_string(w, "actual_start", utc_iso8601(sh->actual_start_s, a, sizeof(a)));
+		json_kv_number(w, "actual_co2e_kg", sh->actual_kg);
+		json_kv_string(w, "best_start", utc_iso8601(sh->best_start_s, a, sizeof(a)));
+		json_kv_number(w, "best_co2e_kg", sh->best_kg);
+		json_kv_number(w, "saved_co2e_kg", sh->actual_kg - sh->best_kg);
+	}
+	json_end_object(w);
+}
+
+static void json_what_if(const struct statement *st, struct json_writer *w)
+{
+	const struct what_if *wi = &st->what_if;
+	size_t i;
+
+	json_begin_object(w);
+	json_kv_bool(w, "counterfactual", true);
+	json_kv_bool(w, "part_of_totals", false);
+	json_kv_string(w, "note", WHAT_IF_NOTE);
+	json_kv_number(w, "facility_kwh", wi->facility_kwh);
+	json_key(w, "zones");
+	json_begin_array(w);
+	for (i = 0; i < wi->n_zones; i++) {
+		const struct what_if_zone *z = &wi->zones[i];
+
+		json_begin_object(w);
+		json_kv_string(w, "zone", z->zone);
+		json_kv_string(w, "chosen", z->named ? "named" : "lowest");
+		json_kv_number(w, "g_per_kwh", z->g_per_kwh);
+		json_kv_string(w, "dataset", z->dataset);
+		json_kv_int(w, "year", z->year);
+		json_kv_number(w, "co2e_kg", z->co2e_kg);
+		json_end_object(w);
+	}
+	json_end_array(w);
+	json_key(w, "shift");
+	json_what_if_shift(&wi->shift, w);
+	json_end_object(w);
+}
+
+/* One line per zone and one for the shift, under the section's heading. */
+static int block_what_if(const struct statement *st, enum output_format format, FILE *fp)
+{
+	const struct what_if *wi = &st->what_if;
+	const struct what_if_shift *sh = &wi->shift;
+	const char *item = format == FMT_MARKDOWN ? "- " : "  ";
+	char a[32], b[32], x[48], y[48];
+	size_t i;
+
+	fprintf(fp, "%s%s\n", item, WHAT_IF_NOTE);
+	for (i = 0; i < wi->n_zones; i++) {
+		const struct what_if_zone *z = &wi->zones[i];
+
+		fprintf(fp, "%s%s in %s at %.4g g/kWh (%s, %d; %s)\n", item,
+			text_kg(z->co2e_kg, x, sizeof(x)), z->zone, z->g_per_kwh, z->dataset, z->year,
+			z->named ? "named" : "one of the lowest");
+	}
+	if (sh->done)
+		fprintf(fp, "%smoved in time: %u h from %s in %s, %s; from %s instead, %s (%s)\n", item,
+			sh->hours, utc_iso8601(sh->actual_start_s, a, sizeof(a)), sh->zone,
+			text_kg(sh->actual_kg, x, sizeof(x)),
+			utc_iso8601(sh->best_start_s, b, sizeof(b)), text_kg(sh->best_kg, y, sizeof(y)),
+			WHAT_IF_SHIFT_RULE);
+	else
+		fprintf(fp, "%smoved in time: not computed: %s\n", item, sh->why);
+	return 0;
+}
+
+/* The lowest zone's figure, for the LaTeX table. */
+static void text_what_if(const struct statement *st, FILE *fp)
+{
+	const struct what_if *wi = &st->what_if;
+	char x[48];
+	size_t i;
+
+	for (i = 0; i < wi->n_zones; i++)
+		fprintf(fp, "%s%s in %s", i ? "; " : "", text_kg(wi->zones[i].co2e_kg, x, sizeof(x)),
+			wi->zones[i].zone);
+	if (wi->shift.done)
+		fprintf(fp, "; moved in time %s", text_kg(wi->shift.best_kg, x, sizeof(x)));
+	fputs(" (counterfactual, not in the totals)", fp);
+}
+
 /* The statement, field by field: the JSON's members in the contract's
  * order, the text forms' lines under their headings. */
 static const struct field fields[] = {
@@ -1076,6 +1181,12 @@ static const struct field fields[] = {
 	{ .key = "offsets.price_source", .section = "Offsets (an estimate, not part of the emissions)",
 	  .label = "price", .text = text_price, .json = json_price_source },
 	{ .key = "offsets.cost_usd", .type = T_NUMBER_FN, .number = statement_offset_cost_usd },
+#define WHAT_IF "What if (counterfactual, not part of the totals)"
+	{ .key = "what_if", .section = WHAT_IF, .json = json_what_if, .block = block_what_if,
+	  .when = has_what_if },
+	{ .section = WHAT_IF, .label = "what if", .text = text_what_if, .when = has_what_if,
+	  .flags = F_FIGURE | F_FIGURE_ONLY },
+#undef WHAT_IF
 	{ .key = "software.carbon_report", .section = "Software and data", .label = "software",
 	  M(T_STRING, software), .text = text_software },
 	{ .key = "data_version.schema", .section = "Software and data", .label = "data",
@@ -1456,6 +1567,30 @@ static void paragraph_methods(const struct statement *st, FILE *fp)
 /* The statement in a few sentences a paper can quote: what ran where, how
  * it was measured, the energy, the PUE and intensity with their sources,
  * and the emissions. */
+/* The what-if in a sentence or two, labelled counterfactual. */
+static void paragraph_what_if(const struct statement *st, FILE *fp)
+{
+	const struct what_if *wi = &st->what_if;
+	const struct what_if_shift *sh = &wi->shift;
+	char x[48], y[48];
+	size_t i;
+
+	if (wi->n_zones) {
+		fprintf(fp, "Counterfactually, and not part of these figures, the same %s of facility energy would have emitted ",
+			text_kwh(wi->facility_kwh, x, sizeof(x)));
+		for (i = 0; i < wi->n_zones; i++)
+			fprintf(fp, "%s%s in %s (%.4g gCO2e/kWh)",
+				i == 0 ? "" : i + 1 == wi->n_zones ? " and " : ", ",
+				text_kg(wi->zones[i].co2e_kg, x, sizeof(x)), wi->zones[i].zone,
+				wi->zones[i].g_per_kwh);
+		fputs(" at annual average intensities. ", fp);
+	}
+	if (sh->done)
+		fprintf(fp, "Moved to the %u contiguous hours of the same week with the least carbon in zone %s, the work would have emitted %s instead of %s (counterfactual; its energy spread evenly over its hours). ",
+			sh->hours, sh->zone, text_kg(sh->best_kg, x, sizeof(x)),
+			text_kg(sh->actual_kg, y, sizeof(y)));
+}
+
 static void paragraph(const struct statement *st, FILE *fp)
 {
 	const struct intensity *in = &st->in;
@@ -1530,7 +1665,10 @@ static void paragraph(const struct statement *st, FILE *fp)
 		100.0 * statement_modelled_fraction(st));
 	if (st->imp.runs)
 		fprintf(fp, " and %.1f %% imported", 100.0 * statement_imported_fraction(st));
-	fprintf(fp, ". The figures were computed with carbon-report %s of slurm-carbon.", st->software);
+	fputs(". ", fp);
+	if (st->what_if.done)
+		paragraph_what_if(st, fp);
+	fprintf(fp, "The figures were computed with carbon-report %s of slurm-carbon.", st->software);
 }
 
 /* s with LaTeX's special characters escaped, for text mode. */
