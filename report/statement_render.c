@@ -1594,7 +1594,7 @@ static void paragraph_what_if(const struct statement *st, FILE *fp)
 static void paragraph(const struct statement *st, FILE *fp)
 {
 	const struct intensity *in = &st->in;
-	char a[32], b[32], x[48], y[48];
+	char a[32], b[32], x[48], y[48], z[48];
 
 	utc_iso8601(st->start_s, a, sizeof(a));
 	utc_iso8601(st->end_s, b, sizeof(b));
@@ -1604,7 +1604,11 @@ static void paragraph(const struct statement *st, FILE *fp)
 		fprintf(fp, "%zu Slurm job%s", st->jobs, st->jobs == 1 ? "" : "s");
 	if (st->jobs && st->imp.runs)
 		fputs(" and ", fp);
-	if (st->imp.runs)
+	if (st->imp.estimated_runs)
+		fprintf(fp, "%zu run%s done off the cluster (%zu measured with CodeCarbon, %zu not measured but estimated from hardware, hours and place)",
+			st->imp.runs, st->imp.runs == 1 ? "" : "s",
+			st->imp.runs - st->imp.estimated_runs, st->imp.estimated_runs);
+	else if (st->imp.runs)
 		fprintf(fp, "%zu run%s measured off the cluster with CodeCarbon", st->imp.runs,
 			st->imp.runs == 1 ? "" : "s");
 	if (strcmp(a, b))
@@ -1646,7 +1650,11 @@ static void paragraph(const struct statement *st, FILE *fp)
 			fprintf(fp, ", zone %s", in->zone);
 		fputc(')', fp);
 	}
-	if (st->imp.runs)
+	if (st->imp.estimated_runs)
+		fprintf(fp, ", of which %s come from the runs done off the cluster (%s of them estimated from hardware, hours and place)",
+			text_kg(st->imp.co2e_kg, y, sizeof(y)),
+			text_kg(st->imp.estimated_kg, z, sizeof(z)));
+	else if (st->imp.runs)
 		fprintf(fp, ", of which %s are CodeCarbon's own estimate for the imported runs",
 			text_kg(st->imp.co2e_kg, y, sizeof(y)));
 	fputs(". ", fp);
