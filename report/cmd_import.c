@@ -560,7 +560,7 @@ static int import_estimate(struct report_env *env, const struct estimate_input *
 		goto out;
 	}
 	if (PQntuples(res) == 0) {
-		fprintf(stderr, "carbon-report import estimate: --zone %s: no annual intensity is known for this zone; give a zone of data/intensity_*.csv (e.g. aws:us-east-1, azure:westus2, gcp:europe-west1, DE), or run 'carbon-report db upgrade' to load them\n",
+		fprintf(stderr, "carbon-report import estimate: --zone %s: " ZONE_UNKNOWN_HINT "\n",
 			zone);
 		rc = EXIT_USAGE;
 		goto out;
@@ -628,7 +628,7 @@ int cmd_import(struct report_env *env, int argc, char **argv)
 		switch (c) {
 		case 'z':
 			if (!intensity_zone_valid(optarg)) {
-				fprintf(stderr, "carbon-report import: --zone '%s': a zone id is 1 to 63 letters, digits or - _ . : / (e.g. DE, US-CAL-CISO)\n",
+				fprintf(stderr, "carbon-report import: --zone '%s': " ZONE_ID_RULE "\n",
 					optarg);
 				goto out;
 			}

@@ -107,7 +107,7 @@ int cmd_statement(struct report_env *env, int argc, char **argv)
 			continue;
 		case OPT_WHAT_IF_ZONE:
 			if (!intensity_zone_valid(optarg)) {
-				fprintf(stderr, "carbon-report statement: --what-if-zone '%s': a zone id is 1 to 63 letters, digits or - _ . : / (e.g. DE, US-CAL-CISO, gcp:europe-west1)\n",
+				fprintf(stderr, "carbon-report statement: --what-if-zone '%s': " ZONE_ID_RULE "\n",
 					optarg);
 				goto out;
 			}

@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "intensity_csv.h"
 #include "jobsum.h"
 #include "pgresult.h"
 
@@ -245,7 +246,7 @@ int statement_what_if(PGconn *conn, struct statement *st, const char *const *zon
 			goto out;
 		}
 		if (zone && PQntuples(res) == 0) {
-			fprintf(stderr, "carbon-report statement: --what-if-zone %s: no annual intensity is known for this zone; give a zone of data/intensity_*.csv (e.g. DE, US-CAL-CISO, gcp:europe-west1, aws:us-east-1), or run 'carbon-report db upgrade' to load them\n",
+			fprintf(stderr, "carbon-report statement: --what-if-zone %s: " ZONE_UNKNOWN_HINT "\n",
 				zone);
 			goto out;
 		}
