@@ -23,8 +23,8 @@ struct command {
 static const struct command commands[] = {
 	{ "db", cmd_db, "db init|upgrade|status|sync-states",
 	  "create or upgrade the schema, list its migrations, or sync job states" },
-	{ "import", cmd_import, "import intensity|codecarbon FILE",
-	  "load a carbon-intensity time series, or CodeCarbon runs (-A PROJECT)" },
+	{ "import", cmd_import, "import intensity|codecarbon FILE, estimate",
+	  "load an intensity series, CodeCarbon runs or an estimate (-A PROJECT)" },
 	{ "job", cmd_job, "job JOBID... [-M CLUSTER]",
 	  "energy and CO2e of jobs: totals and one row per step per node" },
 	{ "spool", cmd_spool, "spool flush [--dir DIR]",
