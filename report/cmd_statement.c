@@ -44,12 +44,16 @@ static void usage(FILE *fp)
 static int run_statement(PGconn *conn, struct statement *st, const struct job_filter *f,
 			 const struct report_env *env, const char *const *zones, size_t n_zones)
 {
-	int rc, r;
+	int rc, r, w = 0;
 
 	r = statement_load(conn, f, env, st);
-	if (r == 0 && statement_what_if(conn, st, zones, n_zones) < 0)
-		r = -1;
-	if (r > 0)
+	if (r == 0)
+		w = statement_what_if(conn, st, zones, n_zones);
+	if (w == -2)
+		rc = EXIT_USAGE;
+	else if (w < 0)
+		rc = EXIT_NODATA;
+	else if (r > 0)
 		rc = report_empty(env);
 	else if (r == 0 && statement_render(st, env->format, stdout) == 0)
 		rc = EXIT_OK;

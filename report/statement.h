@@ -132,8 +132,8 @@ struct statement {
 /* Fill st->what_if (after statement_load): the facility energy priced in
  * the WHAT_IF_LOWEST lowest-intensity zones of carbon.intensity_annual and
  * in zones[0..n-1] (valid zone ids), and the work moved within its week
- * where st's zone has an hourly series. Returns 0, or -1 after printing why
- * (a named zone without an annual figure, a database error). */
+ * where st's zone has an hourly series. Returns 0, or after printing why
+ * -2 (a named zone without an annual figure) or -1 (a database error). */
 int statement_what_if(PGconn *conn, struct statement *st, const char *const *zones, size_t n);
 
 /* ---- adding up (statement.c): numbers in, numbers out ------------------ */

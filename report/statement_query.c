@@ -248,6 +248,7 @@ int statement_what_if(PGconn *conn, struct statement *st, const char *const *zon
 		if (zone && PQntuples(res) == 0) {
 			fprintf(stderr, "carbon-report statement: --what-if-zone %s: " ZONE_UNKNOWN_HINT "\n",
 				zone);
+			rc = -2;
 			goto out;
 		}
 		add_zones(w, res, zone != NULL);

@@ -75,8 +75,9 @@ for f in table markdown paragraph latex; do
 	check "--format $f labels the what-if counterfactual" grep -qi "counterfactual" <<<"$out"
 done
 out=$(rep statement -t wi --what-if-zone aws:mars-1 2>&1)
-check "an unknown --what-if-zone is refused, saying what to give" \
-	grep -q "aws:mars-1: no annual intensity is known for this zone" <<<"$out"
+rc=$?
+check "an unknown --what-if-zone is refused (exit 2), saying what to give" \
+	eval '[ $rc = 2 ] && grep -q "aws:mars-1: no annual intensity is known for this zone" <<<"$out"'
 
 # import estimate: NeuCLIR's example. Assumptions: 8 A100 PCIe at their TDP
 # of 250 W (data/gpu_tdp.csv), 336 h (two weeks), PUE 1.0, aws:us-east-1 at
