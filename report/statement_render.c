@@ -534,10 +534,27 @@ static void json_null_value(const struct statement *st, struct json_writer *w)
 	json_null(w);
 }
 
+static void text_imported_scope(const struct statement *st, FILE *fp)
+{
+	const struct imported_runs *imp = &st->imp;
+
+	if (imp->estimated_runs)
+		fprintf(fp, "%zu (%zu CodeCarbon, %zu estimated; see Imported runs and Estimated runs)",
+			imp->runs, imp->runs - imp->estimated_runs, imp->estimated_runs);
+	else
+		fprintf(fp, "%zu (CodeCarbon, see Imported runs)", imp->runs);
+}
+
 static void text_imported_runs(const struct statement *st, FILE *fp)
 {
-	fprintf(fp, "%zu, imported with 'carbon-report import codecarbon': CodeCarbon's figures, not measured by slurm-carbon",
-		st->imp.runs);
+	const struct imported_runs *imp = &st->imp;
+
+	if (imp->estimated_runs)
+		fprintf(fp, "%zu: %zu imported with 'carbon-report import codecarbon' (CodeCarbon's figures) and %zu with 'carbon-report import estimate' (see Estimated runs); not measured by slurm-carbon",
+			imp->runs, imp->runs - imp->estimated_runs, imp->estimated_runs);
+	else
+		fprintf(fp, "%zu, imported with 'carbon-report import codecarbon': CodeCarbon's figures, not measured by slurm-carbon",
+			imp->runs);
 }
 
 static void text_estimated_runs(const struct statement *st, FILE *fp)
@@ -1024,7 +1041,7 @@ static const struct field fields[] = {
 	{ .section = "Scope", .label = "step records", M(T_SIZE, records),
 	  .note = "(one per step per node)" },
 	{ .section = "Scope", .label = "imported runs", M(T_SIZE, imp.runs),
-	  .note = "(CodeCarbon, see Imported runs)", .flags = F_TEXT_NONZERO },
+	  .text = text_imported_scope, .flags = F_TEXT_NONZERO },
 	{ .key = "jobs", M(T_SIZE, jobs) },
 	{ .key = "period.start", .section = "Scope", .label = "period", M(T_DOUBLE, start_s),
 	  .unit = U_TIME, .text = text_period, .flags = F_FIGURE },
