@@ -16,7 +16,7 @@ fi
 
 # Licences a row may carry (SPDX identifiers). Add one here only together
 # with its row in data/SOURCES.md.
-licences='CC-BY-4.0 CC-BY-SA-4.0 ODbL-1.0 CC0-1.0 PDDL-1.0'
+licences='CC-BY-4.0 CC-BY-SA-4.0 ODbL-1.0 CC0-1.0 PDDL-1.0 LicenseRef-US-Gov-Public-Domain'
 
 LC_ALL=C awk -F, -v licences="$licences" '
 	function fail(why) {

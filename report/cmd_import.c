@@ -1,18 +1,21 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /* carbon-report import intensity: a carbon-intensity time series into
  * carbon.intensity_series; import codecarbon: CodeCarbon runs into
- * carbon.imported_run. All of a file or nothing. */
+ * carbon.imported_run. All of a file or nothing. import estimate: work that
+ * was not tracked, from hardware x hours x place, as one imported run. */
 #include "report.h"
 
 #include <errno.h>
 #include <getopt.h>
 #include <math.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "codecarbon_csv.h"
 #include "db.h"
+#include "estimate.h"
 #include "intensity_csv.h"
 #include "utctime.h"
 
@@ -22,7 +25,10 @@
 static void usage(FILE *fp)
 {
 	fputs("Usage: carbon-report import intensity FILE [--zone ZONE]\n"
-	      "       carbon-report import codecarbon FILE -A PROJECT [-t TAG]\n\n"
+	      "       carbon-report import codecarbon FILE -A PROJECT [-t TAG]\n"
+	      "       carbon-report import estimate --gpu MODEL --count N --hours H\n"
+	      "             --zone ZONE -A PROJECT [-t TAG] [--cpu MODEL --cpu-count N]\n"
+	      "             [--pue X]\n\n"
 	      "Load a carbon-intensity time series into carbon.intensity_series.\n"
 	      "FILE is an Electricity Maps CSV export (both the direct and the LCA\n"
 	      "intensity are loaded) or a CSV with the header zone,start,g_per_kwh and\n"
@@ -38,7 +44,16 @@ static void usage(FILE *fp)
 	      "your name, method 'codecarbon'. Columns are found by name; one bad row\n"
 	      "and nothing is imported; rows imported before are not added again.\n"
 	      "  -A, --project PROJECT  the project the runs count for (required)\n"
-	      "  -t, --tag TAG          their tag\n",
+	      "  -t, --tag TAG          their tag\n\n"
+	      "import estimate adds one run that was not tracked, estimated as the ML CO2\n"
+	      "Impact calculator does: each GPU (and CPU socket) at its TDP from the\n"
+	      "tables of data/ for the whole time, times the PUE, times ZONE's annual\n"
+	      "intensity (carbon.intensity_annual, e.g. aws:us-east-1, gcp:europe-west1,\n"
+	      "azure:westus2, DE). Method 'estimate'; statements count it as estimated.\n"
+	      "  --gpu MODEL, --count N      GPU model (e.g. \"A100 PCIe\") and how many\n"
+	      "  --cpu MODEL, --cpu-count N  CPU model and sockets (optional)\n"
+	      "  --hours H                   how long the hardware ran (up to 8784)\n"
+	      "  --pue X                     the data centre's PUE, 1.0 to 3.0 (default 1.0)\n",
 	      fp);
 }
 
@@ -490,19 +505,130 @@ out:
 	return rc;
 }
 
+/* ---- import estimate ------------------------------------------------------ */
+
+/* The zone's latest annual figure: db init and db upgrade load data/. */
+static const char zone_annual_sql[] =
+	"SELECT g_per_kwh, year, dataset FROM carbon.intensity_annual"
+	" WHERE zone = $1 ORDER BY year DESC, dataset LIMIT 1";
+
+/* The estimate as one run: IT energy by component, the facility energy,
+ * the PUE and the zone; source_file says how it was estimated. */
+static const char insert_estimate_sql[] =
+	"INSERT INTO carbon.imported_run (project, tag, \"timestamp\", duration_s,"
+	" emissions_kg, cpu_kwh, gpu_kwh, energy_kwh, pue, region, method, source_file)"
+	" VALUES ($1, $2, now(), $3, $4, $5, $6, $7, $8, $9, '" ESTIMATE_METHOD "', $10)";
+
+#define ESTIMATE_PARAMS 10
+
+/* What the estimate assumed, in words, for source_file and the output. Only
+ * the tables' model names, the numbers and the validated zone go in. */
+static void estimate_words(const struct estimate_input *in, const struct estimate *e,
+			   const char *zone, double g, int year, const char *dataset,
+			   char *buf, size_t n)
+{
+	int len = 0;
+
+	if (in->gpu)
+		len = snprintf(buf, n, "%ld x %s at %g W (TDP, data/gpu_tdp.csv)", in->gpu_count,
+			       e->gpu_model, e->gpu_w);
+	if (in->cpu && len >= 0 && (size_t)len < n)
+		len += snprintf(buf + len, n - (size_t)len, "%s%ld x %s at %g W (TDP, data/cpu_tdp.csv)",
+				in->gpu ? " and " : "", in->cpu_count, e->cpu_model, e->cpu_w);
+	if (len >= 0 && (size_t)len < n)
+		snprintf(buf + len, n - (size_t)len,
+			 " for %g h, PUE %g, in %s at %g g/kWh (%s, %d)", in->hours, in->pue, zone,
+			 g, dataset, year);
+}
+
+static int import_estimate(struct report_env *env, const struct estimate_input *in,
+			   const char *zone, const char *project, const char *tag)
+{
+	struct estimate e;
+	char err[1024], words[1024], nums[7][NUM_TEXT];
+	const char *params[ESTIMATE_PARAMS];
+	PGconn *conn = NULL;
+	PGresult *res = NULL;
+	double g, kg;
+	int year, rc = EXIT_USAGE;
+
+	if (estimate_energy(in, &e, err, sizeof(err)) < 0) {
+		fprintf(stderr, "carbon-report import estimate: %s\n", err);
+		goto out;
+	}
+	rc = EXIT_NODATA;
+	conn = report_connect(env);
+	if (!conn)
+		goto out;
+	params[0] = zone;
+	res = PQexecParams(conn, zone_annual_sql, 1, NULL, params, NULL, NULL, 0);
+	if (PQresultStatus(res) != PGRES_TUPLES_OK) {
+		db_error_line(conn, err, sizeof(err));
+		fprintf(stderr, "carbon-report import estimate: %s\n", err);
+		goto out;
+	}
+	if (PQntuples(res) == 0) {
+		fprintf(stderr, "carbon-report import estimate: --zone %s: " ZONE_UNKNOWN_HINT "\n",
+			zone);
+		rc = EXIT_USAGE;
+		goto out;
+	}
+	g = strtod(PQgetvalue(res, 0, 0), NULL);
+	year = atoi(PQgetvalue(res, 0, 1));
+	estimate_words(in, &e, zone, g, year, PQgetvalue(res, 0, 2), words, sizeof(words));
+	PQclear(res);
+	res = NULL;
+	kg = estimate_co2e_kg(&e, g);
+
+	params[0] = project;
+	params[1] = tag;
+	params[2] = num_param(in->hours * 3600.0, nums[0]);
+	params[3] = num_param(kg, nums[1]);
+	params[4] = in->cpu ? num_param(e.cpu_kwh, nums[2]) : NULL;
+	params[5] = in->gpu ? num_param(e.gpu_kwh, nums[3]) : NULL;
+	params[6] = num_param(e.facility_kwh, nums[4]);
+	params[7] = num_param(in->pue, nums[5]);
+	params[8] = zone;
+	params[9] = words;
+	res = PQexecParams(conn, insert_estimate_sql, ESTIMATE_PARAMS, NULL, params, NULL, NULL, 0);
+	if (PQresultStatus(res) != PGRES_COMMAND_OK) {
+		db_error_line(conn, err, sizeof(err));
+		fprintf(stderr, "carbon-report import estimate: nothing was stored: %s\n", err);
+		goto out;
+	}
+	printf("imported an estimated run (%.6g kWh, %.6g kg CO2e) for project %s%s%s: %s\n",
+	       e.facility_kwh, kg, project, tag ? " tag " : "", tag ? tag : "", words);
+	rc = EXIT_OK;
+out:
+	PQclear(res);
+	PQfinish(conn);
+	return rc;
+}
+
 /* ---- the command ----------------------------------------------------------- */
 
 int cmd_import(struct report_env *env, int argc, char **argv)
 {
+	enum { OPT_GPU = 256, OPT_COUNT, OPT_CPU, OPT_CPU_COUNT, OPT_HOURS, OPT_PUE };
 	static const struct option longopts[] = {
 		{ "zone", required_argument, NULL, 'z' },
 		{ "project", required_argument, NULL, 'A' },
 		{ "account", required_argument, NULL, 'A' },
 		{ "tag", required_argument, NULL, 't' },
+		{ "gpu", required_argument, NULL, OPT_GPU },
+		{ "count", required_argument, NULL, OPT_COUNT },
+		{ "cpu", required_argument, NULL, OPT_CPU },
+		{ "cpu-count", required_argument, NULL, OPT_CPU_COUNT },
+		{ "hours", required_argument, NULL, OPT_HOURS },
+		{ "pue", required_argument, NULL, OPT_PUE },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
+	struct estimate_input est = { .pue = 1.0 };
+	bool est_given = false, hours_given = false;
 	const char *zone = NULL, *project = NULL, *tag = NULL, *kind;
+	char err[256];
+	double v;
 	int rc = EXIT_USAGE, c;
 
 	optind = 1;
@@ -510,7 +636,7 @@ int cmd_import(struct report_env *env, int argc, char **argv)
 		switch (c) {
 		case 'z':
 			if (!intensity_zone_valid(optarg)) {
-				fprintf(stderr, "carbon-report import: --zone '%s': a zone id is 1 to 63 letters, digits or - _ . : / (e.g. DE, US-CAL-CISO)\n",
+				fprintf(stderr, "carbon-report import: --zone '%s': " ZONE_ID_RULE "\n",
 					optarg);
 				goto out;
 			}
@@ -525,6 +651,40 @@ int cmd_import(struct report_env *env, int argc, char **argv)
 			}
 			*(c == 'A' ? &project : &tag) = optarg;
 			break;
+		case OPT_GPU:
+		case OPT_CPU:
+			if (!*optarg) {
+				fprintf(stderr, "carbon-report import: --%s needs a model, e.g. %s\n",
+					c == OPT_GPU ? "gpu" : "cpu",
+					c == OPT_GPU ? "--gpu \"A100 PCIe\"" : "--cpu \"AMD EPYC 7763\"");
+				goto out;
+			}
+			*(c == OPT_GPU ? &est.gpu : &est.cpu) = optarg;
+			est_given = true;
+			break;
+		case OPT_COUNT:
+		case OPT_CPU_COUNT:
+			if (estimate_number(c == OPT_COUNT ? "--count" : "--cpu-count", optarg, 1,
+					    (double)ESTIMATE_MAX_COUNT, 1, &v, err, sizeof(err)) < 0) {
+				fprintf(stderr, "carbon-report import: %s\n", err);
+				goto out;
+			}
+			*(c == OPT_COUNT ? &est.gpu_count : &est.cpu_count) = (long)v;
+			est_given = true;
+			break;
+		case OPT_HOURS:
+		case OPT_PUE:
+			if (estimate_number(c == OPT_HOURS ? "--hours" : "--pue", optarg,
+					    c == OPT_HOURS ? ESTIMATE_MIN_HOURS : ESTIMATE_MIN_PUE,
+					    c == OPT_HOURS ? ESTIMATE_MAX_HOURS : ESTIMATE_MAX_PUE, 0, &v,
+					    err, sizeof(err)) < 0) {
+				fprintf(stderr, "carbon-report import: %s\n", err);
+				goto out;
+			}
+			*(c == OPT_HOURS ? &est.hours : &est.pue) = v;
+			hours_given |= c == OPT_HOURS;
+			est_given = true;
+			break;
 		case 'h':
 			usage(stdout);
 			rc = EXIT_OK;
@@ -535,9 +695,31 @@ int cmd_import(struct report_env *env, int argc, char **argv)
 		}
 	}
 	kind = argc - optind ? argv[optind] : NULL;
-	if (!kind || (strcmp(kind, "intensity") && strcmp(kind, "codecarbon"))) {
-		fprintf(stderr, "carbon-report import: %s; this version imports 'intensity' or 'codecarbon', e.g. 'carbon-report import codecarbon emissions.csv -A neuclir'\n",
+	if (!kind || (strcmp(kind, "intensity") && strcmp(kind, "codecarbon") &&
+		      strcmp(kind, "estimate"))) {
+		fprintf(stderr, "carbon-report import: %s; this version imports 'intensity', 'codecarbon' or 'estimate', e.g. 'carbon-report import codecarbon emissions.csv -A neuclir'\n",
 			kind ? "unknown kind of data" : "missing kind of data");
+		goto out;
+	}
+	if (est_given && strcmp(kind, "estimate")) {
+		fprintf(stderr, "carbon-report import %s: --gpu, --count, --cpu, --cpu-count, --hours and --pue are for 'import estimate'\n",
+			kind);
+		goto out;
+	}
+	if (!strcmp(kind, "estimate")) {
+		if (argc - optind != 1) {
+			fputs("carbon-report import estimate: takes no FILE; describe the run with --gpu, --count, --hours and --zone\n",
+			      stderr);
+			goto out;
+		}
+		if (!project || !zone || !hours_given || (est.gpu && !est.gpu_count) ||
+		    (est.cpu && !est.cpu_count) || (!est.gpu && est.gpu_count) ||
+		    (!est.cpu && est.cpu_count)) {
+			fputs("carbon-report import estimate: give the project, the hardware with its count, the hours and the zone, e.g. 'carbon-report import estimate --gpu \"A100 PCIe\" --count 8 --hours 336 --zone aws:us-east-1 -A neuclir'\n",
+			      stderr);
+			goto out;
+		}
+		rc = import_estimate(env, &est, zone, project, tag);
 		goto out;
 	}
 	if (argc - optind != 2) {

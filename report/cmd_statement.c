@@ -13,6 +13,7 @@
 
 #include "filter.h"
 #include "sign.h"
+#include "intensity_csv.h"
 #include "statement.h"
 
 static void usage(FILE *fp)
@@ -33,6 +34,8 @@ static void usage(FILE *fp)
 	      "                       carbon-report verify FILE --key KEYFILE.pub\n"
 	      "      --site NAME      the site named in the signature (default: [site] cluster\n"
 	      "                       of carbon.conf, else the clusters of the jobs)\n"
+	      "      --what-if-zone Z also price the energy in zone Z in the what-if\n"
+	      "                       (counterfactual, not in the totals); repeatable\n"
 	      "The emission statement of those jobs: scope, hardware, activity, energy per\n"
 	      "component, PUE, carbon intensity, CO2e, an offsets estimate, and the method's\n"
 	      "limitations; as text (default), --format markdown or --json. --format\n"
@@ -160,12 +163,19 @@ out:
 /* ---- the command ------------------------------------------------------------- */
 
 static int run_statement(PGconn *conn, struct statement *st, const struct job_filter *f,
-			 const struct report_env *env, const struct signing *sg)
+			 const struct report_env *env, const struct signing *sg,
+			 const char *const *zones, size_t n_zones)
 {
-	int rc, r;
+	int rc, r, w = 0;
 
 	r = statement_load(conn, f, env, st);
-	if (r > 0)
+	if (r == 0)
+		w = statement_what_if(conn, st, zones, n_zones);
+	if (w == -2)
+		rc = EXIT_USAGE;
+	else if (w < 0)
+		rc = EXIT_NODATA;
+	else if (r > 0)
 		rc = report_empty(env);
 	else if (r == 0 && (sg->key ? render_signed(st, sg, env)
 				    : statement_render(st, env->format, stdout)) == 0)
@@ -193,12 +203,13 @@ static int parse_price(const char *s, double *price)
 
 int cmd_statement(struct report_env *env, int argc, char **argv)
 {
-	enum { OPT_PRICE = 256, OPT_SIGN, OPT_SITE };
+	enum { OPT_PRICE = 256, OPT_SIGN, OPT_SITE, OPT_WHAT_IF_ZONE };
 	static const struct option longopts[] = {
 		FILTER_LONGOPTS,
 		{ "offset-price", required_argument, NULL, OPT_PRICE },
 		{ "sign", required_argument, NULL, OPT_SIGN },
 		{ "site", required_argument, NULL, OPT_SITE },
+		{ "what-if-zone", required_argument, NULL, OPT_WHAT_IF_ZONE },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -208,8 +219,9 @@ int cmd_statement(struct report_env *env, int argc, char **argv)
 	const char *key_path = NULL;
 	char why[512];
 	PGconn *conn = NULL;
+	const char *zones[WHAT_IF_MAX_NAMED];
 	char scopes[8] = "";
-	size_t n_scopes = 0;
+	size_t n_scopes = 0, n_zones = 0;
 	int rc = EXIT_USAGE, c, r;
 
 	filter_init(&fa);
@@ -230,6 +242,19 @@ int cmd_statement(struct report_env *env, int argc, char **argv)
 			continue;
 		case OPT_SITE:
 			sg.site = optarg;
+			continue;
+		case OPT_WHAT_IF_ZONE:
+			if (!intensity_zone_valid(optarg)) {
+				fprintf(stderr, "carbon-report statement: --what-if-zone '%s': " ZONE_ID_RULE "\n",
+					optarg);
+				goto out;
+			}
+			if (n_zones == WHAT_IF_MAX_NAMED) {
+				fprintf(stderr, "carbon-report statement: more than %d --what-if-zone; name at most %d zones\n",
+					WHAT_IF_MAX_NAMED, WHAT_IF_MAX_NAMED);
+				goto out;
+			}
+			zones[n_zones++] = optarg;
 			continue;
 		case 'j':
 			fputs("carbon-report statement: a statement covers a tag, project or user, not job ids; for jobs type 'carbon-report job JOBID...'\n",
@@ -299,7 +324,7 @@ int cmd_statement(struct report_env *env, int argc, char **argv)
 	conn = report_connect(env);
 	if (!conn)
 		goto out;
-	rc = run_statement(conn, &st, &fa.f, env, &sg);
+	rc = run_statement(conn, &st, &fa.f, env, &sg, zones, n_zones);
 out:
 	sign_key_free(sg.key);
 	PQfinish(conn);

@@ -85,6 +85,14 @@ void intensity_file_free(struct intensity_file *f);
 /* Is zone a usable zone id: 1 to 63 letters, digits or - _ . : / ? */
 int intensity_zone_valid(const char *zone);
 
+/* What a zone id is, for the message when one is not. */
+#define ZONE_ID_RULE "a zone id is 1 to 63 letters, digits or - _ . : / (e.g. DE, US-CAL-CISO)"
+
+/* What to give when a zone has no annual figure. */
+#define ZONE_UNKNOWN_HINT \
+	"no annual intensity is known for this zone; give a zone of data/intensity_*.csv (e.g. DE, US-CAL-CISO, gcp:europe-west1, aws:us-east-1), or run 'carbon-report db upgrade' to load them"
+
+
 /* "hourly", "daily", "monthly", "15-minute", ... for f's spacing, or "" when
  * it is irregular. Returns buf. */
 const char *intensity_spacing_name(const struct intensity_file *f, char *buf,

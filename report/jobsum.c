@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "estimate.h"
 #include "pgresult.h"
 #include "utctime.h"
 
@@ -294,6 +295,44 @@ static const char imported_fmt[] =
 	" extract(epoch FROM max(t.end_time))::float8 AS last_end"
 	" FROM carbon.imported_runs($1::bigint[], $2::text, $3::text, $4::text, $5::text,"
 	"  $6::float8, $7::float8) t GROUP BY 1, 2";
+
+/* The estimated runs among them (method 'estimate'), and how each kind
+ * was estimated, distinct, joined by "; ". */
+static const char estimated_sql[] =
+	"SELECT count(*) AS runs, coalesce(sum(t.facility_kwh), 0) AS facility_kwh,"
+	" coalesce(sum(t.co2e_kg), 0) AS co2e_kg,"
+	" coalesce(string_agg(DISTINCT t.how, '; '), '') AS how"
+	" FROM carbon.imported_runs($1::bigint[], $2::text, $3::text, $4::text, $5::text,"
+	"  $6::float8, $7::float8) t WHERE t.method = '" ESTIMATE_METHOD "'";
+
+int jobsum_estimated(PGconn *conn, const struct job_filter *f, size_t *runs,
+		     double *facility_kwh, double *co2e_kg, char **how)
+{
+	struct job_filter_params fp;
+	PGresult *res = NULL;
+	int rc = -1;
+
+	*how = NULL;
+	if (job_filter_params(f, &fp) < 0)
+		goto out;
+	res = PQexecParams(conn, estimated_sql, JOB_FILTER_PARAMS, param_types, fp.v, NULL, NULL, 0);
+	if (PQresultStatus(res) != PGRES_TUPLES_OK) {
+		report_sql_error("cannot read the estimated runs", res);
+		goto out;
+	}
+	*runs = (size_t)number(res, 0, "runs");
+	*facility_kwh = number(res, 0, "facility_kwh");
+	*co2e_kg = number(res, 0, "co2e_kg");
+	*how = strdup(PQgetvalue(res, 0, 3));
+	if (!*how) {
+		fputs("carbon-report: out of memory\n", stderr);
+		goto out;
+	}
+	rc = 0;
+out:
+	PQclear(res);
+	return rc;
+}
 
 int jobsum_add_imported(PGconn *conn, const struct job_filter *f, enum job_key key,
 			enum job_key sub_key, struct group_list *groups, struct job_totals *all)

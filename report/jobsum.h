@@ -46,4 +46,11 @@ int jobsum_load_track(PGconn *conn, const struct job_filter *f, const struct rep
 int jobsum_add_imported(PGconn *conn, const struct job_filter *f, enum job_key key,
 			enum job_key sub_key, struct group_list *groups, struct job_totals *all);
 
+/* The runs of 'carbon-report import estimate' among the imported runs of
+ * f's scope: how many, their facility kWh and kg CO2e, and how they were
+ * estimated (*how: allocated, "" when none). Returns 0, or -1 after
+ * printing why. */
+int jobsum_estimated(PGconn *conn, const struct job_filter *f, size_t *runs,
+		     double *facility_kwh, double *co2e_kg, char **how);
+
 #endif

@@ -34,8 +34,8 @@ static const struct command commands[] = {
 	  "create or upgrade the schema, list its migrations, sync job states or participants;"
 	  " partitions ahead, retention",
 	  ROLE_REPORT },
-	{ "import", cmd_import, "import intensity|codecarbon FILE",
-	  "load a carbon-intensity time series, or CodeCarbon runs (-A PROJECT)",
+	{ "import", cmd_import, "import intensity|codecarbon FILE, estimate",
+	  "load an intensity series, CodeCarbon runs or an estimate (-A PROJECT)",
 	  ROLE_REPORT },
 	{ "keygen", cmd_keygen, "keygen KEYFILE",
 	  "make the site's key for signing statements (KEYFILE, KEYFILE.pub)",

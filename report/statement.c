@@ -571,6 +571,8 @@ void statement_free(struct statement *st)
 	free(st->gpu_models);
 	free(st->pue_sources);
 	st->pue_sources = NULL;
+	free(st->imp.estimated_how);
+	st->imp.estimated_how = NULL;
 	st->n_pue_sources = 0;
 	st->nodes = NULL;
 	st->cpu_models = st->gpu_models = NULL;

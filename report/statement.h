@@ -17,6 +17,7 @@
 #include "report.h"
 #include "uncertainty.h"
 #include "site_source.h"
+#include "whatif.h"
 
 #define STATEMENT_MAX_METHODS 8
 
@@ -46,6 +47,13 @@ struct imported_runs {
 	double energy_kwh[DOMAIN_COUNT];	/* cpu, ram as dram, gpu; other */
 	double it_kwh, facility_kwh, co2e_kg, duration_s;
 	double first_s, last_s;	/* earliest start (timestamp - duration), latest end */
+	/* Of these, the runs of 'carbon-report import estimate' (hardware x
+	 * hours x place, not measured): facility kWh, kg CO2e and how they
+	 * were estimated (allocated by statement_load; a fixture's may be
+	 * static; NULL: none). */
+	size_t estimated_runs;
+	double estimated_facility_kwh, estimated_kg;
+	char *estimated_how;
 };
 
 /* A CPU or GPU model and how many distinct nodes ran it. */
@@ -114,6 +122,8 @@ struct statement {
 	/* Included in the totals above (energy_kwh, it_kwh, facility_kwh,
 	 * co2e_kg) by statement_add_imported; pue and in are the jobs' own. */
 	struct imported_runs imp;
+	/* Counterfactual figures, never in the totals (statement_what_if). */
+	struct what_if what_if;
 	struct data_version data;	/* of the database the figures came from */
 	const char *software;	/* carbon-report's version */
 	/* The same jobs and runs added up per project and per user within it,
@@ -124,6 +134,13 @@ struct statement {
 	/* The jobs read, which the strings point into (statement_load). */
 	struct jobset *set;
 };
+
+/* Fill st->what_if (after statement_load): the facility energy priced in
+ * the WHAT_IF_LOWEST lowest-intensity zones of carbon.intensity_annual and
+ * in zones[0..n-1] (valid zone ids), and the work moved within its week
+ * where st's zone has an hourly series. Returns 0, or after printing why
+ * -2 (a named zone without an annual figure) or -1 (a database error). */
+int statement_what_if(PGconn *conn, struct statement *st, const char *const *zones, size_t n);
 
 /* ---- adding up (statement.c): numbers in, numbers out ------------------ */
 

@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "intensity_csv.h"
 #include "jobsum.h"
 #include "pgresult.h"
 
@@ -117,6 +118,9 @@ static int read_imported(PGconn *conn, const struct job_filter *f, struct import
 	imp->duration_s = all.imported_s;
 	imp->first_s = all.first_start_s;
 	imp->last_s = all.last_end_s;
+	if (rc == 0 && imp->runs)
+		rc = jobsum_estimated(conn, f, &imp->estimated_runs, &imp->estimated_facility_kwh,
+				      &imp->estimated_kg, &imp->estimated_how);
 	return rc;
 }
 
@@ -178,4 +182,116 @@ int statement_load(PGconn *conn, const struct job_filter *f, const struct report
 	statement_add_imported(st, set->n > 0);
 	statement_set_embodied(st, &env->conf);
 	return read_track(conn, f, env, st);
+}
+
+/* ---- what if (counterfactual) ------------------------------------------- */
+
+/* Each zone's latest annual figure (not the world's); $1: one zone, or NULL
+ * for all; ordered lowest first, at most $2. */
+static const char what_if_zones_sql[] =
+	"SELECT zone, g_per_kwh, year, dataset FROM ("
+	" SELECT DISTINCT ON (zone) zone, g_per_kwh, year, dataset FROM carbon.intensity_annual"
+	" WHERE kind <> 'world' AND ($1::text IS NULL OR zone = $1::text)"
+	" ORDER BY zone, year DESC, dataset) a"
+	" ORDER BY g_per_kwh, zone LIMIT $2::int";
+
+/* The zone's hourly series over the week from $2 (epoch seconds): one row
+ * per hour, NULL where no row of at most an hour covers its start; the
+ * average signal, lifecycle before direct, as carbon.intensity_at. */
+static const char what_if_week_sql[] =
+	"SELECT (SELECT s.g_per_kwh FROM carbon.intensity_series s"
+	"  WHERE s.zone = $1 AND s.signal = 'average' AND s.start_time <= h AND s.end_time > h"
+	"  AND s.end_time - s.start_time <= interval '1 hour'"
+	"  ORDER BY s.scope = 'lifecycle' DESC LIMIT 1) AS g_per_kwh"
+	" FROM generate_series(to_timestamp($2::float8),"
+	"  to_timestamp($2::float8) + interval '167 hours', interval '1 hour') AS h ORDER BY h";
+
+/* Add the zones res holds to w, marked named or not; skips one already in. */
+static void add_zones(struct what_if *w, const PGresult *res, bool named)
+{
+	int r;
+	size_t i;
+
+	for (r = 0; r < PQntuples(res) && w->n_zones < sizeof(w->zones) / sizeof(w->zones[0]); r++) {
+		struct what_if_zone *z = &w->zones[w->n_zones];
+		const char *zone = PQgetvalue(res, r, 0);
+
+		for (i = 0; i < w->n_zones && strcmp(w->zones[i].zone, zone); i++)
+			;
+		if (i < w->n_zones) {
+			w->zones[i].named |= named;
+			continue;
+		}
+		snprintf(z->zone, sizeof(z->zone), "%s", zone);
+		z->g_per_kwh = strtod(PQgetvalue(res, r, 1), NULL);
+		z->year = atoi(PQgetvalue(res, r, 2));
+		snprintf(z->dataset, sizeof(z->dataset), "%s", PQgetvalue(res, r, 3));
+		z->named = named;
+		w->n_zones++;
+	}
+}
+
+int statement_what_if(PGconn *conn, struct statement *st, const char *const *zones, size_t n)
+{
+	struct what_if *w = &st->what_if;
+	double g[WHAT_IF_WEEK_HOURS];
+	char limit[16], week[32];
+	const char *params[2];
+	PGresult *res = NULL;
+	size_t i;
+	int h, known = 0, rc = -1;
+
+	memset(w, 0, sizeof(*w));
+	w->facility_kwh = st->facility_kwh;
+	/* The lowest first, then the named ones (i - 1). */
+	for (i = 0; i <= n; i++) {
+		const char *zone = i ? zones[i - 1] : NULL;
+
+		params[0] = zone;
+		snprintf(limit, sizeof(limit), "%d", zone ? 1 : WHAT_IF_LOWEST);
+		params[1] = limit;
+		res = PQexecParams(conn, what_if_zones_sql, 2, NULL, params, NULL, NULL, 0);
+		if (PQresultStatus(res) != PGRES_TUPLES_OK) {
+			report_sql_error("cannot read the annual intensities for the what-if", res);
+			goto out;
+		}
+		if (zone && PQntuples(res) == 0) {
+			fprintf(stderr, "carbon-report statement: --what-if-zone %s: " ZONE_UNKNOWN_HINT "\n",
+				zone);
+			rc = -2;
+			goto out;
+		}
+		add_zones(w, res, zone != NULL);
+		PQclear(res);
+		res = NULL;
+	}
+	what_if_price(w);
+
+	w->shift.why = "the statement's intensity has no zone";
+	if (st->in.zone[0] && st->jobs) {
+		double ws = what_if_week_start(st->start_s);
+
+		snprintf(w->shift.zone, sizeof(w->shift.zone), "%s", st->in.zone);
+		snprintf(week, sizeof(week), "%.0f", ws);
+		params[0] = st->in.zone;
+		params[1] = week;
+		res = PQexecParams(conn, what_if_week_sql, 2, NULL, params, NULL, NULL, 0);
+		if (PQresultStatus(res) != PGRES_TUPLES_OK || PQntuples(res) != WHAT_IF_WEEK_HOURS) {
+			report_sql_error("cannot read the hourly intensity series for the what-if", res);
+			goto out;
+		}
+		for (h = 0; h < WHAT_IF_WEEK_HOURS; h++) {
+			g[h] = PQgetisnull(res, h, 0) ? NAN : strtod(PQgetvalue(res, h, 0), NULL);
+			known += !PQgetisnull(res, h, 0);
+		}
+		if (known)
+			what_if_shift(w, g, ws, st->start_s, st->end_s);
+		else
+			w->shift.why = "no hourly intensity series for the zone in the week of the work";
+	}
+	w->done = true;
+	rc = 0;
+out:
+	PQclear(res);
+	return rc;
 }

@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "estimate.h"
 #include "json.h"
 #include "track_block.h"
 #include "record.h"
@@ -148,6 +149,11 @@ static const void *member(const struct statement *st, const struct field *f)
 static bool has_imported(const struct statement *st)
 {
 	return st->imp.runs > 0;
+}
+
+static bool has_estimated(const struct statement *st)
+{
+	return st->imp.estimated_runs > 0;
 }
 
 static bool no_imported(const struct statement *st)
@@ -529,10 +535,33 @@ static void json_null_value(const struct statement *st, struct json_writer *w)
 	json_null(w);
 }
 
+static void text_imported_scope(const struct statement *st, FILE *fp)
+{
+	const struct imported_runs *imp = &st->imp;
+
+	if (imp->estimated_runs)
+		fprintf(fp, "%zu (%zu CodeCarbon, %zu estimated; see Imported runs and Estimated runs)",
+			imp->runs, imp->runs - imp->estimated_runs, imp->estimated_runs);
+	else
+		fprintf(fp, "%zu (CodeCarbon, see Imported runs)", imp->runs);
+}
+
 static void text_imported_runs(const struct statement *st, FILE *fp)
 {
-	fprintf(fp, "%zu, imported with 'carbon-report import codecarbon': CodeCarbon's figures, not measured by slurm-carbon",
-		st->imp.runs);
+	const struct imported_runs *imp = &st->imp;
+
+	if (imp->estimated_runs)
+		fprintf(fp, "%zu: %zu imported with 'carbon-report import codecarbon' (CodeCarbon's figures) and %zu with 'carbon-report import estimate' (see Estimated runs); not measured by slurm-carbon",
+			imp->runs, imp->runs - imp->estimated_runs, imp->estimated_runs);
+	else
+		fprintf(fp, "%zu, imported with 'carbon-report import codecarbon': CodeCarbon's figures, not measured by slurm-carbon",
+			imp->runs);
+}
+
+static void text_estimated_runs(const struct statement *st, FILE *fp)
+{
+	fprintf(fp, "%zu of the imported runs, with 'carbon-report import estimate': each GPU and CPU at its TDP for the whole time, x PUE, x the zone's annual intensity; not measured",
+		st->imp.estimated_runs);
 }
 
 static void text_imported_period(const struct statement *st, FILE *fp)
@@ -895,6 +924,111 @@ static void json_track(const struct statement *st, struct json_writer *w)
 	track_block_json(w, &st->track);
 }
 
+/* ---- what if (counterfactual, never in the totals) ------------------------- */
+
+#define WHAT_IF_NOTE "counterfactual: the same facility energy at other intensities; not part of the statement's figures or totals"
+#define WHAT_IF_SHIFT_RULE "the work's hours (from its first start hour to its last end, whole hours) moved as one block to the contiguous hours of the same UTC week (Monday to Monday) with the least carbon in the zone's hourly series; its facility energy spread evenly over those hours"
+
+static bool has_what_if(const struct statement *st)
+{
+	return st->what_if.done;
+}
+
+static void json_what_if_shift(const struct what_if_shift *sh, struct json_writer *w)
+{
+	char a[32];
+
+	json_begin_object(w);
+	json_kv_string(w, "rule", WHAT_IF_SHIFT_RULE);
+	json_kv_string(w, "zone", sh->zone[0] ? sh->zone : NULL);
+	json_kv_bool(w, "computed", sh->done);
+	if (!sh->done) {
+		json_kv_string(w, "reason", sh->why);
+	} else {
+		json_kv_string(w, "week_start", utc_iso8601(sh->week_start_s, a, sizeof(a)));
+		json_kv_int(w, "hours", sh->hours);
+		json_kv_string(w, "actual_start", utc_iso8601(sh->actual_start_s, a, sizeof(a)));
+		json_kv_number(w, "actual_co2e_kg", sh->actual_kg);
+		json_kv_string(w, "best_start", utc_iso8601(sh->best_start_s, a, sizeof(a)));
+		json_kv_number(w, "best_co2e_kg", sh->best_kg);
+		json_kv_number(w, "saved_co2e_kg", sh->actual_kg - sh->best_kg);
+	}
+	json_end_object(w);
+}
+
+static void json_what_if(const struct statement *st, struct json_writer *w)
+{
+	const struct what_if *wi = &st->what_if;
+	size_t i;
+
+	json_begin_object(w);
+	json_kv_bool(w, "counterfactual", true);
+	json_kv_bool(w, "part_of_totals", false);
+	json_kv_string(w, "note", WHAT_IF_NOTE);
+	json_kv_number(w, "facility_kwh", wi->facility_kwh);
+	json_key(w, "zones");
+	json_begin_array(w);
+	for (i = 0; i < wi->n_zones; i++) {
+		const struct what_if_zone *z = &wi->zones[i];
+
+		json_begin_object(w);
+		json_kv_string(w, "zone", z->zone);
+		json_kv_string(w, "chosen", z->named ? "named" : "lowest");
+		json_kv_number(w, "g_per_kwh", z->g_per_kwh);
+		json_kv_string(w, "dataset", z->dataset);
+		json_kv_int(w, "year", z->year);
+		json_kv_number(w, "co2e_kg", z->co2e_kg);
+		json_end_object(w);
+	}
+	json_end_array(w);
+	json_key(w, "shift");
+	json_what_if_shift(&wi->shift, w);
+	json_end_object(w);
+}
+
+/* One line per zone and one for the shift, under the section's heading. */
+static int block_what_if(const struct statement *st, enum output_format format, FILE *fp)
+{
+	const struct what_if *wi = &st->what_if;
+	const struct what_if_shift *sh = &wi->shift;
+	const char *item = format == FMT_MARKDOWN ? "- " : "  ";
+	char a[32], b[32], x[48], y[48];
+	size_t i;
+
+	fprintf(fp, "%s%s\n", item, WHAT_IF_NOTE);
+	for (i = 0; i < wi->n_zones; i++) {
+		const struct what_if_zone *z = &wi->zones[i];
+
+		fprintf(fp, "%s%s in %s at %.4g g/kWh (%s, %d; %s)\n", item,
+			text_kg(z->co2e_kg, x, sizeof(x)), z->zone, z->g_per_kwh, z->dataset, z->year,
+			z->named ? "named" : "one of the lowest");
+	}
+	if (sh->done)
+		fprintf(fp, "%smoved in time: %u h from %s in %s, %s; from %s instead, %s (%s)\n", item,
+			sh->hours, utc_iso8601(sh->actual_start_s, a, sizeof(a)), sh->zone,
+			text_kg(sh->actual_kg, x, sizeof(x)),
+			utc_iso8601(sh->best_start_s, b, sizeof(b)), text_kg(sh->best_kg, y, sizeof(y)),
+			WHAT_IF_SHIFT_RULE);
+	else
+		fprintf(fp, "%smoved in time: not computed: %s\n", item, sh->why);
+	return 0;
+}
+
+/* The lowest zone's figure, for the LaTeX table. */
+static void text_what_if(const struct statement *st, FILE *fp)
+{
+	const struct what_if *wi = &st->what_if;
+	char x[48];
+	size_t i;
+
+	for (i = 0; i < wi->n_zones; i++)
+		fprintf(fp, "%s%s in %s", i ? "; " : "", text_kg(wi->zones[i].co2e_kg, x, sizeof(x)),
+			wi->zones[i].zone);
+	if (wi->shift.done)
+		fprintf(fp, "; moved in time %s", text_kg(wi->shift.best_kg, x, sizeof(x)));
+	fputs(" (counterfactual, not in the totals)", fp);
+}
+
 /* The statement, field by field: the JSON's members in the contract's
  * order, the text forms' lines under their headings. */
 static const struct field fields[] = {
@@ -918,7 +1052,7 @@ static const struct field fields[] = {
 	{ .section = "Scope", .label = "step records", M(T_SIZE, records),
 	  .note = "(one per step per node)" },
 	{ .section = "Scope", .label = "imported runs", M(T_SIZE, imp.runs),
-	  .note = "(CodeCarbon, see Imported runs)", .flags = F_TEXT_NONZERO },
+	  .text = text_imported_scope, .flags = F_TEXT_NONZERO },
 	{ .key = "jobs", M(T_SIZE, jobs) },
 	{ .key = "period.start", .section = "Scope", .label = "period", M(T_DOUBLE, start_s),
 	  .unit = U_TIME, .text = text_period, .flags = F_FIGURE },
@@ -980,6 +1114,13 @@ static const struct field fields[] = {
 	{ .key = "imported.co2e_kg", M(T_DOUBLE, imp.co2e_kg) },
 	{ .key = "imported.co2e_source", .type = T_CONST,
 	  .const_str = "as imported (CodeCarbon's own intensity and PUE)" },
+	{ .key = "imported.estimated.method", .type = T_CONST, .const_str = ESTIMATE_METHOD,
+	  .when = has_estimated },
+	{ .key = "imported.estimated.runs", M(T_SIZE, imp.estimated_runs), .when = has_estimated },
+	{ .key = "imported.estimated.facility_kwh", M(T_DOUBLE, imp.estimated_facility_kwh),
+	  .when = has_estimated },
+	{ .key = "imported.estimated.co2e_kg", M(T_DOUBLE, imp.estimated_kg), .when = has_estimated },
+	{ .key = "imported.estimated.how", M(T_STRING, imp.estimated_how), .when = has_estimated },
 	{ .section = "Energy", .label = "IT energy", M(T_DOUBLE, it_kwh), .unit = U_KWH,
 	  .flags = F_FIGURE | F_FIGURE_ONLY },
 	{ .key = "pue", .section = "Energy", .label = "PUE", M(T_DOUBLE, pue), .text = text_pue,
@@ -1000,6 +1141,16 @@ static const struct field fields[] = {
 	{ .section = "Imported runs (method codecarbon)", .label = "emissions",
 	  M(T_DOUBLE, imp.co2e_kg), .unit = U_KG, .note = "(as imported; included in the totals)",
 	  .when = has_imported },
+#define ESTIMATED "Estimated runs (method " ESTIMATE_METHOD ", counterpart of the ML CO2 Impact calculator)"
+	{ .section = ESTIMATED, .label = "runs", .text = text_estimated_runs, .when = has_estimated },
+	{ .section = ESTIMATED, .label = "facility energy", M(T_DOUBLE, imp.estimated_facility_kwh),
+	  .unit = U_KWH, .note = "(estimated; part of the imported runs' figures and the totals)",
+	  .when = has_estimated },
+	{ .section = ESTIMATED, .label = "emissions", M(T_DOUBLE, imp.estimated_kg), .unit = U_KG,
+	  .note = "(estimated)", .when = has_estimated },
+	{ .section = ESTIMATED, .label = "how", M(T_STRING, imp.estimated_how),
+	  .when = has_estimated },
+#undef ESTIMATED
 	{ .key = "intensity_g_per_kwh", .section = "Carbon", .label = "intensity",
 	  .type = T_NUMBER_FN, .number = intensity, .text = text_intensity, .flags = F_FIGURE },
 	{ .key = "intensity_source.basis", .type = T_CONST, .const_str = "location-based" },
@@ -1058,6 +1209,12 @@ static const struct field fields[] = {
 	{ .key = "offsets.price_source", .section = "Offsets (an estimate, not part of the emissions)",
 	  .label = "price", .text = text_price, .json = json_price_source },
 	{ .key = "offsets.cost_usd", .type = T_NUMBER_FN, .number = statement_offset_cost_usd },
+#define WHAT_IF "What if (counterfactual, not part of the totals)"
+	{ .key = "what_if", .section = WHAT_IF, .json = json_what_if, .block = block_what_if,
+	  .when = has_what_if },
+	{ .section = WHAT_IF, .label = "what if", .text = text_what_if, .when = has_what_if,
+	  .flags = F_FIGURE | F_FIGURE_ONLY },
+#undef WHAT_IF
 	{ .key = "software.carbon_report", .section = "Software and data", .label = "software",
 	  M(T_STRING, software), .text = text_software },
 	{ .key = "data_version.schema", .section = "Software and data", .label = "data",
@@ -1439,10 +1596,34 @@ static void paragraph_methods(const struct statement *st, FILE *fp)
 /* The statement in a few sentences a paper can quote: what ran where, how
  * it was measured, the energy, the PUE and intensity with their sources,
  * and the emissions. */
+/* The what-if in a sentence or two, labelled counterfactual. */
+static void paragraph_what_if(const struct statement *st, FILE *fp)
+{
+	const struct what_if *wi = &st->what_if;
+	const struct what_if_shift *sh = &wi->shift;
+	char x[48], y[48];
+	size_t i;
+
+	if (wi->n_zones) {
+		fprintf(fp, "Counterfactually, and not part of these figures, the same %s of facility energy would have emitted ",
+			text_kwh(wi->facility_kwh, x, sizeof(x)));
+		for (i = 0; i < wi->n_zones; i++)
+			fprintf(fp, "%s%s in %s (%.4g gCO2e/kWh)",
+				i == 0 ? "" : i + 1 == wi->n_zones ? " and " : ", ",
+				text_kg(wi->zones[i].co2e_kg, x, sizeof(x)), wi->zones[i].zone,
+				wi->zones[i].g_per_kwh);
+		fputs(" at annual average intensities. ", fp);
+	}
+	if (sh->done)
+		fprintf(fp, "Moved to the %u contiguous hours of the same week with the least carbon in zone %s, the work would have emitted %s instead of %s (counterfactual; its energy spread evenly over its hours). ",
+			sh->hours, sh->zone, text_kg(sh->best_kg, x, sizeof(x)),
+			text_kg(sh->actual_kg, y, sizeof(y)));
+}
+
 static void paragraph(const struct statement *st, FILE *fp)
 {
 	const struct intensity *in = &st->in;
-	char a[32], b[32], x[48], y[48];
+	char a[32], b[32], x[48], y[48], z[48];
 
 	utc_iso8601(st->start_s, a, sizeof(a));
 	utc_iso8601(st->end_s, b, sizeof(b));
@@ -1452,7 +1633,11 @@ static void paragraph(const struct statement *st, FILE *fp)
 		fprintf(fp, "%zu Slurm job%s", st->jobs, st->jobs == 1 ? "" : "s");
 	if (st->jobs && st->imp.runs)
 		fputs(" and ", fp);
-	if (st->imp.runs)
+	if (st->imp.estimated_runs)
+		fprintf(fp, "%zu run%s done off the cluster (%zu measured with CodeCarbon, %zu not measured but estimated from hardware, hours and place)",
+			st->imp.runs, st->imp.runs == 1 ? "" : "s",
+			st->imp.runs - st->imp.estimated_runs, st->imp.estimated_runs);
+	else if (st->imp.runs)
 		fprintf(fp, "%zu run%s measured off the cluster with CodeCarbon", st->imp.runs,
 			st->imp.runs == 1 ? "" : "s");
 	if (strcmp(a, b))
@@ -1494,7 +1679,11 @@ static void paragraph(const struct statement *st, FILE *fp)
 			fprintf(fp, ", zone %s", in->zone);
 		fputc(')', fp);
 	}
-	if (st->imp.runs)
+	if (st->imp.estimated_runs)
+		fprintf(fp, ", of which %s come from the runs done off the cluster (%s of them estimated from hardware, hours and place)",
+			text_kg(st->imp.co2e_kg, y, sizeof(y)),
+			text_kg(st->imp.estimated_kg, z, sizeof(z)));
+	else if (st->imp.runs)
 		fprintf(fp, ", of which %s are CodeCarbon's own estimate for the imported runs",
 			text_kg(st->imp.co2e_kg, y, sizeof(y)));
 	fputs(". ", fp);
@@ -1513,7 +1702,10 @@ static void paragraph(const struct statement *st, FILE *fp)
 		100.0 * statement_modelled_fraction(st));
 	if (st->imp.runs)
 		fprintf(fp, " and %.1f %% imported", 100.0 * statement_imported_fraction(st));
-	fprintf(fp, ". The figures were computed with carbon-report %s of slurm-carbon.", st->software);
+	fputs(". ", fp);
+	if (st->what_if.done)
+		paragraph_what_if(st, fp);
+	fprintf(fp, "The figures were computed with carbon-report %s of slurm-carbon.", st->software);
 }
 
 /* s with LaTeX's special characters escaped, for text mode. */

@@ -16,20 +16,27 @@
 -- above the three parts is "other"), else the three parts added up, else
 -- energy_consumed; facility is energy_consumed (never below IT); the CO2e is
 -- the row's emissions as imported (CodeCarbon's own intensity and PUE).
-CREATE OR REPLACE FUNCTION carbon.imported_runs(
+-- method and how: the row's method ('codecarbon', or 'estimate' for runs of
+-- 'carbon-report import estimate') and, for an estimate, how it was made
+-- (its source_file); statements count estimates apart. A changed set of
+-- columns needs the DROP.
+DROP FUNCTION IF EXISTS carbon.imported_runs(bigint[], text, text, text, text, float8, float8);
+CREATE FUNCTION carbon.imported_runs(
     p_job_ids bigint[], p_cluster text, p_user text, p_project text, p_tag text,
     p_start float8, p_end float8)
 RETURNS TABLE (project text, tag text, user_name text,
                start_time timestamptz, end_time timestamptz, duration_s float8,
                cpu_kwh float8, dram_kwh float8, gpu_kwh float8, other_kwh float8,
-               it_kwh float8, facility_kwh float8, co2e_kg float8)
+               it_kwh float8, facility_kwh float8, co2e_kg float8,
+               method text, how text)
 LANGUAGE sql STABLE
 AS $$
     SELECT r.project, r.tag, r.user_name,
            r."timestamp" - make_interval(secs => r.duration_s), r."timestamp",
            r.duration_s,
            coalesce(r.cpu_kwh, 0), coalesce(r.ram_kwh, 0), coalesce(r.gpu_kwh, 0),
-           x.it - p.parts, x.it, greatest(r.energy_kwh, x.it), r.emissions_kg
+           x.it - p.parts, x.it, greatest(r.energy_kwh, x.it), r.emissions_kg,
+           r.method, CASE WHEN r.method = 'estimate' THEN r.source_file END
     FROM carbon.imported_run r
     CROSS JOIN LATERAL (SELECT coalesce(r.cpu_kwh, 0) + coalesce(r.ram_kwh, 0)
                                + coalesce(r.gpu_kwh, 0) AS parts) p

@@ -36,7 +36,7 @@ echo "1..20"
 bad=$(awk -F, 'FNR == 1 && $0 != "zone,year,g_per_kwh,dataset,licence" ||
 	FNR > 1 && (NF != 5 || $1 == "" || $2 !~ /^[0-9][0-9][0-9][0-9]$/ ||
 	    $3 !~ /^[0-9]+(\.[0-9]+)?$/ || $4 == "" ||
-	    $5 !~ /^(CC-BY-4\.0|CC-BY-SA-4\.0|ODbL-1\.0|CC0-1\.0|PDDL-1\.0)$/) {
+	    $5 !~ /^(CC-BY-4\.0|CC-BY-SA-4\.0|ODbL-1\.0|CC0-1\.0|PDDL-1\.0|LicenseRef-US-Gov-Public-Domain)$/) {
 		print FILENAME ":" FNR ": " $0 }' $tables)
 check "every row has a zone, a 4-digit year, a number, a dataset and a known licence${bad:+: $bad}" \
 	test -z "$bad"
