@@ -171,8 +171,9 @@ const char totals_note[] =
 	"GPU-h: GPUs the steps held x the time they held them (a step inside another\n"
 	"that sees the same GPUs counts once); - where no record says.\n"
 	"Share: of the total CO2e.\n"
-	"Imported: the CO2e of CodeCarbon runs imported with 'carbon-report import\n"
-	"codecarbon' (their energy is in IT and facility, their CO2e in CO2e); - none.\n";
+	"Imported: the CO2e of runs done off the cluster: CodeCarbon's ('carbon-report\n"
+	"import codecarbon') and estimates ('import estimate'); their energy is in IT\n"
+	"and facility, their CO2e in CO2e; - none.\n";
 
 /* Four significant digits, energy and CO2e in units that suit them: the
  * figures of a test job and of a year's campaign both read. */

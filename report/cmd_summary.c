@@ -24,7 +24,7 @@ static void usage(FILE *fp)
 	      "          [--format table|json|csv|markdown] [-P] [-n] [-o FIELDS]\n"
 	      "One row per group with its jobs, CPU-hours used, wall hours, IT and\n"
 	      "facility energy, CO2e, share of the total and the CO2e of imported\n"
-	      "CodeCarbon runs (included in the others), then the total.\n"
+	      "runs, CodeCarbon's and estimates (included in the others), then the total.\n"
 	      "  --by user|project|tag|day  how to group; day: the UTC day a job ended\n"
 	      "  -P, --parsable2       cells joined by '|'; the notes go to stderr (as with -n)\n"
 	      "  -n, --noheader        no header line\n"
@@ -37,8 +37,8 @@ static void usage(FILE *fp)
 	      "  -S, --starttime TIME  jobs that end at or after TIME (UTC: 2026-11-01, 11/01, now-7days)\n"
 	      "  -E, --endtime TIME    jobs that start before TIME\n"
 	      "  -M, --cluster NAME    jobs of this cluster\n"
-	      "Imported CodeCarbon runs count by their project, tag, importing user and\n"
-	      "end time; -j and -M select none of them.\n"
+	      "Imported runs (CodeCarbon's, and estimates) count by their project, tag,\n"
+	      "importing user and end time; -j and -M select none of them.\n"
 	      "csv: one CodeCarbon emissions.csv row per group (project_name = the group).\n",
 	      fp);
 }
