@@ -131,6 +131,7 @@ static void test_drawing(void **state)
 	fclose(f);
 	f = tmpfile();
 	assert_non_null(f);
+	progress_init(&p, PROGRESS_ON, f);	/* the line draws on the new file */
 
 	/* Longer: drawn after the interval, redrawn in place (\r), a last
 	 * time at the end with all that was done, then a newline. */
