@@ -36,19 +36,33 @@
 	"  ORDER BY t.cluster LIMIT 1) FROM c WHERE c.cluster IS NOT NULL" \
 	")"
 /* The settings of job t's cluster for this report (carbon.report_site),
- * as all_stored_sql resolved them once a cluster ($12 .. $15: the clusters
- * and their PUE, zone and fixed intensity), joined by hash. From parameters
+ * as all_stored_sql resolved them once a cluster ($12 .. $17: the clusters,
+ * their PUE, zone and fixed intensity, and the PUE and intensity of
+ * carbon.constant_rate, NULL where the rate depends on the hour), joined
+ * by hash. From parameters
  * rather than from CLUSTERS_SQL in the same query: a recursive query keeps
  * the whole scan of job_total in one process (PostgreSQL does not run a CTE
  * in parallel workers), and a lateral call per job costs an index probe each. */
 #define SITE_OF_JOB_SQL \
-	" JOIN unnest($12::text[], $13::float8[], $14::text[], $15::float8[])" \
-	"  AS rs(cluster, pue, zone, fixed) ON rs.cluster = t.cluster"
+	" JOIN unnest($12::text[], $13::float8[], $14::text[], $15::float8[], $16::float8[]," \
+	"  $17::float8[]) AS rs(cluster, pue, zone, fixed, const_pue, const_g)" \
+	" ON rs.cluster = t.cluster"
 /* Whether the carbon stored with job t applies to this report. */
 #define STORED_SQL \
 	"coalesce(t.rate_gen = (SELECT gen FROM carbon.rate_generation)" \
 	" AND t.rate_pue = rs.pue AND t.rate_zone IS NOT DISTINCT FROM rs.zone" \
 	" AND t.rate_fixed IS NOT DISTINCT FROM rs.fixed, false)"
+/* The facility energy and CO2e by group of the jobs whose stored carbon
+ * does not apply, where their cluster's rate for this report is the same
+ * every hour (carbon.constant_rate): the rate factors out of the sum over
+ * their parts, so that each job's energy (carbon.stored_parts_j) is priced
+ * once, in the scan of job_total, and not hour by hour (stale_fmt). */
+#define CONSTANT_RATE_SQL(expr) \
+	" + coalesce(sum(" expr ") FILTER (WHERE t.measured AND NOT " STORED_SQL "), 0)"
+#define CONSTANT_FACILITY_SQL \
+	CONSTANT_RATE_SQL("carbon.facility_kwh(carbon.stored_parts_j(t), rs.const_pue)")
+#define CONSTANT_CO2E_SQL \
+	CONSTANT_RATE_SQL("carbon.co2e_kg(carbon.stored_parts_j(t), rs.const_pue, rs.const_g)")
 
 /* Whether the carbon stored with every job the filter may select applies
  * ($2 .. $11): no job's is of older data (or was never computed), and each
@@ -65,15 +79,21 @@ static const char all_stored_sql[] =
 	" AND coalesce(bool_and(rs.pue = st.pue AND rs.zone IS NOT DISTINCT FROM st.zone"
 	"  AND rs.fixed IS NOT DISTINCT FROM st.fixed), true) AS all_stored,"
 	" array_agg(c.cluster) AS clusters, array_agg(rs.pue) AS pues,"
-	" array_agg(rs.zone) AS zones, array_agg(rs.fixed) AS fixeds"
+	" array_agg(rs.zone) AS zones, array_agg(rs.fixed) AS fixeds,"
+	" array_agg(cr.pue) AS const_pues, array_agg(cr.g_per_kwh) AS const_gs,"
+	" coalesce(bool_or(cr.pue IS NOT NULL), false) AS any_constant"
 	" FROM c"
 	" CROSS JOIN LATERAL carbon.report_site(c.cluster, $8, $9, $10, $11) rs"
+	" LEFT JOIN LATERAL carbon.constant_rate(c.cluster, $8, $9, $10, $11) cr ON true"
 	" CROSS JOIN LATERAL carbon.stored_site(c.cluster) st"
 	" WHERE c.cluster IS NOT NULL AND ($2::text IS NULL OR c.cluster = $2::text)";
 
 /* The sums by group, as a format: the key and sub key expressions (from
  * key_sql), then whether a job's stored carbon applies ("true", or
- * STORED_SQL with the join it needs). Times are added up as intervals and
+ * STORED_SQL), each with what the other jobs add to the facility energy
+ * and CO2e ("", or CONSTANT_FACILITY_SQL and CONSTANT_CO2E_SQL) and what
+ * excludes a job from stale ("", or that its rate is constant), then the
+ * join these need ("", or SITE_OF_JOB_SQL). Times are added up as intervals and
  * turned into seconds once a group: far cheaper than once a job. */
 static const char sum_fmt[] =
 	"SELECT key1, key2, jobs, cpu_time_s, cpu_time_rows,"
@@ -87,18 +107,18 @@ static const char sum_fmt[] =
 	"  sum(t.dram_j) AS dram_j, sum(t.gpu_j) AS gpu_j, sum(t.other_j) AS other_j,"
 	"  min(t.start_time) AS first_start, max(t.end_time) AS last_end,"
 	"  coalesce(sum(t.gpu_s), 0) AS gpu_s, count(t.gpu_s) AS gpu_jobs,"
-	"  coalesce(sum(t.facility_kwh) FILTER (WHERE %s), 0) AS facility_kwh,"
-	"  coalesce(sum(t.co2e_kg) FILTER (WHERE %s), 0) AS co2e_kg,"
-	"  count(*) FILTER (WHERE t.measured AND NOT %s) AS stale"
+	"  coalesce(sum(t.facility_kwh) FILTER (WHERE %s), 0)%s AS facility_kwh,"
+	"  coalesce(sum(t.co2e_kg) FILTER (WHERE %s), 0)%s AS co2e_kg,"
+	"  count(*) FILTER (WHERE t.measured AND NOT %s%s) AS stale"
 	"  FROM carbon.job_total t%s"
 	FILTER_SQL
 	"  GROUP BY 1, 2) g";
 
-/* The types of the 15 parameters: a query need not use them all. */
-#define N_PARAMS 15
+/* The types of the 17 parameters: a query need not use them all. */
+#define N_PARAMS 17
 static const Oid param_types[N_PARAMS] = {
 	1016 /* int8[] */, 25 /* text */, 25, 25, 25, 701 /* float8 */, 701, 701, 25, 701,
-	16 /* bool */, 1009 /* text[] */, 1022 /* float8[] */, 1009, 1022,
+	16 /* bool */, 1009 /* text[] */, 1022 /* float8[] */, 1009, 1022, 1022, 1022,
 };
 
 /* The expression of each key in sum_fmt and stale_fmt. */
@@ -109,7 +129,8 @@ static const char *const key_sql[] = {
 };
 
 /* The facility energy and CO2e by group of the jobs whose stored carbon
- * sum_fmt left out, as a format of the key and sub key expressions: from
+ * sum_fmt left out (those of a cluster whose rate depends on the hour:
+ * the others it priced itself), as a format of the key and sub key expressions: from
  * what carbon.job_total and job_hour hold of their energy, hour by hour,
  * by the rules carbon.job_energy_parts applies (sql/functions/
  * job_rules.sql: carbon.stored_rest_j, hour_rate, facility_kwh, co2e_kg),
@@ -120,7 +141,7 @@ static const char stale_fmt[] =
 	" SELECT t.cluster, t.job_id, t.job_start, t.start_time, %s AS key1, %s AS key2,"
 	"  carbon.stored_rest_j(t) AS rest_j"
 	" FROM carbon.job_total t" SITE_OF_JOB_SQL
-	FILTER_SQL " AND NOT " STORED_SQL " AND t.measured"
+	FILTER_SQL " AND NOT " STORED_SQL " AND t.measured AND rs.const_pue IS NULL"
 	"), part AS MATERIALIZED ("
 	" SELECT j.key1, j.key2, x.cluster, x.hour AS at, x.j"
 	" FROM j JOIN carbon.job_hour x"
@@ -405,7 +426,7 @@ int jobsum_load(PGconn *conn, const struct job_filter *f, const struct report_en
 	double stale = 0;
 	const char *stored;
 	char *sql = NULL;
-	bool all_stored;
+	bool all_stored, constant;
 
 	totals_init(all);
 	have = jobsum_catch_up(conn);
@@ -424,7 +445,7 @@ int jobsum_load(PGconn *conn, const struct job_filter *f, const struct report_en
 	params[8] = env->conf.zone[0] ? env->conf.zone : NULL;
 	params[9] = env->conf.intensity_g_per_kwh >= 0 ? fixed : NULL;
 	params[10] = env->have_config ? "true" : "false";
-	params[11] = params[12] = params[13] = params[14] = NULL;
+	params[11] = params[12] = params[13] = params[14] = params[15] = params[16] = NULL;
 	/* A few large scans and hash joins: compiling them costs more than
 	 * it saves. For these two queries' transaction only (SET LOCAL), so
 	 * that no session state is left, through a pooler too. */
@@ -440,14 +461,27 @@ int jobsum_load(PGconn *conn, const struct job_filter *f, const struct report_en
 	params[12] = pg_text_or_null(sites, 0, PQfnumber(sites, "pues"));
 	params[13] = pg_text_or_null(sites, 0, PQfnumber(sites, "zones"));
 	params[14] = pg_text_or_null(sites, 0, PQfnumber(sites, "fixeds"));
+	params[15] = pg_text_or_null(sites, 0, PQfnumber(sites, "const_pues"));
+	params[16] = pg_text_or_null(sites, 0, PQfnumber(sites, "const_gs"));
+	/* The sums at a constant rate only where a cluster has one: they
+	 * cost the others' reports a third more time in this query. */
+	constant = !all_stored && PQgetvalue(sites, 0, PQfnumber(sites, "any_constant"))[0] == 't';
 	stored = all_stored ? "true" : STORED_SQL;
-	if (asprintf(&sql, sum_fmt, key_sql[key], key_sql[sub_key], stored, stored, stored,
+	if (asprintf(&sql, sum_fmt, key_sql[key], key_sql[sub_key],
+		     stored, constant ? CONSTANT_FACILITY_SQL : "",
+		     stored, constant ? CONSTANT_CO2E_SQL : "",
+		     stored, constant ? " AND rs.const_pue IS NULL" : "",
 		     all_stored ? "" : SITE_OF_JOB_SQL)
 	    < 0) {
 		sql = NULL;
 		fputs("carbon-report: out of memory\n", stderr);
 		goto out;
 	}
+	/* The groups are few (projects x users, days), but the planner, with
+	 * no statistics of the key expressions, expects up to one a job and
+	 * sorts every job row on disk to group them (0.5-0.7 s of 1 M
+	 * records' track); hashing spills in batches where groups are many. */
+	PQclear(PQexec(conn, "SET LOCAL enable_sort = off"));
 	res = PQexecParams(conn, sql, N_PARAMS, param_types, params, NULL, NULL, 0);
 	PQclear(PQexec(conn, "COMMIT"));
 	if (PQresultStatus(res) != PGRES_TUPLES_OK) {

@@ -207,6 +207,27 @@ AS $$
     CROSS JOIN LATERAL carbon.intensity_at(s.zone, p_at, s.fixed) i
 $$;
 
+-- The rate (PUE and intensity, as carbon.hour_rate) that a report with these
+-- settings applies on a cluster at every instant alike, where it does: the
+-- settings fix the intensity (carbon.intensity_at returns it whatever the
+-- instant) and the cluster has no PUE period (carbon.pue_at returns the
+-- settings' PUE). No row otherwise. A rate that depends on the hour only
+-- through these two then factors out of a job's sum: the energy of all its
+-- parts (carbon.stored_parts_j) at this rate is what its parts come to each
+-- at its hour's, so that a report adds such jobs up without their hours.
+CREATE OR REPLACE FUNCTION carbon.constant_rate(p_cluster text, p_pue float8, p_zone text,
+                                                p_fixed float8, p_own_config boolean)
+RETURNS TABLE (pue float8, g_per_kwh float8)
+LANGUAGE sql STABLE
+AS $$
+    SELECT r.pue, r.g_per_kwh
+    FROM carbon.report_site(p_cluster, p_pue, p_zone, p_fixed, p_own_config) s
+    CROSS JOIN LATERAL carbon.hour_rate(p_cluster, timestamptz 'epoch', p_pue, p_zone, p_fixed,
+                                        p_own_config) r
+    WHERE s.fixed IS NOT NULL
+          AND NOT EXISTS (SELECT FROM carbon.pue_period p WHERE p.cluster = p_cluster)
+$$;
+
 -- Energy p_j (J) at PUE p_pue: facility kWh; and at intensity p_g_per_kwh
 -- too: kg CO2e.
 CREATE OR REPLACE FUNCTION carbon.facility_kwh(p_j float8, p_pue float8)
@@ -258,6 +279,17 @@ AS $$
     SELECT carbon.rest_j(t.measured, t.cpu_j + t.dram_j + t.gpu_j + t.other_j, t.hours_j,
                          t.hours_j <> 0 OR carbon.job_hour_held(t.cluster, t.job_id,
                                                                 t.job_start))
+$$;
+
+-- The energy of all the parts of job t (J) that carbon.job_energy_parts
+-- prices from what carbon.job_total and job_hour hold (p_stored): its hour
+-- buckets (hours_j) and its rest (carbon.stored_rest_j), for a job with
+-- counters.
+CREATE OR REPLACE FUNCTION carbon.stored_parts_j(t carbon.job_total)
+RETURNS float8
+LANGUAGE sql STABLE
+AS $$
+    SELECT t.hours_j + coalesce(carbon.stored_rest_j(t), 0)
 $$;
 
 -- The parts of each job instance's energy for a report with these
@@ -459,9 +491,11 @@ GRANT EXECUTE ON FUNCTION
     carbon.job_hours_of(text[], bigint[], timestamptz[]),
     carbon.report_site(text, float8, text, float8, boolean), carbon.stored_site(text),
     carbon.hour_rate(text, timestamptz, float8, text, float8, boolean),
+    carbon.constant_rate(text, float8, text, float8, boolean),
     carbon.facility_kwh(float8, float8), carbon.co2e_kg(float8, float8, float8),
     carbon.rest_j(boolean, float8, float8, boolean),
     carbon.job_hour_held(text, bigint, timestamptz), carbon.stored_rest_j(carbon.job_total),
+    carbon.stored_parts_j(carbon.job_total),
     carbon.job_energy_parts(text[], bigint[], timestamptz[], text, boolean, float8, text,
                             float8, boolean),
     carbon.job_carbon_of(text[], bigint[], timestamptz[], text, boolean, float8, text, float8,

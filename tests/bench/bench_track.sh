@@ -3,8 +3,10 @@
 # Benchmark of `carbon-report track`: over N step records (each with one
 # hour bucket) in the harness's real PostgreSQL, against a bare
 # `SELECT sum(...)` over the same rows, measured in the same run; and the
-# same report by a reporter whose settings differ from the site's (every job
-# resolved hour by hour). Budgets (DESIGN, issue 15): track <= 2 s and
+# same report by a reporter whose settings differ from the site's: one with
+# a fixed intensity (the rate is the same every hour, so each job is priced
+# at once: carbon.constant_rate) and one with a zone (the rate depends on
+# the hour: every job resolved hour by hour). Budgets (DESIGN, issue 15): track <= 2 s and
 # <= 1.5 x the bare sum at 10 M records; hour by hour <= 3 x track at 1 M.
 # Usage: tests/bench/bench_track.sh [N_RECORDS (1000000)] [RUNS (3)]
 # Prints a Markdown table for doc/benchmarks.md. Run as root after `make`.
@@ -27,6 +29,10 @@ printf '[site]\ncluster = bench\npue = 1.25\nintensity = 300\n' > "$work/report.
 # A reporter whose own carbon.conf sets another PUE than the site's: no
 # stored figure applies, and every job is resolved hour by hour.
 printf '[site]\ncluster = bench\npue = 1.3\nintensity = 300\n' > "$work/other.conf"
+# A reporter with a zone instead: its intensity (here the zone's annual
+# figures, loaded by db upgrade) may change with the hour, so each job's
+# energy is priced hour by hour.
+printf '[site]\ncluster = bench\npue = 1.3\nzone = DE\n' > "$work/zone.conf"
 
 # N records: 4 records a job (extern holds the job's share; batch and two
 # srun steps their own; the batch step held a GPU), 40 projects, 400 users,
@@ -63,6 +69,7 @@ median() { sort -n | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }'; }
 : > "$work/track.t"
 : > "$work/sum.t"
 : > "$work/hourly.t"
+: > "$work/zone.t"
 for _ in $(seq "$runs"); do
 	t0=$(now)
 	psql -X -q -t -A "$admin" -c "SELECT sum(job_cpu_j + job_dram_j + job_gpu_j + job_other_j)
@@ -78,11 +85,17 @@ for _ in $(seq "$runs"); do
 	"$report" -d "$admin" --config "$work/other.conf" track > /dev/null 2>> "$work/track.err"
 	t1=$(now)
 	elapsed "$t0" "$t1" >> "$work/hourly.t"
+	t0=$(now)
+	"$report" -d "$admin" --config "$work/zone.conf" track > /dev/null 2>> "$work/track.err"
+	t1=$(now)
+	elapsed "$t0" "$t1" >> "$work/zone.t"
 done
 sum_s=$(median < "$work/sum.t")
 track_s=$(median < "$work/track.t")
 hourly_s=$(median < "$work/hourly.t")
-echo "| records | track (median of $runs) | bare SELECT sum (median) | ratio | track exit | track hour by hour (another PUE; median) | hour by hour / track |"
-echo "|---|---|---|---|---|---|---|"
-echo "| $records | $track_s s | $sum_s s | $(awk -v a="$track_s" -v b="$sum_s" 'BEGIN { printf "%.1f", a / b }') | $rc | $hourly_s s | $(awk -v a="$hourly_s" -v b="$track_s" 'BEGIN { printf "%.1f", a / b }') |"
+zone_s=$(median < "$work/zone.t")
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.1f", a / b }'; }
+echo "| records | track (median of $runs) | bare SELECT sum (median) | ratio | track exit | track, another PUE and fixed intensity (median) | / track | track, another PUE and a zone: hour by hour (median) | / track |"
+echo "|---|---|---|---|---|---|---|---|---|"
+echo "| $records | $track_s s | $sum_s s | $(ratio "$track_s" "$sum_s") | $rc | $hourly_s s | $(ratio "$hourly_s" "$track_s") | $zone_s s | $(ratio "$zone_s" "$track_s") |"
 tail -3 "$work/track.err" | sed 's/^/# /'

@@ -243,8 +243,17 @@ check "-S 2026-02-31 is not 3 March: 'day 31 is not in February 2026 (1 to 28)'"
 # job's stored carbon is used and track resolves every job hour by hour.
 sql "UPDATE carbon.rate_generation SET gen = gen + 1"
 cr track --format json > "$confdir/stale.json"
-check "every job's stored carbon of older data: track resolves them hour by hour, the same output" \
+check "every job's stored carbon of older data: track prices them again at the reporter's constant rate, the same output" \
 	cmp -s "$confdir/stale.json" "$golden/track.json"
+# A PUE period of the cluster (at the settings' own 1.5) makes the rate one
+# that may change with the hour (carbon.constant_rate: none): each job's
+# energy is then priced hour by hour, to the same figures.
+sql "INSERT INTO carbon.pue_period (cluster, valid_from, pue) VALUES ('carbontest', '2000-01-01 00:00Z', 1.5)"
+cr track --format json > "$confdir/stale-hourly.json"
+check "and with a PUE period of the cluster, hour by hour: the same output" \
+	cmp -s "$confdir/stale-hourly.json" "$golden/track.json"
+sql "DELETE FROM carbon.pue_period WHERE cluster = 'carbontest'"
+sql "UPDATE carbon.rate_generation SET gen = gen + 1"
 "$report" --config "$confdir/site.conf" db upgrade > "$confdir/upgrade.out" 2>&1
 cr track --format json > "$confdir/fresh.json"
 check "db upgrade recomputes them ($(grep recomputed "$confdir/upgrade.out")), the same output" \
