@@ -194,9 +194,11 @@ static double power_interval_j(double last_w, bool have_last, double w, double d
 	return (have_last ? (last_w + w) / 2.0 : w) * dt;
 }
 
+/* Whether to try a GPU's energy counter: ROCm SMI learnt it when it
+ * opened; NVML only by reading it (nvml_open does not, for its cost). */
 static bool gpu_has_energy(const struct meter *m, enum gpu_vendor v, unsigned dev)
 {
-	return v == GPU_AMD ? m->rocm.gpu[dev].has_energy : m->nvml.gpu[dev].has_energy;
+	return v == GPU_AMD ? m->rocm.gpu[dev].has_energy : true;
 }
 
 /* How many GPUs a list names ("0,1", "0-3", UUIDs), for a record where
@@ -250,13 +252,15 @@ static void record_gpus(struct meter *m, meter_log_fn log_fn)
 /* The library that reads the node's GPUs: NVML where it finds any, else
  * ROCm SMI. Returns how many GPUs it has, with the vendor in *v; 0 when
  * neither has any, or -1 when NVML failed and ROCm SMI has none, with the
- * reasons in err. */
+ * reasons in err. Once a step: the step's GPUs and a chassis meter's
+ * subtraction ask the same question. */
 static int open_gpu_library(struct meter *m, const struct meter_setup *set, enum gpu_vendor *v,
 			    char *err, size_t errlen)
 {
 	char nerr[512] = "", rerr[512] = "";
 	int nrc, rrc;
 
+	m->gpu_library_tried = true;
 	nrc = nvml_open(&m->nvml, set->nvml_library, nerr, sizeof(nerr));
 	if (nrc > 0) {
 		*v = GPU_NVIDIA;
@@ -408,7 +412,7 @@ static void open_node_gpus(struct meter *m, const struct meter_setup *set)
 
 	if (!m->node.includes_gpus || m->node.kind == NODE_METER_PM_COUNTERS)
 		return;		/* pm_counters says its accelerators' part itself */
-	if (n == 0 && open_gpu_library(m, set, &vendor, err, sizeof(err)) > 0)
+	if (n == 0 && !m->gpu_library_tried && open_gpu_library(m, set, &vendor, err, sizeof(err)) > 0)
 		n = vendor == GPU_AMD ? m->rocm.n : m->nvml.n;
 	for (i = 0; i < n && i < NVML_MAX_GPUS; i++) {
 		struct meter_node_gpu *g = &m->node_gpu[m->n_node_gpus++];

@@ -86,6 +86,8 @@ struct meter {
 
 	struct nvml nvml;
 	struct rocm rocm;
+	bool gpu_library_tried;		/* open_gpu_library ran: its answer stands
+					 * for the step */
 	struct meter_gpu gpu[NVML_MAX_GPUS];
 	unsigned n_gpus;
 

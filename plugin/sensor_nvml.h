@@ -18,7 +18,6 @@ struct nvml_gpu {
 	unsigned index;		/* NVML's device index */
 	char uuid[96];		/* "GPU-..." */
 	char name[96];		/* e.g. "NVIDIA H200" */
-	bool has_energy;	/* nvmlDeviceGetTotalEnergyConsumption works (Volta+) */
 	bool mig;		/* MIG enabled: instances are not measured separately */
 };
 
@@ -30,13 +29,15 @@ struct nvml {
 };
 
 /* Load library (NULL: libnvidia-ml.so.1), initialise NVML and describe every
- * GPU of the node. Returns the number of GPUs (0 when NVML is not there:
- * *err then says why, for one log line), or -1 with a reason in err when
- * NVML is there but failed. */
+ * GPU of the node: index, UUID, name, MIG, but not whether it has an energy
+ * counter (a reading costs milliseconds: nvml_read_energy_mj tells). Returns
+ * the number of GPUs (0 when NVML is not there: *err then says why, for one
+ * log line), or -1 with a reason in err when NVML is there but failed. */
 int nvml_open(struct nvml *nv, const char *library, char *err, size_t errlen);
 
 /* Total energy of GPU i since the driver was loaded, in millijoules (never
- * wraps). Returns 0, or -1 when the counter is not supported or failed. */
+ * wraps). Returns 0, or -1 when the GPU has no counter (before Volta) or the
+ * reading failed. Costs milliseconds with a real driver. */
 int nvml_read_energy_mj(const struct nvml *nv, unsigned i, uint64_t *energy_mj);
 
 /* Current power draw of GPU i in milliwatts (NVML averages it over about a

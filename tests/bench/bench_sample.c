@@ -4,11 +4,19 @@
  * time from a fake Slurm cgroup tree or the real /proc, and optionally two
  * GPUs behind the NVML test double. Not a test: it prints figures.
  *
+ * With -o RUNS (and -r ROCM_DOUBLE_LIBRARY), first what a step's start and
+ * end cost the meter (meter_open + meter_close), each run in a fresh child
+ * process, as every step is its own slurmstepd: the GPU libraries are
+ * loaded for the first time in each. Beside a chassis meter (hwmon here)
+ * every step looks for the node's GPUs, to take them out of its reading.
+ *
  * Usage: bench_sample [-n SAMPLES] [-g NVML_DOUBLE_LIBRARY]
+ *                     [-o RUNS -r ROCM_DOUBLE_LIBRARY]
  * Run as root (meter_open refuses a spool directory root does not own). */
 #define _GNU_SOURCE
 
 #include <dirent.h>
+#include <dlfcn.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <ftw.h>
@@ -53,6 +61,7 @@ struct bench {
 	char cgroup[PATH_MAX + 16];	/* fake v1 tree with the job's cgroups */
 	char empty[PATH_MAX + 16];	/* no cgroups here, or no /proc */
 	char spool[PATH_MAX + 16];
+	char hwmon[PATH_MAX + 16];	/* an ACPI power meter's hwmon tree */
 	struct fake_counter rapl[2 * SOCKETS];
 	struct fake_counter cg[3];	/* all, job, step */
 	unsigned n_rapl, n_cg;
@@ -179,6 +188,23 @@ static void make_cgroup(struct bench *b)
 	}
 }
 
+/* An ACPI power meter as the kernel shows it: hwmon0/{name,power1_average,
+ * power1_average_interval}, 1 kW averaged over 1 s. */
+static void make_hwmon(struct bench *b)
+{
+	char path[PATH_MAX + 64];
+
+	make_dir(b->hwmon);
+	snprintf(path, sizeof(path), "%s/hwmon0", b->hwmon);
+	make_dir(path);
+	snprintf(path, sizeof(path), "%s/hwmon0/name", b->hwmon);
+	write_file(path, "power_meter\n");
+	snprintf(path, sizeof(path), "%s/hwmon0/power1_average", b->hwmon);
+	write_file(path, "1000000000\n");
+	snprintf(path, sizeof(path), "%s/hwmon0/power1_average_interval", b->hwmon);
+	write_file(path, "1000\n");
+}
+
 static double thread_cpu_us(void)
 {
 	struct timespec ts;
@@ -219,6 +245,150 @@ static int remove_entry(const char *path, const struct stat *st, int flag, struc
 static void log_once(bool fault, const char *msg)
 {
 	fprintf(stderr, "bench_sample: meter says (%s): %s\n", fault ? "error" : "info", msg);
+}
+
+/* One step's start and end, as the meter sees them. */
+struct open_scenario {
+	const char *name;
+	bool chassis;			/* [node] meter = hwmon */
+	const char *gpus;		/* the step's GPUs; NULL: none */
+	const char *nvml_gpus;		/* NVML_DOUBLE_GPUS; NULL: no GPU library
+					 * on the node at all */
+	bool rocm;			/* the ROCm SMI double beside NVML's */
+	bool dlopen_only;		/* no meter: the two vendors' dlopen
+					 * calls alone, on a node without them */
+};
+
+static double clock_us(clockid_t id)
+{
+	struct timespec ts;
+
+	clock_gettime(id, &ts);
+	return (double)ts.tv_sec * 1e6 + (double)ts.tv_nsec / 1e3;
+}
+
+/* How many times the NVML double at library read an energy counter in
+ * this process (its own nvml_double_energy_reads); 0 where it is not
+ * loaded. */
+static unsigned nvml_energy_reads(const char *library)
+{
+	void *h = library ? dlopen(library, RTLD_NOW | RTLD_NOLOAD) : NULL;
+	unsigned (*reads)(unsigned) = NULL;
+	unsigned n = 0, i;
+
+	if (!h)
+		return 0;
+	*(void **)&reads = dlsym(h, "nvml_double_energy_reads");
+	for (i = 0; reads && i < NVML_MAX_GPUS; i++)
+		n += reads(i);
+	dlclose(h);
+	return n;
+}
+
+/* In a fresh child: meter_open then meter_close of one step; its wall and
+ * CPU time (µs, the process's: NVML may start threads) into out[0..1], how
+ * many node GPUs the meter found into out[2], and how many energy counter
+ * readings NVML made into out[3]. Returns 0, or -1. */
+static int open_once(const struct bench *b, const struct open_scenario *sc,
+		     const char *nvml_library, const char *rocm_library, double out[4])
+{
+	int fd[2];
+	pid_t pid;
+	ssize_t got;
+
+	if (pipe(fd) < 0)
+		return -1;
+	pid = fork();
+	if (pid < 0)
+		return -1;
+	if (pid == 0) {
+		static struct meter m;
+		static struct step_record rec;
+		struct carbon_conf conf;
+		struct meter_setup set;
+		double r[4], w0, c0, w1, c1;
+
+		close(fd[0]);
+		conf_defaults(&conf);
+		conf.checkpoint_s = 0;
+		conf.interval_s = INTERVAL_S;
+		conf_copy_str(conf.spool_dir, sizeof(conf.spool_dir), b->spool);
+		conf_copy_str(conf.node_hwmon_root, sizeof(conf.node_hwmon_root), b->hwmon);
+		conf.node_meter = sc->chassis ? NODE_METER_HWMON : NODE_METER_NONE;
+		memset(&rec, 0, sizeof(rec));
+		rec.job_id = JOB_ID;
+		rec.uid = JOB_UID;
+		snprintf(rec.step, sizeof(rec.step), "0");
+		snprintf(rec.node, sizeof(rec.node), NODE);
+		memset(&set, 0, sizeof(set));
+		set.conf = &conf;
+		set.stepd_pid = getpid();
+		set.job_id = JOB_ID;
+		set.uid = JOB_UID;
+		set.step = rec.step;
+		set.alloc_cpus = 1;
+		set.gpus = sc->gpus;
+		set.powercap_root = b->powercap;
+		set.cgroup_root = b->cgroup;
+		set.proc_root = "/proc";
+		set.cpuinfo = "/proc/cpuinfo";
+		/* Without a library on the node: names that dlopen searches
+		 * for in vain, as on a node without the vendors' packages. */
+		set.nvml_library = sc->nvml_gpus ? nvml_library : "libnvidia-ml-absent.so.1";
+		set.rocm_library = sc->rocm ? rocm_library : "librocm_smi64-absent.so.1";
+		if (sc->nvml_gpus)
+			setenv("NVML_DOUBLE_GPUS", sc->nvml_gpus, 1);
+		unsetenv("ROCM_DOUBLE_GPUS");
+		w0 = clock_us(CLOCK_MONOTONIC);
+		c0 = clock_us(CLOCK_PROCESS_CPUTIME_ID);
+		if (sc->dlopen_only) {
+			void *h1 = dlopen(NVML_DEFAULT_LIBRARY, RTLD_NOW | RTLD_LOCAL);
+			void *h2 = dlopen(ROCM_DEFAULT_LIBRARY, RTLD_NOW | RTLD_LOCAL);
+
+			r[1] = clock_us(CLOCK_PROCESS_CPUTIME_ID) - c0;
+			r[0] = clock_us(CLOCK_MONOTONIC) - w0;
+			r[2] = 0;
+			r[3] = h1 || h2 ? -1 : 0;	/* -1: a library is installed */
+			_exit(write(fd[1], r, sizeof(r)) == (ssize_t)sizeof(r) ? 0 : 1);
+		}
+		meter_open(&m, &set, &rec, 1795773600.0, NULL);
+		w1 = clock_us(CLOCK_MONOTONIC);
+		c1 = clock_us(CLOCK_PROCESS_CPUTIME_ID);
+		r[2] = m.n_node_gpus;
+		r[3] = nvml_energy_reads(set.nvml_library);	/* not timed */
+		w0 -= clock_us(CLOCK_MONOTONIC) - w1;
+		c0 -= clock_us(CLOCK_PROCESS_CPUTIME_ID) - c1;
+		meter_close(&m);
+		r[1] = clock_us(CLOCK_PROCESS_CPUTIME_ID) - c0;
+		r[0] = clock_us(CLOCK_MONOTONIC) - w0;
+		_exit(write(fd[1], r, sizeof(r)) == (ssize_t)sizeof(r) ? 0 : 1);
+	}
+	close(fd[1]);
+	got = read(fd[0], out, 4 * sizeof(double));
+	close(fd[0]);
+	waitpid(pid, NULL, 0);
+	return got == (ssize_t)(4 * sizeof(double)) ? 0 : -1;
+}
+
+static void run_open(const struct bench *b, const struct open_scenario *sc, unsigned runs,
+		     const char *nvml_library, const char *rocm_library, double *wall,
+		     double *cpu)
+{
+	double r[4] = { 0, 0, 0, 0 }, wsum = 0.0, csum = 0.0;
+	unsigned i;
+
+	for (i = 0; i < runs; i++) {
+		if (open_once(b, sc, nvml_library, rocm_library, r) < 0)
+			die("a child's meter_open", NULL);
+		wall[i] = r[0];
+		cpu[i] = r[1];
+		wsum += r[0];
+		csum += r[1];
+	}
+	qsort(wall, runs, sizeof(*wall), cmp_double);
+	qsort(cpu, runs, sizeof(*cpu), cmp_double);
+	printf("| %s | %.0f | %.0f | %.0f | %.0f | %.0f | %.0f | %.0f |\n", sc->name, wsum / runs,
+	       wall[runs / 2], wall[runs * 99 / 100], csum / runs, cpu[runs / 2], r[2], r[3]);
 }
 
 /* Measure one scenario: open a meter, take samples, report the CPU time of
@@ -289,15 +459,31 @@ int main(int argc, char **argv)
 		{ "RAPL + /proc fallback (no Slurm cgroup)", false, true, false },
 		{ "RAPL + cgroup v1 + 2 GPUs (NVML test double)", true, true, true },
 	};
-	const char *nvml_library = NULL;
+	static const struct open_scenario open_scenarios[] = {
+		{ "no node meter, a step without GPUs",
+		  false, NULL, "counter:300,counter:150", true, false },
+		{ "no node meter, a step holding 2 GPUs (NVML double)",
+		  false, "0,1", "counter:300,counter:150", true, false },
+		{ "chassis meter, no GPU library on the node",
+		  true, NULL, NULL, false, false },
+		{ "(within it: dlopen of libnvidia-ml.so.1 and librocm_smi64.so.1, both absent)",
+		  false, NULL, NULL, false, true },
+		{ "chassis meter, both doubles loadable, no GPU",
+		  true, NULL, "", true, false },
+		{ "chassis meter, 2 GPUs (NVML double), a step holding none",
+		  true, NULL, "counter:300,counter:150", true, false },
+		{ "chassis meter, 2 GPUs (NVML double), a step holding both",
+		  true, "0,1", "counter:300,counter:150", true, false },
+	};
+	const char *nvml_library = NULL, *rocm_library = NULL;
 	struct bench b;
-	unsigned samples = 20000, i;
+	unsigned samples = 20000, open_runs = 0, i;
 	double *per_sample, clock_us, t0;
 	char tmpl[] = "/tmp/carbon-bench-sample.XXXXXX";
 	pid_t child;
 	int opt;
 
-	while ((opt = getopt(argc, argv, "n:g:")) != -1) {
+	while ((opt = getopt(argc, argv, "n:g:o:r:")) != -1) {
 		switch (opt) {
 		case 'n':
 			samples = (unsigned)strtoul(optarg, NULL, 10);
@@ -305,13 +491,24 @@ int main(int argc, char **argv)
 		case 'g':
 			nvml_library = optarg;
 			break;
+		case 'o':
+			open_runs = (unsigned)strtoul(optarg, NULL, 10);
+			break;
+		case 'r':
+			rocm_library = optarg;
+			break;
 		default:
-			fprintf(stderr, "usage: bench_sample [-n SAMPLES] [-g NVML_DOUBLE_LIBRARY]\n");
+			fprintf(stderr, "usage: bench_sample [-n SAMPLES] [-g NVML_DOUBLE_LIBRARY] "
+					"[-o RUNS -r ROCM_DOUBLE_LIBRARY]\n");
 			return 2;
 		}
 	}
 	if (samples < 100) {
 		fprintf(stderr, "bench_sample: at least 100 samples\n");
+		return 2;
+	}
+	if (open_runs > 0 && (open_runs < 10 || !nvml_library || !rocm_library)) {
+		fprintf(stderr, "bench_sample: -o takes at least 10 runs, and -g and -r\n");
 		return 2;
 	}
 	if (geteuid() != 0) {
@@ -326,7 +523,9 @@ int main(int argc, char **argv)
 	snprintf(b.cgroup, sizeof(b.cgroup), "%s/cgroup", b.dir);
 	snprintf(b.empty, sizeof(b.empty), "%s/empty", b.dir);
 	snprintf(b.spool, sizeof(b.spool), "%s/spool", b.dir);
+	snprintf(b.hwmon, sizeof(b.hwmon), "%s/hwmon", b.dir);
 	make_powercap(&b);
+	make_hwmon(&b);
 	make_cgroup(&b);
 	make_dir(b.empty);
 	if (mkdir(b.spool, 0700) < 0)
@@ -340,9 +539,23 @@ int main(int argc, char **argv)
 		pause();
 		_exit(0);
 	}
-	per_sample = calloc(samples, sizeof(*per_sample));
+	per_sample = calloc(samples > 2 * open_runs ? samples : 2 * open_runs, sizeof(*per_sample));
 	if (!per_sample || child < 0)
 		die("setup", NULL);
+
+	/* Before any sample: this process has loaded no GPU library yet, so
+	 * neither has any child. */
+	if (open_runs > 0) {
+		printf("meter_open + meter_close of one step, each in a fresh child process, "
+		       "%u runs per row\n\n", open_runs);
+		printf("| step | mean wall µs | median | p99 | mean CPU µs | median | node GPUs "
+		       "subtracted | NVML energy readings |\n");
+		printf("|---|---|---|---|---|---|---|---|\n");
+		for (i = 0; i < sizeof(open_scenarios) / sizeof(open_scenarios[0]); i++)
+			run_open(&b, &open_scenarios[i], open_runs, nvml_library, rocm_library,
+				 per_sample, per_sample + open_runs);
+		printf("\n");
+	}
 
 	/* What one clock reading costs: a timed sample holds about one. */
 	t0 = thread_cpu_us();

@@ -250,7 +250,7 @@ int main(int argc, char **argv)
 	}
 	for (i = 0; i < nv.n; i++)
 		printf("gpu%u %s %s energy_counter=%s mig=%s\n", i, nv.gpu[i].name,
-		       nv.gpu[i].uuid, nv.gpu[i].has_energy ? "yes" : "no",
+		       nv.gpu[i].uuid, nvml_read_energy_mj(&nv, i, &e) == 0 ? "yes" : "no",
 		       nv.gpu[i].mig ? "yes" : "no");
 	t0 = now_s();
 	c0 = cpu_s();

@@ -9,7 +9,7 @@ export OUT
 nvidia-smi --query-gpu=name,driver_version,power.limit,power.draw --format=csv 2>&1 | tee "$OUT/nvidia-smi.txt"
 bin=tests/hw/gpu_check.bin
 if command -v cc >/dev/null 2>&1 &&
-	cc -std=gnu11 -O2 -Wall -Wextra -Ilib -Iplugin tests/hw/gpu_check.c plugin/sensor_nvml.c \
+	cc -std=gnu11 -O2 -Wall -Wextra -Ilib -Iplugin tests/hw/gpu_check.c plugin/sensor_nvml.c plugin/dl_table.c \
 		-o "$OUT/gpu_check" -ldl -lpthread; then
 	bin=$OUT/gpu_check
 fi

@@ -2,6 +2,7 @@
 /* The meter on fake trees: the split by CPU time, the job's share charged
  * by one step at a time (and taken over when it ends), idle intervals, and
  * matching the step's GPUs to NVML devices through the test double. */
+#include <dlfcn.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -53,6 +54,12 @@ static void mkdirs(const char *rel)
 #define CG "cgroup/cpuacct/slurm_n1"
 #define JOB CG "/uid_1000/job_7"
 
+/* The GPUs open_step gives a step, the NVML it loads, and where the meter's
+ * log lines go. */
+static const char *step_gpus = "";
+static const char *step_nvml;
+static meter_log_fn step_log;
+
 /* Counters: package energy (µJ) and CPU times (ns) of all, job, steps. */
 static void set_counters(uint64_t pkg_uj, uint64_t all, uint64_t job, uint64_t batch,
 			 uint64_t step0)
@@ -81,6 +88,8 @@ static int setup(void **state)
 	mkdirs("proc");
 	put("proc/stat", "cpu  1 0 1 100 0 0 0 0 0 0\ncpu0 1 0 1 100 0 0 0 0 0 0\ncpu1 0 0 0 0 0 0 0 0 0 0\n");
 	set_counters(1000000000, 0, 0, 0, 0);
+	step_gpus = "";		/* not what a failed test left */
+	step_nvml = NULL;
 	return 0;
 }
 
@@ -92,12 +101,6 @@ static int teardown(void **state)
 	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
 	return system(cmd) == 0 ? 0 : -1;
 }
-
-/* The GPUs open_step gives a step, the NVML it loads, and where the meter's
- * log lines go. */
-static const char *step_gpus = "";
-static const char *step_nvml;
-static meter_log_fn step_log;
 
 static void open_step(struct meter *m, struct step_record *r, const char *step,
 		      struct carbon_conf *c, double now)
@@ -211,6 +214,22 @@ static bool fixture_lib(char *buf, size_t n, const char *soname)
 
 	snprintf(buf, n, "%s/tests/fixtures/.libs/%s", top ? top : ".", soname);
 	return access(buf, R_OK) == 0;
+}
+
+/* How many times the loaded NVML double (lib) read GPU index's energy
+ * counter since its init: its own nvml_double_energy_reads. */
+static unsigned double_energy_reads(const char *lib, unsigned index)
+{
+	void *h = dlopen(lib, RTLD_NOW | RTLD_NOLOAD);
+	unsigned (*reads)(unsigned);
+	unsigned n;
+
+	assert_non_null(h);
+	*(void **)&reads = dlsym(h, "nvml_double_energy_reads");
+	assert_non_null(reads);
+	n = reads(index);
+	dlclose(h);
+	return n;
 }
 
 static void test_match_gpus(void **state)
@@ -353,6 +372,10 @@ static void test_chassis_meter_gpus(void **state)
 	open_step(&m, &r, "extern", &c, 1000.0);
 	assert_int_equal(m.node.kind, NODE_METER_HWMON);
 	assert_int_equal(m.n_node_gpus, 2);
+	/* The energy counter (milliseconds a reading with a real driver) is
+	 * read at the start for the step's own GPU only, once. */
+	assert_int_equal(double_energy_reads(lib, 0), 1);
+	assert_int_equal(double_energy_reads(lib, 1), 0);
 	/* 10 s: the chassis 10 000 J, the package 100 J, the GPUs 300 W and
 	 * 150 W, 4 500 J: other 5 400 J. */
 	set_counters(1100000000, 4000000000, 2000000000, 0, 0);
@@ -361,7 +384,21 @@ static void test_chassis_meter_gpus(void **state)
 	assert_true(fabs(r.job_j[DOMAIN_OTHER] - 5400.0) < 1e-6);
 	assert_string_equal(r.method, "rapl+nvml+hwmon_incl_gpu");
 	meter_close(&m);
+
+	/* A step that holds no GPU loads NVML for the subtraction alone, and
+	 * reads no energy counter, neither at its start nor at a sample. The
+	 * next 10 s, as the first: other 5 400 J. */
 	step_gpus = "";
+	open_step(&m, &r, "extern", &c, 1010.0);
+	assert_int_equal(m.n_gpus, 0);
+	assert_int_equal(m.n_node_gpus, 2);
+	set_counters(1200000000, 8000000000, 4000000000, 0, 0);
+	put("hwmon/hwmon0/energy1_input", "21000000000\n");
+	meter_sample(&m, 1020.0, true);
+	assert_int_equal(double_energy_reads(lib, 0), 0);
+	assert_int_equal(double_energy_reads(lib, 1), 0);
+	assert_true(fabs(r.job_j[DOMAIN_OTHER] - 5400.0) < 1e-6);
+	meter_close(&m);
 	step_nvml = NULL;
 }
 
