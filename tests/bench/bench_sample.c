@@ -247,6 +247,36 @@ static void log_once(bool fault, const char *msg)
 	fprintf(stderr, "bench_sample: meter says (%s): %s\n", fault ? "error" : "info", msg);
 }
 
+/* The benchmark's step 0 of job JOB_ID: carbon.conf with the spool in the
+ * bench's directory, no checkpoints; its record; the meter's setup, every
+ * root the bench's own but for the caller's choices (CPU time, GPUs, the
+ * node meter, the libraries). */
+static void step_setup(const struct bench *b, struct carbon_conf *conf, struct step_record *rec,
+		       struct meter_setup *set)
+{
+	conf_defaults(conf);
+	conf->checkpoint_s = 0;		/* no checkpoint writes in the loop */
+	conf->interval_s = INTERVAL_S;
+	conf_copy_str(conf->spool_dir, sizeof(conf->spool_dir), b->spool);
+	conf_copy_str(conf->node_hwmon_root, sizeof(conf->node_hwmon_root), b->hwmon);
+	memset(rec, 0, sizeof(*rec));
+	rec->job_id = JOB_ID;
+	rec->uid = JOB_UID;
+	snprintf(rec->step, sizeof(rec->step), "0");
+	snprintf(rec->node, sizeof(rec->node), NODE);
+	memset(set, 0, sizeof(*set));
+	set->conf = conf;
+	set->stepd_pid = getpid();
+	set->job_id = JOB_ID;
+	set->uid = JOB_UID;
+	set->step = rec->step;
+	set->alloc_cpus = 1;
+	set->powercap_root = b->powercap;
+	set->cgroup_root = b->cgroup;
+	set->proc_root = "/proc";
+	set->cpuinfo = "/proc/cpuinfo";
+}
+
 /* One step's start and end, as the meter sees them. */
 struct open_scenario {
 	const char *name;
@@ -309,29 +339,9 @@ static int open_once(const struct bench *b, const struct open_scenario *sc,
 		double r[4], w0, c0, w1, c1;
 
 		close(fd[0]);
-		conf_defaults(&conf);
-		conf.checkpoint_s = 0;
-		conf.interval_s = INTERVAL_S;
-		conf_copy_str(conf.spool_dir, sizeof(conf.spool_dir), b->spool);
-		conf_copy_str(conf.node_hwmon_root, sizeof(conf.node_hwmon_root), b->hwmon);
+		step_setup(b, &conf, &rec, &set);
 		conf.node_meter = sc->chassis ? NODE_METER_HWMON : NODE_METER_NONE;
-		memset(&rec, 0, sizeof(rec));
-		rec.job_id = JOB_ID;
-		rec.uid = JOB_UID;
-		snprintf(rec.step, sizeof(rec.step), "0");
-		snprintf(rec.node, sizeof(rec.node), NODE);
-		memset(&set, 0, sizeof(set));
-		set.conf = &conf;
-		set.stepd_pid = getpid();
-		set.job_id = JOB_ID;
-		set.uid = JOB_UID;
-		set.step = rec.step;
-		set.alloc_cpus = 1;
 		set.gpus = sc->gpus;
-		set.powercap_root = b->powercap;
-		set.cgroup_root = b->cgroup;
-		set.proc_root = "/proc";
-		set.cpuinfo = "/proc/cpuinfo";
 		/* Without a library on the node: names that dlopen searches
 		 * for in vain, as on a node without the vendors' packages. */
 		set.nvml_library = sc->nvml_gpus ? nvml_library : "libnvidia-ml-absent.so.1";
@@ -406,28 +416,11 @@ static void run(struct bench *b, const struct scenario *sc, unsigned samples,
 	double now = 1795773600.0, sum = 0.0;
 	unsigned i;
 
-	conf_defaults(&conf);
-	conf.checkpoint_s = 0;		/* no checkpoint writes in the loop */
-	conf.interval_s = INTERVAL_S;
-	conf_copy_str(conf.spool_dir, sizeof(conf.spool_dir), b->spool);
-	memset(&rec, 0, sizeof(rec));
-	rec.job_id = JOB_ID;
-	rec.uid = JOB_UID;
-	snprintf(rec.step, sizeof(rec.step), "0");
-	snprintf(rec.node, sizeof(rec.node), NODE);
-	memset(&set, 0, sizeof(set));
-	set.conf = &conf;
-	set.stepd_pid = getpid();
-	set.job_id = JOB_ID;
-	set.uid = JOB_UID;
-	set.step = rec.step;
-	set.alloc_cpus = 1;
+	step_setup(b, &conf, &rec, &set);
 	set.alloc_mem_gb = 4;
 	set.gpus = sc->gpus ? "0,1" : NULL;
-	set.powercap_root = b->powercap;
 	set.cgroup_root = sc->cgroup ? b->cgroup : b->empty;
 	set.proc_root = sc->proc ? "/proc" : b->empty;
-	set.cpuinfo = "/proc/cpuinfo";
 	set.nvml_library = nvml_library;
 
 	meter_open(&m, &set, &rec, now, log_once);
