@@ -319,6 +319,7 @@ static void test_node_meter_accels(void **state)
 	static struct step_record r;
 	static struct meter m;
 	struct carbon_conf c;
+	char lib[512];
 
 	(void)state;
 	if (geteuid() != 0)
@@ -342,6 +343,30 @@ static void test_node_meter_accels(void **state)
 	meter_sample(&m, 1010.0, true);
 	assert_true(fabs(r.job_j[DOMAIN_OTHER] - 1400.0) < 1e-6);
 	assert_string_equal(r.method, "rapl+pm_counters_incl_gpu");
+	meter_close(&m);
+
+	/* A step measuring its own GPUs through NVML: their energy is the
+	 * step's gpu, and the accelerator files alone are subtracted, not
+	 * NVML's readings of the same GPUs a second time. The next 10 s, as
+	 * the first: other 1 400 J. */
+	if (!fixture_lib(lib, sizeof(lib), "libnvidia-ml.so.1"))
+		return;
+	setenv("NVML_DOUBLE_GPUS", "counter:300,power:150", 1);
+	unsetenv("NVML_DOUBLE_FAIL");
+	step_gpus = "0,1";
+	step_nvml = lib;
+	open_step(&m, &r, "extern", &c, 1010.0);
+	assert_int_equal(m.n_gpus, 2);
+	assert_int_equal(m.n_node_gpus, 0);
+	set_counters(1200000000, 8000000000, 4000000000, 0, 0);
+	put("pmc/energy", "13000 J 1020000000 us\n");
+	put("pmc/accel0_energy", "4000 J 1020000000 us\n");
+	put("pmc/accel1_energy", "2500 J 1020000000 us\n");
+	put("pmc/freshness", "3\n");
+	meter_sample(&m, 1020.0, true);
+	assert_true(fabs(r.job_j[DOMAIN_OTHER] - 1400.0) < 1e-6);
+	assert_true(r.job_j[DOMAIN_GPU] > 0);
+	assert_string_equal(r.method, "rapl+nvml+nvml_power+pm_counters_incl_gpu");
 	meter_close(&m);
 }
 
