@@ -368,14 +368,6 @@ static int read_name(const char *doc, const struct at *v, bool null_ok, char *bu
 	return 0;
 }
 
-/* One more group of the block: refused past TRACK_BLOCK_MAX_GROUPS. */
-static int count_group(size_t *groups, char *why, size_t n)
-{
-	if (++*groups > TRACK_BLOCK_MAX_GROUPS)
-		return fail(why, n, "more than %d projects, users and days", TRACK_BLOCK_MAX_GROUPS);
-	return 0;
-}
-
 /* Refuse a key twice in l, read from the array at arr (group i from its
  * element i); what: the key's meaning. A look-up per group would cost the
  * list's length each: one sort of the list instead. */
@@ -394,106 +386,122 @@ static int check_once(const struct group_list *l, const struct at *arr, const ch
 	return fail_at(why, n, &el, ": %s '%s' twice", what, second->key ? second->key : "-");
 }
 
-/* The users of project p, from the array at arr. */
-static int read_users(const char *doc, size_t len, const struct at *arr, struct group *p,
-		      size_t *groups, char *why, size_t n)
+/* A list of the block: its elements' members, the key they are told apart
+ * by, and how one element (its members m[], as names lists them) is added
+ * to the list l as a group. */
+#define LIST_MAX_MEMBERS 4
+
+struct list_kind {
+	const char *names[LIST_MAX_MEMBERS];
+	size_t n_names;
+	const char *what;
+	int (*add)(const char *doc, size_t len, const struct at *m, struct group_list *l,
+		   size_t *groups, char *why, size_t n);
+};
+
+/* The objects of the array at arr (absent: none) added to l as kind says,
+ * each one group more; then a key twice in l refused. */
+static int read_list(const char *doc, size_t len, const struct at *arr,
+		     const struct list_kind *kind, struct group_list *l, size_t *groups,
+		     char *why, size_t n)
 {
-	static const char *const names[] = { "user", "totals" };
-	char name[TRACK_BLOCK_MAX_NAME + 1];
-	struct at el, at[2];
+	struct at el = { .up = arr }, m[LIST_MAX_MEMBERS];
 	struct json_iter it;
+	int r;
+
+	if (array_begin(&it, doc, len, arr, why, n) < 0)
+		return -1;
+	while ((r = array_next(&it, arr, &el, why, n)) == 1) {
+		if (el.s.type != JSON_OBJECT)
+			return fail_at(why, n, &el, " is not an object");
+		if (++*groups > TRACK_BLOCK_MAX_GROUPS)
+			return fail(why, n, "more than %d projects, users and days",
+				    TRACK_BLOCK_MAX_GROUPS);
+		if (object_members(doc, len, &el, kind->names, kind->n_names, m, why, n) < 0 ||
+		    kind->add(doc, len, m, l, groups, why, n) < 0)
+			return -1;
+	}
+	return r < 0 ? -1 : check_once(l, arr, kind->what, why, n);
+}
+
+/* A user: m[] its name and totals. */
+static int add_user(const char *doc, size_t len, const struct at *m, struct group_list *l,
+		    size_t *groups, char *why, size_t n)
+{
+	char name[TRACK_BLOCK_MAX_NAME + 1];
+	struct group *u;
 	bool is_null;
-	int r;
 
-	if (array_begin(&it, doc, len, arr, why, n) < 0)
+	(void)groups;
+	if (read_name(doc, &m[0], false, name, sizeof(name), &is_null, why, n) < 0)
 		return -1;
-	while ((r = array_next(&it, arr, &el, why, n)) == 1) {
-		struct group *u;
-
-		if (el.s.type != JSON_OBJECT)
-			return fail_at(why, n, &el, " is not an object");
-		if (count_group(groups, why, n) < 0 ||
-		    object_members(doc, len, &el, names, 2, at, why, n) < 0 ||
-		    read_name(doc, &at[0], false, name, sizeof(name), &is_null, why, n) < 0)
-			return -1;
-		if (!(u = group_add(&p->sub, name)))
-			return fail(why, n, "out of memory");
-		if (read_totals(doc, len, &at[1], &u->t, why, n) < 0)
-			return -1;
-	}
-	return r < 0 ? -1 : check_once(&p->sub, arr, "user", why, n);
+	if (!(u = group_add(l, name)))
+		return fail(why, n, "out of memory");
+	return read_totals(doc, len, &m[1], &u->t, why, n);
 }
 
-/* The days of project p's timeline, from the array at arr. */
-static int read_days(const char *doc, size_t len, const struct at *arr, struct group *p,
-		     size_t *groups, char *why, size_t n)
+/* A day of the timeline: m[] its day and kg. */
+static int add_day(const char *doc, size_t len, const struct at *m, struct group_list *l,
+		   size_t *groups, char *why, size_t n)
 {
-	static const char *const names[] = { "day", "co2e_kg" };
+	struct group *g;
 	char day[16];
-	struct at el, at[2];
-	struct json_iter it;
 	double kg;
-	int r;
 
-	if (array_begin(&it, doc, len, arr, why, n) < 0)
+	(void)len;
+	(void)groups;
+	if (json_span_string(doc, &m[0].s, day, sizeof(day)) != 1 || !day_valid(day))
+		return fail_at(why, n, &m[0], ": not a day (2026-03-02)");
+	if (read_figure(doc, &m[1], K_FIGURE, &kg, why, n) < 0)
 		return -1;
-	while ((r = array_next(&it, arr, &el, why, n)) == 1) {
-		struct group *g;
-
-		if (el.s.type != JSON_OBJECT)
-			return fail_at(why, n, &el, " is not an object");
-		if (count_group(groups, why, n) < 0 ||
-		    object_members(doc, len, &el, names, 2, at, why, n) < 0)
-			return -1;
-		if (json_span_string(doc, &at[0].s, day, sizeof(day)) != 1 || !day_valid(day))
-			return fail_at(why, n, &at[0], ": not a day (2026-03-02)");
-		if (read_figure(doc, &at[1], K_FIGURE, &kg, why, n) < 0)
-			return -1;
-		if (!(g = group_add(&p->days, day)))
-			return fail(why, n, "out of memory");
-		g->t.co2e_kg = kg;
-	}
-	return r < 0 ? -1 : check_once(&p->days, arr, "day", why, n);
+	if (!(g = group_add(l, day)))
+		return fail(why, n, "out of memory");
+	g->t.co2e_kg = kg;
+	return 0;
 }
 
-/* One project of the block, the object at el. */
-static int read_project(const char *doc, size_t len, const struct at *el,
-			struct group_list *projects, size_t *groups, char *why, size_t n)
+static const struct list_kind users = {
+	{ "user", "totals" }, 2, "user", add_user,
+};
+
+static const struct list_kind days = {
+	{ "day", "co2e_kg" }, 2, "day", add_day,
+};
+
+/* A project: m[] its name (null: jobs of no project), totals, users and
+ * days. */
+static int add_project(const char *doc, size_t len, const struct at *m, struct group_list *l,
+		       size_t *groups, char *why, size_t n)
 {
-	static const char *const names[] = { "project", "totals", "users", "days" };
 	char name[TRACK_BLOCK_MAX_NAME + 1];
-	struct at at[4];
 	struct group *p;
 	bool is_null;
 
-	if (el->s.type != JSON_OBJECT)
-		return fail_at(why, n, el, " is not an object");
-	if (count_group(groups, why, n) < 0 ||
-	    object_members(doc, len, el, names, 4, at, why, n) < 0 ||
-	    read_name(doc, &at[0], true, name, sizeof(name), &is_null, why, n) < 0)
+	if (read_name(doc, &m[0], true, name, sizeof(name), &is_null, why, n) < 0)
 		return -1;
-	if (!(p = group_add(projects, is_null ? NULL : name)))
+	if (!(p = group_add(l, is_null ? NULL : name)))
 		return fail(why, n, "out of memory");
-	if (read_totals(doc, len, &at[1], &p->t, why, n) < 0 ||
-	    read_users(doc, len, &at[2], p, groups, why, n) < 0 ||
-	    read_days(doc, len, &at[3], p, groups, why, n) < 0)
+	if (read_totals(doc, len, &m[1], &p->t, why, n) < 0 ||
+	    read_list(doc, len, &m[2], &users, &p->sub, groups, why, n) < 0 ||
+	    read_list(doc, len, &m[3], &days, &p->days, groups, why, n) < 0)
 		return -1;
 	return 0;
 }
+
+static const struct list_kind projects_kind = {
+	{ "project", "totals", "users", "days" }, 4, "project", add_project,
+};
 
 int track_block_read(const char *doc, size_t len, struct group_list *projects, char *why,
 		     size_t n)
 {
 	static const char *const top_names[] = { "track" };
 	static const char *const block_names[] = { "version", "projects" };
-	struct at top = { .name = "statement" }, member, block = { .name = "track" }, at[2], el;
-	struct json_iter it;
+	struct at top = { .name = "statement" }, member, block = { .name = "track" }, at[2];
 	size_t groups = 0;
 	double version;
-	int r;
 
-	r = json_pointer_find(doc, len, "", &top.s);
-	if (r < 0)
+	if (json_pointer_find(doc, len, "", &top.s) < 0)
 		return fail(why, n, "not well-formed JSON (carbon-report statement --json writes one object)");
 	if (top.s.type == JSON_OBJECT &&
 	    object_members(doc, len, &top, top_names, 1, &member, why, n) < 0)
@@ -511,10 +519,5 @@ int track_block_read(const char *doc, size_t len, struct group_list *projects, c
 			    TRACK_BLOCK_VERSION);
 	if (at[1].s.type != JSON_ARRAY)
 		return fail(why, n, "track/projects is not an array");
-	if (array_begin(&it, doc, len, &at[1], why, n) < 0)
-		return -1;
-	while ((r = array_next(&it, &at[1], &el, why, n)) == 1)
-		if (read_project(doc, len, &el, projects, &groups, why, n) < 0)
-			return -1;
-	return r < 0 ? -1 : check_once(projects, &at[1], "project", why, n);
+	return read_list(doc, len, &at[1], &projects_kind, projects, &groups, why, n);
 }
