@@ -362,22 +362,16 @@ int json_pointer_find(const char *doc, size_t len, const char *pointer,
 	return ps.hit ? 1 : 0;
 }
 
-int json_pointer_number(const char *doc, size_t len, const char *pointer,
-			double *out)
+int json_span_number(const char *doc, const struct json_span *s, double *out)
 {
-	struct json_span s;
 	char text[64];
-	size_t k;
+	size_t k = s->end - s->start;
 	char *end;
 	double v;
-	int rc = json_pointer_find(doc, len, pointer, &s);
 
-	if (rc <= 0)
-		return rc;
-	k = s.end - s.start;
-	if (s.type != JSON_NUMBER || k >= sizeof(text))
+	if (s->type != JSON_NUMBER || k >= sizeof(text))
 		return 0;
-	memcpy(text, doc + s.start, k);
+	memcpy(text, doc + s->start, k);
 	text[k] = '\0';
 	v = strtod(text, &end);
 	if (*end != '\0' || !isfinite(v))
@@ -386,25 +380,100 @@ int json_pointer_number(const char *doc, size_t len, const char *pointer,
 	return 1;
 }
 
-int json_pointer_string(const char *doc, size_t len, const char *pointer,
-			char *buf, size_t n)
+int json_span_string(const char *doc, const struct json_span *s, char *buf, size_t n)
 {
-	struct json_span s;
-	struct parser ps;
+	struct parser ps = { .p = doc + s->start, .end = doc + s->end, .base = doc };
 	size_t k;
-	int rc = json_pointer_find(doc, len, pointer, &s);
 
 	if (n > 0)
 		buf[0] = '\0';
-	if (rc <= 0)
-		return rc;
-	if (s.type != JSON_STRING || n == 0)
+	if (s->type != JSON_STRING || n == 0)
 		return 0;
-	ps = (struct parser){ .p = doc + s.start, .end = doc + s.end, .base = doc };
 	if (parse_string(&ps, buf, n, &k) < 0 || k >= n) {
 		buf[0] = '\0';
 		return 0;
 	}
 	buf[k] = '\0';
 	return 1;
+}
+
+int json_pointer_number(const char *doc, size_t len, const char *pointer,
+			double *out)
+{
+	struct json_span s;
+	int rc = json_pointer_find(doc, len, pointer, &s);
+
+	return rc <= 0 ? rc : json_span_number(doc, &s, out);
+}
+
+int json_pointer_string(const char *doc, size_t len, const char *pointer,
+			char *buf, size_t n)
+{
+	struct json_span s;
+	int rc = json_pointer_find(doc, len, pointer, &s);
+
+	if (n > 0)
+		buf[0] = '\0';
+	return rc <= 0 ? rc : json_span_string(doc, &s, buf, n);
+}
+
+int json_iter_begin(struct json_iter *it, const char *doc, size_t len,
+		    const struct json_span *container)
+{
+	memset(it, 0, sizeof(*it));
+	if ((container->type != JSON_ARRAY && container->type != JSON_OBJECT) ||
+	    container->start >= container->end || container->end > len)
+		return 0;
+	it->doc = doc;
+	it->len = container->end;
+	it->pos = container->start;
+	it->type = container->type;
+	return 1;
+}
+
+int json_iter_next(struct json_iter *it, struct json_span *key, struct json_span *value)
+{
+	char close = it->type == JSON_ARRAY ? ']' : '}';
+	struct parser ps = { .p = it->doc + it->pos, .end = it->doc + it->len,
+			     .base = it->doc, .found = value };
+	size_t klen;
+	int more;
+
+	if (key)
+		memset(key, 0, sizeof(*key));
+	if (it->state != 0)
+		return it->state > 0 ? 0 : -1;
+	if (it->index == 0) {
+		if (ps.p >= ps.end || *ps.p != (close == ']' ? '[' : '{'))
+			goto bad;
+		if (empty_container(&ps, close)) {
+			it->state = 1;
+			return 0;
+		}
+	}
+	if (it->type == JSON_OBJECT) {
+		skip_blanks(&ps);
+		if (key) {
+			key->type = JSON_STRING;
+			key->start = (size_t)(ps.p - ps.base);
+		}
+		if (parse_string(&ps, NULL, 0, &klen) < 0)
+			goto bad;
+		if (key)
+			key->end = (size_t)(ps.p - ps.base);
+		skip_blanks(&ps);
+		if (ps.p >= ps.end || *ps.p++ != ':')
+			goto bad;
+	}
+	/* "": the value itself is the target, its span noted. */
+	if (parse_value(&ps, "", 1) < 0 || (more = after_member(&ps, close)) < 0)
+		goto bad;
+	it->pos = (size_t)(ps.p - ps.base);
+	it->index++;
+	if (!more)
+		it->state = 1;
+	return 1;
+bad:
+	it->state = -1;
+	return -1;
 }

@@ -82,8 +82,13 @@ struct group *group_get(struct group_list *l, const char *key)
 {
 	struct group *g = group_find(l, key);
 
-	if (g)
-		return g;
+	return g ? g : group_add(l, key);
+}
+
+struct group *group_add(struct group_list *l, const char *key)
+{
+	struct group *g;
+
 	if (l->n == l->cap) {
 		size_t cap = l->cap ? 2 * l->cap : 8;
 
@@ -138,6 +143,66 @@ static int by_co2e(const void *pa, const void *pb)
 	if (fabs(x - y) > 1e-9 * fmax(fabs(x), fabs(y)))
 		return x > y ? -1 : 1;
 	return key_cmp(a, b);
+}
+
+/* Pointers to groups by key, then by place. */
+static int ref_by_key(const void *pa, const void *pb)
+{
+	const struct group *a = *(const struct group *const *)pa;
+	const struct group *b = *(const struct group *const *)pb;
+	int c = key_cmp(a, b);
+
+	return c ? c : (a > b) - (a < b);
+}
+
+int group_list_twice(const struct group_list *l, const struct group **first,
+		     const struct group **second)
+{
+	const struct group **refs;
+	size_t i;
+	int rc = 0;
+
+	if (l->n < 2)
+		return 0;
+	refs = malloc(l->n * sizeof(*refs));
+	if (!refs)
+		return -1;
+	for (i = 0; i < l->n; i++)
+		refs[i] = &l->g[i];
+	qsort(refs, l->n, sizeof(*refs), ref_by_key);
+	for (i = 1; i < l->n; i++)
+		if (key_cmp(refs[i - 1], refs[i]) == 0) {
+			*first = refs[i - 1];
+			*second = refs[i];
+			rc = 1;
+			break;
+		}
+	free(refs);
+	return rc;
+}
+
+int group_list_sub_keys(const struct group_list *l, size_t *n)
+{
+	const struct group **refs;
+	size_t i, j, k = 0;
+
+	for (i = 0; i < l->n; i++)
+		k += l->g[i].sub.n;
+	*n = 0;
+	if (k == 0)
+		return 0;
+	refs = malloc(k * sizeof(*refs));
+	if (!refs)
+		return -1;
+	for (i = 0, k = 0; i < l->n; i++)
+		for (j = 0; j < l->g[i].sub.n; j++)
+			refs[k++] = &l->g[i].sub.g[j];
+	qsort(refs, k, sizeof(*refs), ref_by_key);
+	for (i = 0; i < k; i++)
+		if (i == 0 || key_cmp(refs[i - 1], refs[i]))
+			(*n)++;
+	free(refs);
+	return 0;
 }
 
 void group_list_sort_by_key(struct group_list *l)

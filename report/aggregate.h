@@ -67,6 +67,20 @@ struct group {
 struct group *group_get(struct group_list *l, const char *key);
 /* The group of key in l, or NULL when there is none. */
 struct group *group_find(const struct group_list *l, const char *key);
+/* A group of key (copied) added at the end of l without looking for one
+ * there (group_get does, in time linear in l's size): for a list filled
+ * from others' data, checked once with group_list_twice. Returns NULL when
+ * out of memory. */
+struct group *group_add(struct group_list *l, const char *key);
+/* Two groups of l with the same key (or both without): 1 with *first and
+ * *second set to them, in l's order; 0 when every key is once in l; -1
+ * when out of memory. Time n log n. */
+int group_list_twice(const struct group_list *l, const struct group **first,
+		     const struct group **second);
+/* How many different keys the groups within l's groups (their sub) hold
+ * together, into *n: track's users over all projects. Returns 0, or -1
+ * when out of memory. Time n log n. */
+int group_list_sub_keys(const struct group_list *l, size_t *n);
 void group_list_free(struct group_list *l);
 
 /* Orders: by key (the keyless group last), or by kg CO2e, largest first,

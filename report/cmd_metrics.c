@@ -18,9 +18,10 @@ static void usage(FILE *fp)
 	fputs("Usage: carbon-report metrics [--output FILE] [--spool-dir DIR | --no-spool]\n"
 	      "Print Prometheus metrics in the text format that node_exporter's textfile\n"
 	      "collector reads: facility and IT kWh, kg CO2e and jobs by cluster, project\n"
-	      "and user; records and the newest record's age by cluster; the spool's\n"
+	      "and user; records and the newest record's age by cluster; the imported\n"
+	      "runs' kWh, kg CO2e and runs by project, user and method; the spool's\n"
 	      "backlog. Row-level security applies: a participant's figures are their\n"
-	      "own and their projects' jobs.\n\n"
+	      "own and their projects' jobs and imports.\n\n"
 	      "  --output FILE    replace FILE (e.g. DIR/slurm_carbon.prom in node_exporter's\n"
 	      "                   --collector.textfile.directory) atomically, instead of\n"
 	      "                   printing to standard output\n"
@@ -56,6 +57,20 @@ static int usage_row(const PGresult *res, int row, void *elem)
 	u->facility_kwh = pg_number_or(res, row, "facility_kwh", 0);
 	u->co2e_kg = pg_number_or(res, row, "co2e_kg", 0);
 	return u->cluster && u->project && u->user ? 0 : -1;
+}
+
+static int imported_row(const PGresult *res, int row, void *elem)
+{
+	struct metrics_imported *r = elem;
+
+	r->project = dup_text(res, row, 0);
+	r->user = dup_text(res, row, 1);
+	r->method = dup_text(res, row, 2);
+	r->runs = pg_number_or(res, row, "runs", 0);
+	r->it_kwh = pg_number_or(res, row, "it_kwh", 0);
+	r->facility_kwh = pg_number_or(res, row, "facility_kwh", 0);
+	r->co2e_kg = pg_number_or(res, row, "co2e_kg", 0);
+	return r->project && r->user && r->method ? 0 : -1;
 }
 
 static int cluster_row(const PGresult *res, int row, void *elem)
@@ -105,7 +120,7 @@ out:
 static int read_database(const struct report_env *env, struct metrics *m)
 {
 	PGconn *conn = report_connect(env);
-	void *usage = NULL, *clusters = NULL;
+	void *usage = NULL, *clusters = NULL, *imported = NULL;
 	int rc = -1;
 
 	if (!conn)
@@ -128,6 +143,19 @@ static int read_database(const struct report_env *env, struct metrics *m)
 		       "carbon_api.cluster_status", sizeof(*m->clusters), &clusters,
 		       &m->n_clusters, cluster_row);
 	m->clusters = clusters;
+	if (rc < 0)
+		goto out;
+	/* Every run, each with its figures as track adds them (the function
+	 * splits a run's energy for every report). */
+	rc = read_rows(conn,
+		       "SELECT project, user_name, method, count(*) AS runs, sum(it_kwh) AS it_kwh,"
+		       " sum(facility_kwh) AS facility_kwh, sum(co2e_kg) AS co2e_kg"
+		       " FROM carbon.imported_runs(NULL::bigint[], NULL::text, NULL::text,"
+		       "  NULL::text, NULL::text, NULL::float8, NULL::float8)"
+		       " GROUP BY 1, 2, 3 ORDER BY project NULLS FIRST, user_name, method",
+		       "the imported runs", sizeof(*m->imported), &imported, &m->n_imported,
+		       imported_row);
+	m->imported = imported;
 out:
 	PQfinish(conn);
 	return rc;

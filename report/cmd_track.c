@@ -67,25 +67,17 @@ struct campaign {
  * from statements. */
 static int campaign_finish(struct campaign *c)
 {
-	struct group_list users = { 0 };
-	size_t i, j;
-	int rc = -1;
+	size_t i;
 
-	for (i = 0; i < c->projects.n; i++)
-		for (j = 0; j < c->projects.g[i].sub.n; j++)
-			if (!group_get(&users, c->projects.g[i].sub.g[j].key)) {
-				fputs("carbon-report: out of memory\n", stderr);
-				goto out;
-			}
+	if (group_list_sub_keys(&c->projects, &c->users) < 0) {
+		fputs("carbon-report: out of memory\n", stderr);
+		return -1;
+	}
 	/* The largest emitters first, as in the chart. */
 	group_list_sort_by_co2e(&c->projects);
 	for (i = 0; i < c->projects.n; i++)
 		group_list_sort_by_co2e(&c->projects.g[i].sub);
-	c->users = users.n;
-	rc = 0;
-out:
-	group_list_free(&users);
-	return rc;
+	return 0;
 }
 
 static int campaign_build(struct campaign *c, PGconn *conn, const struct job_filter *f,

@@ -16,6 +16,13 @@ struct metrics_usage {
 	double jobs, records, it_kwh, facility_kwh, co2e_kg;
 };
 
+/* The imported runs of one (project, user, method): carbon.imported_runs
+ * (CodeCarbon imports, import estimate), which ran off the clusters. */
+struct metrics_imported {
+	char *project, *user, *method;	/* project "": runs without one */
+	double runs, it_kwh, facility_kwh, co2e_kg;
+};
+
 /* One cluster: carbon_api.cluster_status. */
 struct metrics_cluster {
 	char *cluster;
@@ -28,6 +35,8 @@ struct metrics {
 	size_t n_usage;
 	struct metrics_cluster *clusters;
 	size_t n_clusters;
+	struct metrics_imported *imported;
+	size_t n_imported;
 	const char *spool_dir;		/* NULL: no spool figures */
 	struct spool_backlog spool;
 };

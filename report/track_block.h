@@ -23,10 +23,11 @@
 #include "json.h"
 
 #define TRACK_BLOCK_VERSION 1
-/* The most projects and users (together) one statement's block may hold,
- * and the longest project or user name, in bytes: a larger block is
- * refused. Each group is looked up in the block, so the bound keeps the
- * time a hostile file costs at (groups x block size). */
+/* The most projects, users and days (together) one statement's block may
+ * hold, its largest size, and the longest project or user name, in bytes:
+ * a larger block is refused. The block is read in one walk, in time linear
+ * in its size (tests/bench/bench_track_from.sh); the bounds keep what one
+ * file costs in memory and in the duplicate checks small. */
 #define TRACK_BLOCK_MAX_GROUPS 2048
 #define TRACK_BLOCK_MAX_BYTES ((size_t)1 << 20)
 #define TRACK_BLOCK_MAX_NAME 256
@@ -36,7 +37,8 @@
 void track_block_json(struct json_writer *w, const struct group_list *projects);
 
 /* Read the "track" member of doc[0..len-1] (a statement's JSON, untrusted:
- * every figure must be a finite number >= 0, counts whole, at most
+ * every figure must be a finite number >= 0, counts whole, times within
+ * the years 1970 to 9999 or null, no member of an object twice, at most
  * TRACK_BLOCK_MAX_GROUPS groups, names UTF-8 text of at most
  * TRACK_BLOCK_MAX_NAME bytes without control characters, no project or
  * user twice) into projects, which must be empty; the caller frees it

@@ -147,23 +147,15 @@ static int read_one(const char *path, const struct sign_key *const *keys, size_t
 	return 0;
 }
 
-/* Add the projects of statement k (mine) to projects; a project already
- * there came from another statement. */
-static int merge(struct group_list *projects, struct group_list *mine, size_t k,
-		 const struct track_sources *src)
+/* Add the projects of statement k (mine) to projects, as they are: whether
+ * two statements hold one project is checked once all are in (twice). */
+static int merge(struct group_list *projects, struct group_list *mine, size_t k)
 {
 	size_t i;
 
 	for (i = 0; i < mine->n; i++) {
-		struct group *g = group_find(projects, mine->g[i].key), *to;
+		struct group *to = group_add(projects, mine->g[i].key);
 
-		if (g) {
-			fprintf(stderr, "%s: project '%s' is in two statements, %s and %s: each job would count twice; give one statement per project (ask the team for one over all its jobs)\n",
-				prog, mine->g[i].key ? mine->g[i].key : "-",
-				src->s[g->origin - 1].path, src->s[k].path);
-			return -1;
-		}
-		to = group_get(projects, mine->g[i].key);
 		if (!to) {
 			fputs("carbon-report: out of memory\n", stderr);
 			return -1;
@@ -175,6 +167,21 @@ static int merge(struct group_list *projects, struct group_list *mine, size_t k,
 		memset(&mine->g[i], 0, sizeof(mine->g[i]));
 	}
 	return 0;
+}
+
+/* Refuse a project that two statements hold. */
+static int twice(const struct group_list *projects, const struct track_sources *src)
+{
+	const struct group *a, *b;
+	int r = group_list_twice(projects, &a, &b);
+
+	if (r < 0)
+		fputs("carbon-report: out of memory\n", stderr);
+	else if (r > 0)
+		fprintf(stderr, "%s: project '%s' is in two statements, %s and %s: each job would count twice; give one statement per project (ask the team for one over all its jobs)\n",
+			prog, a->key ? a->key : "-", src->s[a->origin - 1].path,
+			src->s[b->origin - 1].path);
+	return r == 0 ? 0 : -1;
 }
 
 int track_from_load(char *const *paths, size_t n_paths, const struct sign_key *const *keys,
@@ -223,12 +230,12 @@ int track_from_load(char *const *paths, size_t n_paths, const struct sign_key *c
 			group_list_free(&mine);
 			continue;
 		}
-		r = merge(projects, &mine, i, src);
+		r = merge(projects, &mine, i);
 		group_list_free(&mine);
 		if (r < 0)
 			goto out;
 	}
-	rc = 0;
+	rc = twice(projects, src);
 out:
 	for (i = 0; i < n_files; i++)
 		free(files[i]);

@@ -29,6 +29,7 @@ fuzzers=(
 	"fuzz_participants:tests/fuzz/fuzz_participants.c report/participants.c report/csv.c lib/record.c lib/utctime.c"
 	"fuzz_json_pointer:tests/fuzz/fuzz_json_pointer.c lib/json_pointer.c plugin/node_state.c plugin/sensor_pmc.c plugin/sysfs_attr.c lib/energy.c"
 	"fuzz_verify:tests/fuzz/fuzz_verify.c report/sign.c lib/json_pointer.c"
+	"fuzz_track_block:tests/fuzz/fuzz_track_block.c report/track_block.c report/aggregate.c report/json.c report/table.c report/codecarbon.c lib/json_pointer.c lib/energy.c lib/utctime.c"
 )
 # What the lib/ sources include and link against (pkg-config names).
 pkgs=(inih libpq libcrypto)

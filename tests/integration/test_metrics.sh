@@ -6,8 +6,10 @@
 # writes the database's figures into a textfile-collector directory;
 # promtool checks both; a real prometheus-node-exporter serves them and a
 # real Prometheus scrapes it; the total kg CO2e Prometheus answers is the
-# database's (carbon-report track). Label values users wrote are escaped.
-# Row-level security applies to the metrics of a participant. Output: TAP.
+# database's (carbon-report track), imported runs (a CodeCarbon import
+# and an import estimate) included through their own families. Label
+# values users wrote are escaped. Row-level security applies to the
+# metrics of a participant. Output: TAP.
 set -uo pipefail
 . "$(dirname "$0")/tap.sh"
 
@@ -39,14 +41,15 @@ write_carbon_conf 1 "[site]" "cluster = $HARNESS_CLUSTER" "pue = 1.25" "intensit
 	"[spool]" "metrics_file = $node_file"
 sql() { psql -X -q -t -A -v ON_ERROR_STOP=1 "$admin_db" -c "$1"; }
 cr() { "$report" --config "$carbon_conf" -d "$admin_db" "$@"; }
-# metric FILE NAME{LABELS}: the value of that sample in FILE
-metric() { awk -v s="$2" '$1 == s { print $2 }' "$1"; }
+# metric FILE NAME{LABELS}: the value of that sample in FILE (the name
+# through the environment: awk -v would undo its labels' escapes)
+metric() { S=$2 awk '$1 == ENVIRON["S"] { print $2 }' "$1"; }
 # same A B: A and B the same to the 9 significant digits that track's JSON
 # prints
 same() { [ -n "$1" ] && [ -n "$2" ] && [ "$(printf '%.9g' "$1")" = "$(printf '%.9g' "$2")" ]; }
 submit() { harness_as_user sbatch --parsable "$@"; }
 
-echo "1..26"
+echo "1..31"
 if cr db init > "$confdir/init.out" 2>&1; then
 	ok "carbon-report db init applies the migrations and records the site"
 else
@@ -94,6 +97,18 @@ put_record "$HARNESS_CLUSTER" 990001 batch n1 'ev"il\}' - - 2026-03-02T08:00:00Z
 check "the record with that name was stored" \
 	test "$(sql "SELECT count(*) FROM carbon.step_energy WHERE job_id = 990001")" = 1
 
+# Runs off the cluster: a CodeCarbon run of project astro, and an estimate
+# for a project whose name would break the format.
+{
+	echo "timestamp,project_name,run_id,experiment_id,duration,emissions,cpu_energy,gpu_energy,ram_energy,energy_consumed,pue"
+	echo "2026-03-02T12:00:00Z,laptop,r1,e1,3600,0.1,0.2,0.1,0.1,0.5,1.25"
+} > "$confdir/cc.csv"
+cr import codecarbon "$confdir/cc.csv" -A astro -t run1 > "$confdir/import.out" 2>&1
+cr import estimate --gpu "A100 PCIe" --count 1 --hours 2 --zone aws:us-east-1 -A 'ne"u\clir' \
+	>> "$confdir/import.out" 2>&1
+check "a CodeCarbon run and an estimate imported" \
+	test "$(sql "SELECT count(*) FROM carbon.imported_run")" = 2
+
 cr metrics > "$confdir/all.prom" 2> "$confdir/all.err"
 check "carbon-report metrics exits 0 with the database up" test $? = 0
 if promtool check metrics < "$confdir/all.prom" > "$confdir/promtool.all" 2>&1; then
@@ -104,6 +119,9 @@ else
 fi
 check "the name is escaped in its labels" \
 	grep -qF 'user="ev\"il\\}"' "$confdir/all.prom"
+admin_role=$(sql "SELECT current_user")
+check "the imported runs in their own families, by project, user and method" \
+	test "$(metric "$confdir/all.prom" "slurm_carbon_imported_co2e_kg_total{project=\"astro\",user=\"$admin_role\",method=\"codecarbon\"}") $(metric "$confdir/all.prom" "slurm_carbon_imported_runs_total{project=\"ne\\\"u\\\\clir\",user=\"$admin_role\",method=\"estimate\"}")" = "0.1 1"
 check "records by cluster: as many as the database holds" \
 	test "$(metric "$confdir/all.prom" "slurm_carbon_records_total{cluster=\"$HARNESS_CLUSTER\"}")" = \
 	"$(sql "SELECT count(*) FROM carbon.step_energy")"
@@ -119,8 +137,8 @@ check "--output writes the file atomically, mode 0644, no temporary file left" \
 # The participant sees their own jobs only.
 sql "CREATE ROLE $HARNESS_USER LOGIN IN ROLE carbon_user" > /dev/null 2>&1
 "$report" -d "$HARNESS_CONNINFO user=$HARNESS_USER" metrics --no-spool > "$confdir/user.prom" 2>&1
-check "a participant's metrics hold only their own user" \
-	test "$(grep -c '^slurm_carbon_jobs_total{' "$confdir/user.prom") $(grep -c "user=\"$HARNESS_USER\"" "$confdir/user.prom")" = "2 8"
+check "a participant's metrics hold only their own user, and none of the administrator's imports" \
+	test "$(grep -c '^slurm_carbon_jobs_total{' "$confdir/user.prom") $(grep -c "user=\"$HARNESS_USER\"" "$confdir/user.prom") $(grep -c '^slurm_carbon_imported_' "$confdir/user.prom")" = "2 8 0"
 # The views directly: row-level security applies to them (security_invoker).
 user_views=$(psql -X -q -t -A "$HARNESS_CONNINFO user=$HARNESS_USER" -c "SELECT
 	(SELECT count(*) FROM carbon_api.job) || ' ' || (SELECT count(DISTINCT user_name) FROM carbon_api.job)
@@ -161,12 +179,27 @@ done
 check "Prometheus scraped node_exporter's textfile collector (sum = ${got:-nothing})" test -n "$got"
 errors=$(curl -sf "http://127.0.0.1:$ne_port/metrics" | awk '$1 == "node_textfile_scrape_error" { print $2 }')
 check "node_exporter read both files without error (node_textfile_scrape_error $errors)" test "$errors" = 0
-want=$(cr track --json | jq -r '.total.co2e_kg')
-check "sum(slurm_carbon_co2e_kg_total) in Prometheus is the database's total ($got, track: $want)" \
+cr track --json > "$confdir/track.json"
+total() { jq -r "$1" "$confdir/track.json"; }
+want=$(total '.total.co2e_kg - .total.imported_kg')
+check "sum(slurm_carbon_co2e_kg_total) in Prometheus is the database's jobs' total ($got, track less imports: $want)" \
 	same "$got" "$want"
-got_kwh=$(query 'sum(slurm_carbon_energy_kwh_total)' | jq -r '.data.result[0].value[1] // empty')
-want_kwh=$(cr track --json | jq -r '.total.energy_kwh.facility')
+# Jobs and imported runs together: track's total.
+promsum() { query "sum({__name__=~\"$1\"})" | jq -r '.data.result[0].value[1] // empty'; }
+got_all=$(promsum 'slurm_carbon(_imported)?_co2e_kg_total')
+want_all=$(total '.total.co2e_kg')
+check "with the imported runs' family, Prometheus' kg is track's total ($got_all, track: $want_all)" \
+	eval 'same "$got_all" "$want_all" && [ "$(total .total.imported_runs)" = 2 ]'
+got_kwh=$(promsum 'slurm_carbon(_imported)?_energy_kwh_total')
+want_kwh=$(total '.total.energy_kwh.facility')
 check "and so is the facility energy ($got_kwh, track: $want_kwh kWh)" same "$got_kwh" "$want_kwh"
+got_runs=$(query 'sum(slurm_carbon_imported_runs_total)' | jq -r '.data.result[0].value[1] // empty')
+got_ikg=$(query 'sum(slurm_carbon_imported_co2e_kg_total)' | jq -r '.data.result[0].value[1] // empty')
+check "the imported runs and their kg, as track counts them ($got_runs runs, $got_ikg kg)" \
+	eval '[ "$got_runs" = "$(total .total.imported_runs)" ] && same "$got_ikg" "$(total .total.imported_kg)"'
+projects=$(query 'slurm_carbon_imported_runs_total' | jq -r '.data.result[].metric.project' | sort | tr '\n' ' ')
+check "the escaped project name reaches Prometheus as it was written ($projects)" \
+	grep -qF 'ne"u\clir' <<< "$projects"
 users=$(query 'slurm_carbon_jobs_total' | jq -r '.data.result[].metric.user' | sort -u | tr '\n' ' ')
 check "the escaped name reaches Prometheus as it was written ($users)" \
 	grep -qF 'ev"il\}' <<< "$users"

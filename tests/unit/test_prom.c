@@ -289,9 +289,14 @@ static void test_metrics_render(void **state)
 		{ "hpc1", 42.5 },
 		{ "empty", -1 },
 	};
+	struct metrics_imported imported[] = {
+		{ "", "carol", "codecarbon", 3, 0.4, 0.5, 0.1 },
+		{ "neuclir", "dave", "estimate", 1, 672, 672, 247.1616 },
+	};
 	struct metrics m = {
 		.database_up = true, .usage = usage, .n_usage = 2,
 		.clusters = clusters, .n_clusters = 2, .spool_dir = "/var/spool/slurm-carbon",
+		.imported = imported, .n_imported = 2,
 		.spool = { .files = 1, .records = 3, .bytes = 900, .records_counted = true },
 	};
 	struct metrics down = { .database_up = false };
@@ -311,6 +316,22 @@ static void test_metrics_render(void **state)
 	assert_null(strstr(got, "slurm_carbon_newest_record_age_seconds{cluster=\"empty\"}"));
 	assert_non_null(strstr(got, "slurm_carbon_spool_records{dir=\"/var/spool/slurm-carbon\"} 3\n"));
 	assert_non_null(strstr(got, "slurm_carbon_database_up 1\n"));
+	/* the imported runs: families of their own, by project, user and method */
+	assert_non_null(strstr(got, "# TYPE slurm_carbon_imported_co2e_kg_total counter\n"
+				    "slurm_carbon_imported_co2e_kg_total{project=\"\",user=\"carol\",method=\"codecarbon\"} 0.1\n"
+				    "slurm_carbon_imported_co2e_kg_total{project=\"neuclir\",user=\"dave\",method=\"estimate\"} 247.1616\n"));
+	assert_non_null(strstr(got, "slurm_carbon_imported_energy_kwh_total{project=\"\",user=\"carol\",method=\"codecarbon\"} 0.5\n"));
+	assert_non_null(strstr(got, "slurm_carbon_imported_it_energy_kwh_total{project=\"\",user=\"carol\",method=\"codecarbon\"} 0.4\n"));
+	assert_non_null(strstr(got, "slurm_carbon_imported_runs_total{project=\"neuclir\",user=\"dave\",method=\"estimate\"} 1\n"));
+	free(got);
+
+	/* no imports: the families are there, without samples */
+	m.n_imported = 0;
+	got = captured(render, &m);
+	assert_non_null(strstr(got, "# TYPE slurm_carbon_imported_co2e_kg_total counter\n"
+				    "# HELP slurm_carbon_imported_runs_total "));
+	assert_null(strstr(got, "slurm_carbon_imported_co2e_kg_total{"));
+	m.n_imported = 2;
 	free(got);
 
 	/* a spool too large to count its records: no records sample */

@@ -165,7 +165,7 @@ static void test_hostile(void **state)
 		{ "\"project\": \"alpha\"", "\"project\": \"al\\u0085pha\"", "control" },
 		{ "\"project\": \"alpha\"", "\"project\": \"\"", "empty" },
 		{ "\"project\": \"alpha\"", "\"project\": 7", "not a name" },
-		{ "\"project\": \"alpha\"", "\"project\": null", "twice" },
+		{ "\"project\": \"alpha\"", "\"project\": null", "track/projects/1: project '-' twice" },
 		{ "\"user\": \"ann\"", "\"user\": null", "/users/0/user" },
 		{ "\"user\": \"ann\"", "\"user\": \"bob\\u00e9\"", "user 'bob\xc3\xa9' twice" },
 		{ "\"user\": \"ann\"", "\"user\": \"ann\xff\"", "not UTF-8" },
@@ -174,8 +174,29 @@ static void test_hostile(void **state)
 		{ "\"jobs\": 4", "\"jobs\": 4,", "not well-formed" },
 		{ "\"day\": \"2026-03-02\"", "\"day\": \"2026-13-02\"", "not a day" },
 		{ "\"day\": \"2026-03-02\"", "\"day\": \"../../etc\"", "not a day" },
-		{ "\"day\": \"2026-03-02\"", "\"day\": \"2026-03-04\"", "day 2026-03-04 twice" },
+		{ "\"day\": \"2026-03-02\"", "\"day\": \"2026-03-04\"", "day '2026-03-04' twice" },
 		{ "\"co2e_kg\": 0.05", "\"co2e_kg\": -0.05", "/days/0/co2e_kg" },
+		{ "\"last_end_s\": 1772611200.000", "\"last_end_s\": 1e300", "not a time" },
+		{ "\"last_end_s\": 1772611200.000", "\"last_end_s\": -1", "not a figure" },
+		/* A member twice: readers differ on which counts, so neither does. */
+		{ "\"track\": {", "\"track\": {}, \"track\": {", "statement/track: twice" },
+		{ "\"version\": 1", "\"version\": 1, \"version\": 2", "track/version: twice" },
+		{ "\"project\": \"alpha\"", "\"project\": \"alpha\", \"project\": \"beta\"",
+		  "track/projects/0/project: twice" },
+		{ "\"jobs\": 3", "\"jobs\": 3, \"jobs\": 4", "track/projects/0/totals/jobs: twice" },
+		{ "\"cpu\": ", "\"cpu\": 1, \"cpu\": ", "totals/energy_kwh/cpu: twice" },
+		{ "\"user\": \"ann\"", "\"\\u0075ser\": \"ann\", \"user\": \"x\"",
+		  "track/projects/0/users/0/user: twice" },
+		{ "\"day\": \"2026-03-02\"", "\"day\": \"2026-03-02\", \"day\": \"2026-03-03\"",
+		  "days/0/day: twice" },
+		/* The shapes: each member where the block has it. */
+		{ "\"totals\": {", "\"t\": {", "track/projects/0/totals is not an object" },
+		{ "\"energy_kwh\": {", "\"energy_kwh\": 0, \"e\": {", "no object of each domain" },
+		{ "\"cpu\": ", "\"c\": ", "energy_kwh/cpu: no number" },
+		{ "\"users\": [", "\"users\": {}, \"u\": [", "users is not an array" },
+		{ "\"days\": [", "\"days\": [null, ", "track/projects/0/days/0 is not an object" },
+		{ "\"projects\": [", "\"projects\": {}, \"p\": [", "track/projects is not an array" },
+		{ "\"track\": {", "\"track\": [], \"t\": {", "no \"track\" member" },
 	};
 	struct group_list in;
 	char *doc;
@@ -220,12 +241,60 @@ static void test_too_many(void **state)
 	group_list_free(&out);
 }
 
+/* The checks a statement's lists get (report/aggregate.c): a key twice,
+ * the keyless group included, and the users over all projects. */
+static void test_once(void **state)
+{
+	static const struct {
+		const char *keys[5];	/* "-": the keyless group; NULL ends */
+		int twice;
+		const char *key;	/* the key found twice */
+	} cases[] = {
+		{ { NULL }, 0, NULL },
+		{ { "a", NULL }, 0, NULL },
+		{ { "b", "a", "-", "c", NULL }, 0, NULL },
+		{ { "b", "a", "c", "a", NULL }, 1, "a" },
+		{ { "-", "a", "-", NULL }, 1, "-" },
+		{ { "a", "A", "a ", NULL }, 0, NULL },
+	};
+	const struct group *first, *second;
+	struct group_list l, projects = { 0 };
+	size_t i, j, n;
+
+	(void)state;
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		memset(&l, 0, sizeof(l));
+		for (j = 0; cases[i].keys[j]; j++)
+			assert_non_null(group_add(&l, strcmp(cases[i].keys[j], "-") ? cases[i].keys[j]
+										  : NULL));
+		assert_int_equal(group_list_twice(&l, &first, &second), cases[i].twice);
+		if (cases[i].twice) {
+			assert_true(first < second);
+			assert_string_equal(second->key ? second->key : "-", cases[i].key);
+			assert_true(first->key ? second->key && !strcmp(first->key, second->key)
+					       : !second->key);
+		}
+		group_list_free(&l);
+	}
+	/* Users over projects: ann in both counts once. */
+	assert_int_equal(group_list_sub_keys(&projects, &n), 0);
+	assert_int_equal(n, 0);
+	assert_non_null(group_add(&group_add(&projects, "p")->sub, "ann"));
+	assert_non_null(group_add(&projects.g[0].sub, "bob"));
+	assert_non_null(group_add(&group_add(&projects, "q")->sub, "ann"));
+	assert_non_null(group_add(&projects.g[1].sub, NULL));
+	assert_int_equal(group_list_sub_keys(&projects, &n), 0);
+	assert_int_equal(n, 3);
+	group_list_free(&projects);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_round_trip),
 		cmocka_unit_test(test_hostile),
 		cmocka_unit_test(test_too_many),
+		cmocka_unit_test(test_once),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
