@@ -69,7 +69,7 @@ compare() {
 	fi
 }
 
-echo "1..79"
+echo "1..80"
 check_db_init "$admin_db"
 #   job step  user  project tag  start (UTC)        h  CPU  GPU kWh/h  CPU s
 put 101 batch alice astro  run1 2026-03-02T08:00:00 2  1.0  0    28800
