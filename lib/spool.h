@@ -116,6 +116,28 @@ int spool_flush(PGconn *conn, const char *dir, long max_bytes, unsigned batch,
 		spool_report_fn report, void *arg, struct progress *progress,
 		char *err, size_t errlen);
 
+/* Opens one more connection to the database of a flush (see
+ * spool_flush_jobs()); NULL when it cannot, having said why if it should. */
+typedef PGconn *(*spool_connect_fn)(void *arg);
+
+/* Connections a flush uses at most. */
+#define SPOOL_FLUSH_JOBS_MAX 16
+
+/* spool_flush() over up to jobs connections (1 to SPOOL_FLUSH_JOBS_MAX):
+ * conn, and others that connect(connect_arg) opens as the spool turns out
+ * to hold enough batches to keep them busy (connect NULL, or a connection it
+ * could not open: those open so far). Each batch is still one atomic call
+ * of carbon.put_rows on one connection, so the server stores up to jobs
+ * batches at once; their answers are taken in the order they were sent, so
+ * that a file is still removed only after every batch before the one that
+ * holds its last record committed, and after any failure no file is
+ * removed. The connections opened here are closed before it returns; conn
+ * is the caller's, with no call in flight. */
+int spool_flush_jobs(PGconn *conn, unsigned jobs, spool_connect_fn connect, void *connect_arg,
+		     const char *dir, long max_bytes, unsigned batch, double deadline,
+		     struct spool_stats *st, long *skipped_bytes, spool_report_fn report,
+		     void *arg, struct progress *progress, char *err, size_t errlen);
+
 /* What waits in a spool directory to be stored: spool.log, the segments a
  * flush renamed aside and record files (not a running step's checkpoint,
  * not the rejected records of *.bad). */

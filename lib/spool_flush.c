@@ -87,18 +87,31 @@ struct batch {
 	unsigned n_done;
 	unsigned rejected;		/* records the database refused */
 	bool binary;			/* rows in the binary form, else the literal */
+	bool in_flight;			/* sent, its answer not yet taken */
+	PGconn *conn;			/* the connection it went on; NULL: no records */
 };
 
-/* Everything one flush carries from file to file. Two batches: while the
- * server stores one (sent), the next is read from the spool (filling), so
- * that reading and storing overlap. */
+/* Everything one flush carries from file to file. While the server stores
+ * the batches sent (up to one a connection), the next is read from the
+ * spool (filling), so that reading and storing overlap. The answers are
+ * taken in the order the batches were sent, so that when a batch's answer
+ * is in, every batch before it has been stored too: only then may a file
+ * whose last record it holds go. */
 struct flush_state {
-	PGconn *conn;
+	PGconn *conns[SPOOL_FLUSH_JOBS_MAX];	/* [0] the caller's; the rest opened here */
+	unsigned n_conns;
+	unsigned jobs;			/* connections to use at most */
+	unsigned n_batches;		/* batches[]: jobs + 1 as asked */
+	spool_connect_fn connect;	/* opens another; NULL: none */
+	void *connect_arg;
 	const char *dir;
 	unsigned batch;			/* records a batch at most */
-	struct batch batches[2];
+	struct batch batches[SPOOL_FLUSH_JOBS_MAX + 1];
 	struct batch *filling;
-	struct batch *sent;		/* NULL when none is on its way */
+	struct batch *sent[SPOOL_FLUSH_JOBS_MAX + 1];	/* on their way, oldest first */
+	unsigned n_sent;
+	struct batch *finishing;	/* whose answer is being read */
+	bool keep_files;		/* a batch was not stored: no file may go */
 	/* The binary form of the rows, which the server takes without
 	 * parsing them, once a flush is large enough to pay the query that
 	 * asks for carbon.step_in's types: 0 not asked yet, 1 yes, -1 no. */
@@ -137,7 +150,7 @@ static void keep_bad(struct flush_state *fs, const char *file, const char *text,
 static void on_refused(unsigned ord, const char *why, void *arg)
 {
 	struct flush_state *fs = arg;
-	struct batch *b = fs->sent;
+	struct batch *b = fs->finishing;
 	struct batch_text *t;
 	char where[1100], msg[2400];
 
@@ -168,72 +181,123 @@ static void batch_clear(struct batch *b)
 		free(b->done[--b->n_done]);
 }
 
-/* Wait for the batch on its way to be stored (carbon.put_rows: atomic, and
- * the rule makes a repeat harmless), then remove the files all of whose
+/* Take the answer of the oldest batch on its way (carbon.put_rows: atomic,
+ * and the rule makes a repeat harmless), then remove the files all of whose
  * records it and the batches before it held. Returns 0, or -1 with the
- * reason in fs->err. */
-static int finish_sent(struct flush_state *fs)
+ * reason in fs->err; from then on no file is removed, since its records
+ * may be in the batch that was not stored. */
+static int finish_oldest(struct flush_state *fs)
 {
-	struct batch *b = fs->sent;
+	struct batch *b = fs->sent[0];
 	char path[1024];
 	unsigned i, stored = 0, counted;
+	int rc = 0;
 
-	if (!b)
+	if (fs->n_sent == 0)
 		return 0;
-	if (b->n > 0) {
-		if (db_put_rows_result(fs->conn, &stored, on_refused, fs, fs->err, fs->errlen) < 0) {
-			fs->sent = NULL;
-			return -1;
-		}
+	fs->n_sent--;
+	memmove(fs->sent, fs->sent + 1, fs->n_sent * sizeof(fs->sent[0]));
+	b->in_flight = false;
+	if (b->conn) {
+		fs->finishing = b;
+		rc = db_put_rows_result(b->conn, &stored, on_refused, fs, fs->err, fs->errlen);
+		fs->finishing = NULL;
+	}
+	if (rc < 0) {
+		fs->keep_files = true;
+	} else if (b->n > 0) {
 		fs->st->stored += stored;
 		counted = stored + b->rejected;
 		fs->st->already += b->n - (counted > b->n ? b->n : counted);
 	}
 	/* Stored: only now may the files go. A crash before this point leaves
 	 * them for the next flush, which the rule makes harmless. */
-	for (i = 0; i < b->n_done; i++) {
+	for (i = 0; i < b->n_done && !fs->keep_files; i++) {
 		snprintf(path, sizeof(path), "%s/%s", fs->dir, b->done[i]);
 		unlink(path);
 	}
 	batch_clear(b);
-	fs->sent = NULL;
-	return 0;
+	b->conn = NULL;
+	return rc;
 }
 
-/* Send the batch being filled (after the one before it is stored), and
- * start filling the other. Returns 0, or -1 with the reason in fs->err. */
+/* A connection with no batch on its way, opening another while fewer than
+ * fs->jobs are open, else after taking the oldest batch's answer. NULL with
+ * the reason in fs->err. */
+static PGconn *idle_conn(struct flush_state *fs)
+{
+	unsigned i, j;
+	PGconn *conn;
+
+	for (;;) {
+		for (i = 0; i < fs->n_conns; i++) {
+			for (j = 0; j < fs->n_sent && fs->sent[j]->conn != fs->conns[i]; j++)
+				;
+			if (j == fs->n_sent)
+				return fs->conns[i];
+		}
+		if (fs->n_conns < fs->jobs && fs->connect) {
+			conn = fs->connect(fs->connect_arg);
+			if (conn) {
+				fs->conns[fs->n_conns++] = conn;
+				continue;
+			}
+			fs->jobs = fs->n_conns;	/* go on with those open */
+		}
+		if (finish_oldest(fs) < 0)
+			return NULL;
+	}
+}
+
+/* Send the batch being filled on an idle connection, and start filling
+ * another. Returns 0, or -1 with the reason in fs->err. */
 static int send_filling(struct flush_state *fs)
 {
 	struct batch *b = fs->filling;
+	PGconn *conn = NULL;
 	const char *lit;
-
 	size_t len = 0;
+	unsigned i;
 	int rc;
 
-	if (finish_sent(fs) < 0)
-		return -1;
-	if (fs->binary == 0 && b->n == fs->batch) {
+	/* At most one batch a connection on its way (a batch without records
+	 * takes none, but a place all the same), and one filling. */
+	while (fs->n_sent >= fs->jobs)
+		if (finish_oldest(fs) < 0)
+			return -1;
+	if (b->n > 0) {
+		conn = idle_conn(fs);
+		if (!conn)
+			return -1;
+	}
+	if (conn && fs->binary == 0 && b->n == fs->batch) {
 		/* A full batch: more may follow. The next ones go in the
 		 * binary form if the server's carbon.step_in is ours. */
-		rc = db_step_in_types(fs->conn, &fs->types, fs->err, fs->errlen);
+		rc = db_step_in_types(conn, &fs->types, fs->err, fs->errlen);
 		if (rc < 0)
 			return -1;
 		fs->binary = rc == 0 ? 1 : -1;
 	}
-	if (b->n > 0) {
+	if (conn) {
 		lit = b->binary ? record_rows_binary(&b->rows, &fs->types, &len)
 				: record_rows_literal(&b->rows);
 		if (!lit) {
 			snprintf(fs->err, fs->errlen, "out of memory for a batch of records");
 			return -1;
 		}
-		rc = b->binary ? db_put_rows_send_binary(fs->conn, lit, len, fs->err, fs->errlen)
-			       : db_put_rows_send(fs->conn, lit, fs->err, fs->errlen);
+		rc = b->binary ? db_put_rows_send_binary(conn, lit, len, fs->err, fs->errlen)
+			       : db_put_rows_send(conn, lit, fs->err, fs->errlen);
 		if (rc < 0)
 			return -1;
 	}
-	fs->sent = b;
-	fs->filling = b == &fs->batches[0] ? &fs->batches[1] : &fs->batches[0];
+	b->conn = conn;
+	b->in_flight = true;
+	fs->sent[fs->n_sent++] = b;
+	for (i = 0; i < fs->n_batches; i++)
+		if (!fs->batches[i].in_flight) {
+			fs->filling = &fs->batches[i];
+			break;
+		}
 	return 0;
 }
 
@@ -365,13 +429,14 @@ static uint64_t spool_bytes(const char *dir, struct dirent **entries, int count)
 	return total;
 }
 
-int spool_flush(PGconn *conn, const char *dir, long max_bytes, unsigned batch,
-		double deadline, struct spool_stats *st, long *skipped_bytes,
-		spool_report_fn report, void *arg, struct progress *progress,
-		char *err, size_t errlen)
+int spool_flush_jobs(PGconn *conn, unsigned jobs, spool_connect_fn connect, void *connect_arg,
+		     const char *dir, long max_bytes, unsigned batch, double deadline,
+		     struct spool_stats *st, long *skipped_bytes, spool_report_fn report,
+		     void *arg, struct progress *progress, char *err, size_t errlen)
 {
 	struct flush_state fs = {
-		.conn = conn, .dir = dir, .batch = batch ? batch : 1000, .st = st,
+		.conns = { conn }, .n_conns = 1, .connect = connect, .connect_arg = connect_arg,
+		.dir = dir, .batch = batch ? batch : 1000, .st = st,
 		.report = report, .arg = arg, .err = err, .errlen = errlen,
 		.progress = progress,
 	};
@@ -379,6 +444,8 @@ int spool_flush(PGconn *conn, const char *dir, long max_bytes, unsigned batch,
 	char path[1024], why[512], msg[2800];
 	int count, i, rc = -1;
 
+	fs.jobs = jobs < 1 ? 1 : jobs > SPOOL_FLUSH_JOBS_MAX ? SPOOL_FLUSH_JOBS_MAX : jobs;
+	fs.n_batches = fs.jobs + 1;
 	memset(st, 0, sizeof(*st));
 	if (skipped_bytes)
 		*skipped_bytes = 0;
@@ -392,7 +459,7 @@ int spool_flush(PGconn *conn, const char *dir, long max_bytes, unsigned batch,
 		progress_begin(progress, spool_bytes(dir, entries, count), PROGRESS_BYTES,
 			       "spool flush", NULL);
 	fs.filling = &fs.batches[0];
-	for (i = 0; i < 2; i++) {
+	for (i = 0; i < (int)fs.n_batches; i++) {
 		fs.batches[i].done = calloc((size_t)count + 1, sizeof(*fs.batches[i].done));
 		fs.batches[i].texts = calloc(fs.batch, sizeof(*fs.batches[i].texts));
 		if (!fs.batches[i].done || !fs.batches[i].texts) {
@@ -444,24 +511,32 @@ int spool_flush(PGconn *conn, const char *dir, long max_bytes, unsigned batch,
 		if (fs.filling->done[fs.filling->n_done])
 			fs.filling->n_done++;
 	}
-	if (send_filling(&fs) < 0 || finish_sent(&fs) < 0)
+	if (send_filling(&fs) < 0)
 		goto out;
+	while (fs.n_sent > 0)
+		if (finish_oldest(&fs) < 0)
+			goto out;
 	rc = 0;
 out:
 	progress_end(progress);
-	if (fs.sent) {
-		/* Stopped while a batch was on its way: take its answer, so that
-		 * conn is free for the caller (the first reason stays in err). */
+	if (fs.n_sent > 0) {
+		/* Stopped while batches were on their way: take their answers,
+		 * so that each connection is free (the first reason stays in
+		 * err), keeping every file. */
 		char ignored[256];
 
+		fs.keep_files = true;
 		fs.err = ignored;
 		fs.errlen = sizeof(ignored);
-		finish_sent(&fs);
+		while (fs.n_sent > 0)
+			finish_oldest(&fs);
 	}
+	for (i = 1; i < (int)fs.n_conns; i++)
+		PQfinish(fs.conns[i]);
 	for (i = 0; i < count; i++)
 		free(entries[i]);
 	free(entries);
-	for (i = 0; i < 2; i++) {
+	for (i = 0; i < (int)fs.n_batches; i++) {
 		struct batch *b = &fs.batches[i];
 
 		if (b->texts)
@@ -471,4 +546,13 @@ out:
 		record_rows_free(&b->rows);
 	}
 	return rc;
+}
+
+int spool_flush(PGconn *conn, const char *dir, long max_bytes, unsigned batch,
+		double deadline, struct spool_stats *st, long *skipped_bytes,
+		spool_report_fn report, void *arg, struct progress *progress,
+		char *err, size_t errlen)
+{
+	return spool_flush_jobs(conn, 1, NULL, NULL, dir, max_bytes, batch, deadline, st,
+				skipped_bytes, report, arg, progress, err, errlen);
 }

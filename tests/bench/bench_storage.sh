@@ -3,10 +3,11 @@
 # Storage benchmarks (issue 3), each against a baseline measured in the same
 # run, on the harness's real Slurm cluster and PostgreSQL:
 #  1. spool flush throughput: carbon-report spool flush of N spool files,
-#     against psql's COPY of the same rows into a bare table, and against
-#     the least any flush does: the same rows inserted into
-#     carbon.step_energy by one set-based INSERT (budget: >= 100 000
-#     records/s);
+#     over its default 2 connections and over one (--jobs 1), against
+#     psql's COPY of the same rows into a bare table, and against the least
+#     any flush does: the same rows inserted into carbon.step_energy by one
+#     set-based INSERT, and by two such INSERTs of half the rows each at
+#     once (budget: >= 100 000 records/s);
 #  2. what the plugin adds to `srun -n1 true` with the database on loopback:
 #     R runs with the plugin and R without, interleaved (budget: <= 5 %).
 # Usage: tests/bench/bench_storage.sh [N_RECORDS (20000)] [SRUN_RUNS (30)]
@@ -93,11 +94,14 @@ mkdir -p -m 0700 "$work/spool"	# the steps above made it (it holds their leases)
 # looks up each record's job instance).
 job_start_line='job_start=1795773000.0\n'
 [ "${BENCH_NO_JOB_START:-0}" = 1 ] && job_start_line=
-record() {	# record JOB_ID: one record in spool format
-	printf "slurm-carbon spool 1\ncluster=bench\njob_id=%d\nstep=batch\nnode=n1\nuid=1\nuser=bench\naccount=\nproject=p\ntag=t\nstart=1795773600.0\nend=1795777200.0\ncpu_j=1000\ndram_j=100\ngpu_j=0\nother_j=0\nsamples=360\nmethod=rapl\npartial=0\n$job_start_line" "$1"
+record() {	# record JOB_ID [CLUSTER]: one record in spool format
+	printf "slurm-carbon spool 1\ncluster=${2:-bench}\njob_id=%d\nstep=batch\nnode=n1\nuid=1\nuser=bench\naccount=\nproject=p\ntag=t\nstart=1795773600.0\nend=1795777200.0\ncpu_j=1000\ndram_j=100\ngpu_j=0\nother_j=0\nsamples=360\nmethod=rapl\npartial=0\n$job_start_line" "$1"
 }
-# The spool as the plugin leaves it after an outage: one file of records.
+# The spool as the plugin leaves it after an outage: one file of records;
+# and the same records of another cluster, for the flush over one connection.
 for ((i = 1; i <= records; i++)); do record "$i"; done > "$work/spool/spool.log"
+mkdir -m 0700 "$work/spool-one"
+for ((i = 1; i <= records; i++)); do record "$i" bench-one; done > "$work/spool-one/spool.log"
 # Baseline: the same rows, already as one COPY text stream, into a bare table.
 for ((i = 1; i <= records; i++)); do
 	printf 'bench\t%d\tbatch\tn1\t1\tbench\t\\N\tp\tt\t2026-11-27 10:00:00+00\t2026-11-27 11:00:00+00\t1000\t100\t0\t0\t360\trapl\tf\n' "$i"
@@ -109,11 +113,17 @@ t0=$(now)
 psql -X -q "$admin" -c "\\copy bench_bare (cluster, job_id, step, node, uid, user_name, account, project, tag, start_time, end_time, cpu_j, dram_j, gpu_j, other_j, samples, method, partial) FROM '$work/rows.copy'"
 t1=$(now)
 copy_s=$(elapsed "$t0" "$t1")
+# The flush over one connection first, then as carbon-report flushes by
+# default (--jobs 2), into a table 20 000 rows larger.
+t0=$(now)
+"$report" -d "$admin" spool flush --jobs 1 --dir "$work/spool-one" > /dev/null
+t1=$(now)
+one_s=$(elapsed "$t0" "$t1")
 t0=$(now)
 flush_out=$("$report" -d "$admin" spool flush --dir "$work/spool")
 t1=$(now)
 flush_s=$(elapsed "$t0" "$t1")
-stored=$(psql -X -t -A "$admin" -c "SELECT count(*) FROM carbon.step_energy WHERE cluster = 'bench'")
+stored=$(psql -X -t -A "$admin" -c "SELECT count(*) FROM carbon.step_energy WHERE cluster IN ('bench', 'bench-one')")
 # The floor under any flush: the same rows, already parsed and checked, put
 # into carbon.step_energy by one INSERT ... ON CONFLICT from the bare table
 # (the table's primary key, other indexes, checks and triggers; no parsing,
@@ -127,6 +137,21 @@ psql -X -q -v ON_ERROR_STOP=1 "$admin" -c "BEGIN" \
 	    ON CONFLICT DO NOTHING" -c "ROLLBACK"
 t1=$(now)
 insert_s=$(elapsed "$t0" "$t1")
+# The same floor for two connections: each half of the rows by one such
+# INSERT, in two sessions at once.
+floor_half() {	# floor_half PARITY
+	psql -X -q -v ON_ERROR_STOP=1 "$admin" -c "BEGIN" \
+		-c "INSERT INTO carbon.step_energy (cluster, job_start, $cols)
+		    SELECT 'bench-floor', to_timestamp(1795773000), $cols FROM bench_bare
+		    WHERE job_id % 2 = $1 ON CONFLICT DO NOTHING" -c "ROLLBACK"
+}
+t0=$(now)
+floor_half 0 &
+half_pid=$!
+floor_half 1
+wait "$half_pid"	# not the harness's daemons, which are children too
+t1=$(now)
+insert2_s=$(elapsed "$t0" "$t1")
 
 # Context: the same records as one file each (this project's first spool
 # layout): then the flush removes one file per record.
@@ -138,15 +163,18 @@ t0=$(now)
 t1=$(now)
 files_s=$(elapsed "$t0" "$t1")
 
-srun_records=$(psql -X -t -A "$admin" -c "SELECT count(*) FROM carbon.step_energy WHERE cluster <> 'bench'")
+srun_records=$(psql -X -t -A "$admin" -c "SELECT count(*) FROM carbon.step_energy WHERE cluster NOT IN ('bench', 'bench-one')")
 
 awk -v r="$records" -v f="$flush_s" -v c="$copy_s" -v st="$stored" -v fs="$files_s" -v ins="$insert_s" \
+    -v one="$one_s" -v ins2="$insert2_s" \
     -v wm="$with_mean" -v wd="$with_median" -v om="$without_mean" -v od="$without_median" \
     -v dwm="$with_done_mean" -v dwd="$with_done_median" -v dom="$without_done_mean" -v dod="$without_done_median" \
     -v n="$runs" -v sr="$srun_records" -v out="$flush_out" 'BEGIN {
 	printf "| benchmark | result | baseline (same run) | budget |\n|---|---|---|---|\n"
-	printf "| spool flush, %d records in one spool file (%d rows stored) | %.3f s = %.0f records/s | psql \\\\copy of the same rows into a bare table: %.3f s = %.0f rows/s | >= 100000 records/s |\n", r, st, f, r / f, c, r / c
-	printf "| the same rows by one INSERT ... ON CONFLICT from that table into carbon.step_energy (rolled back) | %.3f s = %.0f rows/s | (the floor under any flush into this table) | |\n", ins, r / ins
+	printf "| spool flush, %d records in one spool file, default --jobs 2 (%d rows stored by both flushes) | %.3f s = %.0f records/s | psql \\\\copy of the same rows into a bare table: %.3f s = %.0f rows/s | >= 100000 records/s |\n", r, st, f, r / f, c, r / c
+	printf "| the same, --jobs 1 (one connection; run first, into a table %d rows smaller) | %.3f s = %.0f records/s | | |\n", r, one, r / one
+	printf "| the same rows by one INSERT ... ON CONFLICT from that table into carbon.step_energy (rolled back) | %.3f s = %.0f rows/s | (the floor under any flush into this table over one connection) | |\n", ins, r / ins
+	printf "| the same INSERT, half of the rows each in two sessions at once (rolled back) | %.3f s = %.0f rows/s | (the floor over two connections) | |\n", ins2, r / ins2
 	printf "| spool flush, %d records as %d files of one record | %.3f s = %.0f records/s | (the first spool layout, for comparison) | |\n", r, r, fs, r / fs
 	if (n > 0) printf "| `srun -n1 true` until srun returns, with the plugin, %d runs (%d records stored) | mean %.4f s, median %.4f s | without: mean %.4f s, median %.4f s; added %+.1f %% (mean), %+.1f %% (median) | <= 5 %% |\n", n, sr, wm, wd, om, od, (wm / om - 1) * 100, (wd / od - 1) * 100
 	if (n > 0) printf "| the same, until the job has left the queue (step ends and database writes included) | mean %.4f s, median %.4f s | without: mean %.4f s, median %.4f s; added %+.1f %% (mean), %+.1f %% (median) | <= 5 %% |\n", dwm, dwd, dom, dod, (dwm / dom - 1) * 100, (dwd / dod - 1) * 100

@@ -41,7 +41,7 @@ spooled() {
 }
 submit() { harness_as_user sbatch --parsable "$@"; }
 
-echo "1..35"
+echo "1..39"
 
 # --- 200 steps end while PostgreSQL is down --------------------------------
 harness_pg_stop
@@ -134,6 +134,64 @@ check "the killed flush stopped in the middle with a clear message (exit $flush_
 check "rerunning the flush completes ($(cat "$confdir/flush2.out"))" test "$(spooled)" = 0
 check "no row missing and none twice: exactly $total bulk rows" \
 	test "$(sql "SELECT count(*) || ' ' || count(DISTINCT job_id) FROM carbon.step_energy WHERE cluster = 'bulk'")" = "$total $total"
+
+# --- a flush over several connections (--jobs) --------------------------------
+# Batches go to 4 connections at once; each is one atomic call, and a file
+# goes only once every batch up to its last record's committed. Killed in the
+# middle, or stopped by the server refusing one batch while the others
+# commit, a rerun stores each record exactly once.
+multi=6000
+multi_spool() {	# 12 segments of 500 records, jobs 1..6000 of cluster multi
+	local i
+	for ((i = 1; i <= multi; i++)); do
+		printf 'slurm-carbon spool 1\ncluster=multi\njob_id=%d\nstep=batch\nnode=n1\nuid=1\nuser=multi\naccount=\nproject=\ntag=\nstart=1795773600.0\nend=1795777200.0\ncpu_j=%d\ndram_j=100\ngpu_j=0\nother_j=0\nsamples=360\nmethod=rapl\npartial=0\njob_start=1795773000.0\n' "$i" "$i" \
+			>> "$spool/multi.$(printf %02d $(((i - 1) / 500))).seg"
+	done
+}
+multi_rows() { sql "SELECT count(*) || ' ' || count(DISTINCT job_id) || ' ' || sum(cpu_j)::bigint FROM carbon.step_energy WHERE cluster = 'multi'"; }
+multi_want="$multi $multi $((multi * (multi + 1) / 2))"
+multi_spool
+sql "ALTER SYSTEM SET log_connections = on" && sql "SELECT pg_reload_conf()" > /dev/null
+pglog=$HARNESS_LOGDIR/postgresql.log
+mark=$(wc -l < "$pglog")
+"$report" -d "$admin_db" spool flush --dir "$spool" --jobs 4 --batch 100 > "$confdir/multi1.out" 2>&1 &
+flush_pid=$!
+for _ in $(seq 500); do
+	[ "$(sql "SELECT count(*) FROM carbon.step_energy WHERE cluster = 'multi'")" -gt 0 ] && break
+	sleep 0.01
+done
+kill -9 "$flush_pid"
+wait "$flush_pid" 2>/dev/null
+stored_before=$(sql "SELECT count(*) FROM carbon.step_energy WHERE cluster = 'multi'")
+"$report" -d "$admin_db" spool flush --dir "$spool" --jobs 4 --batch 100 > "$confdir/multi2.out" 2>&1
+conns=$(tail -n +"$((mark + 1))" "$pglog" | grep -c "connection authorized: user=$HARNESS_PGUSER .*application_name=carbon-report")
+sql "ALTER SYSTEM RESET log_connections" && sql "SELECT pg_reload_conf()" > /dev/null
+echo "# killed with $stored_before of $multi committed; rerun: $(cat "$confdir/multi2.out")"
+check "--jobs 4: a flush killed in the middle, then rerun, stores each record once ($(multi_rows); $conns connections for the two)" \
+	test "$(multi_rows)/$(spooled)" = "$multi_want/0"
+check "--jobs 4 opens its further connections (5 to 8 logins for the two flushes: $conns)" \
+	test "$conns" -ge 5 -a "$conns" -le 8
+# The server refuses the batch holding job 3000 (an error of the statement, as
+# a lost connection or a full disk would be), while the batches on the other
+# connections commit.
+sql "DELETE FROM carbon.step_energy WHERE cluster = 'multi'"
+multi_spool
+sql "CREATE FUNCTION public.refuse_job_3000() RETURNS trigger LANGUAGE plpgsql AS
+     \$\$ BEGIN IF EXISTS (SELECT FROM new_rows WHERE cluster = 'multi' AND job_id = 3000) THEN
+         RAISE EXCEPTION 'refused for the test'; END IF; RETURN NULL; END \$\$"
+sql "CREATE TRIGGER refuse_job_3000 AFTER INSERT ON carbon.step_energy REFERENCING NEW TABLE AS new_rows
+     FOR EACH STATEMENT EXECUTE FUNCTION public.refuse_job_3000()"
+"$report" -d "$admin_db" spool flush --dir "$spool" --jobs 4 --batch 100 > "$confdir/multi3.out" 2>&1
+flush_rc=$?
+stored_before=$(sql "SELECT count(*) FROM carbon.step_energy WHERE cluster = 'multi'")
+check "a batch refused mid-way stops the flush with a clear message, keeping the segments from job 3000 on (exit $flush_rc, $stored_before stored, $(spooled) spooled)" \
+	test "$flush_rc" != 0 -a "$stored_before" -ge 2900 -a "$(spooled)" -ge 3001 \
+	-a -f "$spool/multi.05.seg" -a -f "$spool/multi.11.seg" -a ! -f "$spool/multi.04.seg" \
+	-a "$(grep -c 'stopped after .*refused for the test.*nothing is lost or doubled' "$confdir/multi3.out")" = 1
+sql "DROP TRIGGER refuse_job_3000 ON carbon.step_energy" && sql "DROP FUNCTION public.refuse_job_3000()"
+"$report" -d "$admin_db" spool flush --dir "$spool" --jobs 4 --batch 100 > "$confdir/multi4.out" 2>&1
+check "rerun, it stores the rest, each record once ($(multi_rows); $(cat "$confdir/multi4.out"))" \
+	test "$(multi_rows)/$(spooled)" = "$multi_want/0"
 
 # --- 100 steps ending at once against max_connections = 20 ---------------------
 echo "max_connections = 20" >> "$HARNESS_DIR/pg/postgresql.conf"
