@@ -47,9 +47,11 @@
 	" JOIN unnest($12::text[], $13::float8[], $14::text[], $15::float8[], $16::float8[]," \
 	"  $17::float8[]) AS rs(cluster, pue, zone, fixed, const_pue, const_g)" \
 	" ON rs.cluster = t.cluster"
-/* Whether the carbon stored with job t applies to this report. */
+/* Whether the carbon stored with job t applies to this report: it is of
+ * the current data (carbon.job_carbon_current) and was computed with this
+ * report's settings for its cluster. */
 #define STORED_SQL \
-	"coalesce(t.rate_gen = (SELECT gen FROM carbon.rate_generation)" \
+	"coalesce(carbon.job_carbon_current(t, (SELECT gen FROM carbon.rate_generation))" \
 	" AND t.rate_pue = rs.pue AND t.rate_zone IS NOT DISTINCT FROM rs.zone" \
 	" AND t.rate_fixed IS NOT DISTINCT FROM rs.fixed, false)"
 /* The facility energy and CO2e by group of the jobs whose stored carbon

@@ -5,7 +5,25 @@
 -- intensity) can count them first and show its progress as it goes.
 -- Re-applied by every db init and db upgrade.
 
--- The stale jobs: the one definition of "stale".
+-- Whether the carbon stored with job t is of the current data: the one
+-- definition of "current", and NOT of it of "stale", for every query that
+-- asks (carbon.job_carbon_stale below, the view carbon_api.job, the sums of
+-- carbon-report's summary and track). p_gen is carbon.rate_generation's
+-- gen, which the caller reads: a sub-query here would keep the planner from
+-- inlining the function. rate_gen NULL: never computed. A job's rate_gen is
+-- the gen it was computed at, and gen only grows, so "not older" (>=) is
+-- "the same"; written so, both the test and its negation (rate_gen IS NULL
+-- OR rate_gen < p_gen) are ranges of job_total's index on rate_gen, and the
+-- few stale jobs are found without reading the others. Never NULL. Plain
+-- SQL, one expression, without SET or SECURITY DEFINER: inlined.
+CREATE OR REPLACE FUNCTION carbon.job_carbon_current(t carbon.job_total, p_gen bigint)
+RETURNS boolean
+LANGUAGE sql IMMUTABLE
+AS $$
+    SELECT t.rate_gen IS NOT NULL AND t.rate_gen >= p_gen
+$$;
+
+-- The stale jobs.
 CREATE OR REPLACE FUNCTION carbon.job_carbon_stale()
 RETURNS TABLE (cluster text, job_id bigint, job_start timestamptz)
 LANGUAGE sql STABLE
@@ -13,7 +31,7 @@ SET search_path = carbon, pg_temp
 AS $$
     SELECT t.cluster, t.job_id, t.job_start
     FROM carbon.job_total t
-    WHERE t.rate_gen IS DISTINCT FROM (SELECT gen FROM carbon.rate_generation)
+    WHERE NOT carbon.job_carbon_current(t, (SELECT gen FROM carbon.rate_generation))
     ORDER BY t.cluster, t.job_id, t.job_start
 $$;
 
@@ -65,6 +83,8 @@ $$;
 REVOKE ALL ON FUNCTION carbon.job_carbon_stale(), carbon.job_carbon_stale_count(),
     carbon.job_carbon_refresh_stale(integer), carbon.job_carbon_refresh_stale()
     FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION carbon.job_carbon_current(carbon.job_total, bigint)
+    TO carbon_user, carbon_admin;
 GRANT EXECUTE ON FUNCTION carbon.job_carbon_stale_count(),
     carbon.job_carbon_refresh_stale(integer), carbon.job_carbon_refresh_stale()
     TO carbon_admin;
