@@ -48,10 +48,10 @@
 	"  $17::float8[]) AS rs(cluster, pue, zone, fixed, const_pue, const_g)" \
 	" ON rs.cluster = t.cluster"
 /* Whether the carbon stored with job t applies to this report: it is of
- * the current data (carbon.job_carbon_current) and was computed with this
- * report's settings for its cluster. */
+ * the current data (not carbon.job_carbon_is_stale) and was computed with
+ * this report's settings for its cluster. */
 #define STORED_SQL \
-	"coalesce(carbon.job_carbon_current(t, (SELECT gen FROM carbon.rate_generation))" \
+	"coalesce(carbon.job_carbon_is_stale(t, (SELECT gen FROM carbon.rate_generation)) IS FALSE" \
 	" AND t.rate_pue = rs.pue AND t.rate_zone IS NOT DISTINCT FROM rs.zone" \
 	" AND t.rate_fixed IS NOT DISTINCT FROM rs.fixed, false)"
 /* The facility energy and CO2e by group of the jobs whose stored carbon
