@@ -5,7 +5,30 @@
 -- intensity) can count them first and show its progress as it goes.
 -- Re-applied by every db init and db upgrade.
 
--- The stale jobs: the one definition of "stale".
+-- Whether the carbon stored with job t is stale: of older data than
+-- p_gen, carbon.rate_generation's gen (or never computed: rate_gen NULL).
+-- The one definition of "stale", and of "current" (IS FALSE), for every
+-- query that asks: carbon.job_carbon_stale below, the view carbon_api.job,
+-- the sums of carbon-report's summary and track. Never NULL.
+--
+-- The caller reads gen: a sub-query here would keep the planner from
+-- inlining the function. Written as a range of job_total's index on
+-- rate_gen, so that the stale jobs, few or none, are found without reading
+-- the others. A job's rate_gen is the gen it was computed at and gen only
+-- grows, so "older" is "other". A query for the current jobs asks
+-- `carbon.job_carbon_is_stale(t, gen) IS FALSE`, not NOT, which PostgreSQL
+-- turns into the range rate_gen >= gen: not knowing gen, the planner takes
+-- that for a third of the jobs and reads them all through the index (the
+-- view's current jobs at 1 M: 3.2 s instead of 1.7 s by a sequential scan).
+-- Plain SQL, one expression, without SET or SECURITY DEFINER: inlined.
+CREATE OR REPLACE FUNCTION carbon.job_carbon_is_stale(t carbon.job_total, p_gen bigint)
+RETURNS boolean
+LANGUAGE sql IMMUTABLE
+AS $$
+    SELECT t.rate_gen IS NULL OR t.rate_gen < p_gen
+$$;
+
+-- The stale jobs.
 CREATE OR REPLACE FUNCTION carbon.job_carbon_stale()
 RETURNS TABLE (cluster text, job_id bigint, job_start timestamptz)
 LANGUAGE sql STABLE
@@ -13,7 +36,7 @@ SET search_path = carbon, pg_temp
 AS $$
     SELECT t.cluster, t.job_id, t.job_start
     FROM carbon.job_total t
-    WHERE t.rate_gen IS DISTINCT FROM (SELECT gen FROM carbon.rate_generation)
+    WHERE carbon.job_carbon_is_stale(t, (SELECT gen FROM carbon.rate_generation))
     ORDER BY t.cluster, t.job_id, t.job_start
 $$;
 
@@ -65,6 +88,8 @@ $$;
 REVOKE ALL ON FUNCTION carbon.job_carbon_stale(), carbon.job_carbon_stale_count(),
     carbon.job_carbon_refresh_stale(integer), carbon.job_carbon_refresh_stale()
     FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION carbon.job_carbon_is_stale(carbon.job_total, bigint)
+    TO carbon_user, carbon_admin;
 GRANT EXECUTE ON FUNCTION carbon.job_carbon_stale_count(),
     carbon.job_carbon_refresh_stale(integer), carbon.job_carbon_refresh_stale()
     TO carbon_admin;

@@ -24,7 +24,8 @@
 -- One row per job instance. Its carbon: as stored for a job whose stored
 -- carbon is of the current data; computed anew, in one call of
 -- carbon.job_carbon_of, for the others (few, or none: db upgrade and import
--- intensity refresh them), found through job_total's index on rate_gen.
+-- intensity refresh them), found through job_total's index on rate_gen
+-- (carbon.job_carbon_is_stale tells the two apart).
 -- The two kinds come in two branches, so that the many current jobs are
 -- read in one scan joined to nothing, and the columns are computed once,
 -- outside, for the rows a query keeps.
@@ -42,7 +43,7 @@ CREATE OR REPLACE VIEW carbon_api.job WITH (security_invoker = true) AS
     FROM (
         SELECT s.*, s.facility_kwh AS current_facility_kwh, s.co2e_kg AS current_co2e_kg
         FROM carbon.job_total s
-        WHERE s.rate_gen = (SELECT gen FROM carbon.rate_generation)
+        WHERE carbon.job_carbon_is_stale(s, (SELECT gen FROM carbon.rate_generation)) IS FALSE
         UNION ALL
         SELECT s.*, f.facility_kwh, f.co2e_kg
         FROM carbon.job_total s
@@ -51,13 +52,12 @@ CREATE OR REPLACE VIEW carbon_api.job WITH (security_invoker = true) AS
             FROM (SELECT array_agg(o.cluster) AS clusters, array_agg(o.job_id) AS job_ids,
                          array_agg(o.job_start) AS job_starts
                   FROM carbon.job_total o
-                  WHERE o.rate_gen < (SELECT gen FROM carbon.rate_generation)
-                        OR o.rate_gen IS NULL) a
+                  WHERE carbon.job_carbon_is_stale(o, (SELECT gen FROM carbon.rate_generation))) a
             CROSS JOIN LATERAL carbon.job_carbon_of(a.clusters, a.job_ids, a.job_starts,
                                                     NULL, true, 1.0, NULL, NULL, false) c
             WHERE a.clusters IS NOT NULL
         ) f ON f.cluster = s.cluster AND f.job_id = s.job_id AND f.job_start = s.job_start
-        WHERE s.rate_gen < (SELECT gen FROM carbon.rate_generation) OR s.rate_gen IS NULL
+        WHERE carbon.job_carbon_is_stale(s, (SELECT gen FROM carbon.rate_generation))
     ) t;
 
 -- The jobs added up by cluster, project and user (project NULL: jobs
