@@ -42,8 +42,8 @@
  * them once a cluster ($12 .. $19, one element a span: the cluster, its
  * PUE, zone and fixed intensity, the span's start and end, its PUE and
  * intensity), joined by hash on the cluster and by range on the instant:
- * the spans of a cluster partition time, so that each job has one, and they
- * are few. From parameters rather than from CLUSTERS_SQL in the same query:
+ * the spans of a cluster partition time (the last one, to infinity, holds
+ * infinity itself too), so that each job has one, and they are few. From parameters rather than from CLUSTERS_SQL in the same query:
  * a recursive query keeps the whole scan of job_total in one process
  * (PostgreSQL does not run a CTE in parallel workers), and a lateral call
  * per job costs an index probe each. */
@@ -52,7 +52,7 @@
 	"  $17::timestamptz[], $18::float8[], $19::float8[])" \
 	"  AS rs(cluster, pue, zone, fixed, span_start, span_end, span_pue, span_g)" \
 	" ON rs.cluster = t.cluster AND least(t.first_hour, t.start_time) >= rs.span_start" \
-	" AND least(t.first_hour, t.start_time) < rs.span_end"
+	" AND (least(t.first_hour, t.start_time) < rs.span_end OR rs.span_end = 'infinity')"
 /* Whether the carbon stored with job t applies to this report. */
 #define STORED_SQL \
 	"coalesce(t.rate_gen = (SELECT gen FROM carbon.rate_generation)" \
