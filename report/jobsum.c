@@ -61,9 +61,12 @@
 /* Whether all of job t's parts lie in its span (its start and last hour
  * bucket before the span's end) and the span has a rate: the job is then
  * priced at once, at that rate (SPAN_FACILITY_SQL, SPAN_CO2E_SQL); else
- * hour by hour (stale_fmt). */
+ * hour by hour (stale_fmt). A job whose buckets hold energy but whose row
+ * has no first hour (written by the functions of before 025 while db
+ * upgrade ran) goes hour by hour too. */
 #define SPAN_PRICED_SQL \
-	"(greatest(t.last_hour, t.start_time) < rs.span_end AND rs.span_pue IS NOT NULL)"
+	"(greatest(t.last_hour, t.start_time) < rs.span_end AND rs.span_pue IS NOT NULL" \
+	" AND (t.first_hour IS NOT NULL OR t.hours_j = 0))"
 /* The facility energy and CO2e by group of the jobs whose stored carbon
  * does not apply and that lie in one span of their cluster's rate for this
  * report: the rate factors out of the sum over their parts, so that each
