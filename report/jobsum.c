@@ -36,17 +36,23 @@
 	"  ORDER BY t.cluster LIMIT 1) FROM c WHERE c.cluster IS NOT NULL" \
 	")"
 /* The settings of job t's cluster for this report (carbon.report_site),
- * as all_stored_sql resolved them once a cluster ($12 .. $17: the clusters,
- * their PUE, zone and fixed intensity, and the PUE and intensity of
- * carbon.constant_rate, NULL where the rate depends on the hour), joined
- * by hash. From parameters
- * rather than from CLUSTERS_SQL in the same query: a recursive query keeps
- * the whole scan of job_total in one process (PostgreSQL does not run a CTE
- * in parallel workers), and a lateral call per job costs an index probe each. */
+ * and the span of that cluster's rate for it (carbon.rate_spans) in which
+ * its first part lies: the earlier of its start (where its rest is
+ * counted) and its first hour bucket (sql/025). As all_stored_sql resolved
+ * them once a cluster ($12 .. $19, one element a span: the cluster, its
+ * PUE, zone and fixed intensity, the span's start and end, its PUE and
+ * intensity), joined by hash on the cluster and by range on the instant:
+ * the spans of a cluster partition time (the last one, to infinity, holds
+ * infinity itself too), so that each job has one, and they are few. From parameters rather than from CLUSTERS_SQL in the same query:
+ * a recursive query keeps the whole scan of job_total in one process
+ * (PostgreSQL does not run a CTE in parallel workers), and a lateral call
+ * per job costs an index probe each. */
 #define SITE_OF_JOB_SQL \
-	" JOIN unnest($12::text[], $13::float8[], $14::text[], $15::float8[], $16::float8[]," \
-	"  $17::float8[]) AS rs(cluster, pue, zone, fixed, const_pue, const_g)" \
-	" ON rs.cluster = t.cluster"
+	" JOIN unnest($12::text[], $13::float8[], $14::text[], $15::float8[], $16::timestamptz[]," \
+	"  $17::timestamptz[], $18::float8[], $19::float8[])" \
+	"  AS rs(cluster, pue, zone, fixed, span_start, span_end, span_pue, span_g)" \
+	" ON rs.cluster = t.cluster AND least(t.first_hour, t.start_time) >= rs.span_start" \
+	" AND (least(t.first_hour, t.start_time) < rs.span_end OR rs.span_end = 'infinity')"
 /* Whether the carbon stored with job t applies to this report: it is of
  * the current data (not carbon.job_carbon_is_stale) and was computed with
  * this report's settings for its cluster. */
@@ -54,25 +60,41 @@
 	"coalesce(carbon.job_carbon_is_stale(t, (SELECT gen FROM carbon.rate_generation)) IS FALSE" \
 	" AND t.rate_pue = rs.pue AND t.rate_zone IS NOT DISTINCT FROM rs.zone" \
 	" AND t.rate_fixed IS NOT DISTINCT FROM rs.fixed, false)"
+/* Whether all of job t's parts lie in its span (its start and last hour
+ * bucket before the span's end) and the span has a rate: the job is then
+ * priced at once, at that rate (SPAN_FACILITY_SQL, SPAN_CO2E_SQL); else
+ * hour by hour (stale_fmt). A job whose buckets hold energy but whose row
+ * has no first hour (written by the functions of before 025 while db
+ * upgrade ran) goes hour by hour too. */
+#define SPAN_PRICED_SQL \
+	"(greatest(t.last_hour, t.start_time) < rs.span_end AND rs.span_pue IS NOT NULL" \
+	" AND (t.first_hour IS NOT NULL OR t.hours_j = 0))"
 /* The facility energy and CO2e by group of the jobs whose stored carbon
- * does not apply, where their cluster's rate for this report is the same
- * every hour (carbon.constant_rate): the rate factors out of the sum over
- * their parts, so that each job's energy (carbon.stored_parts_j) is priced
- * once, in the scan of job_total, and not hour by hour (stale_fmt). */
-#define CONSTANT_RATE_SQL(expr) \
-	" + coalesce(sum(" expr ") FILTER (WHERE t.measured AND NOT " STORED_SQL "), 0)"
-#define CONSTANT_FACILITY_SQL \
-	CONSTANT_RATE_SQL("carbon.facility_kwh(carbon.stored_parts_j(t), rs.const_pue)")
-#define CONSTANT_CO2E_SQL \
-	CONSTANT_RATE_SQL("carbon.co2e_kg(carbon.stored_parts_j(t), rs.const_pue, rs.const_g)")
+ * does not apply and that lie in one span of their cluster's rate for this
+ * report: the rate factors out of the sum over their parts, so that each
+ * job's energy (carbon.stored_parts_j) is priced once, in the scan of
+ * job_total, and not hour by hour (stale_fmt). */
+#define SPAN_RATE_SQL(expr) \
+	" + coalesce(sum(" expr ") FILTER (WHERE t.measured AND NOT " STORED_SQL \
+	" AND " SPAN_PRICED_SQL "), 0)"
+#define SPAN_FACILITY_SQL \
+	SPAN_RATE_SQL("carbon.facility_kwh(carbon.stored_parts_j(t), rs.span_pue)")
+#define SPAN_CO2E_SQL \
+	SPAN_RATE_SQL("carbon.co2e_kg(carbon.stored_parts_j(t), rs.span_pue, rs.span_g)")
+
+/* Instant x as text that reads back the same whatever the session's
+ * DateStyle and TimeZone: ISO 8601 in UTC, or -infinity and infinity. */
+#define UTC_TEXT(x) \
+	"CASE WHEN isfinite(" x ") THEN to_char(" x " AT TIME ZONE 'UTC'," \
+	" 'YYYY-MM-DD\"T\"HH24:MI:SS.US\"Z\"') ELSE " x "::text END"
 
 /* Whether the carbon stored with every job the filter may select applies
  * ($2 .. $11): no job's is of older data (or was never computed), and each
  * cluster's settings for this report are those its jobs' carbon was
  * computed with. Index probes only: the clusters come from job_total's
  * primary key, one probe each, and the oldest generation from its index on
- * rate_gen. Then each cluster's settings for this report, as the arrays
- * SITE_OF_JOB_SQL reads. */
+ * rate_gen. Then each cluster's settings for this report and the spans
+ * of its rate (carbon.rate_spans), as the arrays SITE_OF_JOB_SQL reads. */
 static const char all_stored_sql[] =
 	CLUSTERS_SQL
 	" SELECT coalesce((SELECT min(t.rate_gen) FROM carbon.job_total t)"
@@ -82,19 +104,21 @@ static const char all_stored_sql[] =
 	"  AND rs.fixed IS NOT DISTINCT FROM st.fixed), true) AS all_stored,"
 	" array_agg(c.cluster) AS clusters, array_agg(rs.pue) AS pues,"
 	" array_agg(rs.zone) AS zones, array_agg(rs.fixed) AS fixeds,"
-	" array_agg(cr.pue) AS const_pues, array_agg(cr.g_per_kwh) AS const_gs,"
-	" coalesce(bool_or(cr.pue IS NOT NULL), false) AS any_constant"
+	" array_agg(" UTC_TEXT("sp.span_start") ") AS span_starts,"
+	" array_agg(" UTC_TEXT("sp.span_end") ") AS span_ends,"
+	" array_agg(sp.pue) AS span_pues, array_agg(sp.g_per_kwh) AS span_gs,"
+	" coalesce(bool_or(sp.pue IS NOT NULL), false) AS any_span"
 	" FROM c"
 	" CROSS JOIN LATERAL carbon.report_site(c.cluster, $8, $9, $10, $11) rs"
-	" LEFT JOIN LATERAL carbon.constant_rate(c.cluster, $8, $9, $10, $11) cr ON true"
+	" CROSS JOIN LATERAL carbon.rate_spans(c.cluster, $8, $9, $10, $11) sp"
 	" CROSS JOIN LATERAL carbon.stored_site(c.cluster) st"
 	" WHERE c.cluster IS NOT NULL AND ($2::text IS NULL OR c.cluster = $2::text)";
 
 /* The sums by group, as a format: the key and sub key expressions (from
  * key_sql), then whether a job's stored carbon applies ("true", or
  * STORED_SQL), each with what the other jobs add to the facility energy
- * and CO2e ("", or CONSTANT_FACILITY_SQL and CONSTANT_CO2E_SQL) and what
- * excludes a job from stale ("", or that its rate is constant), then the
+ * and CO2e ("", or SPAN_FACILITY_SQL and SPAN_CO2E_SQL) and what
+ * excludes a job from stale ("", or that a span prices it), then the
  * join these need ("", or SITE_OF_JOB_SQL). Times are added up as intervals and
  * turned into seconds once a group: far cheaper than once a job. */
 static const char sum_fmt[] =
@@ -116,11 +140,12 @@ static const char sum_fmt[] =
 	FILTER_SQL
 	"  GROUP BY 1, 2) g";
 
-/* The types of the 17 parameters: a query need not use them all. */
-#define N_PARAMS 17
+/* The types of the 19 parameters: a query need not use them all. */
+#define N_PARAMS 19
 static const Oid param_types[N_PARAMS] = {
 	1016 /* int8[] */, 25 /* text */, 25, 25, 25, 701 /* float8 */, 701, 701, 25, 701,
-	16 /* bool */, 1009 /* text[] */, 1022 /* float8[] */, 1009, 1022, 1022, 1022,
+	16 /* bool */, 1009 /* text[] */, 1022 /* float8[] */, 1009, 1022,
+	1185 /* timestamptz[] */, 1185, 1022, 1022,
 };
 
 /* The expression of each key in sum_fmt and stale_fmt. */
@@ -131,7 +156,7 @@ static const char *const key_sql[] = {
 };
 
 /* The facility energy and CO2e by group of the jobs whose stored carbon
- * sum_fmt left out (those of a cluster whose rate depends on the hour:
+ * sum_fmt left out (those that no span of their cluster's rate prices:
  * the others it priced itself), as a format of the key and sub key expressions: from
  * what carbon.job_total and job_hour hold of their energy, hour by hour,
  * by the rules carbon.job_energy_parts applies (sql/functions/
@@ -143,7 +168,7 @@ static const char stale_fmt[] =
 	" SELECT t.cluster, t.job_id, t.job_start, t.start_time, %s AS key1, %s AS key2,"
 	"  carbon.stored_rest_j(t) AS rest_j"
 	" FROM carbon.job_total t" SITE_OF_JOB_SQL
-	FILTER_SQL " AND NOT " STORED_SQL " AND t.measured AND rs.const_pue IS NULL"
+	FILTER_SQL " AND NOT " STORED_SQL " AND t.measured AND NOT " SPAN_PRICED_SQL
 	"), part AS MATERIALIZED ("
 	" SELECT j.key1, j.key2, x.cluster, x.hour AS at, x.j"
 	" FROM j JOIN carbon.job_hour x"
@@ -428,7 +453,7 @@ int jobsum_load(PGconn *conn, const struct job_filter *f, const struct report_en
 	double stale = 0;
 	const char *stored;
 	char *sql = NULL;
-	bool all_stored, constant;
+	bool all_stored, spans;
 
 	totals_init(all);
 	have = jobsum_catch_up(conn);
@@ -447,7 +472,8 @@ int jobsum_load(PGconn *conn, const struct job_filter *f, const struct report_en
 	params[8] = env->conf.zone[0] ? env->conf.zone : NULL;
 	params[9] = env->conf.intensity_g_per_kwh >= 0 ? fixed : NULL;
 	params[10] = env->have_config ? "true" : "false";
-	params[11] = params[12] = params[13] = params[14] = params[15] = params[16] = NULL;
+	for (d = 11; d < N_PARAMS; d++)
+		params[d] = NULL;
 	/* A few large scans and hash joins: compiling them costs more than
 	 * it saves. For these two queries' transaction only (SET LOCAL), so
 	 * that no session state is left, through a pooler too. */
@@ -463,16 +489,18 @@ int jobsum_load(PGconn *conn, const struct job_filter *f, const struct report_en
 	params[12] = pg_text_or_null(sites, 0, PQfnumber(sites, "pues"));
 	params[13] = pg_text_or_null(sites, 0, PQfnumber(sites, "zones"));
 	params[14] = pg_text_or_null(sites, 0, PQfnumber(sites, "fixeds"));
-	params[15] = pg_text_or_null(sites, 0, PQfnumber(sites, "const_pues"));
-	params[16] = pg_text_or_null(sites, 0, PQfnumber(sites, "const_gs"));
-	/* The sums at a constant rate only where a cluster has one: they
-	 * cost the others' reports a third more time in this query. */
-	constant = !all_stored && PQgetvalue(sites, 0, PQfnumber(sites, "any_constant"))[0] == 't';
+	params[15] = pg_text_or_null(sites, 0, PQfnumber(sites, "span_starts"));
+	params[16] = pg_text_or_null(sites, 0, PQfnumber(sites, "span_ends"));
+	params[17] = pg_text_or_null(sites, 0, PQfnumber(sites, "span_pues"));
+	params[18] = pg_text_or_null(sites, 0, PQfnumber(sites, "span_gs"));
+	/* The sums at a span's rate only where a span has one: they cost
+	 * the others' reports a third more time in this query. */
+	spans = !all_stored && PQgetvalue(sites, 0, PQfnumber(sites, "any_span"))[0] == 't';
 	stored = all_stored ? "true" : STORED_SQL;
 	if (asprintf(&sql, sum_fmt, key_sql[key], key_sql[sub_key],
-		     stored, constant ? CONSTANT_FACILITY_SQL : "",
-		     stored, constant ? CONSTANT_CO2E_SQL : "",
-		     stored, constant ? " AND rs.const_pue IS NULL" : "",
+		     stored, spans ? SPAN_FACILITY_SQL : "",
+		     stored, spans ? SPAN_CO2E_SQL : "",
+		     stored, spans ? " AND NOT " SPAN_PRICED_SQL : "",
 		     all_stored ? "" : SITE_OF_JOB_SQL)
 	    < 0) {
 		sql = NULL;

@@ -207,25 +207,82 @@ AS $$
     CROSS JOIN LATERAL carbon.intensity_at(s.zone, p_at, s.fixed) i
 $$;
 
--- The rate (PUE and intensity, as carbon.hour_rate) that a report with these
--- settings applies on a cluster at every instant alike, where it does: the
--- settings fix the intensity (carbon.intensity_at returns it whatever the
--- instant) and the cluster has no PUE period (carbon.pue_at returns the
--- settings' PUE). No row otherwise. A rate that depends on the hour only
--- through these two then factors out of a job's sum: the energy of all its
--- parts (carbon.stored_parts_j) at this rate is what its parts come to each
--- at its hour's, so that a report adds such jobs up without their hours.
-CREATE OR REPLACE FUNCTION carbon.constant_rate(p_cluster text, p_pue float8, p_zone text,
-                                                p_fixed float8, p_own_config boolean)
-RETURNS TABLE (pue float8, g_per_kwh float8)
+-- carbon.constant_rate (a rate the same at every instant) is the one span of
+-- all time of carbon.rate_spans below.
+DROP FUNCTION IF EXISTS carbon.constant_rate(text, float8, text, float8, boolean);
+
+-- The spans of time over which the rate (PUE and intensity, as
+-- carbon.hour_rate) that a report with these settings applies on a cluster
+-- is the same at every instant: [span_start, span_end), in order, from
+-- -infinity to infinity, each with that rate, or with none (NULL) where the
+-- zone's imported series covers a part of the span (the rate may then
+-- change with every hour). The rate changes nowhere else than where a
+-- span ends: at the start and end of the cluster's PUE periods
+-- (carbon.pue_at) and, where the intensity is not fixed, at the turn of
+-- each year that annual figures are held for (carbon.intensity_at takes
+-- the nearest year's, so it is the same before the first such year and
+-- after the last), and at the first start and last end of the series.
+-- Neighbouring spans of one rate are one. A fixed intensity and no PUE
+-- period: one span, of all time.
+--
+-- A rate that depends on the instant only through these spans factors out
+-- of the sum over a job's parts where all of them lie in one span: the
+-- energy of all its parts (carbon.stored_parts_j) at the span's rate is what
+-- its parts come to, each at its hour's, so that a report adds such jobs up
+-- without their hours (report/jobsum.c).
+CREATE OR REPLACE FUNCTION carbon.rate_spans(p_cluster text, p_pue float8, p_zone text,
+                                             p_fixed float8, p_own_config boolean)
+RETURNS TABLE (span_start timestamptz, span_end timestamptz, pue float8, g_per_kwh float8)
 LANGUAGE sql STABLE
 AS $$
-    SELECT r.pue, r.g_per_kwh
-    FROM carbon.report_site(p_cluster, p_pue, p_zone, p_fixed, p_own_config) s
-    CROSS JOIN LATERAL carbon.hour_rate(p_cluster, timestamptz 'epoch', p_pue, p_zone, p_fixed,
-                                        p_own_config) r
-    WHERE s.fixed IS NOT NULL
-          AND NOT EXISTS (SELECT FROM carbon.pue_period p WHERE p.cluster = p_cluster)
+    WITH s AS (
+        SELECT * FROM carbon.report_site(p_cluster, p_pue, p_zone, p_fixed, p_own_config)
+    ), series AS (              -- what the zone's series covers, where used
+        SELECT min(x.start_time) AS a, max(x.end_time) AS b
+        FROM s JOIN carbon.intensity_series x ON x.zone = s.zone AND x.signal = 'average'
+        WHERE s.fixed IS NULL
+    ), cut AS (                 -- where the rate may change
+        SELECT p.valid_from AS at FROM carbon.pue_period p WHERE p.cluster = p_cluster
+        UNION
+        SELECT p.valid_to FROM carbon.pue_period p WHERE p.cluster = p_cluster
+        UNION
+        SELECT make_timestamptz(y, 1, 1, 0, 0, 0, 'UTC')
+        FROM s, (SELECT min(a.year) AS lo, max(a.year) AS hi FROM carbon.intensity_annual a) a,
+             generate_series(a.lo + 1, a.hi) AS y
+        WHERE s.fixed IS NULL
+        UNION
+        SELECT series.a FROM series
+        UNION
+        SELECT series.b FROM series
+    ), span AS (
+        SELECT c.at AS span_start, lead(c.at, 1, 'infinity') OVER (ORDER BY c.at) AS span_end
+        FROM (SELECT timestamptz '-infinity' AS at
+              UNION
+              SELECT cut.at FROM cut WHERE isfinite(cut.at)) c
+    ), rated AS (               -- each span's rate, at an instant within it
+        SELECT span.span_start, span.span_end, r.pue, r.g_per_kwh
+        FROM span
+        LEFT JOIN LATERAL carbon.hour_rate(
+            p_cluster,
+            CASE WHEN isfinite(span.span_start) THEN span.span_start
+                 WHEN isfinite(span.span_end) THEN span.span_end - interval '1 microsecond'
+                 ELSE timestamptz 'epoch' END,
+            p_pue, p_zone, p_fixed, p_own_config) r
+            ON NOT EXISTS (SELECT FROM series
+                           WHERE series.a < span.span_end AND series.b > span.span_start)
+    ), run AS (                 -- numbered so that neighbours of one rate share a number
+        SELECT rated.*,
+               count(*) FILTER (WHERE rated.changed) OVER (ORDER BY rated.span_start) AS n
+        FROM (SELECT x.*,
+                     (x.pue, x.g_per_kwh) IS DISTINCT FROM
+                         (lag(x.pue) OVER w, lag(x.g_per_kwh) OVER w) AS changed
+              FROM rated x WINDOW w AS (ORDER BY x.span_start)) rated
+    )
+    -- Neighbouring spans of one rate (years of one annual figure) are one.
+    SELECT min(run.span_start), max(run.span_end), min(run.pue), min(run.g_per_kwh)
+    FROM run
+    GROUP BY run.n
+    ORDER BY 1
 $$;
 
 -- Energy p_j (J) at PUE p_pue: facility kWh; and at intensity p_g_per_kwh
@@ -452,15 +509,18 @@ BEGIN
     INSERT INTO carbon.job_total (cluster, job_id, job_start, user_name, project, tag,
                                   projects, tags, start_time, end_time, cpu_j, dram_j,
                                   gpu_j, other_j, hours_j, estimated_j, cpu_time_s,
-                                  cpu_time_rows, measured, records, needs_records, gpu_s)
+                                  cpu_time_rows, measured, records, needs_records, gpu_s,
+                                  first_hour, last_hour)
         SELECT t.cluster, t.job_id, t.job_start, t.user_name, t.project, t.tag, t.projects,
                t.tags, t.start_time, t.end_time, t.cpu_j, t.dram_j, t.gpu_j, t.other_j,
-               coalesce((SELECT sum(h.j) FROM carbon.job_hour h
-                         WHERE h.cluster = t.cluster AND h.job_id = t.job_id
-                               AND h.job_start = t.job_start), 0),
-               t.estimated_j, t.cpu_time_s, t.cpu_time_rows, t.measured, t.records,
-               t.needs_records, t.gpu_s
-        FROM carbon.job_totals_of(p_cluster, p_job_id, p_job_start) t;
+               coalesce(h.hours_j, 0), t.estimated_j, t.cpu_time_s, t.cpu_time_rows,
+               t.measured, t.records, t.needs_records, t.gpu_s, h.first_hour, h.last_hour
+        FROM carbon.job_totals_of(p_cluster, p_job_id, p_job_start) t
+        CROSS JOIN LATERAL (SELECT sum(x.j) AS hours_j, min(x.hour) AS first_hour,
+                                   max(x.hour) AS last_hour
+                            FROM carbon.job_hour x
+                            WHERE x.cluster = t.cluster AND x.job_id = t.job_id
+                                  AND x.job_start = t.job_start) h;
 END
 $$;
 
@@ -491,7 +551,7 @@ GRANT EXECUTE ON FUNCTION
     carbon.job_hours_of(text[], bigint[], timestamptz[]),
     carbon.report_site(text, float8, text, float8, boolean), carbon.stored_site(text),
     carbon.hour_rate(text, timestamptz, float8, text, float8, boolean),
-    carbon.constant_rate(text, float8, text, float8, boolean),
+    carbon.rate_spans(text, float8, text, float8, boolean),
     carbon.facility_kwh(float8, float8), carbon.co2e_kg(float8, float8, float8),
     carbon.rest_j(boolean, float8, float8, boolean),
     carbon.job_hour_held(text, bigint, timestamptz), carbon.stored_rest_j(carbon.job_total),

@@ -5,8 +5,10 @@
 # `SELECT sum(...)` over the same rows, measured in the same run; and the
 # same report by a reporter whose settings differ from the site's: one with
 # a fixed intensity (the rate is the same every hour, so each job is priced
-# at once: carbon.constant_rate) and one with a zone (the rate depends on
-# the hour: every job resolved hour by hour). Budgets (DESIGN, issue 15): track <= 2 s and
+# at once: carbon.rate_spans), one with a zone (its annual figures change
+# at the turn of a year only: the jobs within one are priced at once too)
+# and one whose zone has an hourly series for a month (those jobs priced
+# hour by hour). Budgets (DESIGN, issue 15): track <= 2 s and
 # <= 1.5 x the bare sum at 10 M records; hour by hour <= 3 x track at 1 M.
 # Usage: tests/bench/bench_track.sh [N_RECORDS (1000000)] [RUNS (3)]
 # Prints a Markdown table for doc/benchmarks.md. Run as root after `make`.
@@ -27,37 +29,26 @@ admin="$HARNESS_CONNINFO user=$HARNESS_PGUSER"
 # `carbon-report --config /etc/slurm/carbon.conf db upgrade`.
 printf '[site]\ncluster = bench\npue = 1.25\nintensity = 300\n' > "$work/report.conf"
 # A reporter whose own carbon.conf sets another PUE than the site's: no
-# stored figure applies, and every job is resolved hour by hour.
+# stored figure applies, and every job is priced again (at once: the rate
+# is the same at every instant).
 printf '[site]\ncluster = bench\npue = 1.3\nintensity = 300\n' > "$work/other.conf"
 # A reporter with a zone instead: its intensity (here the zone's annual
-# figures, loaded by db upgrade) may change with the hour, so each job's
-# energy is priced hour by hour.
+# figures, loaded by db upgrade) changes at the turn of a year only
+# (carbon.rate_spans), so a job within one year is priced at once; and one
+# whose zone has an hourly series for part of the time.
 printf '[site]\ncluster = bench\npue = 1.3\nzone = DE\n' > "$work/zone.conf"
+printf '[site]\ncluster = bench\npue = 1.3\nzone = DE-BENCH\n' > "$work/series.conf"
 
-# N records: 4 records a job (extern holds the job's share; batch and two
-# srun steps their own; the batch step held a GPU), 40 projects, 400 users,
-# spread over 2026 (job instances that began January to June), each record
-# with one hour bucket. Written directly (the plugin's writer path is
-# measured by bench_storage.sh); from sql/023 on they wait in the default
-# partition until db upgrade below makes their months' partitions.
+# N records (tests/bench/track_data.sql: a job a minute from January 2026,
+# each with one hour bucket).
+psql -X -q -v ON_ERROR_STOP=1 -v records="$records" -f "$top/tests/bench/track_data.sql" "$admin"
+# A zone with an hourly series over March 2026 (a sixth of 1 M records'
+# jobs; DE's annual figures before and after): those jobs are priced hour
+# by hour, the others at once.
 psql -X -q -v ON_ERROR_STOP=1 "$admin" <<SQL
-INSERT INTO carbon.step_energy
-    (cluster, job_id, job_start, step, node, uid, user_name, project, tag, start_time, end_time,
-     cpu_j, dram_j, gpu_j, other_j, samples, method, partial,
-     job_cpu_j, job_dram_j, job_gpu_j, job_other_j, estimated_j, cpu_time_s, split, hours,
-     cpu_model, alloc_cpus, gpu_model, gpus)
-SELECT 'bench', i / 4, h, (ARRAY['extern', 'batch', '0', '1'])[i % 4 + 1], 'n' || (i / 4) % 500,
-       1000 + (i / 4) % 400, 'user' || (i / 4) % 400, 'project' || (i / 4) % 40, 'tag' || (i / 4) % 7,
-       h, h + interval '50 minutes', 100000, 10000, 0, 0, 300, 'rapl', false,
-       CASE WHEN i % 4 = 0 THEN 400000 ELSE 0 END, CASE WHEN i % 4 = 0 THEN 40000 ELSE 0 END,
-       0, 0, 0, 1800, 'cgroup-v1',
-       CASE WHEN i % 4 = 0 THEN jsonb_build_array(jsonb_build_object('hour',
-            to_char(h, 'YYYY-MM-DD"T"HH24:00:00"Z"'), 'cpu_j', 400000, 'dram_j', 40000,
-            'gpu_j', 0, 'other_j', 0)) ELSE '[]'::jsonb END,
-       'Bench CPU', 8, CASE WHEN i % 4 = 1 THEN 'Bench GPU' END, CASE WHEN i % 4 = 1 THEN 1 ELSE 0 END
-FROM generate_series(0, $records - 1) AS i,
-     LATERAL (SELECT timestamptz '2026-01-01 00:00Z' + (i / 4) * interval '1 minute' AS h) t;
-ANALYZE carbon.step_energy;
+INSERT INTO carbon.intensity_series (zone, start_time, end_time, g_per_kwh, dataset)
+SELECT 'DE-BENCH', h, h + interval '1 hour', 300 + (extract(epoch FROM h) / 3600)::int % 97, 'bench'
+FROM generate_series(timestamptz '2026-03-01 00:00Z', '2026-03-31 23:00Z', interval '1 hour') AS h;
 SQL
 "$report" -d "$admin" --config "$work/report.conf" db upgrade > /dev/null
 # As autovacuum leaves it: the recomputation rewrote every job row.
@@ -70,6 +61,7 @@ median() { sort -n | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }'; }
 : > "$work/sum.t"
 : > "$work/hourly.t"
 : > "$work/zone.t"
+: > "$work/series.t"
 for _ in $(seq "$runs"); do
 	t0=$(now)
 	psql -X -q -t -A "$admin" -c "SELECT sum(job_cpu_j + job_dram_j + job_gpu_j + job_other_j)
@@ -89,13 +81,18 @@ for _ in $(seq "$runs"); do
 	"$report" -d "$admin" --config "$work/zone.conf" track > /dev/null 2>> "$work/track.err"
 	t1=$(now)
 	elapsed "$t0" "$t1" >> "$work/zone.t"
+	t0=$(now)
+	"$report" -d "$admin" --config "$work/series.conf" track > /dev/null 2>> "$work/track.err"
+	t1=$(now)
+	elapsed "$t0" "$t1" >> "$work/series.t"
 done
 sum_s=$(median < "$work/sum.t")
 track_s=$(median < "$work/track.t")
 hourly_s=$(median < "$work/hourly.t")
 zone_s=$(median < "$work/zone.t")
+series_s=$(median < "$work/series.t")
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.1f", a / b }'; }
-echo "| records | track (median of $runs) | bare SELECT sum (median) | ratio | track exit | track, another PUE and fixed intensity (median) | / track | track, another PUE and a zone: hour by hour (median) | / track |"
-echo "|---|---|---|---|---|---|---|---|---|"
-echo "| $records | $track_s s | $sum_s s | $(ratio "$track_s" "$sum_s") | $rc | $hourly_s s | $(ratio "$hourly_s" "$track_s") | $zone_s s | $(ratio "$zone_s" "$track_s") |"
+echo "| records | track (median of $runs) | bare SELECT sum (median) | ratio | track exit | track, another PUE and fixed intensity (median) | / track | track, another PUE and a zone (median) | / track | track, a zone with an hourly series for March (median) | / track |"
+echo "|---|---|---|---|---|---|---|---|---|---|---|"
+echo "| $records | $track_s s | $sum_s s | $(ratio "$track_s" "$sum_s") | $rc | $hourly_s s | $(ratio "$hourly_s" "$track_s") | $zone_s s | $(ratio "$zone_s" "$track_s") | $series_s s | $(ratio "$series_s" "$track_s") |"
 tail -3 "$work/track.err" | sed 's/^/# /'

@@ -20,7 +20,7 @@ sql() { psql -X -q -t -A -v ON_ERROR_STOP=1 "$admin_db" -c "$1"; }
 # is DESCRIPTION GOT WANT
 is() { if [[ $2 == "$3" ]]; then ok "$1"; else not_ok "$1: got '$2', want '$3'"; fi; }
 
-echo "1..21"
+echo "1..26"
 check_db_init "$admin_db"
 
 # A record of job JOB on NODE from second A to B after 2026-01-01 (STEP; a
@@ -123,3 +123,32 @@ is "carbon: the stored carbon is that of the site's settings" \
 		SELECT round(co2e_kg::numeric, 6)::float8 FROM carbon.job_total WHERE job_id = 21" | tail -1)" "0.357"
 is "carbon: a job without counters has none" \
 	"$(sql "SELECT facility_kwh, co2e_kg FROM carbon.job_total WHERE job_id = 22")" "0|0"
+
+# The spans over which a report's rate is the same (carbon.rate_spans): cut
+# where the PUE period and the series begin and end; the zone's one annual
+# figure holds before and after (the years between are one span).
+spans() {	# the report's settings
+	sql "SET TimeZone = 'UTC'; SELECT string_agg(concat_ws(' ', s.span_start, s.span_end,
+		coalesce(s.pue::text, '-'), coalesce(s.g_per_kwh::text, '-')), ', ' ORDER BY s.span_start)
+		FROM carbon.rate_spans('r', $1) s" 2>&1
+}
+is "spans: the site's settings, none where the series covers the span" "$(spans "1.0, NULL, NULL, false")" \
+	"-infinity 2026-01-01 00:00:00+00 1.2 400, 2026-01-01 00:00:00+00 2026-01-01 01:00:00+00 - -, 2026-01-01 01:00:00+00 infinity 1.2 400"
+is "spans: a reporter's own fixed intensity, the PUE period apart" "$(spans "1.0, NULL, 300, true")" \
+	"-infinity 2026-01-01 00:00:00+00 1 300, 2026-01-01 00:00:00+00 2026-01-01 01:00:00+00 1.5 300, 2026-01-01 01:00:00+00 infinity 1 300"
+# A report prices a job within one span at once and the others hour by
+# hour: job 23 starts in the last span but its hour bucket (a record's
+# word) lies in the PUE period, job 24 lies in the last span. 1 kWh each,
+# at the reporter's 300 g: 1.5 x 0.3 kg, and 1.0 x 0.3 kg.
+check "jobs 23 and 24 are stored" sql "INSERT INTO carbon.step_energy (cluster, job_id, step,
+	node, uid, user_name, start_time, end_time, cpu_j, dram_j, gpu_j, other_j, method, partial,
+	job_cpu_j, job_dram_j, job_gpu_j, job_other_j, gpus, hours) VALUES
+	$(rec 23 batch n01 7200 7800 rapl 0 3600000 \
+		"'[{\"hour\":\"2026-01-01T00:00:00Z\",\"cpu_j\":3600000,\"dram_j\":0,\"gpu_j\":0,\"other_j\":0}]'"),
+	$(rec 24 batch n01 10800 11400 rapl 0 3600000 \
+		"'[{\"hour\":\"2026-01-01T03:00:00Z\",\"cpu_j\":3600000,\"dram_j\":0,\"gpu_j\":0,\"other_j\":0}]'")"
+printf '[site]\npue = 1.0\nintensity = 300\n' > "$work/fixed.conf"
+kg() { "$report" -d "$admin_db" --config "$work/fixed.conf" summary --by user -j "$1" --json |
+	jq -r '.total.co2e_kg'; }
+is "a report: a job whose hour bucket lies in another span than its start, hour by hour" "$(kg 23)" "0.45"
+is "a report: a job within one span, at its rate" "$(kg 24)" "0.3"

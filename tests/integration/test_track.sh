@@ -245,12 +245,14 @@ sql "UPDATE carbon.rate_generation SET gen = gen + 1"
 cr track --format json > "$confdir/stale.json"
 check "every job's stored carbon of older data: track prices them again at the reporter's constant rate, the same output" \
 	cmp -s "$confdir/stale.json" "$golden/track.json"
-# A PUE period of the cluster (at the settings' own 1.5) makes the rate one
-# that may change with the hour (carbon.constant_rate: none): each job's
-# energy is then priced hour by hour, to the same figures.
-sql "INSERT INTO carbon.pue_period (cluster, valid_from, pue) VALUES ('carbontest', '2000-01-01 00:00Z', 1.5)"
+# A PUE period of the cluster (at the settings' own 1.5) that begins at
+# the last job's start, within the hour of its hour bucket: the rate may
+# change there (carbon.rate_spans), so that job is priced hour by hour and
+# the others at their span's rate, to the same figures.
+sql "INSERT INTO carbon.pue_period (cluster, valid_from, pue)
+	SELECT 'carbontest', max(start_time), 1.5 FROM carbon.job_total"
 cr track --format json > "$confdir/stale-hourly.json"
-check "and with a PUE period of the cluster, hour by hour: the same output" \
+check "and with a PUE period of the cluster from within a job, hour by hour: the same output" \
 	cmp -s "$confdir/stale-hourly.json" "$golden/track.json"
 sql "DELETE FROM carbon.pue_period WHERE cluster = 'carbontest'"
 sql "UPDATE carbon.rate_generation SET gen = gen + 1"
