@@ -3,6 +3,7 @@
 #include "aggregate.h"
 
 #include <math.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -65,17 +66,86 @@ double share_pct(double part, double whole)
 	return whole > 0.0 ? 100.0 * part / whole : 0.0;
 }
 
-struct group *group_find(const struct group_list *l, const char *key)
+/* FNV-1a over key's bytes, then a mix (MurmurHash3's finaliser) so that
+ * the low bits, which pick the slot, depend on every byte. The keyless
+ * group has a hash of its own. */
+static uint64_t key_hash(const char *key)
+{
+	uint64_t h = 0xcbf29ce484222325u;
+
+	if (!key)
+		return 0x9e3779b97f4a7c15u;
+	for (; *key; key++)
+		h = (h ^ (unsigned char)*key) * 0x100000001b3u;
+	h ^= h >> 33;
+	h *= 0xff51afd7ed558ccdu;
+	h ^= h >> 33;
+	h *= 0xc4ceb9fe1a85ec53u;
+	h ^= h >> 33;
+	return h;
+}
+
+static bool key_is(const struct group *g, const char *key)
+{
+	return key ? g->key && !strcmp(g->key, key) : !g->key;
+}
+
+/* The slot of key in l's index: the one that holds its first group, or the
+ * empty one where it would go. l->n_slots > 0, and the index has an empty
+ * slot (it is at most half full). */
+static size_t *slot_of(const struct group_list *l, const char *key)
+{
+	size_t mask = l->n_slots - 1, i = (size_t)key_hash(key) & mask;
+
+	while (l->slot[i] && !key_is(&l->g[l->slot[i] - 1], key))
+		i = (i + 1) & mask;
+	return &l->slot[i];
+}
+
+/* Index l's groups anew into its slots, in l's order: each key's first. */
+static void index_fill(struct group_list *l)
 {
 	size_t i;
 
+	if (!l->n_slots)
+		return;
+	memset(l->slot, 0, l->n_slots * sizeof(*l->slot));
 	for (i = 0; i < l->n; i++) {
-		struct group *g = &l->g[i];
+		size_t *s = slot_of(l, l->g[i].key);
 
-		if (key ? g->key && !strcmp(g->key, key) : !g->key)
-			return g;
+		if (!*s)
+			*s = i + 1;
 	}
-	return NULL;
+}
+
+/* Room in l's index for one more group: it is kept at most half full.
+ * Returns 0, or -1 when out of memory (l unchanged). */
+static int index_room(struct group_list *l)
+{
+	size_t n_slots = l->n_slots ? l->n_slots : 16, *slot;
+
+	while (n_slots < 2 * (l->n + 1))
+		n_slots *= 2;
+	if (n_slots == l->n_slots)
+		return 0;
+	slot = malloc(n_slots * sizeof(*slot));
+	if (!slot)
+		return -1;
+	free(l->slot);
+	l->slot = slot;
+	l->n_slots = n_slots;
+	index_fill(l);
+	return 0;
+}
+
+struct group *group_find(const struct group_list *l, const char *key)
+{
+	size_t *s;
+
+	if (!l->n)
+		return NULL;
+	s = slot_of(l, key);
+	return *s ? &l->g[*s - 1] : NULL;
 }
 
 struct group *group_get(struct group_list *l, const char *key)
@@ -88,6 +158,7 @@ struct group *group_get(struct group_list *l, const char *key)
 struct group *group_add(struct group_list *l, const char *key)
 {
 	struct group *g;
+	size_t *s;
 
 	if (l->n == l->cap) {
 		size_t cap = l->cap ? 2 * l->cap : 8;
@@ -98,11 +169,16 @@ struct group *group_add(struct group_list *l, const char *key)
 		l->g = g;
 		l->cap = cap;
 	}
+	if (index_room(l) < 0)
+		return NULL;
 	g = &l->g[l->n];
 	memset(g, 0, sizeof(*g));
 	if (key && !(g->key = strdup(key)))
 		return NULL;
 	totals_init(&g->t);
+	s = slot_of(l, key);
+	if (!*s)
+		*s = l->n + 1;
 	l->n++;
 	return g;
 }
@@ -117,6 +193,7 @@ void group_list_free(struct group_list *l)
 		group_list_free(&l->g[i].days);
 	}
 	free(l->g);
+	free(l->slot);
 	memset(l, 0, sizeof(*l));
 }
 
@@ -209,12 +286,14 @@ void group_list_sort_by_key(struct group_list *l)
 {
 	if (l->n)
 		qsort(l->g, l->n, sizeof(*l->g), by_key);
+	index_fill(l);
 }
 
 void group_list_sort_by_co2e(struct group_list *l)
 {
 	if (l->n)
 		qsort(l->g, l->n, sizeof(*l->g), by_co2e);
+	index_fill(l);
 }
 
 /* Energies and CO2e with their unit in each cell (table_amount); -o names

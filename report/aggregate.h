@@ -49,6 +49,13 @@ struct group_list {
 	struct group *g;
 	size_t n;
 	size_t cap;
+	/* The index of the keys, for group_find in constant time: open
+	 * addressing with linear probing, each slot 0 (empty) or 1 + the
+	 * place in g of the first group of its key; n_slots is a power of 2
+	 * at least twice n, or 0 while l is empty. Kept by group_add, the
+	 * sorts and group_list_free: fill and reorder l only with those. */
+	size_t *slot;
+	size_t n_slots;
 };
 
 struct group {
@@ -67,10 +74,10 @@ struct group {
 struct group *group_get(struct group_list *l, const char *key);
 /* The group of key in l, or NULL when there is none. */
 struct group *group_find(const struct group_list *l, const char *key);
-/* A group of key (copied) added at the end of l without looking for one
- * there (group_get does, in time linear in l's size): for a list filled
- * from others' data, checked once with group_list_twice. Returns NULL when
- * out of memory. */
+/* A group of key (copied) added at the end of l even when one is there
+ * (group_get looks first): for a list filled from others' data, checked
+ * once with group_list_twice; group_find finds the first. Returns NULL
+ * when out of memory. Expected time of each: constant. */
 struct group *group_add(struct group_list *l, const char *key);
 /* Two groups of l with the same key (or both without): 1 with *first and
  * *second set to them, in l's order; 0 when every key is once in l; -1
