@@ -114,15 +114,15 @@ static const char all_stored_sql[] =
 	" CROSS JOIN LATERAL carbon.stored_site(c.cluster) st"
 	" WHERE c.cluster IS NOT NULL AND ($2::text IS NULL OR c.cluster = $2::text)";
 
-/* The sums by group, as a format: the key and sub key expressions (from
- * key_sql), then whether a job's stored carbon applies ("true", or
+/* The sums by group, as a format: the key and sub key as text (from
+ * key_text_sql), their expressions (from key_sql), then whether a job's stored carbon applies ("true", or
  * STORED_SQL), each with what the other jobs add to the facility energy
  * and CO2e ("", or SPAN_FACILITY_SQL and SPAN_CO2E_SQL) and what
  * excludes a job from stale ("", or that a span prices it), then the
  * join these need ("", or SITE_OF_JOB_SQL). Times are added up as intervals and
  * turned into seconds once a group: far cheaper than once a job. */
 static const char sum_fmt[] =
-	"SELECT key1, key2, jobs, cpu_time_s, cpu_time_rows,"
+	"SELECT %s AS key1, %s AS key2, jobs, cpu_time_s, cpu_time_rows,"
 	" extract(epoch FROM wall)::float8 AS wall_s, cpu_j, dram_j, gpu_j, other_j,"
 	" extract(epoch FROM first_start)::float8 AS first_start,"
 	" extract(epoch FROM last_end)::float8 AS last_end, gpu_s, gpu_jobs,"
@@ -152,12 +152,30 @@ static const Oid param_types[N_PARAMS] = {
 static const char *const key_sql[] = {
 	[JOB_KEY_NONE] = "NULL::text", [JOB_KEY_USER] = "t.user_name",
 	[JOB_KEY_PROJECT] = "t.project", [JOB_KEY_TAG] = "t.tag",
-	[JOB_KEY_DAY] = "to_char(t.end_time AT TIME ZONE 'UTC', 'YYYY-MM-DD')",
+	[JOB_KEY_DAY] = "(t.end_time AT TIME ZONE 'UTC')::date",
 };
+
+/* Key key of the grouped rows, their column key1 (which 0) or key2 (1),
+ * as the report's text, once a group. A day is grouped as a date: the
+ * planner knows how many there are and adds up the groups in parallel
+ * (as text, to_char's, it expects one a job, and formatting every row
+ * costs more than the sum); it reads as YYYY-MM-DD (the UTC day, as -S
+ * and -E read a date) whatever the session's DateStyle and TimeZone. */
+static const char *key_text_sql(enum job_key key, int which)
+{
+	static const char *const col[] = { "key1", "key2" };
+	static const char *const day[] = {
+		"to_char(key1::timestamp, 'YYYY-MM-DD')",
+		"to_char(key2::timestamp, 'YYYY-MM-DD')",
+	};
+
+	return key == JOB_KEY_DAY ? day[which] : col[which];
+}
 
 /* The facility energy and CO2e by group of the jobs whose stored carbon
  * sum_fmt left out (those that no span of their cluster's rate prices:
- * the others it priced itself), as a format of the key and sub key expressions: from
+ * the others it priced itself), as a format of the key and sub key expressions
+ * (key_sql), then as text (key_text_sql): from
  * what carbon.job_total and job_hour hold of their energy, hour by hour,
  * by the rules carbon.job_energy_parts applies (sql/functions/
  * job_rules.sql: carbon.stored_rest_j, hour_rate, facility_kwh, co2e_kg),
@@ -180,7 +198,7 @@ static const char stale_fmt[] =
 	" FROM (SELECT DISTINCT part.cluster, part.at FROM part) c"
 	" CROSS JOIN LATERAL carbon.hour_rate(c.cluster, c.at, $8, $9, $10, $11) r"
 	")"
-	" SELECT part.key1, part.key2, sum(carbon.facility_kwh(part.j, r.pue)) AS facility_kwh,"
+	" SELECT %s AS key1, %s AS key2, sum(carbon.facility_kwh(part.j, r.pue)) AS facility_kwh,"
 	"  sum(carbon.co2e_kg(part.j, r.pue, r.g_per_kwh)) AS co2e_kg"
 	" FROM part JOIN rate r ON r.cluster = part.cluster AND r.at = part.at"
 	" GROUP BY part.key1, part.key2";
@@ -297,7 +315,8 @@ static int add_stale(PGconn *conn, const char *const *params, enum job_key key,
 	char *sql;
 	int rc = -1, row, n;
 
-	if (asprintf(&sql, stale_fmt, key_sql[key], key_sql[sub_key]) < 0) {
+	if (asprintf(&sql, stale_fmt, key_sql[key], key_sql[sub_key], key_text_sql(key, 0),
+		     key_text_sql(sub_key, 1)) < 0) {
 		fputs("carbon-report: out of memory\n", stderr);
 		return -1;
 	}
@@ -332,17 +351,20 @@ out:
 	return rc;
 }
 
-/* The imported runs by group (key expressions from key_sql: the function's
- * columns have job_total's names). */
+/* The imported runs by group, as a format of the key and sub key as text
+ * (key_text_sql), then their expressions (key_sql: the function's columns
+ * have job_total's names). */
 static const char imported_fmt[] =
-	"SELECT %s AS key1, %s AS key2, count(*) AS runs, sum(t.cpu_kwh) AS cpu_kwh,"
-	" sum(t.dram_kwh) AS dram_kwh, sum(t.gpu_kwh) AS gpu_kwh, sum(t.other_kwh) AS other_kwh,"
-	" sum(t.it_kwh) AS it_kwh, sum(t.facility_kwh) AS facility_kwh,"
-	" sum(t.co2e_kg) AS co2e_kg, sum(t.duration_s) AS duration_s,"
-	" extract(epoch FROM min(t.start_time))::float8 AS first_start,"
-	" extract(epoch FROM max(t.end_time))::float8 AS last_end"
-	" FROM carbon.imported_runs($1::bigint[], $2::text, $3::text, $4::text, $5::text,"
-	"  $6::float8, $7::float8) t GROUP BY 1, 2";
+	"SELECT %s AS key1, %s AS key2, runs, cpu_kwh, dram_kwh, gpu_kwh, other_kwh, it_kwh,"
+	" facility_kwh, co2e_kg, duration_s, first_start, last_end"
+	" FROM (SELECT %s AS key1, %s AS key2, count(*) AS runs, sum(t.cpu_kwh) AS cpu_kwh,"
+	"  sum(t.dram_kwh) AS dram_kwh, sum(t.gpu_kwh) AS gpu_kwh, sum(t.other_kwh) AS other_kwh,"
+	"  sum(t.it_kwh) AS it_kwh, sum(t.facility_kwh) AS facility_kwh,"
+	"  sum(t.co2e_kg) AS co2e_kg, sum(t.duration_s) AS duration_s,"
+	"  extract(epoch FROM min(t.start_time))::float8 AS first_start,"
+	"  extract(epoch FROM max(t.end_time))::float8 AS last_end"
+	"  FROM carbon.imported_runs($1::bigint[], $2::text, $3::text, $4::text, $5::text,"
+	"   $6::float8, $7::float8) t GROUP BY 1, 2) g";
 
 /* The estimated runs among them (method 'estimate'), and how each kind
  * was estimated, distinct, joined by "; ". */
@@ -399,7 +421,8 @@ int jobsum_add_imported(PGconn *conn, const struct job_filter *f, enum job_key k
 
 	if (job_filter_params(f, &fp) < 0)
 		goto out;
-	if (asprintf(&sql, imported_fmt, key_sql[key], key_sql[sub_key]) < 0) {
+	if (asprintf(&sql, imported_fmt, key_text_sql(key, 0), key_text_sql(sub_key, 1),
+		     key_sql[key], key_sql[sub_key]) < 0) {
 		sql = NULL;
 		fputs("carbon-report: out of memory\n", stderr);
 		goto out;
@@ -497,7 +520,8 @@ int jobsum_load(PGconn *conn, const struct job_filter *f, const struct report_en
 	 * the others' reports a third more time in this query. */
 	spans = !all_stored && PQgetvalue(sites, 0, PQfnumber(sites, "any_span"))[0] == 't';
 	stored = all_stored ? "true" : STORED_SQL;
-	if (asprintf(&sql, sum_fmt, key_sql[key], key_sql[sub_key],
+	if (asprintf(&sql, sum_fmt, key_text_sql(key, 0), key_text_sql(sub_key, 1),
+		     key_sql[key], key_sql[sub_key],
 		     stored, spans ? SPAN_FACILITY_SQL : "",
 		     stored, spans ? SPAN_CO2E_SQL : "",
 		     stored, spans ? " AND NOT " SPAN_PRICED_SQL : "",
