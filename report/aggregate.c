@@ -222,64 +222,36 @@ static int by_co2e(const void *pa, const void *pb)
 	return key_cmp(a, b);
 }
 
-/* Pointers to groups by key, then by place. */
-static int ref_by_key(const void *pa, const void *pb)
+bool group_list_twice(const struct group_list *l, const struct group **first,
+		      const struct group **second)
 {
-	const struct group *a = *(const struct group *const *)pa;
-	const struct group *b = *(const struct group *const *)pb;
-	int c = key_cmp(a, b);
-
-	return c ? c : (a > b) - (a < b);
-}
-
-int group_list_twice(const struct group_list *l, const struct group **first,
-		     const struct group **second)
-{
-	const struct group **refs;
 	size_t i;
-	int rc = 0;
 
-	if (l->n < 2)
-		return 0;
-	refs = malloc(l->n * sizeof(*refs));
-	if (!refs)
-		return -1;
-	for (i = 0; i < l->n; i++)
-		refs[i] = &l->g[i];
-	qsort(refs, l->n, sizeof(*refs), ref_by_key);
-	for (i = 1; i < l->n; i++)
-		if (key_cmp(refs[i - 1], refs[i]) == 0) {
-			*first = refs[i - 1];
-			*second = refs[i];
-			rc = 1;
-			break;
+	for (i = 0; i < l->n; i++) {
+		const struct group *f = group_find(l, l->g[i].key);
+
+		if (f != &l->g[i]) {
+			*first = f;
+			*second = &l->g[i];
+			return true;
 		}
-	free(refs);
-	return rc;
+	}
+	return false;
 }
 
 int group_list_sub_keys(const struct group_list *l, size_t *n)
 {
-	const struct group **refs;
-	size_t i, j, k = 0;
+	struct group_list keys = { 0 };
+	size_t i, j;
+	int rc = 0;
 
-	for (i = 0; i < l->n; i++)
-		k += l->g[i].sub.n;
-	*n = 0;
-	if (k == 0)
-		return 0;
-	refs = malloc(k * sizeof(*refs));
-	if (!refs)
-		return -1;
-	for (i = 0, k = 0; i < l->n; i++)
-		for (j = 0; j < l->g[i].sub.n; j++)
-			refs[k++] = &l->g[i].sub.g[j];
-	qsort(refs, k, sizeof(*refs), ref_by_key);
-	for (i = 0; i < k; i++)
-		if (i == 0 || key_cmp(refs[i - 1], refs[i]))
-			(*n)++;
-	free(refs);
-	return 0;
+	for (i = 0; i < l->n && rc == 0; i++)
+		for (j = 0; j < l->g[i].sub.n && rc == 0; j++)
+			if (!group_get(&keys, l->g[i].sub.g[j].key))
+				rc = -1;
+	*n = keys.n;
+	group_list_free(&keys);
+	return rc;
 }
 
 void group_list_sort_by_key(struct group_list *l)

@@ -79,14 +79,16 @@ struct group *group_find(const struct group_list *l, const char *key);
  * once with group_list_twice; group_find finds the first. Returns NULL
  * when out of memory. Expected time of each: constant. */
 struct group *group_add(struct group_list *l, const char *key);
-/* Two groups of l with the same key (or both without): 1 with *first and
- * *second set to them, in l's order; 0 when every key is once in l; -1
- * when out of memory. Time n log n. */
-int group_list_twice(const struct group_list *l, const struct group **first,
-		     const struct group **second);
+/* Two groups of l with the same key (or both without): true with *first
+ * and *second set to them, in l's order (the first group that repeats an
+ * earlier one's key, and that earlier one); false when every key is once
+ * in l.
+ * By l's index: expected time n. */
+bool group_list_twice(const struct group_list *l, const struct group **first,
+		      const struct group **second);
 /* How many different keys the groups within l's groups (their sub) hold
  * together, into *n: track's users over all projects. Returns 0, or -1
- * when out of memory. Time n log n. */
+ * when out of memory. By an index of its own: expected time n. */
 int group_list_sub_keys(const struct group_list *l, size_t *n);
 void group_list_free(struct group_list *l);
 

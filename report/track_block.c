@@ -369,18 +369,15 @@ static int read_name(const char *doc, const struct at *v, bool null_ok, char *bu
 }
 
 /* Refuse a key twice in l, read from the array at arr (group i from its
- * element i); what: the key's meaning. A look-up per group would cost the
- * list's length each: one sort of the list instead. */
+ * element i); what: the key's meaning. The element named is the first
+ * that repeats an earlier one's key. */
 static int check_once(const struct group_list *l, const struct at *arr, const char *what,
 		      char *why, size_t n)
 {
 	const struct group *first, *second;
 	struct at el = { .up = arr };
-	int r = group_list_twice(l, &first, &second);
 
-	if (r < 0)
-		return fail(why, n, "out of memory");
-	if (r == 0)
+	if (!group_list_twice(l, &first, &second))
 		return 0;
 	el.index = (size_t)(second - l->g);
 	return fail_at(why, n, &el, ": %s '%s' twice", what, second->key ? second->key : "-");

@@ -173,15 +173,13 @@ static int merge(struct group_list *projects, struct group_list *mine, size_t k)
 static int twice(const struct group_list *projects, const struct track_sources *src)
 {
 	const struct group *a, *b;
-	int r = group_list_twice(projects, &a, &b);
 
-	if (r < 0)
-		fputs("carbon-report: out of memory\n", stderr);
-	else if (r > 0)
-		fprintf(stderr, "%s: project '%s' is in two statements, %s and %s: each job would count twice; give one statement per project (ask the team for one over all its jobs)\n",
-			prog, a->key ? a->key : "-", src->s[a->origin - 1].path,
-			src->s[b->origin - 1].path);
-	return r == 0 ? 0 : -1;
+	if (!group_list_twice(projects, &a, &b))
+		return 0;
+	fprintf(stderr, "%s: project '%s' is in two statements, %s and %s: each job would count twice; give one statement per project (ask the team for one over all its jobs)\n",
+		prog, a->key ? a->key : "-", src->s[a->origin - 1].path,
+		src->s[b->origin - 1].path);
+	return -1;
 }
 
 int track_from_load(char *const *paths, size_t n_paths, const struct sign_key *const *keys,
